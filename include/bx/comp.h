@@ -1,0 +1,78 @@
+/*
+ * bx/comp.h — feed-forward compressor with a soft-knee gain computer in dB and
+ * a log-domain level detector (Giannoulis, Massberg & Reiss, "Digital Dynamic
+ * Range Compressor Design — A Tutorial and Analysis", JAES 60(6), 2012).
+ *
+ * Zero latency (no look-ahead); channels are linked (one gain for all).
+ * Processing never allocates.
+ */
+#ifndef BX_COMP_H
+#define BX_COMP_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What the level detector looks at. */
+typedef enum bx_detector {
+    BX_DETECTOR_PEAK = 0, /**< "peak": per-sample max |x| over channels */
+    BX_DETECTOR_RMS       /**< "rms": mean square over channels, one-pole averaged (BX_COMP_RMS_MS) */
+} bx_detector;
+
+/** Averaging time constant of the rms detector, in ms. */
+#define BX_COMP_RMS_MS 10.0
+
+/** Musical parameters (units in the names). */
+typedef struct bx_comp_params {
+    double threshold_db; /**< dBFS where compression starts (knee centre) */
+    double ratio;        /**< input dB per output dB above threshold, >= 1 */
+    double knee_db;      /**< soft-knee width in dB, >= 0 (0 = hard knee) */
+    double attack_ms;    /**< time constant: gain reduction reaches 1 - 1/e of a step in attack_ms */
+    double release_ms;   /**< time constant of the release (decoupled peak detector) */
+    double makeup_db;    /**< gain added after compression */
+    bx_detector detector;
+} bx_comp_params;
+
+/** Flat state; fill it with bx_comp_init, no allocation involved. */
+typedef struct bx_comp {
+    bx_comp_params p;
+    double alpha_a, alpha_r, alpha_rms; /* one-pole coefficients exp(-1/(tau*fs)) */
+    double knee_lo_lin;                 /* below this detector level nothing happens */
+    double makeup_lin;
+    double y1, yl, ms;                  /* detector state: release stage, attack stage, mean square */
+    double gr_peak_db;                  /* largest gain reduction since the last read */
+} bx_comp;
+
+/** Prepare c for params p at rate_hz (params must already be valid). Resets state. */
+void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz);
+
+/** Clear the detector state (silence history). */
+void bx_comp_reset(bx_comp *c);
+
+/**
+ * Static curve: output level in dB (before makeup) for a steady detector level
+ * of level_db, per Giannoulis et al. eq. 4 (soft knee).
+ */
+double bx_comp_static_db(const bx_comp_params *p, double level_db);
+
+/**
+ * Compress `frames` interleaved frames of `channels` channels in place.
+ * Sample-by-sample: the result does not depend on how a signal is cut into calls.
+ */
+void bx_comp_process(bx_comp *c, double *x, size_t frames, unsigned channels);
+
+/** Gain reduction being applied right now, dB (>= 0, makeup not included). */
+double bx_comp_gain_reduction_db(const bx_comp *c);
+
+/** Largest gain reduction since the previous call, dB; resets the peak. */
+double bx_comp_take_gr_peak_db(bx_comp *c);
+
+/** Flush tiny (denormal-range) and reset non-finite detector state. */
+void bx_comp_sanitize(bx_comp *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BX_COMP_H */

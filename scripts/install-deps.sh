@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install what bx needs to build and test, if it is missing.
+#   Debian/Ubuntu: apt-get (as root, or through sudo)
+#   macOS:         Homebrew
+# Windows users: see "Building on Windows" in README.md (vcpkg).
+set -euo pipefail
+
+build_debs=(build-essential cmake pkg-config portaudio19-dev libsndfile1-dev libkissfft-dev
+            libcjson-dev libebur128-dev)
+test_debs=(sox python3 python3-numpy python3-soundfile python3-jsonschema)
+brews=(cmake pkg-config portaudio libsndfile kissfft cjson libebur128 sox)
+
+if [[ "$(uname -s)" == "Darwin" ]]; then
+  command -v brew >/dev/null || { echo "install-deps: Homebrew is required on macOS (https://brew.sh)" >&2; exit 1; }
+  missing=()
+  for f in "${brews[@]}"; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
+  if ((${#missing[@]})); then brew install "${missing[@]}"; fi
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps: no apt-get here; install these yourself: ${build_debs[*]} ${test_debs[*]}" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${build_debs[@]}" "${test_debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

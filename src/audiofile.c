@@ -1,0 +1,293 @@
+/* audiofile.c — libsndfile wrappers with clear errors and atomic output. */
+#include "bx/audiofile.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#define ENABLE_SNDFILE_WINDOWS_PROTOTYPES 1
+#endif
+#include <sndfile.h>
+
+#include "bx/fsutil.h"
+
+struct bx_audio_reader {
+    SNDFILE *sf;
+    unsigned channels;
+    char *path;
+};
+
+struct bx_audio_writer {
+    SNDFILE *sf;
+    char *path;
+    char *tmp;
+};
+
+static SNDFILE *open_utf8(const char *path, int mode, SF_INFO *info)
+{
+#ifdef _WIN32
+    int n = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
+    if (n <= 0)
+        return NULL;
+    wchar_t *w = bx_malloc((size_t)n * sizeof(wchar_t));
+    if (!w)
+        return NULL;
+    MultiByteToWideChar(CP_UTF8, 0, path, -1, w, n);
+    SNDFILE *sf = sf_wchar_open(w, mode, info);
+    bx_free(w);
+    return sf;
+#else
+    return sf_open(path, mode, info);
+#endif
+}
+
+static void describe(const SF_INFO *si, char *out, size_t n)
+{
+    SF_FORMAT_INFO fi;
+    const char *major = "audio", *sub = "";
+    fi.format = si->format & SF_FORMAT_TYPEMASK;
+    if (sf_command(NULL, SFC_GET_FORMAT_INFO, &fi, sizeof fi) == 0)
+        major = fi.name;
+    fi.format = si->format & SF_FORMAT_SUBMASK;
+    if (sf_command(NULL, SFC_GET_FORMAT_INFO, &fi, sizeof fi) == 0)
+        sub = fi.name;
+    snprintf(out, n, "%s, %s", major, sub);
+}
+
+bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info,
+                        bx_error *err)
+{
+    *out = NULL;
+    if (!bx_exists(path))
+        return bx_error_set(err, BX_ERR_IO, "%s: no such file", path);
+    if (bx_is_dir(path))
+        return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not an audio file", path);
+    SF_INFO si;
+    memset(&si, 0, sizeof si);
+    SNDFILE *sf = open_utf8(path, SFM_READ, &si);
+    if (!sf)
+        return bx_error_set(err, BX_ERR_AUDIO, "%s: cannot read as audio: %s", path,
+                            sf_strerror(NULL));
+    bx_status st = BX_OK;
+    if (si.channels < 1)
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: has no channels", path);
+    else if (si.samplerate < BX_AUDIO_RATE_MIN || si.samplerate > BX_AUDIO_RATE_MAX)
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: sample rate %d Hz is outside %d..%d Hz", path,
+                          si.samplerate, BX_AUDIO_RATE_MIN, BX_AUDIO_RATE_MAX);
+    else if (si.frames == 0)
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: holds no audio (0 frames)", path);
+    if (st) {
+        sf_close(sf);
+        return st;
+    }
+    bx_audio_reader *r = bx_calloc(1, sizeof *r);
+    char *p = bx_strdup(path);
+    if (!r || !p) {
+        bx_free(r);
+        bx_free(p);
+        sf_close(sf);
+        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    }
+    r->sf = sf;
+    r->channels = (unsigned)si.channels;
+    r->path = p;
+    info->rate_hz = si.samplerate;
+    info->channels = (unsigned)si.channels;
+    info->frames = si.frames == SF_COUNT_MAX ? -1 : (long long)si.frames;
+    describe(&si, info->format, sizeof info->format);
+    *out = r;
+    return BX_OK;
+}
+
+long long bx_audio_read(bx_audio_reader *r, float *buf, size_t frames, bx_error *err)
+{
+    sf_count_t got = sf_readf_float(r->sf, buf, (sf_count_t)frames);
+    if (got < 0 || (got == 0 && sf_error(r->sf) != SF_ERR_NO_ERROR)) {
+        bx_error_set(err, BX_ERR_AUDIO, "%s: read error: %s", r->path, sf_strerror(r->sf));
+        return -1;
+    }
+    return (long long)got;
+}
+
+void bx_audio_close(bx_audio_reader *r)
+{
+    if (!r)
+        return;
+    sf_close(r->sf);
+    bx_free(r->path);
+    bx_free(r);
+}
+
+int bx_audio_encoding_parse(const char *s, bx_audio_encoding *enc)
+{
+    if (strcmp(s, "16") == 0)
+        *enc = BX_ENC_PCM16;
+    else if (strcmp(s, "24") == 0)
+        *enc = BX_ENC_PCM24;
+    else if (strcmp(s, "32") == 0)
+        *enc = BX_ENC_PCM32;
+    else if (strcmp(s, "float") == 0 || strcmp(s, "32f") == 0)
+        *enc = BX_ENC_FLOAT;
+    else
+        return -1;
+    return 0;
+}
+
+/* Lower-case extension of path (without the dot) into ext; "" if none. */
+static void extension(const char *path, char *ext, size_t n)
+{
+    const char *dot = strrchr(path, '.');
+    const char *sep = strrchr(path, '/');
+    ext[0] = '\0';
+    if (!dot || (sep && sep > dot) || strlen(dot + 1) >= n)
+        return;
+    size_t i = 0;
+    for (const char *c = dot + 1; *c; c++)
+        ext[i++] = (char)tolower((unsigned char)*c);
+    ext[i] = '\0';
+}
+
+static int pcm_sub(bx_audio_encoding enc, int dflt)
+{
+    switch (enc) {
+    case BX_ENC_PCM16: return SF_FORMAT_PCM_16;
+    case BX_ENC_PCM24: return SF_FORMAT_PCM_24;
+    case BX_ENC_PCM32: return SF_FORMAT_PCM_32;
+    case BX_ENC_FLOAT: return SF_FORMAT_FLOAT;
+    case BX_ENC_DEFAULT: break;
+    }
+    return dflt;
+}
+
+static bx_status choose_format(const char *path, bx_audio_encoding enc, long long frames,
+                               unsigned channels, int *format, bx_error *err)
+{
+    char ext[16];
+    extension(path, ext, sizeof ext);
+    int major;
+    int sub = pcm_sub(enc, SF_FORMAT_FLOAT);
+    if (strcmp(ext, "wav") == 0 || strcmp(ext, "wave") == 0) {
+        const int bytes = sub == SF_FORMAT_PCM_16 ? 2 : sub == SF_FORMAT_PCM_24 ? 3 : 4;
+        major = (frames > 0 && (double)frames * channels * bytes > 4294967295.0 - 1024.0)
+                    ? SF_FORMAT_RF64
+                    : SF_FORMAT_WAV;
+    } else if (strcmp(ext, "w64") == 0) {
+        major = SF_FORMAT_W64;
+    } else if (strcmp(ext, "rf64") == 0) {
+        major = SF_FORMAT_RF64;
+    } else if (strcmp(ext, "aif") == 0 || strcmp(ext, "aiff") == 0 || strcmp(ext, "aifc") == 0) {
+        major = SF_FORMAT_AIFF;
+    } else if (strcmp(ext, "caf") == 0) {
+        major = SF_FORMAT_CAF;
+    } else if (strcmp(ext, "au") == 0 || strcmp(ext, "snd") == 0) {
+        major = SF_FORMAT_AU;
+    } else if (strcmp(ext, "flac") == 0) {
+        if (enc == BX_ENC_FLOAT || enc == BX_ENC_PCM32)
+            return bx_error_set(err, BX_ERR_ARG, "%s: FLAC stores 16- or 24-bit integers only",
+                                path);
+        major = SF_FORMAT_FLAC;
+        sub = pcm_sub(enc, SF_FORMAT_PCM_24);
+    } else if (strcmp(ext, "ogg") == 0 || strcmp(ext, "oga") == 0) {
+        major = SF_FORMAT_OGG;
+        sub = SF_FORMAT_VORBIS;
+    } else if (strcmp(ext, "opus") == 0) {
+        major = SF_FORMAT_OGG;
+        sub = SF_FORMAT_OPUS;
+    } else if (strcmp(ext, "mp3") == 0) {
+#ifdef SF_FORMAT_MPEG
+        major = SF_FORMAT_MPEG;
+        sub = SF_FORMAT_MPEG_LAYER_III;
+#else
+        return bx_error_set(err, BX_ERR_ARG, "%s: this libsndfile cannot write MP3", path);
+#endif
+    } else {
+        return bx_error_set(err, BX_ERR_ARG,
+                            "%s: unknown output format \"%s\" (use .wav, .flac, .aiff, .caf, .w64, "
+                            ".rf64, .au, .ogg, .opus or .mp3)",
+                            path, ext);
+    }
+    *format = major | sub;
+    return BX_OK;
+}
+
+bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channels,
+                                 bx_audio_encoding enc, long long expected_frames,
+                                 bx_audio_writer **out, bx_error *err)
+{
+    *out = NULL;
+    if (bx_is_dir(path))
+        return bx_error_set(err, BX_ERR_IO, "%s: is a directory", path);
+    SF_INFO si;
+    memset(&si, 0, sizeof si);
+    si.samplerate = rate_hz;
+    si.channels = (int)channels;
+    bx_status st = choose_format(path, enc, expected_frames, channels, &si.format, err);
+    if (st)
+        return st;
+    if (!sf_format_check(&si))
+        return bx_error_set(err, BX_ERR_ARG,
+                            "%s: this format cannot hold %u channel(s) at %d Hz with that encoding",
+                            path, channels, rate_hz);
+    bx_audio_writer *w = bx_calloc(1, sizeof *w);
+    if (!w || !(w->path = bx_strdup(path)) || !(w->tmp = bx_temp_sibling(path))) {
+        bx_audio_writer_abort(w);
+        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    }
+    w->sf = open_utf8(w->tmp, SFM_WRITE, &si);
+    if (!w->sf) {
+        st = bx_error_set(err, BX_ERR_IO, "%s: cannot create the file: %s", path,
+                          sf_strerror(NULL));
+        bx_free(w->tmp);
+        w->tmp = NULL; /* nothing was created */
+        bx_audio_writer_abort(w);
+        return st;
+    }
+    sf_command(w->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    *out = w;
+    return BX_OK;
+}
+
+bx_status bx_audio_writer_write(bx_audio_writer *w, const float *buf, size_t frames,
+                                bx_error *err)
+{
+    sf_count_t put = sf_writef_float(w->sf, buf, (sf_count_t)frames);
+    if (put != (sf_count_t)frames)
+        return bx_error_set(err, BX_ERR_IO, "%s: write failed: %s", w->path, sf_strerror(w->sf));
+    return BX_OK;
+}
+
+bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
+{
+    sf_write_sync(w->sf);
+    int rc = sf_close(w->sf);
+    w->sf = NULL;
+    bx_status st = BX_OK;
+    if (rc != 0)
+        st = bx_error_set(err, BX_ERR_IO, "%s: could not finish the file: %s", w->path,
+                          sf_error_number(rc));
+    else
+        st = bx_file_commit(w->tmp, w->path, err);
+    if (st)
+        bx_audio_writer_abort(w);
+    else {
+        bx_free(w->path);
+        bx_free(w->tmp);
+        bx_free(w);
+    }
+    return st;
+}
+
+void bx_audio_writer_abort(bx_audio_writer *w)
+{
+    if (!w)
+        return;
+    if (w->sf)
+        sf_close(w->sf);
+    if (w->tmp)
+        bx_file_remove(w->tmp);
+    bx_free(w->path);
+    bx_free(w->tmp);
+    bx_free(w);
+}

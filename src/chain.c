@@ -1,0 +1,212 @@
+/* chain.c — parameter checking and the fixed stage set of one preset. */
+#include "bx/chain.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+struct bx_chain {
+    bx_chain_params p;
+    double rate_hz;
+    unsigned channels;
+    double in_gain, out_gain; /* linear */
+    bx_biquad_coefs coefs[BX_MAX_BANDS];
+    bx_comp comp;
+    bx_limiter lim;
+    bx_biquad_state st[]; /* n_bands * channels, band-major */
+};
+
+void bx_chain_params_default(bx_chain_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->comp.threshold_db = -20.0;
+    p->comp.ratio = 4.0;
+    p->comp.knee_db = 6.0;
+    p->comp.attack_ms = 5.0;
+    p->comp.release_ms = 100.0;
+    p->comp.makeup_db = 0.0;
+    p->comp.detector = BX_DETECTOR_PEAK;
+    p->ceiling_db = -1.0;
+}
+
+static bx_status check(bx_error *err, const char *path, double v, double lo, double hi)
+{
+    if (!isfinite(v))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %g is not a finite number", path, v);
+    if (v < lo || v > hi)
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %g is outside %g..%g", path, v, lo, hi);
+    return BX_OK;
+}
+
+#define CHECK(path, v, lo, hi)                                                                  \
+    do {                                                                                       \
+        bx_status s_ = check(err, path, v, lo, hi);                                            \
+        if (s_)                                                                                \
+            return s_;                                                                         \
+    } while (0)
+
+bx_status bx_chain_params_check(const bx_chain_params *p, double rate_hz, bx_error *err)
+{
+    char path[64];
+    CHECK("chain.input_gain_db", p->input_gain_db, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+    CHECK("chain.output_gain_db", p->output_gain_db, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+    if (p->n_bands > BX_MAX_BANDS)
+        return bx_error_set(err, BX_ERR_PRESET, "chain.eq: %u bands, at most %d are allowed",
+                            p->n_bands, BX_MAX_BANDS);
+    for (unsigned i = 0; i < p->n_bands; i++) {
+        const bx_band *b = &p->bands[i];
+        if ((unsigned)b->type >= BX_BIQUAD_TYPE_COUNT)
+            return bx_error_set(err, BX_ERR_PRESET, "chain.eq[%u].type: unknown type %d", i,
+                                (int)b->type);
+        snprintf(path, sizeof path, "chain.eq[%u].freq_hz", i);
+        CHECK(path, b->freq_hz, BX_FREQ_MIN_HZ, BX_FREQ_MAX_HZ);
+        if (rate_hz > 0 && b->freq_hz >= 0.5 * rate_hz)
+            return bx_error_set(err, BX_ERR_RANGE,
+                                "%s: %g Hz is at or above Nyquist (%g Hz at a %g Hz sample rate)",
+                                path, b->freq_hz, 0.5 * rate_hz, rate_hz);
+        snprintf(path, sizeof path, "chain.eq[%u].q", i);
+        CHECK(path, b->q, BX_Q_MIN, BX_Q_MAX);
+        if (bx_biquad_type_has_gain(b->type)) {
+            snprintf(path, sizeof path, "chain.eq[%u].gain_db", i);
+            CHECK(path, b->gain_db, BX_EQ_GAIN_MIN_DB, BX_EQ_GAIN_MAX_DB);
+        }
+    }
+    if (p->has_comp) {
+        const bx_comp_params *c = &p->comp;
+        CHECK("chain.compressor.threshold_db", c->threshold_db, BX_THRESHOLD_MIN_DB,
+              BX_THRESHOLD_MAX_DB);
+        CHECK("chain.compressor.ratio", c->ratio, BX_RATIO_MIN, BX_RATIO_MAX);
+        CHECK("chain.compressor.knee_db", c->knee_db, BX_KNEE_MIN_DB, BX_KNEE_MAX_DB);
+        CHECK("chain.compressor.attack_ms", c->attack_ms, BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
+        CHECK("chain.compressor.release_ms", c->release_ms, BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
+        CHECK("chain.compressor.makeup_db", c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
+        if (c->detector != BX_DETECTOR_PEAK && c->detector != BX_DETECTOR_RMS)
+            return bx_error_set(err, BX_ERR_PRESET, "chain.compressor.detector: unknown value %d",
+                                (int)c->detector);
+    }
+    if (p->has_limiter)
+        CHECK("chain.limiter.ceiling_db", p->ceiling_db, BX_CEILING_MIN_DB, BX_CEILING_MAX_DB);
+    return BX_OK;
+}
+
+bx_chain *bx_chain_create(const bx_chain_params *p, double rate_hz, unsigned channels,
+                          bx_error *err)
+{
+    if (channels < 1 || channels > BX_MAX_CHANNELS) {
+        bx_error_set(err, BX_ERR_ARG, "%u channels: bx processes 1..%d", channels,
+                     BX_MAX_CHANNELS);
+        return NULL;
+    }
+    if (!(rate_hz >= 1000.0 && rate_hz <= 1e6)) {
+        bx_error_set(err, BX_ERR_ARG, "sample rate %g Hz is not supported", rate_hz);
+        return NULL;
+    }
+    if (bx_chain_params_check(p, rate_hz, err))
+        return NULL;
+    const size_t n_state = (size_t)p->n_bands * channels;
+    bx_chain *c = bx_calloc(1, sizeof *c + n_state * sizeof(bx_biquad_state));
+    if (!c) {
+        bx_error_set(err, BX_ERR_NOMEM, "out of memory creating the processing chain");
+        return NULL;
+    }
+    c->p = *p;
+    c->rate_hz = rate_hz;
+    c->channels = channels;
+    c->in_gain = pow(10.0, p->input_gain_db / 20.0);
+    c->out_gain = pow(10.0, p->output_gain_db / 20.0);
+    for (unsigned i = 0; i < p->n_bands; i++) {
+        const bx_band *b = &p->bands[i];
+        if (bx_biquad_design(b->type, b->freq_hz, b->gain_db, b->q, rate_hz, &c->coefs[i], err)) {
+            bx_free(c);
+            return NULL;
+        }
+    }
+    if (p->has_comp)
+        bx_comp_init(&c->comp, &p->comp, rate_hz);
+    if (p->has_limiter)
+        bx_limiter_init(&c->lim, p->ceiling_db, rate_hz);
+    return c;
+}
+
+void bx_chain_destroy(bx_chain *c)
+{
+    bx_free(c);
+}
+
+void bx_chain_reset(bx_chain *c)
+{
+    memset(c->st, 0, (size_t)c->p.n_bands * c->channels * sizeof(bx_biquad_state));
+    if (c->p.has_comp)
+        bx_comp_reset(&c->comp);
+    if (c->p.has_limiter)
+        bx_limiter_reset(&c->lim);
+}
+
+const bx_chain_params *bx_chain_params_of(const bx_chain *c)
+{
+    return &c->p;
+}
+
+static void scale(double *x, size_t n, double g)
+{
+    if (g != 1.0)
+        for (size_t i = 0; i < n; i++)
+            x[i] *= g;
+}
+
+void bx_chain_process(bx_chain *c, double *x, size_t frames)
+{
+    const unsigned nch = c->channels;
+    scale(x, frames * nch, c->in_gain);
+    for (unsigned b = 0; b < c->p.n_bands; b++)
+        for (unsigned ch = 0; ch < nch; ch++)
+            bx_biquad_process(&c->coefs[b], &c->st[b * nch + ch], x + ch, frames, nch);
+    if (c->p.has_comp)
+        bx_comp_process(&c->comp, x, frames, nch);
+    scale(x, frames * nch, c->out_gain);
+    if (c->p.has_limiter)
+        bx_limiter_process(&c->lim, x, frames, nch);
+}
+
+void bx_chain_take_gr(bx_chain *c, double *comp_db, double *lim_db)
+{
+    *comp_db = c->p.has_comp ? bx_comp_take_gr_peak_db(&c->comp) : 0.0;
+    *lim_db = c->p.has_limiter ? bx_limiter_take_gr_peak_db(&c->lim) : 0.0;
+}
+
+void bx_chain_sanitize(bx_chain *c)
+{
+    const size_t n = (size_t)c->p.n_bands * c->channels;
+    for (size_t i = 0; i < n; i++) {
+        bx_biquad_state *s = &c->st[i];
+        if (!isfinite(s->s1) || !isfinite(s->s2)) {
+            /* one bad section poisons everything after it: restart the EQ */
+            memset(c->st, 0, n * sizeof *s);
+            break;
+        }
+        /* below 1e-30 (-600 dB) the state only matters as a denormal slowdown */
+        if (fabs(s->s1) < 1e-30)
+            s->s1 = 0.0;
+        if (fabs(s->s2) < 1e-30)
+            s->s2 = 0.0;
+    }
+    if (c->p.has_comp)
+        bx_comp_sanitize(&c->comp);
+}
+
+void bx_chain_copy_state(bx_chain *dst, const bx_chain *src)
+{
+    if (dst->channels != src->channels)
+        return;
+    const unsigned nch = dst->channels;
+    for (unsigned b = 0; b < dst->p.n_bands && b < src->p.n_bands; b++)
+        if (dst->p.bands[b].type == src->p.bands[b].type)
+            memcpy(&dst->st[b * nch], &src->st[b * nch], nch * sizeof(bx_biquad_state));
+    if (dst->p.has_comp && src->p.has_comp) {
+        dst->comp.y1 = src->comp.y1;
+        dst->comp.yl = src->comp.yl;
+        dst->comp.ms = src->comp.ms;
+    }
+    if (dst->p.has_limiter && src->p.has_limiter)
+        dst->lim.g = src->lim.g;
+}

@@ -1,0 +1,589 @@
+/* preset.c — preset v1 <-> JSON (cJSON), with strict validation and messages
+ * that name the file and the field. */
+#include "bx/preset.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bx/fsutil.h"
+
+#define Q_PASS_DEFAULT 0.70710678118654752
+
+bx_status bx_preset_init(bx_preset *p)
+{
+    memset(p, 0, sizeof *p);
+    bx_chain_params_default(&p->chain);
+    p->name = bx_strdup("");
+    return p->name ? BX_OK : BX_ERR_NOMEM;
+}
+
+void bx_preset_free(bx_preset *p)
+{
+    bx_free(p->name);
+    bx_free(p->description);
+    bx_free(p->analysis_json);
+    p->name = p->description = p->analysis_json = NULL;
+}
+
+bx_status bx_preset_set_name(bx_preset *p, const char *name)
+{
+    char *n = bx_strdup(name);
+    if (!n)
+        return BX_ERR_NOMEM;
+    bx_free(p->name);
+    p->name = n;
+    return BX_OK;
+}
+
+/* ---- text-level checks, before cJSON sees the text ---------------------- */
+
+static void line_col(const char *text, size_t off, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* Offset of the first byte that is not well-formed UTF-8, or len. */
+static size_t utf8_bad_offset(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, min = 0x80, c &= 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, min = 0x800, c &= 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return i;
+        }
+        if (i + n >= len)
+            return i; /* truncated sequence */
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            c = (c << 6) | (s[i + k] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return i;
+        i += n + 1;
+    }
+    return len;
+}
+
+/* Offset where nesting first exceeds max_depth (strings skipped), or len. */
+static size_t depth_bad_offset(const char *s, size_t len, int max_depth)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth)
+                return i;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return len;
+}
+
+/* ---- tree-level checks --------------------------------------------------- */
+
+static const char *kind(const cJSON *j)
+{
+    if (cJSON_IsNumber(j))
+        return "a number";
+    if (cJSON_IsString(j))
+        return "a string";
+    if (cJSON_IsObject(j))
+        return "an object";
+    if (cJSON_IsArray(j))
+        return "an array";
+    if (cJSON_IsBool(j))
+        return "a boolean";
+    if (cJSON_IsNull(j))
+        return "null";
+    return "an invalid value";
+}
+
+/* Every object in the tree must have distinct keys (JSON allows duplicates,
+ * a preset does not: which one would win is a guess). */
+static bx_status check_duplicates(const cJSON *j, const char *path, const char *origin,
+                                  bx_error *err)
+{
+    char sub[256];
+    int idx = 0;
+    for (const cJSON *c = j->child; c; c = c->next, idx++) {
+        if (cJSON_IsObject(j)) {
+            for (const cJSON *d = j->child; d != c; d = d->next)
+                if (strcmp(d->string, c->string) == 0)
+                    return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s\"%s\": duplicate key", origin,
+                                        path, *path ? "." : "", c->string);
+            snprintf(sub, sizeof sub, "%s%s%.64s", path, *path ? "." : "", c->string);
+        } else {
+            snprintf(sub, sizeof sub, "%s[%d]", path, idx);
+        }
+        if (c->child) {
+            bx_status st = check_duplicates(c, sub, origin, err);
+            if (st)
+                return st;
+        }
+    }
+    return BX_OK;
+}
+
+/* Keys of obj must all be in the NULL-terminated list `allowed`. */
+static bx_status check_keys(const cJSON *obj, const char *const *allowed, const char *path,
+                            const char *origin, bx_error *err)
+{
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(*a, c->string) == 0;
+        if (!ok) {
+            char list[256] = "";
+            for (const char *const *a = allowed; *a; a++) {
+                strncat(list, *a, sizeof list - strlen(list) - 1);
+                if (a[1])
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%.80s: unknown key (allowed: %s)",
+                                origin, path, *path ? "." : "", c->string, list);
+        }
+    }
+    return BX_OK;
+}
+
+/* Optional or required finite number. */
+static bx_status get_number(const cJSON *obj, const char *key, const char *path, int required,
+                            double dflt, double *out, const char *origin, bx_error *err)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!j) {
+        if (required)
+            return bx_error_set(err, BX_ERR_PRESET, "%s: %s.%s: missing (a number is required)",
+                                origin, path, key);
+        *out = dflt;
+        return BX_OK;
+    }
+    if (!cJSON_IsNumber(j))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.%s: expected a number, found %s", origin,
+                            path, key, kind(j));
+    if (!isfinite(j->valuedouble))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.%s: %g is not a finite number", origin,
+                            path, key, j->valuedouble);
+    *out = j->valuedouble;
+    return BX_OK;
+}
+
+static bx_status get_string(const cJSON *obj, const char *key, const char *path, size_t max_len,
+                            char **out, const char *origin, bx_error *err)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!j)
+        return BX_OK;
+    if (!cJSON_IsString(j))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%s: expected a string, found %s", origin,
+                            path, *path ? "." : "", key, kind(j));
+    if (strlen(j->valuestring) > max_len)
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%s: longer than %zu bytes", origin, path,
+                            *path ? "." : "", key, max_len);
+    *out = bx_strdup(j->valuestring);
+    return *out ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", origin);
+}
+
+#define TRY(expr)                                                                              \
+    do {                                                                                       \
+        bx_status st_ = (expr);                                                                \
+        if (st_)                                                                               \
+            return st_;                                                                        \
+    } while (0)
+
+static bx_status parse_band(const cJSON *jb, unsigned i, bx_band *b, const char *origin,
+                            bx_error *err)
+{
+    static const char *const keys[] = {"type", "freq_hz", "gain_db", "q", NULL};
+    char path[48];
+    snprintf(path, sizeof path, "chain.eq[%u]", i);
+    if (!cJSON_IsObject(jb))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s: expected an object, found %s", origin,
+                            path, kind(jb));
+    TRY(check_keys(jb, keys, path, origin, err));
+    const cJSON *jt = cJSON_GetObjectItemCaseSensitive(jb, "type");
+    if (!jt)
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.type: missing", origin, path);
+    if (!cJSON_IsString(jt))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.type: expected a string, found %s", origin,
+                            path, kind(jt));
+    if (bx_biquad_type_parse(jt->valuestring, &b->type) != 0)
+        return bx_error_set(err, BX_ERR_PRESET,
+                            "%s: %s.type: unknown band type \"%.40s\" (allowed: peak, low_shelf, "
+                            "high_shelf, highpass, lowpass)",
+                            origin, path, jt->valuestring);
+    const int has_gain = bx_biquad_type_has_gain(b->type);
+    TRY(get_number(jb, "freq_hz", path, 1, 0, &b->freq_hz, origin, err));
+    TRY(get_number(jb, "q", path, 0, b->type == BX_BIQUAD_PEAK ? 1.0 : Q_PASS_DEFAULT, &b->q,
+                   origin, err));
+    if (has_gain)
+        TRY(get_number(jb, "gain_db", path, 1, 0, &b->gain_db, origin, err));
+    else if (cJSON_GetObjectItemCaseSensitive(jb, "gain_db"))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.gain_db: a %s band has no gain", origin,
+                            path, jt->valuestring);
+    else
+        b->gain_db = 0.0;
+    return BX_OK;
+}
+
+static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *origin,
+                             bx_error *err)
+{
+    static const char *const keys[] = {"input_gain_db", "eq",      "compressor",
+                                       "output_gain_db", "limiter", NULL};
+    static const char *const comp_keys[] = {"threshold_db", "ratio",     "knee_db",  "attack_ms",
+                                            "release_ms",   "makeup_db", "detector", NULL};
+    static const char *const lim_keys[] = {"ceiling_db", NULL};
+    if (!cJSON_IsObject(jc))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: chain: expected an object, found %s", origin,
+                            kind(jc));
+    TRY(check_keys(jc, keys, "chain", origin, err));
+    bx_chain_params_default(p);
+    TRY(get_number(jc, "input_gain_db", "chain", 0, 0.0, &p->input_gain_db, origin, err));
+    TRY(get_number(jc, "output_gain_db", "chain", 0, 0.0, &p->output_gain_db, origin, err));
+
+    const cJSON *jeq = cJSON_GetObjectItemCaseSensitive(jc, "eq");
+    if (jeq && !cJSON_IsArray(jeq))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: chain.eq: expected an array, found %s", origin,
+                            kind(jeq));
+    if (jeq) {
+        const int n = cJSON_GetArraySize(jeq);
+        if (n > BX_MAX_BANDS)
+            return bx_error_set(err, BX_ERR_PRESET, "%s: chain.eq: %d bands, at most %d are allowed",
+                                origin, n, BX_MAX_BANDS);
+        unsigned i = 0;
+        for (const cJSON *jb = jeq->child; jb; jb = jb->next, i++)
+            TRY(parse_band(jb, i, &p->bands[i], origin, err));
+        p->n_bands = i;
+    }
+
+    const cJSON *jcomp = cJSON_GetObjectItemCaseSensitive(jc, "compressor");
+    if (jcomp && !cJSON_IsNull(jcomp)) {
+        if (!cJSON_IsObject(jcomp))
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "%s: chain.compressor: expected an object or null, found %s", origin,
+                                kind(jcomp));
+        const char *path = "chain.compressor";
+        bx_comp_params *c = &p->comp;
+        TRY(check_keys(jcomp, comp_keys, path, origin, err));
+        TRY(get_number(jcomp, "threshold_db", path, 1, 0, &c->threshold_db, origin, err));
+        TRY(get_number(jcomp, "ratio", path, 1, 0, &c->ratio, origin, err));
+        TRY(get_number(jcomp, "knee_db", path, 0, 6.0, &c->knee_db, origin, err));
+        TRY(get_number(jcomp, "attack_ms", path, 0, 5.0, &c->attack_ms, origin, err));
+        TRY(get_number(jcomp, "release_ms", path, 0, 100.0, &c->release_ms, origin, err));
+        TRY(get_number(jcomp, "makeup_db", path, 0, 0.0, &c->makeup_db, origin, err));
+        const cJSON *jd = cJSON_GetObjectItemCaseSensitive(jcomp, "detector");
+        c->detector = BX_DETECTOR_PEAK;
+        if (jd) {
+            if (!cJSON_IsString(jd))
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.detector: expected a string, found %s",
+                                    origin, kind(jd));
+            if (strcmp(jd->valuestring, "rms") == 0)
+                c->detector = BX_DETECTOR_RMS;
+            else if (strcmp(jd->valuestring, "peak") != 0)
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.detector: unknown detector \"%.40s\" "
+                                    "(allowed: peak, rms)",
+                                    origin, jd->valuestring);
+        }
+        p->has_comp = 1;
+    }
+
+    const cJSON *jlim = cJSON_GetObjectItemCaseSensitive(jc, "limiter");
+    if (jlim && !cJSON_IsNull(jlim)) {
+        if (!cJSON_IsObject(jlim))
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "%s: chain.limiter: expected an object or null, found %s", origin,
+                                kind(jlim));
+        TRY(check_keys(jlim, lim_keys, "chain.limiter", origin, err));
+        TRY(get_number(jlim, "ceiling_db", "chain.limiter", 0, -1.0, &p->ceiling_db, origin, err));
+        p->has_limiter = 1;
+    }
+
+    bx_error e2;
+    bx_status st = bx_chain_params_check(p, 0.0, &e2);
+    if (st)
+        return bx_error_set(err, st, "%s: %s", origin, e2.msg);
+    return BX_OK;
+}
+
+static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *out, bx_error *err)
+{
+    static const char *const keys[] = {"bxpreset", "name", "description", "chain", "analysis",
+                                       NULL};
+    if (!cJSON_IsObject(root))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: the top level must be an object, found %s",
+                            origin, kind(root));
+    TRY(check_duplicates(root, "", origin, err));
+    const cJSON *jv = cJSON_GetObjectItemCaseSensitive(root, "bxpreset");
+    if (!jv)
+        return bx_error_set(err, BX_ERR_PRESET,
+                            "%s: bxpreset: missing (not a bx preset; expected \"bxpreset\": %d)",
+                            origin, BX_PRESET_VERSION);
+    if (!cJSON_IsNumber(jv) || jv->valuedouble != BX_PRESET_VERSION) {
+        if (cJSON_IsNumber(jv))
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "%s: bxpreset: version %g is not supported (this bx reads %d)",
+                                origin, jv->valuedouble, BX_PRESET_VERSION);
+        return bx_error_set(err, BX_ERR_PRESET, "%s: bxpreset: expected the number %d, found %s",
+                            origin, BX_PRESET_VERSION, kind(jv));
+    }
+    TRY(check_keys(root, keys, "", origin, err));
+
+    char *name = NULL;
+    TRY(get_string(root, "name", "", BX_PRESET_NAME_MAX, &name, origin, err));
+    if (name) {
+        bx_free(out->name);
+        out->name = name;
+    }
+    TRY(get_string(root, "description", "", BX_PRESET_DESCRIPTION_MAX, &out->description, origin,
+                   err));
+
+    const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "chain");
+    if (!jc)
+        return bx_error_set(err, BX_ERR_PRESET, "%s: chain: missing", origin);
+    TRY(parse_chain(jc, &out->chain, origin, err));
+
+    const cJSON *ja = cJSON_GetObjectItemCaseSensitive(root, "analysis");
+    if (ja) {
+        if (!cJSON_IsObject(ja))
+            return bx_error_set(err, BX_ERR_PRESET, "%s: analysis: expected an object, found %s",
+                                origin, kind(ja));
+        out->analysis_json = cJSON_PrintUnformatted(ja);
+        if (!out->analysis_json)
+            return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", origin);
+    }
+    return BX_OK;
+}
+
+bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_preset *out,
+                          bx_error *err)
+{
+    unsigned line, col;
+    bx_status st = bx_preset_init(out);
+    if (st) {
+        bx_preset_free(out);
+        return bx_error_set(err, st, "%s: out of memory", origin);
+    }
+    if (len > BX_PRESET_MAX_BYTES) {
+        st = bx_error_set(err, BX_ERR_PARSE, "%s: %zu bytes, a preset is at most %u bytes", origin,
+                          len, BX_PRESET_MAX_BYTES);
+        goto out;
+    }
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        line_col(text, (size_t)(nul - text), &line, &col);
+        st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: NUL byte in the text",
+                          origin, line, col);
+        goto out;
+    }
+    size_t bad = utf8_bad_offset((const unsigned char *)text, len);
+    if (bad < len) {
+        line_col(text, bad, &line, &col);
+        st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: invalid UTF-8", origin, line,
+                          col);
+        goto out;
+    }
+    bad = depth_bad_offset(text, len, BX_PRESET_MAX_DEPTH);
+    if (bad < len) {
+        line_col(text, bad, &line, &col);
+        st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: nested deeper than %d levels",
+                          origin, line, col, BX_PRESET_MAX_DEPTH);
+        goto out;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+        line_col(text, off, &line, &col);
+        if (len == 0)
+            st = bx_error_set(err, BX_ERR_PARSE, "%s: empty, not a preset", origin);
+        else
+            st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: not valid JSON", origin,
+                              line, col);
+        goto out;
+    }
+    size_t off = (size_t)(end - text);
+    while (off < len && (text[off] == ' ' || text[off] == '\t' || text[off] == '\n' ||
+                         text[off] == '\r'))
+        off++;
+    if (off < len) {
+        line_col(text, off, &line, &col);
+        cJSON_Delete(root);
+        st = bx_error_set(err, BX_ERR_PARSE,
+                          "%s: line %u, column %u: unexpected text after the JSON value", origin,
+                          line, col);
+        goto out;
+    }
+    st = parse_tree(root, origin, out, err);
+    cJSON_Delete(root);
+out:
+    if (st)
+        bx_preset_free(out);
+    return st;
+}
+
+bx_status bx_preset_load(const char *path, bx_preset *out, bx_error *err)
+{
+    char *text;
+    size_t len;
+    memset(out, 0, sizeof *out);
+    bx_status st = bx_file_read_all(path, BX_PRESET_MAX_BYTES, &text, &len, err);
+    if (st)
+        return st;
+    st = bx_preset_parse(text, len, path, out, err);
+    bx_free(text);
+    return st;
+}
+
+/* ---- writing --------------------------------------------------------------- */
+
+static cJSON *band_to_json(const bx_band *b)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j)
+        return NULL;
+    int ok = cJSON_AddStringToObject(j, "type", bx_biquad_type_name(b->type)) != NULL;
+    ok &= cJSON_AddNumberToObject(j, "freq_hz", b->freq_hz) != NULL;
+    if (bx_biquad_type_has_gain(b->type))
+        ok &= cJSON_AddNumberToObject(j, "gain_db", b->gain_db) != NULL;
+    ok &= cJSON_AddNumberToObject(j, "q", b->q) != NULL;
+    if (!ok) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+static cJSON *chain_to_json(const bx_chain_params *p)
+{
+    cJSON *j = cJSON_CreateObject(), *eq = cJSON_CreateArray();
+    if (!j || !eq) {
+        cJSON_Delete(j);
+        cJSON_Delete(eq);
+        return NULL;
+    }
+    int ok = cJSON_AddNumberToObject(j, "input_gain_db", p->input_gain_db) != NULL;
+    ok &= cJSON_AddItemToObject(j, "eq", eq);
+    for (unsigned i = 0; ok && i < p->n_bands; i++) {
+        cJSON *b = band_to_json(&p->bands[i]);
+        ok &= b && cJSON_AddItemToArray(eq, b);
+    }
+    if (ok && p->has_comp) {
+        const bx_comp_params *c = &p->comp;
+        cJSON *jc = cJSON_AddObjectToObject(j, "compressor");
+        ok &= jc != NULL;
+        ok = ok && cJSON_AddNumberToObject(jc, "threshold_db", c->threshold_db);
+        ok = ok && cJSON_AddNumberToObject(jc, "ratio", c->ratio);
+        ok = ok && cJSON_AddNumberToObject(jc, "knee_db", c->knee_db);
+        ok = ok && cJSON_AddNumberToObject(jc, "attack_ms", c->attack_ms);
+        ok = ok && cJSON_AddNumberToObject(jc, "release_ms", c->release_ms);
+        ok = ok && cJSON_AddNumberToObject(jc, "makeup_db", c->makeup_db);
+        ok = ok && cJSON_AddStringToObject(jc, "detector",
+                                           c->detector == BX_DETECTOR_RMS ? "rms" : "peak");
+    }
+    ok = ok && cJSON_AddNumberToObject(j, "output_gain_db", p->output_gain_db);
+    if (ok && p->has_limiter) {
+        cJSON *jl = cJSON_AddObjectToObject(j, "limiter");
+        ok = jl && cJSON_AddNumberToObject(jl, "ceiling_db", p->ceiling_db);
+    }
+    if (!ok) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+char *bx_preset_to_json(const bx_preset *p, bx_error *err)
+{
+    bx_error e2;
+    if (bx_chain_params_check(&p->chain, 0.0, &e2)) {
+        bx_error_set(err, BX_ERR_PRESET, "refusing to write an invalid preset: %s", e2.msg);
+        return NULL;
+    }
+    char *text = NULL;
+    cJSON *root = cJSON_CreateObject();
+    int ok = root && cJSON_AddNumberToObject(root, "bxpreset", BX_PRESET_VERSION);
+    ok = ok && cJSON_AddStringToObject(root, "name", p->name ? p->name : "");
+    if (ok && p->description)
+        ok = cJSON_AddStringToObject(root, "description", p->description) != NULL;
+    cJSON *chain = ok ? chain_to_json(&p->chain) : NULL;
+    ok = chain && cJSON_AddItemToObject(root, "chain", chain);
+    if (!ok)
+        cJSON_Delete(chain);
+    if (ok && p->analysis_json) {
+        cJSON *a = cJSON_Parse(p->analysis_json);
+        if (!a || !cJSON_IsObject(a)) {
+            cJSON_Delete(a);
+            cJSON_Delete(root);
+            bx_error_set(err, BX_ERR_PRESET, "refusing to write a preset whose analysis is not a "
+                                             "JSON object");
+            return NULL;
+        }
+        ok = cJSON_AddItemToObject(root, "analysis", a);
+        if (!ok)
+            cJSON_Delete(a);
+    }
+    if (ok)
+        text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        bx_error_set(err, BX_ERR_NOMEM, "out of memory writing the preset");
+    return text;
+}
+
+bx_status bx_preset_save(const char *path, const bx_preset *p, bx_error *err)
+{
+    bx_error e2;
+    char *text = bx_preset_to_json(p, &e2);
+    if (!text)
+        return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
+    size_t len = strlen(text);
+    /* cJSON_Print has no final newline; files read better with one */
+    char *withnl = bx_malloc(len + 2);
+    bx_status st;
+    if (!withnl) {
+        st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    } else {
+        memcpy(withnl, text, len);
+        withnl[len] = '\n';
+        withnl[len + 1] = '\0';
+        st = bx_file_write_atomic(path, withnl, len + 1, err);
+    }
+    bx_free(withnl);
+    bx_free(text);
+    return st;
+}

@@ -1,0 +1,211 @@
+/* test_comp — the compressor keeps the promises of Giannoulis, Massberg &
+ * Reiss (JAES 2012) that bx documents.
+ *
+ *  - static curve: steady DC levels below, at the edges of, inside and above
+ *    the knee come out at the closed-form soft-knee curve + makeup, within 0.001 dB;
+ *  - attack: after a step up, gain reduction reaches 1 - 1/e of its final value
+ *    after attack_ms (within 2 %);
+ *  - release: after a step down, it falls to 1/e of its start after release_ms
+ *    (within 2 %; attack 0.5 ms, whose cascade adds about 0.5 %);
+ *  - rms detector: a sine is compressed by its RMS level (peak - 3.01 dB);
+ *  - makeup: below the knee the gain is exactly the makeup gain;
+ *  - channel link: every channel gets the same gain, that of the loudest.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bx/comp.h"
+#include "testutil.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static const double FS = 48000.0;
+static int checks;
+
+/* Closed form, written out independently of bx_comp_static_db. */
+static double ref_curve(double x, double t, double r, double w)
+{
+    if (2 * (x - t) < -w)
+        return x;
+    if (2 * fabs(x - t) <= w && w > 0)
+        return x + (1 / r - 1) * (x - t + w / 2) * (x - t + w / 2) / (2 * w);
+    return t + (x - t) / r;
+}
+
+static void static_curve(double t, double r, double w, double makeup)
+{
+    bx_comp_params p = {t, r, w, 5.0, 100.0, makeup, BX_DETECTOR_PEAK};
+    const double levels[] = {-60, -40, t - w / 2 - 1, t - w / 2, t - w / 4, t, t + w / 4,
+                             t + w / 2, t + w / 2 + 1, -6, -1, 0};
+    double worst = 0;
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
+        bx_comp c;
+        bx_comp_init(&c, &p, FS);
+        const size_t n = (size_t)FS; /* 1 s of DC: 200 attack constants */
+        double *x = malloc(n * sizeof *x);
+        const double a = pow(10.0, levels[i] / 20.0);
+        for (size_t k = 0; k < n; k++)
+            x[k] = a;
+        bx_comp_process(&c, x, n, 1);
+        const double out_db = tu_db(x[n - 1]);
+        const double want = ref_curve(levels[i], t, r, w) + makeup;
+        const double e = fabs(out_db - want);
+        worst = fmax(worst, e);
+        checks++;
+        if (e > 0.001)
+            tu_fail("static curve T=%g R=%g W=%g: %g dB in -> %.4f dB out, closed form %.4f dB", t,
+                    r, w, levels[i], out_db, want);
+        free(x);
+    }
+    printf("static curve T=%g R=%g knee=%g makeup=%g: worst deviation %.2e dB (limit 0.001)\n", t, r,
+           w, makeup, worst);
+}
+
+/* Gain reduction trace (dB) for a DC step from lvl0 to lvl1 at t = 0.5 s. */
+static double *step_trace(const bx_comp_params *p, double lvl0, double lvl1, size_t n, size_t at)
+{
+    bx_comp c;
+    bx_comp_init(&c, p, FS);
+    double *x = malloc(n * sizeof *x), *gr = malloc(n * sizeof *gr);
+    for (size_t k = 0; k < n; k++)
+        x[k] = pow(10.0, (k < at ? lvl0 : lvl1) / 20.0);
+    for (size_t k = 0; k < n; k++) {
+        const double in = x[k];
+        bx_comp_process(&c, &x[k], 1, 1);
+        gr[k] = tu_db(in) - tu_db(x[k]) + p->makeup_db;
+    }
+    free(x);
+    return gr;
+}
+
+static void attack_release(double attack_ms, double release_ms)
+{
+    const bx_comp_params p = {-30, 4, 0, attack_ms, release_ms, 0, BX_DETECTOR_PEAK};
+    const size_t at = (size_t)(0.5 * FS), n = (size_t)(2.5 * FS);
+    /* attack: -60 dBFS (no reduction) -> 0 dBFS (22.5 dB of reduction) */
+    double *gr = step_trace(&p, -60, 0, n, at);
+    const double final = gr[n - 1], target = (1 - exp(-1)) * final;
+    size_t k = at;
+    while (k < n && gr[k] < target)
+        k++;
+    const double t_ms = (k - at + 1) * 1000.0 / FS; /* output k has seen k-at+1 loud samples */
+    checks++;
+    if (fabs(final - 22.5) > 1e-6 || fabs(t_ms - attack_ms) > 0.02 * attack_ms)
+        tu_fail("attack %g ms: reached 1-1/e of %.4f dB after %.3f ms", attack_ms, final, t_ms);
+    printf("attack_ms=%g: 1-1/e of the %.3f dB step reached after %.3f ms (limit +-2%%)\n",
+           attack_ms, final, t_ms);
+    free(gr);
+
+    /* release: 0 dBFS -> -60 dBFS, reduction falls from 22.5 dB to 0 */
+    const bx_comp_params pr = {-30, 4, 0, 0.5, release_ms, 0, BX_DETECTOR_PEAK};
+    gr = step_trace(&pr, 0, -60, n, at);
+    const double start = gr[at - 1], rtarget = exp(-1) * start;
+    k = at;
+    while (k < n && gr[k] > rtarget)
+        k++;
+    const double r_ms = (k - at + 1) * 1000.0 / FS;
+    checks++;
+    if (fabs(r_ms - release_ms) > 0.02 * release_ms)
+        tu_fail("release %g ms: fell to 1/e of %.4f dB after %.3f ms", release_ms, start, r_ms);
+    printf("release_ms=%g: 1/e of the %.3f dB reduction reached after %.3f ms (limit +-2%%)\n",
+           release_ms, start, r_ms);
+    free(gr);
+}
+
+static void rms_detector(void)
+{
+    const bx_comp_params p = {-20, 4, 0, 5, 100, 0, BX_DETECTOR_RMS};
+    bx_comp c;
+    bx_comp_init(&c, &p, FS);
+    const size_t n = (size_t)FS;
+    const double amp = pow(10.0, -6.0 / 20.0);
+    double sum = 0;
+    int cnt = 0;
+    for (size_t k = 0; k < n; k++) {
+        double v = amp * sin(2 * M_PI * 1000.0 * k / FS);
+        const double in = v;
+        bx_comp_process(&c, &v, 1, 1);
+        if (k > n / 2 && fabs(in) > 0.05) {
+            sum += tu_db(fabs(in)) - tu_db(fabs(v));
+            cnt++;
+        }
+    }
+    const double gr = sum / cnt;
+    const double want = (-6.0 - 10 * log10(2.0) + 20.0) * (1 - 1.0 / 4);
+    checks++;
+    if (fabs(gr - want) > 0.05)
+        tu_fail("rms detector: 1 kHz sine at -6 dBFS peak reduced by %.4f dB, expected %.4f dB", gr,
+                want);
+    printf("rms detector: 1 kHz sine at -6 dBFS peak reduced by %.4f dB; closed form for its RMS "
+           "level %.4f dB (limit 0.05)\n",
+           gr, want);
+}
+
+static void makeup_below_knee(void)
+{
+    const bx_comp_params p = {-10, 4, 6, 5, 100, 4.5, BX_DETECTOR_PEAK};
+    bx_comp c;
+    bx_comp_init(&c, &p, FS);
+    uint64_t seed = 7;
+    double worst = 0;
+    const double g = pow(10.0, 4.5 / 20.0);
+    for (int k = 0; k < 48000; k++) {
+        double v = 0.1 * tu_noise(&seed); /* peaks at -20 dBFS: below the knee at -13 */
+        const double in = v;
+        bx_comp_process(&c, &v, 1, 1);
+        worst = fmax(worst, fabs(v - in * g));
+    }
+    checks++;
+    if (worst > 1e-12)
+        tu_fail("makeup below the knee: deviation %g from input x makeup", worst);
+    printf("makeup 4.5 dB below the knee: worst deviation %.1e (limit 1e-12)\n", worst);
+}
+
+static void channel_link(bx_detector det)
+{
+    const bx_comp_params p = {-24, 6, 6, 2, 80, 2, det};
+    bx_comp st, mono;
+    bx_comp_init(&st, &p, FS);
+    bx_comp_init(&mono, &p, FS);
+    uint64_t seed = 11;
+    double worst_link = 0, worst_mono = 0;
+    for (int k = 0; k < 96000; k++) {
+        const double l = 0.9 * tu_noise(&seed) * (k % 24000 < 12000 ? 1.0 : 0.05);
+        /* peak: R is quieter, so the loudest channel is L; rms: R equals L, so the
+         * mean square over channels equals L's */
+        const double r = det == BX_DETECTOR_PEAK ? 0.3 * l : l;
+        double f[2] = {l, r}, m = l;
+        bx_comp_process(&st, f, 1, 2);
+        bx_comp_process(&mono, &m, 1, 1);
+        if (fabs(l) > 1e-3) {
+            worst_link = fmax(worst_link, fabs(f[0] / l - f[1] / r));
+            worst_mono = fmax(worst_mono, fabs(f[0] - m));
+        }
+    }
+    checks += 2;
+    if (worst_link > 1e-12 || worst_mono > 1e-12)
+        tu_fail("channel link (%s): gains differ by %g between channels, %g from mono",
+                det == BX_DETECTOR_PEAK ? "peak" : "rms", worst_link, worst_mono);
+    printf("channel link (%s detector): gain difference between channels %.1e, vs loudest-channel "
+           "mono %.1e (limit 1e-12)\n",
+           det == BX_DETECTOR_PEAK ? "peak" : "rms", worst_link, worst_mono);
+}
+
+int main(void)
+{
+    static_curve(-20, 4, 6, 3);
+    static_curve(-30, 2, 0, 0);
+    static_curve(-12, 100, 12, -2);
+    static_curve(-40, 1.5, 24, 10);
+    attack_release(10, 200);
+    attack_release(1, 50);
+    attack_release(30, 1000);
+    rms_detector();
+    makeup_below_knee();
+    channel_link(BX_DETECTOR_PEAK);
+    channel_link(BX_DETECTOR_RMS);
+    return tu_finish("test_comp", checks);
+}

@@ -1,0 +1,291 @@
+/* test_engine — the block function behaves the same however it is called.
+ *
+ *  - block independence: a full chain (gains, 6 bands, compressor, limiter),
+ *    mono and stereo, with a hot reload and a bypass on/off in the middle, gives
+ *    bit-identical output for blocks of 1, 17, 64, 4096 frames and a random mix;
+ *  - hot reload is click-free: during the crossfade the sample-to-sample step
+ *    never exceeds 1.05 x the largest step of either chain alone, while an
+ *    instant switch jumps far more; after it the new chain is heard alone;
+ *  - bypass crossfades without a click and, once faded, passes the input bit-exact;
+ *  - non-finite input is treated as silence; absurd input (1e30) never yields a
+ *    non-finite output, and processing recovers afterwards.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bx/chain.h"
+#include "testutil.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static const double FS = 48000.0;
+static int checks;
+
+static void full_params(bx_chain_params *p)
+{
+    bx_chain_params_default(p);
+    p->input_gain_db = 3;
+    const bx_band b[] = {{BX_BIQUAD_HIGHPASS, 40, 0, 0.707},  {BX_BIQUAD_LOW_SHELF, 90, 5, 0.7},
+                         {BX_BIQUAD_PEAK, 350, -4, 1.4},      {BX_BIQUAD_PEAK, 3200, 3, 1.0},
+                         {BX_BIQUAD_HIGH_SHELF, 9000, 4, 0.7}, {BX_BIQUAD_LOWPASS, 18000, 0, 0.707}};
+    p->n_bands = 6;
+    memcpy(p->bands, b, sizeof b);
+    p->has_comp = 1;
+    p->comp = (bx_comp_params){-24, 4, 6, 3, 120, 6, BX_DETECTOR_PEAK};
+    p->output_gain_db = -1;
+    p->has_limiter = 1;
+    p->ceiling_db = -1;
+}
+
+static void alt_params(bx_chain_params *p)
+{
+    bx_chain_params_default(p);
+    p->n_bands = 2;
+    p->bands[0] = (bx_band){BX_BIQUAD_HIGHPASS, 300, 0, 0.707};
+    p->bands[1] = (bx_band){BX_BIQUAD_PEAK, 1500, 8, 2};
+    p->has_comp = 1;
+    p->comp = (bx_comp_params){-30, 8, 0, 1, 60, 8, BX_DETECTOR_RMS};
+    p->has_limiter = 1;
+    p->ceiling_db = -3;
+}
+
+static bx_engine *make_engine(void (*fill)(bx_chain_params *), unsigned ch)
+{
+    bx_chain_params p;
+    bx_error err;
+    fill(&p);
+    bx_chain *c = bx_chain_create(&p, FS, ch, &err);
+    if (!c) {
+        fprintf(stderr, "chain: %s\n", err.msg);
+        exit(1);
+    }
+    bx_engine *e = bx_engine_create(c, FS, ch, &err);
+    if (!e) {
+        fprintf(stderr, "engine: %s\n", err.msg);
+        exit(1);
+    }
+    return e;
+}
+
+/* Bursty noise: loud and quiet passages so the compressor works. */
+static float *test_signal(size_t n, unsigned ch, uint64_t seed)
+{
+    float *x = malloc(n * ch * sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        const double env = (i / 6000) % 3 == 0 ? 0.9 : ((i / 6000) % 3 == 1 ? 0.05 : 0.3);
+        for (unsigned c = 0; c < ch; c++)
+            x[i * ch + c] = (float)(env * tu_noise(&seed));
+    }
+    return x;
+}
+
+/* Run the whole signal with a block-size pattern; events at fixed frames. */
+static float *run(const float *in, size_t n, unsigned ch, size_t block, uint64_t mix_seed)
+{
+    bx_engine *e = make_engine(full_params, ch);
+    float *out = malloc(n * ch * sizeof *out);
+    const size_t ev_reload = 30001, ev_byp_on = 70003, ev_byp_off = 110007;
+    size_t pos = 0;
+    while (pos < n) {
+        size_t b = block ? block : 1 + (size_t)((tu_noise(&mix_seed) + 1.0) * 300.0);
+        /* stop at event frames so every run sees them at the same frame */
+        const size_t evs[] = {ev_reload, ev_byp_on, ev_byp_off, n};
+        for (int k = 0; k < 4; k++)
+            if (pos < evs[k] && pos + b > evs[k])
+                b = evs[k] - pos;
+        bx_engine_process(e, in + pos * ch, out + pos * ch, b, NULL);
+        pos += b;
+        if (pos == ev_reload) {
+            bx_chain_params p;
+            alt_params(&p);
+            bx_chain *c = bx_chain_create(&p, FS, ch, NULL);
+            if (bx_engine_post_chain(e, c) != 0)
+                tu_fail("post_chain refused with an empty mailbox");
+        }
+        if (pos == ev_byp_on)
+            bx_engine_set_bypass(e, 1);
+        if (pos == ev_byp_off)
+            bx_engine_set_bypass(e, 0);
+        bx_chain_destroy(bx_engine_collect(e));
+    }
+    bx_engine_destroy(e);
+    return out;
+}
+
+static void block_independence(unsigned ch)
+{
+    const size_t n = (size_t)(3.0 * FS);
+    float *in = test_signal(n, ch, 42);
+    float *ref = run(in, n, ch, 1, 0);
+    const size_t blocks[] = {17, 64, 4096, 0};
+    for (size_t k = 0; k < 4; k++) {
+        float *o = run(in, n, ch, blocks[k], 99 + k);
+        size_t first = n * ch;
+        for (size_t i = 0; i < n * ch; i++)
+            if (memcmp(&o[i], &ref[i], sizeof(float)) != 0) {
+                first = i;
+                break;
+            }
+        checks++;
+        if (first < n * ch)
+            tu_fail("%u ch, block %zu: differs from block 1 at sample %zu (%.9g vs %.9g)", ch,
+                    blocks[k], first, o[first], ref[first]);
+        else
+            printf("%u ch: blocks of %s frames give output bit-identical to blocks of 1\n", ch,
+                   blocks[k] == 17 ? "17" : blocks[k] == 64 ? "64" : blocks[k] == 4096 ? "4096" : "random 1..600");
+        free(o);
+    }
+    free(in);
+    free(ref);
+}
+
+static double max_step(const float *y, size_t from, size_t to)
+{
+    double m = 0;
+    for (size_t i = from + 1; i < to; i++)
+        m = fmax(m, fabs((double)y[i] - y[i - 1]));
+    return m;
+}
+
+/* Mono sine through: A alone, B alone, A reloaded to B, instant switch. */
+static void reload_click_free(void)
+{
+    const size_t n = (size_t)FS, at = 24000;
+    float *in = malloc(n * sizeof *in), *ya = malloc(n * sizeof *ya), *yb = malloc(n * sizeof *yb),
+          *yx = malloc(n * sizeof *yx);
+    for (size_t i = 0; i < n; i++)
+        in[i] = (float)(0.5 * sin(2 * M_PI * 220.0 * i / FS));
+    bx_engine *ea = make_engine(full_params, 1), *eb = make_engine(alt_params, 1),
+              *ex = make_engine(full_params, 1);
+    bx_engine_process(ea, in, ya, n, NULL);
+    bx_engine_process(eb, in, yb, n, NULL);
+    bx_engine_process(ex, in, yx, at, NULL);
+    bx_chain_params p;
+    alt_params(&p);
+    bx_engine_post_chain(ex, bx_chain_create(&p, FS, 1, NULL));
+    bx_engine_process(ex, in + at, yx + at, n - at, NULL);
+    const size_t fade = (size_t)(BX_FADE_MS * 1e-3 * FS) + BX_ENGINE_GRID;
+    const double step_x = max_step(yx, at - 10, at + fade + 10);
+    const double step_ab = fmax(max_step(ya, at - 10, at + fade + 10), max_step(yb, at - 10, at + fade + 10));
+    const double jump = fabs((double)yb[at] - ya[at - 1]);
+    checks++;
+    if (step_x > 1.05 * step_ab)
+        tu_fail("reload: largest step %.5f during the fade, chains alone %.5f", step_x, step_ab);
+    printf("hot reload: largest sample step during the crossfade %.5f, either chain alone %.5f "
+           "(limit x1.05); an instant switch would jump %.5f\n",
+           step_x, step_ab, jump);
+    /* a second later only B is heard (its state started from A's, so compare after it settles) */
+    double diff = 0;
+    for (size_t i = n - 4800; i < n; i++)
+        diff = fmax(diff, fabs((double)yx[i] - yb[i]));
+    checks++;
+    if (diff > 1e-5)
+        tu_fail("after the reload the output differs from the new chain alone by %g", diff);
+    printf("after the reload: output equals the new chain alone within %.1e (limit 1e-5)\n", diff);
+    bx_chain *old = bx_engine_collect(ex);
+    checks++;
+    if (!old)
+        tu_fail("the replaced chain was not handed back for destruction");
+    bx_chain_destroy(old);
+    bx_engine_destroy(ea);
+    bx_engine_destroy(eb);
+    bx_engine_destroy(ex);
+    free(in);
+    free(ya);
+    free(yb);
+    free(yx);
+}
+
+static void bypass(void)
+{
+    const size_t n = (size_t)FS, at = 12000;
+    float *in = malloc(n * sizeof *in), *y = malloc(n * sizeof *y), *yp = malloc(n * sizeof *yp);
+    for (size_t i = 0; i < n; i++)
+        in[i] = (float)(0.5 * sin(2 * M_PI * 220.0 * i / FS));
+    bx_engine *e = make_engine(full_params, 1), *ep = make_engine(full_params, 1);
+    bx_engine_process(ep, in, yp, n, NULL);
+    bx_engine_process(e, in, y, at, NULL);
+    bx_engine_set_bypass(e, 1);
+    bx_engine_process(e, in + at, y + at, n - at, NULL);
+    const size_t fade = (size_t)(BX_FADE_MS * 1e-3 * FS) + BX_ENGINE_GRID;
+    size_t exact_from = n;
+    for (size_t i = n; i-- > at;)
+        if (memcmp(&y[i], &in[i], sizeof(float)) != 0) {
+            exact_from = i + 1;
+            break;
+        }
+    checks++;
+    if (exact_from > at + fade)
+        tu_fail("bypass: output equals input only from frame %zu (bypass at %zu)", exact_from, at);
+    const double step = max_step(y, at - 10, at + fade + 10);
+    const double ref = fmax(max_step(yp, at - 10, at + fade + 10), max_step(in, at - 10, at + fade + 10));
+    checks++;
+    if (step > 1.05 * ref)
+        tu_fail("bypass: step %.5f during the fade, signals alone %.5f", step, ref);
+    printf("bypass: input passes bit-exact %.1f ms after the request; largest step during the fade "
+           "%.5f vs %.5f alone\n",
+           (exact_from - at) * 1000.0 / FS, step, ref);
+    bx_engine_destroy(e);
+    bx_engine_destroy(ep);
+    free(in);
+    free(y);
+    free(yp);
+}
+
+static void hostile_input(void)
+{
+    const size_t n = (size_t)(4 * FS);
+    float *in = test_signal(n, 2, 3), *clean = malloc(n * 2 * sizeof(float));
+    float *y = malloc(n * 2 * sizeof(float)), *yc = malloc(n * 2 * sizeof(float));
+    memcpy(clean, in, n * 2 * sizeof(float));
+    for (size_t i = 1000; i < n * 2; i += 7919) {
+        in[i] = (i / 7919) % 3 == 0 ? NAN : ((i / 7919) % 3 == 1 ? INFINITY : -INFINITY);
+        clean[i] = 0.0f;
+    }
+    bx_engine *e = make_engine(full_params, 2), *ec = make_engine(full_params, 2);
+    bx_engine_process(e, in, y, n, NULL);
+    bx_engine_process(ec, clean, yc, n, NULL);
+    checks++;
+    if (memcmp(y, yc, n * 2 * sizeof(float)) != 0)
+        tu_fail("NaN/Inf input samples are not treated exactly as silence");
+    else
+        printf("NaN/Inf input samples are treated exactly as silence\n");
+
+    /* absurd levels: 1e30 for 10 ms, then the normal signal */
+    for (size_t i = 0; i < 960; i++)
+        in[i] = (i % 2) ? 1e30f : -1e30f;
+    memcpy(in + 960 * 2, clean + 960 * 2, (n - 960) * 2 * sizeof(float));
+    bx_engine_reset(e);
+    bx_engine_process(e, in, y, n, NULL);
+    int finite = 1;
+    double peak = 0;
+    for (size_t i = 0; i < n * 2; i++) {
+        finite &= isfinite(y[i]);
+        peak = fmax(peak, fabs(y[i]));
+    }
+    checks++;
+    if (!finite || peak > pow(10, -1 / 20.0))
+        tu_fail("1e30 input: output finite=%d, peak %g over the ceiling", finite, peak);
+    else
+        printf("1e30 input: output finite, peak %.4f under the -1 dBFS ceiling\n", peak);
+    bx_engine_destroy(e);
+    bx_engine_destroy(ec);
+    free(in);
+    free(clean);
+    free(y);
+    free(yc);
+}
+
+int main(void)
+{
+    block_independence(1);
+    block_independence(2);
+    reload_click_free();
+    bypass();
+    hostile_input();
+    return tu_finish("test_engine", checks);
+}

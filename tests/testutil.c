@@ -1,0 +1,39 @@
+#include "testutil.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+int tu_failures;
+
+double tu_noise(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return (double)((x * 2685821657736338717ULL) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+double tu_db(double lin)
+{
+    return lin > 0 ? 20.0 * log10(lin) : -400.0;
+}
+
+void tu_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "FAIL: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    tu_failures++;
+}
+
+int tu_finish(const char *suite, int checks)
+{
+    printf("%s: %d checks, %d failed\n", suite, checks, tu_failures);
+    return tu_failures ? 1 : 0;
+}

@@ -1,0 +1,28 @@
+/* testutil.h — tiny helpers shared by the C tests: deterministic noise,
+ * failure reporting, dB conversions. */
+#ifndef BX_TESTUTIL_H
+#define BX_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Seeded xorshift64*; uniform in [-1, 1). */
+double tu_noise(uint64_t *state);
+
+/** 20 log10(x), with a floor of -400 dB for 0. */
+double tu_db(double lin);
+
+/** Count of failed checks so far (tu_check increments it). */
+extern int tu_failures;
+
+/** Record a failed promise with a printf-style description (printed to stderr). */
+void tu_fail(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/** Print a summary line and return the process exit status (0 if all passed). */
+int tu_finish(const char *suite, int checks);
+
+#endif
