@@ -2,6 +2,7 @@
 #include "bx/audiofile.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,22 @@ static SNDFILE *open_utf8(const char *path, int mode, SF_INFO *info)
 #endif
 }
 
+static void extension(const char *path, char *ext, size_t n);
+
+/* First bytes of an MPEG audio frame (sync word) or an ID3 tag. */
+static int looks_like_mpeg(const char *path)
+{
+    unsigned char h[3] = {0, 0, 0};
+    FILE *f = bx_fopen(path, "rb");
+    if (!f)
+        return 0;
+    const size_t n = fread(h, 1, 3, f);
+    fclose(f);
+    if (n >= 3 && memcmp(h, "ID3", 3) == 0)
+        return 1;
+    return n >= 2 && h[0] == 0xFF && (h[1] & 0xE0) == 0xE0;
+}
+
 static void describe(const SF_INFO *si, char *out, size_t n)
 {
     SF_FORMAT_INFO fi;
@@ -64,12 +81,20 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
         return bx_error_set(err, BX_ERR_IO, "%s: no such file", path);
     if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not an audio file", path);
+    /* libsndfile hands anything that looks like an MPEG frame to libmpg123,
+     * which prints to stderr; only files named .mp3 get that far */
+    char ext[16];
+    extension(path, ext, sizeof ext);
+    if (strcmp(ext, "mp3") != 0 && looks_like_mpeg(path))
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "%s: not an audio file bx can read (MPEG data; name it .mp3 if it is)",
+                            path);
     SF_INFO si;
     memset(&si, 0, sizeof si);
     SNDFILE *sf = open_utf8(path, SFM_READ, &si);
     if (!sf)
-        return bx_error_set(err, BX_ERR_AUDIO, "%s: cannot read as audio: %s", path,
-                            sf_strerror(NULL));
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "%s: not an audio file bx can read (unknown, damaged or empty)", path);
     bx_status st = BX_OK;
     if (si.channels < 1)
         st = bx_error_set(err, BX_ERR_AUDIO, "%s: has no channels", path);
@@ -235,16 +260,19 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
         bx_audio_writer_abort(w);
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
     }
+    errno = 0;
     w->sf = open_utf8(w->tmp, SFM_WRITE, &si);
     if (!w->sf) {
         st = bx_error_set(err, BX_ERR_IO, "%s: cannot create the file: %s", path,
-                          sf_strerror(NULL));
+                          errno ? strerror(errno) : sf_strerror(NULL));
         bx_free(w->tmp);
         w->tmp = NULL; /* nothing was created */
         bx_audio_writer_abort(w);
         return st;
     }
     sf_command(w->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    /* no PEAK chunk: it holds a time stamp, and the same render should give the same bytes */
+    sf_command(w->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     *out = w;
     return BX_OK;
 }

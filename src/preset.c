@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bx/fsutil.h"
@@ -87,27 +88,100 @@ static size_t utf8_bad_offset(const unsigned char *s, size_t len)
     return len;
 }
 
-/* Offset where nesting first exceeds max_depth (strings skipped), or len. */
-static size_t depth_bad_offset(const char *s, size_t len, int max_depth)
+static int is_digit(char c)
 {
-    int depth = 0, in_str = 0;
+    return c >= '0' && c <= '9';
+}
+
+/*
+ * Lexical checks cJSON does not make, so that a preset is exactly JSON
+ * (RFC 8259) and nothing more: no raw control characters or \u0000 inside
+ * strings, numbers without leading zeros or bare dots, and bounded nesting.
+ * Returns the offset of the first problem (and *why), or len.
+ */
+static size_t lex_bad_offset(const char *s, size_t len, int max_depth, const char **why)
+{
+    int depth = 0;
     for (size_t i = 0; i < len; i++) {
         const char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
+        if (c == '"') {
+            for (i++; i < len && s[i] != '"'; i++) {
+                if ((unsigned char)s[i] < 0x20) {
+                    *why = "control character inside a string (write it as an escape)";
+                    return i;
+                }
+                if (s[i] == '\\') {
+                    if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) {
+                        *why = "\\u0000 (a NUL character) inside a string";
+                        return i;
+                    }
+                    i++; /* skip the escaped character */
+                }
+            }
+            if (i >= len)
+                return len; /* unterminated: cJSON reports it */
         } else if (c == '[' || c == '{') {
-            if (++depth > max_depth)
+            if (++depth > max_depth) {
+                *why = "nested too deeply";
                 return i;
+            }
         } else if (c == ']' || c == '}') {
             depth--;
+        } else if (c == '-' || is_digit(c)) {
+            size_t j = i + (c == '-');
+            *why = "invalid number";
+            if (j < len && s[j] == 'I')
+                *why = "NaN and Infinity are not JSON numbers";
+            if (j >= len || !is_digit(s[j]))
+                return i;
+            if (s[j] == '0' && j + 1 < len && is_digit(s[j + 1])) {
+                *why = "number with a leading zero";
+                return i;
+            }
+            while (j < len && is_digit(s[j]))
+                j++;
+            if (j < len && s[j] == '.') {
+                if (++j >= len || !is_digit(s[j]))
+                    return i;
+                while (j < len && is_digit(s[j]))
+                    j++;
+            }
+            if (j < len && (s[j] == 'e' || s[j] == 'E')) {
+                j++;
+                if (j < len && (s[j] == '+' || s[j] == '-'))
+                    j++;
+                if (j >= len || !is_digit(s[j]))
+                    return i;
+                while (j < len && is_digit(s[j]))
+                    j++;
+            }
+            i = j - 1;
         }
     }
     return len;
+}
+
+/* Copy user text for a one-line message: control characters become \xNN,
+ * and long text is cut (at a UTF-8 character boundary) with "...". */
+static const char *printable(const char *in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)in; *c; c++) {
+        if (o + 8 >= n) {
+            while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+                o--; /* drop continuation bytes of a cut character */
+            if (o > 0 && ((unsigned char)out[o - 1] & 0x80))
+                o--;
+            memcpy(out + o, "...", 4);
+            return out;
+        }
+        if (*c < 0x20 || *c == 0x7F)
+            o += (size_t)snprintf(out + o, n - o, "\\x%02X", *c);
+        else
+            out[o++] = (char)*c;
+    }
+    out[o] = '\0';
+    return out;
 }
 
 /* ---- tree-level checks --------------------------------------------------- */
@@ -129,28 +203,55 @@ static const char *kind(const cJSON *j)
     return "an invalid value";
 }
 
-/* Every object in the tree must have distinct keys (JSON allows duplicates,
- * a preset does not: which one would win is a guess). */
-static bx_status check_duplicates(const cJSON *j, const char *path, const char *origin,
-                                  bx_error *err)
+static int cmp_key(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    return strcmp(x->string, y->string);
+}
+
+/* Walk the whole tree: every object must have distinct keys (JSON allows
+ * duplicates, a preset does not: which one would win is a guess), and every
+ * number must be finite (1e400 parses as infinity and could not be written back). */
+static bx_status check_tree(const cJSON *j, const char *path, const char *origin, bx_error *err)
 {
     char sub[256];
+    if (cJSON_IsNumber(j) && !isfinite(j->valuedouble))
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s: number too large", origin,
+                            *path ? path : "(top level)");
+    if (cJSON_IsObject(j) && j->child) {
+        size_t n = 0;
+        for (const cJSON *c = j->child; c; c = c->next)
+            n++;
+        const cJSON **keys = bx_malloc(n * sizeof *keys);
+        if (!keys)
+            return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", origin);
+        n = 0;
+        for (const cJSON *c = j->child; c; c = c->next)
+            keys[n++] = c;
+        qsort(keys, n, sizeof *keys, cmp_key);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(keys[i - 1]->string, keys[i]->string) == 0) {
+                char k[96];
+                bx_status st = bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%s: duplicate key", origin,
+                                            path, *path ? "." : "",
+                                            printable(keys[i]->string, k, sizeof k));
+                bx_free(keys);
+                return st;
+            }
+        bx_free(keys);
+    }
     int idx = 0;
     for (const cJSON *c = j->child; c; c = c->next, idx++) {
-        if (cJSON_IsObject(j)) {
-            for (const cJSON *d = j->child; d != c; d = d->next)
-                if (strcmp(d->string, c->string) == 0)
-                    return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s\"%s\": duplicate key", origin,
-                                        path, *path ? "." : "", c->string);
-            snprintf(sub, sizeof sub, "%s%s%.64s", path, *path ? "." : "", c->string);
-        } else {
+        if (cJSON_IsObject(j))
+        {
+            char k[72];
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", printable(c->string, k, sizeof k));
+        }
+        else
             snprintf(sub, sizeof sub, "%s[%d]", path, idx);
-        }
-        if (c->child) {
-            bx_status st = check_duplicates(c, sub, origin, err);
-            if (st)
-                return st;
-        }
+        bx_status st = check_tree(c, sub, origin, err);
+        if (st)
+            return st;
     }
     return BX_OK;
 }
@@ -170,8 +271,9 @@ static bx_status check_keys(const cJSON *obj, const char *const *allowed, const 
                 if (a[1])
                     strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%.80s: unknown key (allowed: %s)",
-                                origin, path, *path ? "." : "", c->string, list);
+            char k[96];
+            return bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%s: unknown key (allowed: %s)", origin,
+                                path, *path ? "." : "", printable(c->string, k, sizeof k), list);
         }
     }
     return BX_OK;
@@ -193,8 +295,7 @@ static bx_status get_number(const cJSON *obj, const char *key, const char *path,
         return bx_error_set(err, BX_ERR_PRESET, "%s: %s.%s: expected a number, found %s", origin,
                             path, key, kind(j));
     if (!isfinite(j->valuedouble))
-        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.%s: %g is not a finite number", origin,
-                            path, key, j->valuedouble);
+        return bx_error_set(err, BX_ERR_PRESET, "%s: %s.%s: number too large", origin, path, key);
     *out = j->valuedouble;
     return BX_OK;
 }
@@ -239,11 +340,12 @@ static bx_status parse_band(const cJSON *jb, unsigned i, bx_band *b, const char 
     if (!cJSON_IsString(jt))
         return bx_error_set(err, BX_ERR_PRESET, "%s: %s.type: expected a string, found %s", origin,
                             path, kind(jt));
+    char tbuf[64];
     if (bx_biquad_type_parse(jt->valuestring, &b->type) != 0)
         return bx_error_set(err, BX_ERR_PRESET,
-                            "%s: %s.type: unknown band type \"%.40s\" (allowed: peak, low_shelf, "
+                            "%s: %s.type: unknown band type \"%s\" (allowed: peak, low_shelf, "
                             "high_shelf, highpass, lowpass)",
-                            origin, path, jt->valuestring);
+                            origin, path, printable(jt->valuestring, tbuf, sizeof tbuf));
     const int has_gain = bx_biquad_type_has_gain(b->type);
     TRY(get_number(jb, "freq_hz", path, 1, 0, &b->freq_hz, origin, err));
     TRY(get_number(jb, "q", path, 0, b->type == BX_BIQUAD_PEAK ? 1.0 : Q_PASS_DEFAULT, &b->q,
@@ -307,6 +409,7 @@ static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *or
         const cJSON *jd = cJSON_GetObjectItemCaseSensitive(jcomp, "detector");
         c->detector = BX_DETECTOR_PEAK;
         if (jd) {
+            char dbuf[64];
             if (!cJSON_IsString(jd))
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: expected a string, found %s",
@@ -315,9 +418,9 @@ static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *or
                 c->detector = BX_DETECTOR_RMS;
             else if (strcmp(jd->valuestring, "peak") != 0)
                 return bx_error_set(err, BX_ERR_PRESET,
-                                    "%s: chain.compressor.detector: unknown detector \"%.40s\" "
+                                    "%s: chain.compressor.detector: unknown detector \"%s\" "
                                     "(allowed: peak, rms)",
-                                    origin, jd->valuestring);
+                                    origin, printable(jd->valuestring, dbuf, sizeof dbuf));
         }
         p->has_comp = 1;
     }
@@ -347,7 +450,7 @@ static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *ou
     if (!cJSON_IsObject(root))
         return bx_error_set(err, BX_ERR_PRESET, "%s: the top level must be an object, found %s",
                             origin, kind(root));
-    TRY(check_duplicates(root, "", origin, err));
+    TRY(check_tree(root, "", origin, err));
     const cJSON *jv = cJSON_GetObjectItemCaseSensitive(root, "bxpreset");
     if (!jv)
         return bx_error_set(err, BX_ERR_PRESET,
@@ -417,11 +520,17 @@ bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_p
                           col);
         goto out;
     }
-    bad = depth_bad_offset(text, len, BX_PRESET_MAX_DEPTH);
+    const char *why = "";
+    bad = lex_bad_offset(text, len, BX_PRESET_MAX_DEPTH, &why);
     if (bad < len) {
         line_col(text, bad, &line, &col);
-        st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: nested deeper than %d levels",
-                          origin, line, col, BX_PRESET_MAX_DEPTH);
+        if (strcmp(why, "nested too deeply") == 0)
+            st = bx_error_set(err, BX_ERR_PARSE,
+                              "%s: line %u, column %u: nested deeper than %d levels", origin, line,
+                              col, BX_PRESET_MAX_DEPTH);
+        else
+            st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: %s", origin, line, col,
+                              why);
         goto out;
     }
     const char *end = NULL;
@@ -429,8 +538,18 @@ bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_p
     if (!root) {
         size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         line_col(text, off, &line, &col);
-        if (len == 0)
+        size_t first = 0;
+        while (first < len && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' ||
+                               text[first] == '\r'))
+            first++;
+        const char *at = text + off;
+        if (first == len)
             st = bx_error_set(err, BX_ERR_PARSE, "%s: empty, not a preset", origin);
+        else if ((len - off >= 3 && memcmp(at, "NaN", 3) == 0) ||
+                 (len - off >= 8 && memcmp(at, "Infinity", 8) == 0))
+            st = bx_error_set(err, BX_ERR_PARSE,
+                              "%s: line %u, column %u: NaN and Infinity are not JSON numbers",
+                              origin, line, col);
         else
             st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: not valid JSON", origin,
                               line, col);

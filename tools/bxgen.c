@@ -68,7 +68,7 @@ static void add_snare(float *x, size_t n, size_t at, double fs, double amp)
         lp += 0.35 * (noise - lp);
         const double tone = sin(2.0 * M_PI * 185.0 * t) * exp(-t / 0.04);
         const double env = exp(-t / 0.06) * (1.0 - exp(-t / 0.001));
-        x[at + i] += (float)(amp * (0.55 * tone + env * (noise - 0.5 * lp)));
+        x[at + i] += (float)(amp * (0.55 * tone + env * (1.2 * lp + 0.25 * noise)));
     }
 }
 
@@ -80,25 +80,29 @@ static void add_hat(float *x, size_t n, size_t at, double fs, double amp, double
         const double noise = rnd_pm();
         const double hp = noise - prev; /* first difference: bright */
         prev = noise;
-        x[at + i] += (float)(amp * 0.5 * hp * exp(-t / decay));
+        x[at + i] += (float)(amp * 0.3 * hp * exp(-t / decay));
     }
 }
 
-/* A hummed note: pulse-ish tone through a soft vocal-tract-like resonance. */
+/* A hummed note: a buzzy harmonic tone through a normalised vocal-tract-like
+ * resonance near 700 Hz, plus some of the dry tone. */
 static void add_hum(float *x, size_t n, size_t at, size_t len, double fs, double f0, double amp)
 {
     double ph = 0.0, y1 = 0.0, y2 = 0.0;
-    const double fr = 700.0, r = exp(-M_PI * 120.0 / fs);
-    const double a1 = -2.0 * r * cos(2.0 * M_PI * fr / fs), a2 = r * r;
+    const double fr = 700.0, r = exp(-M_PI * 120.0 / fs), w = 2.0 * M_PI * fr / fs;
+    const double a1 = -2.0 * r * cos(w), a2 = r * r;
+    const double norm = (1.0 - r) * sqrt(1.0 - 2.0 * r * cos(2.0 * w) + r * r); /* unity at fr */
     for (size_t i = 0; at + i < n && i < len; i++) {
         const double t = i / fs;
         ph += 2.0 * M_PI * f0 * (1.0 + 0.01 * sin(2.0 * M_PI * 5.0 * t)) / fs;
-        const double src = sin(ph) + 0.5 * sin(2 * ph) + 0.3 * sin(3 * ph) + 0.2 * sin(4 * ph);
-        const double y = 0.08 * src - a1 * y1 - a2 * y2;
+        double src = 0.0;
+        for (int h = 1; h <= 24 && h * f0 < 0.45 * fs; h++)
+            src += sin(h * ph) / h;
+        const double y = norm * src - a1 * y1 - a2 * y2;
         y2 = y1;
         y1 = y;
         const double env = fmin(1.0, t / 0.02) * fmin(1.0, (len - i) / fs / 0.05);
-        x[at + i] += (float)(amp * env * (0.6 * src * 0.25 + y));
+        x[at + i] += (float)(amp * env * (0.3 * src + 2.0 * y));
     }
 }
 
@@ -128,7 +132,7 @@ static void make_take(float *x, size_t n, double fs)
         else if (c == 'o')
             add_hat(x, n, at, fs, 0.12 * vel, 0.06);
         if (pos == 0 && bar % 2 == 1)
-            add_hum(x, n, at, (size_t)(8 * step * fs), fs, hum_notes[(bar / 2) % 4], 0.3);
+            add_hum(x, n, at, (size_t)(8 * step * fs), fs, hum_notes[(bar / 2) % 4], 0.12);
     }
     /* peak at -6 dBFS, like a dry take recorded with headroom */
     double peak = 0.0;

@@ -8,8 +8,10 @@
 #include "bx/comp.h"
 #include "bx/error.h"
 #include "bx/fsutil.h"
+#include "bx/levels.h"
 #include "bx/limiter.h"
 #include "bx/preset.h"
+#include "bx/spectrum.h"
 #include "bx/version.h"
 
 #endif /* BX_BX_H */

@@ -9,7 +9,8 @@
  * presets/README.md documents every field, unit, default and range. Loading
  * validates everything; an error message starts with the origin (file name)
  * and names the field: "deep.json: chain.eq[2].q: 0 is outside 0.1..40".
- * "analysis" is kept verbatim (as compact JSON text) and written back.
+ * "analysis" is free-form: it is kept (as compact JSON text, numbers as
+ * doubles) and written back on save.
  */
 #ifndef BX_PRESET_H
 #define BX_PRESET_H

@@ -1,0 +1,503 @@
+/* bxanalyze — fit a bx preset (EQ, compressor) that makes a beatbox take sound
+ * like a reference recording; one file, or a batch of them. */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "bx/exitcode.h"
+#include "bx/fsutil.h"
+#include "bx/preset.h"
+#include "bx/version.h"
+#include "cli.h"
+#include "inputs.h"
+#include "job.h"
+#include "report.h"
+#include "threads.h"
+
+static const char usage_text[] =
+    "usage: bxanalyze REF -o PRESET.json [options]\n"
+    "       bxanalyze REF --source MYTAKE -o PRESET.json [options]\n"
+    "       bxanalyze REF --paired DRY -o PRESET.json [options]\n"
+    "       bxanalyze -o OUTDIR/ [--source MYTAKE] [options] FILE|FOLDER...\n"
+    "       bxanalyze --help | --version\n";
+
+static const char help_text[] =
+    "Fit a bx preset (EQ bands, compressor, safety limiter) that makes your beatbox\n"
+    "sound like the reference recording REF.\n"
+    "\n"
+    "Modes:\n"
+    "  REF alone         REF is compared with a neutral model of a dry take.\n"
+    "  --source MYTAKE   REF is compared with your own dry take MYTAKE (any audio\n"
+    "                    file); the preset turns MYTAKE's sound into REF's.\n"
+    "  --paired DRY      REF is DRY processed by an unknown chain; the preset\n"
+    "                    reproduces that chain. One REF only.\n"
+    "\n"
+    "Output:\n"
+    "  -o, --output P    the preset file to write. If P is an existing folder or ends\n"
+    "                    with '/', the preset is written as P/<stem>.json, <stem>\n"
+    "                    being REF's file name without its extension.\n"
+    "  --json            print the preset JSON on stdout instead of the summary (also\n"
+    "                    written to -o when given; -o is then optional).\n"
+    "  --plot SVG        also write a report: spectra, EQ target and fit, compressor\n"
+    "                    curve, levels. A folder (existing, or ending in '/') gets\n"
+    "                    <stem>.svg. In batch mode SVG is always a folder.\n"
+    "  --name NAME       the preset's name (default: REF's stem). Not in batch mode.\n"
+    "  -q, --quiet       no summary, progress or notes; errors are still printed.\n"
+    "  Outputs are replaced if they exist, but only by a complete file (written to a\n"
+    "  temporary file and renamed): a failed analysis leaves no partial preset or\n"
+    "  report. An input file is never overwritten.\n"
+    "\n"
+    "Fitting:\n"
+    "  --bands N         at most N EQ bands, 1..32 (default 6).\n"
+    "  --amount PCT      how much of the difference to apply, 0..200 %% (default 100):\n"
+    "                    scales the EQ gains and the compression.\n"
+    "  --smoothing OCT   smoothing of the target in octaves, 0..2 (default 0.333).\n"
+    "  --no-compressor   fit the EQ only.\n"
+    "\n"
+    "Batch mode (several inputs, or a folder among them; -o names a folder,\n"
+    "created if missing):\n"
+    "  Each audio file becomes OUTDIR/<stem>.json (and <stem>.svg with --plot).\n"
+    "  Folders are scanned recursively in name order; hidden entries (\".name\")\n"
+    "  are ignored. Files whose extension is not audio (wav wave w64 rf64 aif aiff\n"
+    "  aifc flac ogg oga opus caf au snd mp3, any case) are skipped with a note; an\n"
+    "  audio file that cannot be analysed fails, is named, and the batch goes on.\n"
+    "  When two files have the same stem (ignoring case), the first in order keeps\n"
+    "  it and later ones are written as <stem>-2, <stem>-3, ... with a note; the\n"
+    "  same file given twice is analysed once. --source applies to every file.\n"
+    "  -j, --jobs N      analyse N files at a time (default: the number of\n"
+    "                    processors, %u here).\n"
+    "  Progress goes to stderr: a bar on a terminal, else one line per file. At\n"
+    "  the end, stdout gets a summary (with --json: a JSON object listing every\n"
+    "  file's result). Ctrl-C stops starting new files, lets running ones finish\n"
+    "  and prints the summary (exit 130); a second Ctrl-C abandons the running\n"
+    "  ones without writing them.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 internal error (out of memory), 2 usage, 4 input audio\n"
+    "missing, unreadable or unsupported, 5 output cannot be written (or would\n"
+    "overwrite an input), 130 interrupted. A batch in which files failed exits with\n"
+    "the most serious of their codes (1 over 5 over 4).\n";
+
+atomic_int cli_stop;
+
+static void on_signal(int sig)
+{
+    atomic_store(&cli_stop, sig);
+    signal(sig, SIG_DFL); /* a second interrupt ends the program at once */
+}
+
+int cli_exit_for_input(bx_status st)
+{
+    return st == BX_ERR_IO || st == BX_ERR_AUDIO || st == BX_ERR_RANGE ? BX_EXIT_INPUT
+                                                                       : BX_EXIT_INTERNAL;
+}
+
+int cli_exit_for_output(bx_status st)
+{
+    return st == BX_ERR_IO ? BX_EXIT_OUTPUT : BX_EXIT_INTERNAL;
+}
+
+static int severity(int code)
+{
+    return code == BX_EXIT_OK ? 0 : code == BX_EXIT_INPUT ? 1 : code == BX_EXIT_OUTPUT ? 2 : 3;
+}
+
+int cli_worst_exit(int a, int b)
+{
+    return severity(b) > severity(a) ? b : a;
+}
+
+int cli_ends_with_sep(const char *path)
+{
+    const size_t n = strlen(path);
+#ifdef _WIN32
+    return n > 0 && (path[n - 1] == '/' || path[n - 1] == '\\');
+#else
+    return n > 0 && path[n - 1] == '/';
+#endif
+}
+
+char *cli_join(const char *dir, const char *name, const char *ext)
+{
+    const size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+    char *s = bx_malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s%s", dir, cli_ends_with_sep(dir) ? "" : "/", name, ext);
+    return s;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "bxanalyze: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage_text);
+    return BX_EXIT_USAGE;
+}
+
+/* A finite number in lo..hi, the whole argument; 0 or -1. */
+static int parse_number(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    const double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    return a && b && (strcmp(a, b) == 0 || bx_same_file(a, b));
+}
+
+/* ---- one file ----------------------------------------------------------------- */
+
+static const char *source_word(job_mode m)
+{
+    return m == JOB_SOURCE ? "your take" : m == JOB_PAIRED ? "dry" : "model";
+}
+
+static void print_levels(const char *label, const char *who, const bx_level_stats *s)
+{
+    printf("%-11s%-10s %.1f LUFS, peak %.1f dBFS, crest %.1f dB, spread %.1f dB, %.1f s\n", label,
+           who, s->loudness_lufs, s->sample_peak_db, s->crest_db, s->spread_db, s->seconds);
+}
+
+static void print_result(const cli_opts *o, const char *ref, const char *out, const char *plot,
+                         const job_result *r, double seconds)
+{
+    const bx_chain_params *c = &r->preset.chain;
+    static const char *const mode[] = {"reference only (against the neutral model)",
+                                       "relative to your take (--source)",
+                                       "paired with the dry original (--paired)"};
+    printf("mode       %s\n", mode[r->mode]);
+    printf("reference  %s\n", ref);
+    if (r->mode == JOB_SOURCE)
+        printf("source     %s\n", o->source_path);
+    if (r->mode == JOB_PAIRED)
+        printf("dry        %s (aligned by %+.2f ms)\n", o->paired_path, r->delay_ms);
+    printf("preset     %s \"%s\"\n", out ? out : "(not written)", r->preset.name);
+    printf("eq         %u band%s, fit error %.2f dB RMS (30 Hz - 16 kHz)\n", c->n_bands,
+           c->n_bands == 1 ? "" : "s", r->eq_error_db);
+    for (unsigned i = 0; i < c->n_bands; i++) {
+        const bx_band *b = &c->bands[i];
+        printf("  %2u  %-10s %8.1f Hz", i + 1, bx_biquad_type_name(b->type), b->freq_hz);
+        if (bx_biquad_type_has_gain(b->type))
+            printf("  %+5.1f dB", b->gain_db);
+        else
+            printf("  %8s", "");
+        printf("  Q %.2f\n", b->q);
+    }
+    if (c->input_gain_db != 0 || c->output_gain_db != 0)
+        printf("gain       input %+.1f dB, output %+.1f dB\n", c->input_gain_db, c->output_gain_db);
+    if (c->has_comp)
+        printf("compressor threshold %.1f dBFS, ratio %.2g:1, knee %.1f dB, attack %.3g ms, "
+               "release %.4g ms, makeup %+.1f dB, %s detector; fit error %.2f dB\n",
+               c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
+               c->comp.release_ms, c->comp.makeup_db,
+               c->comp.detector == BX_DETECTOR_RMS ? "rms" : "peak", r->comp_error_db);
+    else
+        printf("compressor off\n");
+    if (c->has_limiter)
+        printf("limiter    ceiling %.1f dBFS\n", c->ceiling_db);
+    print_levels("levels", "reference", &r->reference);
+    if (r->mode != JOB_REFERENCE)
+        print_levels("", source_word(r->mode), &r->source);
+    if (plot)
+        printf("report     %s\n", plot);
+    printf("time       %.2f s\n", seconds);
+}
+
+/* Check outputs against inputs before the work starts. */
+static int check_outputs(const cli_opts *o, const char *ref, const char *out, const char *plot)
+{
+    const char *inputs[] = {ref, o->source_path, o->paired_path};
+    for (size_t i = 0; i < 3; i++) {
+        const char *dst = same_file(out, inputs[i])    ? out
+                          : same_file(plot, inputs[i]) ? plot
+                                                       : NULL;
+        if (dst) {
+            fprintf(stderr, "bxanalyze: %s: refusing to overwrite an input file\n", dst);
+            return BX_EXIT_OUTPUT;
+        }
+    }
+    if (same_file(out, plot))
+        return usage_error("-o and --plot both name %s", out);
+    return BX_EXIT_OK;
+}
+
+/* dir/<stem of ref>.ext if path is a folder (existing, or ending in a separator), else a copy. */
+static char *output_path(const char *path, const char *ref, const char *ext, bx_error *err)
+{
+    if (!bx_is_dir(path) && !cli_ends_with_sep(path)) {
+        char *p = bx_strdup(path);
+        if (!p)
+            bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+        return p;
+    }
+    if (inputs_make_dir(path, err))
+        return NULL;
+    char *stem = inputs_stem(ref);
+    char *p = stem ? cli_join(path, stem, ext) : NULL;
+    bx_free(stem);
+    if (!p)
+        bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    return p;
+}
+
+static int run_single(const cli_opts *o, const char *ref)
+{
+    const double t0 = thread_clock_s();
+    bx_error err;
+    bx_status st;
+    job_take *take = NULL;
+    job_result res;
+    int have_res = 0, rc = BX_EXIT_OK;
+    char *out = NULL, *plot = NULL, *json = NULL;
+
+    if ((o->out_path && !(out = output_path(o->out_path, ref, ".json", &err))) ||
+        (o->plot_path && !(plot = output_path(o->plot_path, ref, ".svg", &err)))) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_output(err.code);
+        goto out;
+    }
+    if ((rc = check_outputs(o, ref, out, plot)) != BX_EXIT_OK)
+        goto out;
+    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, 1, &take, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_input(st);
+        goto out;
+    }
+    if ((st = job_run(ref, o->mode, take, o->paired_path, &o->job, &res, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_input(st);
+        goto out;
+    }
+    have_res = 1;
+    if (o->json && !(json = bx_preset_to_json(&res.preset, &err))) {
+        fprintf(stderr, "bxanalyze: %s: %s\n", ref, err.msg);
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
+    if (out && (st = bx_preset_save(out, &res.preset, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_output(st);
+        goto out;
+    }
+    if (plot) {
+        const report_info info = {ref, o->mode == JOB_SOURCE ? o->source_path : o->paired_path, out,
+                                  thread_clock_s() - t0};
+        if ((st = report_write_svg(plot, &res, &info, &err)) != BX_OK) {
+            fprintf(stderr, "bxanalyze: %s\n", err.msg);
+            rc = cli_exit_for_output(st);
+            goto out;
+        }
+    }
+    if (json)
+        printf("%s\n", json);
+    else if (!o->quiet)
+        print_result(o, ref, out, plot, &res, thread_clock_s() - t0);
+out:
+    if (have_res)
+        job_result_free(&res);
+    job_take_free(take);
+    bx_free(json);
+    bx_free(out);
+    bx_free(plot);
+    return rc;
+}
+
+/* ---- many files ------------------------------------------------------------------- */
+
+/* A folder argument of batch mode: created if missing; an existing file is a usage error. */
+static int prepare_folder(const char *opt, const char *path)
+{
+    bx_error err;
+    if (bx_exists(path) && !bx_is_dir(path)) {
+        fprintf(stderr,
+                "bxanalyze: %s %s: batch mode writes one file per input into a folder, "
+                "and this is a file\n%s",
+                opt, path, usage_text);
+        return BX_EXIT_USAGE;
+    }
+    if (inputs_make_dir(path, &err)) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        return cli_exit_for_output(err.code);
+    }
+    return BX_EXIT_OK;
+}
+
+static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
+{
+    bx_error err;
+    bx_status st;
+    input_list in = {.quiet = o->quiet};
+    job_take *take = NULL;
+    int rc = BX_EXIT_OK;
+
+    for (int i = 0; i < n_paths; i++) {
+        if ((st = inputs_add(&in, paths[i], &err)) != BX_OK) {
+            fprintf(stderr, "bxanalyze: %s\n", err.msg);
+            rc = BX_EXIT_INTERNAL;
+            goto out;
+        }
+    }
+    if ((st = inputs_name(&in, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
+    if (in.n == 0) {
+        fprintf(stderr, "bxanalyze: no audio files to analyse among the inputs\n");
+        rc = cli_worst_exit(in.exit_code, BX_EXIT_INPUT);
+        goto out;
+    }
+    if ((rc = prepare_folder("-o", o->out_path)) != BX_EXIT_OK ||
+        (o->plot_path && (rc = prepare_folder("--plot", o->plot_path)) != BX_EXIT_OK))
+        goto out;
+    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, 1, &take, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_input(st);
+        goto out;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    rc = batch_run(o, &in, take, t0);
+out:
+    job_take_free(take);
+    inputs_free(&in);
+    return rc;
+}
+
+/* ---- the command line ---------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    const double t0 = thread_clock_s();
+    cli_opts o;
+    memset(&o, 0, sizeof o);
+    job_opts_default(&o.job);
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    int n_paths = 0, rc, only_files = 0;
+    if (!paths) {
+        fprintf(stderr, "bxanalyze: out of memory\n");
+        return BX_EXIT_INTERNAL;
+    }
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+#define NEED_VALUE(what)                                                                           \
+    do {                                                                                           \
+        if (i + 1 >= argc) {                                                                       \
+            rc = usage_error("%s needs " what, a);                                                 \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+        if (only_files || a[0] != '-' || a[1] == '\0') {
+            paths[n_paths++] = argv[i];
+        } else if (strcmp(a, "--") == 0) {
+            only_files = 1;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("bxanalyze %s\n\n%s\n", BX_VERSION_STRING, usage_text);
+            printf(help_text, thread_cpu_count());
+            rc = BX_EXIT_OK;
+            goto out;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("bxanalyze %s\n", BX_VERSION_STRING);
+            rc = BX_EXIT_OK;
+            goto out;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            NEED_VALUE("a preset file or a folder");
+            o.out_path = argv[++i];
+        } else if (strcmp(a, "--source") == 0) {
+            NEED_VALUE("your dry take (an audio file)");
+            o.source_path = argv[++i];
+        } else if (strcmp(a, "--paired") == 0) {
+            NEED_VALUE("the dry original of the reference (an audio file)");
+            o.paired_path = argv[++i];
+        } else if (strcmp(a, "--plot") == 0) {
+            NEED_VALUE("an SVG file (or a folder)");
+            o.plot_path = argv[++i];
+        } else if (strcmp(a, "--name") == 0) {
+            NEED_VALUE("a preset name");
+            o.job.name = argv[++i];
+        } else if (strcmp(a, "--bands") == 0) {
+            NEED_VALUE("a band count");
+            if (parse_number(argv[++i], 1, BX_MAX_BANDS, &v) != 0 || v != (unsigned)v) {
+                rc = usage_error("--bands: \"%s\" is not a whole number in 1..32", argv[i]);
+                goto out;
+            }
+            o.job.max_bands = (unsigned)v;
+        } else if (strcmp(a, "--amount") == 0) {
+            NEED_VALUE("a percentage");
+            if (parse_number(argv[++i], 0, 200, &v) != 0) {
+                rc = usage_error("--amount: \"%s\" is not a percentage in 0..200", argv[i]);
+                goto out;
+            }
+            o.job.amount = v / 100.0;
+        } else if (strcmp(a, "--smoothing") == 0) {
+            NEED_VALUE("a width in octaves");
+            if (parse_number(argv[++i], 0, 2, &v) != 0) {
+                rc = usage_error("--smoothing: \"%s\" is not a width in 0..2 octaves", argv[i]);
+                goto out;
+            }
+            o.job.smoothing_oct = v;
+        } else if (strcmp(a, "--no-compressor") == 0) {
+            o.job.no_compressor = 1;
+        } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "-j", 2) == 0) {
+            const char *s = a[2] && a[1] == 'j' ? a + 2 : NULL;
+            if (!s) {
+                NEED_VALUE("a thread count");
+                s = argv[++i];
+            }
+            if (parse_number(s, 1, 256, &v) != 0 || v != (unsigned)v) {
+                rc = usage_error("-j: \"%s\" is not a thread count in 1..256", s);
+                goto out;
+            }
+            o.threads = (unsigned)v;
+        } else if (strcmp(a, "--json") == 0) {
+            o.json = 1;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o.quiet = 1;
+        } else {
+            rc = usage_error("unknown option %s", a);
+            goto out;
+        }
+#undef NEED_VALUE
+    }
+
+    if (n_paths == 0) {
+        rc = usage_error("%s", "no reference file given");
+        goto out;
+    }
+    if (o.source_path && o.paired_path) {
+        rc = usage_error("%s", "--source and --paired exclude each other");
+        goto out;
+    }
+    o.mode = o.source_path ? JOB_SOURCE : o.paired_path ? JOB_PAIRED : JOB_REFERENCE;
+    if (n_paths > 1 || bx_is_dir(paths[0])) {
+        if (o.paired_path)
+            rc = usage_error("%s", "--paired takes one REF (its dry original cannot be shared)");
+        else if (o.job.name)
+            rc = usage_error("%s",
+                             "--name takes one REF; batch presets are named after their files");
+        else if (!o.out_path)
+            rc = usage_error("%s", "several inputs need -o OUTDIR/");
+        else
+            rc = run_batch(&o, paths, n_paths, t0);
+    } else if (!o.out_path && !o.json) {
+        rc = usage_error("%s", "nothing would be written: give -o PRESET.json or --json");
+    } else {
+        rc = run_single(&o, paths[0]);
+    }
+out:
+    free(paths);
+    if (fflush(stdout) != 0 && rc == BX_EXIT_OK) {
+        fprintf(stderr, "bxanalyze: cannot write to standard output\n");
+        rc = BX_EXIT_OUTPUT;
+    }
+    return rc;
+}

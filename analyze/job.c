@@ -1,0 +1,761 @@
+/* job.c — one analysis: read the files, measure, fit the EQ and the
+ * compressor, match the loudness, and describe it all in the preset. */
+#include "job.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bx/align.h"
+#include "bx/audiofile.h"
+#include "bx/chain.h"
+#include "bx/compfit.h"
+#include "bx/eqfit.h"
+#include "bx/spectrum.h"
+#include "bx/transfer.h"
+#include "bx/version.h"
+#include "neutral.h"
+#include "threads.h"
+
+#define READ_FRAMES 8192
+#define FIT_LO_HZ 30.0
+#define FIT_HI_HZ 16000.0
+#define GRID_PER_OCT 24
+/* minimum improvement, dB, for the compressor to be worth having */
+#define COMP_MIN_GAIN_DB 0.25
+
+struct job_take {
+    char *path;
+    int rate_hz;
+    unsigned channels;
+    double seconds;
+    bx_spectrum spec;
+    bx_level_stats stats;
+    float *mono;   /* kept audio (mono mixdown), NULL if not kept */
+    size_t n_mono; /* samples kept */
+};
+
+void job_opts_default(job_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_bands = 6;
+    o->amount = 1.0;
+    o->smoothing_oct = 1.0 / 3.0;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+void job_take_free(job_take *t)
+{
+    if (!t)
+        return;
+    bx_free(t->path);
+    bx_spectrum_free(&t->spec);
+    bx_free(t->mono);
+    bx_free(t);
+}
+
+bx_status job_take_load(const char *path, int keep_audio, job_take **out, bx_error *err)
+{
+    *out = NULL;
+    bx_audio_reader *r = NULL;
+    bx_audio_info info;
+    bx_ltas *ltas = NULL;
+    bx_levels *lev = NULL;
+    float *buf = NULL, *mono = NULL;
+    bx_error e2;
+    job_take *t = bx_calloc(1, sizeof *t);
+    bx_status st = t ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    if (st)
+        return st;
+    st = bx_audio_open(path, &r, &info, err);
+    if (st)
+        goto out;
+    t->path = bx_strdup(path);
+    t->rate_hz = info.rate_hz;
+    t->channels = info.channels;
+    buf = bx_malloc((size_t)READ_FRAMES * info.channels * sizeof(float));
+    mono = bx_malloc(READ_FRAMES * sizeof(float));
+    ltas = bx_ltas_create(info.rate_hz, 0, &e2);
+    lev = bx_levels_create(info.rate_hz, 1, &e2);
+    if (!t->path || !buf || !mono || !ltas || !lev) {
+        st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    const size_t keep_max = keep_audio ? (size_t)(JOB_MAX_KEEP_SECONDS * info.rate_hz) : 0;
+    size_t keep_cap = 0;
+    long long total = 0;
+    for (;;) {
+        const long long got = bx_audio_read(r, buf, READ_FRAMES, err);
+        if (got < 0) {
+            st = err->code;
+            goto out;
+        }
+        if (got == 0)
+            break;
+        /* the analysis hears the mono mixdown; non-finite samples count as silence */
+        for (long long i = 0; i < got; i++) {
+            double s = 0;
+            for (unsigned c = 0; c < info.channels; c++) {
+                const float v = buf[i * info.channels + c];
+                s += isfinite(v) ? v : 0.0f;
+            }
+            mono[i] = (float)(s / info.channels);
+        }
+        bx_ltas_add(ltas, mono, (size_t)got);
+        st = bx_levels_add(lev, mono, (size_t)got, &e2);
+        if (st) {
+            bx_error_set(err, st, "%s: %s", path, e2.msg);
+            goto out;
+        }
+        if (t->n_mono < keep_max) {
+            size_t n = (size_t)got;
+            if (n > keep_max - t->n_mono)
+                n = keep_max - t->n_mono;
+            if (t->n_mono + n > keep_cap) {
+                size_t cap = keep_cap ? keep_cap * 2 : (size_t)(30.0 * info.rate_hz);
+                if (cap > keep_max)
+                    cap = keep_max;
+                if (cap < t->n_mono + n)
+                    cap = t->n_mono + n;
+                float *nm = bx_malloc(cap * sizeof(float));
+                if (!nm) {
+                    st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+                    goto out;
+                }
+                if (t->n_mono)
+                    memcpy(nm, t->mono, t->n_mono * sizeof(float));
+                bx_free(t->mono);
+                t->mono = nm;
+                keep_cap = cap;
+            }
+            memcpy(t->mono + t->n_mono, mono, n * sizeof(float));
+            t->n_mono += n;
+        }
+        total += got;
+    }
+    t->seconds = (double)total / info.rate_hz;
+    st = bx_ltas_finish(ltas, &t->spec, &e2);
+    if (!st)
+        st = bx_levels_finish(lev, &t->stats, &e2);
+    if (st) {
+        bx_error_set(err, st, "%s: %s", path, e2.msg);
+        goto out;
+    }
+out:
+    bx_audio_close(r);
+    bx_ltas_destroy(ltas);
+    bx_levels_destroy(lev);
+    bx_free(buf);
+    bx_free(mono);
+    if (st) {
+        job_take_free(t);
+        return st;
+    }
+    *out = t;
+    return BX_OK;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static bx_status oom(bx_error *err, const char *path)
+{
+    return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+}
+
+/* Run bands (only) over x into y, mono, at rate_hz. */
+static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const float *x, float *y,
+                             size_t n, bx_error *err)
+{
+    bx_chain *c = bx_chain_create(p, rate_hz, 1, err);
+    if (!c)
+        return err ? err->code : BX_ERR_ARG;
+    double buf[1024];
+    for (size_t i = 0; i < n; i += 1024) {
+        const size_t m = n - i < 1024 ? n - i : 1024;
+        for (size_t k = 0; k < m; k++)
+            buf[k] = x[i + k];
+        bx_chain_process(c, buf, m);
+        for (size_t k = 0; k < m; k++)
+            y[i + k] = (float)buf[k];
+    }
+    bx_chain_destroy(c);
+    return BX_OK;
+}
+
+/* Integrated loudness (BS.1770, mono) of n samples. */
+static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs, bx_error *err)
+{
+    bx_levels *l = bx_levels_create(rate_hz, 1, err);
+    if (!l)
+        return err ? err->code : BX_ERR_NOMEM;
+    bx_level_stats s;
+    bx_status st = bx_levels_add(l, x, n, err);
+    if (!st)
+        st = bx_levels_finish(l, &s, err);
+    bx_levels_destroy(l);
+    if (!st)
+        *lufs = s.loudness_lufs;
+    return st;
+}
+
+static double clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static const char *stem_of(const char *path, char *buf, size_t n)
+{
+    const char *b = strrchr(path, '/');
+#ifdef _WIN32
+    const char *bs = strrchr(path, '\\');
+    if (bs && (!b || bs > b))
+        b = bs;
+#endif
+    b = b ? b + 1 : path;
+    snprintf(buf, n, "%s", b);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf)
+        *dot = '\0';
+    /* a preset name must be UTF-8: replace bytes that are not (e.g. a
+     * Latin-1 file name) and control characters with '?' */
+    for (unsigned char *c = (unsigned char *)buf; *c;) {
+        int len = *c < 0x80 ? 1 : (*c & 0xE0) == 0xC0 ? 2 : (*c & 0xF0) == 0xE0 ? 3
+                                                           : (*c & 0xF8) == 0xF0 ? 4 : 0;
+        for (int k = 1; k < len; k++)
+            if ((c[k] & 0xC0) != 0x80)
+                len = 0;
+        if (len == 0 || *c < 0x20 || *c == 0x7F) {
+            *c++ = '?';
+            continue;
+        }
+        c += len;
+    }
+    return buf;
+}
+
+/* ---- the EQ ------------------------------------------------------------------ */
+
+/* Fit the EQ to curves->target_db with weights w; fills p->bands. */
+static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
+                        bx_chain_params *p, double *err_db, bx_error *err)
+{
+    bx_eqfit_opts eo;
+    bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
+    bx_eqfit_result r;
+    bx_status st = bx_eqfit(cv->freq_hz, cv->target_db, w, cv->n, &eo, &r, err);
+    if (st)
+        return st;
+    /* the report shows the target without its broadband part */
+    for (size_t i = 0; i < cv->n; i++) {
+        cv->target_db[i] -= r.offset_db;
+        cv->fit_db[i] = bx_eq_response_db(r.bands, r.n_bands, rate_hz, cv->freq_hz[i]);
+    }
+    p->n_bands = 0;
+    for (unsigned k = 0; k < r.n_bands; k++) {
+        bx_band b = r.bands[k];
+        if (bx_biquad_type_has_gain(b.type)) {
+            b.gain_db = clampd(b.gain_db * o->amount, BX_EQ_GAIN_MIN_DB, BX_EQ_GAIN_MAX_DB);
+            if (fabs(b.gain_db) < 0.05)
+                continue; /* a band that does nothing */
+        } else if (o->amount <= 0) {
+            continue;
+        }
+        b.q = clampd(b.q, BX_Q_MIN, BX_Q_MAX);
+        p->bands[p->n_bands++] = b;
+    }
+    *err_db = r.rms_error_db;
+    return BX_OK;
+}
+
+/* Weight of a grid point from a spectrum's level: 0 at 70 dB below its
+ * maximum (noise floor), 1 from 50 dB below. */
+static void floor_weights(const double *db, size_t n, double *w)
+{
+    double mx = -1e300;
+    for (size_t i = 0; i < n; i++)
+        mx = fmax(mx, db[i]);
+    for (size_t i = 0; i < n; i++)
+        w[i] = fmin(w[i], clampd((db[i] - (mx - 70.0)) / 20.0, 0.0, 1.0));
+}
+
+static bx_status curves_alloc(job_curves *cv, double rate_hz, const char *path, bx_error *err)
+{
+    const double hi = fmin(FIT_HI_HZ, 0.45 * rate_hz);
+    const size_t n = (size_t)floor(GRID_PER_OCT * log2(hi / FIT_LO_HZ)) + 1;
+    double *m = bx_calloc(6 * n, sizeof(double));
+    if (!m)
+        return oom(err, path);
+    cv->n = n;
+    cv->freq_hz = m;
+    cv->reference_db = m + n;
+    cv->source_db = m + 2 * n;
+    cv->target_db = m + 3 * n;
+    cv->fit_db = m + 4 * n;
+    for (size_t i = 0; i < n; i++)
+        cv->freq_hz[i] = FIT_LO_HZ * exp2((double)i / GRID_PER_OCT);
+    return BX_OK;
+}
+
+/* ---- the analysis record ---------------------------------------------------- */
+
+static cJSON *curve_json(const double *f, const double *db, size_t n, size_t step)
+{
+    cJSON *o = cJSON_CreateObject(), *jf = cJSON_CreateArray(), *jd = cJSON_CreateArray();
+    if (!o || !jf || !jd) {
+        cJSON_Delete(o);
+        cJSON_Delete(jf);
+        cJSON_Delete(jd);
+        return NULL;
+    }
+    cJSON_AddItemToObject(o, "freq_hz", jf);
+    cJSON_AddItemToObject(o, "db", jd);
+    for (size_t i = 0; i < n; i += step) {
+        cJSON_AddItemToArray(jf, cJSON_CreateNumber(round(f[i] * 10) / 10));
+        cJSON_AddItemToArray(jd, cJSON_CreateNumber(round(db[i] * 100) / 100));
+    }
+    return o;
+}
+
+static cJSON *take_json(const job_take *t, const char *role)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    const bx_level_stats *s = &t->stats;
+    char stem[256];
+    cJSON_AddStringToObject(o, "role", role);
+    cJSON_AddStringToObject(o, "file", stem_of(t->path, stem, sizeof stem));
+    cJSON_AddNumberToObject(o, "rate_hz", t->rate_hz);
+    cJSON_AddNumberToObject(o, "channels", t->channels);
+    cJSON_AddNumberToObject(o, "seconds", round(t->seconds * 1000) / 1000);
+    cJSON_AddNumberToObject(o, "loudness_lufs", round(s->loudness_lufs * 100) / 100);
+    cJSON_AddNumberToObject(o, "loudness_range_lu", round(s->lra_lu * 100) / 100);
+    cJSON_AddNumberToObject(o, "sample_peak_db", round(s->sample_peak_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "rms_db", round(s->rms_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "crest_db", round(s->crest_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "level_p10_db", round(s->p10_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "level_p50_db", round(s->p50_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "level_p95_db", round(s->p95_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "level_spread_db", round(s->spread_db * 100) / 100);
+    cJSON_AddNumberToObject(o, "transients", s->transients);
+    cJSON_AddNumberToObject(o, "attack_ms", round(s->attack_ms * 100) / 100);
+    cJSON_AddNumberToObject(o, "decay_ms", round(s->decay_ms * 100) / 100);
+    /* long-term spectrum: 1/6-octave log-frequency curve and the octave view */
+    double f[64], db[64];
+    size_t n = 0;
+    for (double fr = 20.0; fr < fmin(20000.0, 0.49 * t->rate_hz) && n < 64; fr *= exp2(1.0 / 6.0)) {
+        f[n] = fr;
+        db[n] = fmax(bx_spectrum_db_at(&t->spec, fr, 1.0 / 6.0), -200.0);
+        n++;
+    }
+    cJSON_AddItemToObject(o, "ltas", curve_json(f, db, n, 1));
+    static const double oct[10] = {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000};
+    n = 0;
+    for (int k = 0; k < 10; k++) {
+        if (oct[k] * 1.4142 > 0.5 * t->rate_hz)
+            break;
+        f[n] = oct[k];
+        db[n] = fmax(bx_spectrum_band_db(&t->spec, oct[k] / 1.4142, oct[k] * 1.4142), -200.0);
+        n++;
+    }
+    cJSON_AddItemToObject(o, "octaves", curve_json(f, db, n, 1));
+    return o;
+}
+
+static bx_status write_analysis(job_result *res, const job_take *ref, const job_take *src,
+                                const char *mode, const job_opts *o, bx_error *err)
+{
+    cJSON *a = cJSON_CreateObject();
+    if (!a)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    cJSON_AddStringToObject(a, "generator", "bxanalyze " BX_VERSION_STRING);
+    cJSON_AddStringToObject(a, "mode", mode);
+    cJSON *opt = cJSON_AddObjectToObject(a, "options");
+    if (opt) {
+        cJSON_AddNumberToObject(opt, "bands", o->max_bands);
+        cJSON_AddNumberToObject(opt, "amount_pct", o->amount * 100.0);
+        cJSON_AddNumberToObject(opt, "smoothing_oct", round(o->smoothing_oct * 1000) / 1000);
+        cJSON_AddBoolToObject(opt, "compressor", !o->no_compressor);
+    }
+    cJSON_AddItemToObject(a, "reference", take_json(ref, "reference"));
+    if (src)
+        cJSON_AddItemToObject(a, "source", take_json(src, res->mode == JOB_PAIRED ? "dry" : "source"));
+    cJSON *fit = cJSON_AddObjectToObject(a, "fit");
+    if (fit) {
+        cJSON_AddNumberToObject(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000);
+        cJSON_AddNumberToObject(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000);
+        if (res->mode == JOB_PAIRED)
+            cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
+        cJSON_AddItemToObject(fit, "target",
+                              curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4));
+    }
+    char *text = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    if (!text)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    res->preset.analysis_json = text;
+    return BX_OK;
+}
+
+/* ---- the modes ------------------------------------------------------------- */
+
+/* Loudness: make the chain's output on x (n samples) as loud as target_lufs,
+ * through the makeup (compressor on) or the output gain. Two passes, since
+ * the limiter and the compressor are not linear. */
+static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float *x, size_t n,
+                                double target_lufs, const char *path, bx_error *err)
+{
+    float *y = bx_malloc(n * sizeof(float));
+    if (!y)
+        return oom(err, path);
+    bx_status st = BX_OK;
+    for (int pass = 0; pass < 3; pass++) {
+        st = apply_chain(p, rate_hz, x, y, n, err);
+        double l = -70.0;
+        if (!st)
+            st = loudness(y, n, rate_hz, &l, err);
+        if (st)
+            break;
+        if (l <= -69.9)
+            break; /* silent output: nothing to match */
+        const double d = target_lufs - l;
+        if (fabs(d) < 0.02)
+            break;
+        if (p->has_comp)
+            p->comp.makeup_db = clampd(p->comp.makeup_db + d, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
+        else
+            p->output_gain_db =
+                clampd(p->output_gain_db + d, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+    }
+    bx_free(y);
+    return st;
+}
+
+static void set_limiter(bx_chain_params *p, const job_take *ref)
+{
+    p->has_limiter = 1;
+    p->ceiling_db = ref->stats.sample_peak_db > -1.0 ? -0.1 : -1.0;
+}
+
+static void scale_comp(bx_comp_params *c, double amount)
+{
+    c->ratio = clampd(1.0 + (c->ratio - 1.0) * amount, BX_RATIO_MIN, BX_RATIO_MAX);
+}
+
+static void clamp_comp(bx_comp_params *c)
+{
+    c->threshold_db = clampd(c->threshold_db, BX_THRESHOLD_MIN_DB, BX_THRESHOLD_MAX_DB);
+    c->ratio = clampd(c->ratio, BX_RATIO_MIN, BX_RATIO_MAX);
+    c->knee_db = clampd(c->knee_db, BX_KNEE_MIN_DB, BX_KNEE_MAX_DB);
+    c->attack_ms = clampd(c->attack_ms, BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
+    c->release_ms = clampd(c->release_ms, BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
+    c->makeup_db = clampd(c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
+}
+
+static bx_status run_source(job_result *res, const job_take *ref, const job_take *src,
+                            const job_opts *o, double *w, bx_error *err)
+{
+    job_curves *cv = &res->curves;
+    bx_chain_params *p = &res->preset.chain;
+    bx_status st;
+    for (size_t i = 0; i < cv->n; i++) {
+        cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
+        cv->source_db[i] = bx_spectrum_db_at(&src->spec, cv->freq_hz[i], o->smoothing_oct);
+        cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
+    }
+    floor_weights(cv->reference_db, cv->n, w);
+    floor_weights(cv->source_db, cv->n, w);
+    st = fit_eq(cv, w, src->rate_hz, o, p, &res->eq_error_db, err);
+    if (st)
+        return st;
+
+    const size_t n = src->n_mono;
+    float *xe = bx_malloc(n * sizeof(float));
+    if (!xe)
+        return oom(err, src->path);
+    bx_chain_params eq_only = *p;
+    eq_only.has_comp = eq_only.has_limiter = 0;
+    st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, err);
+    if (!st && !o->no_compressor && o->amount > 0) {
+        bx_dynsig target;
+        bx_compfit_result cr;
+        st = bx_dynsig_compute(ref->mono, ref->n_mono, ref->rate_hz, &target, err);
+        if (!st)
+            st = bx_compfit_stats(xe, n, src->rate_hz, &target, COMP_MIN_GAIN_DB, &cr, err);
+        if (!st && cr.use_comp) {
+            p->has_comp = 1;
+            p->comp = cr.params;
+            scale_comp(&p->comp, o->amount);
+            clamp_comp(&p->comp);
+        }
+        if (!st)
+            res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
+    }
+    bx_free(xe);
+    if (st)
+        return st;
+    set_limiter(p, ref);
+    return match_loudness(p, src->rate_hz, src->mono, n, ref->stats.loudness_lufs, src->path, err);
+}
+
+static bx_status run_reference(job_result *res, const job_take *ref, const job_opts *o, double *w,
+                               bx_error *err)
+{
+    job_curves *cv = &res->curves;
+    bx_chain_params *p = &res->preset.chain;
+    for (size_t i = 0; i < cv->n; i++) {
+        cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
+        cv->source_db[i] = neutral_db(cv->freq_hz[i]);
+        cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
+    }
+    floor_weights(cv->reference_db, cv->n, w);
+    bx_status st = fit_eq(cv, w, ref->rate_hz, o, p, &res->eq_error_db, err);
+    if (st)
+        return st;
+    /* Dynamics from the statistics: a reference whose crest and spread are
+     * below a dry take's was compressed. The ratio that maps the neutral
+     * spread onto the reference's, a threshold 6 dB above the assumed input
+     * RMS, and attack/release from its transients. */
+    const bx_level_stats *s = &ref->stats;
+    const double squeeze = NEUTRAL_CREST_DB - s->crest_db;
+    double gain_db = 0.0;
+    if (!o->no_compressor && o->amount > 0 && squeeze > 2.0) {
+        bx_comp_params *c = &p->comp;
+        p->has_comp = 1;
+        c->ratio = clampd(NEUTRAL_SPREAD_DB / fmax(s->spread_db, 1.0), 1.5, 8.0);
+        c->ratio = clampd(fmax(c->ratio, 1.0 + squeeze / 6.0), 1.5, 8.0);
+        c->threshold_db = NEUTRAL_INPUT_RMS_DB + 6.0;
+        c->knee_db = BX_COMPFIT_KNEE_DB;
+        c->attack_ms = s->attack_ms > 0 ? clampd(s->attack_ms, 1.0, 30.0) : 5.0;
+        c->release_ms = s->decay_ms > 0 ? clampd(3.0 * s->decay_ms, 40.0, 400.0) : 120.0;
+        c->makeup_db = 0.0;
+        c->detector = BX_DETECTOR_PEAK;
+        scale_comp(c, o->amount);
+        /* the average reduction on a signal peaking ~16 dB above its RMS */
+        const double over = NEUTRAL_INPUT_RMS_DB + 16.0 - c->threshold_db;
+        gain_db -= 0.5 * over * (1.0 - 1.0 / c->ratio);
+    }
+    /* loudness: the assumed input through the EQ, as loud as the reference */
+    double num = 0, den = 0;
+    for (size_t i = 0; i < cv->n; i++) {
+        const double pw = exp2(cv->source_db[i] / 3.0103); /* neutral power, linear */
+        num += pw * exp2(cv->fit_db[i] / 3.0103);
+        den += pw;
+    }
+    gain_db += 10.0 * log10(num / den);
+    const double input_lufs = NEUTRAL_INPUT_RMS_DB + 2.0; /* K-weighting lifts a dry take ~2 dB */
+    const double out_db = clampd(s->loudness_lufs - (input_lufs + gain_db), BX_GAIN_STAGE_MIN_DB,
+                                 BX_GAIN_STAGE_MAX_DB);
+    if (p->has_comp)
+        p->comp.makeup_db = clampd(out_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
+    else
+        p->output_gain_db = out_db;
+    set_limiter(p, ref);
+    res->comp_error_db = 0.0;
+    return BX_OK;
+}
+
+static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
+                            const job_opts *o, double *w, bx_error *err)
+{
+    job_curves *cv = &res->curves;
+    bx_chain_params *p = &res->preset.chain;
+    bx_status st;
+    if (ref->rate_hz != dry->rate_hz)
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "%s: %d Hz but the dry file %s is %d Hz; --paired needs the same rate",
+                            ref->path, ref->rate_hz, dry->path, dry->rate_hz);
+    const double fs = ref->rate_hz;
+    long d;
+    double score;
+    bx_error e2;
+    const size_t max_lag = (size_t)(10.0 * fs);
+    st = bx_align(dry->mono, dry->n_mono, ref->mono, ref->n_mono, fs, max_lag, &d, &score, &e2);
+    if (st)
+        return bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
+    if (score < 0.2)
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "%s: does not match the dry file %s (correlation %.2f); --paired needs "
+                            "the same performance",
+                            ref->path, dry->path, score);
+    res->delay_ms = 1000.0 * (double)d / fs;
+    /* overlap: ref[n] ~ chain(dry)[n - d] */
+    const size_t r0 = d > 0 ? (size_t)d : 0, x0 = d > 0 ? 0 : (size_t)(-d);
+    size_t n = ref->n_mono - r0;
+    if (dry->n_mono - x0 < n)
+        n = dry->n_mono - x0;
+    const float *x = dry->mono + x0, *y = ref->mono + r0;
+
+    float *xe = bx_malloc(n * sizeof(float));
+    double *g = bx_malloc(n * sizeof(double));
+    if (!xe || !g) {
+        bx_free(xe);
+        bx_free(g);
+        return oom(err, ref->path);
+    }
+    double *w0 = bx_malloc(cv->n * sizeof(double));
+    if (!w0) {
+        bx_free(xe);
+        bx_free(g);
+        return oom(err, ref->path);
+    }
+    memcpy(w0, w, cv->n * sizeof(double));
+    /* two rounds: EQ from the transfer function, compressor from the gain
+     * trace; then the EQ again with the compressor's gain taken out */
+    for (int round_ = 0; round_ < 2 && !st; round_++) {
+        bx_transfer tf;
+        st = bx_transfer_estimate(x, y, round_ ? g : NULL, n, fs, 0, &tf, err);
+        if (st)
+            break;
+        memcpy(w, w0, cv->n * sizeof(double));
+        for (size_t i = 0; i < cv->n; i++) {
+            cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
+            cv->source_db[i] = bx_spectrum_db_at(&dry->spec, cv->freq_hz[i], o->smoothing_oct);
+            cv->target_db[i] = fmax(bx_transfer_db_at(&tf, cv->freq_hz[i], o->smoothing_oct), -120.0);
+        }
+        bx_transfer_free(&tf);
+        floor_weights(cv->source_db, cv->n, w);
+        const job_opts one = *o;
+        bx_chain_params q = *p;
+        st = fit_eq(cv, w, fs, &one, &q, &res->eq_error_db, err);
+        if (st)
+            break;
+        p->n_bands = q.n_bands;
+        memcpy(p->bands, q.bands, sizeof q.bands);
+        bx_chain_params eq_only = *p;
+        eq_only.has_comp = eq_only.has_limiter = 0;
+        eq_only.output_gain_db = eq_only.input_gain_db = 0;
+        st = apply_chain(&eq_only, fs, x, xe, n, err);
+        if (st || o->no_compressor || o->amount <= 0)
+            break;
+        bx_compfit_result cr;
+        st = bx_compfit_paired(xe, y, n, fs, COMP_MIN_GAIN_DB, &cr, err);
+        if (st)
+            break;
+        res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
+        p->has_comp = cr.use_comp;
+        if (!cr.use_comp)
+            break;
+        p->comp = cr.params;
+        clamp_comp(&p->comp);
+        /* the compressor's gain over time, to take out of y next round */
+        bx_comp comp;
+        bx_comp_params cp = p->comp;
+        cp.makeup_db = 0;
+        bx_comp_init(&comp, &cp, fs);
+        double buf[256];
+        for (size_t i = 0; i < n; i += 256) {
+            const size_t m = n - i < 256 ? n - i : 256;
+            for (size_t k = 0; k < m; k++)
+                buf[k] = 1.0;
+            /* the detector must see the signal: run on xe, read the gain */
+            double sig[256];
+            for (size_t k = 0; k < m; k++)
+                sig[k] = xe[i + k];
+            double in[256];
+            memcpy(in, sig, m * sizeof(double));
+            bx_comp_process(&comp, sig, m, 1);
+            for (size_t k = 0; k < m; k++)
+                g[i + k] = fabs(in[k]) > 1e-12 ? sig[k] / in[k]
+                                               : pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+            (void)buf;
+        }
+    }
+    if (!st) {
+        if (p->has_comp) {
+            scale_comp(&p->comp, o->amount);
+            clamp_comp(&p->comp);
+        }
+        set_limiter(p, ref);
+        double target = -70.0;
+        st = loudness(y, n, fs, &target, err);
+        if (!st)
+            st = match_loudness(p, fs, x, n, target, ref->path, err);
+    }
+    bx_free(w0);
+    bx_free(xe);
+    bx_free(g);
+    return st;
+}
+
+bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
+                  const char *paired_path, const job_opts *o, job_result *res, bx_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->mode = mode;
+    const double t0 = thread_clock_s();
+    job_take *ref = NULL, *dry = NULL;
+    double *w = NULL;
+    bx_status st = bx_preset_init(&res->preset);
+    if (st)
+        return oom(err, ref_path);
+    if (mode == JOB_SOURCE && !source)
+        return bx_error_set(err, BX_ERR_ARG, "%s: source mode needs a source take", ref_path);
+    if (mode == JOB_PAIRED && !paired_path)
+        return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
+    st = job_take_load(ref_path, 1, &ref, err);
+    if (st)
+        goto out;
+    if (mode == JOB_PAIRED) {
+        st = job_take_load(paired_path, 1, &dry, err);
+        if (st)
+            goto out;
+    }
+    const job_take *other = mode == JOB_SOURCE ? source : dry;
+    const double rate = other ? other->rate_hz : ref->rate_hz;
+    st = curves_alloc(&res->curves, rate, ref_path, err);
+    if (st)
+        goto out;
+    w = bx_malloc(res->curves.n * sizeof(double));
+    if (!w) {
+        st = oom(err, ref_path);
+        goto out;
+    }
+    for (size_t i = 0; i < res->curves.n; i++)
+        w[i] = 1.0;
+
+    if (mode == JOB_SOURCE)
+        st = run_source(res, ref, source, o, w, err);
+    else if (mode == JOB_PAIRED)
+        st = run_paired(res, ref, dry, o, w, err);
+    else
+        st = run_reference(res, ref, o, w, err);
+    if (st)
+        goto out;
+
+    char stem[256];
+    st = bx_preset_set_name(&res->preset, o->name ? o->name : stem_of(ref_path, stem, sizeof stem));
+    if (st) {
+        st = oom(err, ref_path);
+        goto out;
+    }
+    res->reference = ref->stats;
+    if (other)
+        res->source = other->stats;
+    /* the preset must be valid for the rate it was fitted at */
+    bx_error e2;
+    st = bx_chain_params_check(&res->preset.chain, rate, &e2);
+    if (st) {
+        st = bx_error_set(err, BX_ERR_RANGE, "%s: fitted an unusable chain: %s", ref_path, e2.msg);
+        goto out;
+    }
+    static const char *const names[] = {"reference", "source", "paired"};
+    st = write_analysis(res, ref, other, names[mode], o, err);
+out:
+    res->seconds = thread_clock_s() - t0;
+    job_take_free(ref);
+    job_take_free(dry);
+    bx_free(w);
+    if (st)
+        job_result_free(res);
+    return st;
+}
+
+void job_result_free(job_result *r)
+{
+    bx_preset_free(&r->preset);
+    bx_free(r->curves.freq_hz);
+    memset(&r->curves, 0, sizeof r->curves);
+}

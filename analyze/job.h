@@ -1,0 +1,78 @@
+/*
+ * job.h — one bxanalyze job: a reference file (plus, optionally, the user's
+ * dry take or the dry original) in, a fitted preset and a report out.
+ * Thread-safe: batch workers run jobs concurrently; a source take loaded once
+ * with job_take_load is shared read-only by all of them.
+ */
+#ifndef BX_ANALYZE_JOB_H
+#define BX_ANALYZE_JOB_H
+
+#include <stddef.h>
+
+#include "bx/error.h"
+#include "bx/levels.h"
+#include "bx/preset.h"
+
+/** How the reference is interpreted. */
+typedef enum job_mode {
+    JOB_REFERENCE = 0, /**< reference only, against a documented neutral model */
+    JOB_SOURCE,        /**< relative to the user's own dry take (--source) */
+    JOB_PAIRED         /**< the reference is the given dry audio through an unknown chain (--paired) */
+} job_mode;
+
+typedef struct job_opts {
+    unsigned max_bands;    /**< --bands N: most EQ bands (1..BX_MAX_BANDS), default 6 */
+    double amount;         /**< --amount PCT / 100: scales EQ gains and compression, default 1 */
+    double smoothing_oct;  /**< --smoothing OCT: fractional-octave smoothing of the target, default 1/3 */
+    int no_compressor;     /**< --no-compressor */
+    const char *name;      /**< preset name; NULL: the reference file's stem */
+} job_opts;
+
+/** Defaults for every option. */
+void job_opts_default(job_opts *o);
+
+/** An analysed audio file (spectrum, statistics, and audio kept for fitting). */
+typedef struct job_take job_take;
+
+/**
+ * Read and analyse a take. keep_audio: keep a mono copy (at most
+ * JOB_MAX_KEEP_SECONDS) for the compressor fit / paired identification.
+ * Errors name the file (BX_ERR_IO / BX_ERR_AUDIO / BX_ERR_NOMEM).
+ */
+#define JOB_MAX_KEEP_SECONDS 600.0
+bx_status job_take_load(const char *path, int keep_audio, job_take **out, bx_error *err);
+void job_take_free(job_take *t);
+
+/** A curve on a log-frequency grid, for reports (arrays of n values; NULL when absent). */
+typedef struct job_curves {
+    size_t n;
+    double *freq_hz;
+    double *reference_db; /**< smoothed LTAS of the reference, dB */
+    double *source_db;    /**< smoothed LTAS of the source / neutral model, dB */
+    double *target_db;    /**< the EQ target (reference - source, mean removed), dB */
+    double *fit_db;       /**< response of the fitted EQ, dB */
+} job_curves;
+
+typedef struct job_result {
+    job_mode mode;
+    bx_preset preset;         /**< the fitted preset, with "analysis" filled in */
+    double eq_error_db;       /**< RMS dB error of the EQ fit over 30 Hz - 16 kHz */
+    double comp_error_db;     /**< error of the compressor fit (mode-specific, dB), 0 if none */
+    double delay_ms;          /**< paired mode: DRY -> REF alignment found, ms */
+    bx_level_stats reference; /**< statistics of the reference */
+    bx_level_stats source;    /**< of the source / dry take (zeros in reference mode) */
+    job_curves curves;
+    double seconds;           /**< wall time of the job */
+} job_result;
+
+/**
+ * Run one job. mode JOB_SOURCE needs `source` (shared, read-only), JOB_PAIRED
+ * needs paired_path (the dry original). On success *res is filled (free with
+ * job_result_free); on failure err names the file and problem.
+ */
+bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
+                  const char *paired_path, const job_opts *o, job_result *res, bx_error *err);
+
+void job_result_free(job_result *r);
+
+#endif

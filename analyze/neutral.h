@@ -1,0 +1,25 @@
+/*
+ * neutral.h — the neutral model bxanalyze compares a reference with when no
+ * dry take of the user is given (reference-only mode).
+ *
+ * Spectrum: the median long-term spectrum of dry, close-miked percussive
+ * takes (16th-note grooves of real drum-kit recordings, with and without
+ * spoken beatbox syllables), as mean power per bin in dB, normalised to 0 dB
+ * on average over 100 Hz - 10 kHz. Dynamics: the median spread (p95 - p10 of
+ * the 50 ms envelope) and crest factor of the same takes, and the level the
+ * live input is assumed to have.
+ */
+#ifndef BX_ANALYZE_NEUTRAL_H
+#define BX_ANALYZE_NEUTRAL_H
+
+/** Neutral spectrum at freq_hz, dB (log-frequency interpolation of a table). */
+double neutral_db(double freq_hz);
+
+/** Median spread of the 50 ms envelope of a dry take, dB. */
+#define NEUTRAL_SPREAD_DB 26.0
+/** Median crest factor of a dry take, dB. */
+#define NEUTRAL_CREST_DB 21.8
+/** RMS level assumed for the live input in reference-only mode, dBFS. */
+#define NEUTRAL_INPUT_RMS_DB -28.0
+
+#endif

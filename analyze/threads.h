@@ -1,0 +1,45 @@
+/*
+ * threads.h — the little bxanalyze needs from the operating system to run
+ * jobs in parallel: start and join a thread (pthreads on POSIX, Win32 threads
+ * on Windows), sleep, count processors, read a monotonic clock. Threads
+ * communicate through C11 atomics; there are no locks.
+ */
+#ifndef BX_ANALYZE_THREADS_H
+#define BX_ANALYZE_THREADS_H
+
+#ifndef _WIN32
+#include <pthread.h>
+#endif
+
+/** Stack size given to every thread, bytes (the platforms' defaults differ, 512 KiB to 8 MiB). */
+#define THREAD_STACK_BYTES (8u * 1024u * 1024u)
+
+typedef void (*thread_fn)(void *arg);
+
+/** One thread. Owned by the caller; must stay in place until thread_join. */
+typedef struct thread_handle {
+#ifdef _WIN32
+    void *handle; /* HANDLE */
+#else
+    pthread_t id;
+#endif
+    thread_fn fn;
+    void *arg;
+} thread_handle;
+
+/** Start fn(arg) on a new thread. Returns 0, or -1 if the system refused. */
+int thread_start(thread_handle *t, thread_fn fn, void *arg);
+
+/** Wait for a started thread to return, and release it. */
+void thread_join(thread_handle *t);
+
+/** Sleep for about ms milliseconds (a signal may end it early). */
+void thread_sleep_ms(unsigned ms);
+
+/** Processors available to this process (at least 1). */
+unsigned thread_cpu_count(void);
+
+/** Seconds on a monotonic clock (only differences mean anything). */
+double thread_clock_s(void);
+
+#endif

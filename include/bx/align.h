@@ -1,0 +1,33 @@
+/*
+ * bx/align.h — time alignment of two recordings of the same performance
+ * (the dry original and a processed copy), by cross-correlation.
+ */
+#ifndef BX_ALIGN_H
+#define BX_ALIGN_H
+
+#include <stddef.h>
+
+#include "bx/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest stretch of each signal the coarse search looks at, seconds of audio at rate_hz. */
+#define BX_ALIGN_MAX_SECONDS 120.0
+
+/**
+ * Find the delay d (samples) for which y[n] best matches x[n - d]: positive d
+ * means y starts later (y has extra material in front), negative that y was
+ * trimmed at the start. |d| <= max_lag. A coarse FFT cross-correlation on
+ * 8x-decimated signals is refined at full rate. *score is the normalised
+ * correlation at d (1 = identical up to gain; below ~0.3 the signals are
+ * probably not the same performance). BX_ERR_AUDIO if either signal is silent.
+ */
+bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
+                   size_t max_lag, long *delay, double *score, bx_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BX_ALIGN_H */

@@ -1,0 +1,79 @@
+/*
+ * bx/compfit.h — fitting libbx's compressor to what a reference shows.
+ *
+ * Both fits search threshold, ratio, attack and release (knee fixed at
+ * BX_COMPFIT_KNEE_DB, makeup solved in closed form) with a coarse grid and a
+ * Nelder–Mead refinement. Candidates are evaluated on a block-rate model of
+ * the compressor (BX_COMPFIT_BLOCK_MS blocks: the same gain computer and
+ * detector as bx_comp, fed the block's peak or mean square), which is what
+ * makes hundreds of evaluations affordable; the result is then checked with
+ * the real bx_comp.
+ *
+ *  - stats fit (--source mode): the EQ'd source, compressed, should have the
+ *    reference's dynamics signature — the quantiles of its 10 ms and 50 ms
+ *    RMS envelopes and its crest (bx_dynsig);
+ *  - paired fit (--paired mode): the EQ'd dry signal, compressed, should have
+ *    the processed signal's gain at every 5 ms frame.
+ */
+#ifndef BX_COMPFIT_H
+#define BX_COMPFIT_H
+
+#include <stddef.h>
+
+#include "bx/comp.h"
+#include "bx/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BX_COMPFIT_KNEE_DB 6.0
+#define BX_COMPFIT_BLOCK_MS 0.25
+/** Quantiles (percent) of the envelope levels that make up a dynamics signature. */
+#define BX_DYNSIG_NQ 13
+extern const double bx_dynsig_percent[BX_DYNSIG_NQ];
+
+/** Dynamics signature: envelope-level quantiles (dBFS) at 10 ms and 50 ms, and crest. */
+typedef struct bx_dynsig {
+    double q10[BX_DYNSIG_NQ]; /**< quantiles of the 10 ms RMS envelope, frames within 60 dB of the loudest */
+    double q50[BX_DYNSIG_NQ]; /**< same for 50 ms frames */
+    double crest_db;          /**< 99.9th percentile of the peaks of BX_COMPFIT_BLOCK_MS blocks
+                                   over the RMS, dB */
+} bx_dynsig;
+
+/** Signature of mono x (n samples at rate_hz). BX_ERR_AUDIO if silent or shorter than 0.5 s. */
+bx_status bx_dynsig_compute(const float *x, size_t n, double rate_hz, bx_dynsig *out, bx_error *err);
+
+/**
+ * Distance between signatures, dB: RMS over all quantiles of (a - b - offset),
+ * with the offset that minimises it (returned in *offset_db if not NULL),
+ * plus the crest difference as one more term.
+ */
+double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset_db);
+
+typedef struct bx_compfit_result {
+    int use_comp;          /**< 0: compression does not help; leave the compressor off */
+    bx_comp_params params; /**< fitted parameters (makeup_db included) */
+    double error_db;       /**< fit error with the compressor (signature distance / gain RMS) */
+    double error_off_db;   /**< the same without a compressor */
+} bx_compfit_result;
+
+/**
+ * Stats fit: x is the source after the EQ (mono), target the reference's
+ * signature. The compressor is kept only if it lowers the error by at least
+ * min_gain_db.
+ */
+bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dynsig *target,
+                           double min_gain_db, bx_compfit_result *res, bx_error *err);
+
+/**
+ * Paired fit: x is the dry signal after the EQ, y the processed signal,
+ * aligned sample for sample (n samples each, mono).
+ */
+bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rate_hz,
+                            double min_gain_db, bx_compfit_result *res, bx_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BX_COMPFIT_H */

@@ -1,0 +1,46 @@
+/*
+ * bx/transfer.h — transfer function of a system from its input x and output y
+ * (aligned, same rate): the H1 estimator  H(f) = sum X* Y / sum |X|^2  over
+ * Hann-windowed frames with 50 % overlap (KissFFT), optionally weighting each
+ * frame. Used by `bxanalyze --paired` to read the EQ off the dry and
+ * processed recordings.
+ */
+#ifndef BX_TRANSFER_H
+#define BX_TRANSFER_H
+
+#include <stddef.h>
+
+#include "bx/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bx_transfer {
+    double rate_hz;
+    size_t nfft, n_bins;
+    double bin_hz;
+    double *sxx;         /**< accumulated |X|^2 per bin */
+    double *sxy_re, *sxy_im; /**< accumulated X* Y per bin */
+} bx_transfer;
+
+/**
+ * Estimate from n samples of x and y. gain (may be NULL) divides y sample by
+ * sample before the estimate (to take out a known time-varying gain, e.g. a
+ * compressor's). nfft = 0: the power of two nearest 170 ms.
+ */
+bx_status bx_transfer_estimate(const float *x, const float *y, const double *gain, size_t n,
+                               double rate_hz, size_t nfft, bx_transfer *out, bx_error *err);
+
+void bx_transfer_free(bx_transfer *t);
+
+/**
+ * |H| in dB at freq_hz, over a band smooth_oct octaves wide (the cross and
+ * auto spectra are summed over the band before dividing). -300 where x has no energy.
+ */
+double bx_transfer_db_at(const bx_transfer *t, double freq_hz, double smooth_oct);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BX_TRANSFER_H */

@@ -1,0 +1,506 @@
+/* eqfit.c — greedy band selection + Levenberg–Marquardt refinement of a
+ * parametric EQ against a dB target, on exact biquad responses. */
+#include "bx/eqfit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+#define MAX_PARAMS (1 + 3 * BX_MAX_BANDS)
+
+void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
+{
+    o->rate_hz = rate_hz;
+    o->max_bands = max_bands;
+    o->max_gain_db = 15.0;
+    o->min_gain_db = 0.05;
+    o->allow_highpass = 1;
+    o->allow_lowpass = 1;
+}
+
+/* Precomputed grid: trig of w and 2w at every point. */
+typedef struct grid {
+    size_t n;
+    const double *f, *t, *w;
+    double wsum;
+    double *c1, *s1, *c2, *s2;
+    double rate;
+} grid;
+
+typedef struct fit {
+    const grid *g;
+    const bx_eqfit_opts *o;
+    unsigned nb;
+    bx_band b[BX_MAX_BANDS];
+    double offset;
+    double *resp;  /* nb * n: response of each band, dB */
+    double *model; /* n: offset + sum of responses */
+} fit;
+
+static void band_response(const grid *g, const bx_band *b, double *out)
+{
+    bx_biquad_coefs c;
+    if (bx_biquad_design(b->type, b->freq_hz, b->gain_db, b->q, g->rate, &c, NULL) != BX_OK) {
+        for (size_t i = 0; i < g->n; i++)
+            out[i] = 0.0;
+        return;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        const double nr = c.b0 + c.b1 * g->c1[i] + c.b2 * g->c2[i];
+        const double ni = -(c.b1 * g->s1[i] + c.b2 * g->s2[i]);
+        const double dr = 1.0 + c.a1 * g->c1[i] + c.a2 * g->c2[i];
+        const double di = -(c.a1 * g->s1[i] + c.a2 * g->s2[i]);
+        const double num = nr * nr + ni * ni, den = dr * dr + di * di;
+        out[i] = 10.0 * log10((num > 1e-30 ? num : 1e-30) / (den > 1e-30 ? den : 1e-30));
+    }
+}
+
+double bx_eq_response_db(const bx_band *bands, unsigned n_bands, double rate_hz, double freq_hz)
+{
+    double db = 0.0;
+    for (unsigned k = 0; k < n_bands; k++) {
+        bx_biquad_coefs c;
+        double m;
+        if (bx_biquad_design(bands[k].type, bands[k].freq_hz, bands[k].gain_db, bands[k].q, rate_hz,
+                             &c, NULL) == BX_OK) {
+            bx_biquad_response(&c, freq_hz, rate_hz, &m, NULL);
+            db += m;
+        }
+    }
+    return db;
+}
+
+/* Weighted mean square of target - model. */
+static double error_of(const grid *g, const double *model)
+{
+    double e = 0.0;
+    for (size_t i = 0; i < g->n; i++) {
+        const double d = g->t[i] - model[i];
+        e += g->w[i] * d * d;
+    }
+    return e / g->wsum;
+}
+
+static void rebuild_model(fit *F)
+{
+    for (size_t i = 0; i < F->g->n; i++) {
+        double m = F->offset;
+        for (unsigned k = 0; k < F->nb; k++)
+            m += F->resp[k * F->g->n + i];
+        F->model[i] = m;
+    }
+}
+
+/* ---- parameter vector: [offset, per band: log2 f, (gain), log2 q] ---- */
+
+static int n_band_params(const bx_band *b)
+{
+    return bx_biquad_type_has_gain(b->type) ? 3 : 2;
+}
+
+static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, double *qlo,
+                   double *qhi)
+{
+    const grid *g = F->g;
+    *flo = fmax(BX_FREQ_MIN_HZ, g->f[0] * 0.5);
+    *fhi = fmin(0.45 * g->rate, g->f[g->n - 1] * 1.5);
+    switch (b->type) {
+    case BX_BIQUAD_PEAK:
+        *qlo = 0.2, *qhi = 10.0;
+        break;
+    case BX_BIQUAD_LOW_SHELF:
+    case BX_BIQUAD_HIGH_SHELF:
+        *qlo = 0.3, *qhi = 1.5;
+        break;
+    default:
+        *qlo = 0.5, *qhi = 2.0;
+        break;
+    }
+}
+
+static void clamp_band(const fit *F, bx_band *b)
+{
+    double flo, fhi, qlo, qhi;
+    limits(F, b, &flo, &fhi, &qlo, &qhi);
+    b->freq_hz = fmin(fmax(b->freq_hz, flo), fhi);
+    b->q = fmin(fmax(b->q, qlo), qhi);
+    const double gmax = F->o->max_gain_db;
+    b->gain_db = fmin(fmax(b->gain_db, -gmax), gmax);
+}
+
+/* Read/write parameter j of band b. */
+static double get_p(const bx_band *b, int j)
+{
+    if (j == 0)
+        return log2(b->freq_hz);
+    if (j == 1 && bx_biquad_type_has_gain(b->type))
+        return b->gain_db;
+    return log2(b->q);
+}
+
+static void set_p(bx_band *b, int j, double v)
+{
+    if (j == 0)
+        b->freq_hz = exp2(v);
+    else if (j == 1 && bx_biquad_type_has_gain(b->type))
+        b->gain_db = v;
+    else
+        b->q = exp2(v);
+}
+
+static double step_p(const bx_band *b, int j)
+{
+    if (j == 1 && bx_biquad_type_has_gain(b->type))
+        return 1e-4;
+    return 1e-5;
+}
+
+/* Solve A x = y (m x m, symmetric positive definite-ish) by Gaussian elimination
+ * with partial pivoting; returns -1 if singular. */
+static int solve(double *A, double *y, int m)
+{
+    for (int c = 0; c < m; c++) {
+        int piv = c;
+        for (int r = c + 1; r < m; r++)
+            if (fabs(A[r * m + c]) > fabs(A[piv * m + c]))
+                piv = r;
+        if (fabs(A[piv * m + c]) < 1e-300)
+            return -1;
+        if (piv != c) {
+            for (int k = 0; k < m; k++) {
+                double t = A[c * m + k];
+                A[c * m + k] = A[piv * m + k];
+                A[piv * m + k] = t;
+            }
+            double t = y[c];
+            y[c] = y[piv];
+            y[piv] = t;
+        }
+        for (int r = c + 1; r < m; r++) {
+            const double f = A[r * m + c] / A[c * m + c];
+            for (int k = c; k < m; k++)
+                A[r * m + k] -= f * A[c * m + k];
+            y[r] -= f * y[c];
+        }
+    }
+    for (int c = m - 1; c >= 0; c--) {
+        double s = y[c];
+        for (int k = c + 1; k < m; k++)
+            s -= A[c * m + k] * y[k];
+        y[c] = s / A[c * m + c];
+    }
+    return 0;
+}
+
+/* Levenberg–Marquardt over the offset and the bands [first, nb). Scratch:
+ * jac (MAX_PARAMS * n), tmp (n). Returns the final mean-square error. */
+static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp)
+{
+    const grid *g = F->g;
+    const size_t n = g->n;
+    int idx_band[MAX_PARAMS], idx_par[MAX_PARAMS];
+    int m = 1; /* parameter 0: offset */
+    for (unsigned k = first; k < F->nb; k++)
+        for (int j = 0; j < n_band_params(&F->b[k]); j++) {
+            idx_band[m] = (int)k;
+            idx_par[m] = j;
+            m++;
+        }
+    rebuild_model(F);
+    double err = error_of(g, F->model), lambda = 1e-3;
+    double A[MAX_PARAMS * MAX_PARAMS], y[MAX_PARAMS], A0[MAX_PARAMS * MAX_PARAMS];
+    bx_band saved[BX_MAX_BANDS];
+
+    for (int it = 0; it < iters; it++) {
+        /* Jacobian of the model, column by column */
+        for (size_t i = 0; i < n; i++)
+            jac[i] = 1.0; /* d model / d offset */
+        for (int p = 1; p < m; p++) {
+            bx_band b = F->b[idx_band[p]];
+            const double h = step_p(&b, idx_par[p]);
+            set_p(&b, idx_par[p], get_p(&b, idx_par[p]) + h);
+            band_response(g, &b, tmp);
+            const double *r0 = &F->resp[(size_t)idx_band[p] * n];
+            for (size_t i = 0; i < n; i++)
+                jac[(size_t)p * n + i] = (tmp[i] - r0[i]) / h;
+        }
+        /* normal equations, weighted */
+        for (int a = 0; a < m; a++) {
+            double s = 0.0;
+            for (size_t i = 0; i < n; i++)
+                s += g->w[i] * jac[(size_t)a * n + i] * (g->t[i] - F->model[i]);
+            y[a] = s;
+            for (int b2 = a; b2 < m; b2++) {
+                double t = 0.0;
+                for (size_t i = 0; i < n; i++)
+                    t += g->w[i] * jac[(size_t)a * n + i] * jac[(size_t)b2 * n + i];
+                A0[a * m + b2] = A0[b2 * m + a] = t;
+            }
+        }
+        double ysave[MAX_PARAMS];
+        memcpy(ysave, y, sizeof(double) * (size_t)m);
+        int improved = 0;
+        while (lambda < 1e10) {
+            memcpy(A, A0, sizeof(double) * (size_t)(m * m));
+            memcpy(y, ysave, sizeof(double) * (size_t)m);
+            for (int a = 0; a < m; a++)
+                A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
+            if (solve(A, y, m) != 0) {
+                lambda *= 10.0;
+                continue;
+            }
+            memcpy(saved, F->b, sizeof saved);
+            const double off_saved = F->offset;
+            F->offset += y[0];
+            for (int p = 1; p < m; p++) {
+                bx_band *b = &F->b[idx_band[p]];
+                set_p(b, idx_par[p], get_p(b, idx_par[p]) + y[p]);
+            }
+            for (unsigned k = first; k < F->nb; k++) {
+                clamp_band(F, &F->b[k]);
+                band_response(g, &F->b[k], &F->resp[(size_t)k * n]);
+            }
+            rebuild_model(F);
+            const double e2 = error_of(g, F->model);
+            if (e2 < err) {
+                improved = err - e2 > 1e-7 * err + 1e-14;
+                err = e2;
+                lambda = fmax(lambda / 3.0, 1e-9);
+                break;
+            }
+            memcpy(F->b, saved, sizeof saved);
+            F->offset = off_saved;
+            for (unsigned k = first; k < F->nb; k++)
+                band_response(g, &F->b[k], &F->resp[(size_t)k * n]);
+            rebuild_model(F);
+            lambda *= 4.0;
+        }
+        if (!improved)
+            break;
+    }
+    return err;
+}
+
+/* Candidate bands for the next greedy step, from the residual. */
+static unsigned candidates(const fit *F, bx_band *out, unsigned cap)
+{
+    const grid *g = F->g;
+    const size_t n = g->n;
+    unsigned nc = 0;
+    int has_type[BX_BIQUAD_TYPE_COUNT] = {0};
+    for (unsigned k = 0; k < F->nb; k++)
+        has_type[F->b[k].type] = 1;
+
+    /* peaks at the three largest weighted residual extrema, half an octave apart */
+    double used[3];
+    int nused = 0;
+    for (int pass = 0; pass < 3 && nc < cap; pass++) {
+        size_t best = n;
+        double bv = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double r = (g->t[i] - F->model[i]) * (g->w[i] > 0 ? 1.0 : 0.0);
+            int near = 0;
+            for (int u = 0; u < nused; u++)
+                near |= fabs(log2(g->f[i] / used[u])) < 0.5;
+            if (!near && fabs(r) > bv) {
+                bv = fabs(r);
+                best = i;
+            }
+        }
+        if (best == n)
+            break;
+        const double r0 = g->t[best] - F->model[best];
+        /* width at half the dB excursion */
+        size_t lo = best, hi = best;
+        while (lo > 0 && (g->t[lo] - F->model[lo]) * r0 > 0.5 * r0 * r0)
+            lo--;
+        while (hi + 1 < n && (g->t[hi] - F->model[hi]) * r0 > 0.5 * r0 * r0)
+            hi++;
+        double bw = log2(g->f[hi] / g->f[lo]);
+        if (bw < 0.1)
+            bw = 0.1;
+        const double p2 = exp2(bw);
+        used[nused++] = g->f[best];
+        out[nc++] = (bx_band){BX_BIQUAD_PEAK, g->f[best], r0, sqrt(p2) / (p2 - 1.0)};
+    }
+
+    /* shelves and pass filters at a few corner frequencies; gain from the
+     * mean residual beyond the corner */
+    static const double low_corners[] = {60, 120, 250}, high_corners[] = {2500, 5000, 9000};
+    for (int s = 0; s < 3; s++) {
+        double acc[2] = {0, 0}, wsum[2] = {0, 0};
+        for (size_t i = 0; i < n; i++) {
+            const double r = g->t[i] - F->model[i];
+            if (g->f[i] < low_corners[s])
+                acc[0] += g->w[i] * r, wsum[0] += g->w[i];
+            if (g->f[i] > high_corners[s])
+                acc[1] += g->w[i] * r, wsum[1] += g->w[i];
+        }
+        if (!has_type[BX_BIQUAD_LOW_SHELF] && wsum[0] > 0 && nc < cap)
+            out[nc++] = (bx_band){BX_BIQUAD_LOW_SHELF, low_corners[s], acc[0] / wsum[0], 0.7071};
+        if (!has_type[BX_BIQUAD_HIGH_SHELF] && wsum[1] > 0 && high_corners[s] < 0.45 * g->rate &&
+            nc < cap)
+            out[nc++] = (bx_band){BX_BIQUAD_HIGH_SHELF, high_corners[s], acc[1] / wsum[1], 0.7071};
+    }
+    static const double hp[] = {25, 45, 80, 140}, lp[] = {3500, 7000, 12000, 16000};
+    for (int s = 0; s < 4; s++) {
+        if (F->o->allow_highpass && !has_type[BX_BIQUAD_HIGHPASS] && nc < cap)
+            out[nc++] = (bx_band){BX_BIQUAD_HIGHPASS, hp[s], 0.0, 0.7071};
+        if (F->o->allow_lowpass && !has_type[BX_BIQUAD_LOWPASS] && lp[s] < 0.45 * g->rate &&
+            nc < cap)
+            out[nc++] = (bx_band){BX_BIQUAD_LOWPASS, lp[s], 0.0, 0.7071};
+    }
+    return nc;
+}
+
+/* Copy bands, offset and the response/model arrays of src into dst's own arrays. */
+static void fit_copy(fit *dst, const fit *src)
+{
+    const size_t n = src->g->n;
+    dst->nb = src->nb;
+    memcpy(dst->b, src->b, sizeof dst->b);
+    dst->offset = src->offset;
+    memcpy(dst->resp, src->resp, (size_t)src->nb * n * sizeof(double));
+    memcpy(dst->model, src->model, n * sizeof(double));
+}
+
+static int band_order(const void *a, const void *b)
+{
+    static const int rank[BX_BIQUAD_TYPE_COUNT] = {2, 1, 3, 0, 4}; /* hp, ls, peaks, hs, lp */
+    const bx_band *x = a, *y = b;
+    if (rank[x->type] != rank[y->type])
+        return rank[x->type] - rank[y->type];
+    return (x->freq_hz > y->freq_hz) - (x->freq_hz < y->freq_hz);
+}
+
+bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
+                   const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (n < 4 || !o || o->max_bands < 1 || o->max_bands > BX_MAX_BANDS || !(o->rate_hz > 0))
+        return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid arguments");
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(freq_hz[i]) || !isfinite(target_db[i]) || freq_hz[i] <= 0 ||
+            freq_hz[i] >= 0.5 * o->rate_hz || (i && freq_hz[i] <= freq_hz[i - 1]) ||
+            (weight && !(weight[i] >= 0)))
+            return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid target point %zu (%g Hz, %g dB)",
+                                i, freq_hz[i], target_db[i]);
+    }
+    bx_status st = BX_OK;
+    /* Beam search: BEAM partial fits survive each step; every survivor tries
+     * every candidate (new band refined alone), the best BEAM * 2 expansions
+     * are refined jointly, and the best BEAM of those go on. */
+    enum { BEAM = 3, EXPAND = 2 * BEAM, NSETS = 2 * BEAM + EXPAND + 1 };
+    const size_t set = (size_t)(BX_MAX_BANDS + 1) * n; /* responses + model of one fit */
+    double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + NSETS * set, sizeof(double));
+    bx_band *cand = bx_malloc(64 * sizeof(bx_band));
+    if (!mem || !cand) {
+        st = bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
+        goto out;
+    }
+    grid g = {n, freq_hz, target_db, NULL, 0.0, NULL, NULL, NULL, NULL, o->rate_hz};
+    double *w = mem, *tmp = mem + n;
+    g.c1 = mem + 2 * n, g.s1 = mem + 3 * n, g.c2 = mem + 4 * n, g.s2 = mem + 5 * n;
+    double *jac = mem + 6 * n;
+    double *sets = jac + (size_t)MAX_PARAMS * n;
+    fit pool[NSETS];
+    for (int k = 0; k < NSETS; k++)
+        pool[k] = (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + (size_t)BX_MAX_BANDS * n};
+    fit *beam = pool, *nextbeam = pool + BEAM, *exp_ = pool + 2 * BEAM, *trial = pool + NSETS - 1;
+    double beam_err[BEAM], next_err[BEAM], exp_err[EXPAND];
+    for (size_t i = 0; i < n; i++) {
+        w[i] = weight ? weight[i] : 1.0;
+        g.wsum += w[i];
+        const double om = 2.0 * M_PI * freq_hz[i] / o->rate_hz;
+        g.c1[i] = cos(om), g.s1[i] = sin(om), g.c2[i] = cos(2 * om), g.s2[i] = sin(2 * om);
+    }
+    if (!(g.wsum > 0)) {
+        st = bx_error_set(err, BX_ERR_ARG, "EQ fit: all weights are zero");
+        goto out;
+    }
+    g.w = w;
+    int nbeam = 1;
+    beam_err[0] = refine(&beam[0], 0, 5, jac, tmp); /* offset only */
+    fit *best = &beam[0];
+    double best_err = beam_err[0];
+
+    for (unsigned step = 0; step < o->max_bands; step++) {
+        /* expansions: (survivor, candidate) scored with the new band refined alone */
+        int nexp = 0;
+        for (int bi = 0; bi < nbeam; bi++) {
+            const unsigned nc = candidates(&beam[bi], cand, 64);
+            for (unsigned c = 0; c < nc; c++) {
+                fit_copy(trial, &beam[bi]);
+                trial->b[trial->nb] = cand[c];
+                clamp_band(trial, &trial->b[trial->nb]);
+                band_response(&g, &trial->b[trial->nb], &trial->resp[(size_t)trial->nb * n]);
+                trial->nb++;
+                const double e = refine(trial, trial->nb - 1, 25, jac, tmp);
+                /* keep the EXPAND best in exp_[] (insertion by error) */
+                int pos = nexp < EXPAND ? nexp : EXPAND;
+                while (pos > 0 && exp_err[pos - 1] > e)
+                    pos--;
+                if (pos >= EXPAND)
+                    continue;
+                fit spare = exp_[nexp < EXPAND ? nexp : EXPAND - 1];
+                for (int k = (nexp < EXPAND ? nexp : EXPAND - 1); k > pos; k--) {
+                    exp_[k] = exp_[k - 1];
+                    exp_err[k] = exp_err[k - 1];
+                }
+                exp_[pos] = spare;
+                fit_copy(&exp_[pos], trial);
+                exp_err[pos] = e;
+                if (nexp < EXPAND)
+                    nexp++;
+            }
+        }
+        if (nexp == 0)
+            break;
+        /* joint refinement of the expansions; the best BEAM survive */
+        int nnext = 0;
+        for (int k = 0; k < nexp; k++) {
+            const double e = refine(&exp_[k], 0, 40, jac, tmp);
+            int pos = nnext < BEAM ? nnext : BEAM;
+            while (pos > 0 && next_err[pos - 1] > e)
+                pos--;
+            if (pos >= BEAM)
+                continue;
+            fit spare = nextbeam[nnext < BEAM ? nnext : BEAM - 1];
+            for (int j = (nnext < BEAM ? nnext : BEAM - 1); j > pos; j--) {
+                nextbeam[j] = nextbeam[j - 1];
+                next_err[j] = next_err[j - 1];
+            }
+            nextbeam[pos] = spare;
+            fit_copy(&nextbeam[pos], &exp_[k]);
+            next_err[pos] = e;
+            if (nnext < BEAM)
+                nnext++;
+        }
+        if (sqrt(best_err) - sqrt(next_err[0]) < o->min_gain_db)
+            break; /* one more band does not pay for itself */
+        fit *t = beam;
+        beam = nextbeam;
+        nextbeam = t;
+        memcpy(beam_err, next_err, sizeof beam_err);
+        nbeam = nnext;
+        best = &beam[0];
+        best_err = beam_err[0];
+    }
+    fit F = *best;
+    const double final_err = refine(&F, 0, 100, jac, tmp); /* a final joint polish */
+    best_err = final_err;
+
+    res->n_bands = F.nb;
+    memcpy(res->bands, F.b, sizeof(bx_band) * F.nb);
+    qsort(res->bands, res->n_bands, sizeof(bx_band), band_order);
+    res->offset_db = F.offset;
+    res->rms_error_db = sqrt(best_err);
+out:
+    bx_free(mem);
+    bx_free(cand);
+    return st;
+}

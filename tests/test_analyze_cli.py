@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""test_analyze_cli — bxanalyze keeps its command-line contract.
+
+This tests the program's behaviour as a user and a script see it, not the
+quality of the analysis:
+
+  - each form (REF alone, --source, --paired, a folder of files) exits 0 and
+    writes a valid preset where -o says;
+  - --json prints valid JSON on stdout; --plot writes an SVG that parses and
+    refers to nothing outside itself;
+  - bad command lines exit 2, a missing or unreadable REF exits 4, an output
+    that cannot be written exits 5, and none of them leaves an output file (a
+    failed run leaves an existing preset untouched);
+  - a batch over a folder tree skips non-audio files with a note, names a
+    corrupt .wav as failed, analyses everything else and exits non-zero; files
+    with the same stem get distinct outputs; -j1 and -j2 give the same presets;
+    progress on a non-terminal is plain lines (no carriage returns);
+  - SIGINT during a batch starts no new file, leaves no partial output and
+    exits 130 after the summary.
+
+Audio comes from bxgen. Environment: BXANALYZE, BXGEN (programs), BX_TEST_TMP
+(scratch folder). Exit status: 0 all passed, 1 a check failed, 77 skipped (a
+needed Python module is missing).
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+try:
+    import json
+    import xml.etree.ElementTree as ET
+except ImportError as e:
+    print(f"SKIP: Python module missing: {e}")
+    sys.exit(SKIP)
+
+BXANALYZE = os.environ.get("BXANALYZE")
+BXGEN = os.environ.get("BXGEN")
+if not BXANALYZE or not BXGEN:
+    print("ERROR: set BXANALYZE and BXGEN to the paths of the programs")
+    sys.exit(1)
+for prog in (BXANALYZE, BXGEN):
+    if not os.access(prog, os.X_OK):
+        print(f"ERROR: {prog} is not an executable program")
+        sys.exit(1)
+
+EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED = 2, 4, 5, 130
+TIMEOUT = 300
+passed = failed = 0
+
+
+def check(promise, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"PASS  {promise}")
+    else:
+        failed += 1
+        print(f"FAIL  {promise}" + (f"\n      {detail}" if detail else ""))
+
+
+def run(*args, **kw):
+    return subprocess.run([BXANALYZE, *args], capture_output=True, text=True, errors="replace",
+                          timeout=TIMEOUT, **kw)
+
+
+def gen(kind, path, *args):
+    subprocess.run([BXGEN, kind, path, *args], check=True, timeout=TIMEOUT)
+
+
+def load_preset(path):
+    """The preset at path if it is a bx preset v1, else None."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            d = json.load(f)
+        return d if d.get("bxpreset") == 1 and isinstance(d.get("chain"), dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def tell(r):
+    return f"exit {r.returncode}; stderr: {r.stderr.strip()[:400]!r}"
+
+
+def leftovers(folder):
+    """Temporary files of interrupted or failed writes in folder."""
+    return [n for n in os.listdir(folder) if n.endswith(".tmp")]
+
+
+def svg_ok(path):
+    """(True, "") if path is a well-formed, self-contained SVG, else (False, why)."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as e:
+        return False, str(e)
+    if root.tag != "{http://www.w3.org/2000/svg}svg":
+        return False, f"root element is {root.tag}"
+    if not root.findall(".//{http://www.w3.org/2000/svg}path"):
+        return False, "no curves (path elements)"
+    for el in root.iter():
+        if el.tag.endswith("}image") or el.tag.endswith("}script"):
+            return False, f"has a <{el.tag}> element"
+        for k, v in el.attrib.items():
+            if k.endswith("href") and not v.startswith("#"):
+                return False, f"refers to {v}"
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if "url(http" in text or "@import" in text:
+        return False, "refers to something outside the file"
+    return True, ""
+
+
+def main():
+    base = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
+    os.makedirs(base, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="analyze_cli-", dir=base)
+    try:
+        tests(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def tests(tmp):
+    j = lambda *p: os.path.join(tmp, *p)  # noqa: E731
+    ref, mine, dry = j("ref.wav"), j("mine.wav"), j("dry.wav")
+    gen("take", ref, "--seconds", "3", "--rate", "48000", "--seed", "1")
+    gen("take", mine, "--seconds", "3", "--rate", "44100", "--seed", "2")
+    gen("take", dry, "--seconds", "3", "--rate", "48000", "--seed", "3")
+    print(f"audio: bxgen take --seconds 3, seeds 1 (REF), 2 (MYTAKE, 44.1 kHz), 3 (DRY)")
+
+    # ---- the three single-file forms -------------------------------------------------
+    for label, extra in (("REF -o PRESET.json", []),
+                         ("REF --source MYTAKE -o PRESET.json", ["--source", mine]),
+                         ("REF --paired DRY -o PRESET.json", ["--paired", dry])):
+        out = j("single-" + str(len(extra)) + ("p" if "--paired" in extra else "") + ".json")
+        r = run(ref, *extra, "-o", out)
+        p = load_preset(out)
+        check(f"`bxanalyze {label}` exits 0 and writes a bx preset", r.returncode == 0 and p,
+              tell(r))
+        check(f"`bxanalyze {label}` prints a summary naming the mode, bands and reference level",
+              all(w in r.stdout for w in ("mode", "eq", "LUFS")), r.stdout[:300])
+        if p:
+            check(f"`bxanalyze {label}` names the preset after REF's stem", p.get("name") == "ref",
+                  f"name = {p.get('name')!r}")
+
+    out = j("opts.json")
+    r = run(ref, "-o", out, "--bands", "2", "--amount", "50", "--smoothing", "0.5",
+            "--no-compressor", "--name", "My sound", "-q")
+    p = load_preset(out)
+    check("--bands 2 --no-compressor --name: at most 2 bands, no compressor, the name given; -q "
+          "prints nothing", r.returncode == 0 and p and len(p["chain"]["eq"]) <= 2
+          and not p["chain"].get("compressor") and p["name"] == "My sound" and r.stdout == "",
+          tell(r) + (f"; preset chain {p['chain']}" if p else ""))
+
+    # ---- --json --------------------------------------------------------------------------
+    r = run(ref, "--json")
+    try:
+        d = json.loads(r.stdout)
+    except ValueError:
+        d = None
+    check("`bxanalyze REF --json` prints one valid preset JSON on stdout and nothing else",
+          r.returncode == 0 and d is not None and d.get("bxpreset") == 1, tell(r))
+    out = j("json.json")
+    r = run(ref, "--json", "-o", out)
+    try:
+        same = json.loads(r.stdout) == load_preset(out)
+    except ValueError:
+        same = False
+    check("--json with -o prints the same preset it writes", r.returncode == 0 and same, tell(r))
+
+    # ---- --plot ---------------------------------------------------------------------------
+    for label, extra in (("REF", []), ("--source", ["--source", mine]), ("--paired", ["--paired", dry])):
+        svg = j(f"plot{len(extra)}{label[2:3]}.svg")
+        r = run(ref, *extra, "-o", j("plot.json"), "--plot", svg, "-q")
+        ok, why = svg_ok(svg) if r.returncode == 0 else (False, tell(r))
+        check(f"--plot ({label}) writes a well-formed, self-contained SVG", ok, why)
+
+    # ---- usage errors -----------------------------------------------------------------------
+    out = j("usage.json")
+    usage = [
+        ("no arguments", []),
+        ("an unknown option", [ref, "-o", out, "--frobnicate"]),
+        ("-o without a value", [ref, "-o"]),
+        ("--bands 0", [ref, "-o", out, "--bands", "0"]),
+        ("--bands 33", [ref, "-o", out, "--bands", "33"]),
+        ("--bands 2.5", [ref, "-o", out, "--bands", "2.5"]),
+        ("--amount 250", [ref, "-o", out, "--amount", "250"]),
+        ("--amount -1", [ref, "-o", out, "--amount", "-1"]),
+        ("--smoothing 3", [ref, "-o", out, "--smoothing", "3"]),
+        ("--smoothing abc", [ref, "-o", out, "--smoothing", "abc"]),
+        ("-j 0", [ref, "-o", out, "-j", "0"]),
+        ("--source with --paired", [ref, "--source", mine, "--paired", dry, "-o", out]),
+        ("neither -o nor --json", [ref]),
+        ("several inputs without -o", [ref, dry]),
+        ("--paired in a batch", [ref, mine, "--paired", dry, "-o", j("usage-dir") + "/"]),
+        ("--name in a batch", [ref, mine, "--name", "x", "-o", j("usage-dir") + "/"]),
+        ("a batch whose -o is an existing file", [ref, mine, "-o", ref]),
+        ("-o and --plot naming the same file", [ref, "-o", out, "--plot", out]),
+    ]
+    for label, args in usage:
+        r = run(*args)
+        one_line = r.stderr.startswith("bxanalyze: ") and "usage:" in r.stderr
+        check(f"usage error ({label}) exits 2 with a message and the usage, writes nothing",
+              r.returncode == EXIT_USAGE and one_line and not os.path.exists(out)
+              and not os.path.exists(j("usage-dir")), tell(r))
+    r = run("--help")
+    check("--help exits 0 and documents the exit codes",
+          r.returncode == 0 and "Exit codes" in r.stdout and "130" in r.stdout, tell(r))
+    r = run("--version")
+    check("--version exits 0 and prints the version",
+          r.returncode == 0 and r.stdout.startswith("bxanalyze "), tell(r))
+
+    # ---- input and output errors ------------------------------------------------------------
+    out = j("missing.json")
+    r = run(j("no-such-file.wav"), "-o", out)
+    lines = r.stderr.strip().splitlines()
+    check("a missing REF exits 4 with one error line naming it, and writes nothing",
+          r.returncode == EXIT_INPUT and len(lines) == 1 and lines[0].startswith("bxanalyze: ")
+          and "no-such-file.wav" in lines[0] and not os.path.exists(out), tell(r))
+    r = run(ref, "--source", j("no-such-take.wav"), "-o", out)
+    check("a missing --source exits 4 naming it", r.returncode == EXIT_INPUT
+          and "no-such-take.wav" in r.stderr and not os.path.exists(out), tell(r))
+    corrupt = j("corrupt.wav")
+    with open(corrupt, "wb") as f:
+        f.write(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
+    keep = j("keep.json")
+    with open(keep, "w") as f:
+        f.write("old\n")
+    r = run(corrupt, "-o", keep)
+    with open(keep) as f:
+        kept = f.read() == "old\n"
+    check("an unreadable REF exits 4, naming it, and leaves the existing -o file untouched",
+          r.returncode == EXIT_INPUT and "corrupt.wav" in r.stderr and kept
+          and not leftovers(tmp), tell(r))
+
+    blocker = j("a-file")
+    with open(blocker, "w") as f:
+        f.write("x")
+    bad_out = os.path.join(blocker, "preset.json")
+    r = run(ref, "-o", bad_out)
+    check("an -o that cannot be created (its folder is a file) exits 5 naming it",
+          r.returncode == EXIT_OUTPUT and bad_out in r.stderr, tell(r))
+    if os.geteuid() != 0:
+        ro = j("read-only")
+        os.mkdir(ro)
+        os.chmod(ro, 0o555)
+        r = run(ref, "-o", os.path.join(ro, "preset.json"))
+        check("an -o in a read-only folder exits 5 and leaves no file there",
+              r.returncode == EXIT_OUTPUT and os.listdir(ro) == [], tell(r))
+        os.chmod(ro, 0o755)
+    else:
+        print("NOTE  running as root: the read-only-folder case cannot be staged, skipped")
+    before = os.path.getsize(ref)
+    r = run(ref, "-o", ref)
+    check("-o naming REF itself exits 5 and leaves REF intact",
+          r.returncode == EXIT_OUTPUT and os.path.getsize(ref) == before, tell(r))
+
+    out = j("again.json")
+    run(ref, "-o", out, "--name", "first", "-q")
+    r = run(ref, "-o", out, "--name", "second", "-q")
+    p = load_preset(out)
+    check("an existing preset is replaced by a new complete one (no --force needed)",
+          r.returncode == 0 and p and p["name"] == "second" and not leftovers(tmp), tell(r))
+
+    # ---- batch ---------------------------------------------------------------------------------
+    tree = j("tree")
+    os.makedirs(os.path.join(tree, "a"))
+    os.makedirs(os.path.join(tree, "b", "deep"))
+    shutil.copy(ref, os.path.join(tree, "a", "kick.wav"))
+    shutil.copy(dry, os.path.join(tree, "b", "kick.wav"))   # same stem as a/kick.wav
+    shutil.copy(dry, os.path.join(tree, "b", "deep", "snare.WAV"))
+    gen("noise", os.path.join(tree, "b", "hum.flac"), "--seconds", "2", "--rate", "48000",
+        "--level", "-12")
+    shutil.copy(corrupt, os.path.join(tree, "b", "broken.wav"))
+    for name in ("notes.txt", "cover.png", os.path.join("a", "README")):
+        with open(os.path.join(tree, name), "w") as f:
+            f.write("not audio\n")
+    shutil.copy(ref, os.path.join(tree, ".hidden.wav"))
+    expect = {"kick.json", "kick-2.json", "snare.json", "hum.json"}
+
+    outs = {}
+    for jobs in ("1", "2"):
+        od = j(f"batch-j{jobs}")
+        r = run("-o", od + "/", tree, "-j", jobs)
+        outs[jobs] = od
+        got = set(os.listdir(od)) if os.path.isdir(od) else set()
+        check(f"batch -j{jobs} over a folder tree writes one preset per readable audio file "
+              f"({', '.join(sorted(expect))})", got == expect
+              and all(load_preset(os.path.join(od, n)) for n in got), f"{tell(r)}; got {sorted(got)}")
+        check(f"batch -j{jobs}: a corrupt .wav fails, is named, the batch goes on, exit 4",
+              r.returncode == EXIT_INPUT and "broken.wav" in r.stderr, tell(r))
+        check(f"batch -j{jobs}: non-audio files are skipped with a note naming each",
+              all(f"{n}: skipped" in r.stderr for n in ("notes.txt", "cover.png", "README")),
+              r.stderr[:500])
+        check(f"batch -j{jobs}: the hidden file is ignored and the summary counts 4 ok, "
+              "1 failed, 3 skipped", ".hidden" not in r.stderr + r.stdout
+              and "4 ok, 1 failed, 3 skipped" in r.stdout, r.stdout)
+        progress = [l for l in r.stderr.splitlines() if l.startswith("[")]
+        check(f"batch -j{jobs}: progress off a terminal is one plain line per analysed file",
+              "\r" not in r.stderr and len(progress) == 4
+              and all(l.startswith(("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]")) for l in progress),
+              r.stderr[:600])
+    a = {n: load_preset(os.path.join(outs["1"], n)) for n in expect}
+    b = {n: load_preset(os.path.join(outs["2"], n)) for n in expect}
+    check("-j1 and -j2 produce the same presets (same files, same chains and names)",
+          all(a[n] and b[n] and a[n]["chain"] == b[n]["chain"] and a[n]["name"] == b[n]["name"]
+              for n in expect))
+    names = {n: (load_preset(os.path.join(outs["1"], n)) or {}).get("name") for n in expect}
+    check("same-stem files: the first in order (a/kick.wav) keeps kick.json, the second gets "
+          "kick-2.json; both presets are named \"kick\"",
+          names.get("kick.json") == "kick" and names.get("kick-2.json") == "kick", str(names))
+
+    od = j("batch-json")
+    r = run("-o", od, "--json", "--source", mine, "--plot", j("batch-plots"),
+            os.path.join(tree, "a"), os.path.join(tree, "b", "deep", "snare.WAV"))
+    try:
+        d = json.loads(r.stdout)
+        statuses = sorted(f["status"] for f in d["files"])
+    except (ValueError, KeyError, TypeError):
+        d, statuses = None, None
+    check("batch --source --json: exit 0, valid JSON on stdout listing every file as ok",
+          r.returncode == 0 and statuses == ["ok", "ok"] and d["ok"] == 2, tell(r))
+    svgs = sorted(os.listdir(j("batch-plots"))) if os.path.isdir(j("batch-plots")) else []
+    check("batch --plot FOLDER writes FOLDER/<stem>.svg per file, each well-formed",
+          svgs == ["kick.svg", "snare.svg"]
+          and all(svg_ok(os.path.join(j("batch-plots"), s))[0] for s in svgs), str(svgs))
+
+    r = run("-o", j("batch-none") + "/", os.path.join(tree, "notes.txt"), os.path.join(tree, "cover.png"))
+    check("a batch with no audio file at all exits 4", r.returncode == EXIT_INPUT, tell(r))
+
+    # ---- SIGINT ----------------------------------------------------------------------------------
+    many = j("many")
+    os.mkdir(many)
+    for i in range(8):
+        gen("take", os.path.join(many, f"t{i}.wav"), "--seconds", "30", "--rate", "48000",
+            "--seed", str(10 + i))
+    od = j("batch-int")
+    proc = subprocess.Popen([BXANALYZE, "-o", od + "/", "-j", "1", "--source", mine, many],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < TIMEOUT and proc.poll() is None:
+        if os.path.isdir(od) and any(n.endswith(".json") for n in os.listdir(od)):
+            break
+        time.sleep(0.02)
+    finished_early = proc.poll() is not None
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    written = [n for n in os.listdir(od)] if os.path.isdir(od) else []
+    if finished_early:
+        print("NOTE  SIGINT: the batch finished before the signal could be sent; inconclusive")
+    else:
+        check("SIGINT during a batch: exit 130, summary printed, files not started are not written, "
+              "no partial or temporary file", proc.returncode == EXIT_INTERRUPTED
+              and "not started" in out and 0 < len(written) < 8 and not leftovers(od)
+              and all(load_preset(os.path.join(od, n)) for n in written),
+              f"exit {proc.returncode}; written {written}; stdout {out[:300]!r}; stderr {err[:300]!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+/* test_eqfit — the EQ fit finds what is there, and no more.
+ *
+ *  - a target made by a known 5-band EQ (highpass, shelves, two peaks) plus a
+ *    broadband offset is matched within 0.05 dB RMS with at most 6 bands, at
+ *    44.1, 48 and 96 kHz, and the offset is recovered within 0.05 dB;
+ *  - a single bell is fitted with exactly one band (fewer bands when fewer suffice);
+ *  - a flat target gets no band at all;
+ *  - allowing more bands (1, 2, 3, 5, 8) never makes the fit worse, on random smooth
+ *    curves (seeded).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bx/eqfit.h"
+#include "testutil.h"
+
+#define NPTS 223 /* 1/24 octave, 30 Hz .. 16 kHz */
+
+static double freq[NPTS], target[NPTS];
+static int checks;
+
+static void make_grid(void)
+{
+    for (int i = 0; i < NPTS; i++)
+        freq[i] = 30.0 * pow(2.0, i / 24.0);
+}
+
+static void fill_from(const bx_band *b, unsigned nb, double rate, double offset)
+{
+    for (int i = 0; i < NPTS; i++)
+        target[i] = offset + bx_eq_response_db(b, nb, rate, freq[i]);
+}
+
+static void known_eq(double rate)
+{
+    const bx_band truth[] = {{BX_BIQUAD_HIGHPASS, 50, 0, 0.7071},
+                             {BX_BIQUAD_LOW_SHELF, 110, 4, 0.7071},
+                             {BX_BIQUAD_PEAK, 420, -5, 1.5},
+                             {BX_BIQUAD_PEAK, 3100, 3, 2.0},
+                             {BX_BIQUAD_HIGH_SHELF, 8000, 5, 0.7071}};
+    fill_from(truth, 5, rate, 2.3);
+    bx_eqfit_opts o;
+    bx_eqfit_opts_default(&o, rate, 6);
+    bx_eqfit_result r;
+    bx_error err;
+    checks += 2;
+    if (bx_eqfit(freq, target, NULL, NPTS, &o, &r, &err)) {
+        tu_fail("fit: %s", err.msg);
+        return;
+    }
+    if (r.rms_error_db > 0.05 || fabs(r.offset_db - 2.3) > 0.05)
+        tu_fail("known 5-band EQ at %g Hz: error %.4f dB RMS with %u bands, offset %.3f (want 2.3)",
+                rate, r.rms_error_db, r.n_bands, r.offset_db);
+    printf("known 5-band EQ at %g Hz: %u bands, error %.4f dB RMS (limit 0.05), offset %.3f dB\n",
+           rate, r.n_bands, r.rms_error_db, r.offset_db);
+    for (unsigned k = 0; k < r.n_bands; k++)
+        printf("    %-10s %8.1f Hz %+6.2f dB q %.3f\n", bx_biquad_type_name(r.bands[k].type),
+               r.bands[k].freq_hz, r.bands[k].gain_db, r.bands[k].q);
+}
+
+static void parsimony(void)
+{
+    const bx_band bell = {BX_BIQUAD_PEAK, 1000, 6, 1.4};
+    fill_from(&bell, 1, 48000, 0);
+    bx_eqfit_opts o;
+    bx_eqfit_opts_default(&o, 48000, 8);
+    bx_eqfit_result r;
+    checks++;
+    if (bx_eqfit(freq, target, NULL, NPTS, &o, &r, NULL) || r.n_bands != 1 ||
+        r.bands[0].type != BX_BIQUAD_PEAK || fabs(r.bands[0].freq_hz - 1000) > 1 ||
+        fabs(r.bands[0].gain_db - 6) > 0.01)
+        tu_fail("a single 1 kHz bell should be fitted with one peak band, got %u bands", r.n_bands);
+    printf("single bell: %u band(s): %s %.2f Hz %+.3f dB q %.3f\n", r.n_bands,
+           bx_biquad_type_name(r.bands[0].type), r.bands[0].freq_hz, r.bands[0].gain_db,
+           r.bands[0].q);
+    for (int i = 0; i < NPTS; i++)
+        target[i] = -4.0;
+    checks++;
+    if (bx_eqfit(freq, target, NULL, NPTS, &o, &r, NULL) || r.n_bands != 0 ||
+        fabs(r.offset_db + 4.0) > 1e-9)
+        tu_fail("a flat target should give no bands and offset -4, got %u bands, offset %g",
+                r.n_bands, r.offset_db);
+    printf("flat target: %u bands, offset %.3f dB\n", r.n_bands, r.offset_db);
+}
+
+static void monotone(void)
+{
+    uint64_t seed = 2024;
+    double worst = 0;
+    for (int trial = 0; trial < 4; trial++) {
+        /* smooth random curve: a few random cosines in log frequency */
+        double a[5], ph[5];
+        for (int k = 0; k < 5; k++)
+            a[k] = 4.0 * tu_noise(&seed), ph[k] = 3.14159 * tu_noise(&seed);
+        for (int i = 0; i < NPTS; i++) {
+            const double x = log2(freq[i] / 30.0);
+            target[i] = 0;
+            for (int k = 0; k < 5; k++)
+                target[i] += a[k] * cos((k + 1) * 0.35 * x + ph[k]);
+        }
+        double prev = INFINITY;
+        static const unsigned counts[] = {1, 2, 3, 5, 8};
+        for (int ci = 0; ci < 5; ci++) {
+            const unsigned nb = counts[ci];
+            bx_eqfit_opts o;
+            bx_eqfit_opts_default(&o, 48000, nb);
+            o.min_gain_db = 0;
+            bx_eqfit_result r;
+            bx_eqfit(freq, target, NULL, NPTS, &o, &r, NULL);
+            checks++;
+            if (r.rms_error_db > prev + 1e-6)
+                tu_fail("seed 2024 trial %d: %u bands fit worse (%.4f) than fewer (%.4f)", trial,
+                        nb, r.rms_error_db, prev);
+            worst = fmax(worst, r.rms_error_db - prev);
+            prev = r.rms_error_db;
+        }
+        printf("random curve %d: error with 8 bands %.3f dB RMS\n", trial, prev);
+    }
+}
+
+int main(void)
+{
+    make_grid();
+    known_eq(44100);
+    known_eq(48000);
+    known_eq(96000);
+    parsimony();
+    monotone();
+    return tu_finish("test_eqfit", checks);
+}
