@@ -54,7 +54,8 @@ static const char help_text[] =
     "  --bands N         at most N EQ bands, 1..32 (default 6).\n"
     "  --amount PCT      how much of the difference to apply, 0..200 %% (default 100):\n"
     "                    scales the EQ gains and the compression.\n"
-    "  --smoothing OCT   smoothing of the target in octaves, 0..2 (default 0.333).\n"
+    "  --smoothing OCT   smoothing of the target in octaves, 0..2 (default: 1 with\n"
+    "                    a reference only, 0.667 with --source, 0.083 with --paired).\n"
     "  --no-compressor   fit the EQ only.\n"
     "\n"
     "Batch mode (several inputs, or a folder among them; -o names a folder,\n"
@@ -265,7 +266,7 @@ static int run_single(const cli_opts *o, const char *ref)
     }
     if ((rc = check_outputs(o, ref, out, plot)) != BX_EXIT_OK)
         goto out;
-    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, 1, &take, &err)) != BX_OK) {
+    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, JOB_KEEP_FIT_S, &take, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;
@@ -357,7 +358,7 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
     if ((rc = prepare_folder("-o", o->out_path)) != BX_EXIT_OK ||
         (o->plot_path && (rc = prepare_folder("--plot", o->plot_path)) != BX_EXIT_OK))
         goto out;
-    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, 1, &take, &err)) != BX_OK) {
+    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, JOB_KEEP_FIT_S, &take, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;

@@ -41,7 +41,12 @@ void job_opts_default(job_opts *o)
     memset(o, 0, sizeof *o);
     o->max_bands = 6;
     o->amount = 1.0;
-    o->smoothing_oct = 1.0 / 3.0;
+    o->smoothing_oct = -1.0;
+}
+
+double job_default_smoothing(job_mode mode)
+{
+    return mode == JOB_PAIRED ? 1.0 / 12.0 : mode == JOB_SOURCE ? 2.0 / 3.0 : 1.0;
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -56,7 +61,7 @@ void job_take_free(job_take *t)
     bx_free(t);
 }
 
-bx_status job_take_load(const char *path, int keep_audio, job_take **out, bx_error *err)
+bx_status job_take_load(const char *path, double keep_seconds, job_take **out, bx_error *err)
 {
     *out = NULL;
     bx_audio_reader *r = NULL;
@@ -83,7 +88,9 @@ bx_status job_take_load(const char *path, int keep_audio, job_take **out, bx_err
         st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
         goto out;
     }
-    const size_t keep_max = keep_audio ? (size_t)(JOB_MAX_KEEP_SECONDS * info.rate_hz) : 0;
+    size_t keep_max = (size_t)(keep_seconds * info.rate_hz);
+    if (keep_max > JOB_MAX_KEEP_SAMPLES)
+        keep_max = JOB_MAX_KEEP_SAMPLES;
     size_t keep_cap = 0;
     long long total = 0;
     for (;;) {
@@ -387,7 +394,10 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
         cJSON_AddNumberToObject(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000);
         cJSON_AddNumberToObject(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000);
         if (res->mode == JOB_PAIRED)
+        {
             cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
+            cJSON_AddNumberToObject(fit, "alignment_score", round(res->align_score * 1000) / 1000);
+        }
         cJSON_AddItemToObject(fit, "target",
                               curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4));
     }
@@ -454,6 +464,44 @@ static void clamp_comp(bx_comp_params *c)
     c->makeup_db = clampd(c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
 }
 
+/* A compressor tilts the spectrum too (it turns the loud, bass-heavy hits
+ * down more than the rest). Render the take through EQ + compressor, compare
+ * its spectrum with the reference's, and refit the EQ to its own response
+ * plus that residual, once. y: scratch of src->n_mono samples. */
+static bx_status close_the_loop(job_result *res, const job_take *src,
+                                const job_opts *o, double *w, float *y, bx_error *err)
+{
+    job_curves *cv = &res->curves;
+    bx_chain_params *p = &res->preset.chain;
+    bx_chain_params q = *p;
+    q.has_limiter = 0;
+    bx_status st = apply_chain(&q, src->rate_hz, src->mono, y, src->n_mono, err);
+    if (st)
+        return st;
+    bx_error e2;
+    bx_ltas *l = bx_ltas_create(src->rate_hz, 0, &e2);
+    if (!l)
+        return oom(err, src->path);
+    bx_ltas_add(l, y, src->n_mono);
+    bx_spectrum out;
+    st = bx_ltas_finish(l, &out, &e2);
+    bx_ltas_destroy(l);
+    if (st)
+        return BX_OK; /* nothing above the gate: keep the first fit */
+    for (size_t i = 0; i < cv->n; i++) {
+        const double got = bx_spectrum_db_at(&out, cv->freq_hz[i], o->smoothing_oct);
+        cv->target_db[i] = cv->fit_db[i] + (cv->reference_db[i] - got);
+    }
+    bx_spectrum_free(&out);
+    bx_chain_params eqp = *p;
+    st = fit_eq(cv, w, src->rate_hz, o, &eqp, &res->eq_error_db, err);
+    if (st)
+        return st;
+    p->n_bands = eqp.n_bands;
+    memcpy(p->bands, eqp.bands, sizeof eqp.bands);
+    return BX_OK;
+}
+
 static bx_status run_source(job_result *res, const job_take *ref, const job_take *src,
                             const job_opts *o, double *w, bx_error *err)
 {
@@ -493,6 +541,8 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         if (!st)
             res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
     }
+    for (int k = 0; k < 2 && !st && p->has_comp; k++)
+        st = close_the_loop(res, src, o, w, xe, err);
     bx_free(xe);
     if (st)
         return st;
@@ -505,10 +555,22 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
 {
     job_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
+    /* The reference's deviation from the neutral spectrum is partly the chain
+     * and partly the performance (other voices, other kits). Shrink it where
+     * dry takes scatter most: k = s_chain^2 / (s_chain^2 + s_neutral^2), the
+     * weight a Gaussian prior on the chain gives the observation. */
+    double mean = 0, cnt = 0;
     for (size_t i = 0; i < cv->n; i++) {
         cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
         cv->source_db[i] = neutral_db(cv->freq_hz[i]);
-        cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
+        if (cv->freq_hz[i] >= 100 && cv->freq_hz[i] <= 10000)
+            mean += cv->reference_db[i] - cv->source_db[i], cnt++;
+    }
+    mean = cnt > 0 ? mean / cnt : 0;
+    for (size_t i = 0; i < cv->n; i++) {
+        const double sn = neutral_sigma_db(cv->freq_hz[i]), sc = NEUTRAL_CHAIN_SIGMA_DB;
+        const double k = sc * sc / (sc * sc + sn * sn);
+        cv->target_db[i] = k * (cv->reference_db[i] - cv->source_db[i] - mean);
     }
     floor_weights(cv->reference_db, cv->n, w);
     bx_status st = fit_eq(cv, w, ref->rate_hz, o, p, &res->eq_error_db, err);
@@ -581,6 +643,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                             "the same performance",
                             ref->path, dry->path, score);
     res->delay_ms = 1000.0 * (double)d / fs;
+    res->align_score = score;
     /* overlap: ref[n] ~ chain(dry)[n - d] */
     const size_t r0 = d > 0 ? (size_t)d : 0, x0 = d > 0 ? 0 : (size_t)(-d);
     size_t n = ref->n_mono - r0;
@@ -589,7 +652,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     const float *x = dry->mono + x0, *y = ref->mono + r0;
 
     float *xe = bx_malloc(n * sizeof(float));
-    double *g = bx_malloc(n * sizeof(double));
+    double *g = bx_malloc(n * sizeof(double)); /* compressor gain, for the second round */
     if (!xe || !g) {
         bx_free(xe);
         bx_free(g);
@@ -695,11 +758,12 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
         return bx_error_set(err, BX_ERR_ARG, "%s: source mode needs a source take", ref_path);
     if (mode == JOB_PAIRED && !paired_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
-    st = job_take_load(ref_path, 1, &ref, err);
+    const double keep = mode == JOB_PAIRED ? JOB_KEEP_PAIRED_S : mode == JOB_SOURCE ? JOB_KEEP_FIT_S : 0;
+    st = job_take_load(ref_path, keep, &ref, err);
     if (st)
         goto out;
     if (mode == JOB_PAIRED) {
-        st = job_take_load(paired_path, 1, &dry, err);
+        st = job_take_load(paired_path, JOB_KEEP_PAIRED_S, &dry, err);
         if (st)
             goto out;
     }
@@ -716,6 +780,10 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     for (size_t i = 0; i < res->curves.n; i++)
         w[i] = 1.0;
 
+    job_opts eff = *o;
+    if (eff.smoothing_oct < 0)
+        eff.smoothing_oct = job_default_smoothing(mode);
+    o = &eff;
     if (mode == JOB_SOURCE)
         st = run_source(res, ref, source, o, w, err);
     else if (mode == JOB_PAIRED)

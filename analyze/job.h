@@ -23,7 +23,8 @@ typedef enum job_mode {
 typedef struct job_opts {
     unsigned max_bands;    /**< --bands N: most EQ bands (1..BX_MAX_BANDS), default 6 */
     double amount;         /**< --amount PCT / 100: scales EQ gains and compression, default 1 */
-    double smoothing_oct;  /**< --smoothing OCT: fractional-octave smoothing of the target, default 1/3 */
+    double smoothing_oct;  /**< --smoothing OCT: fractional-octave smoothing of the target;
+                                < 0 (default): per mode, job_default_smoothing */
     int no_compressor;     /**< --no-compressor */
     const char *name;      /**< preset name; NULL: the reference file's stem */
 } job_opts;
@@ -31,16 +32,24 @@ typedef struct job_opts {
 /** Defaults for every option. */
 void job_opts_default(job_opts *o);
 
+/** Smoothing used when none is given: 1 octave for a reference alone (only broad
+ * traits are the chain's), 2/3 with a source take, 1/12 when paired (exact). */
+double job_default_smoothing(job_mode mode);
+
 /** An analysed audio file (spectrum, statistics, and audio kept for fitting). */
 typedef struct job_take job_take;
 
 /**
- * Read and analyse a take. keep_audio: keep a mono copy (at most
- * JOB_MAX_KEEP_SECONDS) for the compressor fit / paired identification.
- * Errors name the file (BX_ERR_IO / BX_ERR_AUDIO / BX_ERR_NOMEM).
+ * Read and analyse a take, streaming: spectrum and statistics cover the whole
+ * file. keep_seconds: also keep the first keep_seconds of the mono mixdown
+ * (at most JOB_MAX_KEEP_SAMPLES samples) for the compressor fit or the paired
+ * identification; 0 keeps nothing. Memory is therefore bounded however long
+ * the file is. Errors name the file (BX_ERR_IO / BX_ERR_AUDIO / BX_ERR_NOMEM).
  */
-#define JOB_MAX_KEEP_SECONDS 600.0
-bx_status job_take_load(const char *path, int keep_audio, job_take **out, bx_error *err);
+#define JOB_KEEP_PAIRED_S 240.0   /* --paired: both files */
+#define JOB_KEEP_FIT_S 90.0       /* --source: the take and the reference's dynamics */
+#define JOB_MAX_KEEP_SAMPLES (600u * 48000u) /* 110 MiB of float */
+bx_status job_take_load(const char *path, double keep_seconds, job_take **out, bx_error *err);
 void job_take_free(job_take *t);
 
 /** A curve on a log-frequency grid, for reports (arrays of n values; NULL when absent). */
@@ -59,6 +68,7 @@ typedef struct job_result {
     double eq_error_db;       /**< RMS dB error of the EQ fit over 30 Hz - 16 kHz */
     double comp_error_db;     /**< error of the compressor fit (mode-specific, dB), 0 if none */
     double delay_ms;          /**< paired mode: DRY -> REF alignment found, ms */
+    double align_score;       /**< paired mode: phase-only correlation peak, 0..1 */
     bx_level_stats reference; /**< statistics of the reference */
     bx_level_stats source;    /**< of the source / dry take (zeros in reference mode) */
     job_curves curves;

@@ -15,6 +15,13 @@
 /** Neutral spectrum at freq_hz, dB (log-frequency interpolation of a table). */
 double neutral_db(double freq_hz);
 
+/** How much dry takes scatter around neutral_db at freq_hz (standard deviation), dB. */
+double neutral_sigma_db(double freq_hz);
+
+/** Spread (standard deviation) expected of a processing chain's response, dB: the
+ * prior that weighs the reference's deviation from neutral against the scatter. */
+#define NEUTRAL_CHAIN_SIGMA_DB 2.0
+
 /** Median spread of the 50 ms envelope of a dry take, dB. */
 #define NEUTRAL_SPREAD_DB 26.0
 /** Median crest factor of a dry take, dB. */

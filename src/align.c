@@ -8,27 +8,80 @@
 
 #define DECIM 8
 
-/* Correlation of y against x at lag d over their overlap, and the energies. */
-static double corr_at(const float *x, size_t nx, const float *y, size_t ny, long d, size_t limit,
-                      double *ex, double *ey)
+/* fx <- Y conj(X) / |Y conj(X)|: the generalised cross-correlation with the
+ * phase transform (Knapp & Carter 1976) weighs every frequency equally, so
+ * the strong, periodic low end of a groove does not make several lags look
+ * alike. Bins with no energy stay small. */
+static void phat(kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb)
 {
-    /* y[n] ~ x[n - d]  =>  sum over n of y[n] x[n - d] */
-    long n0 = d > 0 ? d : 0;
-    long n1 = (long)ny;
-    if ((long)nx + d < n1)
-        n1 = (long)nx + d;
-    if (n1 - n0 > (long)limit)
-        n1 = n0 + (long)limit;
-    double s = 0, a = 0, b = 0;
-    for (long n = n0; n < n1; n++) {
-        const double xv = x[n - d], yv = y[n];
-        s += xv * yv;
-        a += xv * xv;
-        b += yv * yv;
+    double mx = 0;
+    for (size_t k = 0; k < nb; k++) {
+        const double re = (double)fy[k].r * fx[k].r + (double)fy[k].i * fx[k].i;
+        const double im = (double)fy[k].i * fx[k].r - (double)fy[k].r * fx[k].i;
+        mx = fmax(mx, sqrt(re * re + im * im));
     }
-    *ex = a;
-    *ey = b;
-    return s;
+    for (size_t k = 0; k < nb; k++) {
+        const double re = (double)fy[k].r * fx[k].r + (double)fy[k].i * fx[k].i;
+        const double im = (double)fy[k].i * fx[k].r - (double)fy[k].r * fx[k].i;
+        const double m = sqrt(re * re + im * im) + 1e-6 * mx;
+        fx[k].r = (kiss_fft_scalar)(re / m);
+        fx[k].i = (kiss_fft_scalar)(im / m);
+    }
+}
+
+/* GCC-PHAT on up to 2^19 samples of overlap at lag `coarse`; the best lag
+ * within +-win of it goes to *out. */
+static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t ny, long coarse,
+                             long win, long *out, double *peak, bx_error *err)
+{
+    /* y[n] ~ x[n - d]: segment y[s0 .. s0+L) against x[s0-coarse ..) */
+    long s0 = coarse > 0 ? coarse : 0;
+    long end = (long)ny;
+    if ((long)nx + coarse < end)
+        end = (long)nx + coarse;
+    long L = end - s0;
+    if (L > (1L << 19))
+        L = 1L << 19;
+    if (L < 64) {
+        *out = coarse;
+        *peak = 0;
+        return BX_OK;
+    }
+    const size_t nfft = (size_t)kiss_fftr_next_fast_size_real((int)(2 * L));
+    const size_t nb = nfft / 2 + 1;
+    size_t lenf = 0, leni = 0;
+    kiss_fftr_alloc((int)nfft, 0, NULL, &lenf);
+    kiss_fftr_alloc((int)nfft, 1, NULL, &leni);
+    char *mem = bx_malloc(lenf + leni + 2 * nfft * sizeof(kiss_fft_scalar) +
+                          2 * nb * sizeof(kiss_fft_cpx) + 64);
+    if (!mem)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory aligning the signals");
+    kiss_fftr_cfg fwd = kiss_fftr_alloc((int)nfft, 0, mem, &lenf);
+    kiss_fftr_cfg inv = kiss_fftr_alloc((int)nfft, 1, mem + lenf, &leni);
+    kiss_fft_scalar *tx = (kiss_fft_scalar *)(void *)(mem + lenf + leni), *ty = tx + nfft;
+    kiss_fft_cpx *fx = (kiss_fft_cpx *)(void *)(ty + nfft), *fy = fx + nb;
+    memset(tx, 0, 2 * nfft * sizeof *tx);
+    for (long i = 0; i < L; i++) {
+        tx[i] = x[s0 - coarse + i];
+        ty[i] = y[s0 + i];
+    }
+    kiss_fftr(fwd, tx, fx);
+    kiss_fftr(fwd, ty, fy);
+    phat(fx, fy, nb);
+    kiss_fftri(inv, fx, tx);
+    long best = 0;
+    double bv = -INFINITY;
+    for (long e = -win; e <= win; e++) {
+        const size_t k = e >= 0 ? (size_t)e : nfft - (size_t)(-e);
+        if (tx[k] > bv) {
+            bv = tx[k];
+            best = e;
+        }
+    }
+    bx_free(mem);
+    *out = coarse + best;
+    *peak = bv / (double)nfft; /* the inverse is unnormalised: nfft when all phases agree */
+    return BX_OK;
 }
 
 bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
@@ -79,12 +132,7 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
     }
     kiss_fftr(fwd, tx, fx);
     kiss_fftr(fwd, ty, fy);
-    for (size_t k = 0; k < nb; k++) { /* Y * conj(X): peak at the lag of y behind x */
-        const double re = (double)fy[k].r * fx[k].r + (double)fy[k].i * fx[k].i;
-        const double im = (double)fy[k].i * fx[k].r - (double)fy[k].r * fx[k].i;
-        fx[k].r = (kiss_fft_scalar)re;
-        fx[k].i = (kiss_fft_scalar)im;
-    }
+    phat(fx, fy, nb); /* Y * conj(X), phase only: peak at the lag of y behind x */
     kiss_fftri(inv, fx, tx);
     long best_d = 0;
     double best_v = -INFINITY;
@@ -97,29 +145,20 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
             best_d = d;
         }
     }
-    /* refine at full rate around DECIM * best_d, on up to 30 s of overlap */
-    const size_t limit = (size_t)(30.0 * rate_hz);
-    long fine = best_d * DECIM;
-    double fine_v = -INFINITY, fex = 0, fey = 0;
-    for (long d = best_d * DECIM - 2 * DECIM; d <= best_d * DECIM + 2 * DECIM; d++) {
-        if ((size_t)labs(d) > max_lag)
-            continue;
-        double a, b;
-        const double c = corr_at(x, nx, y, ny, d, limit, &a, &b);
-        const double v = c / sqrt(a * b + 1e-300);
-        if (v > fine_v) {
-            fine_v = v;
-            fine = d;
-            fex = a;
-            fey = b;
-        }
-    }
-    if (!(fex > 0 && fey > 0)) {
-        st = bx_error_set(err, BX_ERR_AUDIO, "cannot align: no overlap with signal");
+    bx_free(mem);
+    mem = NULL;
+    /* refine at full rate with GCC-PHAT (phase-only cross-spectrum) around
+     * DECIM * best_d: equal weight to every frequency, so the phase of an EQ
+     * (a highpass delays the lows by milliseconds) does not pull the peak */
+    const long coarse = best_d * DECIM;
+    const long win = 4 * DECIM + (long)(0.005 * rate_hz);
+    long fine = coarse;
+    double peak = 0;
+    st = phat_refine(x, nx, y, ny, coarse, win, &fine, &peak, err);
+    if (st)
         goto out;
-    }
     *delay = fine;
-    *score = fine_v;
+    *score = peak;
 out:
     bx_free(mem);
     return st;

@@ -11,7 +11,7 @@ const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 8
 
 /* Longest excerpt the fits look at, seconds. */
 #define MAX_FIT_SECONDS 90.0
-#define PAIRED_FRAME_MS 5.0
+#define PAIRED_FRAME_MS 1.0
 
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
 typedef struct proxy {
@@ -81,13 +81,13 @@ static void proxy_run(proxy *p, const bx_comp_params *c)
         }
         double xl = 0.0;
         if (level > lo) {
-            const double xg = 20.0 * log10(level);
+            const double xg = 8.685889638065035 * log(level); /* 20 log10 */
             xl = xg - bx_comp_static_db(c, xg);
         }
         const double rel = ar * y1 + (1.0 - ar) * xl;
         y1 = xl > rel ? xl : rel;
         yl = aa * yl + (1.0 - aa) * y1;
-        p->g[b] = yl > 1e-9 ? pow(10.0, -yl / 20.0) : 1.0;
+        p->g[b] = yl > 1e-9 ? exp(-0.11512925464970229 * yl) : 1.0; /* 10^(-yl/20) */
     }
 }
 
@@ -105,6 +105,53 @@ static double quantile(const double *v, size_t n, double pct)
     if (i + 1 >= n)
         return v[n - 1];
     return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
+}
+
+/* k-th smallest of v[0..n) (v is reordered so that v[k] holds it, smaller
+ * values before it and larger after): Hoare's selection, O(n) on average. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                const double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
+}
+
+/* numpy-style percentile of unsorted v (reordered), without a full sort */
+static double quantile_select(double *v, size_t n, double pct)
+{
+    const double pos = pct / 100.0 * (double)(n - 1);
+    const size_t i = (size_t)pos;
+    const double a = select_kth(v, n, i);
+    if (i + 1 >= n)
+        return a;
+    double b = v[i + 1];
+    for (size_t k = i + 1; k < n; k++)
+        b = v[k] < b ? v[k] : b;
+    return a + (pos - (double)i) * (b - a);
 }
 
 /* Quantiles of frame levels (frames of `fb` blocks) with per-block gains g. */
@@ -143,8 +190,7 @@ static void signature(proxy *p, bx_dynsig *s)
         tot += p->g[b] * p->g[b] * p->ms[b];
         p->work[b] = p->g[b] * p->pk[b];
     }
-    qsort(p->work, p->nblk, sizeof(double), cmp_double);
-    const double pk = quantile(p->work, p->nblk, 99.9);
+    const double pk = quantile_select(p->work, p->nblk, 99.9);
     s->crest_db = 20.0 * log10(pk + 1e-12) - 10.0 * log10(tot / (double)p->nblk + 1e-24);
 }
 
@@ -196,20 +242,21 @@ typedef struct objective {
     const double *meas_db;   /* paired fit: measured gain per frame, dB */
     const double *wf;        /* paired fit: frame weights */
     size_t nf, fb;           /* paired fit: frames and blocks per frame */
+    bx_detector detector;    /* the detector being fitted */
     double last_offset;
 } objective;
 
-#define NP 4 /* threshold, log ratio, log attack, log release */
+#define NP 5 /* threshold, log ratio, log attack, log release, knee */
 
-static void params_from(const double *v, bx_comp_params *c)
+static void params_from(const double *v, bx_detector det, bx_comp_params *c)
 {
     c->threshold_db = fmin(fmax(v[0], -60.0), 0.0);
     c->ratio = fmin(fmax(exp(v[1]), 1.0), 30.0);
-    c->knee_db = BX_COMPFIT_KNEE_DB;
+    c->knee_db = fmin(fmax(v[4], 0.0), 24.0);
     c->attack_ms = fmin(fmax(exp(v[2]), 0.1), 300.0);
     c->release_ms = fmin(fmax(exp(v[3]), 5.0), 3000.0);
     c->makeup_db = 0;
-    c->detector = BX_DETECTOR_PEAK;
+    c->detector = det;
 }
 
 static double evaluate(objective *o, const bx_comp_params *c)
@@ -243,13 +290,14 @@ static double evaluate(objective *o, const bx_comp_params *c)
 static double eval_v(objective *o, const double *v)
 {
     bx_comp_params c;
-    params_from(v, &c);
+    params_from(v, o->detector, &c);
     /* outside the box: evaluate at the clamped point, plus a penalty */
     double pen = 0;
     pen += fmax(0, v[0]) + fmax(0, -60 - v[0]);
     pen += fmax(0, -v[1]) + fmax(0, v[1] - log(30.0));
     pen += fmax(0, log(0.1) - v[2]) + fmax(0, v[2] - log(300.0));
     pen += fmax(0, log(5.0) - v[3]) + fmax(0, v[3] - log(3000.0));
+    pen += fmax(0, -v[4]) + fmax(0, v[4] - 24.0);
     return evaluate(o, &c) + 10.0 * pen;
 }
 
@@ -330,7 +378,7 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
     static const double ra[] = {1.5, 2.5, 4, 8};
     static const double at[] = {1, 5, 20};
     static const double re[] = {40, 120, 400};
-    enum { KEEP = 3 };
+    enum { KEEP = 2 };
     double keep_v[KEEP][NP], keep_f[KEEP];
     for (int i = 0; i < KEEP; i++)
         keep_f[i] = INFINITY;
@@ -338,7 +386,8 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
         for (size_t b = 0; b < sizeof ra / sizeof *ra; b++)
             for (size_t c = 0; c < sizeof at / sizeof *at; c++)
                 for (size_t d = 0; d < sizeof re / sizeof *re; d++) {
-                    const double v[NP] = {th[a], log(ra[b]), log(at[c]), log(re[d])};
+                    const double v[NP] = {th[a], log(ra[b]), log(at[c]), log(re[d]),
+                                          BX_COMPFIT_KNEE_DB};
                     const double fv = eval_v(o, v);
                     int pos = KEEP;
                     while (pos > 0 && keep_f[pos - 1] > fv)
@@ -352,20 +401,20 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
                     keep_f[pos] = fv;
                     memcpy(keep_v[pos], v, sizeof v);
                 }
-    const double step[NP] = {4.0, 0.4, 0.8, 0.6};
+    const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
     double best_v[NP], best_f = INFINITY;
     for (int k = 0; k < KEEP; k++) {
         if (!isfinite(keep_f[k]))
             continue;
         double v[NP];
         memcpy(v, keep_v[k], sizeof v);
-        const double fv = nelder_mead(o, v, step, 160);
+        const double fv = nelder_mead(o, v, step, 120);
         if (fv < best_f) {
             best_f = fv;
             memcpy(best_v, v, sizeof v);
         }
     }
-    params_from(best_v, out);
+    params_from(best_v, o->detector, out);
     *err_out = evaluate(o, out);
     out->makeup_db = o->last_offset;
 }
@@ -402,7 +451,7 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     bx_status st = proxy_init(&p, x, n, rate_hz, err);
     if (st)
         return st;
-    objective o = {&p, target, NULL, NULL, 0, 0, 0};
+    objective o = {&p, target, NULL, NULL, 0, 0, BX_DETECTOR_PEAK, 0};
     /* without a compressor */
     for (size_t b = 0; b < p.nblk; b++)
         p.g[b] = 1.0;
@@ -462,12 +511,18 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rat
     /* frames within 40 dB of the loudest carry the gain; quieter ones are noise */
     for (size_t f = 0; f < nf; f++)
         wf[f] = wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
-    objective o = {&p, NULL, meas, wf, nf, fb, 0};
+    objective o = {&p, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, 0};
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
-    double e;
+    /* both detectors; keep the better */
+    double e, e_rms;
+    bx_comp_params rms_params;
     search(&o, &res->params, &e);
+    o.detector = BX_DETECTOR_RMS;
+    search(&o, &rms_params, &e_rms);
+    if (e_rms < e)
+        res->params = rms_params;
     real_gains(&p, x, &res->params);
     /* evaluate() would rerun the model: score the real gains directly */
     double sw = 0, sd = 0, sdd = 0;

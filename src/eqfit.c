@@ -108,18 +108,31 @@ static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, dou
     const grid *g = F->g;
     *flo = fmax(BX_FREQ_MIN_HZ, g->f[0] * 0.5);
     *fhi = fmin(0.45 * g->rate, g->f[g->n - 1] * 1.5);
+    /* each type where it makes musical sense: a low shelf or highpass does not
+     * belong at 6 kHz (a high shelf there, with a gain offset, says the same thing) */
     switch (b->type) {
     case BX_BIQUAD_PEAK:
         *qlo = 0.2, *qhi = 10.0;
         break;
     case BX_BIQUAD_LOW_SHELF:
+        *qlo = 0.3, *qhi = 1.5;
+        *fhi = fmin(*fhi, 2500.0);
+        break;
     case BX_BIQUAD_HIGH_SHELF:
         *qlo = 0.3, *qhi = 1.5;
+        *flo = fmax(*flo, 500.0);
         break;
-    default:
+    case BX_BIQUAD_HIGHPASS:
         *qlo = 0.5, *qhi = 2.0;
+        *fhi = fmin(*fhi, 600.0);
+        break;
+    default: /* lowpass */
+        *qlo = 0.5, *qhi = 2.0;
+        *flo = fmax(*flo, 1000.0);
         break;
     }
+    if (*flo > *fhi)
+        *flo = *fhi;
 }
 
 static void clamp_band(const fit *F, bx_band *b)

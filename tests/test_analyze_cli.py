@@ -41,10 +41,12 @@ except ImportError as e:
 
 BXANALYZE = os.environ.get("BXANALYZE")
 BXGEN = os.environ.get("BXGEN")
+BXLIVE = os.environ.get("BXLIVE")
+SRC_DIR = os.environ.get("BX_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
 if not BXANALYZE or not BXGEN:
     print("ERROR: set BXANALYZE and BXGEN to the paths of the programs")
     sys.exit(1)
-for prog in (BXANALYZE, BXGEN):
+for prog in (BXANALYZE, BXGEN, BXLIVE):
     if not os.access(prog, os.X_OK):
         print(f"ERROR: {prog} is not an executable program")
         sys.exit(1)
@@ -130,10 +132,13 @@ def main():
 def tests(tmp):
     j = lambda *p: os.path.join(tmp, *p)  # noqa: E731
     ref, mine, dry = j("ref.wav"), j("mine.wav"), j("dry.wav")
-    gen("take", ref, "--seconds", "3", "--rate", "48000", "--seed", "1")
+    gen("take", dry, "--seconds", "3", "--rate", "48000", "--seed", "1")
     gen("take", mine, "--seconds", "3", "--rate", "44100", "--seed", "2")
-    gen("take", dry, "--seconds", "3", "--rate", "48000", "--seed", "3")
-    print(f"audio: bxgen take --seconds 3, seeds 1 (REF), 2 (MYTAKE, 44.1 kHz), 3 (DRY)")
+    # REF is DRY through a shipped preset, so --paired has a real pair to identify
+    subprocess.run([BXLIVE, os.path.join(SRC_DIR, "presets", "crisp.json"), "--render", dry, ref,
+                    "--quiet"], check=True)
+    print(f"audio: bxgen take --seconds 3, seeds 1 (DRY; REF = DRY through presets/crisp.json), "
+          f"2 (MYTAKE, 44.1 kHz)")
 
     # ---- the three single-file forms -------------------------------------------------
     for label, extra in (("REF -o PRESET.json", []),

@@ -20,9 +20,11 @@ extern "C" {
  * Find the delay d (samples) for which y[n] best matches x[n - d]: positive d
  * means y starts later (y has extra material in front), negative that y was
  * trimmed at the start. |d| <= max_lag. A coarse FFT cross-correlation on
- * 8x-decimated signals is refined at full rate. *score is the normalised
- * correlation at d (1 = identical up to gain; below ~0.3 the signals are
- * probably not the same performance). BX_ERR_AUDIO if either signal is silent.
+ * 8x-decimated signals is refined at full rate, both with the phase
+ * transform (GCC-PHAT). *score is the height of the phase-only correlation
+ * peak: 1 when y is x delayed (about 0.5-0.9 through an EQ and a compressor),
+ * near 0 for unrelated signals (below 0.1 for two takes of the same groove).
+ * BX_ERR_AUDIO if either signal is silent.
  */
 bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
                    size_t max_lag, long *delay, double *score, bx_error *err);

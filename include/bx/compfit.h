@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 #define BX_COMPFIT_KNEE_DB 6.0
-#define BX_COMPFIT_BLOCK_MS 0.25
+#define BX_COMPFIT_BLOCK_MS 0.5
 /** Quantiles (percent) of the envelope levels that make up a dynamics signature. */
 #define BX_DYNSIG_NQ 13
 extern const double bx_dynsig_percent[BX_DYNSIG_NQ];
