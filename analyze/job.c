@@ -708,22 +708,10 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         bx_comp_params cp = p->comp;
         cp.makeup_db = 0;
         bx_comp_init(&comp, &cp, fs);
-        double buf[256];
-        for (size_t i = 0; i < n; i += 256) {
-            const size_t m = n - i < 256 ? n - i : 256;
-            for (size_t k = 0; k < m; k++)
-                buf[k] = 1.0;
-            /* the detector must see the signal: run on xe, read the gain */
-            double sig[256];
-            for (size_t k = 0; k < m; k++)
-                sig[k] = xe[i + k];
-            double in[256];
-            memcpy(in, sig, m * sizeof(double));
-            bx_comp_process(&comp, sig, m, 1);
-            for (size_t k = 0; k < m; k++)
-                g[i + k] = fabs(in[k]) > 1e-12 ? sig[k] / in[k]
-                                               : pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
-            (void)buf;
+        for (size_t i = 0; i < n; i++) {
+            double v = xe[i]; /* the detector must hear the signal; read the gain it applies */
+            bx_comp_process(&comp, &v, 1, 1);
+            g[i] = pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
         }
     }
     if (!st) {
