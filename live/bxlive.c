@@ -7,18 +7,51 @@
 #include "bx/chain.h"
 #include "bx/exitcode.h"
 #include "bx/version.h"
+#include "live.h"
 #include "render.h"
 
 static const char usage_text[] =
-    "usage: bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
-    "                                     [--bypass] [--quiet]\n"
+    "usage: bxlive PRESET [--host API] [--input DEV] [--output DEV] [--in-channel N]\n"
+    "                     [--out-channels A,B,..] [--rate HZ] [--buffer FRAMES]\n"
+    "                     [--duration SEC] [--record FILE.wav] [--record-dry FILE.wav]\n"
+    "                     [--status-json] [--bypass] [--exclusive] [--quiet]\n"
+    "       bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
+    "                     [--bypass] [--quiet]\n"
+    "       bxlive --list-devices [--host API]\n"
     "       bxlive --help | --version\n";
 
 static const char help_text[] =
-    "Run a bx preset (EQ, compressor, safety limiter) on audio.\n"
+    "Run a bx preset (EQ, compressor, safety limiter) on a microphone, with zero\n"
+    "added latency, or offline on a file through the same block function.\n"
     "\n"
-    "  --render IN OUT   process the audio file IN through PRESET into OUT, offline,\n"
-    "                    with the same block function the live monitor uses. OUT has\n"
+    "Live:\n"
+    "  --host API        asio, wasapi, wdmks, directsound, mme, coreaudio, alsa, jack\n"
+    "                    (default: PortAudio's default host API).\n"
+    "  --input DEV, --output DEV\n"
+    "                    device index or part of its name (case-insensitive);\n"
+    "                    default: the host API's default devices.\n"
+    "  --in-channel N    the microphone's input channel, from 1 (default 1).\n"
+    "  --out-channels L  output channels that get the processed mic, e.g. 1,2\n"
+    "                    (default 1,2: mono mic to both headphone channels).\n"
+    "  --rate HZ         sample rate (default: the input device's).\n"
+    "  --buffer FRAMES   frames per callback (default: the host's choice).\n"
+    "  --duration SEC    stop after SEC seconds.\n"
+    "  --record F.wav    record the processed signal (32-bit float WAV); the file\n"
+    "                    is valid at any moment, and after Ctrl+C or SIGTERM.\n"
+    "  --record-dry F.wav  record the dry microphone too.\n"
+    "  --status-json     one JSON line per second on stdout: levels, gain\n"
+    "                    reduction, CPU load, xruns, reloads, recording overflows.\n"
+    "  --bypass          start bypassed (A/B); the 'b' key toggles, crossfaded.\n"
+    "  --exclusive       WASAPI exclusive mode with pro-audio thread priority.\n"
+    "                    PortAudio runs WASAPI full duplex in polling mode (about\n"
+    "                    10-13 ms round trip): use ASIO for less than 10 ms.\n"
+    "  Keys on a terminal: b = bypass on/off, r = reload, q = quit. The preset file\n"
+    "  is watched and reloaded when it changes (also on SIGHUP); an invalid preset\n"
+    "  keeps the running one. SIGINT/SIGTERM stop cleanly.\n"
+    "  --list-devices    list the devices (of --host, or of every host API).\n"
+    "\n"
+    "Offline:\n"
+    "  --render IN OUT   process the audio file IN through PRESET into OUT. OUT has\n"
     "                    IN's rate and channels; its format follows the extension\n"
     "                    (.wav .flac .aiff .caf .w64 .rf64 .au .ogg .opus .mp3).\n"
     "                    OUT is written to a temporary file and renamed when complete,\n"
@@ -28,20 +61,25 @@ static const char help_text[] =
     "                    Default: float (24 for FLAC).\n"
     "  --block FRAMES    frames per engine call (default 128, like the live callback);\n"
     "                    the output is identical for every block size.\n"
-    "  --bypass          start bypassed (the input passes unchanged).\n"
-    "  --quiet           no summary line.\n"
-    "  --help, --version\n"
-    "\n"
-    "Live monitoring (PortAudio) is not in this build yet: only --render runs.\n"
+    "  --quiet           no summary or status lines.\n"
     "\n"
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 preset, 4 input audio,\n"
-    "5 output file, 6 audio device, 130 interrupted.\n";
+    "5 output file, 6 audio device, 130 interrupted (offline).\n";
 
-static void on_signal(int sig)
+static void on_stop(int sig)
 {
     (void)sig;
     render_stop = 1;
+    live_stop = 1;
 }
+
+#ifdef SIGHUP
+static void on_hup(int sig)
+{
+    (void)sig;
+    live_reload = 1;
+}
+#endif
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -51,15 +89,49 @@ static int usage_error(const char *fmt, const char *arg)
     return BX_EXIT_USAGE;
 }
 
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    const double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_channels(const char *s, live_opts *lo)
+{
+    lo->n_out = 0;
+    while (*s) {
+        char *end;
+        const long v = strtol(s, &end, 10);
+        if (end == s || v < 1 || v > LIVE_MAX_OUT || lo->n_out >= LIVE_MAX_OUT)
+            return -1;
+        lo->out_channels[lo->n_out++] = (unsigned)v;
+        s = end;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return lo->n_out ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
-    render_opts o;
-    memset(&o, 0, sizeof o);
-    o.block_frames = BX_DEFAULT_BLOCK;
-    int render = 0;
+    render_opts ro;
+    live_opts lo;
+    memset(&ro, 0, sizeof ro);
+    memset(&lo, 0, sizeof lo);
+    ro.block_frames = BX_DEFAULT_BLOCK;
+    lo.in_channel = 1;
+    int render = 0, list = 0, render_only = 0, live_only = 0;
+    const char *preset = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        double d;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("bxlive %s\n\n%s\n%s", BX_VERSION_STRING, usage_text, help_text);
             return BX_EXIT_OK;
@@ -70,39 +142,106 @@ int main(int argc, char **argv)
             if (i + 2 >= argc)
                 return usage_error("%s needs two files: IN OUT", a);
             render = 1;
-            o.in_path = argv[++i];
-            o.out_path = argv[++i];
+            ro.in_path = argv[++i];
+            ro.out_path = argv[++i];
         } else if (strcmp(a, "--bits") == 0) {
-            if (i + 1 >= argc)
+            if (!next)
                 return usage_error("%s needs a value (16, 24, 32 or float)", a);
-            if (bx_audio_encoding_parse(argv[++i], &o.encoding) != 0)
+            if (bx_audio_encoding_parse(argv[++i], &ro.encoding) != 0)
                 return usage_error("--bits: \"%s\" is not 16, 24, 32 or float", argv[i]);
+            render_only = 1;
         } else if (strcmp(a, "--block") == 0) {
-            if (i + 1 >= argc)
-                return usage_error("%s needs a frame count", a);
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 65536)
-                return usage_error("--block: \"%s\" is not a frame count in 1..65536", argv[i]);
-            o.block_frames = (unsigned)v;
+            if (!next || parse_double(next, 1, 65536, &d) != 0 || d != (unsigned)d)
+                return usage_error("--block: \"%s\" is not a frame count in 1..65536",
+                                   next ? next : "");
+            ro.block_frames = (unsigned)d;
+            i++;
+            render_only = 1;
         } else if (strcmp(a, "--bypass") == 0) {
-            o.bypass = 1;
+            ro.bypass = lo.bypass = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o.quiet = 1;
+            ro.quiet = lo.quiet = 1;
+        } else if (strcmp(a, "--list-devices") == 0) {
+            list = 1;
+        } else if (strcmp(a, "--status-json") == 0) {
+            lo.status_json = 1;
+            live_only = 1;
+        } else if (strcmp(a, "--exclusive") == 0) {
+            lo.exclusive = 1;
+            live_only = 1;
+        } else if (strcmp(a, "--host") == 0 || strcmp(a, "--input") == 0 ||
+                   strcmp(a, "--output") == 0 || strcmp(a, "--record") == 0 ||
+                   strcmp(a, "--record-dry") == 0) {
+            if (!next)
+                return usage_error("%s needs a value", a);
+            const char **dst = strcmp(a, "--host") == 0     ? &lo.host
+                               : strcmp(a, "--input") == 0  ? &lo.input
+                               : strcmp(a, "--output") == 0 ? &lo.output
+                               : strcmp(a, "--record") == 0 ? &lo.record
+                                                            : &lo.record_dry;
+            *dst = argv[++i];
+            live_only |= strcmp(a, "--host") != 0;
+        } else if (strcmp(a, "--in-channel") == 0) {
+            if (!next || parse_double(next, 1, 256, &d) != 0 || d != (unsigned)d)
+                return usage_error("--in-channel: \"%s\" is not a channel number from 1",
+                                   next ? next : "");
+            lo.in_channel = (unsigned)d;
+            i++;
+            live_only = 1;
+        } else if (strcmp(a, "--out-channels") == 0) {
+            if (!next || parse_channels(next, &lo) != 0)
+                return usage_error("--out-channels: \"%s\" is not a list like 1,2",
+                                   next ? next : "");
+            i++;
+            live_only = 1;
+        } else if (strcmp(a, "--rate") == 0) {
+            if (!next || parse_double(next, 8000, 384000, &lo.rate_hz) != 0)
+                return usage_error("--rate: \"%s\" is not a rate in 8000..384000 Hz",
+                                   next ? next : "");
+            i++;
+            live_only = 1;
+        } else if (strcmp(a, "--buffer") == 0) {
+            if (!next || parse_double(next, 1, 65536, &d) != 0 || d != (unsigned)d)
+                return usage_error("--buffer: \"%s\" is not a frame count in 1..65536",
+                                   next ? next : "");
+            lo.buffer_frames = (unsigned)d;
+            i++;
+            live_only = 1;
+        } else if (strcmp(a, "--duration") == 0) {
+            if (!next || parse_double(next, 0.01, 1e7, &lo.duration_s) != 0)
+                return usage_error("--duration: \"%s\" is not a number of seconds",
+                                   next ? next : "");
+            i++;
+            live_only = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error("unknown option %s", a);
-        } else if (!o.preset_path) {
-            o.preset_path = a;
+        } else if (!preset) {
+            preset = a;
         } else {
             return usage_error("unexpected argument \"%s\"", a);
         }
     }
-    if (!o.preset_path)
+    if (list)
+        return live_list_devices(lo.host);
+    if (!preset)
         return usage_error("%s", "no preset given");
-    if (!render)
-        return usage_error("%s", "live monitoring is not in this build yet; use --render IN OUT");
+    if (render && live_only)
+        return usage_error("%s", "live options do not apply to --render");
+    if (!render && render_only)
+        return usage_error("%s", "--bits and --block apply to --render only");
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    return render_run(&o);
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+#ifdef SIGBREAK
+    signal(SIGBREAK, on_stop); /* Ctrl+Break on Windows */
+#endif
+#ifdef SIGHUP
+    signal(SIGHUP, on_hup);
+#endif
+    if (render) {
+        ro.preset_path = preset;
+        return render_run(&ro);
+    }
+    lo.preset_path = preset;
+    return live_run(&lo);
 }

@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_debs=(build-essential cmake pkg-config portaudio19-dev libsndfile1-dev libkissfft-dev
             libcjson-dev libebur128-dev)
-test_debs=(sox python3 python3-numpy python3-soundfile python3-jsonschema)
+test_debs=(sox python3 python3-numpy python3-scipy python3-soundfile python3-jsonschema jackd2
+           libjack-jackd2-dev)
 brews=(cmake pkg-config portaudio libsndfile kissfft cjson libebur128 sox)
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
@@ -37,4 +38,6 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
+# jackd2 asks about real-time scheduling while installing: answer "no" ahead of time
+echo "jackd2 jackd/tweak_rt_limits boolean false" | "${sudo[@]}" debconf-set-selections 2>/dev/null || true
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

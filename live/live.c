@@ -1,0 +1,626 @@
+/* live.c — the live monitor: device selection, the PortAudio full-duplex
+ * callback (bx_engine_process and nothing that can block), meters through
+ * atomics, recording through SPSC rings to a writer thread, hot reload. */
+#include "live.h"
+
+#include <math.h>
+#include <portaudio.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sndfile.h>
+
+#include "bx/chain.h"
+#include "bx/exitcode.h"
+#include "bx/preset.h"
+#include "ring.h"
+#include "threads.h"
+
+#if defined(__SSE__) || defined(_M_X64) || defined(_M_IX86_FP)
+#include <xmmintrin.h>
+#define HAVE_MXCSR 1
+#endif
+#ifdef __linux__
+#include <pa_jack.h>
+#endif
+#ifdef _WIN32
+#include <io.h>
+#include <pa_win_wasapi.h>
+#include <windows.h>
+#define isatty _isatty
+#define fileno _fileno
+#else
+#include <termios.h>
+#include <unistd.h>
+#endif
+
+volatile sig_atomic_t live_stop, live_reload;
+
+#define MONO_MAX 4096          /* frames processed per engine call inside the callback */
+#define RING_SECONDS 4.0       /* recording slack before a slow disk overflows the ring */
+
+/* Everything the callback touches: allocated before the stream starts. */
+typedef struct cb_state {
+    bx_engine *engine;
+    unsigned in_ch, out_ch, mic;
+    unsigned char out_mask[LIVE_MAX_OUT];
+    float mono[MONO_MAX];
+    ring *rec, *rec_dry;
+    double rate;                /* stream rate, Hz */
+    double last_time;
+    int ftz_done;
+    /* meters, read and reset by the main thread */
+    _Atomic float in_peak, out_peak, comp_gr, lim_gr;
+    atomic_ulong callbacks, xruns, late;
+} cb_state;
+
+static void peak_max(_Atomic float *m, float v)
+{
+    if (v > atomic_load_explicit(m, memory_order_relaxed))
+        atomic_store_explicit(m, v, memory_order_relaxed);
+}
+
+static int callback(const void *input, void *output, unsigned long frames,
+                    const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags, void *user)
+{
+    cb_state *s = user;
+    const float *in = input;
+    float *out = output;
+#ifdef HAVE_MXCSR
+    if (!s->ftz_done) { /* flush denormals to zero, treat denormal inputs as zero */
+        _mm_setcsr(_mm_getcsr() | 0x8040);
+        s->ftz_done = 1;
+    }
+#endif
+    if (flags & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow))
+        atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
+    /* PortAudio's WASAPI backend never sets the flags: watch the clock too */
+    if (time && time->currentTime > 0) {
+        const double period = (double)frames / s->rate;
+        if (s->last_time > 0 && time->currentTime - s->last_time > 1.5 * period)
+            atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+        s->last_time = time->currentTime;
+    }
+    unsigned long done = 0;
+    while (done < frames) {
+        const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
+        for (size_t i = 0; i < n; i++)
+            s->mono[i] = in ? in[(done + i) * s->in_ch + s->mic] : 0.0f;
+        if (s->rec_dry)
+            ring_write(s->rec_dry, s->mono, n);
+        bx_block_stats st;
+        bx_engine_process(s->engine, s->mono, s->mono, n, &st);
+        if (s->rec)
+            ring_write(s->rec, s->mono, n);
+        for (size_t i = 0; i < n; i++)
+            for (unsigned c = 0; c < s->out_ch; c++)
+                out[(done + i) * s->out_ch + c] = s->out_mask[c] ? s->mono[i] : 0.0f;
+        peak_max(&s->in_peak, st.in_peak);
+        peak_max(&s->out_peak, st.out_peak);
+        peak_max(&s->comp_gr, st.comp_gr_db);
+        peak_max(&s->lim_gr, st.lim_gr_db);
+        done += n;
+    }
+    atomic_fetch_add_explicit(&s->callbacks, 1, memory_order_relaxed);
+    return paContinue;
+}
+
+/* ---- recording: the writer thread drains the rings ------------------------ */
+
+typedef struct recorder {
+    ring *r;
+    SNDFILE *sf;
+    const char *path;
+    atomic_int stop;
+    thread_handle th;
+    int running;
+} recorder;
+
+static void recorder_main(void *arg)
+{
+    recorder *rc = arg;
+    float buf[8192];
+    for (;;) {
+        const int stopping = atomic_load(&rc->stop);
+        size_t n;
+        while ((n = ring_read(rc->r, buf, 8192)) > 0)
+            sf_write_float(rc->sf, buf, (sf_count_t)n);
+        if (stopping)
+            break;
+        thread_sleep_ms(10);
+    }
+}
+
+static int recorder_start(recorder *rc, const char *path, double rate, ring *r)
+{
+    SF_INFO si = {0};
+    si.samplerate = (int)rate;
+    si.channels = 1;
+    si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    rc->sf = sf_open(path, SFM_WRITE, &si);
+    if (!rc->sf) {
+        fprintf(stderr, "bxlive: %s: cannot create the recording: %s\n", path, sf_strerror(NULL));
+        return -1;
+    }
+    /* the header is rewritten after every write: the file is valid however we stop */
+    sf_command(rc->sf, SFC_SET_UPDATE_HEADER_AUTO, NULL, SF_TRUE);
+    sf_command(rc->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    rc->r = r;
+    rc->path = path;
+    atomic_init(&rc->stop, 0);
+    if (thread_start(&rc->th, recorder_main, rc) != 0) {
+        sf_close(rc->sf);
+        rc->sf = NULL;
+        fprintf(stderr, "bxlive: %s: cannot start the recording thread\n", path);
+        return -1;
+    }
+    rc->running = 1;
+    return 0;
+}
+
+static void recorder_finish(recorder *rc)
+{
+    if (rc->running) {
+        atomic_store(&rc->stop, 1);
+        thread_join(&rc->th);
+        rc->running = 0;
+    }
+    if (rc->sf) {
+        sf_write_sync(rc->sf);
+        sf_close(rc->sf);
+        rc->sf = NULL;
+    }
+}
+
+/* ---- devices ---------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    PaHostApiTypeId id;
+} hosts[] = {{"asio", paASIO},       {"wasapi", paWASAPI}, {"wdmks", paWDMKS},
+             {"directsound", paDirectSound}, {"mme", paMME},  {"coreaudio", paCoreAudio},
+             {"alsa", paALSA},       {"jack", paJACK},     {"oss", paOSS}};
+
+static void list_hosts(FILE *f)
+{
+    fprintf(f, "host APIs in this build:");
+    for (PaHostApiIndex h = 0; h < Pa_GetHostApiCount(); h++) {
+        const PaHostApiInfo *hi = Pa_GetHostApiInfo(h);
+        const char *key = "?";
+        for (size_t k = 0; k < sizeof hosts / sizeof *hosts; k++)
+            if (hosts[k].id == hi->type)
+                key = hosts[k].name;
+        fprintf(f, " %s (%s, %d devices)", key, hi->name, hi->deviceCount);
+    }
+    fprintf(f, "\n");
+}
+
+/* Host API index for a --host name; -1 (message printed) if unknown or absent. */
+static PaHostApiIndex find_host(const char *name)
+{
+    if (!name)
+        return Pa_GetDefaultHostApi();
+    for (size_t k = 0; k < sizeof hosts / sizeof *hosts; k++) {
+        if (strcmp(hosts[k].name, name) == 0) {
+            PaHostApiIndex h = Pa_HostApiTypeIdToHostApiIndex(hosts[k].id);
+            if (h >= 0)
+                return h;
+            break;
+        }
+    }
+    fprintf(stderr, "bxlive: --host %s: not available; ", name);
+    list_hosts(stderr);
+    return -1;
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+    const size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t k = 0;
+        while (k < n && p[k] &&
+               (p[k] | 0x20) == (needle[k] | 0x20) /* ASCII case folding is enough here */)
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return n == 0;
+}
+
+/* A device of host h by index or name substring, with input (want_in) or output. */
+static PaDeviceIndex find_device(PaHostApiIndex h, const char *spec, int want_in)
+{
+    const PaHostApiInfo *hi = Pa_GetHostApiInfo(h);
+    if (!spec)
+        return want_in ? hi->defaultInputDevice : hi->defaultOutputDevice;
+    char *end;
+    long idx = strtol(spec, &end, 10);
+    if (*end == '\0') {
+        if (idx >= 0 && idx < Pa_GetDeviceCount())
+            return (PaDeviceIndex)idx;
+        return paNoDevice;
+    }
+    for (int i = 0; i < hi->deviceCount; i++) {
+        PaDeviceIndex d = Pa_HostApiDeviceIndexToDeviceIndex(h, i);
+        const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
+        if ((want_in ? di->maxInputChannels : di->maxOutputChannels) > 0 &&
+            contains_ci(di->name, spec))
+            return d;
+    }
+    return paNoDevice;
+}
+
+int live_list_devices(const char *host)
+{
+#ifdef __linux__
+    PaJack_SetClientName("bxlive");
+#endif
+    PaError e = Pa_Initialize();
+    if (e != paNoError) {
+        fprintf(stderr, "bxlive: PortAudio: %s\n", Pa_GetErrorText(e));
+        return BX_EXIT_DEVICE;
+    }
+    int rc = BX_EXIT_OK;
+    PaHostApiIndex only = -1;
+    if (host && (only = find_host(host)) < 0) {
+        rc = BX_EXIT_USAGE;
+        goto out;
+    }
+    printf("%-5s %-12s %-40s %4s %4s %8s %14s\n", "index", "host", "name", "in", "out", "rate",
+           "low latency ms");
+    for (PaDeviceIndex d = 0; d < Pa_GetDeviceCount(); d++) {
+        const PaDeviceInfo *di = Pa_GetDeviceInfo(d);
+        if (only >= 0 && di->hostApi != only)
+            continue;
+        const PaHostApiInfo *hi = Pa_GetHostApiInfo(di->hostApi);
+        const char *key = hi->name;
+        for (size_t k = 0; k < sizeof hosts / sizeof *hosts; k++)
+            if (hosts[k].id == hi->type)
+                key = hosts[k].name;
+        printf("%-5d %-12s %-40.40s %4d %4d %8.0f %6.1f/%-6.1f%s\n", d, key, di->name,
+               di->maxInputChannels, di->maxOutputChannels, di->defaultSampleRate,
+               1000.0 * di->defaultLowInputLatency, 1000.0 * di->defaultLowOutputLatency,
+               (d == hi->defaultInputDevice || d == hi->defaultOutputDevice) ? "  (default)" : "");
+    }
+out:
+    Pa_Terminate();
+    return rc;
+}
+
+/* ---- the session ------------------------------------------------------------ */
+
+static double db(double lin)
+{
+    return lin > 1e-10 ? 20.0 * log10(lin) : -200.0;
+}
+
+static long long mtime_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+#if defined(__APPLE__)
+    return (long long)st.st_mtimespec.tv_sec * 1000000000LL + st.st_mtimespec.tv_nsec;
+#elif defined(_WIN32)
+    return (long long)st.st_mtime * 1000000000LL;
+#else
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+#endif
+}
+
+/* Load, validate and design a chain for the stream, off the audio thread. */
+static bx_chain *load_chain(const char *path, double rate, bx_error *err)
+{
+    bx_preset p;
+    if (bx_preset_load(path, &p, err))
+        return NULL;
+    bx_error e2;
+    bx_chain *c = bx_chain_create(&p.chain, rate, 1, &e2);
+    if (!c)
+        bx_error_set(err, e2.code, "%s: %s (the stream runs at %g Hz)", path, e2.msg, rate);
+    bx_preset_free(&p);
+    return c;
+}
+
+#ifndef _WIN32
+static struct termios saved_tty;
+static int tty_raw;
+
+static void keys_begin(void)
+{
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) != 0)
+        return;
+    struct termios t = saved_tty;
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+    t.c_cc[VMIN] = 0;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0)
+        tty_raw = 1;
+}
+
+static int key_poll(void)
+{
+    unsigned char c;
+    if (tty_raw && read(STDIN_FILENO, &c, 1) == 1)
+        return c;
+    return -1;
+}
+
+static void keys_end(void)
+{
+    if (tty_raw)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+    tty_raw = 0;
+}
+#else
+static void keys_begin(void)
+{
+}
+static int key_poll(void)
+{
+    return -1;
+}
+static void keys_end(void)
+{
+}
+#endif
+
+int live_run(const live_opts *o)
+{
+    bx_error err;
+    int rc = BX_EXIT_OK;
+    PaStream *stream = NULL;
+    cb_state *s = NULL;
+    recorder rec = {0}, rec_dry = {0};
+    int pa_up = 0, started = 0;
+
+    /* validate the preset before touching any device */
+    bx_preset probe;
+    if (bx_preset_load(o->preset_path, &probe, &err)) {
+        fprintf(stderr, "bxlive: %s\n", err.msg);
+        return err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
+    }
+    bx_preset_free(&probe);
+
+#ifdef __linux__
+    PaJack_SetClientName("bxlive"); /* read when PortAudio opens its JACK client */
+#endif
+    PaError pe = Pa_Initialize();
+    if (pe != paNoError) {
+        fprintf(stderr, "bxlive: PortAudio: %s\n", Pa_GetErrorText(pe));
+        return BX_EXIT_DEVICE;
+    }
+    pa_up = 1;
+    const PaHostApiIndex h = find_host(o->host);
+    if (h < 0) {
+        rc = BX_EXIT_USAGE;
+        goto out;
+    }
+    const PaHostApiInfo *hi = Pa_GetHostApiInfo(h);
+    const PaDeviceIndex din = find_device(h, o->input, 1), dout = find_device(h, o->output, 0);
+    if (din == paNoDevice || dout == paNoDevice) {
+        fprintf(stderr, "bxlive: %s: no such %s device on %s (see bxlive --list-devices)\n",
+                din == paNoDevice ? (o->input ? o->input : "default") : (o->output ? o->output : "default"),
+                din == paNoDevice ? "input" : "output", hi->name);
+        rc = BX_EXIT_DEVICE;
+        goto out;
+    }
+    const PaDeviceInfo *ii = Pa_GetDeviceInfo(din), *oi = Pa_GetDeviceInfo(dout);
+    const unsigned mic = o->in_channel ? o->in_channel : 1;
+    if ((int)mic > ii->maxInputChannels) {
+        fprintf(stderr, "bxlive: --in-channel %u: %s has %d input channel(s)\n", mic, ii->name,
+                ii->maxInputChannels);
+        rc = BX_EXIT_DEVICE;
+        goto out;
+    }
+    unsigned outs[LIVE_MAX_OUT], n_out = o->n_out;
+    if (n_out) {
+        memcpy(outs, o->out_channels, n_out * sizeof *outs);
+    } else {
+        outs[0] = 1;
+        outs[1] = 2;
+        n_out = oi->maxOutputChannels >= 2 ? 2 : 1;
+    }
+    unsigned out_ch = 0;
+    for (unsigned k = 0; k < n_out; k++) {
+        if ((int)outs[k] > oi->maxOutputChannels || outs[k] < 1) {
+            fprintf(stderr, "bxlive: --out-channels: %s has %d output channel(s), not %u\n",
+                    oi->name, oi->maxOutputChannels, outs[k]);
+            rc = BX_EXIT_DEVICE;
+            goto out;
+        }
+        out_ch = outs[k] > out_ch ? outs[k] : out_ch;
+    }
+    const double rate = o->rate_hz > 0 ? o->rate_hz : ii->defaultSampleRate;
+
+    s = bx_calloc(1, sizeof *s);
+    if (!s) {
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
+    bx_chain *chain = load_chain(o->preset_path, rate, &err);
+    if (!chain) {
+        fprintf(stderr, "bxlive: %s\n", err.msg);
+        rc = BX_EXIT_PRESET;
+        goto out;
+    }
+    s->engine = bx_engine_create(chain, rate, 1, &err);
+    if (!s->engine) {
+        bx_chain_destroy(chain);
+        fprintf(stderr, "bxlive: %s\n", err.msg);
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
+    bx_engine_set_bypass(s->engine, o->bypass);
+    bx_engine_reset(s->engine);
+    s->in_ch = mic;
+    s->mic = mic - 1;
+    s->out_ch = out_ch;
+    for (unsigned k = 0; k < n_out; k++)
+        s->out_mask[outs[k] - 1] = 1;
+    if (o->record && !(s->rec = ring_create((size_t)(RING_SECONDS * rate)))) {
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
+    if (o->record_dry && !(s->rec_dry = ring_create((size_t)(RING_SECONDS * rate)))) {
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
+
+    PaStreamParameters ip = {din, (int)s->in_ch, paFloat32, ii->defaultLowInputLatency, NULL};
+    PaStreamParameters op = {dout, (int)s->out_ch, paFloat32, oi->defaultLowOutputLatency, NULL};
+#ifdef _WIN32
+    PaWasapiStreamInfo wasapi_in, wasapi_out;
+    if (o->exclusive && hi->type == paWASAPI) {
+        memset(&wasapi_in, 0, sizeof wasapi_in);
+        wasapi_in.size = sizeof(PaWasapiStreamInfo);
+        wasapi_in.hostApiType = paWASAPI;
+        wasapi_in.version = 1;
+        wasapi_in.flags = paWinWasapiExclusive | paWinWasapiThreadPriority;
+        wasapi_in.threadPriority = eThreadPriorityProAudio;
+        wasapi_out = wasapi_in;
+        ip.hostApiSpecificStreamInfo = &wasapi_in;
+        op.hostApiSpecificStreamInfo = &wasapi_out;
+    }
+#endif
+    const unsigned long fpb = o->buffer_frames ? o->buffer_frames : paFramesPerBufferUnspecified;
+    pe = Pa_OpenStream(&stream, &ip, &op, rate, fpb, paClipOff | paDitherOff, callback, s);
+    if (pe != paNoError) {
+        fprintf(stderr, "bxlive: cannot open %s -> %s at %g Hz, %lu frames: %s\n", ii->name,
+                oi->name, rate, o->buffer_frames ? fpb : 0UL, Pa_GetErrorText(pe));
+        stream = NULL;
+        rc = BX_EXIT_DEVICE;
+        goto out;
+    }
+    const PaStreamInfo *si = Pa_GetStreamInfo(stream);
+    s->rate = si->sampleRate;
+    if (o->record && recorder_start(&rec, o->record, rate, s->rec) != 0) {
+        rc = BX_EXIT_OUTPUT;
+        goto out;
+    }
+    if (o->record_dry && recorder_start(&rec_dry, o->record_dry, rate, s->rec_dry) != 0) {
+        rc = BX_EXIT_OUTPUT;
+        goto out;
+    }
+    if (!o->quiet) {
+        char chans[LIVE_MAX_OUT * 4] = "", frames[32];
+        for (unsigned k = 0; k < n_out; k++)
+            snprintf(chans + strlen(chans), sizeof chans - strlen(chans), "%s%u", k ? "," : "",
+                     outs[k]);
+        if (o->buffer_frames)
+            snprintf(frames, sizeof frames, "%u frames", o->buffer_frames);
+        else
+            snprintf(frames, sizeof frames, "host-chosen buffer");
+        fprintf(stderr,
+                "bxlive: %s | in \"%s\" ch %u -> out \"%s\" ch %s | %.0f Hz | %s | "
+                "latency in %.1f ms + out %.1f ms = %.1f ms%s\n",
+                hi->name, ii->name, mic, oi->name, chans, si->sampleRate, frames,
+                1000.0 * si->inputLatency, 1000.0 * si->outputLatency,
+                1000.0 * (si->inputLatency + si->outputLatency),
+                hi->type == paWASAPI ? " (WASAPI full duplex polls: use ASIO for < 10 ms)" : "");
+    }
+    pe = Pa_StartStream(stream);
+    if (pe != paNoError) {
+        fprintf(stderr, "bxlive: cannot start the stream: %s\n", Pa_GetErrorText(pe));
+        rc = BX_EXIT_DEVICE;
+        goto out;
+    }
+    started = 1;
+
+    /* ---- the control loop: meters, keys, reload, status ---- */
+    const int tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
+    keys_begin();
+    long long seen_mtime = mtime_of(o->preset_path);
+    const double t0 = thread_clock_s();
+    double next_status = t0 + 1.0;
+    unsigned long reloads = 0;
+    float st_in = 0, st_out = 0, st_gr = 0, st_lim = 0; /* peaks since the last status line */
+    while (!live_stop) {
+        thread_sleep_ms(66);
+        const double now = thread_clock_s();
+        if (o->duration_s > 0 && now - t0 >= o->duration_s)
+            break;
+        if (Pa_IsStreamActive(stream) != 1) {
+            fprintf(stderr, "%sbxlive: the audio stream stopped (device lost or server gone)\n",
+                    tty ? "\n" : "");
+            rc = BX_EXIT_DEVICE;
+            break;
+        }
+        const int key = key_poll();
+        if (key == 'q' || key == 'Q')
+            break;
+        if (key == 'b' || key == 'B' || key == 'a' || key == 'A')
+            bx_engine_set_bypass(s->engine, !bx_engine_get_bypass(s->engine));
+        const long long mt = mtime_of(o->preset_path);
+        if (live_reload || key == 'r' || key == 'R' || (mt != seen_mtime && mt >= 0)) {
+            live_reload = 0;
+            seen_mtime = mt;
+            bx_chain *next = load_chain(o->preset_path, si->sampleRate, &err);
+            if (!next) {
+                fprintf(stderr, "%sbxlive: reload refused, keeping the running preset: %s\n",
+                        tty ? "\n" : "", err.msg);
+            } else {
+                while (bx_engine_post_chain(s->engine, next) != 0 && !live_stop) {
+                    bx_chain_destroy(bx_engine_collect(s->engine));
+                    thread_sleep_ms(5);
+                }
+                reloads++;
+                if (!o->quiet && !o->status_json)
+                    fprintf(stderr, "%sbxlive: reloaded %s\n", tty ? "\n" : "", o->preset_path);
+            }
+        }
+        bx_chain_destroy(bx_engine_collect(s->engine));
+        const float in_pk = atomic_exchange(&s->in_peak, 0.0f);
+        const float out_pk = atomic_exchange(&s->out_peak, 0.0f);
+        const float gr = atomic_exchange(&s->comp_gr, 0.0f);
+        const float lim = atomic_exchange(&s->lim_gr, 0.0f);
+        st_in = fmaxf(st_in, in_pk), st_out = fmaxf(st_out, out_pk);
+        st_gr = fmaxf(st_gr, gr), st_lim = fmaxf(st_lim, lim);
+        const unsigned long xr = atomic_load(&s->xruns) + atomic_load(&s->late);
+        const size_t ovf = (s->rec ? atomic_load(&s->rec->overflows) : 0) +
+                           (s->rec_dry ? atomic_load(&s->rec_dry->overflows) : 0);
+        if (tty)
+            fprintf(stderr,
+                    "\r in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%s%s   ",
+                    db(in_pk), gr, db(out_pk), 100.0 * Pa_GetStreamCpuLoad(stream), xr,
+                    bx_engine_get_bypass(s->engine) ? " | BYPASS" : "",
+                    ovf ? " | REC OVERFLOW" : "");
+        if (o->status_json && now >= next_status) {
+            printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
+                   "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
+                   "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu}\n",
+                   now - t0, db(st_in), db(st_out), st_gr, st_lim, Pa_GetStreamCpuLoad(stream), xr,
+                   atomic_load(&s->xruns), atomic_load(&s->late), atomic_load(&s->callbacks),
+                   bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf);
+            fflush(stdout);
+            st_in = st_out = st_gr = st_lim = 0;
+            next_status += 1.0;
+        }
+    }
+    keys_end();
+    if (tty)
+        fprintf(stderr, "\n");
+out:
+    if (stream) {
+        if (started)
+            Pa_StopStream(stream);
+        Pa_CloseStream(stream);
+    }
+    recorder_finish(&rec);
+    recorder_finish(&rec_dry);
+    if (s) {
+        if (s->rec && atomic_load(&s->rec->overflows) && !o->quiet)
+            fprintf(stderr, "bxlive: %s: the disk was too slow; %zu block(s) were dropped\n",
+                    o->record, atomic_load(&s->rec->overflows));
+        bx_engine_destroy(s->engine);
+        ring_destroy(s->rec);
+        ring_destroy(s->rec_dry);
+        bx_free(s);
+    }
+    if (pa_up)
+        Pa_Terminate();
+    return rc;
+}
