@@ -15,6 +15,8 @@ static const char usage_text[] =
     "                     [--out-channels A,B,..] [--rate HZ] [--buffer FRAMES]\n"
     "                     [--duration SEC] [--record FILE.wav] [--record-dry FILE.wav]\n"
     "                     [--status-json] [--bypass] [--exclusive] [--quiet]\n"
+    "       bxlive PRESET --measure-latency [device options]\n"
+    "       bxlive PRESET --learn SEC [--save NEW.json] [device options]\n"
     "       bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
     "                     [--bypass] [--quiet]\n"
     "       bxlive --list-devices [--host API]\n"
@@ -49,6 +51,13 @@ static const char help_text[] =
     "  is watched and reloaded when it changes (also on SIGHUP); an invalid preset\n"
     "  keeps the running one. SIGINT/SIGTERM stop cleanly.\n"
     "  --list-devices    list the devices (of --host, or of every host API).\n"
+    "  --measure-latency with the output wired to the input (a loopback cable), send\n"
+    "                    a click twice a second for 5 s (or --duration) and report the\n"
+    "                    measured round trip next to what the driver reports.\n"
+    "  --learn SEC       listen to the dry mic for SEC seconds and re-fit the EQ so its\n"
+    "                    spectrum matches the reference spectrum stored in the preset\n"
+    "                    by bxanalyze; prints the bands. --save NEW.json writes the\n"
+    "                    preset with the learned EQ (atomically).\n"
     "\n"
     "Offline:\n"
     "  --render IN OUT   process the audio file IN through PRESET into OUT. OUT has\n"
@@ -166,6 +175,20 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--status-json") == 0) {
             lo.status_json = 1;
             live_only = 1;
+        } else if (strcmp(a, "--measure-latency") == 0) {
+            lo.measure_latency = 1;
+            live_only = 1;
+        } else if (strcmp(a, "--learn") == 0) {
+            if (!next || parse_double(next, 1, 3600, &lo.learn_s) != 0)
+                return usage_error("--learn: \"%s\" is not a number of seconds (1..3600)",
+                                   next ? next : "");
+            i++;
+            live_only = 1;
+        } else if (strcmp(a, "--save") == 0) {
+            if (!next)
+                return usage_error("%s needs a preset file", a);
+            lo.save_path = argv[++i];
+            live_only = 1;
         } else if (strcmp(a, "--exclusive") == 0) {
             lo.exclusive = 1;
             live_only = 1;
@@ -227,6 +250,8 @@ int main(int argc, char **argv)
         return usage_error("%s", "no preset given");
     if (render && live_only)
         return usage_error("%s", "live options do not apply to --render");
+    if (lo.save_path && lo.learn_s <= 0)
+        return usage_error("%s", "--save goes with --learn");
     if (!render && render_only)
         return usage_error("%s", "--bits and --block apply to --render only");
 

@@ -13,8 +13,13 @@
 
 #include <sndfile.h>
 
+#include <cjson/cJSON.h>
+#include <limits.h>
+
 #include "bx/chain.h"
+#include "bx/eqfit.h"
 #include "bx/exitcode.h"
+#include "bx/spectrum.h"
 #include "bx/preset.h"
 #include "ring.h"
 #include "threads.h"
@@ -52,6 +57,14 @@ typedef struct cb_state {
     double rate;                /* stream rate, Hz */
     double last_time;
     int ftz_done;
+    /* --measure-latency: clicks out, onsets in (frames counted by the callback) */
+    int measuring;
+    unsigned long long frame;   /* frames since the stream started */
+    unsigned long long click_at;/* frame of the last click, 0: none pending */
+    unsigned long click_every;  /* frames between clicks */
+    float threshold;            /* input level that counts as the click arriving */
+    atomic_ullong lat_sum, lat_count, lat_min, lat_max;
+    ring *learn;                /* --learn: the dry mic, to the main thread */
     /* meters, read and reset by the main thread */
     _Atomic float in_peak, out_peak, comp_gr, lim_gr;
     atomic_ulong callbacks, xruns, late;
@@ -84,6 +97,32 @@ static int callback(const void *input, void *output, unsigned long frames,
             atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
         s->last_time = time->currentTime;
     }
+    if (s->measuring) {
+        /* a click every click_every frames; the first input sample above the
+         * threshold after it is its arrival. The chain is not run. */
+        for (unsigned long i = 0; i < frames; i++, s->frame++) {
+            const float x = in ? in[i * s->in_ch + s->mic] : 0.0f;
+            float y = 0.0f;
+            if (s->click_at && fabsf(x) > s->threshold) {
+                const unsigned long long d = s->frame - s->click_at;
+                atomic_fetch_add(&s->lat_sum, d);
+                atomic_fetch_add(&s->lat_count, 1);
+                if (d < atomic_load(&s->lat_min))
+                    atomic_store(&s->lat_min, d);
+                if (d > atomic_load(&s->lat_max))
+                    atomic_store(&s->lat_max, d);
+                s->click_at = 0;
+            }
+            if (s->frame % s->click_every == s->click_every / 2) {
+                y = 0.5f;
+                s->click_at = s->frame;
+            }
+            for (unsigned c = 0; c < s->out_ch; c++)
+                out[i * s->out_ch + c] = s->out_mask[c] ? y : 0.0f;
+        }
+        atomic_fetch_add_explicit(&s->callbacks, 1, memory_order_relaxed);
+        return paContinue;
+    }
     unsigned long done = 0;
     while (done < frames) {
         const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
@@ -91,6 +130,8 @@ static int callback(const void *input, void *output, unsigned long frames,
             s->mono[i] = in ? in[(done + i) * s->in_ch + s->mic] : 0.0f;
         if (s->rec_dry)
             ring_write(s->rec_dry, s->mono, n);
+        if (s->learn)
+            ring_write(s->learn, s->mono, n);
         bx_block_stats st;
         bx_engine_process(s->engine, s->mono, s->mono, n, &st);
         if (s->rec)
@@ -368,6 +409,108 @@ static void keys_end(void)
 }
 #endif
 
+/* Reference LTAS curve stored by bxanalyze (analysis.reference.ltas) at f,
+ * interpolated in log frequency; NAN if the preset has none. */
+typedef struct ref_curve {
+    int n;
+    double f[128], db[128];
+} ref_curve;
+
+static int load_ref_curve(const char *analysis_json, ref_curve *rc)
+{
+    rc->n = 0;
+    cJSON *a = analysis_json ? cJSON_Parse(analysis_json) : NULL;
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(a, "reference"), "ltas");
+    const cJSON *jf = cJSON_GetObjectItemCaseSensitive(l, "freq_hz");
+    const cJSON *jd = cJSON_GetObjectItemCaseSensitive(l, "db");
+    if (cJSON_IsArray(jf) && cJSON_IsArray(jd) && cJSON_GetArraySize(jf) == cJSON_GetArraySize(jd)) {
+        const cJSON *x = jf->child, *y = jd->child;
+        for (; x && y && rc->n < 128; x = x->next, y = y->next) {
+            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !(x->valuedouble > 0))
+                break;
+            rc->f[rc->n] = x->valuedouble;
+            rc->db[rc->n++] = y->valuedouble;
+        }
+    }
+    cJSON_Delete(a);
+    return rc->n >= 4 ? 0 : -1;
+}
+
+static double ref_at(const ref_curve *rc, double f)
+{
+    if (f <= rc->f[0])
+        return rc->db[0];
+    for (int i = 1; i < rc->n; i++)
+        if (f <= rc->f[i]) {
+            const double t = log(f / rc->f[i - 1]) / log(rc->f[i] / rc->f[i - 1]);
+            return rc->db[i - 1] + t * (rc->db[i] - rc->db[i - 1]);
+        }
+    return rc->db[rc->n - 1];
+}
+
+/* --learn: fit the EQ so the mic's spectrum (spec) becomes the reference's. */
+static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate)
+{
+    bx_preset p;
+    bx_error err;
+    if (bx_preset_load(o->preset_path, &p, &err)) {
+        fprintf(stderr, "bxlive: %s\n", err.msg);
+        return BX_EXIT_PRESET;
+    }
+    ref_curve rc;
+    int rcode = BX_EXIT_OK;
+    if (load_ref_curve(p.analysis_json, &rc) != 0) {
+        fprintf(stderr, "bxlive: %s: has no reference spectrum (analysis.reference.ltas); make it "
+                        "with bxanalyze\n", o->preset_path);
+        bx_preset_free(&p);
+        return BX_EXIT_PRESET;
+    }
+    enum { N = 200 };
+    double f[N], t[N];
+    const double hi = fmin(16000.0, 0.45 * rate);
+    for (int i = 0; i < N; i++) {
+        f[i] = 30.0 * pow(hi / 30.0, (double)i / (N - 1));
+        t[i] = ref_at(&rc, f[i]) - bx_spectrum_db_at(spec, f[i], 1.0 / 3.0);
+    }
+    bx_eqfit_opts eo;
+    bx_eqfit_opts_default(&eo, rate, p.chain.n_bands > 0 ? p.chain.n_bands : 6);
+    bx_eqfit_result r;
+    if (bx_eqfit(f, t, NULL, N, &eo, &r, &err)) {
+        fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
+        bx_preset_free(&p);
+        return BX_EXIT_INTERNAL;
+    }
+    p.chain.n_bands = 0;
+    for (unsigned k = 0; k < r.n_bands; k++) {
+        bx_band b = r.bands[k];
+        b.gain_db = fmin(fmax(b.gain_db, BX_EQ_GAIN_MIN_DB), BX_EQ_GAIN_MAX_DB);
+        b.q = fmin(fmax(b.q, BX_Q_MIN), BX_Q_MAX);
+        p.chain.bands[p.chain.n_bands++] = b;
+    }
+    printf("learned EQ (%u bands, fit error %.2f dB RMS, level offset %+.1f dB):\n", r.n_bands,
+           r.rms_error_db, r.offset_db);
+    for (unsigned k = 0; k < p.chain.n_bands; k++) {
+        const bx_band *b = &p.chain.bands[k];
+        if (bx_biquad_type_has_gain(b->type))
+            printf("  %-10s %8.1f Hz %+6.1f dB  Q %.2f\n", bx_biquad_type_name(b->type),
+                   b->freq_hz, b->gain_db, b->q);
+        else
+            printf("  %-10s %8.1f Hz           Q %.2f\n", bx_biquad_type_name(b->type), b->freq_hz,
+                   b->q);
+    }
+    if (o->save_path) {
+        if (bx_preset_save(o->save_path, &p, &err)) {
+            fprintf(stderr, "bxlive: %s\n", err.msg);
+            rcode = BX_EXIT_OUTPUT;
+        } else {
+            printf("saved %s\n", o->save_path);
+        }
+    }
+    bx_preset_free(&p);
+    return rcode;
+}
+
 int live_run(const live_opts *o)
 {
     bx_error err;
@@ -375,6 +518,7 @@ int live_run(const live_opts *o)
     PaStream *stream = NULL;
     cb_state *s = NULL;
     recorder rec = {0}, rec_dry = {0};
+    bx_ltas *learn = NULL;
     int pa_up = 0, started = 0;
 
     /* validate the preset before touching any device */
@@ -470,6 +614,18 @@ int live_run(const live_opts *o)
         goto out;
     }
 
+    if (o->learn_s > 0) {
+        if (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
+            !(learn = bx_ltas_create(rate, 0, &err))) {
+            rc = BX_EXIT_INTERNAL;
+            goto out;
+        }
+    }
+    s->measuring = o->measure_latency;
+    s->click_every = (unsigned long)(0.5 * rate);
+    s->threshold = 0.05f;
+    atomic_init(&s->lat_min, ULLONG_MAX);
+
     PaStreamParameters ip = {din, (int)s->in_ch, paFloat32, ii->defaultLowInputLatency, NULL};
     PaStreamParameters op = {dout, (int)s->out_ch, paFloat32, oi->defaultLowOutputLatency, NULL};
 #ifdef _WIN32
@@ -543,6 +699,16 @@ int live_run(const live_opts *o)
         const double now = thread_clock_s();
         if (o->duration_s > 0 && now - t0 >= o->duration_s)
             break;
+        if (o->measure_latency && o->duration_s <= 0 && now - t0 >= 5.0)
+            break;
+        if (learn) {
+            float buf[4096];
+            size_t got;
+            while ((got = ring_read(s->learn, buf, 4096)) > 0)
+                bx_ltas_add(learn, buf, got);
+            if (now - t0 >= o->learn_s)
+                break;
+        }
         if (Pa_IsStreamActive(stream) != 1) {
             fprintf(stderr, "%sbxlive: the audio stream stopped (device lost or server gone)\n",
                     tty ? "\n" : "");
@@ -603,6 +769,38 @@ int live_run(const live_opts *o)
     keys_end();
     if (tty)
         fprintf(stderr, "\n");
+    if (o->measure_latency && rc == BX_EXIT_OK) {
+        const unsigned long long cnt = atomic_load(&s->lat_count);
+        const double sr = si->sampleRate;
+        if (cnt == 0) {
+            fprintf(stderr, "bxlive: no click came back: connect the output to the input (a "
+                            "loopback cable) and raise the input gain\n");
+            rc = BX_EXIT_DEVICE;
+        } else {
+            const double mean = (double)atomic_load(&s->lat_sum) / (double)cnt;
+            printf("measured round trip: %.0f frames = %.2f ms (min %llu, max %llu frames, %llu "
+                   "clicks); the driver reports %.2f ms (%.0f frames)\n",
+                   mean, 1000.0 * mean / sr, atomic_load(&s->lat_min), atomic_load(&s->lat_max), cnt,
+                   1000.0 * (si->inputLatency + si->outputLatency),
+                   (si->inputLatency + si->outputLatency) * sr);
+        }
+    }
+    if (learn && rc == BX_EXIT_OK) {
+        Pa_StopStream(stream);
+        started = 0;
+        float buf[4096];
+        size_t got;
+        while ((got = ring_read(s->learn, buf, 4096)) > 0)
+            bx_ltas_add(learn, buf, got);
+        bx_spectrum spec;
+        if (bx_ltas_finish(learn, &spec, &err)) {
+            fprintf(stderr, "bxlive: --learn: %s (was the microphone silent?)\n", err.msg);
+            rc = BX_EXIT_DEVICE;
+        } else {
+            rc = learn_finish(o, &spec, si->sampleRate);
+            bx_spectrum_free(&spec);
+        }
+    }
 out:
     if (stream) {
         if (started)
@@ -611,6 +809,7 @@ out:
     }
     recorder_finish(&rec);
     recorder_finish(&rec_dry);
+    bx_ltas_destroy(learn);
     if (s) {
         if (s->rec && atomic_load(&s->rec->overflows) && !o->quiet)
             fprintf(stderr, "bxlive: %s: the disk was too slow; %zu block(s) were dropped\n",
@@ -618,6 +817,7 @@ out:
         bx_engine_destroy(s->engine);
         ring_destroy(s->rec);
         ring_destroy(s->rec_dry);
+        ring_destroy(s->learn);
         bx_free(s);
     }
     if (pa_up)
