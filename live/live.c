@@ -527,6 +527,15 @@ int live_run(const live_opts *o)
         fprintf(stderr, "bxlive: %s\n", err.msg);
         return err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
     }
+    if (o->learn_s > 0) {
+        ref_curve rcv;
+        if (load_ref_curve(probe.analysis_json, &rcv) != 0) {
+            fprintf(stderr, "bxlive: %s: has no reference spectrum (analysis.reference.ltas) to "
+                            "learn towards; make the preset with bxanalyze\n", o->preset_path);
+            bx_preset_free(&probe);
+            return BX_EXIT_PRESET;
+        }
+    }
     bx_preset_free(&probe);
 
 #ifdef __linux__
