@@ -32,9 +32,16 @@
 #include <pa_jack.h>
 #endif
 #ifdef _WIN32
+#include <conio.h>
 #include <io.h>
 #include <pa_win_wasapi.h>
 #include <windows.h>
+#if defined(__has_include)
+#if __has_include(<pa_asio.h>)
+#include <pa_asio.h> /* only in PortAudio builds with ASIO (vcpkg: portaudio[asio]) */
+#define HAVE_PA_ASIO 1
+#endif
+#endif
 #define isatty _isatty
 #define fileno _fileno
 #else
@@ -402,7 +409,7 @@ static void keys_begin(void)
 }
 static int key_poll(void)
 {
-    return -1;
+    return _isatty(_fileno(stdin)) && _kbhit() ? _getch() : -1;
 }
 static void keys_end(void)
 {
@@ -637,6 +644,32 @@ int live_run(const live_opts *o)
 
     PaStreamParameters ip = {din, (int)s->in_ch, paFloat32, ii->defaultLowInputLatency, NULL};
     PaStreamParameters op = {dout, (int)s->out_ch, paFloat32, oi->defaultLowOutputLatency, NULL};
+#ifdef HAVE_PA_ASIO
+    /* ASIO: open just the mic and the chosen outputs through channel selectors */
+    int asio_in_sel[1], asio_out_sel[LIVE_MAX_OUT];
+    PaAsioStreamInfo asio_in, asio_out;
+    if (hi->type == paASIO) {
+        asio_in_sel[0] = (int)mic - 1;
+        for (unsigned k = 0; k < n_out; k++)
+            asio_out_sel[k] = (int)outs[k] - 1;
+        memset(&asio_in, 0, sizeof asio_in);
+        asio_in.size = sizeof(PaAsioStreamInfo);
+        asio_in.hostApiType = paASIO;
+        asio_in.version = 1;
+        asio_in.flags = paAsioUseChannelSelectors;
+        asio_out = asio_in;
+        asio_in.channelSelectors = asio_in_sel;
+        asio_out.channelSelectors = asio_out_sel;
+        s->in_ch = 1;
+        s->mic = 0;
+        s->out_ch = n_out;
+        memset(s->out_mask, 1, n_out);
+        ip.channelCount = 1;
+        op.channelCount = (int)n_out;
+        ip.hostApiSpecificStreamInfo = &asio_in;
+        op.hostApiSpecificStreamInfo = &asio_out;
+    }
+#endif
 #ifdef _WIN32
     PaWasapiStreamInfo wasapi_in, wasapi_out;
     if (o->exclusive && hi->type == paWASAPI) {
