@@ -332,6 +332,12 @@ int live_list_devices(const char *host)
                di->maxInputChannels, di->maxOutputChannels, di->defaultSampleRate,
                1000.0 * di->defaultLowInputLatency, 1000.0 * di->defaultLowOutputLatency,
                (d == hi->defaultInputDevice || d == hi->defaultOutputDevice) ? "  (default)" : "");
+#ifdef HAVE_PA_ASIO
+        long mn, mx, pref, gran;
+        if (hi->type == paASIO && PaAsio_GetAvailableBufferSizes(d, &mn, &mx, &pref, &gran) == paNoError)
+            printf("      ASIO buffer sizes: %ld..%ld frames, preferred %ld, granularity %ld\n", mn,
+                   mx, pref, gran);
+#endif
     }
 out:
     Pa_Terminate();
