@@ -20,10 +20,13 @@
 
 #define READ_FRAMES 8192
 #define FIT_LO_HZ 30.0
+#define FIT_LO_PAIRED_HZ 12.0
 #define FIT_HI_HZ 16000.0
 #define GRID_PER_OCT 24
 /* minimum improvement, dB, for the compressor to be worth having */
 #define COMP_MIN_GAIN_DB 0.25
+/* reference only: cost of band gain in the EQ fit, per dB^2 (see bx_eqfit_opts) */
+#define REF_GAIN_PENALTY 0.002
 
 struct job_take {
     char *path;
@@ -246,10 +249,11 @@ static const char *stem_of(const char *path, char *buf, size_t n)
 
 /* Fit the EQ to curves->target_db with weights w; fills p->bands. */
 static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
-                        bx_chain_params *p, double *err_db, bx_error *err)
+                        double gain_penalty, bx_chain_params *p, double *err_db, bx_error *err)
 {
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
+    eo.gain_penalty = gain_penalty;
     bx_eqfit_result r;
     bx_status st = bx_eqfit(cv->freq_hz, cv->target_db, w, cv->n, &eo, &r, err);
     if (st)
@@ -287,10 +291,11 @@ static void floor_weights(const double *db, size_t n, double *w)
         w[i] = fmin(w[i], clampd((db[i] - (mx - 70.0)) / 20.0, 0.0, 1.0));
 }
 
-static bx_status curves_alloc(job_curves *cv, double rate_hz, const char *path, bx_error *err)
+static bx_status curves_alloc(job_curves *cv, double lo, double rate_hz, const char *path,
+                              bx_error *err)
 {
     const double hi = fmin(FIT_HI_HZ, 0.45 * rate_hz);
-    const size_t n = (size_t)floor(GRID_PER_OCT * log2(hi / FIT_LO_HZ)) + 1;
+    const size_t n = (size_t)floor(GRID_PER_OCT * log2(hi / lo)) + 1;
     double *m = bx_calloc(6 * n, sizeof(double));
     if (!m)
         return oom(err, path);
@@ -301,7 +306,7 @@ static bx_status curves_alloc(job_curves *cv, double rate_hz, const char *path, 
     cv->target_db = m + 3 * n;
     cv->fit_db = m + 4 * n;
     for (size_t i = 0; i < n; i++)
-        cv->freq_hz[i] = FIT_LO_HZ * exp2((double)i / GRID_PER_OCT);
+        cv->freq_hz[i] = lo * exp2((double)i / GRID_PER_OCT);
     return BX_OK;
 }
 
@@ -494,7 +499,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src,
     }
     bx_spectrum_free(&out);
     bx_chain_params eqp = *p;
-    st = fit_eq(cv, w, src->rate_hz, o, &eqp, &res->eq_error_db, err);
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, &eqp, &res->eq_error_db, err);
     if (st)
         return st;
     p->n_bands = eqp.n_bands;
@@ -515,7 +520,7 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     }
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
-    st = fit_eq(cv, w, src->rate_hz, o, p, &res->eq_error_db, err);
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, p, &res->eq_error_db, err);
     if (st)
         return st;
 
@@ -529,9 +534,17 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     if (!st && !o->no_compressor && o->amount > 0) {
         bx_dynsig target;
         bx_compfit_result cr;
-        st = bx_dynsig_compute(ref->mono, ref->n_mono, ref->rate_hz, &target, err);
+        bx_error e2;
+        memset(&cr, 0, sizeof cr);
+        st = bx_dynsig_compute(ref->mono, ref->n_mono, ref->rate_hz, &target, &e2);
         if (!st)
-            st = bx_compfit_stats(xe, n, src->rate_hz, &target, COMP_MIN_GAIN_DB, &cr, err);
+            st = bx_compfit_stats(xe, n, src->rate_hz, &target, COMP_MIN_GAIN_DB, &cr, &e2);
+        if (st == BX_ERR_NOMEM) {
+            bx_error_set(err, st, "%s: %s", src->path, e2.msg);
+        } else if (st) {
+            st = BX_OK; /* too short or too quiet for dynamics: no compressor */
+            cr.use_comp = 0;
+        }
         if (!st && cr.use_comp) {
             p->has_comp = 1;
             p->comp = cr.params;
@@ -573,7 +586,8 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
         cv->target_db[i] = k * (cv->reference_db[i] - cv->source_db[i] - mean);
     }
     floor_weights(cv->reference_db, cv->n, w);
-    bx_status st = fit_eq(cv, w, ref->rate_hz, o, p, &res->eq_error_db, err);
+    /* a cautious fit: a pair of big bells that nearly cancel is not believable */
+    bx_status st = fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, p, &res->eq_error_db, err);
     if (st)
         return st;
     /* Dynamics from the statistics: a reference whose crest and spread are
@@ -599,15 +613,17 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
         const double over = NEUTRAL_INPUT_RMS_DB + 16.0 - c->threshold_db;
         gain_db -= 0.5 * over * (1.0 - 1.0 / c->ratio);
     }
-    /* loudness: the assumed input through the EQ, as loud as the reference */
+    /* loudness: the assumed input through the EQ and the K-weighting of
+     * BS.1770, as loud as the reference. The neutral curve is power per
+     * bin, so on this log grid each point stands for a band ~ f wide. */
     double num = 0, den = 0;
     for (size_t i = 0; i < cv->n; i++) {
-        const double pw = exp2(cv->source_db[i] / 3.0103); /* neutral power, linear */
-        num += pw * exp2(cv->fit_db[i] / 3.0103);
+        const double pw = exp2(cv->source_db[i] / 3.0103) * cv->freq_hz[i];
+        num += pw * exp2((cv->fit_db[i] + neutral_kweight_db(cv->freq_hz[i])) / 3.0103);
         den += pw;
     }
     gain_db += 10.0 * log10(num / den);
-    const double input_lufs = NEUTRAL_INPUT_RMS_DB + 2.0; /* K-weighting lifts a dry take ~2 dB */
+    const double input_lufs = NEUTRAL_INPUT_RMS_DB - 0.691;
     const double out_db = clampd(s->loudness_lufs - (input_lufs + gain_db), BX_GAIN_STAGE_MIN_DB,
                                  BX_GAIN_STAGE_MAX_DB);
     if (p->has_comp)
@@ -682,7 +698,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         floor_weights(cv->source_db, cv->n, w);
         const job_opts one = *o;
         bx_chain_params q = *p;
-        st = fit_eq(cv, w, fs, &one, &q, &res->eq_error_db, err);
+        st = fit_eq(cv, w, fs, &one, 0.0, &q, &res->eq_error_db, err);
         if (st)
             break;
         p->n_bands = q.n_bands;
@@ -757,7 +773,10 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     }
     const job_take *other = mode == JOB_SOURCE ? source : dry;
     const double rate = other ? other->rate_hz : ref->rate_hz;
-    st = curves_alloc(&res->curves, rate, ref_path, err);
+    /* paired: fit down to 12 Hz — a highpass's phase in the kick's range depends
+     * on what it does below 30 Hz, and identification is judged sample by sample */
+    st = curves_alloc(&res->curves, mode == JOB_PAIRED ? FIT_LO_PAIRED_HZ : FIT_LO_HZ, rate,
+                      ref_path, err);
     if (st)
         goto out;
     w = bx_malloc(res->curves.n * sizeof(double));

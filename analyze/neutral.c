@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "bx/biquad.h"
+
 /* quarter-octave points from 30 Hz; the median of the measured curves,
  * lightly smoothed */
 static const double table_db[] = {2.0,  4.0,  8.0,  11.0,  14.0,  15.0,  14.0,  13.0,  11.5, 10.5,
@@ -35,4 +37,16 @@ double neutral_db(double freq_hz)
 double neutral_sigma_db(double freq_hz)
 {
     return interp(iqr_db, freq_hz) / 1.349; /* IQR of a normal distribution = 1.349 sigma */
+}
+
+double neutral_kweight_db(double freq_hz)
+{
+    /* ITU-R BS.1770-4, table 1 (shelf) and table 2 (highpass), 48 kHz */
+    static const bx_biquad_coefs shelf = {1.53512485958697, -2.69169618940638, 1.19839281085285,
+                                          -1.69065929318241, 0.73248077421585};
+    static const bx_biquad_coefs hp = {1.0, -2.0, 1.0, -1.99004745483398, 0.99007225036621};
+    double a, b;
+    bx_biquad_response(&shelf, freq_hz, 48000.0, &a, NULL);
+    bx_biquad_response(&hp, freq_hz, 48000.0, &b, NULL);
+    return a + b;
 }

@@ -22,6 +22,9 @@ double neutral_sigma_db(double freq_hz);
  * prior that weighs the reference's deviation from neutral against the scatter. */
 #define NEUTRAL_CHAIN_SIGMA_DB 2.0
 
+/** Gain of the BS.1770 K-weighting filter at freq_hz (its 48 kHz design), dB. */
+double neutral_kweight_db(double freq_hz);
+
 /** Median spread of the 50 ms envelope of a dry take, dB. */
 #define NEUTRAL_SPREAD_DB 26.0
 /** Median crest factor of a dry take, dB. */

@@ -20,6 +20,7 @@ void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
     o->min_gain_db = 0.05;
     o->allow_highpass = 1;
     o->allow_lowpass = 1;
+    o->gain_penalty = 0.0;
 }
 
 /* Precomputed grid: trig of w and 2w at every point. */
@@ -83,6 +84,16 @@ static double error_of(const grid *g, const double *model)
         e += g->w[i] * d * d;
     }
     return e / g->wsum;
+}
+
+/* The ridge term: gain_penalty times the sum of squared band gains. */
+static double penalty(const fit *F)
+{
+    double p = 0.0;
+    for (unsigned k = 0; k < F->nb; k++)
+        if (bx_biquad_type_has_gain(F->b[k].type))
+            p += F->b[k].gain_db * F->b[k].gain_db;
+    return F->o->gain_penalty * p;
 }
 
 static void rebuild_model(fit *F)
@@ -224,7 +235,8 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
             m++;
         }
     rebuild_model(F);
-    double err = error_of(g, F->model), lambda = 1e-3;
+    double err = error_of(g, F->model) + penalty(F), lambda = 1e-3;
+    const double ridge = F->o->gain_penalty * g->wsum;
     double A[MAX_PARAMS * MAX_PARAMS], y[MAX_PARAMS], A0[MAX_PARAMS * MAX_PARAMS];
     bx_band saved[BX_MAX_BANDS];
 
@@ -254,6 +266,13 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
                 A0[a * m + b2] = A0[b2 * m + a] = t;
             }
         }
+        for (int p = 1; p < m && ridge > 0; p++) {
+            const bx_band *b = &F->b[idx_band[p]];
+            if (idx_par[p] == 1 && bx_biquad_type_has_gain(b->type)) {
+                A0[p * m + p] += ridge;
+                y[p] -= ridge * b->gain_db;
+            }
+        }
         double ysave[MAX_PARAMS];
         memcpy(ysave, y, sizeof(double) * (size_t)m);
         int improved = 0;
@@ -278,7 +297,7 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
                 band_response(g, &F->b[k], &F->resp[(size_t)k * n]);
             }
             rebuild_model(F);
-            const double e2 = error_of(g, F->model);
+            const double e2 = error_of(g, F->model) + penalty(F);
             if (e2 < err) {
                 improved = err - e2 > 1e-7 * err + 1e-14;
                 err = e2;
@@ -504,8 +523,8 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         best_err = beam_err[0];
     }
     fit F = *best;
-    const double final_err = refine(&F, 0, 100, jac, tmp); /* a final joint polish */
-    best_err = final_err;
+    refine(&F, 0, 100, jac, tmp); /* a final joint polish */
+    best_err = error_of(&g, F.model); /* the fit itself, without the ridge term */
 
     res->n_bands = F.nb;
     memcpy(res->bands, F.b, sizeof(bx_band) * F.nb);

@@ -30,6 +30,9 @@ typedef struct bx_eqfit_opts {
     double min_gain_db;  /**< add a band only if it lowers the RMS error by this much (default 0.05) */
     int allow_highpass;  /**< may use a highpass (default 1) */
     int allow_lowpass;   /**< may use a lowpass (default 1) */
+    double gain_penalty; /**< cost per dB^2 of band gain added to the mean-square error
+                              (ridge regularisation; default 0). It keeps a fit from
+                              using large gains that nearly cancel each other. */
 } bx_eqfit_opts;
 
 /** Defaults for rate_hz and max_bands. */

@@ -1,0 +1,663 @@
+#!/usr/bin/python3
+"""test_analyze_accuracy — bxanalyze fits presets that sound like the reference.
+
+test_analyze_cli checks the command-line contract; this test checks what the
+fitted presets do to audio. All material is generated: dry takes come from
+`bxgen take` (12 s, deterministic seeds) and every "reference" is a take
+rendered by bxlive through a chain this test writes, so the truth is exact.
+
+The known chains (TRUE_EQ below): highpass 45 Hz, low shelf +4 dB at 150 Hz,
+bell -5 dB at 500 Hz, bell +6 dB at 3 kHz, high shelf -4 dB at 9 kHz; the
+"compressor" chain adds 3:1 at -26 dBFS (6 dB knee, 5 ms / 120 ms, +6 dB
+makeup) and a limiter at 0 dBFS that never acts on these takes.
+
+Measures (all computed here with numpy, nothing from bx):
+  SNR      10 log10(sum ref^2 / sum (ref - out)^2), the two aligned sample by
+           sample with the known true offset;
+  LTAS     long-term power in 1/3-octave bands 40 Hz - 16 kHz (Welch, Hann);
+           "LTAS |d|" is the mean over bands of |out - ref| in dB, "shape" the
+           same after removing the mean difference, "level" the mean difference;
+  LU       integrated loudness, ITU-R BS.1770 (K-weighting designed at the
+           file's rate, 400 ms blocks with 75 % overlap, -70 LUFS absolute and
+           -10 LU relative gates), implemented in this file.
+
+Promises (thresholds in the THRESHOLDS block; the values measured when they
+were set are in the comments next to them, so each has a stated margin):
+
+  a. --paired DRY: for REF = DRY through the EQ chain, and through the
+     compressor chain, and for each also REF with 0.3 s cut from its start
+     and REF with 0.2 s of silence put in front:
+       - analysis.fit.delay_ms is the true offset within 1 sample;
+       - DRY rendered through the fitted preset matches REF: SNR and LTAS |d|
+         within the thresholds (EQ-only chain tighter than with the
+         compressor). The SNR is the strict one: it needs the right phase,
+         so an EQ that matches the magnitude with other band types (a bell
+         near 30 Hz instead of the highpass) fails it while its LTAS looks
+         even better.
+  b. --source MYTAKE: REF = take B through the chain, MYTAKE = take A. Take A
+     rendered through the fitted preset is close to take A through the true
+     chain: LTAS shape, LTAS level and loudness within the thresholds.
+  c. reference only: REF = take B through the chain. The preset is valid
+     (bxlive renders with it), every number in it is finite, every EQ gain
+     and the EQ's net response (an impulse rendered through the EQ bands
+     alone, 30 Hz - 16 kHz) are moderate; a take at the input level the
+     neutral model assumes comes out within a few LU of REF's loudness.
+  d. robustness: digital silence as REF (all three modes) exits non-zero with
+     one error line naming the file and writes nothing; a DC-only REF and a
+     10 ms REF give either a valid, finite preset or one error line naming
+     the file (and no preset); stereo files and 44.1 kHz / 96 kHz files
+     work in every mode (6 s takes; paired fits of the EQ chain at those
+     rates meet the paired SNR, LTAS and delay promises); an unrelated DRY
+     for --paired exits 4 with one line saying it does not match.
+
+Every criterion is shown to be able to fail: deliberately wrong presets are
+measured with the same code and must fail the same threshold — the "near
+miss" (the true chain with the highpass at 60 Hz instead of 45 and the 3 kHz
+bell at +3 dB instead of +6), the dry take at matched loudness, the fit 6 dB
+too loud or too quiet, a +20 dB bell.
+
+Environment: BXANALYZE, BXLIVE, BXGEN (programs), BX_TEST_TMP (scratch; a
+fresh subfolder, removed when everything passed). Output: one line per
+promise with the measured numbers, then `N passed, N failed`. Exit status: 0
+all passed, 1 a check failed, 77 skipped (numpy or soundfile missing).
+"""
+
+import copy
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+try:
+    import numpy as np
+    import soundfile as sf
+except ImportError as e:
+    print(f"SKIP: Python module missing: {e} (Debian: apt-get install python3-numpy "
+          "python3-soundfile)")
+    print("0 passed, 0 failed")
+    sys.exit(SKIP)
+
+EXIT_INPUT = 4
+TIMEOUT = 300
+RATE = 48000
+SECONDS = 12
+SEED_A, SEED_B = 11, 12
+
+# ---- the known chains ---------------------------------------------------------------
+TRUE_EQ = [
+    {"type": "highpass", "freq_hz": 45, "q": 0.7071},
+    {"type": "low_shelf", "freq_hz": 150, "gain_db": 4},
+    {"type": "peak", "freq_hz": 500, "gain_db": -5, "q": 1.4},
+    {"type": "peak", "freq_hz": 3000, "gain_db": 6, "q": 1.0},
+    {"type": "high_shelf", "freq_hz": 9000, "gain_db": -4},
+]
+TRUE_COMP = {"threshold_db": -26, "ratio": 3, "knee_db": 6, "attack_ms": 5, "release_ms": 120,
+             "makeup_db": 6, "detector": "peak"}
+CHAINS = {
+    "EQ": {"eq": TRUE_EQ},
+    "EQ+compressor": {"eq": TRUE_EQ, "compressor": TRUE_COMP, "limiter": {"ceiling_db": 0}},
+}
+
+
+def near_miss(chain):
+    """The deliberately wrong preset: the true chain with the highpass at 60 Hz
+    instead of 45 and the 3 kHz bell at +3 dB instead of +6."""
+    c = copy.deepcopy(chain)
+    c["eq"][0]["freq_hz"] = 60
+    c["eq"][3]["gain_db"] = 3
+    return c
+
+
+# ---- THRESHOLDS ---------------------------------------------------------------------
+# Set from measurements at 48 kHz, 12 s takes: seeds 11/12 (the ones used here)
+# and, to see the spread, the seed pairs 21/22, 31/32, 5/6 and 1/2.
+PAIRED = {
+    # chain: (min SNR dB, max LTAS |d| dB)
+    # EQ: SNR 26.4 / 27.2 / 26.4 dB (plain / cut / padded), 24.6-29.2 over the other seeds
+    # when the fit has a highpass; 5.2 dB when it has none (seed 1). LTAS 0.12-0.18 dB.
+    # Near miss: SNR 10.1 dB, LTAS 0.81 dB.
+    "EQ": (20.0, 0.35),
+    # EQ+compressor: SNR 14.1-16.4 dB when the fit finds the highpass and a compressor
+    # (seeds 31, 5, 1; seed 11 cut), -0.0-0.5 dB when it finds neither (seeds 11, 21, 7).
+    # LTAS 0.23-0.40 dB. Near miss: SNR 10.3 dB, LTAS 0.63 dB; dry take: SNR 2.3 dB.
+    "EQ+compressor": (10.0, 0.50),
+}
+DELAY_TOL_SAMPLES = 1.0
+SOURCE = {
+    # chain: (max shape dB, max |level| dB, max |loudness| LU)
+    # shape 0.18-0.30 (EQ), 0.18-0.34 (EQ+compressor) dB; level within ±0.52 dB;
+    # loudness within ±0.49 LU (that is the two takes' own difference: the fit
+    # matches REF's loudness to 0.02 LU). Near miss: shape 0.76 / 0.71 dB; dry
+    # take: 2.4 / 2.0 dB.
+    "EQ": (0.6, 1.0, 1.0),
+    "EQ+compressor": (0.6, 1.0, 1.0),
+}
+REF_MAX_BAND_GAIN_DB = 12.0         # every fitted EQ band, reference-only mode (the truth: ±6)
+REF_MAX_NET_EQ_DB = 12.0            # net EQ response, 30 Hz - 16 kHz, about its median: ±2.0-2.4
+REF_MAX_LU = 4.0                    # at the assumed input level vs REF: measured -1.5..-2.6 LU
+ASSUMED_INPUT_RMS_DB = -28.0        # the live input level the neutral model assumes (neutral.h)
+ASSUMED_INPUT_LUFS = ASSUMED_INPUT_RMS_DB + 2.0  # as loudness: K-weighting adds ~2 dB (job.c)
+
+passed = failed = 0
+
+
+def check(promise, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(f"{'PASS' if ok else 'FAIL'}  {promise}" + (f": {detail}" if detail else ""), flush=True)
+    return ok
+
+
+def env(name):
+    v = os.environ.get(name)
+    if not v:
+        print(f"ERROR: set {name}")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    return v
+
+
+BXANALYZE, BXLIVE, BXGEN = env("BXANALYZE"), env("BXLIVE"), env("BXGEN")
+TMP_ROOT = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
+os.makedirs(TMP_ROOT, exist_ok=True)
+TMP = tempfile.mkdtemp(prefix="analyze_accuracy.", dir=TMP_ROOT)
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+# ---- running the programs ---------------------------------------------------------------
+
+def run(args):
+    return subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=TIMEOUT)
+
+
+def gen_take(path, seed, rate=RATE, seconds=SECONDS):
+    r = run([BXGEN, "take", path, "--seconds", str(seconds), "--rate", str(rate),
+             "--seed", str(seed)])
+    if r.returncode != 0:
+        raise RuntimeError(f"bxgen failed: {r.stderr.strip()}")
+    return path
+
+
+def write_preset(path, chain, name="test"):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"bxpreset": 1, "name": name, "chain": chain}, f, indent=1)
+    return path
+
+
+def render(preset, wav_in, wav_out):
+    r = run([BXLIVE, preset, "--render", wav_in, wav_out, "--quiet"])
+    if r.returncode != 0:
+        raise RuntimeError(f"bxlive {preset} --render {wav_in}: exit {r.returncode}: "
+                           f"{r.stderr.strip()}")
+    return wav_out
+
+
+def render_chain(chain, wav_in, wav_out):
+    return render(write_preset(wav_out + ".json", chain), wav_in, wav_out)
+
+
+def analyze(ref, out, *extra):
+    """Run bxanalyze; (result, preset dict or None)."""
+    if os.path.exists(out):
+        os.remove(out)
+    r = run([BXANALYZE, ref, *extra, "-o", out, "-q"])
+    p = None
+    if r.returncode == 0:
+        try:
+            with open(out, encoding="utf-8") as f:
+                p = json.load(f)
+        except (OSError, ValueError):
+            p = None
+    return r, p
+
+
+def tell(r):
+    return f"exit {r.returncode}, stderr {r.stderr.strip()[:300]!r}"
+
+
+# ---- audio ------------------------------------------------------------------------------
+
+def read_mono(path):
+    x, fs = sf.read(path, dtype="float64", always_2d=True)
+    return x.mean(axis=1), fs
+
+
+def write_wav(path, x, fs):
+    sf.write(path, np.asarray(x, dtype=np.float32), fs, subtype="FLOAT")
+    return path
+
+
+def snr_db(ref, out):
+    n = min(len(ref), len(out))
+    ref, out = ref[:n], out[:n]
+    e = np.sum((ref - out) ** 2)
+    return 10.0 * math.log10(np.sum(ref ** 2) / e) if e > 0 else math.inf
+
+
+def align(ref, out, offset):
+    """ref[n] ~ out[n - offset]: the overlapping parts, sample by sample."""
+    if offset > 0:
+        ref = ref[offset:]
+    elif offset < 0:
+        out = out[-offset:]
+    n = min(len(ref), len(out))
+    return ref[:n], out[:n]
+
+
+THIRDS_HZ = [1000.0 * 2.0 ** (k / 3.0) for k in range(-15, 13)]
+THIRDS_HZ = [c for c in THIRDS_HZ if 40.0 <= c <= 16500.0]  # 40 Hz .. 16 kHz, 27 bands
+
+
+def psd(x, fs):
+    """Welch: periodic Hann frames of 2^k >= fs/6 samples (bins of 6 Hz or less),
+    50 % overlap, mean power per bin (relative scale)."""
+    n = int(2 ** math.ceil(math.log2(fs / 6.0)))
+    if len(x) < n:
+        x = np.concatenate([x, np.zeros(n - len(x))])
+    w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
+    hop = n // 2
+    p = np.zeros(n // 2 + 1)
+    starts = range(0, len(x) - n + 1, hop)
+    for i in starts:
+        p += np.abs(np.fft.rfft(x[i:i + n] * w)) ** 2
+    return np.fft.rfftfreq(n, 1.0 / fs), p / len(starts)
+
+
+def thirds_db(x, fs):
+    f, p = psd(x, fs)
+    out = []
+    for c in THIRDS_HZ:
+        m = (f >= c * 2 ** (-1 / 6)) & (f < c * 2 ** (1 / 6))
+        out.append(10.0 * math.log10(max(float(np.sum(p[m])), 1e-30)))
+    return np.array(out)
+
+
+def ltas_diff(out, ref, fs):
+    """(mean |d|, shape = mean |d - mean d|, level = mean d, max |d - mean d|), dB."""
+    d = thirds_db(out, fs) - thirds_db(ref, fs)
+    m = float(np.mean(d))
+    return float(np.mean(np.abs(d))), float(np.mean(np.abs(d - m))), m, float(np.max(np.abs(d - m)))
+
+
+def kweighting(fs):
+    """BS.1770 pre-filter (high shelf) and RLB highpass, designed at fs by the
+    bilinear transform of their analog prototypes (exact ITU coefficients at 48 kHz)."""
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = math.tan(math.pi * f0 / fs)
+    vh = 10.0 ** (gain_db / 20.0)
+    vb = vh ** 0.4996667741545416
+    a0 = 1.0 + k / q + k * k
+    b1 = [(vh + vb * k / q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
+    a1 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = math.tan(math.pi * f0 / fs)
+    a0 = 1.0 + k / q + k * k
+    b2 = [1.0, -2.0, 1.0]
+    a2 = [1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0]
+    return b1, a1, b2, a2
+
+
+def iir_filter(x, sections, fs):
+    """x through the cascade of biquads [(b, a), ...]: the filters' frequency
+    response applied to the FFT of x padded with 1 s of zeros (their impulse
+    responses have died out long before, so this equals direct filtering)."""
+    n = len(x) + int(fs)
+    n = 1 << (n - 1).bit_length()
+    z = np.exp(-1j * np.pi * np.arange(n // 2 + 1) / (n // 2))  # z^-1 on the rfft bins
+    h = np.ones(n // 2 + 1, dtype=complex)
+    for b, a in sections:
+        h *= (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
+    return np.fft.irfft(np.fft.rfft(x, n) * h, n)[:len(x)]
+
+
+def loudness_lufs(x, fs):
+    """Integrated loudness of a mono signal, LUFS (-inf when everything is gated)."""
+    b1, a1, b2, a2 = kweighting(fs)
+    y = iir_filter(np.asarray(x, dtype=np.float64), [(b1, a1), (b2, a2)], fs)
+    blk, hop = int(round(0.4 * fs)), int(round(0.1 * fs))
+    if len(y) < blk:
+        return -math.inf
+    c = np.concatenate([[0.0], np.cumsum(y * y)])
+    starts = np.arange(0, len(y) - blk + 1, hop)
+    z = (c[starts + blk] - c[starts]) / blk
+    lk = -0.691 + 10.0 * np.log10(np.maximum(z, 1e-30))
+    z, lk = z[lk > -70.0], lk[lk > -70.0]
+    if len(z) == 0:
+        return -math.inf
+    rel = -0.691 + 10.0 * math.log10(float(np.mean(z))) - 10.0
+    z = z[lk > rel]
+    return -0.691 + 10.0 * math.log10(float(np.mean(z)))
+
+
+def finite_numbers(node, where="preset"):
+    """Paths of every number in a JSON document that is not finite (or not a number)."""
+    bad = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            bad += finite_numbers(v, f"{where}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            bad += finite_numbers(v, f"{where}[{i}]")
+    elif isinstance(node, bool) or node is None or isinstance(node, str):
+        pass
+    elif isinstance(node, (int, float)):
+        if not math.isfinite(node):
+            bad.append(where)
+    else:
+        bad.append(where)
+    return bad
+
+
+def net_eq_db(chain, name):
+    """The EQ bands of chain alone, measured: a unit impulse rendered by bxlive
+    at 48 kHz; response in dB at the 1/3-octave centres 31.5 Hz..16 kHz."""
+    eq_only = {"eq": chain.get("eq", [])}
+    n = RATE  # 1 s: every band's impulse response has died out
+    x = np.zeros(n)
+    x[0] = 1.0
+    imp = write_wav(tmp(f"{name}-impulse.wav"), x, RATE)
+    y, _ = read_mono(render_chain(eq_only, imp, tmp(f"{name}-impulse-eq.wav")))
+    h = np.abs(np.fft.rfft(y))
+    f = np.fft.rfftfreq(n, 1.0 / RATE)
+    cs = [c for c in [1000.0 * 2.0 ** (k / 3.0) for k in range(-15, 13)] if 30 <= c <= 16500]
+    return np.array([20.0 * math.log10(max(float(np.interp(c, f, h)), 1e-12)) for c in cs])
+
+
+def moderate(chain, name):
+    """(ok, detail): every band gain and the net EQ response within the limits."""
+    gains = [b.get("gain_db", 0.0) for b in chain.get("eq", [])]
+    gmax = max((abs(g) for g in gains), default=0.0)
+    r = net_eq_db(chain, name)
+    span = float(np.max(np.abs(r - np.median(r)))) if len(r) else 0.0
+    ok = gmax <= REF_MAX_BAND_GAIN_DB and span <= REF_MAX_NET_EQ_DB
+    return ok, (f"largest band gain {gmax:.1f} dB (limit {REF_MAX_BAND_GAIN_DB:g}), net EQ "
+                f"response within ±{span:.1f} dB of its median (limit {REF_MAX_NET_EQ_DB:g}); "
+                f"gains {[round(g, 1) for g in gains]}")
+
+
+def one_error_line(r, path):
+    """(ok, detail): stderr is exactly one line and names the file (its base name)."""
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    ok = len(lines) == 1 and os.path.basename(path) in lines[0]
+    return ok, f"exit {r.returncode}, {len(lines)} stderr line(s): {r.stderr.strip()[:200]!r}"
+
+
+# ---- a. --paired ---------------------------------------------------------------------------
+
+def case_paired(take_a):
+    print("\na. --paired DRY: REF is DRY (take A) through a known chain")
+    dry, fs = read_mono(take_a)
+    cut, pad = int(round(0.3 * fs)), int(round(0.2 * fs))
+    for cname, chain in CHAINS.items():
+        min_snr, max_ltas = PAIRED[cname]
+        full = render_chain(chain, take_a, tmp(f"paired-{cname}-ref.wav"))
+        ref_full, _ = read_mono(full)
+        variants = [
+            ("REF as rendered", full, 0),
+            ("REF with 0.3 s cut from its start", write_wav(
+                tmp(f"paired-{cname}-cut.wav"), ref_full[cut:], fs), -cut),
+            ("REF after 0.2 s of silence", write_wav(
+                tmp(f"paired-{cname}-pad.wav"), np.concatenate([np.zeros(pad), ref_full]), fs),
+             pad),
+        ]
+        for vname, ref_path, offset in variants:
+            label = f"[{cname} chain, {vname}]"
+            out_json = ref_path[:-4] + "-fit.json"
+            t0 = time.time()
+            r, p = analyze(ref_path, out_json, "--paired", take_a)
+            secs = time.time() - t0
+            if not check(f"{label} bxanalyze --paired exits 0 with a preset", p is not None,
+                         tell(r)):
+                continue
+            fit = p.get("analysis", {}).get("fit", {})
+            delay = fit.get("delay_ms")
+            got = delay * fs / 1000.0 if isinstance(delay, (int, float)) else math.nan
+            check(f"{label} delay_ms is the true offset within {DELAY_TOL_SAMPLES:g} sample",
+                  abs(got - offset) <= DELAY_TOL_SAMPLES,
+                  f"delay_ms {delay} = {got:.2f} samples, true {offset} "
+                  f"({1000.0 * offset / fs:g} ms); alignment score {fit.get('alignment_score')}; "
+                  f"analysis {secs:.1f} s")
+            out, _ = read_mono(render(out_json, take_a, ref_path[:-4] + "-out.wav"))
+            ref, _ = read_mono(ref_path)
+            ra, oa = align(ref, out, offset)
+            s = snr_db(ra, oa)
+            ld = ltas_diff(oa, ra, fs)
+            check(f"{label} DRY through the fit matches REF: SNR >= {min_snr:g} dB",
+                  s >= min_snr, f"SNR {s:.2f} dB")
+            check(f"{label} DRY through the fit matches REF: LTAS |d| <= {max_ltas:g} dB",
+                  ld[0] <= max_ltas, f"LTAS |d| {ld[0]:.3f} dB (largest band {ld[3]:.2f} dB "
+                  f"after the mean)")
+        # the deliberately wrong preset fails the same criteria
+        ref, _ = read_mono(full)
+        wrong, _ = read_mono(render_chain(near_miss(chain), take_a,
+                                          tmp(f"paired-{cname}-wrong.wav")))
+        s = snr_db(ref, wrong)
+        ld = ltas_diff(wrong, ref, fs)
+        check(f"[{cname} chain] control: a near miss (highpass 60 Hz, 3 kHz bell +3 dB) fails "
+              f"the LTAS criterion", ld[0] > max_ltas, f"LTAS |d| {ld[0]:.3f} dB > {max_ltas:g}")
+        if cname == "EQ":
+            check(f"[{cname} chain] control: the near miss fails the SNR criterion",
+                  s < min_snr, f"SNR {s:.2f} dB < {min_snr:g}")
+        else:
+            x = dry * 10.0 ** ((loudness_lufs(ref, fs) - loudness_lufs(dry, fs)) / 20.0)
+            s0 = snr_db(ref, x)
+            check(f"[{cname} chain] control: the dry take at matched loudness fails the SNR "
+                  f"criterion (the near miss scores {s:.1f} dB)", s0 < min_snr,
+                  f"SNR {s0:.2f} dB < {min_snr:g}")
+
+
+# ---- b. --source ---------------------------------------------------------------------------
+
+def case_source(take_a, take_b):
+    print("\nb. --source MYTAKE: REF is take B through a known chain, MYTAKE is take A")
+    dry, fs = read_mono(take_a)
+    for cname, chain in CHAINS.items():
+        max_shape, max_level, max_lu = SOURCE[cname]
+        label = f"[{cname} chain]"
+        ref_path = render_chain(chain, take_b, tmp(f"source-{cname}-ref.wav"))
+        truth, _ = read_mono(render_chain(chain, take_a, tmp(f"source-{cname}-truth.wav")))
+        out_json = tmp(f"source-{cname}-fit.json")
+        t0 = time.time()
+        r, p = analyze(ref_path, out_json, "--source", take_a)
+        secs = time.time() - t0
+        if not check(f"{label} bxanalyze --source exits 0 with a preset", p is not None, tell(r)):
+            continue
+        out, _ = read_mono(render(out_json, take_a, tmp(f"source-{cname}-out.wav")))
+        _, shape, level, worst = ltas_diff(out, truth, fs)
+        lu = loudness_lufs(out, fs) - loudness_lufs(truth, fs)
+        check(f"{label} take A through the fit vs through the true chain: LTAS shape <= "
+              f"{max_shape:g} dB", shape <= max_shape,
+              f"shape {shape:.3f} dB (largest band {worst:.2f} dB); analysis {secs:.1f} s")
+        check(f"{label} ... LTAS level |mean d| <= {max_level:g} dB", abs(level) <= max_level,
+              f"level {level:+.3f} dB")
+        check(f"{label} ... loudness within {max_lu:g} LU", abs(lu) <= max_lu, f"{lu:+.3f} LU")
+        # controls: the dry take at matched loudness; the near miss; the fit 6 dB too loud
+        x = dry * 10.0 ** ((loudness_lufs(truth, fs) - loudness_lufs(dry, fs)) / 20.0)
+        shape0 = ltas_diff(x, truth, fs)[1]
+        wrong, _ = read_mono(render_chain(near_miss(chain), take_a,
+                                          tmp(f"source-{cname}-wrong.wav")))
+        shape1 = ltas_diff(wrong, truth, fs)[1]
+        check(f"{label} control: the dry take (matched loudness) and the near miss fail the "
+              f"shape criterion", shape0 > max_shape and shape1 > max_shape,
+              f"shape {shape0:.3f} and {shape1:.3f} dB > {max_shape:g}")
+        loud = out * 10.0 ** (6.0 / 20.0)
+        lu6 = loudness_lufs(loud, fs) - loudness_lufs(truth, fs)
+        lev6 = ltas_diff(loud, truth, fs)[2]
+        check(f"{label} control: the fit 6 dB too loud fails the level and loudness criteria",
+              abs(lev6) > max_level and abs(lu6) > max_lu, f"level {lev6:+.2f} dB, {lu6:+.2f} LU")
+
+
+# ---- c. reference only ---------------------------------------------------------------------
+
+def case_reference(take_a, take_b):
+    print("\nc. reference only: REF is take B through a known chain")
+    dry, fs = read_mono(take_a)
+    g = ASSUMED_INPUT_LUFS - loudness_lufs(dry, fs)
+    x = dry * 10.0 ** (g / 20.0)
+    at_level = write_wav(tmp("take-a-at-assumed-level.wav"), x, fs)
+    rms = 20.0 * math.log10(float(np.sqrt(np.mean(x ** 2))))
+    print(f"  take A scaled to {ASSUMED_INPUT_LUFS:g} LUFS (RMS {rms:.1f} dBFS), "
+          f"the input the neutral model assumes")
+    for cname, chain in CHAINS.items():
+        label = f"[{cname} chain]"
+        ref_path = render_chain(chain, take_b, tmp(f"reference-{cname}-ref.wav"))
+        out_json = tmp(f"reference-{cname}-fit.json")
+        r, p = analyze(ref_path, out_json)
+        if not check(f"{label} bxanalyze REF exits 0 with a preset", p is not None, tell(r)):
+            continue
+        bad = finite_numbers(p)
+        check(f"{label} every number in the preset is finite", not bad, ", ".join(bad[:5]))
+        try:
+            out, _ = read_mono(render(out_json, at_level, tmp(f"reference-{cname}-out.wav")))
+            check(f"{label} bxlive renders with the preset", True)
+        except RuntimeError as e:
+            check(f"{label} bxlive renders with the preset", False, str(e))
+            continue
+        ok, detail = moderate(p["chain"], f"reference-{cname}")
+        check(f"{label} the EQ is moderate", ok, detail)
+        ref, _ = read_mono(ref_path)
+        lref = loudness_lufs(ref, fs)
+        lu = loudness_lufs(out, fs) - lref
+        check(f"{label} a take at the assumed level comes out within {REF_MAX_LU:g} LU of REF",
+              abs(lu) <= REF_MAX_LU, f"{lu:+.2f} LU (REF {lref:.1f} LUFS)")
+        # at the assumed RMS instead of the assumed loudness (information only: this
+        # take's energy is below 250 Hz, so K-weighting lowers it instead of adding 2 dB)
+        rms = 20.0 * math.log10(float(np.sqrt(np.mean(dry ** 2))))
+        y = dry * 10.0 ** ((ASSUMED_INPUT_RMS_DB - rms) / 20.0)
+        out_rms, _ = read_mono(render(out_json, write_wav(tmp("take-a-at-assumed-rms.wav"), y, fs),
+                                      tmp(f"reference-{cname}-out-rms.wav")))
+        print(f"  info  {label} take A at RMS {ASSUMED_INPUT_RMS_DB:g} dBFS comes out "
+              f"{loudness_lufs(out_rms, fs) - lref:+.2f} LU from REF")
+        # control: the same preset 6 dB further off in the direction it already errs
+        step = -6.0 if lu <= 0 else 6.0
+        off = copy.deepcopy(p["chain"])
+        off["output_gain_db"] = off.get("output_gain_db", 0) + step
+        off["limiter"] = None
+        o2, _ = read_mono(render_chain(off, at_level, tmp(f"reference-{cname}-off.wav")))
+        lu2 = loudness_lufs(o2, fs) - lref
+        check(f"{label} control: the preset with {step:+g} dB output gain fails the loudness "
+              f"criterion", abs(lu2) > REF_MAX_LU, f"{lu2:+.2f} LU")
+    wild = {"eq": [{"type": "peak", "freq_hz": 1000, "gain_db": 20, "q": 1.0}]}
+    ok, detail = moderate(wild, "control-wild")
+    check("control: a +20 dB bell is not moderate", not ok, detail)
+
+
+# ---- d. robustness -------------------------------------------------------------------------
+
+def case_robustness(take_a):
+    print("\nd. robustness")
+    fs = RATE
+    n3 = 3 * fs
+    silence = write_wav(tmp("silence.wav"), np.zeros(n3), fs)
+    dc = write_wav(tmp("dc.wav"), np.full(n3, 0.25), fs)
+    t = np.arange(int(0.010 * fs)) / fs
+    short = write_wav(tmp("ten-ms.wav"), 0.3 * np.sin(2 * np.pi * 1000 * t), fs)
+    short_a = tmp("take-a-3s.wav")
+    gen_take(short_a, SEED_A, seconds=3)
+    modes = (("REF alone", []), ("--source", ["--source", short_a]),
+             ("--paired", ["--paired", short_a]))
+    for mname, extra in modes:
+        out = tmp("robust.json")
+        r, p = analyze(silence, out, *extra)
+        ok1, detail = one_error_line(r, silence)
+        check(f"digital silence as REF ({mname}): non-zero exit, one error line naming the file, "
+              f"no preset", r.returncode != 0 and ok1 and not os.path.exists(out), detail)
+    for what, path in (("DC-only", dc), ("10 ms", short)):
+        for mname, extra in modes:
+            out = tmp("robust.json")
+            r, p = analyze(path, out, *extra)
+            if r.returncode == 0 and p is not None:
+                bad = finite_numbers(p)
+                rr = run([BXLIVE, out, "--render", short_a, tmp("robust.wav"), "--quiet"])
+                check(f"{what} REF ({mname}): a valid preset, every number finite",
+                      not bad and rr.returncode == 0,
+                      f"exit 0; non-finite: {bad[:3]}; bxlive render exit {rr.returncode}")
+            else:
+                ok1, detail = one_error_line(r, path)
+                check(f"{what} REF ({mname}): one error line naming the file, no preset",
+                      r.returncode != 0 and ok1 and not os.path.exists(out), detail)
+
+    # stereo, 44.1 kHz and 96 kHz, in every mode
+    for rate in (44100, 96000, 48000):
+        dry_path = gen_take(tmp(f"dry-{rate}.wav"), SEED_A, rate=rate, seconds=6)
+        other = gen_take(tmp(f"other-{rate}.wav"), SEED_B, rate=rate, seconds=6)
+        x, _ = read_mono(dry_path)
+        forms = [("mono", dry_path)]
+        if rate == 48000:  # stereo: left the take, right the take at -3 dB and delayed 1 ms
+            st = np.stack([x, 0.7 * np.concatenate([np.zeros(48), x[:-48]])], axis=1)
+            forms = [("stereo", write_wav(tmp("dry-stereo.wav"), st, rate))]
+        for form, dpath in forms:
+            label = f"[{rate / 1000:g} kHz {form}]"
+            ref_path = render_chain(CHAINS["EQ"], dpath, dpath[:-4] + "-ref.wav")
+            src_ref = render_chain(CHAINS["EQ"], other, other[:-4] + "-ref.wav")
+            for mname, args in (("REF alone", [src_ref]),
+                                ("--source", [src_ref, "--source", dpath]),
+                                ("--paired", [ref_path, "--paired", dpath])):
+                out = tmp(f"rate-{rate}-{form}-{mname.strip('-').replace(' ', '')}.json")
+                r, p = analyze(args[0], out, *args[1:])
+                ok = p is not None and not finite_numbers(p)
+                detail = tell(r)
+                if ok:
+                    try:
+                        o, fs2 = read_mono(render(out, dpath, out[:-5] + "-out.wav"))
+                        detail = "exit 0, finite preset, renders"
+                    except RuntimeError as e:
+                        ok, detail = False, str(e)
+                if ok and mname == "--paired":
+                    ref, _ = read_mono(ref_path)
+                    delay = p["analysis"]["fit"].get("delay_ms")
+                    ld = ltas_diff(o, ref, fs2)[0]
+                    s = snr_db(ref, o)
+                    min_snr, max_ltas = PAIRED["EQ"]
+                    ok = delay == 0 and ld <= max_ltas and s >= min_snr
+                    detail = (f"delay_ms {delay}, SNR {s:.2f} dB (limit {min_snr:g}), "
+                              f"LTAS |d| {ld:.3f} dB (limit {max_ltas:g})")
+                check(f"{label} {mname} works" + (" and meets the paired promises (EQ chain)"
+                                                  if mname == "--paired" else ""), ok, detail)
+
+    # an unrelated DRY
+    other = tmp("other-48000.wav")
+    ref_path = render_chain(CHAINS["EQ"], other, tmp("unrelated-ref.wav"))
+    out = tmp("unrelated.json")
+    r, p = analyze(ref_path, out, "--paired", tmp("dry-48000.wav"))
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    check("--paired with an unrelated DRY exits 4 with one line saying it does not match, "
+          "no preset", r.returncode == EXIT_INPUT and len(lines) == 1
+          and "not match" in lines[0] and not os.path.exists(out), tell(r))
+
+
+def main():
+    t0 = time.time()
+    print(f"test_analyze_accuracy: scratch folder {TMP}")
+    take_a = gen_take(tmp("take-a.wav"), SEED_A)
+    take_b = gen_take(tmp("take-b.wav"), SEED_B)
+    print(f"takes: bxgen take --seconds {SECONDS} --rate {RATE}, seed {SEED_A} (A), {SEED_B} (B)")
+    try:
+        case_paired(take_a)
+        case_source(take_a, take_b)
+        case_reference(take_a, take_b)
+        case_robustness(take_a)
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+        check("the test ran to the end", False, str(e))
+    print(f"\ntime {time.time() - t0:.1f} s")
+    if failed == 0:
+        shutil.rmtree(TMP, ignore_errors=True)
+    else:
+        print(f"scratch files kept in {TMP}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
