@@ -66,21 +66,17 @@ import copy
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-SKIP = 77
-try:
-    import numpy as np
-    import soundfile as sf
-except ImportError as e:
-    print(f"SKIP: Python module missing: {e} (Debian: apt-get install python3-numpy "
-          "python3-soundfile)")
-    print("0 passed, 0 failed")
-    sys.exit(SKIP)
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
+from bxtest import tell
+
+DEBIAN = "Debian: apt-get install python3-numpy python3-soundfile"
+np = bxtest.need("numpy", DEBIAN)
+sf = bxtest.need("soundfile", DEBIAN)
 
 EXIT_INPUT = 4
 TIMEOUT = 300
@@ -143,32 +139,11 @@ REF_MAX_LU = 4.0                    # at the assumed input level vs REF: measure
 ASSUMED_INPUT_RMS_DB = -28.0        # the live input level the neutral model assumes (neutral.h)
 ASSUMED_INPUT_LUFS = ASSUMED_INPUT_RMS_DB + 2.0  # as loudness: K-weighting adds ~2 dB (job.c)
 
-passed = failed = 0
+REP = bxtest.Report(bxtest.colon)
+check = REP.check
 
-
-def check(promise, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-    print(f"{'PASS' if ok else 'FAIL'}  {promise}" + (f": {detail}" if detail else ""), flush=True)
-    return ok
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        print(f"ERROR: set {name}")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    return v
-
-
-BXANALYZE, BXLIVE, BXGEN = env("BXANALYZE"), env("BXLIVE"), env("BXGEN")
-TMP_ROOT = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
-os.makedirs(TMP_ROOT, exist_ok=True)
-TMP = tempfile.mkdtemp(prefix="analyze_accuracy.", dir=TMP_ROOT)
+BXANALYZE, BXLIVE, BXGEN = bxtest.programs("BXANALYZE", "BXLIVE", "BXGEN")
+TMP = bxtest.scratch("analyze_accuracy.")
 
 
 def tmp(name):
@@ -220,10 +195,6 @@ def analyze(ref, out, *extra):
         except (OSError, ValueError):
             p = None
     return r, p
-
-
-def tell(r):
-    return f"exit {r.returncode}, stderr {r.stderr.strip()[:300]!r}"
 
 
 # ---- audio ------------------------------------------------------------------------------
@@ -417,14 +388,14 @@ def case_paired(take_a):
             t0 = time.time()
             r, p = analyze(ref_path, out_json, "--paired", take_a)
             secs = time.time() - t0
-            if not check(f"{label} bxanalyze --paired exits 0 with a preset", p is not None,
+            if not check(p is not None, f"{label} bxanalyze --paired exits 0 with a preset",
                          tell(r)):
                 continue
             fit = p.get("analysis", {}).get("fit", {})
             delay = fit.get("delay_ms")
             got = delay * fs / 1000.0 if isinstance(delay, (int, float)) else math.nan
-            check(f"{label} delay_ms is the true offset within {DELAY_TOL_SAMPLES:g} sample",
-                  abs(got - offset) <= DELAY_TOL_SAMPLES,
+            check(abs(got - offset) <= DELAY_TOL_SAMPLES,
+                  f"{label} delay_ms is the true offset within {DELAY_TOL_SAMPLES:g} sample",
                   f"delay_ms {delay} = {got:.2f} samples, true {offset} "
                   f"({1000.0 * offset / fs:g} ms); alignment score {fit.get('alignment_score')}; "
                   f"analysis {secs:.1f} s")
@@ -433,28 +404,29 @@ def case_paired(take_a):
             ra, oa = align(ref, out, offset)
             s = snr_db(ra, oa)
             ld = ltas_diff(oa, ra, fs)
-            check(f"{label} DRY through the fit matches REF: SNR >= {min_snr:g} dB",
-                  s >= min_snr, f"SNR {s:.2f} dB")
-            check(f"{label} DRY through the fit matches REF: LTAS |d| <= {max_ltas:g} dB",
-                  ld[0] <= max_ltas, f"LTAS |d| {ld[0]:.3f} dB (largest band {ld[3]:.2f} dB "
-                  f"after the mean)")
+            check(s >= min_snr, f"{label} DRY through the fit matches REF: SNR >= {min_snr:g} dB",
+                  f"SNR {s:.2f} dB")
+            check(ld[0] <= max_ltas,
+                  f"{label} DRY through the fit matches REF: LTAS |d| <= {max_ltas:g} dB",
+                  f"LTAS |d| {ld[0]:.3f} dB (largest band {ld[3]:.2f} dB after the mean)")
         # the deliberately wrong preset fails the same criteria
         ref, _ = read_mono(full)
         wrong, _ = read_mono(render_chain(near_miss(chain), take_a,
                                           tmp(f"paired-{cname}-wrong.wav")))
         s = snr_db(ref, wrong)
         ld = ltas_diff(wrong, ref, fs)
-        check(f"[{cname} chain] control: a near miss (highpass 60 Hz, 3 kHz bell +3 dB) fails "
-              f"the LTAS criterion", ld[0] > max_ltas, f"LTAS |d| {ld[0]:.3f} dB > {max_ltas:g}")
+        check(ld[0] > max_ltas,
+              f"[{cname} chain] control: a near miss (highpass 60 Hz, 3 kHz bell +3 dB) fails "
+              f"the LTAS criterion", f"LTAS |d| {ld[0]:.3f} dB > {max_ltas:g}")
         if cname == "EQ":
-            check(f"[{cname} chain] control: the near miss fails the SNR criterion",
-                  s < min_snr, f"SNR {s:.2f} dB < {min_snr:g}")
+            check(s < min_snr, f"[{cname} chain] control: the near miss fails the SNR criterion",
+                  f"SNR {s:.2f} dB < {min_snr:g}")
         else:
             x = dry * 10.0 ** ((loudness_lufs(ref, fs) - loudness_lufs(dry, fs)) / 20.0)
             s0 = snr_db(ref, x)
-            check(f"[{cname} chain] control: the dry take at matched loudness fails the SNR "
-                  f"criterion (the near miss scores {s:.1f} dB)", s0 < min_snr,
-                  f"SNR {s0:.2f} dB < {min_snr:g}")
+            check(s0 < min_snr,
+                  f"[{cname} chain] control: the dry take at matched loudness fails the SNR "
+                  f"criterion (the near miss scores {s:.1f} dB)", f"SNR {s0:.2f} dB < {min_snr:g}")
 
 
 # ---- b. --source ---------------------------------------------------------------------------
@@ -471,31 +443,33 @@ def case_source(take_a, take_b):
         t0 = time.time()
         r, p = analyze(ref_path, out_json, "--source", take_a)
         secs = time.time() - t0
-        if not check(f"{label} bxanalyze --source exits 0 with a preset", p is not None, tell(r)):
+        if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
             continue
         out, _ = read_mono(render(out_json, take_a, tmp(f"source-{cname}-out.wav")))
         _, shape, level, worst = ltas_diff(out, truth, fs)
         lu = loudness_lufs(out, fs) - loudness_lufs(truth, fs)
-        check(f"{label} take A through the fit vs through the true chain: LTAS shape <= "
-              f"{max_shape:g} dB", shape <= max_shape,
+        check(shape <= max_shape,
+              f"{label} take A through the fit vs through the true chain: LTAS shape <= "
+              f"{max_shape:g} dB",
               f"shape {shape:.3f} dB (largest band {worst:.2f} dB); analysis {secs:.1f} s")
-        check(f"{label} ... LTAS level |mean d| <= {max_level:g} dB", abs(level) <= max_level,
+        check(abs(level) <= max_level, f"{label} ... LTAS level |mean d| <= {max_level:g} dB",
               f"level {level:+.3f} dB")
-        check(f"{label} ... loudness within {max_lu:g} LU", abs(lu) <= max_lu, f"{lu:+.3f} LU")
+        check(abs(lu) <= max_lu, f"{label} ... loudness within {max_lu:g} LU", f"{lu:+.3f} LU")
         # controls: the dry take at matched loudness; the near miss; the fit 6 dB too loud
         x = dry * 10.0 ** ((loudness_lufs(truth, fs) - loudness_lufs(dry, fs)) / 20.0)
         shape0 = ltas_diff(x, truth, fs)[1]
         wrong, _ = read_mono(render_chain(near_miss(chain), take_a,
                                           tmp(f"source-{cname}-wrong.wav")))
         shape1 = ltas_diff(wrong, truth, fs)[1]
-        check(f"{label} control: the dry take (matched loudness) and the near miss fail the "
-              f"shape criterion", shape0 > max_shape and shape1 > max_shape,
-              f"shape {shape0:.3f} and {shape1:.3f} dB > {max_shape:g}")
+        check(shape0 > max_shape and shape1 > max_shape,
+              f"{label} control: the dry take (matched loudness) and the near miss fail the "
+              f"shape criterion", f"shape {shape0:.3f} and {shape1:.3f} dB > {max_shape:g}")
         loud = out * 10.0 ** (6.0 / 20.0)
         lu6 = loudness_lufs(loud, fs) - loudness_lufs(truth, fs)
         lev6 = ltas_diff(loud, truth, fs)[2]
-        check(f"{label} control: the fit 6 dB too loud fails the level and loudness criteria",
-              abs(lev6) > max_level and abs(lu6) > max_lu, f"level {lev6:+.2f} dB, {lu6:+.2f} LU")
+        check(abs(lev6) > max_level and abs(lu6) > max_lu,
+              f"{label} control: the fit 6 dB too loud fails the level and loudness criteria",
+              f"level {lev6:+.2f} dB, {lu6:+.2f} LU")
 
 
 # ---- c. reference only ---------------------------------------------------------------------
@@ -514,23 +488,24 @@ def case_reference(take_a, take_b):
         ref_path = render_chain(chain, take_b, tmp(f"reference-{cname}-ref.wav"))
         out_json = tmp(f"reference-{cname}-fit.json")
         r, p = analyze(ref_path, out_json)
-        if not check(f"{label} bxanalyze REF exits 0 with a preset", p is not None, tell(r)):
+        if not check(p is not None, f"{label} bxanalyze REF exits 0 with a preset", tell(r)):
             continue
         bad = finite_numbers(p)
-        check(f"{label} every number in the preset is finite", not bad, ", ".join(bad[:5]))
+        check(not bad, f"{label} every number in the preset is finite", ", ".join(bad[:5]))
         try:
             out, _ = read_mono(render(out_json, at_level, tmp(f"reference-{cname}-out.wav")))
-            check(f"{label} bxlive renders with the preset", True)
+            check(True, f"{label} bxlive renders with the preset")
         except RuntimeError as e:
-            check(f"{label} bxlive renders with the preset", False, str(e))
+            check(False, f"{label} bxlive renders with the preset", str(e))
             continue
         ok, detail = moderate(p["chain"], f"reference-{cname}")
-        check(f"{label} the EQ is moderate", ok, detail)
+        check(ok, f"{label} the EQ is moderate", detail)
         ref, _ = read_mono(ref_path)
         lref = loudness_lufs(ref, fs)
         lu = loudness_lufs(out, fs) - lref
-        check(f"{label} a take at the assumed level comes out within {REF_MAX_LU:g} LU of REF",
-              abs(lu) <= REF_MAX_LU, f"{lu:+.2f} LU (REF {lref:.1f} LUFS)")
+        check(abs(lu) <= REF_MAX_LU,
+              f"{label} a take at the assumed level comes out within {REF_MAX_LU:g} LU of REF",
+              f"{lu:+.2f} LU (REF {lref:.1f} LUFS)")
         # at the assumed RMS instead of the assumed loudness (information only: this
         # take's energy is below 250 Hz, so K-weighting lowers it instead of adding 2 dB)
         rms = 20.0 * math.log10(float(np.sqrt(np.mean(dry ** 2))))
@@ -546,11 +521,12 @@ def case_reference(take_a, take_b):
         off["limiter"] = None
         o2, _ = read_mono(render_chain(off, at_level, tmp(f"reference-{cname}-off.wav")))
         lu2 = loudness_lufs(o2, fs) - lref
-        check(f"{label} control: the preset with {step:+g} dB output gain fails the loudness "
-              f"criterion", abs(lu2) > REF_MAX_LU, f"{lu2:+.2f} LU")
+        check(abs(lu2) > REF_MAX_LU,
+              f"{label} control: the preset with {step:+g} dB output gain fails the loudness "
+              f"criterion", f"{lu2:+.2f} LU")
     wild = {"eq": [{"type": "peak", "freq_hz": 1000, "gain_db": 20, "q": 1.0}]}
     ok, detail = moderate(wild, "control-wild")
-    check("control: a +20 dB bell is not moderate", not ok, detail)
+    check(not ok, "control: a +20 dB bell is not moderate", detail)
 
 
 # ---- d. robustness -------------------------------------------------------------------------
@@ -571,8 +547,9 @@ def case_robustness(take_a):
         out = tmp("robust.json")
         r, p = analyze(silence, out, *extra)
         ok1, detail = one_error_line(r, silence)
-        check(f"digital silence as REF ({mname}): non-zero exit, one error line naming the file, "
-              f"no preset", r.returncode != 0 and ok1 and not os.path.exists(out), detail)
+        check(r.returncode != 0 and ok1 and not os.path.exists(out),
+              f"digital silence as REF ({mname}): non-zero exit, one error line naming the file, "
+              f"no preset", detail)
     for what, path in (("DC-only", dc), ("10 ms", short)):
         for mname, extra in modes:
             out = tmp("robust.json")
@@ -580,13 +557,13 @@ def case_robustness(take_a):
             if r.returncode == 0 and p is not None:
                 bad = finite_numbers(p)
                 rr = run([BXLIVE, out, "--render", short_a, tmp("robust.wav"), "--quiet"])
-                check(f"{what} REF ({mname}): a valid preset, every number finite",
-                      not bad and rr.returncode == 0,
+                check(not bad and rr.returncode == 0,
+                      f"{what} REF ({mname}): a valid preset, every number finite",
                       f"exit 0; non-finite: {bad[:3]}; bxlive render exit {rr.returncode}")
             else:
                 ok1, detail = one_error_line(r, path)
-                check(f"{what} REF ({mname}): one error line naming the file, no preset",
-                      r.returncode != 0 and ok1 and not os.path.exists(out), detail)
+                check(r.returncode != 0 and ok1 and not os.path.exists(out),
+                      f"{what} REF ({mname}): one error line naming the file, no preset", detail)
 
     # stereo, 44.1 kHz and 96 kHz, in every mode
     for rate in (44100, 96000, 48000):
@@ -623,8 +600,8 @@ def case_robustness(take_a):
                     ok = delay == 0 and ld <= max_ltas and s >= min_snr
                     detail = (f"delay_ms {delay}, SNR {s:.2f} dB (limit {min_snr:g}), "
                               f"LTAS |d| {ld:.3f} dB (limit {max_ltas:g})")
-                check(f"{label} {mname} works" + (" and meets the paired promises (EQ chain)"
-                                                  if mname == "--paired" else ""), ok, detail)
+                check(ok, f"{label} {mname} works" + (" and meets the paired promises (EQ chain)"
+                                                      if mname == "--paired" else ""), detail)
 
     # an unrelated DRY
     other = tmp("other-48000.wav")
@@ -632,9 +609,10 @@ def case_robustness(take_a):
     out = tmp("unrelated.json")
     r, p = analyze(ref_path, out, "--paired", tmp("dry-48000.wav"))
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    check("--paired with an unrelated DRY exits 4 with one line saying it does not match, "
-          "no preset", r.returncode == EXIT_INPUT and len(lines) == 1
-          and "not match" in lines[0] and not os.path.exists(out), tell(r))
+    check(r.returncode == EXIT_INPUT and len(lines) == 1
+          and "not match" in lines[0] and not os.path.exists(out),
+          "--paired with an unrelated DRY exits 4 with one line saying it does not match, "
+          "no preset", tell(r))
 
 
 def main():
@@ -649,15 +627,10 @@ def main():
         case_reference(take_a, take_b)
         case_robustness(take_a)
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
-        check("the test ran to the end", False, str(e))
+        check(False, "the test ran to the end", str(e))
     print(f"\ntime {time.time() - t0:.1f} s")
-    if failed == 0:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        print(f"scratch files kept in {TMP}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    REP.finish(TMP)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

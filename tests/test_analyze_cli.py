@@ -23,47 +23,26 @@ Audio comes from bxgen. Environment: BXANALYZE, BXGEN (programs), BX_TEST_TMP
 needed Python module is missing).
 """
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-SKIP = 77
-try:
-    import json
-    import xml.etree.ElementTree as ET
-except ImportError as e:
-    print(f"SKIP: Python module missing: {e}")
-    sys.exit(SKIP)
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
+from bxtest import tell
 
-BXANALYZE = os.environ.get("BXANALYZE")
-BXGEN = os.environ.get("BXGEN")
-BXLIVE = os.environ.get("BXLIVE")
-SRC_DIR = os.environ.get("BX_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
-if not BXANALYZE or not BXGEN:
-    print("ERROR: set BXANALYZE and BXGEN to the paths of the programs")
-    sys.exit(1)
-for prog in (BXANALYZE, BXGEN, BXLIVE):
-    if not os.access(prog, os.X_OK):
-        print(f"ERROR: {prog} is not an executable program")
-        sys.exit(1)
+ET = bxtest.need("xml.etree.ElementTree")
+BXANALYZE, BXGEN, BXLIVE = bxtest.programs("BXANALYZE", "BXGEN", "BXLIVE")
+SRC_DIR = bxtest.source_dir()
 
 EXIT_USAGE, EXIT_INPUT, EXIT_OUTPUT, EXIT_INTERRUPTED = 2, 4, 5, 130
 TIMEOUT = 300
-passed = failed = 0
-
-
-def check(promise, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"PASS  {promise}")
-    else:
-        failed += 1
-        print(f"FAIL  {promise}" + (f"\n      {detail}" if detail else ""))
+REP = bxtest.Report(bxtest.detail_on_failure)
+check = REP.check
 
 
 def run(*args, **kw):
@@ -83,10 +62,6 @@ def load_preset(path):
         return d if d.get("bxpreset") == 1 and isinstance(d.get("chain"), dict) else None
     except (OSError, ValueError):
         return None
-
-
-def tell(r):
-    return f"exit {r.returncode}; stderr: {r.stderr.strip()[:400]!r}"
 
 
 def leftovers(folder):
@@ -118,15 +93,12 @@ def svg_ok(path):
 
 
 def main():
-    base = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
-    os.makedirs(base, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="analyze_cli-", dir=base)
+    tmp = bxtest.scratch("analyze_cli-")
     try:
         tests(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    REP.finish()
 
 
 def tests(tmp):
@@ -147,22 +119,23 @@ def tests(tmp):
         out = j("single-" + str(len(extra)) + ("p" if "--paired" in extra else "") + ".json")
         r = run(ref, *extra, "-o", out)
         p = load_preset(out)
-        check(f"`bxanalyze {label}` exits 0 and writes a bx preset", r.returncode == 0 and p,
+        check(r.returncode == 0 and p, f"`bxanalyze {label}` exits 0 and writes a bx preset",
               tell(r))
-        check(f"`bxanalyze {label}` prints a summary naming the mode, bands and reference level",
-              all(w in r.stdout for w in ("mode", "eq", "LUFS")), r.stdout[:300])
+        check(all(w in r.stdout for w in ("mode", "eq", "LUFS")),
+              f"`bxanalyze {label}` prints a summary naming the mode, bands and reference level",
+              r.stdout[:300])
         if p:
-            check(f"`bxanalyze {label}` names the preset after REF's stem", p.get("name") == "ref",
+            check(p.get("name") == "ref", f"`bxanalyze {label}` names the preset after REF's stem",
                   f"name = {p.get('name')!r}")
 
     out = j("opts.json")
     r = run(ref, "-o", out, "--bands", "2", "--amount", "50", "--smoothing", "0.5",
             "--no-compressor", "--name", "My sound", "-q")
     p = load_preset(out)
-    check("--bands 2 --no-compressor --name: at most 2 bands, no compressor, the name given; -q "
-          "prints nothing", r.returncode == 0 and p and len(p["chain"]["eq"]) <= 2
+    check(r.returncode == 0 and p and len(p["chain"]["eq"]) <= 2
           and not p["chain"].get("compressor") and p["name"] == "My sound" and r.stdout == "",
-          tell(r) + (f"; preset chain {p['chain']}" if p else ""))
+          "--bands 2 --no-compressor --name: at most 2 bands, no compressor, the name given; -q "
+          "prints nothing", tell(r) + (f"; preset chain {p['chain']}" if p else ""))
 
     # ---- --json --------------------------------------------------------------------------
     r = run(ref, "--json")
@@ -170,22 +143,23 @@ def tests(tmp):
         d = json.loads(r.stdout)
     except ValueError:
         d = None
-    check("`bxanalyze REF --json` prints one valid preset JSON on stdout and nothing else",
-          r.returncode == 0 and d is not None and d.get("bxpreset") == 1, tell(r))
+    check(r.returncode == 0 and d is not None and d.get("bxpreset") == 1,
+          "`bxanalyze REF --json` prints one valid preset JSON on stdout and nothing else",
+          tell(r))
     out = j("json.json")
     r = run(ref, "--json", "-o", out)
     try:
         same = json.loads(r.stdout) == load_preset(out)
     except ValueError:
         same = False
-    check("--json with -o prints the same preset it writes", r.returncode == 0 and same, tell(r))
+    check(r.returncode == 0 and same, "--json with -o prints the same preset it writes", tell(r))
 
     # ---- --plot ---------------------------------------------------------------------------
     for label, extra in (("REF", []), ("--source", ["--source", mine]), ("--paired", ["--paired", dry])):
         svg = j(f"plot{len(extra)}{label[2:3]}.svg")
         r = run(ref, *extra, "-o", j("plot.json"), "--plot", svg, "-q")
         ok, why = svg_ok(svg) if r.returncode == 0 else (False, tell(r))
-        check(f"--plot ({label}) writes a well-formed, self-contained SVG", ok, why)
+        check(ok, f"--plot ({label}) writes a well-formed, self-contained SVG", why)
 
     # ---- usage errors -----------------------------------------------------------------------
     out = j("usage.json")
@@ -212,26 +186,27 @@ def tests(tmp):
     for label, args in usage:
         r = run(*args)
         one_line = r.stderr.startswith("bxanalyze: ") and "usage:" in r.stderr
-        check(f"usage error ({label}) exits 2 with a message and the usage, writes nothing",
-              r.returncode == EXIT_USAGE and one_line and not os.path.exists(out)
-              and not os.path.exists(j("usage-dir")), tell(r))
+        check(r.returncode == EXIT_USAGE and one_line and not os.path.exists(out)
+              and not os.path.exists(j("usage-dir")),
+              f"usage error ({label}) exits 2 with a message and the usage, writes nothing",
+              tell(r))
     r = run("--help")
-    check("--help exits 0 and documents the exit codes",
-          r.returncode == 0 and "Exit codes" in r.stdout and "130" in r.stdout, tell(r))
+    check(r.returncode == 0 and "Exit codes" in r.stdout and "130" in r.stdout,
+          "--help exits 0 and documents the exit codes", tell(r))
     r = run("--version")
-    check("--version exits 0 and prints the version",
-          r.returncode == 0 and r.stdout.startswith("bxanalyze "), tell(r))
+    check(r.returncode == 0 and r.stdout.startswith("bxanalyze "),
+          "--version exits 0 and prints the version", tell(r))
 
     # ---- input and output errors ------------------------------------------------------------
     out = j("missing.json")
     r = run(j("no-such-file.wav"), "-o", out)
     lines = r.stderr.strip().splitlines()
-    check("a missing REF exits 4 with one error line naming it, and writes nothing",
-          r.returncode == EXIT_INPUT and len(lines) == 1 and lines[0].startswith("bxanalyze: ")
-          and "no-such-file.wav" in lines[0] and not os.path.exists(out), tell(r))
+    check(r.returncode == EXIT_INPUT and len(lines) == 1 and lines[0].startswith("bxanalyze: ")
+          and "no-such-file.wav" in lines[0] and not os.path.exists(out),
+          "a missing REF exits 4 with one error line naming it, and writes nothing", tell(r))
     r = run(ref, "--source", j("no-such-take.wav"), "-o", out)
-    check("a missing --source exits 4 naming it", r.returncode == EXIT_INPUT
-          and "no-such-take.wav" in r.stderr and not os.path.exists(out), tell(r))
+    check(r.returncode == EXIT_INPUT and "no-such-take.wav" in r.stderr
+          and not os.path.exists(out), "a missing --source exits 4 naming it", tell(r))
     corrupt = j("corrupt.wav")
     with open(corrupt, "wb") as f:
         f.write(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(range(256)) * 4)
@@ -241,38 +216,39 @@ def tests(tmp):
     r = run(corrupt, "-o", keep)
     with open(keep) as f:
         kept = f.read() == "old\n"
-    check("an unreadable REF exits 4, naming it, and leaves the existing -o file untouched",
-          r.returncode == EXIT_INPUT and "corrupt.wav" in r.stderr and kept
-          and not leftovers(tmp), tell(r))
+    check(r.returncode == EXIT_INPUT and "corrupt.wav" in r.stderr and kept
+          and not leftovers(tmp),
+          "an unreadable REF exits 4, naming it, and leaves the existing -o file untouched",
+          tell(r))
 
     blocker = j("a-file")
     with open(blocker, "w") as f:
         f.write("x")
     bad_out = os.path.join(blocker, "preset.json")
     r = run(ref, "-o", bad_out)
-    check("an -o that cannot be created (its folder is a file) exits 5 naming it",
-          r.returncode == EXIT_OUTPUT and bad_out in r.stderr, tell(r))
+    check(r.returncode == EXIT_OUTPUT and bad_out in r.stderr,
+          "an -o that cannot be created (its folder is a file) exits 5 naming it", tell(r))
     if os.geteuid() != 0:
         ro = j("read-only")
         os.mkdir(ro)
         os.chmod(ro, 0o555)
         r = run(ref, "-o", os.path.join(ro, "preset.json"))
-        check("an -o in a read-only folder exits 5 and leaves no file there",
-              r.returncode == EXIT_OUTPUT and os.listdir(ro) == [], tell(r))
+        check(r.returncode == EXIT_OUTPUT and os.listdir(ro) == [],
+              "an -o in a read-only folder exits 5 and leaves no file there", tell(r))
         os.chmod(ro, 0o755)
     else:
-        print("NOTE  running as root: the read-only-folder case cannot be staged, skipped")
+        REP.note("running as root: the read-only-folder case cannot be staged, skipped")
     before = os.path.getsize(ref)
     r = run(ref, "-o", ref)
-    check("-o naming REF itself exits 5 and leaves REF intact",
-          r.returncode == EXIT_OUTPUT and os.path.getsize(ref) == before, tell(r))
+    check(r.returncode == EXIT_OUTPUT and os.path.getsize(ref) == before,
+          "-o naming REF itself exits 5 and leaves REF intact", tell(r))
 
     out = j("again.json")
     run(ref, "-o", out, "--name", "first", "-q")
     r = run(ref, "-o", out, "--name", "second", "-q")
     p = load_preset(out)
-    check("an existing preset is replaced by a new complete one (no --force needed)",
-          r.returncode == 0 and p and p["name"] == "second" and not leftovers(tmp), tell(r))
+    check(r.returncode == 0 and p and p["name"] == "second" and not leftovers(tmp),
+          "an existing preset is replaced by a new complete one (no --force needed)", tell(r))
 
     # ---- batch ---------------------------------------------------------------------------------
     tree = j("tree")
@@ -296,31 +272,32 @@ def tests(tmp):
         r = run("-o", od + "/", tree, "-j", jobs)
         outs[jobs] = od
         got = set(os.listdir(od)) if os.path.isdir(od) else set()
-        check(f"batch -j{jobs} over a folder tree writes one preset per readable audio file "
-              f"({', '.join(sorted(expect))})", got == expect
-              and all(load_preset(os.path.join(od, n)) for n in got), f"{tell(r)}; got {sorted(got)}")
-        check(f"batch -j{jobs}: a corrupt .wav fails, is named, the batch goes on, exit 4",
-              r.returncode == EXIT_INPUT and "broken.wav" in r.stderr, tell(r))
-        check(f"batch -j{jobs}: non-audio files are skipped with a note naming each",
-              all(f"{n}: skipped" in r.stderr for n in ("notes.txt", "cover.png", "README")),
+        check(got == expect and all(load_preset(os.path.join(od, n)) for n in got),
+              f"batch -j{jobs} over a folder tree writes one preset per readable audio file "
+              f"({', '.join(sorted(expect))})", f"{tell(r)}; got {sorted(got)}")
+        check(r.returncode == EXIT_INPUT and "broken.wav" in r.stderr,
+              f"batch -j{jobs}: a corrupt .wav fails, is named, the batch goes on, exit 4",
+              tell(r))
+        check(all(f"{n}: skipped" in r.stderr for n in ("notes.txt", "cover.png", "README")),
+              f"batch -j{jobs}: non-audio files are skipped with a note naming each",
               r.stderr[:500])
-        check(f"batch -j{jobs}: the hidden file is ignored and the summary counts 4 ok, "
-              "1 failed, 3 skipped", ".hidden" not in r.stderr + r.stdout
-              and "4 ok, 1 failed, 3 skipped" in r.stdout, r.stdout)
+        check(".hidden" not in r.stderr + r.stdout and "4 ok, 1 failed, 3 skipped" in r.stdout,
+              f"batch -j{jobs}: the hidden file is ignored and the summary counts 4 ok, "
+              "1 failed, 3 skipped", r.stdout)
         progress = [l for l in r.stderr.splitlines() if l.startswith("[")]
-        check(f"batch -j{jobs}: progress off a terminal is one plain line per analysed file",
-              "\r" not in r.stderr and len(progress) == 4
+        check("\r" not in r.stderr and len(progress) == 4
               and all(l.startswith(("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]")) for l in progress),
+              f"batch -j{jobs}: progress off a terminal is one plain line per analysed file",
               r.stderr[:600])
     a = {n: load_preset(os.path.join(outs["1"], n)) for n in expect}
     b = {n: load_preset(os.path.join(outs["2"], n)) for n in expect}
-    check("-j1 and -j2 produce the same presets (same files, same chains and names)",
-          all(a[n] and b[n] and a[n]["chain"] == b[n]["chain"] and a[n]["name"] == b[n]["name"]
-              for n in expect))
+    check(all(a[n] and b[n] and a[n]["chain"] == b[n]["chain"] and a[n]["name"] == b[n]["name"]
+              for n in expect),
+          "-j1 and -j2 produce the same presets (same files, same chains and names)")
     names = {n: (load_preset(os.path.join(outs["1"], n)) or {}).get("name") for n in expect}
-    check("same-stem files: the first in order (a/kick.wav) keeps kick.json, the second gets "
-          "kick-2.json; both presets are named \"kick\"",
-          names.get("kick.json") == "kick" and names.get("kick-2.json") == "kick", str(names))
+    check(names.get("kick.json") == "kick" and names.get("kick-2.json") == "kick",
+          "same-stem files: the first in order (a/kick.wav) keeps kick.json, the second gets "
+          "kick-2.json; both presets are named \"kick\"", str(names))
 
     od = j("batch-json")
     r = run("-o", od, "--json", "--source", mine, "--plot", j("batch-plots"),
@@ -330,15 +307,15 @@ def tests(tmp):
         statuses = sorted(f["status"] for f in d["files"])
     except (ValueError, KeyError, TypeError):
         d, statuses = None, None
-    check("batch --source --json: exit 0, valid JSON on stdout listing every file as ok",
-          r.returncode == 0 and statuses == ["ok", "ok"] and d["ok"] == 2, tell(r))
+    check(r.returncode == 0 and statuses == ["ok", "ok"] and d["ok"] == 2,
+          "batch --source --json: exit 0, valid JSON on stdout listing every file as ok", tell(r))
     svgs = sorted(os.listdir(j("batch-plots"))) if os.path.isdir(j("batch-plots")) else []
-    check("batch --plot FOLDER writes FOLDER/<stem>.svg per file, each well-formed",
-          svgs == ["kick.svg", "snare.svg"]
-          and all(svg_ok(os.path.join(j("batch-plots"), s))[0] for s in svgs), str(svgs))
+    check(svgs == ["kick.svg", "snare.svg"]
+          and all(svg_ok(os.path.join(j("batch-plots"), s))[0] for s in svgs),
+          "batch --plot FOLDER writes FOLDER/<stem>.svg per file, each well-formed", str(svgs))
 
     r = run("-o", j("batch-none") + "/", os.path.join(tree, "notes.txt"), os.path.join(tree, "cover.png"))
-    check("a batch with no audio file at all exits 4", r.returncode == EXIT_INPUT, tell(r))
+    check(r.returncode == EXIT_INPUT, "a batch with no audio file at all exits 4", tell(r))
 
     # ---- SIGINT ----------------------------------------------------------------------------------
     many = j("many")
@@ -363,14 +340,15 @@ def tests(tmp):
         out, err = proc.communicate()
     written = [n for n in os.listdir(od)] if os.path.isdir(od) else []
     if finished_early:
-        print("NOTE  SIGINT: the batch finished before the signal could be sent; inconclusive")
+        REP.note("SIGINT: the batch finished before the signal could be sent; inconclusive")
     else:
-        check("SIGINT during a batch: exit 130, summary printed, files not started are not written, "
-              "no partial or temporary file", proc.returncode == EXIT_INTERRUPTED
+        check(proc.returncode == EXIT_INTERRUPTED
               and "not started" in out and 0 < len(written) < 8 and not leftovers(od)
               and all(load_preset(os.path.join(od, n)) for n in written),
+              "SIGINT during a batch: exit 130, summary printed, files not started are not "
+              "written, no partial or temporary file",
               f"exit {proc.returncode}; written {written}; stdout {out[:300]!r}; stderr {err[:300]!r}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

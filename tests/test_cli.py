@@ -50,43 +50,18 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
 
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(SKIP)
-
-
-try:
-    import numpy as np
-except ImportError:
-    skip("numpy is not installed for this Python")
-try:
-    import soundfile as sf
-except ImportError:
-    skip("soundfile is not installed for this Python")
-
-BXLIVE = os.environ.get("BXLIVE")
-BXGEN = os.environ.get("BXGEN")
-if not BXLIVE or not BXGEN:
-    print("ERROR: set BXLIVE and BXGEN to the paths of the programs")
-    sys.exit(1)
-for prog in (BXLIVE, BXGEN):
-    if not os.access(prog, os.X_OK):
-        print(f"ERROR: {prog} is not an executable program")
-        sys.exit(1)
-BXLIVE = os.path.abspath(BXLIVE)
-BXGEN = os.path.abspath(BXGEN)
-SOURCE_DIR = os.environ.get("BX_SOURCE_DIR") or \
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+np = bxtest.need("numpy")
+sf = bxtest.need("soundfile")
+BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
+SOURCE_DIR = bxtest.source_dir()
 
 # A preset that exercises every stage (and stays below 4 kHz for 8 kHz input).
 FULL = {
@@ -112,29 +87,7 @@ HEAVY = {
         "output_gain_db": 24}}
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, promise, detail=""):
-        print(f"{'PASS' if ok else 'FAIL'}  {promise}" + (f"  [{detail}]" if detail else ""),
-              flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        return ok
-
-    def note(self, text):
-        print(f"NOTE  {text}", flush=True)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        sys.exit(0 if self.failed == 0 else 1)
-
-
-REP = Report()
+REP = bxtest.Report()
 RUNS = []  # (folder, description) of every bxlive run, for the leftover check
 LEFTOVERS = []
 
@@ -703,25 +656,15 @@ def check_nonfinite(w):
 
 
 def main():
-    base = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
-    os.makedirs(base, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="cli-", dir=base)
+    work = bxtest.scratch("cli-")
     print(f"bxlive {BXLIVE}\nwork   {work}")
     for part in (check_shapes, check_formats, check_quiet, check_blocks, check_bypass,
                  check_in_is_out, check_unwritable, check_replace_only_when_finished,
                  check_bad_inputs, check_usage, check_nyquist, check_limiter, check_nonfinite):
-        print(f"-- {part.__name__[6:].replace('_', ' ')}", flush=True)
-        try:
-            part(w=work)
-        except Exception as e:  # a crash in the harness is a failure, never a pass
-            REP.check(False, f"{part.__name__} ran to the end", f"{type(e).__name__}: {e}")
+        REP.part(part, work)
     REP.check(not LEFTOVERS, f"no *.tmp file left in the output folder after any of "
               f"{len(RUNS)} runs", "; ".join(LEFTOVERS) if LEFTOVERS else "none found")
-    if REP.failed == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"files kept in {work}")
-    REP.finish()
+    REP.finish(work)
 
 
 if __name__ == "__main__":

@@ -32,40 +32,16 @@ missing).
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
 
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(SKIP)
-
-
-try:
-    import numpy as np
-except ImportError:
-    skip("numpy is not installed for this Python")
-try:
-    import soundfile as sf
-except ImportError:
-    skip("soundfile is not installed for this Python")
-
-BXLIVE = os.environ.get("BXLIVE")
-BXGEN = os.environ.get("BXGEN")
-if not BXLIVE or not BXGEN:
-    print("ERROR: set BXLIVE and BXGEN to the paths of the programs")
-    sys.exit(1)
-for prog in (BXLIVE, BXGEN):
-    if not os.access(prog, os.X_OK):
-        print(f"ERROR: {prog} is not an executable program")
-        sys.exit(1)
-BXLIVE = os.path.abspath(BXLIVE)
-BXGEN = os.path.abspath(BXGEN)
+np = bxtest.need("numpy")
+sf = bxtest.need("soundfile")
+BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
 
 MISSING = object()  # the preset file is not created
 FOLDER = object()   # the preset path is a folder
@@ -312,26 +288,7 @@ DEFAULTS = [
 ]
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, promise, detail=""):
-        print(f"{'PASS' if ok else 'FAIL'}  {promise}" + (f"  [{detail}]" if detail else ""),
-              flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        return ok
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        sys.exit(0 if self.failed == 0 else 1)
-
-
-REP = Report()
+REP = bxtest.Report()
 
 
 def run(work, preset, out="out.wav", extra=(), timeout=120):
@@ -477,25 +434,16 @@ def check_defaults(work):
 
 
 def main():
-    base = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
-    os.makedirs(base, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="cli_presets-", dir=base)
+    work = bxtest.scratch("cli_presets-")
     print(f"bxlive {BXLIVE}\nwork   {work}")
     subprocess.run([BXGEN, "take", os.path.join(work, "take.wav"), "--seconds", "1", "--rate",
                     "48000"], check=True)
     frames = sf.info(os.path.join(work, "take.wav")).frames
-    for part, args in ((check_malformed, (work,)), (check_many_keys, (work,)),
-                       (check_valid, (work, frames)), (check_defaults, (work,))):
-        print(f"-- {part.__name__[6:].replace('_', ' ')}", flush=True)
-        try:
-            part(*args)
-        except Exception as e:  # a crash in the harness is a failure, never a pass
-            REP.check(False, f"{part.__name__} ran to the end", f"{type(e).__name__}: {e}")
-    if REP.failed == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"files kept in {work}")
-    REP.finish()
+    REP.part(check_malformed, work)
+    REP.part(check_many_keys, work)
+    REP.part(check_valid, work, frames)
+    REP.part(check_defaults, work)
+    REP.finish(work)
 
 
 if __name__ == "__main__":

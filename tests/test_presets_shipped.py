@@ -44,10 +44,11 @@ import itertools
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
 
 try:
     import numpy as np
@@ -73,40 +74,13 @@ LIMITER_SIM_TOL = 1e-5
 MIN_SHAPE_DIFF_DB = 6.0                # promise 4
 OCTAVES_HZ = [31.25 * 2.0 ** k for k in range(10)]  # 31.25 Hz .. 16 kHz
 
-passed = failed = skipped = 0
+REP = bxtest.Report(bxtest.indented)
+check, skip = REP.check, REP.skip
 
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-    print(f"  {'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}", flush=True)
-    return ok
-
-
-def skip(what, why):
-    global skipped
-    skipped += 1
-    print(f"  SKIP {what}: {why}", flush=True)
-
-
-def env(name):
-    v = os.environ.get(name)
-    if not v:
-        print(f"test_presets_shipped: environment variable {name} is not set")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    return v
-
-
-BXLIVE, BXGEN = env("BXLIVE"), env("BXGEN")
-SRC, TMP_ROOT = env("BX_SOURCE_DIR"), env("BX_TEST_TMP")
-PRESET_DIR = os.path.join(SRC, "presets")
+BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
+PRESET_DIR = os.path.join(bxtest.source_dir(), "presets")
 SCHEMA_PATH = os.path.join(PRESET_DIR, "schema", "bxpreset-1.schema.json")
-os.makedirs(TMP_ROOT, exist_ok=True)
-TMP = tempfile.mkdtemp(prefix="presets_shipped.", dir=TMP_ROOT)
+TMP = bxtest.scratch("presets_shipped.")
 
 
 def tmp(name):
@@ -592,13 +566,4 @@ else:
     skip("schema accepts it (the rate is unknown to a preset)", SCHEMA_WHY)
 
 # ---------------------------------------------------------------- summary
-if skipped:
-    print(f"\n{skipped} checks skipped (not counted as passed)")
-if failed == 0:
-    shutil.rmtree(TMP, ignore_errors=True)
-else:
-    print(f"scratch files kept in {TMP}")
-print(f"{passed} passed, {failed} failed")
-if failed:
-    sys.exit(1)
-sys.exit(77 if passed == 0 and skipped else 0)
+REP.finish(TMP)

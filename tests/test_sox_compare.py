@@ -65,42 +65,19 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
 
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(SKIP)
-
-
-try:
-    import numpy as np
-except ImportError:
-    skip("numpy is not installed for this Python")
-try:
-    import soundfile as sf
-except ImportError:
-    skip("soundfile is not installed for this Python")
+np = bxtest.need("numpy")
+sf = bxtest.need("soundfile")
 try:
     from scipy.signal import lfilter
 except ImportError:
     lfilter = None
 
-SOX = shutil.which("sox")
-if not SOX:
-    skip("sox not found on PATH")
-
-BXLIVE = os.environ.get("BXLIVE")
-BXGEN = os.environ.get("BXGEN")
-if not BXLIVE or not BXGEN:
-    print("ERROR: set BXLIVE and BXGEN to the paths of the programs")
-    sys.exit(1)
-for prog in (BXLIVE, BXGEN):
-    if not os.access(prog, os.X_OK):
-        print(f"ERROR: {prog} is not an executable program")
-        sys.exit(1)
+SOX = shutil.which("sox") or bxtest.skip("sox not found on PATH")
+BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
 
 SNR_MIN_DB = 100.0
 GRID = 2.0 ** -24  # SoX 14.4.2's float writer rounds to multiples of this
@@ -144,24 +121,6 @@ CASES = [
 ]
 
 HAS_GAIN = {"peak", "low_shelf", "high_shelf"}
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, promise, detail):
-        print(f"{'PASS' if ok else 'FAIL'}  {promise}  [{detail}]", flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        return ok
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        sys.exit(0 if self.failed == 0 else 1)
 
 
 def num(x):
@@ -236,10 +195,8 @@ def snr_db(ref, y):
 
 
 def main():
-    base = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
-    os.makedirs(base, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="sox_compare-", dir=base)
-    rep = Report()
+    work = bxtest.scratch("sox_compare-")
+    rep = bxtest.Report()
     print(f"bxlive {BXLIVE}\nsox    {SOX}\nwork   {work}")
     print(f"promise: SNR(bx, SoX) >= {SNR_MIN_DB:g} dB for every case; SoX's "
           f"coefficients equal the cookbook's to {COEF_TOL:g}")
@@ -329,11 +286,7 @@ def main():
         if t in worst_f:
             s, c, lab = worst_f[t]
             print(f"  {t:<10} {s:7.1f} dB  (ceiling {c:.1f} dB; {lab})")
-    if rep.failed == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"files kept in {work}")
-    rep.finish()
+    rep.finish(work)
 
 
 if __name__ == "__main__":

@@ -34,56 +34,19 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 
-SKIP = 77
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
 
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(SKIP)
-
-
-try:
-    import numpy as np
-except ImportError:
-    skip("numpy is not installed for this Python")
-try:
-    import soundfile as sf
-except ImportError:
-    skip("soundfile is not installed for this Python")
-try:
-    from scipy import signal
-except ImportError:
-    skip("scipy is not installed for this Python")
-
-DUMP = os.environ.get("BX_LTAS_DUMP")
-if not DUMP or not os.access(DUMP, os.X_OK):
-    print("ERROR: set BX_LTAS_DUMP to the path of the bx_ltas_dump program")
-    sys.exit(1)
+np = bxtest.need("numpy")
+sf = bxtest.need("soundfile")
+signal = bxtest.need("scipy.signal")
+DUMP, = bxtest.programs("BX_LTAS_DUMP")
 
 SNR_MIN_DB = 90.0
 BIN_TOL_DB = 0.01
 BIN_RANGE_DB = 80.0
 SEED = 20240611
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, promise, detail):
-        print(f"{'PASS' if ok else 'FAIL'}  {promise}  [{detail}]", flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        return ok
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        sys.exit(0 if self.failed == 0 else 1)
 
 
 def bx_ltas(path, nfft=None):
@@ -171,10 +134,8 @@ def bursts(fs, seconds, rng):
 
 
 def main():
-    base = os.environ.get("BX_TEST_TMP") or tempfile.gettempdir()
-    os.makedirs(base, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="spectrum_numpy-", dir=base)
-    rep = Report()
+    work = bxtest.scratch("spectrum_numpy-")
+    rep = bxtest.Report()
     rng = np.random.default_rng(SEED)
     print(f"bx_ltas_dump {DUMP}\nwork {work}\nseed {SEED}")
 
