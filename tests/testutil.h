@@ -17,7 +17,9 @@ extern int tu_failures;
 
 /** Record a failed promise with a printf-style description (printed to stderr). */
 void tu_fail(const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 1, 2))) /* MinGW with __USE_MINGW_ANSI_STDIO */
+#elif defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;

@@ -46,7 +46,9 @@ void bx_error_clear(bx_error *err);
  * callers can write `return bx_error_set(err, BX_ERR_IO, "%s: ...", path);`.
  */
 bx_status bx_error_set(bx_error *err, bx_status code, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 3, 4))) /* MinGW with __USE_MINGW_ANSI_STDIO */
+#elif defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
