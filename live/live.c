@@ -100,7 +100,8 @@ static int callback(const void *input, void *output, unsigned long frames,
     /* PortAudio's WASAPI backend never sets the flags: watch the clock too */
     if (time && time->currentTime > 0) {
         const double period = (double)frames / s->rate;
-        if (s->last_time > 0 && time->currentTime - s->last_time > 1.5 * period)
+        /* a missed callback leaves a gap of two periods; jitter stays well under that */
+        if (s->last_time > 0 && time->currentTime - s->last_time > 1.9 * period)
             atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
         s->last_time = time->currentTime;
     }
@@ -533,6 +534,8 @@ int live_run(const live_opts *o)
     recorder rec = {0}, rec_dry = {0};
     bx_ltas *learn = NULL;
     int pa_up = 0, started = 0;
+    int dead = 0; /* the stream died under us: PortAudio's stop/close/terminate may then never
+                     return (seen with a JACK server that was killed), so do not call them */
 
     /* validate the preset before touching any device */
     bx_preset probe;
@@ -761,6 +764,7 @@ int live_run(const live_opts *o)
             fprintf(stderr, "%sbxlive: the audio stream stopped (device lost or server gone)\n",
                     tty ? "\n" : "");
             rc = BX_EXIT_DEVICE;
+            dead = 1;
             break;
         }
         const int key = key_poll();
@@ -817,6 +821,22 @@ int live_run(const live_opts *o)
     keys_end();
     if (tty)
         fprintf(stderr, "\n");
+    if (o->status_json && started) { /* the last, partial second */
+        const size_t ovf = (s->rec ? atomic_load(&s->rec->overflows) : 0) +
+                           (s->rec_dry ? atomic_load(&s->rec_dry->overflows) : 0);
+        st_in = fmaxf(st_in, atomic_exchange(&s->in_peak, 0.0f));
+        st_out = fmaxf(st_out, atomic_exchange(&s->out_peak, 0.0f));
+        printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
+               "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
+               "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu,"
+               "\"final\":true}\n",
+               thread_clock_s() - t0, db(st_in), db(st_out), st_gr, st_lim,
+               dead ? 0.0 : Pa_GetStreamCpuLoad(stream),
+               atomic_load(&s->xruns) + atomic_load(&s->late), atomic_load(&s->xruns),
+               atomic_load(&s->late), atomic_load(&s->callbacks),
+               bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf);
+        fflush(stdout);
+    }
     if (o->measure_latency && rc == BX_EXIT_OK) {
         const unsigned long long cnt = atomic_load(&s->lat_count);
         const double sr = si->sampleRate;
@@ -850,7 +870,7 @@ int live_run(const live_opts *o)
         }
     }
 out:
-    if (stream) {
+    if (stream && !dead) {
         if (started)
             Pa_StopStream(stream);
         Pa_CloseStream(stream);
@@ -858,6 +878,10 @@ out:
     recorder_finish(&rec);
     recorder_finish(&rec_dry);
     bx_ltas_destroy(learn);
+    if (s && dead) {
+        /* a callback thread may be stuck inside PortAudio: leave its state alone */
+        s = NULL;
+    }
     if (s) {
         if (s->rec && atomic_load(&s->rec->overflows) && !o->quiet)
             fprintf(stderr, "bxlive: %s: the disk was too slow; %zu block(s) were dropped\n",
@@ -868,7 +892,7 @@ out:
         ring_destroy(s->learn);
         bx_free(s);
     }
-    if (pa_up)
+    if (pa_up && !dead)
         Pa_Terminate();
     return rc;
 }

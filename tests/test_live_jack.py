@@ -1,0 +1,720 @@
+#!/usr/bin/python3
+"""test_live_jack — `bxlive PRESET --host jack` in a real JACK graph, sample for sample.
+
+The test starts its own JACK server (dummy driver, so no sound card is needed;
+the first of a few fixed names that no running server has) and drives bxlive
+with jack_io, a small libjack client that plays a WAV file into the graph and
+captures what comes back, and pa_passthrough, a bare PortAudio passthrough
+that is the latency reference. The server is always stopped at the end.
+
+Promises checked (each line of output names one, with the measured numbers):
+  a. at a 1024-frame period, a full preset (EQ + compressor + limiter) fed a
+     5 s bxgen take through the graph gives, once the graph's fixed delay is
+     removed (found by cross-correlation, reported in frames and in periods),
+     the output of `bxlive PRESET --render` of the same file within 1e-6
+     (largest absolute difference; one more try if the server itself
+     reported xruns during the run); bxlive reports 0 xruns when the server
+     (counted by a second jack_io over bxlive's whole life) had none; every
+     --status-json line parses and has t, in_peak_db, out_peak_db, gr_db,
+     cpu (0..1), xruns, bypass, reloads, ring_overflows; SIGTERM exits 0;
+  b. zero added latency: the round trip through bxlive is exactly the round
+     trip through pa_passthrough (which copies its input bit for bit),
+     measured in the same run;
+  c. at a 64-frame period, bxlive and pa_passthrough run together for 4 s
+     and bxlive's xrun count (its status JSON) is reported next to the
+     passthrough's and the server's (reported, not judged: this is the
+     machine's noise); --duration exits 0;
+  d. SIGTERM during --record exits 0 and leaves a float WAV that soundfile
+     opens, as long as the stream ran, holding the processed audio up to the
+     signal: equal to what the graph received (1e-6) and ending within two
+     periods of the last frame bxlive sent;
+  e. hot reload, on two steady tones: rewriting the preset file with other
+     gains switches the output to the new chain (it is the old preset's
+     render up to the switch and the new preset's render once settled), the
+     largest sample-to-sample step around the switch stays within what the
+     20 ms crossfade allows given the two signals' own steps, and `reloads`
+     counts 1; a preset made invalid afterwards is refused with a message
+     naming the file and the field, `reloads` stays 1 and the output keeps
+     flowing (still the new chain's);
+  f. killing the JACK server mid-stream makes bxlive exit with code 6 and a
+     message within 5 s, leaving its --record file finalized, readable and
+     equal to what the graph received.
+
+Environment: BXLIVE, BXGEN (programs), BX_TEST_TMP (scratch folder). jack_io
+and pa_passthrough are looked for next to BXLIVE (the build puts them there
+when pkg-config finds jack), or given by BX_JACK_IO and BX_PA_PASSTHROUGH.
+Exit status: 0 all passed, 1 a check failed, 77 skipped (numpy or soundfile
+missing, the JACK helpers not built, or no JACK server can be started here).
+"""
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest  # noqa: E402
+
+np = bxtest.need("numpy")
+sf = bxtest.need("soundfile")
+BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
+RATE = 48000
+
+
+def helper(env_name, prog):
+    path = os.environ.get(env_name) or os.path.join(os.path.dirname(BXLIVE), prog)
+    if not os.access(path, os.X_OK):
+        bxtest.skip(f"{prog} was not built (pkg-config did not find jack): {path}")
+    return os.path.abspath(path)
+
+
+JACK_IO = helper("BX_JACK_IO", "jack_io")
+PA_PT = helper("BX_PA_PASSTHROUGH", "pa_passthrough")
+JACKD = shutil.which("jackd") or \
+    bxtest.skip("jackd is not installed (Debian: apt-get install jackd2)")
+
+FULL = {
+    "bxpreset": 1, "name": "full",
+    "chain": {
+        "input_gain_db": 3,
+        "eq": [{"type": "highpass", "freq_hz": 40},
+               {"type": "peak", "freq_hz": 300, "gain_db": -4, "q": 1.4},
+               {"type": "high_shelf", "freq_hz": 2500, "gain_db": 5}],
+        "compressor": {"threshold_db": -24, "ratio": 4, "knee_db": 6, "attack_ms": 2,
+                       "release_ms": 80, "makeup_db": 6, "detector": "rms"},
+        "output_gain_db": 2,
+        "limiter": {"ceiling_db": -1}}}
+
+# the same stages with other gains: what the hot reload switches to
+OTHER = json.loads(json.dumps(FULL))
+OTHER["name"] = "other"
+OTHER["chain"]["input_gain_db"] = -2
+OTHER["chain"]["eq"][1]["gain_db"] = 6
+OTHER["chain"]["eq"][2]["gain_db"] = -6
+OTHER["chain"]["output_gain_db"] = -5
+
+# then an invalid one: a compressor ratio below 1
+BROKEN = json.loads(json.dumps(OTHER))
+BROKEN["chain"]["compressor"]["ratio"] = 0.5
+
+STATUS_FIELDS = ("t", "in_peak_db", "out_peak_db", "gr_db", "cpu", "xruns", "bypass",
+                 "reloads", "ring_overflows")
+
+
+REP = bxtest.Report()
+CHILDREN = []  # every process started, killed at the end if still running
+
+
+def spawn(args, env, **kw):
+    p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=die_with_parent, **kw)
+    CHILDREN.append(p)
+    return p
+
+
+def kill_children():
+    for p in CHILDREN:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def reap(p, timeout):
+    """Wait for p; returns (rc, stdout, stderr), rc None if it had to be killed.
+    (The programs print little, so their pipes cannot fill up; reading after the
+    wait also keeps what wait_start_event has buffered.)"""
+    try:
+        rc = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        rc = None
+    out, err = p.stdout.read(), p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+    return rc, out, err
+
+
+def own_lines(err):
+    """stderr without the noise ALSA and JACK print while PortAudio probes them."""
+    keep = []
+    for line in (err or "").splitlines():
+        if line.startswith(("ALSA lib", "Cannot connect to server", "jack server is not",
+                            "JackShmReadWritePtr")) or not line.strip():
+            continue
+        keep.append(line)
+    return keep
+
+
+def die_with_parent():
+    """In the child: get SIGTERM if the test itself dies (Linux), so that no server
+    or client outlives it."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Jackd:
+    """A private JACK server on the dummy driver; always stopped by stop().
+
+    JACK keeps at most 8 servers in its registry, and the entry of a server that
+    was killed (part f) is freed only when a server of the same name starts again.
+    So the names come from a small fixed set (the first one not running now is
+    taken), and a killed server is followed by a new one of the same name."""
+
+    NAMES = [f"bxlivetest{i}" for i in range(6)]
+
+    def __init__(self, period, prefer=None):
+        self.period = period
+        self.names = ([prefer] if prefer else []) + [n for n in Jackd.NAMES if n != prefer]
+        self.name = None
+        self.proc = None
+        self.env = None
+        self.log = ""
+        self.logf = None
+        self.killed = False
+
+    def _env(self, name):
+        return dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_AUDIO_RESERVATION="1",
+                    JACK_NO_START_SERVER="1")
+
+    def _try(self, name, extra):
+        env = self._env(name)
+        self.logf = tempfile.TemporaryFile("w+")  # a pipe could fill up and stall the server
+        self.proc = subprocess.Popen(
+            [JACKD, *extra, "-n", name, "-d", "dummy", "-r", str(RATE), "-p", str(self.period)],
+            env=env, stdout=self.logf, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=die_with_parent)
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            probe = subprocess.run([JACK_IO, "--name", "probe", "--seconds", "0", "--wait", "0",
+                                    "--timeout", "1"], env=env, capture_output=True, text=True,
+                                   timeout=20)
+            if probe.returncode == 0:
+                self.name, self.env = name, env
+                return True
+            time.sleep(0.2)
+        self.stop()
+        return False
+
+    def start(self):
+        for name in self.names:
+            for extra in ([], ["--no-realtime"]):
+                if self._try(name, extra):
+                    return True
+                if "Too many servers" in self.log:
+                    return False
+                if "already active" in self.log:
+                    break  # a server of this name runs: take the next name
+        return False
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.killed = True
+
+    def sweep(self):
+        """After a killed server's successor has stopped: remove the semaphores its
+        clients left in /dev/shm (POSIX named semaphores, so unlinking is safe)."""
+        shm = "/dev/shm"
+        if not self.name or not os.path.isdir(shm):
+            return
+        for n in os.listdir(shm):
+            if n.startswith("jack_sem.") and f"_{self.name}_" in n:
+                try:
+                    os.unlink(os.path.join(shm, n))
+                except OSError:
+                    pass
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.logf:
+            self.logf.seek(0)
+            self.log = self.logf.read()
+            self.logf.close()
+            self.logf = None
+
+
+def parse_status(out):
+    """(objects, bad lines) of bxlive's --status-json stdout."""
+    objs, bad = [], []
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        try:
+            o = json.loads(line)
+        except ValueError:
+            bad.append(line)
+            continue
+        ok = isinstance(o, dict) and all(k in o for k in STATUS_FIELDS) and \
+            isinstance(o["bypass"], bool) and \
+            all(isinstance(o[k], (int, float)) and not isinstance(o[k], bool)
+                for k in STATUS_FIELDS if k != "bypass") and 0.0 <= o["cpu"] <= 1.0
+        (objs if ok else bad).append(o if ok else line)
+    return objs, bad
+
+
+def jio_events(out):
+    ev = {}
+    for line in out.splitlines():
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(o, dict) and "event" in o:
+            ev[o["event"]] = o
+    return ev
+
+
+def read_mono(path):
+    x, fs = sf.read(path, dtype="float32", always_2d=True)
+    return x[:, 0].astype(np.float64), fs
+
+
+def lag_of(y, x):
+    """The delay d >= 0 that best maps x onto y (y[n] ~ x[n - d]), by FFT cross-correlation."""
+    n = 1 << int(math.ceil(math.log2(len(x) + len(y))))
+    c = np.fft.irfft(np.fft.rfft(y, n) * np.conj(np.fft.rfft(x, n)), n)
+    return int(np.argmax(c[:len(y)]))
+
+
+def max_diff(a, b):
+    m = min(len(a), len(b))
+    return float(np.max(np.abs(a[:m] - b[:m]))) if m else float("inf")
+
+
+def write_preset(path, obj):
+    """Replace the preset file in one step (a reader never sees half of it)."""
+    tmp = path + ".new"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+
+
+def render(preset, wav, out):
+    r = subprocess.run([BXLIVE, preset, "--render", wav, out, "--quiet"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError(f"bxlive --render {wav}: {bxtest.tell(r)}")
+    return read_mono(out)[0]
+
+
+def start_bxlive(server, preset, *extra):
+    return spawn([BXLIVE, preset, "--host", "jack", *extra], server.env)
+
+
+def start_jack_io(server, play, cap, seconds, client="bxlive", wait=1.0, name="jio"):
+    return spawn([JACK_IO, "--name", name, "--play", play, "--to", f"{client}:in_0",
+                  "--from", f"{client}:out_0", "--capture", cap, "--seconds", str(seconds),
+                  "--wait", str(wait), "--timeout", "15"], server.env)
+
+
+def wait_start_event(p, timeout=20):
+    """Read jack_io's stdout until its start line; returns the wall time it was seen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            return None
+        if '"start"' in line:
+            return time.monotonic()
+    return None
+
+
+def finish_jack_io(p, timeout=30):
+    rc, out, err = reap(p, timeout)
+    return rc, jio_events(out), err
+
+
+# ---------------------------------------------------------------------------
+
+def start_monitor(srv, name):
+    """A jack_io that only counts the server's xruns, registered before this returns."""
+    mon = spawn([JACK_IO, "--name", name, "--seconds", "120", "--wait", "0"], srv.env)
+    wait_start_event(mon)
+    return mon
+
+
+def stop_monitor(mon):
+    mon.send_signal(signal.SIGTERM)
+    rc, ev, _ = finish_jack_io(mon, 10)
+    return ev.get("stop", {}).get("xruns")
+
+
+def run_a(srv, tmp, take, full_json, attempt):
+    """One live run of the take through bxlive; returns what part a judges."""
+    cap = os.path.join(tmp, f"a_cap{attempt}.wav")
+    mon = start_monitor(srv, "xmon")  # the server's own xrun count over bxlive's whole life
+    bx = start_bxlive(srv, full_json, "--status-json")
+    jio = start_jack_io(srv, take, cap, 6.0)
+    jrc, jev, jerr = finish_jack_io(jio)
+    time.sleep(1.1)  # one more status line after the signal
+    bx.send_signal(signal.SIGTERM)
+    rc, out, err = reap(bx, 10)
+    server_xruns = stop_monitor(mon)
+    return cap, jrc, jev, jerr, rc, out, err, server_xruns
+
+
+def check_render_and_latency(srv, tmp, take, full_json):
+    """a (render equality, status JSON at 1024) and b (round trip = passthrough's);
+    the graph delay found goes to STATE["delay"]."""
+    ref = render(full_json, take, os.path.join(tmp, "a_ref.wav"))
+    x = read_mono(take)[0]
+    for attempt in (1, 2):
+        cap, jrc, jev, jerr, rc, out, err, server_xruns = run_a(srv, tmp, take, full_json, attempt)
+        if jrc != 0 or "stop" not in jev:
+            break
+        y = read_mono(cap)[0]
+        lag = lag_of(y, ref)
+        d = max_diff(y[lag:lag + len(ref)], ref)
+        if d <= 1e-6 or not server_xruns:
+            break
+        # the machine was too busy for the server (it reported xruns): once more
+        REP.note(f"a. attempt {attempt}: max abs diff {d:.3g} with {server_xruns} server xrun(s) "
+                 "during the run; trying again")
+    REP.check(jrc == 0 and "stop" in jev, "jack_io ran its 6 s through bxlive",
+              f"exit {jrc}, {jev.get('stop')}, {' | '.join(own_lines(jerr))}")
+    REP.check(rc == 0, "a. SIGTERM stops bxlive --host jack with exit 0",
+              f"exit {rc}; stderr: {' | '.join(own_lines(err))[-300:]}")
+    if jrc != 0 or "stop" not in jev:
+        return
+    st = jev["stop"]
+    delay = lag + st["capture_start_frame"] - st["play_start_frame"]
+    STATE["delay"] = delay
+    pre = float(np.max(np.abs(y[:lag]))) if lag else 0.0
+    REP.check(len(y) >= lag + len(ref) and d <= 1e-6,
+              "a. live output at period 1024 equals `--render` of the same take "
+              "once the graph delay is removed (max abs diff <= 1e-6)",
+              f"delay {delay} frames = {delay / st['period']:g} period(s) of {st['period']}, "
+              f"max abs diff {d:.3g} over {len(ref)} frames, output before the signal "
+              f"peaks at {pre:.3g}, input peak {np.max(np.abs(x)):.3f}, "
+              f"output peak {np.max(np.abs(ref)):.3f}, server xruns during the run "
+              f"{server_xruns}")
+    objs, bad = parse_status(out)
+    REP.check(len(objs) >= 5 and not bad,
+              "a. every --status-json line parses and has t, in_peak_db, out_peak_db, gr_db, "
+              "cpu (0..1), xruns, bypass, reloads, ring_overflows",
+              f"{len(objs)} good lines, {len(bad)} bad: {bad[:2]}")
+    if objs:
+        last = objs[-1]
+        parts = ", ".join(f"{k} {last[k]}" for k in ("flag_xruns", "late") if k in last)
+        detail = (f"bxlive: xruns {last['xruns']}{' (' + parts + ')' if parts else ''} after "
+                  f"{last['t']} s; the server's own count over bxlive's life: {server_xruns}")
+        if server_xruns == 0:
+            REP.check(last["xruns"] == 0,
+                      "a. at period 1024 bxlive reports 0 xruns (the server saw none)", detail)
+        else:
+            REP.note(f"a. the machine made the server xrun, so bxlive's count is not judged: "
+                     f"{detail}")
+        REP.check(max(o["out_peak_db"] for o in objs) > -30 and
+                  max(o["gr_db"] for o in objs) > 0,
+                  "a. the status lines see the signal (output level and gain reduction)",
+                  f"max out_peak_db {max(o['out_peak_db'] for o in objs):.1f}, "
+                  f"max gr_db {max(o['gr_db'] for o in objs):.1f}")
+
+    # b. the same round trip through a bare PortAudio passthrough
+    short = os.path.join(tmp, "b_take.wav")
+    sf.write(short, x[:RATE].astype(np.float32), RATE, subtype="FLOAT")
+    cap_pt = os.path.join(tmp, "b_cap.wav")
+    pt = spawn([PA_PT, "--name", "bxpt"], srv.env)
+    jio = start_jack_io(srv, short, cap_pt, 2.0, client="bxpt", name="jiopt")
+    jrc, jev2, jerr = finish_jack_io(jio)
+    pt.send_signal(signal.SIGTERM)
+    prc, pout, perr = reap(pt, 10)
+    if not REP.check(jrc == 0 and "stop" in jev2 and prc == 0,
+                     "b. pa_passthrough and jack_io ran", f"jack_io exit {jrc}, "
+                     f"pa_passthrough exit {prc}: {' | '.join(own_lines(perr + jerr))[-300:]}"):
+        return
+    yp = read_mono(cap_pt)[0]
+    st2 = jev2["stop"]
+    lp = lag_of(yp, x[:RATE])
+    dp = lp + st2["capture_start_frame"] - st2["play_start_frame"]
+    exact = max_diff(yp[lp:lp + RATE], x[:RATE])
+    REP.check(dp == delay and exact == 0.0,
+              "b. zero added latency: the round trip through bxlive equals the round trip "
+              "through a bare PortAudio passthrough",
+              f"bxlive {delay} frames, pa_passthrough {dp} frames "
+              f"({1000.0 * dp / RATE:.2f} ms, passthrough copies bit for bit: max diff {exact:g})")
+
+
+def check_xruns_at_period_64(tmp, full_json, name):
+    """c. xruns at period 64: bxlive next to pa_passthrough and the server, same seconds."""
+    srv = Jackd(64, name)
+    if not srv.start():
+        REP.check(False, "c. a JACK server at period 64 starts", srv.log[-300:])
+        return
+    STATE["second_server"] = srv.name
+    try:
+        mon = start_monitor(srv, "xmon")
+        pt = spawn([PA_PT, "--name", "bxpt", "--seconds", "4"], srv.env)
+        bx = start_bxlive(srv, full_json, "--status-json", "--duration", "4")
+        prc, pout, perr = reap(pt, 15)
+        rc, out, err = reap(bx, 15)
+        server_xruns = stop_monitor(mon)
+    finally:
+        srv.stop()
+    objs, bad = parse_status(out)
+    REP.check(rc == 0 and bool(objs) and not bad,
+              "c. at period 64, bxlive --duration 4 exits 0 and its status lines parse",
+              f"exit {rc}, {len(objs)} lines, bad {bad[:2]}; "
+              f"stderr: {' | '.join(own_lines(err))[-200:]}")
+    pt_stop = jio_events(pout).get("stop", {})
+    pt_x = pt_stop.get("xruns")
+    REP.check(prc == 0 and isinstance(pt_x, int), "c. pa_passthrough ran and reports its xruns",
+              f"exit {prc}, {pt_stop}")
+    if objs:
+        last = objs[-1]
+        extra = ", ".join(f"{k} {last[k]}" for k in ("flag_xruns", "late", "callbacks")
+                          if k in last)
+        REP.note(f"c. xruns at period 64 (1.3 ms), both running together for ~4 s: bxlive "
+                 f"{last['xruns']} by its last status line at t={last['t']} s"
+                 f"{' (' + extra + ')' if extra else ''}; pa_passthrough {pt_x} callbacks "
+                 f"flagged; the server notified {server_xruns} over the whole time; "
+                 f"bxlive's largest cpu {max(o['cpu'] for o in objs):.3f}")
+
+
+def check_record_sigterm(srv, tmp, take, full_json):
+    """d. SIGTERM during --record."""
+    rec = os.path.join(tmp, "d_rec.wav")
+    cap = os.path.join(tmp, "d_cap.wav")
+    t0 = time.monotonic()
+    bx = start_bxlive(srv, full_json, "--record", rec, "--quiet")
+    jio = start_jack_io(srv, take, cap, 5.0, wait=0.5)
+    ts = wait_start_event(jio)
+    if ts is None:
+        REP.check(False, "d. jack_io started playing into bxlive")
+        return
+    time.sleep(2.5)
+    t_term = time.monotonic()
+    bx.send_signal(signal.SIGTERM)
+    rc, _, err = reap(bx, 10)
+    t_exit = time.monotonic()
+    jrc, jev, _ = finish_jack_io(jio)
+    REP.check(rc == 0, "d. SIGTERM during --record exits 0",
+              f"exit {rc} after {t_exit - t_term:.2f} s; {' | '.join(own_lines(err))[-200:]}")
+    try:
+        info = sf.info(rec)
+        r, fs = read_mono(rec)
+    except Exception as e:  # soundfile raises its own error types
+        REP.check(False, "d. the --record file is a valid WAV that soundfile opens", str(e))
+        return
+    REP.check(info.subtype == "FLOAT" and fs == RATE and len(r) > 0,
+              "d. the --record file is a valid float WAV that soundfile opens",
+              f"{info.format}/{info.subtype}, {fs} Hz, {info.channels} ch, {len(r)} frames")
+    # bxlive's ports appeared about `wait` seconds before jack_io started playing
+    ran = t_term - (ts - 0.5)
+    REP.check(abs(len(r) / RATE - ran) <= 0.3,
+              "d. its length is the time the stream ran until SIGTERM (within 0.3 s)",
+              f"{len(r) / RATE:.3f} s recorded, {ran:.3f} s from the stream's ports appearing to "
+              f"SIGTERM ({t_term - t0:.3f} s from launch)")
+    if jrc != 0:
+        REP.check(False, "d. jack_io captured the graph", f"exit {jrc}")
+        return
+    y = read_mono(cap)[0]
+    nz = np.nonzero(y)[0]
+    if len(nz) == 0:
+        REP.check(False, "d. bxlive's output reached the graph before SIGTERM")
+        return
+    cap_end = int(nz[-1]) + 1  # one past the last frame bxlive sent (in capture frames)
+    k = lag_of(r, y[:cap_end])  # r[n] ~ y[n - k]
+    seg = y[:cap_end]
+    both = min(len(seg), len(r) - k)
+    d = max_diff(r[k:k + both], seg[:both])
+    rec_end = len(r) - k  # the recording's end in capture frames
+    REP.check(d <= 1e-6 and both > RATE,
+              "d. the recording holds the processed audio the graph received (max abs diff "
+              "<= 1e-6)", f"max abs diff {d:.3g} over {both} frames")
+    REP.check(abs(rec_end - cap_end) <= 2 * 1024,
+              "d. the recording reaches the signal: it ends within two periods of the last "
+              "frame bxlive sent", f"recording ends {rec_end - cap_end:+d} frames from it")
+
+
+def check_hot_reload(srv, tmp):
+    """e. hot reload, then an invalid preset."""
+    delay = STATE["delay"]
+    # Two steady tones, so that the signal's own sample-to-sample steps are small
+    # and a switch without a crossfade would stand out: 110 Hz (under the EQ's
+    # 300 Hz bell) and 2.7 kHz (in its high shelf), 6 s.
+    t = np.arange(6 * RATE) / RATE
+    x = 0.25 * np.sin(2 * np.pi * 110 * t) + 0.08 * np.sin(2 * np.pi * 2700 * t)
+    sig = os.path.join(tmp, "e_tones.wav")
+    sf.write(sig, x.astype(np.float32), RATE, subtype="FLOAT")
+    pj = os.path.join(tmp, "e_preset.json")
+    write_preset(pj, FULL)
+    r_old = render(pj, sig, os.path.join(tmp, "e_old.wav"))
+    pn = os.path.join(tmp, "e_other.json")
+    write_preset(pn, OTHER)
+    r_new = render(pn, sig, os.path.join(tmp, "e_new.wav"))
+    cap = os.path.join(tmp, "e_cap.wav")
+    bx = start_bxlive(srv, pj, "--status-json")
+    jio = start_jack_io(srv, sig, cap, 6.0, wait=0.5)
+    ts = wait_start_event(jio)
+    if ts is None:
+        REP.check(False, "e. jack_io started playing into bxlive")
+        return
+    time.sleep(1.5)
+    t_reload = time.monotonic()
+    write_preset(pj, OTHER)
+    time.sleep(2.5)
+    t_bad = time.monotonic()
+    write_preset(pj, BROKEN)
+    jrc, jev, _ = finish_jack_io(jio)
+    alive = bx.poll() is None
+    time.sleep(0.3)
+    bx.send_signal(signal.SIGTERM)
+    rc, out, err = reap(bx, 10)
+    if not REP.check(jrc == 0 and alive and rc == 0,
+                     "e. bxlive keeps running through a reload and an invalid preset, "
+                     "and stops with exit 0",
+                     f"jack_io exit {jrc}, bxlive alive {alive}, exit {rc}"):
+        return
+    y = read_mono(cap)[0][delay:delay + len(r_old)]
+    n = min(len(y), len(r_old))
+    y, r_old, r_new = y[:n], r_old[:n], r_new[:n]
+    dev = np.nonzero(np.abs(y - r_old) > 1e-6)[0]
+    if not REP.check(len(dev) > 0, "e. the output leaves the old chain after the file changes"):
+        return
+    sw = int(dev[0])
+    written = (t_reload - ts) * RATE - delay  # where the file was rewritten, in signal frames
+    fade = int(round(0.020 * RATE))
+    bad_at = int((t_bad - ts) * RATE) - delay
+    settle = sw + RATE  # the new chain starts from the old one's state: let it settle 1 s
+    e_new = max_diff(y[settle:bad_at], r_new[settle:bad_at])
+    e_fade = max_diff(y[sw + fade:sw + fade + RATE // 10], r_new[sw + fade:sw + fade + RATE // 10])
+    REP.check(sw > 0 and float(np.max(np.abs(y[:sw] - r_old[:sw]))) <= 1e-6 and e_new <= 1e-5,
+              "e. the output is the old preset's render until the file changes, then the new "
+              "preset's render (within 1e-5 once settled, 1 s after the switch)",
+              f"switch {(sw - written) / RATE * 1000:+.0f} ms after the file was rewritten, "
+              f"max diff to the new render {e_new:.3g} over {(bad_at - settle) / RATE:.2f} s "
+              f"({e_fade:.3g} in the 100 ms right after the fade); old and new renders differ "
+              f"by up to {max_diff(r_old[sw:], r_new[sw:]):.3f}")
+    # steps: what a raised-cosine crossfade between the two signals allows there
+    lo, hi = max(1, sw - RATE // 20), min(n, sw + fade + RATE // 20)
+    step_live = float(np.max(np.abs(np.diff(y[lo - 1:hi]))))
+    step_sig = max(float(np.max(np.abs(np.diff(r_old[lo - 1:hi])))),
+                   float(np.max(np.abs(np.diff(r_new[lo - 1:hi])))))
+    gap = float(np.max(np.abs(r_new[sw:sw + fade] - r_old[sw:sw + fade])))
+    allowed = step_sig + math.pi / (2 * fade) * gap
+    hard = float(np.max(np.abs(r_new[sw:sw + fade] - r_old[sw - 1:sw + fade - 1])))
+    REP.check(step_live <= 1.1 * allowed,
+              "e. no jump at the switch: the largest step within 50 ms of the 20 ms crossfade "
+              "stays within the signals' own largest step plus the fade's slope (+10 %)",
+              f"largest step {step_live:.5f}, the signals' own {step_sig:.5f}, allowed "
+              f"{allowed:.5f}; switching without a fade would step by up to {hard:.4f}")
+    objs, bad = parse_status(out)
+    reloads = [o["reloads"] for o in objs]
+    REP.check(bool(objs) and not bad and reloads[-1] == 1 and max(reloads) == 1,
+              "e. `reloads` counts 1 for one valid change (and not the invalid one)",
+              f"reloads per status line {reloads}")
+    lines = own_lines(err)
+    named = [ln for ln in lines if "ratio" in ln and os.path.basename(pj) in ln]
+    REP.check(bool(named), "e. the invalid preset is refused with a message naming the file "
+              "and the field", f"stderr: {' | '.join(lines)[-300:]}")
+    tail_at = bad_at + int(0.3 * RATE)  # after bxlive has seen the file
+    tail = y[tail_at:]
+    e_tail = max_diff(tail, r_new[tail_at:])
+    REP.check(len(tail) > RATE // 2 and float(np.max(np.abs(tail))) > 0.01 and e_tail <= 1e-5,
+              "e. after the invalid preset the output keeps flowing through the new chain",
+              f"{len(tail) / RATE:.2f} s checked after the invalid write, peak "
+              f"{float(np.max(np.abs(tail))):.3f}, max diff to the new render {e_tail:.3g}")
+
+
+def check_server_death(srv, tmp, take, full_json):
+    """f. the JACK server dies under bxlive."""
+    rec = os.path.join(tmp, "f_rec.wav")
+    cap = os.path.join(tmp, "f_cap.wav")
+    t0 = time.monotonic()
+    bx = start_bxlive(srv, full_json, "--record", rec, "--quiet")
+    jio = start_jack_io(srv, take, cap, 5.0, wait=0.5)
+    ts = wait_start_event(jio)
+    if ts is None:
+        REP.check(False, "f. jack_io started playing into bxlive")
+        return
+    time.sleep(1.5)
+    t_kill = time.monotonic()
+    srv.kill9()
+    rc, _, err = reap(bx, 8)
+    t_exit = time.monotonic()
+    jrc, jev, _ = finish_jack_io(jio)
+    lines = own_lines(err)
+    said = [ln for ln in lines if ln.startswith("bxlive:")]
+    REP.check(rc == 6 and t_exit - t_kill <= 5.0 and bool(said),
+              "f. killing the JACK server makes bxlive exit 6 with a message within 5 s",
+              f"exit {rc} after {t_exit - t_kill:.2f} s; stderr: {' | '.join(lines)[-300:]}")
+    try:
+        r, fs = read_mono(rec)
+    except Exception as e:  # soundfile raises its own error types
+        REP.check(False, "f. the --record file is finalized and readable", str(e))
+        return
+    ran = t_kill - (ts - 0.5)
+    REP.check(fs == RATE and abs(len(r) / RATE - ran) <= 0.3,
+              "f. the --record file is finalized and readable, as long as the stream ran "
+              "(within 0.3 s)",
+              f"{len(r) / RATE:.3f} s recorded, {ran:.3f} s from the stream's ports appearing to "
+              f"the kill ({t_kill - t0:.3f} s from launch)")
+    if jrc == 3 and os.path.exists(cap):
+        y = read_mono(cap)[0]
+        nz = np.nonzero(y)[0]
+        if len(nz):
+            seg = y[:int(nz[-1]) + 1]
+            k = lag_of(r, seg)
+            both = min(len(seg), len(r) - k)
+            d = max_diff(r[k:k + both], seg[:both])
+            REP.check(d <= 1e-6 and both > RATE // 2,
+                      "f. what it holds is the processed audio the graph received",
+                      f"max abs diff {d:.3g} over {both} frames")
+            return
+    REP.check(False, "f. jack_io saw the server go away and kept its capture",
+              f"jack_io exit {jrc}")
+
+
+STATE = {}  # what one part tells the next: the graph delay, the second server's name
+
+
+def main():
+    srv = Jackd(1024)
+    if not srv.start():
+        bxtest.skip(f"jackd cannot start a dummy-driver server here: {srv.log.strip()[-300:]}")
+    t_begin = time.monotonic()
+    try:
+        work = bxtest.scratch("live_jack-")
+        take = os.path.join(work, "take.wav")
+        subprocess.run([BXGEN, "take", take, "--seconds", "5", "--rate", str(RATE),
+                        "--seed", "11"], check=True, capture_output=True)
+        full_json = os.path.join(work, "full.json")
+        write_preset(full_json, FULL)
+        print(f"JACK server {srv.name}: dummy driver, {RATE} Hz, period {srv.period}", flush=True)
+        REP.part(check_render_and_latency, srv, work, take, full_json)
+        if "delay" in STATE:
+            REP.part(check_record_sigterm, srv, work, take, full_json)
+            REP.part(check_hot_reload, srv, work)
+        else:
+            REP.check(False, "the graph delay was measured (d and e need it)")
+        REP.part(check_server_death, srv, work, take, full_json)
+    finally:
+        srv.stop()
+        kill_children()
+    # the same name as the first server: this frees the registry entry of the killed one
+    REP.part(check_xruns_at_period_64, work, full_json, srv.name)
+    kill_children()
+    if srv.killed and STATE.get("second_server") == srv.name:
+        srv.sweep()  # that name is ours until now: no other server uses these
+    REP.note(f"the JACK part took {time.monotonic() - t_begin:.1f} s")
+    REP.finish(work)
+
+
+if __name__ == "__main__":
+    main()
