@@ -50,6 +50,7 @@ missing, the JACK helpers not built, or no JACK server can be started here).
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -62,7 +63,8 @@ import bxtest  # noqa: E402
 
 np = bxtest.need("numpy")
 sf = bxtest.need("soundfile")
-BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
+BXLIVE, BXGEN, BXANALYZE = bxtest.programs("BXLIVE", "BXGEN", "BXANALYZE")
+SRC_DIR = bxtest.source_dir()
 RATE = 48000
 
 
@@ -684,6 +686,77 @@ def check_server_death(srv, tmp, take, full_json):
 STATE = {}  # what one part tells the next: the graph delay, the second server's name
 
 
+def check_measure_latency(srv, tmp):
+    """g. --measure-latency through a loopback made in the graph."""
+    bx = spawn([BXLIVE, os.path.join(SRC_DIR, "presets", "neutral.json"), "--host", "jack",
+                "--measure-latency", "--duration", "3"], srv.env)
+    deadline = time.monotonic() + 10
+    linked = False
+    while time.monotonic() < deadline and not linked:
+        time.sleep(0.2)
+        r = subprocess.run(["jack_connect", "bxlive:out_0", "bxlive:in_0"], env=srv.env,
+                           capture_output=True, text=True)
+        linked = r.returncode == 0
+    rc, out, err = reap(bx, 20)
+    m = re.search(r"measured round trip: (\d+) frames .* reports [0-9.]+ ms \((\d+) frames\)", out)
+    REP.check(linked and rc == 0 and m is not None,
+              "g. --measure-latency with the output wired to the input reports a round trip",
+              f"exit {rc}; {out.strip()[-200:]} {' | '.join(own_lines(err))[-200:]}")
+    if m:
+        measured, reported = int(m.group(1)), int(m.group(2))
+        REP.check(measured == reported and measured % srv.period == 0,
+                  "g. the measured round trip equals what the driver reports (whole periods)",
+                  f"measured {measured} frames, reported {reported}, period {srv.period}")
+
+
+def ltas_third_octaves(x):
+    """Level (dB) of 1/3-octave bands 50 Hz - 12.5 kHz of mono x at RATE."""
+    n = 8192
+    w = np.hanning(n)
+    frames = [x[i:i + n] * w for i in range(0, len(x) - n, n // 2)]
+    p = np.mean([np.abs(np.fft.rfft(f)) ** 2 for f in frames], axis=0)
+    f = np.fft.rfftfreq(n, 1 / RATE)
+    cs = [50 * 2 ** (k / 3) for k in range(0, 25)]
+    return np.array([10 * np.log10(np.sum(p[(f >= c / 2 ** (1 / 6)) & (f < c * 2 ** (1 / 6))])
+                                   + 1e-20) for c in cs])
+
+
+def shape_error(a, b):
+    d = a - b
+    return float(np.mean(np.abs(d - np.mean(d))))
+
+
+def check_learn(srv, tmp, take):
+    """h. --learn SEC --save: re-fit the EQ to the mic heard live."""
+    other = os.path.join(tmp, "h_other.wav")
+    ref = os.path.join(tmp, "h_ref.wav")
+    preset = os.path.join(tmp, "h_preset.json")
+    learned = os.path.join(tmp, "h_learned.json")
+    subprocess.run([BXGEN, "take", other, "--seconds", "5", "--rate", str(RATE), "--seed", "12"],
+                   check=True, capture_output=True)
+    render(os.path.join(SRC_DIR, "presets", "crisp.json"), other, ref)
+    r = subprocess.run([BXANALYZE, ref, "-o", preset, "-q"], capture_output=True, text=True)
+    if r.returncode != 0:
+        REP.check(False, "h. bxanalyze made a preset with a reference spectrum", bxtest.tell(r))
+        return
+    bx = start_bxlive(srv, preset, "--learn", "4", "--save", learned, "--quiet")
+    jio = start_jack_io(srv, take, os.path.join(tmp, "h_cap.wav"), 5.0, wait=0.5)
+    rc, out, err = reap(bx, 30)
+    finish_jack_io(jio)
+    REP.check(rc == 0 and os.path.exists(learned) and "learned EQ" in out,
+              "h. --learn 4 --save prints the learned bands and writes the preset",
+              f"exit {rc}; {out.strip()[:160]!r} {' | '.join(own_lines(err))[-200:]}")
+    if not os.path.exists(learned):
+        return
+    y = render(learned, take, os.path.join(tmp, "h_out.wav"))
+    x = read_mono(take)[0]
+    target = ltas_third_octaves(read_mono(ref)[0])
+    before, after = shape_error(ltas_third_octaves(x), target), shape_error(ltas_third_octaves(y), target)
+    REP.check(after < 0.7 * before,
+              "h. the learned EQ brings the take's spectrum toward the reference's (shape error "
+              "down by at least 30 %)", f"{before:.2f} dB -> {after:.2f} dB")
+
+
 def main():
     srv = Jackd(1024)
     if not srv.start():
@@ -703,6 +776,8 @@ def main():
             REP.part(check_hot_reload, srv, work)
         else:
             REP.check(False, "the graph delay was measured (d and e need it)")
+        REP.part(check_measure_latency, srv, work)
+        REP.part(check_learn, srv, work, take)
         REP.part(check_server_death, srv, work, take, full_json)
     finally:
         srv.stop()
