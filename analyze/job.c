@@ -10,6 +10,7 @@
 #include "bx/align.h"
 #include "bx/audiofile.h"
 #include "bx/chain.h"
+#include "bx/chainfit.h"
 #include "bx/compfit.h"
 #include "bx/eqfit.h"
 #include "bx/spectrum.h"
@@ -21,6 +22,10 @@
 #define READ_FRAMES 8192
 #define FIT_LO_HZ 30.0
 #define FIT_LO_PAIRED_HZ 12.0
+/* paired: the waveform refinement's excerpt and settling time, s */
+#define REFINE_S 5.0
+#define REFINE_WARMUP_S 0.5
+#define REFINE_ITERATIONS 20
 #define FIT_HI_HZ 16000.0
 #define GRID_PER_OCT 24
 /* minimum improvement, dB, for the compressor to be worth having */
@@ -728,6 +733,27 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             double v = xe[i]; /* the detector must hear the signal; read the gain it applies */
             bx_comp_process(&comp, &v, 1, 1);
             g[i] = pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+        }
+    }
+    if (!st && o->amount == 1.0) {
+        /* finally the whole chain at once, on the waveform: the loudest
+         * REFINE_S seconds (after REFINE_WARMUP_S to settle) */
+        const size_t win = (size_t)((REFINE_S + REFINE_WARMUP_S) * fs), hop = (size_t)(0.25 * fs);
+        if (n > win) {
+            size_t best = 0;
+            double be = -1;
+            for (size_t a = 0; a + win <= n; a += hop) {
+                double e = 0;
+                for (size_t k = a; k < a + win; k += 4)
+                    e += (double)x[k] * x[k];
+                if (e > be)
+                    be = e, best = a;
+            }
+            double snr;
+            bx_error e3;
+            if (bx_chainfit_refine(x + best, y + best, win, (size_t)(REFINE_WARMUP_S * fs), fs,
+                                   REFINE_ITERATIONS, p, &snr, &e3) == BX_ERR_NOMEM)
+                st = bx_error_set(err, BX_ERR_NOMEM, "%s: %s", ref->path, e3.msg);
         }
     }
     if (!st) {

@@ -1,0 +1,37 @@
+/*
+ * bx/chainfit.h — refine a whole chain against a recording of its output.
+ *
+ * Given the dry signal x and the processed signal y (aligned, mono), adjust
+ * every EQ band (frequency, gain, Q), the compressor (threshold, ratio,
+ * attack, release) and the output level together so that the chain's output
+ * matches y sample by sample: Levenberg–Marquardt on the waveform error, with
+ * the Jacobian from finite differences of real bx_chain renders. Used by
+ * `bxanalyze --paired` after the spectral and gain-trace fits, which give
+ * the starting point.
+ */
+#ifndef BX_CHAINFIT_H
+#define BX_CHAINFIT_H
+
+#include <stddef.h>
+
+#include "bx/chain.h"
+#include "bx/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Refine p in place. The error counts samples [warmup, n) (the first warmup
+ * samples let filters and detector settle). The limiter is ignored. p is
+ * changed only if the refined chain fits better; *snr_db (may be NULL) gets the
+ * final 10 log10(sum y^2 / sum (y - out)^2) over the counted samples.
+ */
+bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
+                             double rate_hz, int iterations, bx_chain_params *p, double *snr_db,
+                             bx_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BX_CHAINFIT_H */

@@ -1,0 +1,228 @@
+/* chainfit.c — Levenberg–Marquardt on the waveform error of a whole chain. */
+#include "bx/chainfit.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAXP (3 * BX_MAX_BANDS + 6)
+
+/* parameter vector <-> chain params */
+typedef struct layout {
+    int np;
+    int band[MAXP], what[MAXP]; /* band index or -1; what: 0 freq, 1 gain, 2 q / comp field */
+} layout;
+
+static void make_layout(const bx_chain_params *p, layout *L)
+{
+    L->np = 0;
+    for (unsigned b = 0; b < p->n_bands; b++) {
+        L->band[L->np] = (int)b, L->what[L->np++] = 0;
+        if (bx_biquad_type_has_gain(p->bands[b].type))
+            L->band[L->np] = (int)b, L->what[L->np++] = 1;
+        L->band[L->np] = (int)b, L->what[L->np++] = 2;
+    }
+    if (p->has_comp)
+        for (int k = 0; k < 4; k++)
+            L->band[L->np] = -1, L->what[L->np++] = k; /* threshold, ratio, attack, release */
+    L->band[L->np] = -2, L->what[L->np++] = 0;       /* output gain */
+}
+
+static double get(const bx_chain_params *p, const layout *L, int i)
+{
+    if (L->band[i] >= 0) {
+        const bx_band *b = &p->bands[L->band[i]];
+        return L->what[i] == 0 ? log2(b->freq_hz) : L->what[i] == 1 ? b->gain_db : log2(b->q);
+    }
+    if (L->band[i] == -1) {
+        const bx_comp_params *c = &p->comp;
+        return L->what[i] == 0 ? c->threshold_db
+               : L->what[i] == 1 ? log(c->ratio)
+               : L->what[i] == 2 ? log(c->attack_ms)
+                                 : log(c->release_ms);
+    }
+    return p->output_gain_db;
+}
+
+static double clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void set(bx_chain_params *p, const layout *L, int i, double v, double rate)
+{
+    if (L->band[i] >= 0) {
+        bx_band *b = &p->bands[L->band[i]];
+        if (L->what[i] == 0)
+            b->freq_hz = clampd(exp2(v), BX_FREQ_MIN_HZ, fmin(BX_FREQ_MAX_HZ, 0.49 * rate));
+        else if (L->what[i] == 1)
+            b->gain_db = clampd(v, BX_EQ_GAIN_MIN_DB, BX_EQ_GAIN_MAX_DB);
+        else
+            b->q = clampd(exp2(v), BX_Q_MIN, BX_Q_MAX);
+        return;
+    }
+    if (L->band[i] == -1) {
+        bx_comp_params *c = &p->comp;
+        if (L->what[i] == 0)
+            c->threshold_db = clampd(v, BX_THRESHOLD_MIN_DB, BX_THRESHOLD_MAX_DB);
+        else if (L->what[i] == 1)
+            c->ratio = clampd(exp(v), BX_RATIO_MIN, BX_RATIO_MAX);
+        else if (L->what[i] == 2)
+            c->attack_ms = clampd(exp(v), BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
+        else
+            c->release_ms = clampd(exp(v), BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
+        return;
+    }
+    p->output_gain_db = clampd(v, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+}
+
+/* Render x through p into out (n samples). */
+static bx_status render(const bx_chain_params *p, double rate, const float *x, double *out, size_t n,
+                        bx_error *err)
+{
+    bx_chain *c = bx_chain_create(p, rate, 1, err);
+    if (!c)
+        return err ? err->code : BX_ERR_ARG;
+    for (size_t i = 0; i < n; i++)
+        out[i] = x[i];
+    for (size_t i = 0; i < n; i += 4096)
+        bx_chain_process(c, out + i, n - i < 4096 ? n - i : 4096);
+    bx_chain_destroy(c);
+    return BX_OK;
+}
+
+static double sse(const float *y, const double *o, size_t from, size_t n)
+{
+    double s = 0;
+    for (size_t i = from; i < n; i++) {
+        const double d = y[i] - o[i];
+        s += d * d;
+    }
+    return s;
+}
+
+/* Gaussian elimination with partial pivoting; -1 if singular. */
+static int solve(double *A, double *b, int m)
+{
+    for (int c = 0; c < m; c++) {
+        int piv = c;
+        for (int r = c + 1; r < m; r++)
+            if (fabs(A[r * m + c]) > fabs(A[piv * m + c]))
+                piv = r;
+        if (fabs(A[piv * m + c]) < 1e-300)
+            return -1;
+        for (int k = 0; k < m; k++) {
+            const double t = A[c * m + k];
+            A[c * m + k] = A[piv * m + k];
+            A[piv * m + k] = t;
+        }
+        const double t = b[c];
+        b[c] = b[piv];
+        b[piv] = t;
+        for (int r = c + 1; r < m; r++) {
+            const double f = A[r * m + c] / A[c * m + c];
+            for (int k = c; k < m; k++)
+                A[r * m + k] -= f * A[c * m + k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = m - 1; c >= 0; c--) {
+        double s = b[c];
+        for (int k = c + 1; k < m; k++)
+            s -= A[c * m + k] * b[k];
+        b[c] = s / A[c * m + c];
+    }
+    return 0;
+}
+
+bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
+                             double rate_hz, int iterations, bx_chain_params *p, double *snr_db,
+                             bx_error *err)
+{
+    if (warmup >= n)
+        return bx_error_set(err, BX_ERR_ARG, "chain refinement: nothing to fit");
+    bx_chain_params cur = *p;
+    cur.has_limiter = 0;
+    layout L;
+    make_layout(&cur, &L);
+    const int m = L.np;
+    const size_t cnt = n - warmup;
+    double *mem = bx_malloc(((size_t)m + 2) * n * sizeof(double));
+    if (!mem)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
+    double *out = mem, *trial = mem + n, *jac = mem + 2 * n; /* jac: m columns of n */
+    double A[MAXP * MAXP], A0[MAXP * MAXP], g[MAXP], step[MAXP];
+    bx_status st = render(&cur, rate_hz, x, out, n, err);
+    double e = st ? INFINITY : sse(y, out, warmup, n), lambda = 1e-2;
+    const double e_start = e;
+    for (int it = 0; it < iterations && !st; it++) {
+        for (int i = 0; i < m; i++) {
+            bx_chain_params q = cur;
+            const double h = L.band[i] >= 0 && L.what[i] == 1 ? 0.01 : L.band[i] == -2 ? 0.01
+                             : L.band[i] == -1 && L.what[i] == 0 ? 0.05 : 0.002;
+            set(&q, &L, i, get(&cur, &L, i) + h, rate_hz);
+            const double hh = get(&q, &L, i) - get(&cur, &L, i);
+            if ((st = render(&q, rate_hz, x, trial, n, err)))
+                break;
+            for (size_t k = warmup; k < n; k++)
+                jac[(size_t)i * n + k] = hh != 0 ? (trial[k] - out[k]) / hh : 0.0;
+        }
+        if (st)
+            break;
+        for (int a = 0; a < m; a++) {
+            double s = 0;
+            for (size_t k = warmup; k < n; k++)
+                s += jac[(size_t)a * n + k] * (y[k] - out[k]);
+            g[a] = s;
+            for (int b = a; b < m; b++) {
+                double t = 0;
+                for (size_t k = warmup; k < n; k++)
+                    t += jac[(size_t)a * n + k] * jac[(size_t)b * n + k];
+                A0[a * m + b] = A0[b * m + a] = t;
+            }
+        }
+        int improved = 0;
+        while (lambda < 1e8) {
+            memcpy(A, A0, sizeof(double) * (size_t)(m * m));
+            memcpy(step, g, sizeof(double) * (size_t)m);
+            for (int a = 0; a < m; a++)
+                A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
+            if (solve(A, step, m) != 0) {
+                lambda *= 10;
+                continue;
+            }
+            bx_chain_params q = cur;
+            for (int i = 0; i < m; i++)
+                set(&q, &L, i, get(&cur, &L, i) + step[i], rate_hz);
+            if ((st = render(&q, rate_hz, x, trial, n, err)))
+                break;
+            const double e2 = sse(y, trial, warmup, n);
+            if (e2 < e) {
+                improved = e - e2 > 1e-4 * e;
+                cur = q;
+                e = e2;
+                memcpy(out, trial, n * sizeof(double));
+                lambda = fmax(lambda / 3, 1e-7);
+                break;
+            }
+            lambda *= 4;
+        }
+        if (!improved)
+            break;
+    }
+    if (!st && e < e_start) {
+        const int lim = p->has_limiter;
+        const double ceil_db = p->ceiling_db;
+        *p = cur;
+        p->has_limiter = lim;
+        p->ceiling_db = ceil_db;
+    }
+    if (!st && snr_db) {
+        double sy = 0;
+        for (size_t k = warmup; k < n; k++)
+            sy += (double)y[k] * y[k];
+        *snr_db = 10.0 * log10(sy / fmax(fmin(e, e_start), 1e-30));
+    }
+    (void)cnt;
+    bx_free(mem);
+    return st;
+}
