@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "linalg.h"
+
 #define MAXP (3 * BX_MAX_BANDS + 6)
 
 /* parameter vector <-> chain params */
@@ -100,39 +102,6 @@ static double sse(const float *y, const double *o, size_t from, size_t n)
     return s;
 }
 
-/* Gaussian elimination with partial pivoting; -1 if singular. */
-static int solve(double *A, double *b, int m)
-{
-    for (int c = 0; c < m; c++) {
-        int piv = c;
-        for (int r = c + 1; r < m; r++)
-            if (fabs(A[r * m + c]) > fabs(A[piv * m + c]))
-                piv = r;
-        if (fabs(A[piv * m + c]) < 1e-300)
-            return -1;
-        for (int k = 0; k < m; k++) {
-            const double t = A[c * m + k];
-            A[c * m + k] = A[piv * m + k];
-            A[piv * m + k] = t;
-        }
-        const double t = b[c];
-        b[c] = b[piv];
-        b[piv] = t;
-        for (int r = c + 1; r < m; r++) {
-            const double f = A[r * m + c] / A[c * m + c];
-            for (int k = c; k < m; k++)
-                A[r * m + k] -= f * A[c * m + k];
-            b[r] -= f * b[c];
-        }
-    }
-    for (int c = m - 1; c >= 0; c--) {
-        double s = b[c];
-        for (int k = c + 1; k < m; k++)
-            s -= A[c * m + k] * b[k];
-        b[c] = s / A[c * m + c];
-    }
-    return 0;
-}
 
 bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
                              double rate_hz, int iterations, bx_chain_params *p, double *snr_db,
@@ -186,7 +155,7 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
             memcpy(step, g, sizeof(double) * (size_t)m);
             for (int a = 0; a < m; a++)
                 A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
-            if (solve(A, step, m) != 0) {
+            if (bx_linalg_solve(A, step, m) != 0) {
                 lambda *= 10;
                 continue;
             }

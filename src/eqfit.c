@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -183,42 +185,6 @@ static double step_p(const bx_band *b, int j)
     return 1e-5;
 }
 
-/* Solve A x = y (m x m, symmetric positive definite-ish) by Gaussian elimination
- * with partial pivoting; returns -1 if singular. */
-static int solve(double *A, double *y, int m)
-{
-    for (int c = 0; c < m; c++) {
-        int piv = c;
-        for (int r = c + 1; r < m; r++)
-            if (fabs(A[r * m + c]) > fabs(A[piv * m + c]))
-                piv = r;
-        if (fabs(A[piv * m + c]) < 1e-300)
-            return -1;
-        if (piv != c) {
-            for (int k = 0; k < m; k++) {
-                double t = A[c * m + k];
-                A[c * m + k] = A[piv * m + k];
-                A[piv * m + k] = t;
-            }
-            double t = y[c];
-            y[c] = y[piv];
-            y[piv] = t;
-        }
-        for (int r = c + 1; r < m; r++) {
-            const double f = A[r * m + c] / A[c * m + c];
-            for (int k = c; k < m; k++)
-                A[r * m + k] -= f * A[c * m + k];
-            y[r] -= f * y[c];
-        }
-    }
-    for (int c = m - 1; c >= 0; c--) {
-        double s = y[c];
-        for (int k = c + 1; k < m; k++)
-            s -= A[c * m + k] * y[k];
-        y[c] = s / A[c * m + c];
-    }
-    return 0;
-}
 
 /* Levenberg–Marquardt over the offset and the bands [first, nb). Scratch:
  * jac (MAX_PARAMS * n), tmp (n). Returns the final mean-square error. */
@@ -281,7 +247,7 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
             memcpy(y, ysave, sizeof(double) * (size_t)m);
             for (int a = 0; a < m; a++)
                 A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
-            if (solve(A, y, m) != 0) {
+            if (bx_linalg_solve(A, y, m) != 0) {
                 lambda *= 10.0;
                 continue;
             }
