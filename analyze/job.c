@@ -28,8 +28,10 @@
 #define REFINE_ITERATIONS 20
 #define FIT_HI_HZ 16000.0
 #define GRID_PER_OCT 24
-/* minimum improvement, dB, for the compressor to be worth having */
-#define COMP_MIN_GAIN_DB 0.25
+/* a compressor must improve its fit by this much to be kept, dB: against another
+ * performance (--source) a small gain is within take-to-take noise */
+#define COMP_MIN_GAIN_SOURCE_DB 0.5
+#define COMP_MIN_GAIN_PAIRED_DB 0.25
 /* reference only: cost of band gain in the EQ fit, per dB^2 (see bx_eqfit_opts) */
 #define REF_GAIN_PENALTY 0.002
 
@@ -543,7 +545,8 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         memset(&cr, 0, sizeof cr);
         st = bx_dynsig_compute(ref->mono, ref->n_mono, ref->rate_hz, &target, &e2);
         if (!st)
-            st = bx_compfit_stats(xe, n, src->rate_hz, &target, COMP_MIN_GAIN_DB, &cr, &e2);
+            st = bx_compfit_stats(xe, n, src->rate_hz, &target, COMP_MIN_GAIN_SOURCE_DB, &cr,
+                                  &e2);
         if (st == BX_ERR_NOMEM) {
             bx_error_set(err, st, "%s: %s", src->path, e2.msg);
         } else if (st) {
@@ -715,7 +718,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         if (st || o->no_compressor || o->amount <= 0)
             break;
         bx_compfit_result cr;
-        st = bx_compfit_paired(xe, y, n, fs, COMP_MIN_GAIN_DB, &cr, err);
+        st = bx_compfit_paired(xe, y, n, fs, COMP_MIN_GAIN_PAIRED_DB, &cr, err);
         if (st)
             break;
         res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
