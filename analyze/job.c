@@ -693,9 +693,11 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
      * trace; then the EQ again with the compressor's gain taken out */
     for (int round_ = 0; round_ < 2 && !st; round_++) {
         bx_transfer tf;
-        st = bx_transfer_estimate(x, y, round_ ? g : NULL, n, fs, 0, &tf, err);
-        if (st)
+        st = bx_transfer_estimate(x, y, round_ ? g : NULL, n, fs, 0, &tf, &e2);
+        if (st) {
+            bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
             break;
+        }
         memcpy(w, w0, cv->n * sizeof(double));
         for (size_t i = 0; i < cv->n; i++) {
             cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
@@ -718,9 +720,11 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         if (st || o->no_compressor || o->amount <= 0)
             break;
         bx_compfit_result cr;
-        st = bx_compfit_paired(xe, y, n, fs, COMP_MIN_GAIN_PAIRED_DB, &cr, err);
-        if (st)
+        st = bx_compfit_paired(xe, y, n, fs, COMP_MIN_GAIN_PAIRED_DB, &cr, &e2);
+        if (st) {
+            bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
             break;
+        }
         res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
         p->has_comp = cr.use_comp;
         if (!cr.use_comp)
