@@ -46,6 +46,7 @@ static const char help_text[] =
     "                    <stem>.svg. In batch mode SVG is always a folder.\n"
     "  --name NAME       the preset's name (default: REF's stem). Not in batch mode.\n"
     "  -q, --quiet       no summary, progress or notes; errors are still printed.\n"
+    "  -v, --verbose     the summary also gives the time each stage took.\n"
     "  Outputs are replaced if they exist, but only by a complete file (written to a\n"
     "  temporary file and renamed): a failed analysis leaves no partial preset or\n"
     "  report. An input file is never overwritten.\n"
@@ -209,6 +210,16 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     if (plot)
         printf("report     %s\n", plot);
     printf("time       %.2f s\n", seconds);
+    if (o->verbose) {
+        printf("stages    ");
+        const char *sep = " ";
+        for (int s = 0; s < JOB_STAGE_COUNT; s++)
+            if (r->stage_s[s] >= 0.0005) {
+                printf("%s%s %.3f s", sep, job_stage_names[s], r->stage_s[s]);
+                sep = ", ";
+            }
+        printf("\n");
+    }
 }
 
 /* Check outputs against inputs before the work starts. */
@@ -253,7 +264,6 @@ static int run_single(const cli_opts *o, const char *ref)
     const double t0 = thread_clock_s();
     bx_error err;
     bx_status st;
-    job_take *take = NULL;
     job_result res;
     int have_res = 0, rc = BX_EXIT_OK;
     char *out = NULL, *plot = NULL, *json = NULL;
@@ -266,12 +276,9 @@ static int run_single(const cli_opts *o, const char *ref)
     }
     if ((rc = check_outputs(o, ref, out, plot)) != BX_EXIT_OK)
         goto out;
-    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, JOB_KEEP_FIT_S, &take, &err)) != BX_OK) {
-        fprintf(stderr, "bxanalyze: %s\n", err.msg);
-        rc = cli_exit_for_input(st);
-        goto out;
-    }
-    if ((st = job_run(ref, o->mode, take, o->paired_path, &o->job, &res, &err)) != BX_OK) {
+    /* the take or the dry original is read by job_run, alongside REF */
+    if ((st = job_run(ref, o->mode, NULL, o->mode == JOB_SOURCE ? o->source_path : o->paired_path,
+                      &o->job, &res, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;
@@ -303,7 +310,6 @@ static int run_single(const cli_opts *o, const char *ref)
 out:
     if (have_res)
         job_result_free(&res);
-    job_take_free(take);
     bx_free(json);
     bx_free(out);
     bx_free(plot);
@@ -463,6 +469,8 @@ int main(int argc, char **argv)
             o.json = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = 1;
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            o.verbose = 1;
         } else {
             rc = usage_error("unknown option %s", a);
             goto out;

@@ -20,6 +20,7 @@ typedef struct cli_opts {
     unsigned threads;        /* -j: batch workers */
     int json;                /* --json */
     int quiet;               /* -q */
+    int verbose;             /* -v: time of each stage */
 } cli_opts;
 
 /* Set (to the signal number) by SIGINT/SIGTERM during a batch. */

@@ -176,6 +176,17 @@ out:
 
 /* ---- helpers --------------------------------------------------------------- */
 
+const char *const job_stage_names[JOB_STAGE_COUNT] = {
+    "load", "align", "eq", "compressor", "refinement", "loudness", "record"};
+
+/* The time since the last lap counts for stage s. */
+static void lap(job_result *res, job_stage s)
+{
+    const double t = thread_clock_s();
+    res->stage_s[s] += t - res->lap_t;
+    res->lap_t = t;
+}
+
 static bx_status oom(bx_error *err, const char *path)
 {
     return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
@@ -204,17 +215,7 @@ static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const flo
 /* Integrated loudness (BS.1770, mono) of n samples. */
 static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs, bx_error *err)
 {
-    bx_levels *l = bx_levels_create(rate_hz, 1, err);
-    if (!l)
-        return err ? err->code : BX_ERR_NOMEM;
-    bx_level_stats s;
-    bx_status st = bx_levels_add(l, x, n, err);
-    if (!st)
-        st = bx_levels_finish(l, &s, err);
-    bx_levels_destroy(l);
-    if (!st)
-        *lufs = s.loudness_lufs;
-    return st;
+    return bx_loudness_lufs(x, n, 1, rate_hz, lufs, err);
 }
 
 static double clampd(double v, double lo, double hi)
@@ -255,16 +256,25 @@ static const char *stem_of(const char *path, char *buf, size_t n)
 /* ---- the EQ ------------------------------------------------------------------ */
 
 /* Fit the EQ to curves->target_db with weights w; fills p->bands. */
+/* Fit the EQ to cv->target_db into p's bands (scaled by --amount). raw, if not
+ * NULL, receives the unscaled fit; if it already holds bands, they are only
+ * polished (bx_eqfit_polish) instead of searched for anew. */
 static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
-                        double gain_penalty, bx_chain_params *p, double *err_db, bx_error *err)
+                        double gain_penalty, bx_chain_params *p, double *err_db,
+                        bx_eqfit_result *raw, bx_error *err)
 {
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
     eo.gain_penalty = gain_penalty;
     bx_eqfit_result r;
-    bx_status st = bx_eqfit(cv->freq_hz, cv->target_db, w, cv->n, &eo, &r, err);
+    bx_status st = raw && raw->n_bands
+                       ? bx_eqfit_polish(cv->freq_hz, cv->target_db, w, cv->n, &eo, raw->bands,
+                                         raw->n_bands, &r, err)
+                       : bx_eqfit(cv->freq_hz, cv->target_db, w, cv->n, &eo, &r, err);
     if (st)
         return st;
+    if (raw)
+        *raw = r;
     /* the report shows the target without its broadband part */
     for (size_t i = 0; i < cv->n; i++) {
         cv->target_db[i] -= r.offset_db;
@@ -426,30 +436,44 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
 /* Loudness: make the chain's output on x (n samples) as loud as target_lufs,
  * through the makeup (compressor on) or the output gain. Two passes, since
  * the limiter and the compressor are not linear. */
+/* Set the makeup (or output) gain so that x through the chain has the target
+ * loudness. Everything before the limiter scales with that gain, so one
+ * rendering without the limiter gives the exact correction whenever the peak
+ * stays under the ceiling; otherwise the limiter's share is measured on the
+ * whole chain, up to three times. */
 static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float *x, size_t n,
                                 double target_lufs, const char *path, bx_error *err)
 {
     float *y = bx_malloc(n * sizeof(float));
     if (!y)
         return oom(err, path);
-    bx_status st = BX_OK;
-    for (int pass = 0; pass < 3; pass++) {
-        st = apply_chain(p, rate_hz, x, y, n, err);
-        double l = -70.0;
-        if (!st)
-            st = loudness(y, n, rate_hz, &l, err);
-        if (st)
-            break;
-        if (l <= -69.9)
-            break; /* silent output: nothing to match */
+    bx_chain_params q = *p;
+    q.has_limiter = 0;
+    double l = -70.0;
+    bx_status st = apply_chain(&q, rate_hz, x, y, n, err);
+    if (!st)
+        st = loudness(y, n, rate_hz, &l, err);
+    int exact = 0;
+    if (!st && l > -69.9) {
         const double d = target_lufs - l;
-        if (fabs(d) < 0.02)
-            break;
-        if (p->has_comp)
-            p->comp.makeup_db = clampd(p->comp.makeup_db + d, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
-        else
-            p->output_gain_db =
-                clampd(p->output_gain_db + d, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+        double peak = 0;
+        for (size_t i = 0; i < n; i++)
+            peak = fabs(y[i]) > peak ? fabs(y[i]) : peak;
+        double *gain = p->has_comp ? &p->comp.makeup_db : &p->output_gain_db;
+        const double lo = p->has_comp ? BX_MAKEUP_MIN_DB : BX_GAIN_STAGE_MIN_DB;
+        const double hi = p->has_comp ? BX_MAKEUP_MAX_DB : BX_GAIN_STAGE_MAX_DB;
+        const double before = *gain;
+        *gain = clampd(*gain + d, lo, hi);
+        exact = !p->has_limiter || peak * pow(10.0, (*gain - before) / 20.0) <=
+                                       pow(10.0, p->ceiling_db / 20.0) * 0.999;
+        for (int pass = 0; pass < 3 && !exact && !st; pass++) {
+            st = apply_chain(p, rate_hz, x, y, n, err);
+            if (!st)
+                st = loudness(y, n, rate_hz, &l, err);
+            if (st || l <= -69.9 || fabs(target_lufs - l) < 0.02)
+                break;
+            *gain = clampd(*gain + target_lufs - l, lo, hi);
+        }
     }
     bx_free(y);
     return st;
@@ -479,9 +503,10 @@ static void clamp_comp(bx_comp_params *c)
 /* A compressor tilts the spectrum too (it turns the loud, bass-heavy hits
  * down more than the rest). Render the take through EQ + compressor, compare
  * its spectrum with the reference's, and refit the EQ to its own response
- * plus that residual, once. y: scratch of src->n_mono samples. */
-static bx_status close_the_loop(job_result *res, const job_take *src,
-                                const job_opts *o, double *w, float *y, bx_error *err)
+ * plus that residual (a polish of the bands found: same types, new
+ * parameters). y: scratch of src->n_mono samples; raw: the unscaled fit. */
+static bx_status close_the_loop(job_result *res, const job_take *src, const job_opts *o, double *w,
+                                float *y, bx_eqfit_result *raw, bx_error *err)
 {
     job_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
@@ -506,7 +531,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src,
     }
     bx_spectrum_free(&out);
     bx_chain_params eqp = *p;
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, &eqp, &res->eq_error_db, err);
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, &eqp, &res->eq_error_db, raw, err);
     if (st)
         return st;
     p->n_bands = eqp.n_bands;
@@ -527,7 +552,9 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     }
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, p, &res->eq_error_db, err);
+    bx_eqfit_result raw = {0};
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, p, &res->eq_error_db, &raw, err);
+    lap(res, JOB_STAGE_EQ);
     if (st)
         return st;
 
@@ -562,13 +589,17 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         if (!st)
             res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
     }
+    lap(res, JOB_STAGE_COMP);
     for (int k = 0; k < 2 && !st && p->has_comp; k++)
-        st = close_the_loop(res, src, o, w, xe, err);
+        st = close_the_loop(res, src, o, w, xe, &raw, err);
+    lap(res, JOB_STAGE_REFINE);
     bx_free(xe);
     if (st)
         return st;
     set_limiter(p, ref);
-    return match_loudness(p, src->rate_hz, src->mono, n, ref->stats.loudness_lufs, src->path, err);
+    st = match_loudness(p, src->rate_hz, src->mono, n, ref->stats.loudness_lufs, src->path, err);
+    lap(res, JOB_STAGE_LOUDNESS);
+    return st;
 }
 
 static bx_status run_reference(job_result *res, const job_take *ref, const job_opts *o, double *w,
@@ -595,7 +626,9 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
     }
     floor_weights(cv->reference_db, cv->n, w);
     /* a cautious fit: a pair of big bells that nearly cancel is not believable */
-    bx_status st = fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, p, &res->eq_error_db, err);
+    bx_status st =
+        fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, p, &res->eq_error_db, NULL, err);
+    lap(res, JOB_STAGE_EQ);
     if (st)
         return st;
     /* Dynamics from the statistics: a reference whose crest and spread are
@@ -666,6 +699,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                             "%s: does not match the dry file %s (correlation %.2f); --paired needs "
                             "the same performance",
                             ref->path, dry->path, score);
+    lap(res, JOB_STAGE_ALIGN);
     res->delay_ms = 1000.0 * (double)d / fs;
     res->align_score = score;
     /* overlap: ref[n] ~ chain(dry)[n - d] */
@@ -708,7 +742,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         floor_weights(cv->source_db, cv->n, w);
         const job_opts one = *o;
         bx_chain_params q = *p;
-        st = fit_eq(cv, w, fs, &one, 0.0, &q, &res->eq_error_db, err);
+        st = fit_eq(cv, w, fs, &one, 0.0, &q, &res->eq_error_db, NULL, err);
+        lap(res, JOB_STAGE_EQ);
         if (st)
             break;
         p->n_bands = q.n_bands;
@@ -741,7 +776,9 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             bx_comp_process(&comp, &v, 1, 1);
             g[i] = pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
         }
+        lap(res, JOB_STAGE_COMP);
     }
+    lap(res, JOB_STAGE_COMP);
     if (!st && o->amount == 1.0) {
         /* finally the whole chain at once, on the waveform: the loudest
          * REFINE_S seconds (after REFINE_WARMUP_S to settle) */
@@ -762,6 +799,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                                    REFINE_ITERATIONS, p, &snr, &e3) == BX_ERR_NOMEM)
                 st = bx_error_set(err, BX_ERR_NOMEM, "%s: %s", ref->path, e3.msg);
         }
+        lap(res, JOB_STAGE_REFINE);
     }
     if (!st) {
         if (p->has_comp) {
@@ -773,6 +811,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         st = loudness(y, n, fs, &target, err);
         if (!st)
             st = match_loudness(p, fs, x, n, target, ref->path, err);
+        lap(res, JOB_STAGE_LOUDNESS);
     }
     bx_free(w0);
     bx_free(xe);
@@ -780,30 +819,60 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     return st;
 }
 
+/* The second file of a job, read on its own thread. */
+typedef struct side_load {
+    const char *path;
+    double keep_s;
+    job_take *take;
+    bx_error err;
+    bx_status st;
+} side_load;
+
+static void side_load_run(void *arg)
+{
+    side_load *l = arg;
+    l->st = job_take_load(l->path, l->keep_s, &l->take, &l->err);
+}
+
 bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
-                  const char *paired_path, const job_opts *o, job_result *res, bx_error *err)
+                  const char *other_path, const job_opts *o, job_result *res, bx_error *err)
 {
     memset(res, 0, sizeof *res);
     res->mode = mode;
     const double t0 = thread_clock_s();
-    job_take *ref = NULL, *dry = NULL;
+    res->lap_t = t0;
+    job_take *ref = NULL, *dry = NULL, *own_source = NULL;
     double *w = NULL;
     bx_status st = bx_preset_init(&res->preset);
     if (st)
         return oom(err, ref_path);
-    if (mode == JOB_SOURCE && !source)
+    if (mode == JOB_SOURCE && !source && !other_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: source mode needs a source take", ref_path);
-    if (mode == JOB_PAIRED && !paired_path)
+    if (mode == JOB_PAIRED && !other_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
     const double keep = mode == JOB_PAIRED ? JOB_KEEP_PAIRED_S : mode == JOB_SOURCE ? JOB_KEEP_FIT_S : 0;
+    /* the other file (take or dry original) is read alongside the reference */
+    side_load side = {other_path, keep, NULL, {0}, BX_OK};
+    thread_handle th;
+    int threaded = 0;
+    if (mode == JOB_PAIRED || (mode == JOB_SOURCE && !source))
+        threaded = thread_start(&th, side_load_run, &side) == 0 ? 1 : -1;
     st = job_take_load(ref_path, keep, &ref, err);
+    if (threaded == 1)
+        thread_join(&th);
+    else if (threaded == -1 && !st)
+        side_load_run(&side);
+    if (!st && threaded && side.st) {
+        *err = side.err;
+        st = side.st;
+    }
+    if (mode == JOB_PAIRED)
+        dry = side.take;
+    else if (mode == JOB_SOURCE && !source)
+        source = own_source = side.take;
+    lap(res, JOB_STAGE_LOAD);
     if (st)
         goto out;
-    if (mode == JOB_PAIRED) {
-        st = job_take_load(paired_path, JOB_KEEP_PAIRED_S, &dry, err);
-        if (st)
-            goto out;
-    }
     const job_take *other = mode == JOB_SOURCE ? source : dry;
     const double rate = other ? other->rate_hz : ref->rate_hz;
     /* paired: fit down to 12 Hz — a highpass's phase in the kick's range depends
@@ -851,10 +920,12 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     }
     static const char *const names[] = {"reference", "source", "paired"};
     st = write_analysis(res, ref, other, names[mode], o, err);
+    lap(res, JOB_STAGE_RECORD);
 out:
     res->seconds = thread_clock_s() - t0;
     job_take_free(ref);
     job_take_free(dry);
+    job_take_free(own_source);
     bx_free(w);
     if (st)
         job_result_free(res);

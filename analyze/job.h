@@ -62,6 +62,19 @@ typedef struct job_curves {
     double *fit_db;       /**< response of the fitted EQ, dB */
 } job_curves;
 
+/** Stages of a job, timed for bxanalyze --verbose. */
+typedef enum job_stage {
+    JOB_STAGE_LOAD = 0, /**< reading and measuring the files */
+    JOB_STAGE_ALIGN,    /**< --paired: alignment */
+    JOB_STAGE_EQ,       /**< EQ fits */
+    JOB_STAGE_COMP,     /**< compressor fits */
+    JOB_STAGE_REFINE,   /**< closed-loop EQ correction / waveform refinement */
+    JOB_STAGE_LOUDNESS, /**< loudness match */
+    JOB_STAGE_RECORD,   /**< the preset's analysis record */
+    JOB_STAGE_COUNT
+} job_stage;
+extern const char *const job_stage_names[JOB_STAGE_COUNT];
+
 typedef struct job_result {
     job_mode mode;
     bx_preset preset;         /**< the fitted preset, with "analysis" filled in */
@@ -73,15 +86,19 @@ typedef struct job_result {
     bx_level_stats source;    /**< of the source / dry take (zeros in reference mode) */
     job_curves curves;
     double seconds;           /**< wall time of the job */
+    double stage_s[JOB_STAGE_COUNT]; /**< wall time of each stage, s */
+    double lap_t;                    /**< internal: clock at the end of the last stage */
 } job_result;
 
 /**
- * Run one job. mode JOB_SOURCE needs `source` (shared, read-only), JOB_PAIRED
- * needs paired_path (the dry original). On success *res is filled (free with
- * job_result_free); on failure err names the file and problem.
+ * Run one job. mode JOB_SOURCE needs `source` (shared, read-only) or, if that
+ * is NULL, other_path (the take, then read alongside the reference on a second
+ * thread); JOB_PAIRED needs other_path (the dry original, read the same way).
+ * On success *res is filled (free with job_result_free); on failure err names
+ * the file and problem.
  */
 bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
-                  const char *paired_path, const job_opts *o, job_result *res, bx_error *err);
+                  const char *other_path, const job_opts *o, job_result *res, bx_error *err);
 
 void job_result_free(job_result *r);
 

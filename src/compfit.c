@@ -4,14 +4,22 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fastmath.h"
 
 const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99.5};
 
 /* Longest excerpt the fits look at, seconds. */
 #define MAX_FIT_SECONDS 90.0
 #define PAIRED_FRAME_MS 1.0
+/* the stats fit's grid runs on blocks this many times longer; Nelder–Mead
+ * then refines the best grid points on the full block rate, with at most
+ * NM_EVALS evaluations each (past ~60 they gain < 0.005 dB) */
+#define GRID_COARSEN 4
+#define NM_EVALS 60
 
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
 typedef struct proxy {
@@ -19,160 +27,303 @@ typedef struct proxy {
     double rate_hz;
     double *pk;        /* max |x| per block */
     double *ms;        /* mean square per block */
+    double *pk_db;     /* peak detector level per block, dB */
+    double *rms_db;    /* RMS detector level at the end of each block, dB */
     double *g;         /* scratch: linear gain per block */
+    double *e;         /* scratch: mean square per block after the gain */
     double *work;      /* scratch for quantiles */
+    double *work2;     /* scratch for quantiles */
+    uint32_t *order;   /* blocks by descending peak (for the crest's top percentile) */
+    uint16_t *key;     /* scratch for quantiles: histogram bin per value */
 } proxy;
 
 static void proxy_free(proxy *p)
 {
     bx_free(p->pk);
+    bx_free(p->order);
+    bx_free(p->key);
     memset(p, 0, sizeof *p);
+}
+
+typedef struct peak_index {
+    double pk;
+    uint32_t b;
+} peak_index;
+
+static int cmp_peak_desc(const void *a, const void *b)
+{
+    const double x = ((const peak_index *)a)->pk, y = ((const peak_index *)b)->pk;
+    return (x < y) - (x > y);
+}
+
+/* Room for nblk blocks (all arrays). */
+static bx_status proxy_alloc(proxy *p, size_t nblk, size_t blk, double rate_hz, bx_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->nblk = nblk;
+    p->blk = blk;
+    p->rate_hz = rate_hz;
+    if (nblk < 16)
+        return bx_error_set(err, BX_ERR_AUDIO, "too short for a dynamics fit");
+    p->pk = bx_malloc(8 * nblk * sizeof(double));
+    p->order = bx_malloc(nblk * sizeof(uint32_t));
+    p->key = bx_malloc(nblk * sizeof(uint16_t));
+    if (!p->pk || !p->order || !p->key) {
+        proxy_free(p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    }
+    p->ms = p->pk + nblk;
+    p->pk_db = p->ms + nblk;
+    p->rms_db = p->pk_db + nblk;
+    p->g = p->rms_db + nblk;
+    p->work = p->g + nblk;
+    p->work2 = p->work + nblk;
+    p->e = p->work2 + nblk;
+    return BX_OK;
+}
+
+/* From pk and ms: the detector levels, and the blocks in order of peak. */
+static bx_status proxy_finish(proxy *p, bx_error *err)
+{
+    peak_index *pi = bx_malloc(p->nblk * sizeof *pi);
+    if (!pi) {
+        proxy_free(p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    }
+    /* the RMS detector's smoothing is fixed (BX_COMP_RMS_MS): run it once, at block rate */
+    const double arms = exp(-(double)p->blk / (BX_COMP_RMS_MS * 1e-3 * p->rate_hz));
+    double sm = 0;
+    for (size_t b = 0; b < p->nblk; b++) {
+        sm = arms * sm + (1.0 - arms) * p->ms[b];
+        p->pk_db[b] = p->pk[b] > 0 ? 20.0 * log10(p->pk[b]) : -1000.0;
+        p->rms_db[b] = sm > 0 ? 10.0 * log10(sm) : -1000.0;
+        pi[b].pk = p->pk[b];
+        pi[b].b = (uint32_t)b;
+    }
+    qsort(pi, p->nblk, sizeof *pi, cmp_peak_desc);
+    for (size_t b = 0; b < p->nblk; b++)
+        p->order[b] = pi[b].b;
+    bx_free(pi);
+    return BX_OK;
 }
 
 static bx_status proxy_init(proxy *p, const float *x, size_t n, double rate_hz, bx_error *err)
 {
-    memset(p, 0, sizeof *p);
     const size_t cap = (size_t)(MAX_FIT_SECONDS * rate_hz);
     if (n > cap)
         n = cap;
-    p->blk = (size_t)(BX_COMPFIT_BLOCK_MS * 1e-3 * rate_hz + 0.5);
-    if (p->blk < 1)
-        p->blk = 1;
-    p->nblk = n / p->blk;
-    p->rate_hz = rate_hz;
-    if (p->nblk < 16)
-        return bx_error_set(err, BX_ERR_AUDIO, "too short for a dynamics fit");
-    p->pk = bx_malloc(4 * p->nblk * sizeof(double));
-    if (!p->pk)
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
-    p->ms = p->pk + p->nblk;
-    p->g = p->ms + p->nblk;
-    p->work = p->g + p->nblk;
+    size_t blk = (size_t)(BX_COMPFIT_BLOCK_MS * 1e-3 * rate_hz + 0.5);
+    if (blk < 1)
+        blk = 1;
+    bx_status st = proxy_alloc(p, n / blk, blk, rate_hz, err);
+    if (st)
+        return st;
     for (size_t b = 0; b < p->nblk; b++) {
         double m = 0, s = 0;
-        for (size_t k = 0; k < p->blk; k++) {
-            const double v = x[b * p->blk + k];
+        for (size_t k = 0; k < blk; k++) {
+            const double v = x[b * blk + k];
             m = fmax(m, fabs(v));
             s += v * v;
         }
         p->pk[b] = m;
-        p->ms[b] = s / (double)p->blk;
+        p->ms[b] = s / (double)blk;
     }
-    return BX_OK;
+    return proxy_finish(p, err);
 }
 
-/* Linear gain per block of bx_comp with params c (makeup ignored), block rate. */
+/* A proxy of the same signal with blocks `factor` times longer (cheaper to
+ * run; the coarse grid search uses it). */
+static bx_status proxy_coarsen(const proxy *fine, size_t factor, proxy *p, bx_error *err)
+{
+    bx_status st = proxy_alloc(p, fine->nblk / factor, fine->blk * factor, fine->rate_hz, err);
+    if (st)
+        return st;
+    for (size_t b = 0; b < p->nblk; b++) {
+        double m = 0, s = 0;
+        for (size_t k = b * factor; k < (b + 1) * factor; k++) {
+            m = fmax(m, fine->pk[k]);
+            s += fine->ms[k];
+        }
+        p->pk[b] = m;
+        p->ms[b] = s / (double)factor;
+    }
+    return proxy_finish(p, err);
+}
+
+/* Linear gain per block of bx_comp with params c (makeup ignored), block rate:
+ * the same gain computer and smooth decoupled peak detector, in dB. The
+ * detector runs first (a serial recursion), then the gains (a loop compilers
+ * vectorise). */
 static void proxy_run(proxy *p, const bx_comp_params *c)
 {
     const double B = (double)p->blk, fs = p->rate_hz;
     const double aa = exp(-B / (c->attack_ms * 1e-3 * fs));
     const double ar = exp(-B / (c->release_ms * 1e-3 * fs));
-    const double arms = exp(-B / (BX_COMP_RMS_MS * 1e-3 * fs));
-    const double lo = pow(10.0, (c->threshold_db - 0.5 * c->knee_db) / 20.0);
-    const int rms = c->detector == BX_DETECTOR_RMS;
-    double y1 = 0, yl = 0, ms = 0;
-    for (size_t b = 0; b < p->nblk; b++) {
-        double level;
-        if (rms) {
-            ms = arms * ms + (1.0 - arms) * p->ms[b];
-            level = sqrt(ms);
-        } else {
-            level = p->pk[b];
-        }
-        double xl = 0.0;
-        if (level > lo) {
-            const double xg = 8.685889638065035 * log(level); /* 20 log10 */
-            xl = xg - bx_comp_static_db(c, xg);
-        }
+    const double t = c->threshold_db, w = c->knee_db, slope = 1.0 - 1.0 / c->ratio;
+    const double lo = t - 0.5 * w, hi = t + 0.5 * w, kw = w > 0 ? slope / (2.0 * w) : 0.0;
+    const double *lv = c->detector == BX_DETECTOR_RMS ? p->rms_db : p->pk_db;
+    double *g = p->g;
+    const size_t n = p->nblk;
+    double y1 = 0, yl = 0;
+    for (size_t b = 0; b < n; b++) {
+        /* static gain reduction (Giannoulis et al. 2012, eq. 4), branch-free:
+         * 0 below the knee, kw k^2 in it, slope (xg - t) above */
+        const double xg = lv[b];
+        double k = xg - lo;
+        k = k > 0.0 ? k : 0.0;
+        const double xl = xg <= hi ? kw * k * k : slope * (xg - t);
         const double rel = ar * y1 + (1.0 - ar) * xl;
         y1 = xl > rel ? xl : rel;
         yl = aa * yl + (1.0 - aa) * y1;
-        p->g[b] = yl > 1e-9 ? exp(-0.11512925464970229 * yl) : 1.0; /* 10^(-yl/20) */
+        g[b] = yl;
+    }
+    const double *ms = p->ms;
+    double *e = p->e;
+    for (size_t b = 0; b < n; b++) {
+        g[b] = bx_fast_exp(-0.11512925464970229 * g[b]); /* 10^(-yl/20) */
+        e[b] = g[b] * g[b] * ms[b];
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Histogram bin of a positive value: the top 12 bits of its float
+ * representation (sign, exponent, 3 mantissa bits: 1/8-octave bins, in the
+ * values' own order). */
+#define HIST_BINS 2048
+static unsigned hist_key(double v)
 {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    const float f = (float)v;
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u >> 20;
 }
 
-/* numpy-style linear interpolation between order statistics of sorted v */
-static double quantile(const double *v, size_t n, double pct)
+/* numpy-style percentiles (linear interpolation between order statistics,
+ * taken in dB) of the powers v[0..n) (all in [1e-30, 1e30]), into q_db.
+ * A partial counting sort: values are binned by hist_key, and only the bins
+ * that hold a wanted rank are filled in (into out[0..n)) and sorted. Exact,
+ * O(n), and free of the unpredictable branches of a selection. */
+static void percentiles_db(const double *v, size_t n, const double *pct, int np, double *q_db,
+                           double *out, uint16_t *key)
 {
-    const double pos = pct / 100.0 * (double)(n - 1);
-    const size_t i = (size_t)pos;
-    if (i + 1 >= n)
-        return v[n - 1];
-    return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
-}
-
-/* k-th smallest of v[0..n) (v is reordered so that v[k] holds it, smaller
- * values before it and larger after): Hoare's selection, O(n) on average. */
-static double select_kth(double *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        const double pivot = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                const double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0)
-                    break;
+    uint32_t count[HIST_BINS], start[HIST_BINS], fill[HIST_BINS];
+    unsigned char want[HIST_BINS];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++) {
+        key[i] = (uint16_t)hist_key(v[i]);
+        count[key[i]]++;
+    }
+    uint32_t acc = 0;
+    for (unsigned k = 0; k < HIST_BINS; k++) {
+        start[k] = acc;
+        acc += count[k];
+    }
+    memset(want, 0, sizeof want);
+    for (int i = 0; i < np; i++) {
+        const size_t r = (size_t)(pct[i] / 100.0 * (double)(n - 1));
+        for (size_t j = r; j <= r + 1 && j < n; j++) {
+            unsigned lo = 0, hi = HIST_BINS - 1; /* the last bin starting at or before j */
+            while (lo < hi) {
+                const unsigned mid = (lo + hi + 1) / 2;
+                if (start[mid] <= j)
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            while (count[lo] == 0) /* empty bins share their start with the next */
+                lo--;
+            want[lo] = 1;
+        }
+    }
+    memset(fill, 0, sizeof fill);
+    for (size_t i = 0; i < n; i++)
+        if (want[key[i]])
+            out[start[key[i]] + fill[key[i]]++] = v[i];
+    for (unsigned k = 0; k < HIST_BINS; k++) {
+        if (!want[k])
+            continue;
+        double *a = out + start[k];
+        for (uint32_t i = 1; i < count[k]; i++) { /* insertion sort: bins are small */
+            const double x = a[i];
+            uint32_t j = i;
+            while (j > 0 && a[j - 1] > x) {
+                a[j] = a[j - 1];
                 j--;
             }
+            a[j] = x;
         }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            break;
     }
-    return v[k];
+    for (int i = 0; i < np; i++) {
+        const double pos = pct[i] / 100.0 * (double)(n - 1);
+        const size_t k = (size_t)pos;
+        const double a = 10.0 * log10(out[k]);
+        q_db[i] = k + 1 >= n ? a : a + (pos - (double)k) * (10.0 * log10(out[k + 1]) - a);
+    }
 }
 
-/* numpy-style percentile of unsorted v (reordered), without a full sort */
-static double quantile_select(double *v, size_t n, double pct)
-{
-    const double pos = pct / 100.0 * (double)(n - 1);
-    const size_t i = (size_t)pos;
-    const double a = select_kth(v, n, i);
-    if (i + 1 >= n)
-        return a;
-    double b = v[i + 1];
-    for (size_t k = i + 1; k < n; k++)
-        b = v[k] < b ? v[k] : b;
-    return a + (pos - (double)i) * (b - a);
-}
-
-/* Quantiles of frame levels (frames of `fb` blocks) with per-block gains g. */
+/* Quantiles of frame levels (frames of `fb` blocks) with per-block gains g:
+ * frames within 60 dB of the loudest. */
 static void frame_quantiles(const proxy *p, size_t fb, double *q)
 {
     const size_t nf = p->nblk / fb;
-    double *lv = p->work, mx = -DBL_MAX;
+    double *lv = p->work, mx = 0;
     for (size_t f = 0; f < nf; f++) {
         double s = 0;
         for (size_t b = f * fb; b < (f + 1) * fb; b++)
-            s += p->g[b] * p->g[b] * p->ms[b];
-        lv[f] = 10.0 * log10(s / (double)fb + 1e-20);
-        mx = fmax(mx, lv[f]);
+            s += p->e[b];
+        lv[f] = s / (double)fb + 1e-20;
+        mx = lv[f] > mx ? lv[f] : mx;
     }
     size_t k = 0;
     for (size_t f = 0; f < nf; f++)
-        if (lv[f] >= mx - 60.0)
+        if (lv[f] >= mx * 1e-6)
             lv[k++] = lv[f];
-    qsort(lv, k, sizeof *lv, cmp_double);
-    for (int i = 0; i < BX_DYNSIG_NQ; i++)
-        q[i] = quantile(lv, k, bx_dynsig_percent[i]);
+    percentiles_db(lv, k, bx_dynsig_percent, BX_DYNSIG_NQ, q, p->work2, p->key);
+}
+
+/* 99.9th percentile of g * pk over all blocks. g <= 1, so scanning blocks by
+ * descending pk can stop once pk falls below the smallest of the running top
+ * set: only the loudest few hundred blocks are looked at. */
+static double crest_peak(proxy *p)
+{
+    const size_t n = p->nblk;
+    const double pos = 0.999 * (double)(n - 1);
+    const size_t i = (size_t)pos, K = n - i; /* need the K-th and (K-1)-th largest */
+    double *h = p->work;                     /* min-heap of the K largest so far */
+    size_t hn = 0;
+    for (size_t j = 0; j < n; j++) {
+        const uint32_t b = p->order[j];
+        if (hn == K && p->pk[b] <= h[0])
+            break;
+        const double v = p->g[b] * p->pk[b];
+        size_t at;
+        if (hn < K) {
+            at = hn++;
+            while (at > 0 && h[(at - 1) / 2] > v) { /* sift up */
+                h[at] = h[(at - 1) / 2];
+                at = (at - 1) / 2;
+            }
+            h[at] = v;
+        } else if (v > h[0]) {
+            at = 0;
+            for (;;) { /* sift down from the root */
+                size_t c = 2 * at + 1;
+                if (c >= K)
+                    break;
+                if (c + 1 < K && h[c + 1] < h[c])
+                    c++;
+                if (h[c] >= v)
+                    break;
+                h[at] = h[c];
+                at = c;
+            }
+            h[at] = v;
+        }
+    }
+    const double a = h[0];
+    if (K < 2)
+        return a;
+    const double b = K == 2 ? h[1] : fmin(h[1], h[2]);
+    return a + (pos - (double)i) * (b - a);
 }
 
 static void signature(proxy *p, bx_dynsig *s)
@@ -186,11 +337,9 @@ static void signature(proxy *p, bx_dynsig *s)
     frame_quantiles(p, f10, s->q10);
     frame_quantiles(p, f50, s->q50);
     double tot = 0;
-    for (size_t b = 0; b < p->nblk; b++) {
-        tot += p->g[b] * p->g[b] * p->ms[b];
-        p->work[b] = p->g[b] * p->pk[b];
-    }
-    const double pk = quantile_select(p->work, p->nblk, 99.9);
+    for (size_t b = 0; b < p->nblk; b++)
+        tot += p->e[b];
+    const double pk = crest_peak(p);
     s->crest_db = 20.0 * log10(pk + 1e-12) - 10.0 * log10(tot / (double)p->nblk + 1e-24);
 }
 
@@ -205,6 +354,7 @@ bx_status bx_dynsig_compute(const float *x, size_t n, double rate_hz, bx_dynsig 
     double e = 0;
     for (size_t b = 0; b < p.nblk; b++) {
         p.g[b] = 1.0;
+        p.e[b] = p.ms[b];
         e += p.ms[b];
     }
     if (!(e > 0)) {
@@ -238,6 +388,7 @@ double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset
 
 typedef struct objective {
     proxy *p;
+    proxy *coarse;           /* stats fit: the grid runs on this, if not NULL */
     const bx_dynsig *target; /* stats fit */
     const double *meas_db;   /* paired fit: measured gain per frame, dB */
     const double *wf;        /* paired fit: frame weights */
@@ -274,10 +425,10 @@ static double evaluate(objective *o, const bx_comp_params *c)
             continue;
         double num = 0, den = 0;
         for (size_t b = f * o->fb; b < (f + 1) * o->fb; b++) {
-            num += o->p->g[b] * o->p->g[b] * o->p->ms[b];
+            num += o->p->e[b];
             den += o->p->ms[b];
         }
-        const double d = o->meas_db[f] - 10.0 * log10(num / den);
+        const double d = o->meas_db[f] - 4.342944819032518 * bx_fast_ln(num / den);
         sw += o->wf[f];
         sd += o->wf[f] * d;
         sdd += o->wf[f] * d * d;
@@ -378,10 +529,13 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
     static const double ra[] = {1.5, 2.5, 4, 8};
     static const double at[] = {1, 5, 20};
     static const double re[] = {40, 120, 400};
-    enum { KEEP = 2 };
+    enum { KEEP = 3 };
     double keep_v[KEEP][NP], keep_f[KEEP];
     for (int i = 0; i < KEEP; i++)
         keep_f[i] = INFINITY;
+    proxy *fine = o->p;
+    if (o->coarse)
+        o->p = o->coarse;
     for (size_t a = 0; a < sizeof th / sizeof *th; a++)
         for (size_t b = 0; b < sizeof ra / sizeof *ra; b++)
             for (size_t c = 0; c < sizeof at / sizeof *at; c++)
@@ -401,6 +555,7 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
                     keep_f[pos] = fv;
                     memcpy(keep_v[pos], v, sizeof v);
                 }
+    o->p = fine;
     const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
     double best_v[NP], best_f = INFINITY;
     for (int k = 0; k < KEEP; k++) {
@@ -408,7 +563,7 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
             continue;
         double v[NP];
         memcpy(v, keep_v[k], sizeof v);
-        const double fv = nelder_mead(o, v, step, 120);
+        const double fv = nelder_mead(o, v, step, NM_EVALS);
         if (fv < best_f) {
             best_f = fv;
             memcpy(best_v, v, sizeof v);
@@ -440,6 +595,7 @@ static void real_gains(proxy *p, const float *x, const bx_comp_params *c)
                 num += buf[k] * buf[k];
         }
         p->g[b] = den > 0 ? sqrt(num / den) : pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+        p->e[b] = p->g[b] * p->g[b] * p->ms[b];
     }
 }
 
@@ -451,10 +607,18 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     bx_status st = proxy_init(&p, x, n, rate_hz, err);
     if (st)
         return st;
-    objective o = {&p, target, NULL, NULL, 0, 0, BX_DETECTOR_PEAK, 0};
+    proxy coarse;
+    st = proxy_coarsen(&p, GRID_COARSEN, &coarse, err);
+    if (st) {
+        proxy_free(&p);
+        return st;
+    }
+    objective o = {&p, &coarse, target, NULL, NULL, 0, 0, BX_DETECTOR_PEAK, 0};
     /* without a compressor */
-    for (size_t b = 0; b < p.nblk; b++)
+    for (size_t b = 0; b < p.nblk; b++) {
         p.g[b] = 1.0;
+        p.e[b] = p.ms[b];
+    }
     bx_dynsig s;
     signature(&p, &s);
     double off0;
@@ -471,6 +635,7 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
     if (!res->use_comp)
         res->params.makeup_db = off0;
+    proxy_free(&coarse);
     proxy_free(&p);
     return BX_OK;
 }
@@ -511,7 +676,7 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rat
     /* frames within 40 dB of the loudest carry the gain; quieter ones are noise */
     for (size_t f = 0; f < nf; f++)
         wf[f] = wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
-    objective o = {&p, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, 0};
+    objective o = {&p, NULL, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, 0};
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
@@ -531,7 +696,7 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rat
             continue;
         double num = 0, den = 0;
         for (size_t b = f * fb; b < (f + 1) * fb; b++)
-            num += p.g[b] * p.g[b] * p.ms[b], den += p.ms[b];
+            num += p.e[b], den += p.ms[b];
         const double d = meas[f] - 10.0 * log10(num / den);
         sw += 1, sd += d, sdd += d * d;
     }

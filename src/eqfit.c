@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "linalg.h"
 
 #ifndef M_PI
@@ -58,7 +59,9 @@ static void band_response(const grid *g, const bx_band *b, double *out)
         const double dr = 1.0 + c.a1 * g->c1[i] + c.a2 * g->c2[i];
         const double di = -(c.a1 * g->s1[i] + c.a2 * g->s2[i]);
         const double num = nr * nr + ni * ni, den = dr * dr + di * di;
-        out[i] = 10.0 * log10((num > 1e-30 ? num : 1e-30) / (den > 1e-30 ? den : 1e-30));
+        /* 10 log10(num / den) */
+        out[i] = 4.342944819032518 *
+                 bx_fast_ln((num > 1e-30 ? num : 1e-30) / (den > 1e-30 ? den : 1e-30));
     }
 }
 
@@ -375,10 +378,30 @@ static int band_order(const void *a, const void *b)
     return (x->freq_hz > y->freq_hz) - (x->freq_hz < y->freq_hz);
 }
 
-bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
-                   const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err)
+/* Checks the arguments and sets up the grid g over scratch of
+ * (6 + MAX_PARAMS) * n doubles (weights, temp, trig tables, Jacobian). */
+static bx_status grid_init(grid *g, const double *freq_hz, const double *target_db,
+                           const double *weight, size_t n, const bx_eqfit_opts *o, double *mem,
+                           bx_error *err)
 {
-    memset(res, 0, sizeof *res);
+    *g = (grid){n, freq_hz, target_db, NULL, 0.0, NULL, NULL, NULL, NULL, o->rate_hz};
+    double *w = mem;
+    g->c1 = mem + 2 * n, g->s1 = mem + 3 * n, g->c2 = mem + 4 * n, g->s2 = mem + 5 * n;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = weight ? weight[i] : 1.0;
+        g->wsum += w[i];
+        const double om = 2.0 * M_PI * freq_hz[i] / o->rate_hz;
+        g->c1[i] = cos(om), g->s1[i] = sin(om), g->c2[i] = cos(2 * om), g->s2[i] = sin(2 * om);
+    }
+    if (!(g->wsum > 0))
+        return bx_error_set(err, BX_ERR_ARG, "EQ fit: all weights are zero");
+    g->w = w;
+    return BX_OK;
+}
+
+static bx_status check_args(const double *freq_hz, const double *target_db, const double *weight,
+                            size_t n, const bx_eqfit_opts *o, bx_error *err)
+{
     if (n < 4 || !o || o->max_bands < 1 || o->max_bands > BX_MAX_BANDS || !(o->rate_hz > 0))
         return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid arguments");
     for (size_t i = 0; i < n; i++) {
@@ -388,7 +411,27 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
             return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid target point %zu (%g Hz, %g dB)",
                                 i, freq_hz[i], target_db[i]);
     }
-    bx_status st = BX_OK;
+    return BX_OK;
+}
+
+/* The final joint polish of F, and the result. */
+static void finish(fit *F, double *jac, double *tmp, bx_eqfit_result *res)
+{
+    refine(F, 0, 100, jac, tmp);
+    res->n_bands = F->nb;
+    memcpy(res->bands, F->b, sizeof(bx_band) * F->nb);
+    qsort(res->bands, res->n_bands, sizeof(bx_band), band_order);
+    res->offset_db = F->offset;
+    res->rms_error_db = sqrt(error_of(F->g, F->model)); /* the fit itself, without the ridge term */
+}
+
+bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
+                   const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err)
+{
+    memset(res, 0, sizeof *res);
+    bx_status st = check_args(freq_hz, target_db, weight, n, o, err);
+    if (st)
+        return st;
     /* Beam search: BEAM partial fits survive each step; every survivor tries
      * every candidate (new band refined alone), the best BEAM * 2 expansions
      * are refined jointly, and the best BEAM of those go on. */
@@ -396,36 +439,24 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     const size_t set = (size_t)(BX_MAX_BANDS + 1) * n; /* responses + model of one fit */
     double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + NSETS * set, sizeof(double));
     bx_band *cand = bx_malloc(64 * sizeof(bx_band));
+    grid g;
     if (!mem || !cand) {
         st = bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
         goto out;
     }
-    grid g = {n, freq_hz, target_db, NULL, 0.0, NULL, NULL, NULL, NULL, o->rate_hz};
-    double *w = mem, *tmp = mem + n;
-    g.c1 = mem + 2 * n, g.s1 = mem + 3 * n, g.c2 = mem + 4 * n, g.s2 = mem + 5 * n;
-    double *jac = mem + 6 * n;
+    if ((st = grid_init(&g, freq_hz, target_db, weight, n, o, mem, err)) != BX_OK)
+        goto out;
+    double *tmp = mem + n, *jac = mem + 6 * n;
     double *sets = jac + (size_t)MAX_PARAMS * n;
     fit pool[NSETS];
     for (int k = 0; k < NSETS; k++)
         pool[k] = (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + (size_t)BX_MAX_BANDS * n};
     fit *beam = pool, *nextbeam = pool + BEAM, *exp_ = pool + 2 * BEAM, *trial = pool + NSETS - 1;
     double beam_err[BEAM], next_err[BEAM], exp_err[EXPAND];
-    for (size_t i = 0; i < n; i++) {
-        w[i] = weight ? weight[i] : 1.0;
-        g.wsum += w[i];
-        const double om = 2.0 * M_PI * freq_hz[i] / o->rate_hz;
-        g.c1[i] = cos(om), g.s1[i] = sin(om), g.c2[i] = cos(2 * om), g.s2[i] = sin(2 * om);
-    }
-    if (!(g.wsum > 0)) {
-        st = bx_error_set(err, BX_ERR_ARG, "EQ fit: all weights are zero");
-        goto out;
-    }
-    g.w = w;
     int nbeam = 1;
     beam_err[0] = refine(&beam[0], 0, 5, jac, tmp); /* offset only */
     fit *best = &beam[0];
     double best_err = beam_err[0];
-
     for (unsigned step = 0; step < o->max_bands; step++) {
         /* expansions: (survivor, candidate) scored with the new band refined alone */
         int nexp = 0;
@@ -489,16 +520,38 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         best_err = beam_err[0];
     }
     fit F = *best;
-    refine(&F, 0, 100, jac, tmp); /* a final joint polish */
-    best_err = error_of(&g, F.model); /* the fit itself, without the ridge term */
-
-    res->n_bands = F.nb;
-    memcpy(res->bands, F.b, sizeof(bx_band) * F.nb);
-    qsort(res->bands, res->n_bands, sizeof(bx_band), band_order);
-    res->offset_db = F.offset;
-    res->rms_error_db = sqrt(best_err);
+    finish(&F, jac, tmp, res);
 out:
     bx_free(mem);
     bx_free(cand);
+    return st;
+}
+
+bx_status bx_eqfit_polish(const double *freq_hz, const double *target_db, const double *weight,
+                          size_t n, const bx_eqfit_opts *o, const bx_band *start, unsigned n_start,
+                          bx_eqfit_result *res, bx_error *err)
+{
+    memset(res, 0, sizeof *res);
+    bx_status st = check_args(freq_hz, target_db, weight, n, o, err);
+    if (st)
+        return st;
+    if (n_start > BX_MAX_BANDS || (n_start && !start))
+        return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid start bands");
+    const size_t set = (size_t)(BX_MAX_BANDS + 1) * n;
+    double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + set, sizeof(double));
+    grid g;
+    if (!mem)
+        return bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
+    if ((st = grid_init(&g, freq_hz, target_db, weight, n, o, mem, err)) == BX_OK) {
+        double *tmp = mem + n, *jac = mem + 6 * n, *sets = jac + (size_t)MAX_PARAMS * n;
+        fit F = {&g, o, n_start, {{0}}, 0.0, sets, sets + (size_t)BX_MAX_BANDS * n};
+        for (unsigned k = 0; k < n_start; k++) {
+            F.b[k] = start[k];
+            clamp_band(&F, &F.b[k]);
+            band_response(&g, &F.b[k], &F.resp[(size_t)k * n]);
+        }
+        finish(&F, jac, tmp, res);
+    }
+    bx_free(mem);
     return st;
 }

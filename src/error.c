@@ -71,6 +71,8 @@ void *bx_calloc(size_t count, size_t size)
     if (size && count > SIZE_MAX / size)
         return NULL;
     const size_t bytes = count * size;
+    if (!g_alloc) /* the C library's calloc gets fresh pages zeroed for free */
+        return calloc(bytes ? bytes : 1, 1);
     void *p = bx_malloc(bytes);
     if (p && bytes > 0)
         memset(p, 0, bytes);

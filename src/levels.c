@@ -96,15 +96,24 @@ static int reserve(growing *g, size_t more)
     return 1;
 }
 
-bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *err)
+/* BX_ERR_ARG for an absurd count, BX_ERR_AUDIO naming the first non-finite sample. */
+static bx_status check_frames(const float *x, size_t frames, unsigned nch, bx_error *err)
 {
-    const unsigned nch = l->channels;
     if (frames > SIZE_MAX / nch / 2)
         return bx_error_set(err, BX_ERR_ARG, "levels: %zu frames is too many at once", frames);
     for (size_t i = 0; i < frames * nch; i++)
         if (!isfinite(x[i]))
             return bx_error_set(err, BX_ERR_AUDIO, "sample %zu (channel %zu) is not finite",
                                 i / nch, i % nch + 1);
+    return BX_OK;
+}
+
+bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *err)
+{
+    const unsigned nch = l->channels;
+    bx_status st = check_frames(x, frames, nch, err);
+    if (st)
+        return st;
     if (!reserve(&l->peaks, (l->pos1 + frames) / l->blk) ||
         !reserve(&l->ms, (l->pos10 + frames) / (ENV_BLOCKS * l->blk)))
         return bx_error_set(err, BX_ERR_NOMEM, "levels: out of memory for the envelope");
@@ -371,5 +380,30 @@ bx_status bx_levels_finish(bx_levels *l, bx_level_stats *out, bx_error *err)
         memset(out, 0, sizeof *out);
         return bx_error_set(err, BX_ERR_NOMEM, "levels: out of memory");
     }
+    return BX_OK;
+}
+
+bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
+                           double *lufs, bx_error *err)
+{
+    *lufs = BX_LEVELS_SILENT_LUFS;
+    if (!(rate_hz >= BX_LEVELS_RATE_MIN && rate_hz <= BX_LEVELS_RATE_MAX) ||
+        rate_hz != floor(rate_hz) || channels < 1 || channels > BX_LEVELS_MAX_CHANNELS)
+        return bx_error_set(err, BX_ERR_ARG, "loudness: %g Hz, %u channels: not supported", rate_hz,
+                            channels);
+    bx_status st = check_frames(x, frames, channels, err);
+    if (st)
+        return st;
+    ebur128_state *ebu = ebur128_init(channels, (unsigned long)rate_hz, EBUR128_MODE_I);
+    if (!ebu)
+        return bx_error_set(err, BX_ERR_NOMEM, "loudness: out of memory (libebur128)");
+    double l = -HUGE_VAL;
+    int e = ebur128_add_frames_float(ebu, x, frames);
+    if (e == EBUR128_SUCCESS)
+        e = ebur128_loudness_global(ebu, &l);
+    ebur128_destroy(&ebu);
+    if (e != EBUR128_SUCCESS)
+        return bx_error_set(err, BX_ERR_NOMEM, "loudness: libebur128 failed (error %d)", e);
+    *lufs = l >= BX_LEVELS_SILENT_LUFS ? l : BX_LEVELS_SILENT_LUFS;
     return BX_OK;
 }

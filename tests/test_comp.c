@@ -9,7 +9,10 @@
  *    (within 2 %; attack 0.5 ms, whose cascade adds about 0.5 %);
  *  - rms detector: a sine is compressed by its RMS level (peak - 3.01 dB);
  *  - makeup: below the knee the gain is exactly the makeup gain;
- *  - channel link: every channel gets the same gain, that of the loudest.
+ *  - channel link: every channel gets the same gain, that of the loudest;
+ *  - fast math: bx_comp's own log and exp move the output of a reference
+ *    written with libm's log10 and pow by less than -120 dB (error energy
+ *    over output energy), and no sample by more than 1e-6.
  */
 #include <math.h>
 #include <stdio.h>
@@ -194,6 +197,66 @@ static void channel_link(bx_detector det)
            det == BX_DETECTOR_PEAK ? "peak" : "rms", worst_link, worst_mono);
 }
 
+/* The same compressor, sample by sample, with libm's log10 and pow. */
+static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t n)
+{
+    const double aa = exp(-1.0 / (p->attack_ms * 1e-3 * FS));
+    const double ar = exp(-1.0 / (p->release_ms * 1e-3 * FS));
+    const double am = exp(-1.0 / (BX_COMP_RMS_MS * 1e-3 * FS));
+    double y1 = 0, yl = 0, ms = 0;
+    for (size_t i = 0; i < n; i++) {
+        ms = am * ms + (1 - am) * x[i] * x[i];
+        const double level = p->detector == BX_DETECTOR_RMS ? sqrt(ms) : fabs(x[i]);
+        const double xg = level > 0 ? 20 * log10(level) : -1000;
+        const double xl = xg - ref_curve(xg, p->threshold_db, p->ratio, p->knee_db);
+        const double rel = ar * y1 + (1 - ar) * xl;
+        y1 = xl > rel ? xl : rel;
+        yl = aa * yl + (1 - aa) * y1;
+        y[i] = x[i] * pow(10.0, (p->makeup_db - yl) / 20.0);
+    }
+}
+
+static void fast_math(bx_detector det)
+{
+    const bx_comp_params p = {-30, 4, 6, 3, 120, 8, det};
+    enum { N = 5 * 48000 };
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *r = malloc(N * sizeof *r);
+    if (!x || !y || !r) {
+        tu_fail("fast math: out of memory");
+        return;
+    }
+    uint64_t seed = 5;
+    for (size_t i = 0; i < N; i++) { /* decaying noise bursts, 4 per second, -60..0 dBFS */
+        const double t = (double)(i % 12000) / FS;
+        const double lvl = pow(10.0, -3.0 * (double)((i / 12000) % 7) / 7.0);
+        x[i] = lvl * exp(-t / 0.04) * tu_noise(&seed) + 1e-4 * tu_noise(&seed);
+        y[i] = x[i];
+    }
+    bx_comp c;
+    bx_comp_init(&c, &p, FS);
+    for (size_t i = 0; i < N; i += 64)
+        bx_comp_process(&c, y + i, N - i < 64 ? N - i : 64, 1);
+    ref_comp(&p, x, r, N);
+    double e = 0, s = 0, worst = 0;
+    for (size_t i = 0; i < N; i++) {
+        e += (y[i] - r[i]) * (y[i] - r[i]);
+        s += r[i] * r[i];
+        worst = fmax(worst, fabs(y[i] - r[i]));
+    }
+    const double db = 10 * log10(e / s + 1e-300);
+    checks++;
+    if (!(db < -120) || !(worst < 1e-6))
+        tu_fail(
+            "fast math (%s): output moved by %.1f dB (limit -120), worst sample %.2e (limit 1e-6)",
+            det == BX_DETECTOR_PEAK ? "peak" : "rms", db, worst);
+    printf("fast math (%s detector): bx_comp vs libm reference %.1f dB (limit -120 dB), worst "
+           "sample %.2e (limit 1e-6)\n",
+           det == BX_DETECTOR_PEAK ? "peak" : "rms", db, worst);
+    free(x);
+    free(y);
+    free(r);
+}
+
 int main(void)
 {
     static_curve(-20, 4, 6, 3);
@@ -207,5 +270,7 @@ int main(void)
     makeup_below_knee();
     channel_link(BX_DETECTOR_PEAK);
     channel_link(BX_DETECTOR_RMS);
+    fast_math(BX_DETECTOR_PEAK);
+    fast_math(BX_DETECTOR_RMS);
     return tu_finish("test_comp", checks);
 }

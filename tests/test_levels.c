@@ -4,7 +4,8 @@
  *    -0.691 + 10 log10(A^2/2 |K(997 Hz)|^2) LUFS, with the K-weighting
  *    evaluated here from the 48 kHz biquads of ITU-R BS.1770-4 (tables 1, 2):
  *    -3.01 LUFS at full scale, -23.01 LUFS at -20 dBFS; in both channels of
- *    a stereo file 3.01 LU more; within 0.01 LU;
+ *    a stereo file 3.01 LU more; within 0.01 LU; the same from
+ *    bx_loudness_lufs, which measures loudness alone;
  *  - loudness range: a steady sine reads 0 LU; 20 s at -20 dBFS then 20 s
  *    at -30 dBFS reads 10 LU (within 0.05 LU);
  *  - sample peak equals max |sample| (1e-9 dB); RMS of a sine is its peak
@@ -113,6 +114,11 @@ static void loudness_and_levels(void)
             mx = fmaxf(mx, fabsf(x[i]));
         printf("mono 997 Hz sine, peak %.0f dBFS, 20 s:\n", peak_db);
         check_near("integrated loudness, LUFS", st.loudness_lufs, want, 0.01);
+        double alone = 0;
+        if (bx_loudness_lufs(x, n, 1, fs, &alone, &err))
+            tu_fail("bx_loudness_lufs: %s", err.msg);
+        else
+            check_near("bx_loudness_lufs alone, LUFS", alone, want, 0.01);
         check_near("loudness range, LU", st.lra_lu, 0, 0.05);
         check_near("sample peak = max |sample|, dBFS", st.sample_peak_db, tu_db(mx), 1e-9);
         check_near("sample peak vs the sine's peak, dBFS", st.sample_peak_db, peak_db, 0.001);

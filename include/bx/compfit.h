@@ -3,9 +3,10 @@
  *
  * Both fits search threshold, ratio, attack and release (knee fixed at
  * BX_COMPFIT_KNEE_DB, makeup solved in closed form) with a coarse grid and a
- * Nelder–Mead refinement. Candidates are evaluated on a block-rate model of
- * the compressor (BX_COMPFIT_BLOCK_MS blocks: the same gain computer and
- * detector as bx_comp, fed the block's peak or mean square), which is what
+ * Nelder–Mead refinement of its best points. Candidates are evaluated on a
+ * block-rate model of the compressor (BX_COMPFIT_BLOCK_MS blocks: the same
+ * gain computer and detector as bx_comp, fed the block's peak or mean
+ * square; the stats fit's grid uses blocks 4 times longer), which is what
  * makes hundreds of evaluations affordable; the result is then checked with
  * the real bx_comp.
  *
@@ -13,7 +14,7 @@
  *    reference's dynamics signature — the quantiles of its 10 ms and 50 ms
  *    RMS envelopes and its crest (bx_dynsig);
  *  - paired fit (--paired mode): the EQ'd dry signal, compressed, should have
- *    the processed signal's gain at every 5 ms frame.
+ *    the processed signal's gain at every 1 ms frame.
  */
 #ifndef BX_COMPFIT_H
 #define BX_COMPFIT_H

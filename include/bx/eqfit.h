@@ -53,6 +53,16 @@ typedef struct bx_eqfit_result {
 bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
                    const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err);
 
+/**
+ * Refit only the parameters of n_start given bands (types kept, none added or
+ * removed) to the target: the joint Levenberg–Marquardt step of bx_eqfit alone,
+ * starting from `start`. For a target that moved a little since the bands were
+ * fitted. Same arguments and errors as bx_eqfit.
+ */
+bx_status bx_eqfit_polish(const double *freq_hz, const double *target_db, const double *weight,
+                          size_t n, const bx_eqfit_opts *o, const bx_band *start, unsigned n_start,
+                          bx_eqfit_result *res, bx_error *err);
+
 /** Magnitude response of bands (in order) at freq_hz, dB. Invalid bands count as 0 dB. */
 double bx_eq_response_db(const bx_band *bands, unsigned n_bands, double rate_hz, double freq_hz);
 

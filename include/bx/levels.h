@@ -118,6 +118,15 @@ bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *e
  */
 bx_status bx_levels_finish(bx_levels *l, bx_level_stats *out, bx_error *err);
 
+/**
+ * Integrated loudness (ITU-R BS.1770-4, LUFS) of `frames` interleaved frames
+ * alone, into *lufs: the same measure as bx_level_stats.loudness_lufs, without
+ * the other statistics (cheaper). Digital silence gives BX_LEVELS_SILENT_LUFS.
+ * Errors as bx_levels_create / bx_levels_add.
+ */
+bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
+                           double *lufs, bx_error *err);
+
 #ifdef __cplusplus
 }
 #endif
