@@ -199,7 +199,7 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                "release %.4g ms, makeup %+.1f dB, %s detector; fit error %.2f dB\n",
                c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
                c->comp.release_ms, c->comp.makeup_db,
-               c->comp.detector == BX_DETECTOR_RMS ? "rms" : "peak", r->comp_error_db);
+               bx_detector_name(c->comp.detector), r->comp_error_db);
     else
         printf("compressor off\n");
     if (c->has_limiter)

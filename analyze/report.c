@@ -476,7 +476,7 @@ static void panel_comp(sbuf *b, const job_result *r, double top)
             "\xc2\xb7 makeup %s dB \xc2\xb7 %s</text>\n",
             f.x, y + ROW_H, cp->attack_ms, cp->release_ms,
             fmt_signed(t2, sizeof t2, cp->makeup_db, 1),
-            cp->detector == BX_DETECTOR_RMS ? "RMS" : "peak");
+            bx_detector_name(cp->detector));
         put(b,
             "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "
             "\xc2\xb7 fit error %s dB</text>\n",

@@ -80,7 +80,7 @@ bx_status bx_chain_params_check(const bx_chain_params *p, double rate_hz, bx_err
         CHECK("chain.compressor.attack_ms", c->attack_ms, BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
         CHECK("chain.compressor.release_ms", c->release_ms, BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
         CHECK("chain.compressor.makeup_db", c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
-        if (c->detector != BX_DETECTOR_PEAK && c->detector != BX_DETECTOR_RMS)
+        if (!bx_detector_name(c->detector))
             return bx_error_set(err, BX_ERR_PRESET, "chain.compressor.detector: unknown value %d",
                                 (int)c->detector);
     }

@@ -27,6 +27,7 @@ typedef struct proxy {
     double rate_hz;
     double *pk;        /* max |x| per block */
     double *ms;        /* mean square per block */
+    double *ma;        /* mean |x| per block (input of the "level" follower) */
     double *pk_db;     /* peak detector level per block, dB */
     double *rms_db;    /* RMS detector level at the end of each block, dB */
     double *g;         /* scratch: linear gain per block */
@@ -65,7 +66,7 @@ static bx_status proxy_alloc(proxy *p, size_t nblk, size_t blk, double rate_hz, 
     p->rate_hz = rate_hz;
     if (nblk < 16)
         return bx_error_set(err, BX_ERR_AUDIO, "too short for a dynamics fit");
-    p->pk = bx_malloc(8 * nblk * sizeof(double));
+    p->pk = bx_malloc(9 * nblk * sizeof(double));
     p->order = bx_malloc(nblk * sizeof(uint32_t));
     p->key = bx_malloc(nblk * sizeof(uint16_t));
     if (!p->pk || !p->order || !p->key) {
@@ -79,6 +80,7 @@ static bx_status proxy_alloc(proxy *p, size_t nblk, size_t blk, double rate_hz, 
     p->work = p->g + nblk;
     p->work2 = p->work + nblk;
     p->e = p->work2 + nblk;
+    p->ma = p->e + nblk;
     return BX_OK;
 }
 
@@ -119,14 +121,16 @@ static bx_status proxy_init(proxy *p, const float *x, size_t n, double rate_hz, 
     if (st)
         return st;
     for (size_t b = 0; b < p->nblk; b++) {
-        double m = 0, s = 0;
+        double m = 0, s = 0, a = 0;
         for (size_t k = 0; k < blk; k++) {
             const double v = x[b * blk + k];
             m = fmax(m, fabs(v));
             s += v * v;
+            a += fabs(v);
         }
         p->pk[b] = m;
         p->ms[b] = s / (double)blk;
+        p->ma[b] = a / (double)blk;
     }
     return proxy_finish(p, err);
 }
@@ -139,13 +143,15 @@ static bx_status proxy_coarsen(const proxy *fine, size_t factor, proxy *p, bx_er
     if (st)
         return st;
     for (size_t b = 0; b < p->nblk; b++) {
-        double m = 0, s = 0;
+        double m = 0, s = 0, a = 0;
         for (size_t k = b * factor; k < (b + 1) * factor; k++) {
             m = fmax(m, fine->pk[k]);
             s += fine->ms[k];
+            a += fine->ma[k];
         }
         p->pk[b] = m;
         p->ms[b] = s / (double)factor;
+        p->ma[b] = a / (double)factor;
     }
     return proxy_finish(p, err);
 }
@@ -164,18 +170,30 @@ static void proxy_run(proxy *p, const bx_comp_params *c)
     const double *lv = c->detector == BX_DETECTOR_RMS ? p->rms_db : p->pk_db;
     double *g = p->g;
     const size_t n = p->nblk;
-    double y1 = 0, yl = 0;
-    for (size_t b = 0; b < n; b++) {
-        /* static gain reduction (Giannoulis et al. 2012, eq. 4), branch-free:
-         * 0 below the knee, kw k^2 in it, slope (xg - t) above */
-        const double xg = lv[b];
-        double k = xg - lo;
-        k = k > 0.0 ? k : 0.0;
-        const double xl = xg <= hi ? kw * k * k : slope * (xg - t);
-        const double rel = ar * y1 + (1.0 - ar) * xl;
-        y1 = xl > rel ? xl : rel;
-        yl = aa * yl + (1.0 - aa) * y1;
-        g[b] = yl;
+    double y1 = 0, yl = 0, env = 0;
+    if (c->detector == BX_DETECTOR_LEVEL) {
+        /* the follower in amplitude, fed the block's mean |x|; the gain acts at once */
+        for (size_t b = 0; b < n; b++) {
+            const double u = p->ma[b];
+            env = u > env ? aa * env + (1.0 - aa) * u : ar * env + (1.0 - ar) * u;
+            const double xg = env > 1e-30 ? 8.685889638065035 * bx_fast_ln(env) : -1000.0;
+            double k = xg - lo;
+            k = k > 0.0 ? k : 0.0;
+            g[b] = xg <= hi ? kw * k * k : slope * (xg - t);
+        }
+    } else {
+        for (size_t b = 0; b < n; b++) {
+            /* static gain reduction (Giannoulis et al. 2012, eq. 4), branch-free:
+             * 0 below the knee, kw k^2 in it, slope (xg - t) above */
+            const double xg = lv[b];
+            double k = xg - lo;
+            k = k > 0.0 ? k : 0.0;
+            const double xl = xg <= hi ? kw * k * k : slope * (xg - t);
+            const double rel = ar * y1 + (1.0 - ar) * xl;
+            y1 = xl > rel ? xl : rel;
+            yl = aa * yl + (1.0 - aa) * y1;
+            g[b] = yl;
+        }
     }
     const double *ms = p->ms;
     double *e = p->e;
@@ -410,6 +428,26 @@ static void params_from(const double *v, bx_detector det, bx_comp_params *c)
     c->detector = det;
 }
 
+/* Paired fit: RMS over the frames with weight of measured minus applied gain
+ * (p->e over p->ms), dB, the mean difference removed (returned in *mean). */
+static double gain_error(const proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
+                         double *mean)
+{
+    double sw = 0, sd = 0, sdd = 0;
+    for (size_t f = 0; f < nf; f++) {
+        if (wf[f] <= 0)
+            continue;
+        double num = 0, den = 0;
+        for (size_t b = f * fb; b < (f + 1) * fb; b++)
+            num += p->e[b], den += p->ms[b];
+        const double d = meas[f] - 4.342944819032518 * bx_fast_ln(num / den); /* 10 log10 */
+        sw += 1, sd += d, sdd += d * d;
+    }
+    if (mean)
+        *mean = sd / sw;
+    return sqrt(fmax(sdd / sw - (sd / sw) * (sd / sw), 0.0));
+}
+
 static double evaluate(objective *o, const bx_comp_params *c)
 {
     proxy_run(o->p, c);
@@ -418,24 +456,8 @@ static double evaluate(objective *o, const bx_comp_params *c)
         signature(o->p, &s);
         return bx_dynsig_distance(&s, o->target, &o->last_offset);
     }
-    /* paired: weighted RMS of measured - simulated gain, offset removed */
-    double sw = 0, sd = 0, sdd = 0;
-    for (size_t f = 0; f < o->nf; f++) {
-        if (o->wf[f] <= 0)
-            continue;
-        double num = 0, den = 0;
-        for (size_t b = f * o->fb; b < (f + 1) * o->fb; b++) {
-            num += o->p->e[b];
-            den += o->p->ms[b];
-        }
-        const double d = o->meas_db[f] - 4.342944819032518 * bx_fast_ln(num / den);
-        sw += o->wf[f];
-        sd += o->wf[f] * d;
-        sdd += o->wf[f] * d * d;
-    }
-    const double mean = sd / sw;
-    o->last_offset = mean;
-    return sqrt(fmax(sdd / sw - mean * mean, 0.0));
+    /* paired: RMS of measured - simulated gain, offset removed */
+    return gain_error(o->p, o->meas_db, o->wf, o->nf, o->fb, &o->last_offset);
 }
 
 static double eval_v(objective *o, const double *v)
@@ -680,28 +702,24 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rat
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
-    /* both detectors; keep the better */
-    double e, e_rms;
-    bx_comp_params rms_params;
-    search(&o, &res->params, &e);
-    o.detector = BX_DETECTOR_RMS;
-    search(&o, &rms_params, &e_rms);
-    if (e_rms < e)
-        res->params = rms_params;
-    real_gains(&p, x, &res->params);
-    /* evaluate() would rerun the model: score the real gains directly */
-    double sw = 0, sd = 0, sdd = 0;
-    for (size_t f = 0; f < nf; f++) {
-        if (wf[f] <= 0)
-            continue;
-        double num = 0, den = 0;
-        for (size_t b = f * fb; b < (f + 1) * fb; b++)
-            num += p.e[b], den += p.ms[b];
-        const double d = meas[f] - 10.0 * log10(num / den);
-        sw += 1, sd += d, sdd += d * d;
+    /* every detector; the real compressor decides between them */
+    double best_real = INFINITY;
+    bx_comp_params cand;
+    for (int d = BX_DETECTOR_PEAK; d <= BX_DETECTOR_LEVEL; d++) {
+        double e;
+        o.detector = (bx_detector)d;
+        search(&o, &cand, &e);
+        real_gains(&p, x, &cand);
+        const double er = gain_error(&p, meas, wf, nf, fb, NULL);
+        if (er < best_real) {
+            best_real = er;
+            res->params = cand;
+        }
     }
-    res->params.makeup_db = sd / sw;
-    res->error_db = sqrt(fmax(sdd / sw - (sd / sw) * (sd / sw), 0.0));
+    real_gains(&p, x, &res->params);
+    double mean;
+    res->error_db = gain_error(&p, meas, wf, nf, fb, &mean);
+    res->params.makeup_db = mean;
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
     if (!res->use_comp)
         res->params.makeup_db = off0;

@@ -414,13 +414,13 @@ static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *or
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: expected a string, found %s",
                                     origin, kind(jd));
-            if (strcmp(jd->valuestring, "rms") == 0)
-                c->detector = BX_DETECTOR_RMS;
-            else if (strcmp(jd->valuestring, "peak") != 0)
+            const int d = bx_detector_from_name(jd->valuestring);
+            if (d < 0)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: unknown detector \"%s\" "
-                                    "(allowed: peak, rms)",
+                                    "(allowed: peak, rms, level)",
                                     origin, printable(jd->valuestring, dbuf, sizeof dbuf));
+            c->detector = (bx_detector)d;
         }
         p->has_comp = 1;
     }
@@ -631,8 +631,7 @@ static cJSON *chain_to_json(const bx_chain_params *p)
         ok = ok && cJSON_AddNumberToObject(jc, "attack_ms", c->attack_ms);
         ok = ok && cJSON_AddNumberToObject(jc, "release_ms", c->release_ms);
         ok = ok && cJSON_AddNumberToObject(jc, "makeup_db", c->makeup_db);
-        ok = ok && cJSON_AddStringToObject(jc, "detector",
-                                           c->detector == BX_DETECTOR_RMS ? "rms" : "peak");
+        ok = ok && cJSON_AddStringToObject(jc, "detector", bx_detector_name(c->detector));
     }
     ok = ok && cJSON_AddNumberToObject(j, "output_gain_db", p->output_gain_db);
     if (ok && p->has_limiter) {

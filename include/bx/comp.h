@@ -17,9 +17,21 @@ extern "C" {
 
 /** What the level detector looks at. */
 typedef enum bx_detector {
-    BX_DETECTOR_PEAK = 0, /**< "peak": per-sample max |x| over channels */
-    BX_DETECTOR_RMS       /**< "rms": mean square over channels, one-pole averaged (BX_COMP_RMS_MS) */
+    BX_DETECTOR_PEAK = 0, /**< "peak": per-sample max |x| over channels; attack and release
+                               smooth the gain reduction, in dB */
+    BX_DETECTOR_RMS,      /**< "rms": mean square over channels, one-pole averaged
+                               (BX_COMP_RMS_MS); attack and release as for "peak" */
+    BX_DETECTOR_LEVEL     /**< "level": max |x| over channels followed in amplitude by a
+                               one-pole that rises with attack_ms and falls with release_ms
+                               (an analog-style envelope follower); the gain computer acts
+                               on that level directly, without smoothing the gain */
 } bx_detector;
+
+/** The detector's name in presets ("peak", "rms", "level"); NULL for an unknown value. */
+const char *bx_detector_name(bx_detector d);
+
+/** The detector named `name`; -1 if there is none. */
+int bx_detector_from_name(const char *name);
 
 /** Averaging time constant of the rms detector, in ms. */
 #define BX_COMP_RMS_MS 10.0
@@ -42,6 +54,7 @@ typedef struct bx_comp {
     double knee_lo_lin;                 /* below this detector level nothing happens */
     double makeup_lin;
     double y1, yl, ms;                  /* detector state: release stage, attack stage, mean square */
+    double env;                         /* "level" detector: the followed amplitude */
     double gr_peak_db;                  /* largest gain reduction since the last read */
 } bx_comp;
 
