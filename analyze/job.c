@@ -255,7 +255,6 @@ static const char *stem_of(const char *path, char *buf, size_t n)
 
 /* ---- the EQ ------------------------------------------------------------------ */
 
-/* Fit the EQ to curves->target_db with weights w; fills p->bands. */
 /* Fit the EQ to cv->target_db into p's bands (scaled by --amount). raw, if not
  * NULL, receives the unscaled fit; if it already holds bands, they are only
  * polished (bx_eqfit_polish) instead of searched for anew. */
@@ -433,9 +432,6 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
 
 /* ---- the modes ------------------------------------------------------------- */
 
-/* Loudness: make the chain's output on x (n samples) as loud as target_lufs,
- * through the makeup (compressor on) or the output gain. Two passes, since
- * the limiter and the compressor are not linear. */
 /* Set the makeup (or output) gain so that x through the chain has the target
  * loudness. Everything before the limiter scales with that gain, so one
  * rendering without the limiter gives the exact correction whenever the peak
