@@ -192,13 +192,14 @@ static bx_status oom(bx_error *err, const char *path)
     return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
 }
 
-/* Run bands (only) over x into y, mono, at rate_hz. */
+/* Run the chain p over mono x into y (n samples) at rate_hz; errors name `path`. */
 static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const float *x, float *y,
-                             size_t n, bx_error *err)
+                             size_t n, const char *path, bx_error *err)
 {
-    bx_chain *c = bx_chain_create(p, rate_hz, 1, err);
+    bx_error e2;
+    bx_chain *c = bx_chain_create(p, rate_hz, 1, &e2);
     if (!c)
-        return err ? err->code : BX_ERR_ARG;
+        return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
     double buf[1024];
     for (size_t i = 0; i < n; i += 1024) {
         const size_t m = n - i < 1024 ? n - i : 1024;
@@ -212,10 +213,13 @@ static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const flo
     return BX_OK;
 }
 
-/* Integrated loudness (BS.1770, mono) of n samples. */
-static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs, bx_error *err)
+/* Integrated loudness (BS.1770, mono) of n samples; errors name `path`. */
+static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs, const char *path,
+                          bx_error *err)
 {
-    return bx_loudness_lufs(x, n, 1, rate_hz, lufs, err);
+    bx_error e2;
+    const bx_status st = bx_loudness_lufs(x, n, 1, rate_hz, lufs, &e2);
+    return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
 }
 
 static double clampd(double v, double lo, double hi)
@@ -446,9 +450,9 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
     bx_chain_params q = *p;
     q.has_limiter = 0;
     double l = -70.0;
-    bx_status st = apply_chain(&q, rate_hz, x, y, n, err);
+    bx_status st = apply_chain(&q, rate_hz, x, y, n, path, err);
     if (!st)
-        st = loudness(y, n, rate_hz, &l, err);
+        st = loudness(y, n, rate_hz, &l, path, err);
     int exact = 0;
     if (!st && l > -69.9) {
         const double d = target_lufs - l;
@@ -463,9 +467,9 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
         exact = !p->has_limiter || peak * pow(10.0, (*gain - before) / 20.0) <=
                                        pow(10.0, p->ceiling_db / 20.0) * 0.999;
         for (int pass = 0; pass < 3 && !exact && !st; pass++) {
-            st = apply_chain(p, rate_hz, x, y, n, err);
+            st = apply_chain(p, rate_hz, x, y, n, path, err);
             if (!st)
-                st = loudness(y, n, rate_hz, &l, err);
+                st = loudness(y, n, rate_hz, &l, path, err);
             if (st || l <= -69.9 || fabs(target_lufs - l) < 0.02)
                 break;
             *gain = clampd(*gain + target_lufs - l, lo, hi);
@@ -508,7 +512,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const job_
     bx_chain_params *p = &res->preset.chain;
     bx_chain_params q = *p;
     q.has_limiter = 0;
-    bx_status st = apply_chain(&q, src->rate_hz, src->mono, y, src->n_mono, err);
+    bx_status st = apply_chain(&q, src->rate_hz, src->mono, y, src->n_mono, src->path, err);
     if (st)
         return st;
     bx_error e2;
@@ -560,7 +564,7 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         return oom(err, src->path);
     bx_chain_params eq_only = *p;
     eq_only.has_comp = eq_only.has_limiter = 0;
-    st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, err);
+    st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, src->path, err);
     if (!st && !o->no_compressor && o->amount > 0) {
         bx_dynsig target;
         bx_compfit_result cr;
@@ -747,7 +751,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         bx_chain_params eq_only = *p;
         eq_only.has_comp = eq_only.has_limiter = 0;
         eq_only.output_gain_db = eq_only.input_gain_db = 0;
-        st = apply_chain(&eq_only, fs, x, xe, n, err);
+        st = apply_chain(&eq_only, fs, x, xe, n, ref->path, err);
         if (st || o->no_compressor || o->amount <= 0)
             break;
         bx_compfit_result cr;
@@ -804,7 +808,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         }
         set_limiter(p, ref);
         double target = -70.0;
-        st = loudness(y, n, fs, &target, err);
+        st = loudness(y, n, fs, &target, ref->path, err);
         if (!st)
             st = match_loudness(p, fs, x, n, target, ref->path, err);
         lap(res, JOB_STAGE_LOUDNESS);

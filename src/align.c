@@ -29,6 +29,46 @@ static void phat(kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb)
     }
 }
 
+/* One cross-correlation's memory: forward and inverse plans, two zeroed
+ * real buffers of nfft and two spectra, in one block (free `mem`). */
+typedef struct xcorr {
+    char *mem;
+    size_t nfft, nb;
+    kiss_fftr_cfg fwd, inv;
+    kiss_fft_scalar *tx, *ty;
+    kiss_fft_cpx *fx, *fy;
+} xcorr;
+
+static bx_status xcorr_alloc(xcorr *c, size_t nfft, bx_error *err)
+{
+    size_t lenf = 0, leni = 0;
+    kiss_fftr_alloc((int)nfft, 0, NULL, &lenf);
+    kiss_fftr_alloc((int)nfft, 1, NULL, &leni);
+    c->nfft = nfft;
+    c->nb = nfft / 2 + 1;
+    c->mem = bx_malloc(lenf + leni + 2 * nfft * sizeof(kiss_fft_scalar) +
+                       2 * c->nb * sizeof(kiss_fft_cpx) + 64);
+    if (!c->mem)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory aligning the signals");
+    c->fwd = kiss_fftr_alloc((int)nfft, 0, c->mem, &lenf);
+    c->inv = kiss_fftr_alloc((int)nfft, 1, c->mem + lenf, &leni);
+    c->tx = (kiss_fft_scalar *)(void *)(c->mem + lenf + leni);
+    c->ty = c->tx + nfft;
+    c->fx = (kiss_fft_cpx *)(void *)(c->ty + nfft);
+    c->fy = c->fx + c->nb;
+    memset(c->tx, 0, 2 * nfft * sizeof *c->tx);
+    return BX_OK;
+}
+
+/* tx <- the phase-only cross-correlation of what tx and ty hold. */
+static void xcorr_phat(xcorr *c)
+{
+    kiss_fftr(c->fwd, c->tx, c->fx);
+    kiss_fftr(c->fwd, c->ty, c->fy);
+    phat(c->fx, c->fy, c->nb); /* Y * conj(X), phase only: peak at the lag of y behind x */
+    kiss_fftri(c->inv, c->fx, c->tx);
+}
+
 /* GCC-PHAT on up to 2^19 samples of overlap at lag `coarse`; the best lag
  * within +-win of it goes to *out. */
 static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t ny, long coarse,
@@ -47,28 +87,17 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
         *peak = 0;
         return BX_OK;
     }
-    const size_t nfft = (size_t)kiss_fftr_next_fast_size_real((int)(2 * L));
-    const size_t nb = nfft / 2 + 1;
-    size_t lenf = 0, leni = 0;
-    kiss_fftr_alloc((int)nfft, 0, NULL, &lenf);
-    kiss_fftr_alloc((int)nfft, 1, NULL, &leni);
-    char *mem = bx_malloc(lenf + leni + 2 * nfft * sizeof(kiss_fft_scalar) +
-                          2 * nb * sizeof(kiss_fft_cpx) + 64);
-    if (!mem)
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory aligning the signals");
-    kiss_fftr_cfg fwd = kiss_fftr_alloc((int)nfft, 0, mem, &lenf);
-    kiss_fftr_cfg inv = kiss_fftr_alloc((int)nfft, 1, mem + lenf, &leni);
-    kiss_fft_scalar *tx = (kiss_fft_scalar *)(void *)(mem + lenf + leni), *ty = tx + nfft;
-    kiss_fft_cpx *fx = (kiss_fft_cpx *)(void *)(ty + nfft), *fy = fx + nb;
-    memset(tx, 0, 2 * nfft * sizeof *tx);
+    xcorr c;
+    const bx_status st = xcorr_alloc(&c, (size_t)kiss_fftr_next_fast_size_real((int)(2 * L)), err);
+    if (st)
+        return st;
+    const size_t nfft = c.nfft;
+    kiss_fft_scalar *tx = c.tx;
     for (long i = 0; i < L; i++) {
         tx[i] = x[s0 - coarse + i];
-        ty[i] = y[s0 + i];
+        c.ty[i] = y[s0 + i];
     }
-    kiss_fftr(fwd, tx, fx);
-    kiss_fftr(fwd, ty, fy);
-    phat(fx, fy, nb);
-    kiss_fftri(inv, fx, tx);
+    xcorr_phat(&c);
     long best = 0;
     double bv = -INFINITY;
     for (long e = -win; e <= win; e++) {
@@ -78,7 +107,7 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
             best = e;
         }
     }
-    bx_free(mem);
+    bx_free(c.mem);
     *out = coarse + best;
     *peak = bv / (double)nfft; /* the inverse is unnormalised: nfft when all phases agree */
     return BX_OK;
@@ -95,22 +124,12 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
         return bx_error_set(err, BX_ERR_AUDIO, "too short to align (%zu and %zu samples)", nx, ny);
     const size_t lag_d = max_lag / DECIM + 1;
     /* zero-padded length: no circular wrap for lags up to the signal lengths */
-    size_t nfft = (size_t)kiss_fftr_next_fast_size_real((int)(mx + my));
-    bx_status st = BX_OK;
-    size_t lenf = 0, leni = 0;
-    kiss_fftr_alloc((int)nfft, 0, NULL, &lenf);
-    kiss_fftr_alloc((int)nfft, 1, NULL, &leni);
-    const size_t nb = nfft / 2 + 1;
-    char *mem = bx_malloc(lenf + leni + 2 * nfft * sizeof(kiss_fft_scalar) +
-                          2 * nb * sizeof(kiss_fft_cpx) + 64);
-    if (!mem)
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory aligning the signals");
-    kiss_fftr_cfg fwd = kiss_fftr_alloc((int)nfft, 0, mem, &lenf);
-    kiss_fftr_cfg inv = kiss_fftr_alloc((int)nfft, 1, mem + lenf, &leni);
-    kiss_fft_scalar *tx = (kiss_fft_scalar *)(void *)(mem + lenf + leni);
-    kiss_fft_scalar *ty = tx + nfft;
-    kiss_fft_cpx *fx = (kiss_fft_cpx *)(void *)(ty + nfft), *fy = fx + nb;
-    memset(tx, 0, 2 * nfft * sizeof *tx);
+    xcorr c;
+    bx_status st = xcorr_alloc(&c, (size_t)kiss_fftr_next_fast_size_real((int)(mx + my)), err);
+    if (st)
+        return st;
+    const size_t nfft = c.nfft;
+    kiss_fft_scalar *tx = c.tx, *ty = c.ty;
     double ex = 0, ey = 0;
     for (size_t i = 0; i < mx; i++) {
         double s = 0;
@@ -130,10 +149,7 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
         st = bx_error_set(err, BX_ERR_AUDIO, "cannot align: a signal is silent");
         goto out;
     }
-    kiss_fftr(fwd, tx, fx);
-    kiss_fftr(fwd, ty, fy);
-    phat(fx, fy, nb); /* Y * conj(X), phase only: peak at the lag of y behind x */
-    kiss_fftri(inv, fx, tx);
+    xcorr_phat(&c);
     long best_d = 0;
     double best_v = -INFINITY;
     for (size_t k = 0; k < nfft; k++) {
@@ -145,8 +161,8 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
             best_d = d;
         }
     }
-    bx_free(mem);
-    mem = NULL;
+    bx_free(c.mem);
+    c.mem = NULL;
     /* refine at full rate with GCC-PHAT (phase-only cross-spectrum) around
      * DECIM * best_d: equal weight to every frequency, so the phase of an EQ
      * (a highpass delays the lows by milliseconds) does not pull the peak */
@@ -160,6 +176,6 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
     *delay = fine;
     *score = peak;
 out:
-    bx_free(mem);
+    bx_free(c.mem);
     return st;
 }

@@ -45,6 +45,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tooltime.h"
+
 #include <jack/jack.h>
 #include <sndfile.h>
 
@@ -64,14 +66,6 @@ typedef struct jio {
     atomic_uint xruns;
     atomic_int server_lost;
 } jio;
-
-static atomic_int stop_requested; /* lock-free, so safe to set from a handler */
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    atomic_store(&stop_requested, 1);
-}
 
 /* The real-time part: no allocation, locks or I/O. */
 static int process(jack_nframes_t n, void *arg)
@@ -117,19 +111,6 @@ static void on_shutdown(jack_status_t code, const char *reason, void *arg)
     (void)code;
     (void)reason;
     atomic_store(&s->server_lost, 1);
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Make `src` the only port feeding input port `dst` (both full names).

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tooltime.h"
+
 #include <pa_jack.h>
 #include <portaudio.h>
 
@@ -32,14 +34,6 @@ typedef struct pt_state {
     atomic_ulong callbacks;
     atomic_ullong frames;
 } pt_state;
-
-static atomic_int stop_requested; /* lock-free, so safe to set from a handler */
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    atomic_store(&stop_requested, 1);
-}
 
 static int passthrough(const void *input, void *output, unsigned long frames,
                        const PaStreamCallbackTimeInfo *time_info, PaStreamCallbackFlags flags,
@@ -61,19 +55,6 @@ static int passthrough(const void *input, void *output, unsigned long frames,
 static void usage(FILE *f)
 {
     fprintf(f, "usage: pa_passthrough [--name CLIENT] [--seconds S] [--buffer FRAMES]\n");
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int main(int argc, char **argv)
