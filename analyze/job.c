@@ -13,6 +13,7 @@
 #include "bx/chainfit.h"
 #include "bx/compfit.h"
 #include "bx/eqfit.h"
+#include "bx/match.h"
 #include "bx/spectrum.h"
 #include "bx/transfer.h"
 #include "bx/version.h"
@@ -21,7 +22,15 @@
 
 #define READ_FRAMES 8192
 #define FIT_LO_HZ 30.0
+/* --source: down to 20 Hz, so that the EQ also follows the chain where a
+ * kick has its weight and its peaks (a highpass in the chain shows there) */
+#define FIT_LO_SOURCE_HZ 20.0
 #define FIT_LO_PAIRED_HZ 12.0
+/* --source, like with like (bx/match.h): trust of the paired sounds by their
+ * shape distance, dB; the crossover to the long-term spectra, Hz */
+#define MATCH_TRUST_DB 3.0
+#define MATCH_DISTRUST_DB 5.0
+#define MATCH_XOVER_HZ 70.0
 /* paired: the waveform refinement's excerpt and settling time, s */
 #define REFINE_S 5.0
 #define REFINE_WARMUP_S 0.5
@@ -197,20 +206,8 @@ static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const flo
                              size_t n, const char *path, bx_error *err)
 {
     bx_error e2;
-    bx_chain *c = bx_chain_create(p, rate_hz, 1, &e2);
-    if (!c)
-        return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
-    double buf[1024];
-    for (size_t i = 0; i < n; i += 1024) {
-        const size_t m = n - i < 1024 ? n - i : 1024;
-        for (size_t k = 0; k < m; k++)
-            buf[k] = x[i + k];
-        bx_chain_process(c, buf, m);
-        for (size_t k = 0; k < m; k++)
-            y[i + k] = (float)buf[k];
-    }
-    bx_chain_destroy(c);
-    return BX_OK;
+    const bx_status st = bx_chain_apply(p, rate_hz, x, y, n, &e2);
+    return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
 }
 
 /* Integrated loudness (BS.1770, mono) of n samples; errors name `path`. */
@@ -423,6 +420,15 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
             cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
             cJSON_AddNumberToObject(fit, "alignment_score", round(res->align_score * 1000) / 1000);
         }
+        if (res->mode == JOB_SOURCE) {
+            cJSON *m = cJSON_AddObjectToObject(fit, "like_with_like");
+            if (m) {
+                cJSON_AddNumberToObject(m, "pairs", (double)res->match_pairs);
+                cJSON_AddNumberToObject(m, "distance_db",
+                                        round(res->match_distance_db * 1000) / 1000);
+                cJSON_AddNumberToObject(m, "weight", round(res->match_weight * 1000) / 1000);
+            }
+        }
         cJSON_AddItemToObject(fit, "target",
                               curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4));
     }
@@ -436,7 +442,23 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
 
 /* ---- the modes ------------------------------------------------------------- */
 
-/* Set the makeup (or output) gain so that x through the chain has the target
+/* Add d dB of gain before the limiter: to the compressor's makeup if there is
+ * one, what its range cannot take to the output gain. Returns the gain added. */
+static double add_gain(bx_chain_params *p, double d)
+{
+    double left = d;
+    if (p->has_comp) {
+        const double m = clampd(p->comp.makeup_db + left, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
+        left -= m - p->comp.makeup_db;
+        p->comp.makeup_db = m;
+    }
+    const double g = clampd(p->output_gain_db + left, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+    left -= g - p->output_gain_db;
+    p->output_gain_db = g;
+    return d - left;
+}
+
+/* Set the gain (add_gain) so that x through the chain has the target
  * loudness. Everything before the limiter scales with that gain, so one
  * rendering without the limiter gives the exact correction whenever the peak
  * stays under the ceiling; otherwise the limiter's share is measured on the
@@ -453,26 +475,20 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
     bx_status st = apply_chain(&q, rate_hz, x, y, n, path, err);
     if (!st)
         st = loudness(y, n, rate_hz, &l, path, err);
-    int exact = 0;
     if (!st && l > -69.9) {
-        const double d = target_lufs - l;
         double peak = 0;
         for (size_t i = 0; i < n; i++)
             peak = fabs(y[i]) > peak ? fabs(y[i]) : peak;
-        double *gain = p->has_comp ? &p->comp.makeup_db : &p->output_gain_db;
-        const double lo = p->has_comp ? BX_MAKEUP_MIN_DB : BX_GAIN_STAGE_MIN_DB;
-        const double hi = p->has_comp ? BX_MAKEUP_MAX_DB : BX_GAIN_STAGE_MAX_DB;
-        const double before = *gain;
-        *gain = clampd(*gain + d, lo, hi);
-        exact = !p->has_limiter || peak * pow(10.0, (*gain - before) / 20.0) <=
-                                       pow(10.0, p->ceiling_db / 20.0) * 0.999;
+        const double added = add_gain(p, target_lufs - l);
+        int exact = !p->has_limiter ||
+                    peak * pow(10.0, added / 20.0) <= pow(10.0, p->ceiling_db / 20.0) * 0.999;
         for (int pass = 0; pass < 3 && !exact && !st; pass++) {
             st = apply_chain(p, rate_hz, x, y, n, path, err);
             if (!st)
                 st = loudness(y, n, rate_hz, &l, path, err);
             if (st || l <= -69.9 || fabs(target_lufs - l) < 0.02)
                 break;
-            *gain = clampd(*gain + target_lufs - l, lo, hi);
+            add_gain(p, target_lufs - l);
         }
     }
     bx_free(y);
@@ -527,7 +543,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const job_
         return BX_OK; /* nothing above the gate: keep the first fit */
     for (size_t i = 0; i < cv->n; i++) {
         const double got = bx_spectrum_db_at(&out, cv->freq_hz[i], o->smoothing_oct);
-        cv->target_db[i] = cv->fit_db[i] + (cv->reference_db[i] - got);
+        cv->target_db[i] = cv->fit_db[i] + (1.0 - res->match_weight) * (cv->reference_db[i] - got);
     }
     bx_spectrum_free(&out);
     bx_chain_params eqp = *p;
@@ -536,6 +552,61 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const job_
         return st;
     p->n_bands = eqp.n_bands;
     memcpy(p->bands, eqp.bands, sizeof eqp.bands);
+    return BX_OK;
+}
+
+/* The sounds of the reference compared with the most similar sounds of the
+ * take (bx/match.h): a curve that follows the chain rather than what was
+ * played. It replaces the long-term difference in cv->target_db, weighted by
+ * how alike the paired sounds are: fully when they agree within
+ * MATCH_TRUST_DB, not at all from MATCH_DISTRUST_DB on (another instrument,
+ * another voice: then the long-term spectra are the only common ground).
+ * Below MATCH_XOVER_HZ, where 80 ms frames cannot resolve the spectrum, the
+ * long-term difference continues the curve. Only BX_ERR_NOMEM is an error. */
+static bx_status like_with_like(job_result *res, const job_take *ref, const job_take *src,
+                                const job_opts *o)
+{
+    job_curves *cv = &res->curves;
+    bx_match_curve mc;
+    bx_error e2;
+    res->match_weight = 0.0;
+    const bx_status st = bx_match_curve_estimate(ref->mono, ref->n_mono, ref->rate_hz, src->mono,
+                                                 src->n_mono, src->rate_hz, &mc, &e2);
+    if (st)
+        return st == BX_ERR_NOMEM ? st : BX_OK; /* nothing to pair: long-term spectra */
+    res->match_pairs = mc.pairs;
+    res->match_distance_db = mc.distance_db;
+    const double wm = clampd(
+        (MATCH_DISTRUST_DB - mc.distance_db) / (MATCH_DISTRUST_DB - MATCH_TRUST_DB), 0.0, 1.0);
+    res->match_weight = wm;
+    if (wm <= 0)
+        return BX_OK;
+    /* the curve on the grid, smoothed half as wide as the spectra (a running
+     * mean): it is made of 1/6-octave bands and is already steadier */
+    const int hw = (int)(0.25 * o->smoothing_oct * GRID_PER_OCT);
+    size_t ix = 0;
+    while (ix + 1 < cv->n && cv->freq_hz[ix] < MATCH_XOVER_HZ)
+        ix++;
+    for (size_t i = ix; i < cv->n; i++) {
+        double sum = 0;
+        for (int j = -hw; j <= hw; j++)
+            sum += bx_match_db_at(&mc, cv->freq_hz[i] * exp2((double)j / GRID_PER_OCT));
+        cv->fit_db[i] = sum / (2 * hw + 1); /* scratch until the fit */
+    }
+    for (size_t i = 0; i < ix; i++)
+        cv->fit_db[i] = cv->target_db[i] - cv->target_db[ix] + cv->fit_db[ix];
+    /* blend with the long-term difference, both levelled over 100 Hz - 10 kHz
+     * (the curve's constant is arbitrary) */
+    double ml = 0, mm = 0, cnt = 0;
+    for (size_t i = 0; i < cv->n; i++)
+        if (cv->freq_hz[i] >= 100 && cv->freq_hz[i] <= 10000)
+            ml += cv->target_db[i], mm += cv->fit_db[i], cnt++;
+    if (cnt > 0)
+        ml /= cnt, mm /= cnt;
+    for (size_t i = 0; i < cv->n; i++) {
+        cv->target_db[i] = wm * (cv->fit_db[i] - mm) + (1.0 - wm) * (cv->target_db[i] - ml);
+        cv->fit_db[i] = 0;
+    }
     return BX_OK;
 }
 
@@ -550,6 +621,9 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         cv->source_db[i] = bx_spectrum_db_at(&src->spec, cv->freq_hz[i], o->smoothing_oct);
         cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
     }
+    st = like_with_like(res, ref, src, o);
+    if (st)
+        return bx_error_set(err, st, "%s: out of memory", src->path);
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
     bx_eqfit_result raw = {0};
@@ -590,7 +664,7 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
             res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
     }
     lap(res, JOB_STAGE_COMP);
-    for (int k = 0; k < 2 && !st && p->has_comp; k++)
+    for (int k = 0; k < 2 && !st && p->has_comp && res->match_weight < 1.0; k++)
         st = close_the_loop(res, src, o, w, xe, &raw, err);
     lap(res, JOB_STAGE_REFINE);
     bx_free(xe);
@@ -877,8 +951,10 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     const double rate = other ? other->rate_hz : ref->rate_hz;
     /* paired: fit down to 12 Hz — a highpass's phase in the kick's range depends
      * on what it does below 30 Hz, and identification is judged sample by sample */
-    st = curves_alloc(&res->curves, mode == JOB_PAIRED ? FIT_LO_PAIRED_HZ : FIT_LO_HZ, rate,
-                      ref_path, err);
+    res->fit_lo_hz = mode == JOB_PAIRED   ? FIT_LO_PAIRED_HZ
+                     : mode == JOB_SOURCE ? FIT_LO_SOURCE_HZ
+                                          : FIT_LO_HZ;
+    st = curves_alloc(&res->curves, res->fit_lo_hz, rate, ref_path, err);
     if (st)
         goto out;
     w = bx_malloc(res->curves.n * sizeof(double));

@@ -210,3 +210,24 @@ void bx_chain_copy_state(bx_chain *dst, const bx_chain *src)
     if (dst->p.has_limiter && src->p.has_limiter)
         dst->lim.g = src->lim.g;
 }
+
+bx_status bx_chain_apply(const bx_chain_params *p, double rate_hz, const float *x, float *y,
+                         size_t frames, bx_error *err)
+{
+    bx_error local;
+    bx_error *e = err ? err : &local;
+    bx_chain *c = bx_chain_create(p, rate_hz, 1, e);
+    if (!c)
+        return e->code;
+    double buf[1024];
+    for (size_t i = 0; i < frames; i += 1024) {
+        const size_t m = frames - i < 1024 ? frames - i : 1024;
+        for (size_t k = 0; k < m; k++)
+            buf[k] = x[i + k];
+        bx_chain_process(c, buf, m);
+        for (size_t k = 0; k < m; k++)
+            y[i + k] = (float)buf[k];
+    }
+    bx_chain_destroy(c);
+    return BX_OK;
+}

@@ -19,6 +19,8 @@ const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 8
  * then refines the best grid points on the full block rate, with at most
  * NM_EVALS evaluations each (past ~60 they gain < 0.005 dB) */
 #define GRID_COARSEN 4
+/* shortest release the paired fit considers, ms */
+#define RELEASE_MIN_MS 5.0
 #define NM_EVALS 60
 
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
@@ -412,18 +414,19 @@ typedef struct objective {
     const double *wf;        /* paired fit: frame weights */
     size_t nf, fb;           /* paired fit: frames and blocks per frame */
     bx_detector detector;    /* the detector being fitted */
+    double release_min_ms;   /* shortest release considered */
     double last_offset;
 } objective;
 
 #define NP 5 /* threshold, log ratio, log attack, log release, knee */
 
-static void params_from(const double *v, bx_detector det, bx_comp_params *c)
+static void params_from(const double *v, bx_detector det, double release_min_ms, bx_comp_params *c)
 {
     c->threshold_db = fmin(fmax(v[0], -60.0), 0.0);
     c->ratio = fmin(fmax(exp(v[1]), 1.0), 30.0);
     c->knee_db = fmin(fmax(v[4], 0.0), 24.0);
     c->attack_ms = fmin(fmax(exp(v[2]), 0.1), 300.0);
-    c->release_ms = fmin(fmax(exp(v[3]), 5.0), 3000.0);
+    c->release_ms = fmin(fmax(exp(v[3]), release_min_ms), 3000.0);
     c->makeup_db = 0;
     c->detector = det;
 }
@@ -463,13 +466,13 @@ static double evaluate(objective *o, const bx_comp_params *c)
 static double eval_v(objective *o, const double *v)
 {
     bx_comp_params c;
-    params_from(v, o->detector, &c);
+    params_from(v, o->detector, o->release_min_ms, &c);
     /* outside the box: evaluate at the clamped point, plus a penalty */
     double pen = 0;
     pen += fmax(0, v[0]) + fmax(0, -60 - v[0]);
     pen += fmax(0, -v[1]) + fmax(0, v[1] - log(30.0));
     pen += fmax(0, log(0.1) - v[2]) + fmax(0, v[2] - log(300.0));
-    pen += fmax(0, log(5.0) - v[3]) + fmax(0, v[3] - log(3000.0));
+    pen += fmax(0, log(o->release_min_ms) - v[3]) + fmax(0, v[3] - log(3000.0));
     pen += fmax(0, -v[4]) + fmax(0, v[4] - 24.0);
     return evaluate(o, &c) + 10.0 * pen;
 }
@@ -591,7 +594,7 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
             memcpy(best_v, v, sizeof v);
         }
     }
-    params_from(best_v, o->detector, out);
+    params_from(best_v, o->detector, o->release_min_ms, out);
     *err_out = evaluate(o, out);
     out->makeup_db = o->last_offset;
 }
@@ -635,7 +638,9 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
         proxy_free(&p);
         return st;
     }
-    objective o = {&p, &coarse, target, NULL, NULL, 0, 0, BX_DETECTOR_PEAK, 0};
+    objective o = {
+        &p, &coarse, target, NULL, NULL, 0, 0, BX_DETECTOR_PEAK, BX_COMPFIT_STATS_RELEASE_MIN_MS,
+        0};
     /* without a compressor */
     for (size_t b = 0; b < p.nblk; b++) {
         p.g[b] = 1.0;
@@ -698,7 +703,7 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rat
     /* frames within 40 dB of the loudest carry the gain; quieter ones are noise */
     for (size_t f = 0; f < nf; f++)
         wf[f] = wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
-    objective o = {&p, NULL, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, 0};
+    objective o = {&p, NULL, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, RELEASE_MIN_MS, 0};
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;

@@ -39,17 +39,8 @@ int main(void)
     bx_chain_params t;
     truth(&t);
     bx_error err;
-    bx_chain *c = bx_chain_create(&t, FS, 1, &err);
-    double buf[1024];
-    for (size_t i = 0; i < n; i += 1024) {
-        const size_t m = n - i < 1024 ? n - i : 1024;
-        for (size_t k = 0; k < m; k++)
-            buf[k] = x[i + k];
-        bx_chain_process(c, buf, m);
-        for (size_t k = 0; k < m; k++)
-            y[i + k] = (float)buf[k];
-    }
-    bx_chain_destroy(c);
+    if (tu_run_chain(&t, FS, x, y, n))
+        return tu_finish("test_chainfit", 1);
 
     int checks = 0;
     bx_chain_params p = t;

@@ -37,3 +37,12 @@ int tu_finish(const char *suite, int checks)
     printf("%s: %d checks, %d failed\n", suite, checks, tu_failures);
     return tu_failures ? 1 : 0;
 }
+
+int tu_run_chain(const bx_chain_params *p, double rate_hz, const float *x, float *y, size_t n)
+{
+    bx_error err;
+    if (bx_chain_apply(p, rate_hz, x, y, n, &err) == BX_OK)
+        return 0;
+    tu_fail("bx_chain_apply: %s", err.msg);
+    return -1;
+}

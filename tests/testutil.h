@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bx/chain.h"
+
 /** Seeded xorshift64*; uniform in [-1, 1). */
 double tu_noise(uint64_t *state);
 
@@ -23,6 +25,13 @@ void tu_fail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/**
+ * Run mono x (n samples) through a fresh chain made from p at rate_hz into y
+ * (y may be x). Returns 0, or -1 (reported with tu_fail) if the chain cannot
+ * be made.
+ */
+int tu_run_chain(const bx_chain_params *p, double rate_hz, const float *x, float *y, size_t n);
 
 /** Print a summary line and return the process exit status (0 if all passed). */
 int tu_finish(const char *suite, int checks);

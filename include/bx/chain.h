@@ -98,6 +98,14 @@ const bx_chain_params *bx_chain_params_of(const bx_chain *c);
  */
 void bx_chain_process(bx_chain *c, double *x, size_t frames);
 
+/**
+ * Offline convenience: run mono float x (frames samples) through a fresh
+ * chain made from p at rate_hz into y (y may equal x), in 1024-frame blocks.
+ * Errors as bx_chain_create.
+ */
+bx_status bx_chain_apply(const bx_chain_params *p, double rate_hz, const float *x, float *y,
+                         size_t frames, bx_error *err);
+
 /** Largest compressor and limiter gain reduction (dB) since the last call; resets both. */
 void bx_chain_take_gr(bx_chain *c, double *comp_db, double *lim_db);
 

@@ -30,6 +30,10 @@ extern "C" {
 
 #define BX_COMPFIT_KNEE_DB 6.0
 #define BX_COMPFIT_BLOCK_MS 0.5
+/** The stats fit's shortest release, ms. Level statistics cannot tell a
+ * release shorter than a 10 ms envelope frame from waveform distortion; a
+ * compressor that matches them that way rounds every hit's waveform. */
+#define BX_COMPFIT_STATS_RELEASE_MIN_MS 20.0
 /** Quantiles (percent) of the envelope levels that make up a dynamics signature. */
 #define BX_DYNSIG_NQ 13
 extern const double bx_dynsig_percent[BX_DYNSIG_NQ];
