@@ -570,8 +570,10 @@ static bx_status like_with_like(job_result *res, const job_take *ref, const job_
     bx_match_curve mc;
     bx_error e2;
     res->match_weight = 0.0;
-    const bx_status st = bx_match_curve_estimate(ref->mono, ref->n_mono, ref->rate_hz, src->mono,
-                                                 src->n_mono, src->rate_hz, &mc, &e2);
+    if (ref->rate_hz != src->rate_hz)
+        return BX_OK; /* frames of other lengths and bins: long-term spectra */
+    const bx_status st = bx_match_curve_estimate(ref->mono, ref->n_mono, src->mono, src->n_mono,
+                                                 src->rate_hz, &mc, &e2);
     if (st)
         return st == BX_ERR_NOMEM ? st : BX_OK; /* nothing to pair: long-term spectra */
     res->match_pairs = mc.pairs;

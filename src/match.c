@@ -22,8 +22,7 @@
 #define MIN_GAP_HOPS 4
 #define POWER_FLOOR 1e-20
 
-/* The band layout shared by both signals (they may differ in rate and so
- * in FFT bins). */
+/* The band layout shared by both signals. */
 typedef struct bands {
     size_t n;                         /* bands used */
     double f_hz[BX_MATCH_MAX_BANDS];  /* centre */
@@ -47,22 +46,16 @@ static size_t frame_length(double rate_hz)
     return nfft;
 }
 
-static void bands_init(bands *b, const double rate_hz[2], const size_t nfft[2])
+static void bands_init(bands *b, double rate_hz, size_t nfft)
 {
-    const double top = fmin(TOP_HZ, 0.45 * fmin(rate_hz[0], rate_hz[1]));
+    const double top = fmin(TOP_HZ, 0.45 * rate_hz), bin_hz = rate_hz / (double)nfft;
     b->n = 0;
     for (int k = 0; b->n < BX_MATCH_MAX_BANDS; k++) {
         const double lo = FIRST_EDGE_HZ * exp2(k / 6.0), hi = FIRST_EDGE_HZ * exp2((k + 1) / 6.0);
         if (hi > top)
             break;
-        size_t j0[2], j1[2];
-        for (int s = 0; s < 2; s++) {
-            const double bin_hz = rate_hz[s] / (double)nfft[s];
-            j0[s] = (size_t)ceil(lo / bin_hz);
-            j1[s] = (size_t)ceil(hi / bin_hz);
-        }
-        if (j1[0] <= j0[0] || j1[1] <= j0[1])
-            continue; /* no bin centre in [lo, hi) on one side */
+        if (ceil(hi / bin_hz) <= ceil(lo / bin_hz))
+            continue; /* no bin centre in [lo, hi) */
         b->f_hz[b->n] = sqrt(lo * hi);
         b->lo_hz[b->n] = lo;
         b->hi_hz[b->n] = hi;
@@ -116,7 +109,8 @@ static size_t onsets(const float *x, size_t n, size_t hop, size_t len, double *e
 
 /* One signal's onset frames: band levels (dB) into db (at most
  * BX_MATCH_MAX_FRAMES x b->n), their mean linear power per band into mean,
- * the frame count into *count. Its own FFT plan, window and scratch. */
+ * the frame count into *count. Its own FFT plan, window and scratch; only
+ * BX_ERR_NOMEM can fail. */
 static bx_status analyse_side(const float *x, size_t n, double rate_hz, const bands *b, double *db,
                               double *mean, size_t *count)
 {
@@ -152,8 +146,8 @@ static bx_status analyse_side(const float *x, size_t n, double rate_hz, const ba
         for (size_t k = 0; k < b->n; k++) {
             double pw = 0;
             /* each bin stands for a cell one bin wide and counts by its
-             * overlap with the band: the band's power then does not depend
-             * on where the bins fall (the two sides' grids may differ) */
+             * overlap with the band, so that a band's power does not jump
+             * with the bins that happen to fall inside its edges */
             const double lo = b->lo_hz[k] / bin_hz, hi = b->hi_hz[k] / bin_hz;
             for (size_t j = (size_t)floor(lo + 0.5); j <= (size_t)floor(hi + 0.5) && j < nb; j++) {
                 const double ov = fmin(hi, (double)j + 0.5) - fmax(lo, (double)j - 0.5);
@@ -204,30 +198,22 @@ static double shape_distance(const double *a, const double *t, const bands *b, d
     return dist / (double)cnt;
 }
 
-bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, double ref_rate_hz,
-                                  const float *take, size_t n_take, double take_rate_hz,
-                                  bx_match_curve *out, bx_error *err)
+bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *take, size_t n_take,
+                                  double rate_hz, bx_match_curve *out, bx_error *err)
 {
     if (!out || !ref || !take)
         return bx_error_set(err, BX_ERR_ARG, "bx_match_curve_estimate: NULL argument");
     memset(out, 0, sizeof *out);
-    const double rate[2] = {ref_rate_hz, take_rate_hz};
-    for (int s = 0; s < 2; s++)
-        if (!(rate[s] >= BX_LTAS_RATE_MIN && rate[s] <= BX_LTAS_RATE_MAX))
-            return bx_error_set(err, BX_ERR_ARG, "sample rate %g Hz is out of range", rate[s]);
-    if (rate[0] != rate[1])
-        return bx_error_set(err, BX_ERR_ARG,
-                            "the two signals must share a sample rate (%g and %g Hz)", rate[0],
-                            rate[1]);
-    const size_t nfft[2] = {frame_length(rate[0]), frame_length(rate[1])};
+    if (!(rate_hz >= BX_LTAS_RATE_MIN && rate_hz <= BX_LTAS_RATE_MAX))
+        return bx_error_set(err, BX_ERR_ARG, "sample rate %g Hz is out of range", rate_hz);
     bands b;
-    bands_init(&b, rate, nfft);
+    bands_init(&b, rate_hz, frame_length(rate_hz));
     size_t n_match = 0;
     for (size_t k = 0; k < b.n; k++)
         n_match += (size_t)b.in_match[k];
     if (n_match < 4)
         return bx_error_set(err, BX_ERR_AUDIO, "too few frequency bands to compare at %g Hz",
-                            fmin(rate[0], rate[1]));
+                            rate_hz);
     const size_t F = BX_MATCH_MAX_FRAMES;
     /* one block: band levels of both sides, the two means, the curve, a
      * column and the pairs */
@@ -239,9 +225,9 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, double ref_rat
     double *curve = tmean + b.n, *col = curve + b.n;
     pair *pr = (pair *)(void *)(col + F);
     size_t nr = 0, nt = 0;
-    bx_status st = analyse_side(ref, n_ref, rate[0], &b, rdb, rmean, &nr);
+    bx_status st = analyse_side(ref, n_ref, rate_hz, &b, rdb, rmean, &nr);
     if (!st)
-        st = analyse_side(take, n_take, rate[1], &b, tdb, tmean, &nt);
+        st = analyse_side(take, n_take, rate_hz, &b, tdb, tmean, &nt);
     if (st) {
         st = bx_error_set(err, st, "out of memory comparing the spectra");
         goto out;
@@ -251,7 +237,6 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, double ref_rat
                           nr, nt);
         goto out;
     }
-    /* the FFT lengths may differ: a constant, which the shape comparison ignores */
     for (size_t k = 0; k < b.n; k++)
         curve[k] = 10.0 * log10((rmean[k] + POWER_FLOOR) / (tmean[k] + POWER_FLOOR));
 

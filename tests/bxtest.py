@@ -30,6 +30,20 @@ import tempfile
 
 SKIP = 77
 
+# A preset that exercises every stage (and stays below 4 kHz for 8 kHz input).
+# Tests that change it take a copy (json round trip).
+FULL_PRESET = {
+    "bxpreset": 1, "name": "full",
+    "chain": {
+        "input_gain_db": 3,
+        "eq": [{"type": "highpass", "freq_hz": 40},
+               {"type": "peak", "freq_hz": 300, "gain_db": -4, "q": 1.4},
+               {"type": "high_shelf", "freq_hz": 2500, "gain_db": 5}],
+        "compressor": {"threshold_db": -24, "ratio": 4, "knee_db": 6, "attack_ms": 2,
+                       "release_ms": 80, "makeup_db": 6, "detector": "rms"},
+        "output_gain_db": 2,
+        "limiter": {"ceiling_db": -1}}}
+
 
 def skip(why):
     """Skip the whole test: print why, exit 77."""

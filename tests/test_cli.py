@@ -63,18 +63,7 @@ sf = bxtest.need("soundfile")
 BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
 SOURCE_DIR = bxtest.source_dir()
 
-# A preset that exercises every stage (and stays below 4 kHz for 8 kHz input).
-FULL = {
-    "bxpreset": 1, "name": "full",
-    "chain": {
-        "input_gain_db": 3,
-        "eq": [{"type": "highpass", "freq_hz": 40},
-               {"type": "peak", "freq_hz": 300, "gain_db": -4, "q": 1.4},
-               {"type": "high_shelf", "freq_hz": 2500, "gain_db": 5}],
-        "compressor": {"threshold_db": -24, "ratio": 4, "knee_db": 6, "attack_ms": 2,
-                       "release_ms": 80, "makeup_db": 6, "detector": "rms"},
-        "output_gain_db": 2,
-        "limiter": {"ceiling_db": -1}}}
+FULL = bxtest.FULL_PRESET
 
 # Very large gains: the processed signal dwarfs the dry one.
 HEAVY = {

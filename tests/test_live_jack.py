@@ -80,17 +80,7 @@ PA_PT = helper("BX_PA_PASSTHROUGH", "pa_passthrough")
 JACKD = shutil.which("jackd") or \
     bxtest.skip("jackd is not installed (Debian: apt-get install jackd2)")
 
-FULL = {
-    "bxpreset": 1, "name": "full",
-    "chain": {
-        "input_gain_db": 3,
-        "eq": [{"type": "highpass", "freq_hz": 40},
-               {"type": "peak", "freq_hz": 300, "gain_db": -4, "q": 1.4},
-               {"type": "high_shelf", "freq_hz": 2500, "gain_db": 5}],
-        "compressor": {"threshold_db": -24, "ratio": 4, "knee_db": 6, "attack_ms": 2,
-                       "release_ms": 80, "makeup_db": 6, "detector": "rms"},
-        "output_gain_db": 2,
-        "limiter": {"ceiling_db": -1}}}
+FULL = bxtest.FULL_PRESET
 
 # the same stages with other gains: what the hot reload switches to
 OTHER = json.loads(json.dumps(FULL))
@@ -488,17 +478,28 @@ def check_xruns_at_period_64(tmp, full_json, name):
                  f"bxlive's largest cpu {max(o['cpu'] for o in objs):.3f}")
 
 
-def check_record_sigterm(srv, tmp, take, full_json):
-    """d. SIGTERM during --record."""
-    rec = os.path.join(tmp, "d_rec.wav")
-    cap = os.path.join(tmp, "d_cap.wav")
+def recorded_session(srv, tmp, take, full_json, tag):
+    """bxlive recording to TAG_rec.wav while jack_io plays `take` into it for 5 s.
+    Returns (rec, cap, t0, bxlive process, jack_io process, start time) or None
+    (reported) if jack_io never started."""
+    rec = os.path.join(tmp, f"{tag}_rec.wav")
+    cap = os.path.join(tmp, f"{tag}_cap.wav")
     t0 = time.monotonic()
     bx = start_bxlive(srv, full_json, "--record", rec, "--quiet")
     jio = start_jack_io(srv, take, cap, 5.0, wait=0.5)
     ts = wait_start_event(jio)
     if ts is None:
-        REP.check(False, "d. jack_io started playing into bxlive")
+        REP.check(False, f"{tag}. jack_io started playing into bxlive")
+        return None
+    return rec, cap, t0, bx, jio, ts
+
+
+def check_record_sigterm(srv, tmp, take, full_json):
+    """d. SIGTERM during --record."""
+    session = recorded_session(srv, tmp, take, full_json, "d")
+    if session is None:
         return
+    rec, cap, t0, bx, jio, ts = session
     time.sleep(2.5)
     t_term = time.monotonic()
     bx.send_signal(signal.SIGTERM)
@@ -636,15 +637,10 @@ def check_hot_reload(srv, tmp):
 
 def check_server_death(srv, tmp, take, full_json):
     """f. the JACK server dies under bxlive."""
-    rec = os.path.join(tmp, "f_rec.wav")
-    cap = os.path.join(tmp, "f_cap.wav")
-    t0 = time.monotonic()
-    bx = start_bxlive(srv, full_json, "--record", rec, "--quiet")
-    jio = start_jack_io(srv, take, cap, 5.0, wait=0.5)
-    ts = wait_start_event(jio)
-    if ts is None:
-        REP.check(False, "f. jack_io started playing into bxlive")
+    session = recorded_session(srv, tmp, take, full_json, "f")
+    if session is None:
         return
+    rec, cap, t0, bx, jio, ts = session
     time.sleep(1.5)
     t_kill = time.monotonic()
     srv.kill9()

@@ -59,19 +59,17 @@ typedef struct bx_match_curve {
 } bx_match_curve;
 
 /**
- * Estimate the curve that turns the take's sounds into the reference's. ref:
- * mono, n_ref samples at ref_rate_hz; take: n_take samples at take_rate_hz;
- * the two rates must be equal (BX_LTAS_RATE_MIN..MAX of bx/spectrum.h).
- * Errors: BX_ERR_ARG (a rate out of range, rates that differ, NULL),
+ * Estimate the curve that turns the take's sounds into the reference's. ref
+ * and take: mono, n_ref and n_take samples at rate_hz (BX_LTAS_RATE_MIN..MAX
+ * of bx/spectrum.h; both at the same rate). Errors: BX_ERR_ARG (rate, NULL),
  * BX_ERR_AUDIO when either signal has fewer than BX_MATCH_MIN_FRAMES onsets
  * (a sustained or silent signal: there is nothing to pair; use the long-term
  * spectra instead), BX_ERR_NOMEM. Memory: about 2 x BX_MATCH_MAX_FRAMES x 64
- * doubles plus, per side, one FFT of N and a double per hop, allocated and
+ * doubles plus, per signal, one FFT of N and a double per hop, allocated and
  * freed here. Non-finite samples count as silence.
  */
-bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, double ref_rate_hz,
-                                  const float *take, size_t n_take, double take_rate_hz,
-                                  bx_match_curve *out, bx_error *err);
+bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *take, size_t n_take,
+                                  double rate_hz, bx_match_curve *out, bx_error *err);
 
 /**
  * The curve at freq_hz: linear in dB over log frequency between band centres,
