@@ -14,6 +14,7 @@
 #include "bx/compfit.h"
 #include "bx/eqfit.h"
 #include "bx/match.h"
+#include "bx/resample.h"
 #include "bx/spectrum.h"
 #include "bx/transfer.h"
 #include "bx/version.h"
@@ -563,17 +564,82 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const job_
  * another voice: then the long-term spectra are the only common ground).
  * Below MATCH_XOVER_HZ, where 80 ms frames cannot resolve the spectrum, the
  * long-term difference continues the curve. Only BX_ERR_NOMEM is an error. */
-static bx_status like_with_like(job_result *res, const job_take *ref, const job_take *src,
-                                const job_opts *o)
+/* REF and the take at one sample rate, for comparing them: the lower of the
+ * two rates (the higher-rate recording is resampled: what it has above the
+ * other's band cannot be compared anyway), with both long-term spectra on
+ * the same FFT bins. Fine-grained spectra on different bins do not subtract
+ * cleanly: at 30 Hz a 1/3-octave band holds one or two bins, and where they
+ * fall differs from rate to rate. */
+typedef struct common_rate {
+    const float *ref, *take;
+    size_t n_ref, n_take;
+    double rate_hz;
+    const bx_spectrum *ref_spec, *take_spec;
+    float *conv;      /* the resampled recording (owned), or NULL */
+    bx_spectrum spec; /* its spectrum (owned) */
+} common_rate;
+
+static void common_rate_free(common_rate *c)
+{
+    bx_free(c->conv);
+    bx_spectrum_free(&c->spec);
+}
+
+/* Errors: BX_ERR_NOMEM only; a conversion that cannot be made leaves the
+ * recordings as they are (rates differ: like_with_like then keeps the
+ * long-term spectra). */
+static bx_status common_rate_init(common_rate *c, const job_take *ref, const job_take *src)
+{
+    memset(c, 0, sizeof *c);
+    c->ref = ref->mono, c->n_ref = ref->n_mono, c->ref_spec = &ref->spec;
+    c->take = src->mono, c->n_take = src->n_mono, c->take_spec = &src->spec;
+    c->rate_hz = src->rate_hz;
+    if (ref->rate_hz == src->rate_hz)
+        return BX_OK;
+    const int down_ref = ref->rate_hz > src->rate_hz;
+    const job_take *hi = down_ref ? ref : src, *lo = down_ref ? src : ref;
+    const size_t m = bx_resample_length(hi->n_mono, hi->rate_hz, lo->rate_hz);
+    bx_error e2;
+    c->conv = bx_malloc((m ? m : 1) * sizeof(float));
+    if (!c->conv)
+        return BX_ERR_NOMEM;
+    bx_status st = bx_resample(hi->mono, hi->n_mono, hi->rate_hz, c->conv, lo->rate_hz, &e2);
+    bx_ltas *l = NULL;
+    if (!st) {
+        l = bx_ltas_create(lo->rate_hz, lo->spec.nfft, &e2);
+        st = l ? BX_OK : e2.code;
+    }
+    if (!st) {
+        bx_ltas_add(l, c->conv, m);
+        st = bx_ltas_finish(l, &c->spec, &e2);
+    }
+    bx_ltas_destroy(l);
+    if (st) {
+        common_rate_free(c);
+        memset(c, 0, sizeof *c);
+        c->ref = ref->mono, c->n_ref = ref->n_mono, c->ref_spec = &ref->spec;
+        c->take = src->mono, c->n_take = src->n_mono, c->take_spec = &src->spec;
+        c->rate_hz = 0; /* no common rate */
+        return st == BX_ERR_NOMEM ? st : BX_OK;
+    }
+    c->rate_hz = lo->rate_hz;
+    if (down_ref)
+        c->ref = c->conv, c->n_ref = m, c->ref_spec = &c->spec;
+    else
+        c->take = c->conv, c->n_take = m, c->take_spec = &c->spec;
+    return BX_OK;
+}
+
+static bx_status like_with_like(job_result *res, const common_rate *cr, const job_opts *o)
 {
     job_curves *cv = &res->curves;
     bx_match_curve mc;
     bx_error e2;
     res->match_weight = 0.0;
-    if (ref->rate_hz != src->rate_hz)
-        return BX_OK; /* frames of other lengths and bins: long-term spectra */
-    const bx_status st = bx_match_curve_estimate(ref->mono, ref->n_mono, src->mono, src->n_mono,
-                                                 src->rate_hz, &mc, &e2);
+    if (cr->rate_hz <= 0)
+        return BX_OK; /* no common rate: long-term spectra */
+    const bx_status st =
+        bx_match_curve_estimate(cr->ref, cr->n_ref, cr->take, cr->n_take, cr->rate_hz, &mc, &e2);
     if (st)
         return st == BX_ERR_NOMEM ? st : BX_OK; /* nothing to pair: long-term spectra */
     res->match_pairs = mc.pairs;
@@ -618,12 +684,18 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     job_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
     bx_status st;
-    for (size_t i = 0; i < cv->n; i++) {
-        cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
-        cv->source_db[i] = bx_spectrum_db_at(&src->spec, cv->freq_hz[i], o->smoothing_oct);
-        cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
+    common_rate rates;
+    st = common_rate_init(&rates, ref, src);
+    if (!st) {
+        for (size_t i = 0; i < cv->n; i++) {
+            cv->reference_db[i] =
+                bx_spectrum_db_at(rates.ref_spec, cv->freq_hz[i], o->smoothing_oct);
+            cv->source_db[i] = bx_spectrum_db_at(rates.take_spec, cv->freq_hz[i], o->smoothing_oct);
+            cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
+        }
+        st = like_with_like(res, &rates, o);
     }
-    st = like_with_like(res, ref, src, o);
+    common_rate_free(&rates);
     if (st)
         return bx_error_set(err, st, "%s: out of memory", src->path);
     floor_weights(cv->reference_db, cv->n, w);

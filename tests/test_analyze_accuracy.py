@@ -36,7 +36,10 @@ were set are in the comments next to them, so each has a stated margin):
          even better.
   b. --source MYTAKE: REF = take B through the chain, MYTAKE = take A. Take A
      rendered through the fitted preset is close to take A through the true
-     chain: LTAS shape, LTAS level and loudness within the thresholds.
+     chain: LTAS shape, LTAS level and loudness within the thresholds. The
+     same holds with REF at 44.1 kHz and MYTAKE at 48 kHz and the other way
+     round, where the sounds are still paired like with like
+     (analysis.fit.like_with_like: at least 8 pairs, weight > 0).
   c. reference only: REF = take B through the chain. The preset is valid
      (bxlive renders with it), every number in it is finite, every EQ gain
      and the EQ's net response (an impulse rendered through the EQ bands
@@ -470,6 +473,32 @@ def case_source(take_a, take_b):
         check(abs(lev6) > max_level and abs(lu6) > max_lu,
               f"{label} control: the fit 6 dB too loud fails the level and loudness criteria",
               f"level {lev6:+.2f} dB, {lu6:+.2f} LU")
+
+
+    # REF and MYTAKE at different rates: the sounds are still compared like with like
+    max_shape, max_level, max_lu = SOURCE["EQ"]
+    for ref_rate, take_rate in ((44100, 48000), (48000, 44100)):
+        label = f"[EQ chain, REF {ref_rate / 1000:g} kHz, MYTAKE {take_rate / 1000:g} kHz]"
+        tb = gen_take(tmp(f"mixed-b-{ref_rate}.wav"), SEED_B, rate=ref_rate)
+        ta = gen_take(tmp(f"mixed-a-{take_rate}.wav"), SEED_A, rate=take_rate)
+        ref_path = render_chain(CHAINS["EQ"], tb, tmp(f"mixed-ref-{ref_rate}.wav"))
+        truth, fs2 = read_mono(render_chain(CHAINS["EQ"], ta, tmp(f"mixed-truth-{take_rate}.wav")))
+        out_json = tmp(f"mixed-{ref_rate}-{take_rate}.json")
+        r, p = analyze(ref_path, out_json, "--source", ta)
+        if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
+            continue
+        lwl = p["analysis"]["fit"].get("like_with_like") or {}
+        check(lwl.get("pairs", 0) >= 8 and lwl.get("weight", 0) > 0,
+              f"{label} the sounds were paired like with like",
+              f"analysis.fit.like_with_like {lwl}")
+        out, _ = read_mono(render(out_json, ta, tmp(f"mixed-out-{ref_rate}.wav")))
+        _, shape, level, worst = ltas_diff(out, truth, fs2)
+        lu = loudness_lufs(out, fs2) - loudness_lufs(truth, fs2)
+        check(shape <= max_shape and abs(level) <= max_level and abs(lu) <= max_lu,
+              f"{label} LTAS shape <= {max_shape:g} dB, |level| <= {max_level:g} dB, "
+              f"loudness within {max_lu:g} LU",
+              f"shape {shape:.3f} dB (largest band {worst:.2f} dB), level {level:+.3f} dB, "
+              f"{lu:+.3f} LU")
 
 
 # ---- c. reference only ---------------------------------------------------------------------
