@@ -267,6 +267,8 @@ static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const j
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
     eo.gain_penalty = gain_penalty;
+    eo.quick =
+        o->smoothing_oct >= 1.0 / 3.0; /* a smooth target: the quick search finds the same bands */
     bx_eqfit_result r;
     bx_status st = raw && raw->n_bands
                        ? bx_eqfit_polish(cv->freq_hz, cv->target_db, w, cv->n, &eo, raw->bands,
@@ -678,12 +680,35 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
     return BX_OK;
 }
 
+/* The reference's dynamics signature, computed on its own thread while the
+ * EQ is fitted (it does not depend on the EQ). */
+typedef struct ref_dynamics {
+    const job_take *ref;
+    bx_dynsig sig;
+    bx_error err;
+    bx_status st;
+} ref_dynamics;
+
+static void ref_dynamics_run(void *arg)
+{
+    ref_dynamics *d = arg;
+    d->st = bx_dynsig_compute(d->ref->mono, d->ref->n_mono, d->ref->rate_hz, &d->sig, &d->err);
+}
+
 static bx_status run_source(job_result *res, const job_take *ref, const job_take *src,
                             const job_opts *o, double *w, bx_error *err)
 {
     job_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
     bx_status st;
+    const int want_comp = !o->no_compressor && o->amount > 0;
+    ref_dynamics dyn;
+    memset(&dyn, 0, sizeof dyn);
+    dyn.ref = ref;
+    thread_handle th;
+    int threaded = 0; /* 1: on its thread, -1: to do here */
+    if (want_comp)
+        threaded = thread_start(&th, ref_dynamics_run, &dyn) == 0 ? 1 : -1;
     common_rate rates;
     st = common_rate_init(&rates, ref, src);
     if (!st) {
@@ -696,13 +721,18 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         st = like_with_like(res, &rates, o);
     }
     common_rate_free(&rates);
-    if (st)
+    if (st) {
+        if (threaded == 1)
+            thread_join(&th);
         return bx_error_set(err, st, "%s: out of memory", src->path);
+    }
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
     bx_eqfit_result raw = {0};
     st = fit_eq(cv, w, src->rate_hz, o, 0.0, p, &res->eq_error_db, &raw, err);
     lap(res, JOB_STAGE_EQ);
+    if (threaded == 1)
+        thread_join(&th);
     if (st)
         return st;
 
@@ -713,15 +743,16 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     bx_chain_params eq_only = *p;
     eq_only.has_comp = eq_only.has_limiter = 0;
     st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, src->path, err);
-    if (!st && !o->no_compressor && o->amount > 0) {
-        bx_dynsig target;
+    if (!st && want_comp) {
         bx_compfit_result cr;
-        bx_error e2;
+        bx_error e2 = dyn.err;
         memset(&cr, 0, sizeof cr);
-        st = bx_dynsig_compute(ref->mono, ref->n_mono, ref->rate_hz, &target, &e2);
+        if (threaded == -1)
+            ref_dynamics_run(&dyn);
+        st = dyn.st;
+        e2 = dyn.err;
         if (!st)
-            st = bx_compfit_stats(xe, n, src->rate_hz, &target, COMP_MIN_GAIN_SOURCE_DB, &cr,
-                                  &e2);
+            st = bx_compfit_stats(xe, n, src->rate_hz, &dyn.sig, COMP_MIN_GAIN_SOURCE_DB, &cr, &e2);
         if (st == BX_ERR_NOMEM) {
             bx_error_set(err, st, "%s: %s", src->path, e2.msg);
         } else if (st) {

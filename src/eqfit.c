@@ -14,6 +14,13 @@
 #endif
 
 #define MAX_PARAMS (1 + 3 * BX_MAX_BANDS)
+/* Levenberg–Marquardt iterations: a candidate band refined alone, then the
+ * best expansions refined jointly (the final fit gets 100); fewer with
+ * opts->quick */
+#define CAND_ITERS 25
+#define JOINT_ITERS 40
+#define CAND_ITERS_QUICK 12
+#define JOINT_ITERS_QUICK 25
 
 void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
 {
@@ -24,14 +31,15 @@ void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
     o->allow_highpass = 1;
     o->allow_lowpass = 1;
     o->gain_penalty = 0.0;
+    o->quick = 0;
 }
 
-/* Precomputed grid: trig of w and 2w at every point. */
+/* Precomputed grid: 4 sin^2(w/2) at every point. */
 typedef struct grid {
     size_t n;
     const double *f, *t, *w;
     double wsum;
-    double *c1, *s1, *c2, *s2;
+    double *phi;
     double rate;
 } grid;
 
@@ -53,12 +61,19 @@ static void band_response(const grid *g, const bx_band *b, double *out)
             out[i] = 0.0;
         return;
     }
+    /* |b0 + b1 z^-1 + b2 z^-2|^2 on the unit circle in terms of
+     * phi = 4 sin^2(w/2), which keeps its precision at low frequencies where
+     * cos w is nearly 1 (RBJ, "Audio EQ Cookbook"):
+     * (b0 + b1 + b2)^2 - phi (b0 b1 + b1 b2 + 4 b0 b2) + phi^2 b0 b2;
+     * likewise the denominator with a0 = 1 */
+    const double n0 = (c.b0 + c.b1 + c.b2) * (c.b0 + c.b1 + c.b2);
+    const double n1 = c.b0 * c.b1 + c.b1 * c.b2 + 4.0 * c.b0 * c.b2, n2 = c.b0 * c.b2;
+    const double d0 = (1.0 + c.a1 + c.a2) * (1.0 + c.a1 + c.a2);
+    const double d1 = c.a1 + c.a1 * c.a2 + 4.0 * c.a2, d2 = c.a2;
     for (size_t i = 0; i < g->n; i++) {
-        const double nr = c.b0 + c.b1 * g->c1[i] + c.b2 * g->c2[i];
-        const double ni = -(c.b1 * g->s1[i] + c.b2 * g->s2[i]);
-        const double dr = 1.0 + c.a1 * g->c1[i] + c.a2 * g->c2[i];
-        const double di = -(c.a1 * g->s1[i] + c.a2 * g->s2[i]);
-        const double num = nr * nr + ni * ni, den = dr * dr + di * di;
+        const double ph = g->phi[i], ph2 = ph * ph;
+        const double num = n0 - n1 * ph + n2 * ph2;
+        const double den = d0 - d1 * ph + d2 * ph2;
         /* 10 log10(num / den) */
         out[i] = 4.342944819032518 *
                  bx_fast_ln((num > 1e-30 ? num : 1e-30) / (den > 1e-30 ? den : 1e-30));
@@ -384,14 +399,15 @@ static bx_status grid_init(grid *g, const double *freq_hz, const double *target_
                            const double *weight, size_t n, const bx_eqfit_opts *o, double *mem,
                            bx_error *err)
 {
-    *g = (grid){n, freq_hz, target_db, NULL, 0.0, NULL, NULL, NULL, NULL, o->rate_hz};
+    *g = (grid){n, freq_hz, target_db, NULL, 0.0, NULL, o->rate_hz};
     double *w = mem;
-    g->c1 = mem + 2 * n, g->s1 = mem + 3 * n, g->c2 = mem + 4 * n, g->s2 = mem + 5 * n;
+    g->phi = mem + 2 * n;
     for (size_t i = 0; i < n; i++) {
         w[i] = weight ? weight[i] : 1.0;
         g->wsum += w[i];
         const double om = 2.0 * M_PI * freq_hz[i] / o->rate_hz;
-        g->c1[i] = cos(om), g->s1[i] = sin(om), g->c2[i] = cos(2 * om), g->s2[i] = sin(2 * om);
+        const double sh = sin(0.5 * om);
+        g->phi[i] = 4.0 * sh * sh;
     }
     if (!(g->wsum > 0))
         return bx_error_set(err, BX_ERR_ARG, "EQ fit: all weights are zero");
@@ -468,7 +484,8 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
                 clamp_band(trial, &trial->b[trial->nb]);
                 band_response(&g, &trial->b[trial->nb], &trial->resp[(size_t)trial->nb * n]);
                 trial->nb++;
-                const double e = refine(trial, trial->nb - 1, 25, jac, tmp);
+                const double e = refine(trial, trial->nb - 1,
+                                        o->quick ? CAND_ITERS_QUICK : CAND_ITERS, jac, tmp);
                 /* keep the EXPAND best in exp_[] (insertion by error) */
                 int pos = nexp < EXPAND ? nexp : EXPAND;
                 while (pos > 0 && exp_err[pos - 1] > e)
@@ -492,7 +509,8 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         /* joint refinement of the expansions; the best BEAM survive */
         int nnext = 0;
         for (int k = 0; k < nexp; k++) {
-            const double e = refine(&exp_[k], 0, 40, jac, tmp);
+            const double e =
+                refine(&exp_[k], 0, o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS, jac, tmp);
             int pos = nnext < BEAM ? nnext : BEAM;
             while (pos > 0 && next_err[pos - 1] > e)
                 pos--;

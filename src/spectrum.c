@@ -32,7 +32,9 @@ struct bx_ltas {
     kiss_fft_scalar *tin;   /* nfft: windowed frame */
     kiss_fft_cpx *tout;     /* n_bins */
     double *frame_power;    /* n_bins: the last analysed frame's spectrum */
-    double *acc;            /* NLEV rows of n_bins: summed spectra per level bin */
+    double *acc;            /* NLEV rows of n_bins: summed spectra per level bin (a row
+                               is written, not added to, by its first frame: rows that
+                               no frame reaches are never touched) */
     double lev_ms[NLEV];    /* summed frame mean squares per level bin */
     size_t lev_count[NLEV]; /* frames per level bin */
     size_t frames_total;
@@ -87,7 +89,7 @@ bx_ltas *bx_ltas_create(double rate_hz, size_t nfft, bx_error *err)
     l->tin = bx_malloc(nfft * sizeof *l->tin);
     l->tout = bx_malloc(l->n_bins * sizeof *l->tout);
     l->frame_power = bx_malloc(l->n_bins * sizeof *l->frame_power);
-    l->acc = bx_calloc((size_t)NLEV * l->n_bins, sizeof *l->acc);
+    l->acc = bx_malloc((size_t)NLEV * l->n_bins * sizeof *l->acc);
     if (!l->fft_mem || !l->window || !l->buf || !l->tin || !l->tout || !l->frame_power || !l->acc)
         goto nomem;
     l->cfg = kiss_fftr_alloc((int)nfft, 0, l->fft_mem, &lenmem);
@@ -130,7 +132,6 @@ void bx_ltas_reset(bx_ltas *l)
 {
     l->fill = 0;
     l->frames_total = 0;
-    memset(l->acc, 0, (size_t)NLEV * l->n_bins * sizeof *l->acc);
     memset(l->lev_ms, 0, sizeof l->lev_ms);
     memset(l->lev_count, 0, sizeof l->lev_count);
 }
@@ -183,8 +184,11 @@ void bx_ltas_add(bx_ltas *l, const float *x, size_t frames)
         const int b = level_bin(ms);
         if (b >= 0) {
             double *row = l->acc + (size_t)b * l->n_bins;
-            for (size_t k = 0; k < l->n_bins; k++)
-                row[k] += l->frame_power[k];
+            if (l->lev_count[b] == 0)
+                memcpy(row, l->frame_power, l->n_bins * sizeof *row);
+            else
+                for (size_t k = 0; k < l->n_bins; k++)
+                    row[k] += l->frame_power[k];
             l->lev_ms[b] += ms;
             l->lev_count[b]++;
         }
@@ -234,6 +238,8 @@ bx_status bx_ltas_finish(bx_ltas *l, bx_spectrum *out, bx_error *err)
         gate = fmin(floor(gate), BX_LTAS_ABS_GATE_DB + (NLEV - 1));
         /* the loudest frame is above the mean, so at least one bin is used */
         for (int b = (int)(gate - BX_LTAS_ABS_GATE_DB); b < NLEV; b++) {
+            if (l->lev_count[b] == 0)
+                continue; /* never written */
             const double *row = l->acc + (size_t)b * nb;
             for (size_t k = 0; k < nb; k++)
                 power[k] += row[k];

@@ -33,6 +33,10 @@ typedef struct bx_eqfit_opts {
     double gain_penalty; /**< cost per dB^2 of band gain added to the mean-square error
                               (ridge regularisation; default 0). It keeps a fit from
                               using large gains that nearly cancel each other. */
+    int quick;           /**< 1: fewer Levenberg–Marquardt iterations while candidate bands
+                              are screened and ranked (12 and 25 instead of 25 and 40; the
+                              final fit is the same). As good on smooth targets (1/3 octave
+                              or wider), about twice as fast; default 0 */
 } bx_eqfit_opts;
 
 /** Defaults for rate_hz and max_bands. */
