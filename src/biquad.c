@@ -143,3 +143,29 @@ void bx_biquad_process(const bx_biquad_coefs *c, bx_biquad_state *st, double *x,
     st->s1 = s1;
     st->s2 = s2;
 }
+
+void bx_biquad_cascade(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride, unsigned n,
+                       double *x, size_t frames, size_t stride)
+{
+    unsigned k = 0;
+    for (; k + 1 < n; k += 2) {
+        const bx_biquad_coefs *p = &c[k], *q = &c[k + 1];
+        bx_biquad_state *sp = &st[k * st_stride], *sq = &st[(k + 1) * st_stride];
+        const double pb0 = p->b0, pb1 = p->b1, pb2 = p->b2, pa1 = p->a1, pa2 = p->a2;
+        const double qb0 = q->b0, qb1 = q->b1, qb2 = q->b2, qa1 = q->a1, qa2 = q->a2;
+        double p1 = sp->s1, p2 = sp->s2, q1 = sq->s1, q2 = sq->s2;
+        for (size_t i = 0; i < frames; i++) {
+            const double in = x[i * stride];
+            const double u = pb0 * in + p1;
+            p1 = pb1 * in - pa1 * u + p2;
+            p2 = pb2 * in - pa2 * u;
+            const double y = qb0 * u + q1;
+            q1 = qb1 * u - qa1 * y + q2;
+            q2 = qb2 * u - qa2 * y;
+            x[i * stride] = y;
+        }
+        sp->s1 = p1, sp->s2 = p2, sq->s1 = q1, sq->s2 = q2;
+    }
+    if (k < n)
+        bx_biquad_process(&c[k], &st[k * st_stride], x, frames, stride);
+}

@@ -158,9 +158,8 @@ void bx_chain_process(bx_chain *c, double *x, size_t frames)
 {
     const unsigned nch = c->channels;
     scale(x, frames * nch, c->in_gain);
-    for (unsigned b = 0; b < c->p.n_bands; b++)
-        for (unsigned ch = 0; ch < nch; ch++)
-            bx_biquad_process(&c->coefs[b], &c->st[b * nch + ch], x + ch, frames, nch);
+    for (unsigned ch = 0; ch < nch; ch++)
+        bx_biquad_cascade(c->coefs, &c->st[ch], nch, c->p.n_bands, x + ch, frames, nch);
     if (c->p.has_comp)
         bx_comp_process(&c->comp, x, frames, nch);
     scale(x, frames * nch, c->out_gain);

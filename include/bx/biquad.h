@@ -68,6 +68,16 @@ void bx_biquad_response(const bx_biquad_coefs *c, double freq_hz, double rate_hz
 void bx_biquad_process(const bx_biquad_coefs *c, bx_biquad_state *st, double *x, size_t frames,
                        size_t stride);
 
+/**
+ * n sections in series, in place: the same as bx_biquad_process for c[0],
+ * then c[1], ... (bit for bit), with section k's state at st[k * st_stride].
+ * Two sections run per pass over the samples, so the second's recursion
+ * overlaps the first's (each alone waits on its own feedback): about twice
+ * the speed of one section at a time.
+ */
+void bx_biquad_cascade(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride, unsigned n,
+                       double *x, size_t frames, size_t stride);
+
 #ifdef __cplusplus
 }
 #endif
