@@ -39,7 +39,9 @@ typedef struct proxy {
     double *e;         /* scratch: mean square per block after the gain */
     double *work;      /* scratch for quantiles */
     double *work2;     /* scratch for quantiles */
-    uint32_t *order;   /* blocks by descending peak (for the crest's top percentile) */
+    uint32_t *order;   /* blocks by peak for the crest's top percentile: the loudest
+                          n_sorted in descending order, then the rest, all quieter */
+    size_t n_sorted;
     uint16_t *key;     /* scratch for quantiles: histogram bin per value */
 } proxy;
 
@@ -89,27 +91,57 @@ static bx_status proxy_alloc(proxy *p, size_t nblk, size_t blk, double rate_hz, 
     return BX_OK;
 }
 
-/* From pk and ms: the detector levels, and the blocks in order of peak. */
+/* Histogram bin of a positive value: the top 12 bits of its float
+ * representation (sign, exponent, 3 mantissa bits: 1/8-octave bins, in the
+ * values' own order). */
+#define HIST_BINS 2048
+static unsigned hist_key(double v)
+{
+    const float f = (float)v;
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u >> 20;
+}
+
+/* From pk and ms: the detector levels, and the loudest blocks in order of
+ * peak. Only the top of the order is ever read far (crest_peak stops once
+ * peaks fall below the running 99.9th percentile), so only the blocks in the
+ * top 1/8-octave peak bins holding at least 1/32 of all blocks are sorted. */
 static bx_status proxy_finish(proxy *p, bx_error *err)
 {
-    peak_index *pi = bx_malloc(p->nblk * sizeof *pi);
-    if (!pi) {
-        proxy_free(p);
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
-    }
     /* the RMS detector's smoothing is fixed (BX_COMP_RMS_MS): run it once, at block rate */
     const double arms = exp(-(double)p->blk / (BX_COMP_RMS_MS * 1e-3 * p->rate_hz));
     double sm = 0;
+    uint32_t count[HIST_BINS];
+    memset(count, 0, sizeof count);
     for (size_t b = 0; b < p->nblk; b++) {
         sm = arms * sm + (1.0 - arms) * p->ms[b];
         p->pk_db[b] = p->pk[b] > 0 ? 20.0 * log10(p->pk[b]) : -1000.0;
         p->rms_db[b] = sm > 0 ? 10.0 * log10(sm) : -1000.0;
-        pi[b].pk = p->pk[b];
-        pi[b].b = (uint32_t)b;
+        p->key[b] = (uint16_t)hist_key(p->pk[b] > 1e-30 ? p->pk[b] : 1e-30);
+        count[p->key[b]]++;
     }
-    qsort(pi, p->nblk, sizeof *pi, cmp_peak_desc);
-    for (size_t b = 0; b < p->nblk; b++)
-        p->order[b] = pi[b].b;
+    const size_t want = p->nblk / 32 > 64 ? p->nblk / 32 : 64;
+    unsigned cut = HIST_BINS; /* blocks with key >= cut are sorted */
+    size_t above = 0;
+    while (cut > 0 && above < want)
+        above += count[--cut];
+    peak_index *pi = bx_malloc((above ? above : 1) * sizeof *pi);
+    if (!pi) {
+        proxy_free(p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    }
+    size_t top = 0, rest = above;
+    for (size_t b = 0; b < p->nblk; b++) {
+        if (p->key[b] >= cut)
+            pi[top].pk = p->pk[b], pi[top++].b = (uint32_t)b;
+        else
+            p->order[rest++] = (uint32_t)b;
+    }
+    qsort(pi, top, sizeof *pi, cmp_peak_desc);
+    for (size_t j = 0; j < top; j++)
+        p->order[j] = pi[j].b;
+    p->n_sorted = top;
     bx_free(pi);
     return BX_OK;
 }
@@ -208,18 +240,6 @@ static void proxy_run(proxy *p, const bx_comp_params *c)
     }
 }
 
-/* Histogram bin of a positive value: the top 12 bits of its float
- * representation (sign, exponent, 3 mantissa bits: 1/8-octave bins, in the
- * values' own order). */
-#define HIST_BINS 2048
-static unsigned hist_key(double v)
-{
-    const float f = (float)v;
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u >> 20;
-}
-
 /* numpy-style percentiles (linear interpolation between order statistics,
  * taken in dB) of the powers v[0..n) (all in [1e-30, 1e30]), into q_db.
  * A partial counting sort: values are binned by hist_key, and only the bins
@@ -315,8 +335,11 @@ static double crest_peak(proxy *p)
     size_t hn = 0;
     for (size_t j = 0; j < n; j++) {
         const uint32_t b = p->order[j];
-        if (hn == K && p->pk[b] <= h[0])
-            break;
+        if (hn == K && p->pk[b] <= h[0]) {
+            if (j < p->n_sorted)
+                break; /* every later block peaks lower still */
+            continue;
+        }
         const double v = p->g[b] * p->pk[b];
         size_t at;
         if (hn < K) {
