@@ -519,53 +519,6 @@ static void clamp_comp(bx_comp_params *c)
     c->makeup_db = clampd(c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
 }
 
-/* A compressor tilts the spectrum too (it turns the loud, bass-heavy hits
- * down more than the rest). Render the take through EQ + compressor, compare
- * its spectrum with the reference's, and refit the EQ to its own response
- * plus that residual (a polish of the bands found: same types, new
- * parameters). y: scratch of src->n_mono samples; raw: the unscaled fit. */
-static bx_status close_the_loop(job_result *res, const job_take *src, const job_opts *o, double *w,
-                                float *y, bx_eqfit_result *raw, bx_error *err)
-{
-    job_curves *cv = &res->curves;
-    bx_chain_params *p = &res->preset.chain;
-    bx_chain_params q = *p;
-    q.has_limiter = 0;
-    bx_status st = apply_chain(&q, src->rate_hz, src->mono, y, src->n_mono, src->path, err);
-    if (st)
-        return st;
-    bx_error e2;
-    bx_ltas *l = bx_ltas_create(src->rate_hz, 0, &e2);
-    if (!l)
-        return oom(err, src->path);
-    bx_ltas_add(l, y, src->n_mono);
-    bx_spectrum out;
-    st = bx_ltas_finish(l, &out, &e2);
-    bx_ltas_destroy(l);
-    if (st)
-        return BX_OK; /* nothing above the gate: keep the first fit */
-    for (size_t i = 0; i < cv->n; i++) {
-        const double got = bx_spectrum_db_at(&out, cv->freq_hz[i], o->smoothing_oct);
-        cv->target_db[i] = cv->fit_db[i] + (1.0 - res->match_weight) * (cv->reference_db[i] - got);
-    }
-    bx_spectrum_free(&out);
-    bx_chain_params eqp = *p;
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, &eqp, &res->eq_error_db, raw, err);
-    if (st)
-        return st;
-    p->n_bands = eqp.n_bands;
-    memcpy(p->bands, eqp.bands, sizeof eqp.bands);
-    return BX_OK;
-}
-
-/* The sounds of the reference compared with the most similar sounds of the
- * take (bx/match.h): a curve that follows the chain rather than what was
- * played. It replaces the long-term difference in cv->target_db, weighted by
- * how alike the paired sounds are: fully when they agree within
- * MATCH_TRUST_DB, not at all from MATCH_DISTRUST_DB on (another instrument,
- * another voice: then the long-term spectra are the only common ground).
- * Below MATCH_XOVER_HZ, where 80 ms frames cannot resolve the spectrum, the
- * long-term difference continues the curve. Only BX_ERR_NOMEM is an error. */
 /* REF and the take at one sample rate, for comparing them: the lower of the
  * two rates (the higher-rate recording is resampled: what it has above the
  * other's band cannot be compared anyway), with both long-term spectra on
@@ -632,6 +585,14 @@ static bx_status common_rate_init(common_rate *c, const job_take *ref, const job
     return BX_OK;
 }
 
+/* The sounds of the reference compared with the most similar sounds of the
+ * take (bx/match.h): a curve that follows the chain rather than what was
+ * played. It replaces the long-term difference in cv->target_db, weighted by
+ * how alike the paired sounds are: fully when they agree within
+ * MATCH_TRUST_DB, not at all from MATCH_DISTRUST_DB on (another instrument,
+ * another voice: then the long-term spectra are the only common ground).
+ * Below MATCH_XOVER_HZ, where 80 ms frames cannot resolve the spectrum, the
+ * long-term difference continues the curve. Only BX_ERR_NOMEM is an error. */
 static bx_status like_with_like(job_result *res, const common_rate *cr, const job_opts *o)
 {
     job_curves *cv = &res->curves;
@@ -680,6 +641,69 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
     return BX_OK;
 }
 
+/* A compressor tilts the spectrum too (it turns the loud, bass-heavy hits
+ * down more than the rest). Render the take through EQ + compressor, compare
+ * its spectrum with the reference's (at the common rate, on the same bins),
+ * and refit the EQ to its own response plus that residual (a polish of the
+ * bands found: same types, new parameters). y: scratch of src->n_mono
+ * samples; raw: the unscaled fit. */
+static bx_status close_the_loop(job_result *res, const job_take *src, const common_rate *rates,
+                                const job_opts *o, double *w, float *y, bx_eqfit_result *raw,
+                                bx_error *err)
+{
+    job_curves *cv = &res->curves;
+    bx_chain_params *p = &res->preset.chain;
+    bx_chain_params q = *p;
+    q.has_limiter = 0;
+    bx_status st = apply_chain(&q, src->rate_hz, src->mono, y, src->n_mono, src->path, err);
+    if (st)
+        return st;
+    const float *ty = y;
+    size_t tn = src->n_mono;
+    float *conv = NULL;
+    bx_error e2;
+    if (rates->take != src->mono) { /* the take was resampled for the comparison */
+        tn = bx_resample_length(src->n_mono, src->rate_hz, rates->rate_hz);
+        conv = bx_malloc((tn ? tn : 1) * sizeof(float));
+        if (!conv)
+            return oom(err, src->path);
+        st = bx_resample(y, src->n_mono, src->rate_hz, conv, rates->rate_hz, &e2);
+        if (st) {
+            bx_free(conv);
+            return st == BX_ERR_NOMEM ? oom(err, src->path) : BX_OK;
+        }
+        ty = conv;
+    }
+    /* no common rate (a conversion that failed): the take's own rate and bins */
+    bx_ltas *l = rates->rate_hz > 0 ? bx_ltas_create(rates->rate_hz, rates->take_spec->nfft, &e2)
+                                    : bx_ltas_create(src->rate_hz, 0, &e2);
+    if (!l) {
+        bx_free(conv);
+        return oom(err, src->path);
+    }
+    bx_ltas_add(l, ty, tn);
+    bx_free(conv);
+    bx_spectrum out;
+    st = bx_ltas_finish(l, &out, &e2);
+    bx_ltas_destroy(l);
+    if (st == BX_ERR_NOMEM)
+        return oom(err, src->path);
+    if (st)
+        return BX_OK; /* nothing above the gate: keep the first fit */
+    for (size_t i = 0; i < cv->n; i++) {
+        const double got = bx_spectrum_db_at(&out, cv->freq_hz[i], o->smoothing_oct);
+        cv->target_db[i] = cv->fit_db[i] + (1.0 - res->match_weight) * (cv->reference_db[i] - got);
+    }
+    bx_spectrum_free(&out);
+    bx_chain_params eqp = *p;
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, &eqp, &res->eq_error_db, raw, err);
+    if (st)
+        return st;
+    p->n_bands = eqp.n_bands;
+    memcpy(p->bands, eqp.bands, sizeof eqp.bands);
+    return BX_OK;
+}
+
 /* The reference's dynamics signature, computed on its own thread while the
  * EQ is fitted (it does not depend on the EQ). */
 typedef struct ref_dynamics {
@@ -720,10 +744,10 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         }
         st = like_with_like(res, &rates, o);
     }
-    common_rate_free(&rates);
     if (st) {
         if (threaded == 1)
             thread_join(&th);
+        common_rate_free(&rates);
         return bx_error_set(err, st, "%s: out of memory", src->path);
     }
     floor_weights(cv->reference_db, cv->n, w);
@@ -733,13 +757,14 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     lap(res, JOB_STAGE_EQ);
     if (threaded == 1)
         thread_join(&th);
-    if (st)
-        return st;
-
     const size_t n = src->n_mono;
-    float *xe = bx_malloc(n * sizeof(float));
-    if (!xe)
-        return oom(err, src->path);
+    float *xe = st ? NULL : bx_malloc(n * sizeof(float));
+    if (!st && !xe)
+        st = oom(err, src->path);
+    if (st) {
+        common_rate_free(&rates);
+        return st;
+    }
     bx_chain_params eq_only = *p;
     eq_only.has_comp = eq_only.has_limiter = 0;
     st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, src->path, err);
@@ -770,9 +795,10 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     }
     lap(res, JOB_STAGE_COMP);
     for (int k = 0; k < 2 && !st && p->has_comp && res->match_weight < 1.0; k++)
-        st = close_the_loop(res, src, o, w, xe, &raw, err);
+        st = close_the_loop(res, src, &rates, o, w, xe, &raw, err);
     lap(res, JOB_STAGE_REFINE);
     bx_free(xe);
+    common_rate_free(&rates);
     if (st)
         return st;
     set_limiter(p, ref);
