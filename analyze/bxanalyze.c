@@ -183,10 +183,13 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     printf("preset     %s \"%s\"\n", out ? out : "(not written)", r->preset.name);
     printf("eq         %u band%s, fit error %.2f dB RMS (%g Hz - 16 kHz)\n", c->n_bands,
            c->n_bands == 1 ? "" : "s", r->eq_error_db, r->fit_lo_hz);
-    if (r->mode == JOB_SOURCE && r->match_pairs > 0)
-        printf("           %zu sounds paired like with like, %.1f dB apart in shape: "
-               "their curve counts %.0f %%\n",
-               r->match_pairs, r->match_distance_db, 100.0 * r->match_weight);
+    if (r->mode == JOB_SOURCE && r->match_pairs > 0) {
+        printf("           %zu sounds paired like with like", r->match_pairs);
+        if (r->match_resampled)
+            printf(" (compared at %g kHz)", r->match_rate_hz / 1000.0);
+        printf(", %.1f dB apart in shape: their curve counts %.0f %%\n", r->match_distance_db,
+               100.0 * r->match_weight);
+    }
     for (unsigned i = 0; i < c->n_bands; i++) {
         const bx_band *b = &c->bands[i];
         printf("  %2u  %-10s %8.1f Hz", i + 1, bx_biquad_type_name(b->type), b->freq_hz);

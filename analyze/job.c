@@ -430,6 +430,7 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
                 cJSON_AddNumberToObject(m, "distance_db",
                                         round(res->match_distance_db * 1000) / 1000);
                 cJSON_AddNumberToObject(m, "weight", round(res->match_weight * 1000) / 1000);
+                cJSON_AddNumberToObject(m, "rate_hz", res->match_rate_hz);
             }
         }
         cJSON_AddItemToObject(fit, "target",
@@ -607,6 +608,8 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
         return st == BX_ERR_NOMEM ? st : BX_OK; /* nothing to pair: long-term spectra */
     res->match_pairs = mc.pairs;
     res->match_distance_db = mc.distance_db;
+    res->match_rate_hz = cr->rate_hz;
+    res->match_resampled = cr->conv != NULL;
     const double wm = clampd(
         (MATCH_DISTRUST_DB - mc.distance_db) / (MATCH_DISTRUST_DB - MATCH_TRUST_DB), 0.0, 1.0);
     res->match_weight = wm;

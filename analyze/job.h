@@ -86,6 +86,8 @@ typedef struct job_result {
     size_t match_pairs;       /**< --source: sounds paired like with like (bx/match.h) */
     double match_distance_db; /**< their median shape distance, dB */
     double match_weight;      /**< the paired curve's share in the EQ target, 0..1 */
+    double match_rate_hz;     /**< the rate they were compared at (the lower of the two files') */
+    int match_resampled;      /**< 1: the files' rates differ, one was resampled to compare */
     bx_level_stats reference; /**< statistics of the reference */
     bx_level_stats source;    /**< of the source / dry take (zeros in reference mode) */
     job_curves curves;

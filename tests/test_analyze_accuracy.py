@@ -39,7 +39,8 @@ were set are in the comments next to them, so each has a stated margin):
      chain: LTAS shape, LTAS level and loudness within the thresholds. The
      same holds with REF at 44.1 kHz and MYTAKE at 48 kHz and the other way
      round, where the sounds are still paired like with like
-     (analysis.fit.like_with_like: at least 8 pairs, weight > 0).
+     (analysis.fit.like_with_like: at least 8 pairs, weight > 0, compared at
+     44.1 kHz).
   c. reference only: REF = take B through the chain. The preset is valid
      (bxlive renders with it), every number in it is finite, every EQ gain
      and the EQ's net response (an impulse rendered through the EQ bands
@@ -488,8 +489,9 @@ def case_source(take_a, take_b):
         if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
             continue
         lwl = p["analysis"]["fit"].get("like_with_like") or {}
-        check(lwl.get("pairs", 0) >= 8 and lwl.get("weight", 0) > 0,
-              f"{label} the sounds were paired like with like",
+        check(lwl.get("pairs", 0) >= 8 and lwl.get("weight", 0) > 0
+              and lwl.get("rate_hz") == min(ref_rate, take_rate),
+              f"{label} the sounds were paired like with like, at the lower rate",
               f"analysis.fit.like_with_like {lwl}")
         out, _ = read_mono(render(out_json, ta, tmp(f"mixed-out-{ref_rate}.wav")))
         _, shape, level, worst = ltas_diff(out, truth, fs2)
