@@ -36,6 +36,10 @@
 #define REFINE_S 5.0
 #define REFINE_WARMUP_S 0.5
 #define REFINE_ITERATIONS 20
+/* --paired: the first seconds of REF are not compared for the dynamics (the
+ * processor that made it may have started in any state: SoX's compand starts
+ * its detector at full scale), when REF is at least 3 times as long */
+#define PAIRED_SETTLE_S 2.0
 #define FIT_HI_HZ 16000.0
 #define GRID_PER_OCT 24
 /* a compressor must improve its fit by this much to be kept, dB: against another
@@ -916,6 +920,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     if (dry->n_mono - x0 < n)
         n = dry->n_mono - x0;
     const float *x = dry->mono + x0, *y = ref->mono + r0;
+    const size_t settle =
+        (double)n >= 3.0 * PAIRED_SETTLE_S * fs ? (size_t)(PAIRED_SETTLE_S * fs) : 0;
 
     float *xe = bx_malloc(n * sizeof(float));
     double *g = bx_malloc(n * sizeof(double)); /* compressor gain, for the second round */
@@ -963,7 +969,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         if (st || o->no_compressor || o->amount <= 0)
             break;
         bx_compfit_result cr;
-        st = bx_compfit_paired(xe, y, n, fs, COMP_MIN_GAIN_PAIRED_DB, &cr, &e2);
+        st = bx_compfit_paired(xe, y, n, settle, fs, COMP_MIN_GAIN_PAIRED_DB, &cr, &e2);
         if (st) {
             bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
             break;
@@ -994,7 +1000,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         if (n > win) {
             size_t best = 0;
             double be = -1;
-            for (size_t a = 0; a + win <= n; a += hop) {
+            for (size_t a = settle; a + win <= n; a += hop) {
                 double e = 0;
                 for (size_t k = a; k < a + win; k += 4)
                     e += (double)x[k] * x[k];

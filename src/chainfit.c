@@ -24,8 +24,8 @@ static void make_layout(const bx_chain_params *p, layout *L)
         L->band[L->np] = (int)b, L->what[L->np++] = 2;
     }
     if (p->has_comp)
-        for (int k = 0; k < 4; k++)
-            L->band[L->np] = -1, L->what[L->np++] = k; /* threshold, ratio, attack, release */
+        for (int k = 0; k < 5; k++) /* threshold, ratio, attack, release, knee */
+            L->band[L->np] = -1, L->what[L->np++] = k;
     L->band[L->np] = -2, L->what[L->np++] = 0;       /* output gain */
 }
 
@@ -37,10 +37,11 @@ static double get(const bx_chain_params *p, const layout *L, int i)
     }
     if (L->band[i] == -1) {
         const bx_comp_params *c = &p->comp;
-        return L->what[i] == 0 ? c->threshold_db
+        return L->what[i] == 0   ? c->threshold_db
                : L->what[i] == 1 ? log(c->ratio)
                : L->what[i] == 2 ? log(c->attack_ms)
-                                 : log(c->release_ms);
+               : L->what[i] == 3 ? log(c->release_ms)
+                                 : c->knee_db;
     }
     return p->output_gain_db;
 }
@@ -70,8 +71,10 @@ static void set(bx_chain_params *p, const layout *L, int i, double v, double rat
             c->ratio = clampd(exp(v), BX_RATIO_MIN, BX_RATIO_MAX);
         else if (L->what[i] == 2)
             c->attack_ms = clampd(exp(v), BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
-        else
+        else if (L->what[i] == 3)
             c->release_ms = clampd(exp(v), BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
+        else
+            c->knee_db = clampd(v, BX_KNEE_MIN_DB, BX_KNEE_MAX_DB);
         return;
     }
     p->output_gain_db = clampd(v, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
@@ -126,8 +129,10 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
     for (int it = 0; it < iterations && !st; it++) {
         for (int i = 0; i < m; i++) {
             bx_chain_params q = cur;
-            const double h = L.band[i] >= 0 && L.what[i] == 1 ? 0.01 : L.band[i] == -2 ? 0.01
-                             : L.band[i] == -1 && L.what[i] == 0 ? 0.05 : 0.002;
+            const double h = L.band[i] >= 0 && L.what[i] == 1                        ? 0.01
+                             : L.band[i] == -2                                       ? 0.01
+                             : L.band[i] == -1 && (L.what[i] == 0 || L.what[i] == 4) ? 0.05
+                                                                                     : 0.002;
             set(&q, &L, i, get(&cur, &L, i) + h, rate_hz);
             const double hh = get(&q, &L, i) - get(&cur, &L, i);
             if ((st = render(&q, rate_hz, x, trial, n, err)))

@@ -728,9 +728,11 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     return BX_OK;
 }
 
-bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rate_hz,
+bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
                             double min_gain_db, bx_compfit_result *res, bx_error *err)
 {
+    if (skip >= n)
+        return bx_error_set(err, BX_ERR_ARG, "compressor fit: nothing to compare");
     memset(res, 0, sizeof *res);
     proxy p, py;
     bx_status st = proxy_init(&p, x, n, rate_hz, err);
@@ -761,9 +763,15 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rat
         wf[f] = ex;
         mx = fmax(mx, ex);
     }
-    /* frames within 40 dB of the loudest carry the gain; quieter ones are noise */
+    /* frames within 40 dB of the loudest carry the gain; quieter ones are
+     * noise; those in the first `skip` samples do not count */
+    size_t f_skip = (size_t)ceil((double)skip / (double)(fb * p.blk)), used = 0;
+    for (size_t f = f_skip; f < nf; f++)
+        used += wf[f] >= mx * 1e-4;
+    if (used == 0)
+        f_skip = 0; /* nothing loud after it: compare all */
     for (size_t f = 0; f < nf; f++)
-        wf[f] = wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
+        wf[f] = f >= f_skip && wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
     objective o = {&p, NULL, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, RELEASE_MIN_MS, 0};
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK};
     res->error_off_db = evaluate(&o, &none);

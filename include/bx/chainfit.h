@@ -3,7 +3,7 @@
  *
  * Given the dry signal x and the processed signal y (aligned, mono), adjust
  * every EQ band (frequency, gain, Q), the compressor (threshold, ratio,
- * attack, release) and the output level together so that the chain's output
+ * attack, release, knee) and the output level together so that the chain's output
  * matches y sample by sample: Levenberg–Marquardt on the waveform error, with
  * the Jacobian from finite differences of real bx_chain renders. Used by
  * `bxanalyze --paired` after the spectral and gain-trace fits, which give

@@ -73,9 +73,12 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
 
 /**
  * Paired fit: x is the dry signal after the EQ, y the processed signal,
- * aligned sample for sample (n samples each, mono).
+ * aligned sample for sample (n samples each, mono). The first `skip` samples
+ * drive the model but are not compared: the processor that made y may have
+ * started in any state (SoX's compand, for one, starts its detector at full
+ * scale and compresses its first second hard). skip < n.
  */
-bx_status bx_compfit_paired(const float *x, const float *y, size_t n, double rate_hz,
+bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
                             double min_gain_db, bx_compfit_result *res, bx_error *err);
 
 #ifdef __cplusplus
