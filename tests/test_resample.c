@@ -9,7 +9,7 @@
  *  - a tone at 1.05 of the output's Nyquist frequency (downsampling) is
  *    removed: what folds back is at least 80 dB down;
  *  - a constant stays the same constant within 1e-4 (DC gain 1);
- *  - lengths: ceil(n * out / in);
+ *  - lengths: ceil(n * out / in); an empty input and a single sample;
  *  - a NaN and an infinity in the input are silence: the output is finite,
  *    and equal to that of the same input with zeros there;
  *  - NULL, in-place, fractional and out-of-range rates are refused with BX_ERR_ARG.
@@ -135,6 +135,23 @@ int main(void)
         bx_resample_length(147, 44100, 48000) != 160 ||
         bx_resample_length(148, 44100, 48000) != 162)
         tu_fail("bx_resample_length is not ceil(n * out / in)");
+
+    /* no samples, and a single one: nothing read or written out of bounds
+     * (the sanitizer build watches), the impulse comes out as the kernel's
+     * centre tap (DC gain 1 spread over ~1.09 output samples) */
+    {
+        float one = 1.0f, out[4] = {9, 9, 9, 9};
+        bx_error e;
+        checks++;
+        if (bx_resample(&one, 0, 48000, out, 44100, &e) != BX_OK || out[0] != 9.0f)
+            tu_fail("an empty input is not an empty output");
+        checks++;
+        if (bx_resample(&one, 1, 48000, out, 44100, &e) != BX_OK ||
+            !(out[0] > 0.8f && out[0] < 1.0f) || out[1] != 9.0f)
+            tu_fail("a single sample at 48 kHz: got %g (want 0.8..1, the kernel's centre), then %g "
+                    "(want untouched)",
+                    out[0], out[1]);
+    }
 
     /* non-finite samples are silence */
     {
