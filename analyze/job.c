@@ -777,12 +777,11 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, src->path, err);
     if (!st && want_comp) {
         bx_compfit_result cr;
-        bx_error e2 = dyn.err;
         memset(&cr, 0, sizeof cr);
         if (threaded == -1)
             ref_dynamics_run(&dyn);
         st = dyn.st;
-        e2 = dyn.err;
+        bx_error e2 = dyn.err;
         if (!st)
             st = bx_compfit_stats(xe, n, src->rate_hz, &dyn.sig, COMP_MIN_GAIN_SOURCE_DB, &cr, &e2);
         if (st == BX_ERR_NOMEM) {
