@@ -545,6 +545,23 @@ static void common_rate_free(common_rate *c)
     bx_spectrum_free(&c->spec);
 }
 
+/* x (n samples at from_hz) resampled to to_hz, in a new buffer of *m
+ * samples; NULL with *st set (BX_ERR_NOMEM, or BX_ERR_ARG for a rate it
+ * cannot convert). */
+static float *resampled(const float *x, size_t n, double from_hz, double to_hz, size_t *m,
+                        bx_status *st)
+{
+    bx_error e2;
+    *m = bx_resample_length(n, from_hz, to_hz);
+    float *y = bx_malloc((*m ? *m : 1) * sizeof(float));
+    *st = y ? bx_resample(x, n, from_hz, y, to_hz, &e2) : BX_ERR_NOMEM;
+    if (*st) {
+        bx_free(y);
+        return NULL;
+    }
+    return y;
+}
+
 /* Errors: BX_ERR_NOMEM only; a conversion that cannot be made leaves the
  * recordings as they are (rates differ: like_with_like then keeps the
  * long-term spectra). */
@@ -558,12 +575,10 @@ static bx_status common_rate_init(common_rate *c, const job_take *ref, const job
         return BX_OK;
     const int down_ref = ref->rate_hz > src->rate_hz;
     const job_take *hi = down_ref ? ref : src, *lo = down_ref ? src : ref;
-    const size_t m = bx_resample_length(hi->n_mono, hi->rate_hz, lo->rate_hz);
+    size_t m;
     bx_error e2;
-    c->conv = bx_malloc((m ? m : 1) * sizeof(float));
-    if (!c->conv)
-        return BX_ERR_NOMEM;
-    bx_status st = bx_resample(hi->mono, hi->n_mono, hi->rate_hz, c->conv, lo->rate_hz, &e2);
+    bx_status st;
+    c->conv = resampled(hi->mono, hi->n_mono, hi->rate_hz, lo->rate_hz, &m, &st);
     bx_ltas *l = NULL;
     if (!st) {
         l = bx_ltas_create(lo->rate_hz, lo->spec.nfft, &e2);
@@ -670,15 +685,9 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const comm
     float *conv = NULL;
     bx_error e2;
     if (rates->take != src->mono) { /* the take was resampled for the comparison */
-        tn = bx_resample_length(src->n_mono, src->rate_hz, rates->rate_hz);
-        conv = bx_malloc((tn ? tn : 1) * sizeof(float));
+        conv = resampled(y, src->n_mono, src->rate_hz, rates->rate_hz, &tn, &st);
         if (!conv)
-            return oom(err, src->path);
-        st = bx_resample(y, src->n_mono, src->rate_hz, conv, rates->rate_hz, &e2);
-        if (st) {
-            bx_free(conv);
             return st == BX_ERR_NOMEM ? oom(err, src->path) : BX_OK;
-        }
         ty = conv;
     }
     /* no common rate (a conversion that failed): the take's own rate and bins */

@@ -394,7 +394,8 @@ static int band_order(const void *a, const void *b)
 }
 
 /* Checks the arguments and sets up the grid g over scratch of
- * (6 + MAX_PARAMS) * n doubles (weights, temp, trig tables, Jacobian). */
+ * (6 + MAX_PARAMS) * n doubles (weights, temp, the 4 sin^2(w/2) table, spare,
+ * Jacobian). */
 static bx_status grid_init(grid *g, const double *freq_hz, const double *target_db,
                            const double *weight, size_t n, const bx_eqfit_opts *o, double *mem,
                            bx_error *err)
