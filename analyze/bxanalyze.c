@@ -70,7 +70,8 @@ static const char help_text[] =
     "  it and later ones are written as <stem>-2, <stem>-3, ... with a note; the\n"
     "  same file given twice is analysed once. --source applies to every file.\n"
     "  -j, --jobs N      analyse N files at a time (default: the number of\n"
-    "                    processors, %u here).\n"
+    "                    processors, %u here). Outside batch mode, the\n"
+    "                    threads one file's fits use (the result is the same).\n"
     "  Progress goes to stderr: a bar on a terminal, else one line per file. At\n"
     "  the end, stdout gets a summary (with --json: a JSON object listing every\n"
     "  file's result). Ctrl-C stops starting new files, lets running ones finish\n"
@@ -283,9 +284,14 @@ static int run_single(const cli_opts *o, const char *ref)
     }
     if ((rc = check_outputs(o, ref, out, plot)) != BX_EXIT_OK)
         goto out;
+    /* one file: its fits may use every processor (or -j N of them) */
+    bx_parallel par;
+    thread_parallel_init(&par, o->threads ? o->threads : thread_cpu_count());
+    job_opts jo = o->job;
+    jo.par = &par;
     /* the take or the dry original is read by job_run, alongside REF */
     if ((st = job_run(ref, o->mode, NULL, o->mode == JOB_SOURCE ? o->source_path : o->paired_path,
-                      &o->job, &res, &err)) != BX_OK) {
+                      &jo, &res, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;

@@ -271,6 +271,7 @@ static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const j
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
     eo.gain_penalty = gain_penalty;
+    eo.par = o->par;
     eo.quick =
         o->smoothing_oct >= 1.0 / 3.0; /* a smooth target: the quick search finds the same bands */
     bx_eqfit_result r;
@@ -792,7 +793,8 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         st = dyn.st;
         bx_error e2 = dyn.err;
         if (!st)
-            st = bx_compfit_stats(xe, n, src->rate_hz, &dyn.sig, COMP_MIN_GAIN_SOURCE_DB, &cr, &e2);
+            st = bx_compfit_stats(xe, n, src->rate_hz, &dyn.sig, COMP_MIN_GAIN_SOURCE_DB, o->par,
+                                  &cr, &e2);
         if (st == BX_ERR_NOMEM) {
             bx_error_set(err, st, "%s: %s", src->path, e2.msg);
         } else if (st) {
@@ -977,7 +979,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         if (st || o->no_compressor || o->amount <= 0)
             break;
         bx_compfit_result cr;
-        st = bx_compfit_paired(xe, y, n, settle, fs, COMP_MIN_GAIN_PAIRED_DB, &cr, &e2);
+        st = bx_compfit_paired(xe, y, n, settle, fs, COMP_MIN_GAIN_PAIRED_DB, o->par, &cr, &e2);
         if (st) {
             bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
             break;

@@ -11,6 +11,7 @@
 
 #include "bx/error.h"
 #include "bx/levels.h"
+#include "bx/parallel.h"
 #include "bx/preset.h"
 
 /** How the reference is interpreted. */
@@ -27,6 +28,8 @@ typedef struct job_opts {
                                 < 0 (default): per mode, job_default_smoothing */
     int no_compressor;     /**< --no-compressor */
     const char *name;      /**< preset name; NULL: the reference file's stem */
+    const bx_parallel *par; /**< threads for the EQ and compressor searches; NULL: the
+                                 job's own thread only (the results are the same) */
 } job_opts;
 
 /** Defaults for every option. */

@@ -1,6 +1,70 @@
 /* threads.c — threads.h on Win32 and on POSIX. */
 #include "threads.h"
 
+#include <stdatomic.h>
+
+/* ---- thread_parallel (the same on every platform) ---- */
+
+typedef struct par_call {
+    bx_task_fn fn;
+    void *arg;
+    size_t n;
+    atomic_size_t next; /* the next task index to take */
+} par_call;
+
+typedef struct par_worker {
+    par_call *call;
+    unsigned id;
+    thread_handle th;
+} par_worker;
+
+static void par_drain(par_call *c, unsigned worker)
+{
+    for (;;) {
+        const size_t i = atomic_fetch_add(&c->next, 1);
+        if (i >= c->n)
+            return;
+        c->fn(c->arg, worker, i);
+    }
+}
+
+static void par_worker_main(void *arg)
+{
+    par_worker *w = arg;
+    par_drain(w->call, w->id);
+}
+
+static void par_run(const bx_parallel *self, bx_task_fn fn, void *arg, size_t n)
+{
+    par_call c;
+    c.fn = fn;
+    c.arg = arg;
+    c.n = n;
+    atomic_init(&c.next, 0);
+    unsigned want = self->workers < THREAD_PARALLEL_MAX ? self->workers : THREAD_PARALLEL_MAX;
+    if ((size_t)want > n)
+        want = (unsigned)n;
+    par_worker w[THREAD_PARALLEL_MAX];
+    unsigned started = 0; /* threads 1..started run */
+    for (unsigned k = 1; k < want; k++) {
+        w[k].call = &c;
+        w[k].id = k;
+        if (thread_start(&w[k].th, par_worker_main, &w[k]) != 0)
+            break;
+        started = k;
+    }
+    par_drain(&c, 0);
+    for (unsigned k = 1; k <= started; k++)
+        thread_join(&w[k].th);
+}
+
+void thread_parallel_init(bx_parallel *p, unsigned workers)
+{
+    p->workers = workers < 1 ? 1 : workers > THREAD_PARALLEL_MAX ? THREAD_PARALLEL_MAX : workers;
+    p->run = par_run;
+    p->ctx = NULL;
+}
+
 #ifdef _WIN32
 #include <process.h>
 #include <stdint.h>

@@ -11,6 +11,8 @@
 #include <pthread.h>
 #endif
 
+#include "bx/parallel.h"
+
 /** Stack size given to every thread, bytes (the platforms' defaults differ, 512 KiB to 8 MiB). */
 #define THREAD_STACK_BYTES (8u * 1024u * 1024u)
 
@@ -41,5 +43,17 @@ unsigned thread_cpu_count(void);
 
 /** Seconds on a monotonic clock (only differences mean anything). */
 double thread_clock_s(void);
+
+/** Most workers a thread_parallel runs at once. */
+#define THREAD_PARALLEL_MAX 16
+
+/**
+ * A bx_parallel for libbx's fits: each call starts up to workers - 1 threads
+ * (capped at THREAD_PARALLEL_MAX), which take task indices from an atomic
+ * counter alongside the calling thread, and joins them before returning. A
+ * thread the system refuses is simply not used. workers <= 1: in order on
+ * the calling thread.
+ */
+void thread_parallel_init(bx_parallel *p, unsigned workers);
 
 #endif

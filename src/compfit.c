@@ -10,6 +10,9 @@
 
 #include "fastmath.h"
 
+/* most workers a search uses */
+#define THREAD_WORKERS_MAX 16
+
 const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99.5};
 
 /* Longest excerpt the fits look at, seconds. */
@@ -51,6 +54,32 @@ static void proxy_free(proxy *p)
     bx_free(p->order);
     bx_free(p->key);
     memset(p, 0, sizeof *p);
+}
+
+/* A proxy sharing src's signal summary (read only) with scratch of its own,
+ * so that two threads can evaluate candidates at once. Free with
+ * proxy_clone_free. */
+static int proxy_clone(const proxy *src, proxy *p)
+{
+    *p = *src;
+    const size_t n = src->nblk;
+    p->g = bx_malloc(4 * n * sizeof(double));
+    p->key = bx_malloc(n * sizeof(uint16_t));
+    if (!p->g || !p->key) {
+        bx_free(p->g);
+        bx_free(p->key);
+        return -1;
+    }
+    p->work = p->g + n;
+    p->work2 = p->work + n;
+    p->e = p->work2 + n;
+    return 0;
+}
+
+static void proxy_clone_free(proxy *p)
+{
+    bx_free(p->g);
+    bx_free(p->key);
 }
 
 typedef struct peak_index {
@@ -590,7 +619,46 @@ static void keep_best(double (*kv)[NP], double *kf, int k, const double *v, doub
     memcpy(kv[pos], v, sizeof kv[pos]);
 }
 
-static void search(objective *o, bx_comp_params *out, double *err_out)
+/* The search's evaluations, spread over workers: worker 0 uses the caller's
+ * objective, the others copies of it with proxies of their own. */
+typedef struct search_pool {
+    objective *wo; /* per worker */
+    unsigned nw;   /* workers that have an objective */
+    const double (*pt)[NP];
+    double *f;          /* grid: value at each point */
+    double (*nm_v)[NP]; /* Nelder–Mead: start in, result out */
+    double *nm_f;
+    const double *nm_step;
+} search_pool;
+
+static void grid_task(void *arg, unsigned worker, size_t i)
+{
+    search_pool *S = arg;
+    S->f[i] = eval_v(&S->wo[worker], S->pt[i]);
+}
+
+static void nm_task(void *arg, unsigned worker, size_t i)
+{
+    search_pool *S = arg;
+    S->nm_f[i] = nelder_mead(&S->wo[worker], S->nm_v[i], S->nm_step, NM_EVALS);
+}
+
+/* Values of the n points pt through S (f[i] for pt[i]). */
+static void eval_points(search_pool *S, const bx_parallel *par, const double (*pt)[NP], size_t n,
+                        double *f)
+{
+    S->pt = pt;
+    S->f = f;
+    bx_parallel_for(par, grid_task, S, n);
+}
+
+enum { SEARCH_MAX_POINTS = 288 };
+
+/* Grid, then Nelder–Mead from the KEEP best points. Every evaluation is
+ * independent of the order they are made in, and the results are ranked in a
+ * fixed order, so the outcome does not depend on par. BX_ERR_NOMEM if a
+ * worker's scratch cannot be had (nothing else fails). */
+static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *out, double *err_out)
 {
     /* The grid. The stats fit takes it in two stages, threshold x ratio at a
      * middling attack and release, then attack x release around the best
@@ -608,6 +676,28 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
     proxy *fine = o->p;
     if (o->coarse)
         o->p = o->coarse;
+
+    unsigned nw = bx_parallel_workers(par);
+    objective wo[THREAD_WORKERS_MAX];
+    proxy wp[THREAD_WORKERS_MAX];
+    if (nw > THREAD_WORKERS_MAX)
+        nw = THREAD_WORKERS_MAX;
+    wo[0] = *o;
+    unsigned made = 1;
+    for (; made < nw; made++) {
+        if (proxy_clone(o->p, &wp[made]) != 0)
+            break;
+        wo[made] = *o;
+        wo[made].p = &wp[made];
+    }
+    bx_status st = BX_OK;
+    if (made < nw) {
+        st = BX_ERR_NOMEM;
+        goto out;
+    }
+    search_pool S = {wo, nw, NULL, NULL, NULL, NULL, NULL};
+    double pts[SEARCH_MAX_POINTS][NP], fv[SEARCH_MAX_POINTS];
+    size_t np = 0;
     if (o->target) {
         double s1_v[STAGE1][NP], s1_f[STAGE1];
         for (int i = 0; i < STAGE1; i++)
@@ -616,19 +706,42 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
             for (int b = 0; b < NRA; b++) {
                 const double v[NP] = {th[a], log(ra[b]), log(at[AT0]), log(re[RE0]),
                                       BX_COMPFIT_KNEE_DB};
-                keep_best(s1_v, s1_f, STAGE1, v, eval_v(o, v));
+                memcpy(pts[np++], v, sizeof v);
             }
+        eval_points(&S, par, (const double(*)[NP])pts, np, fv);
+        for (size_t i = 0; i < np; i++)
+            keep_best(s1_v, s1_f, STAGE1, pts[i], fv[i]);
+        np = 0;
         for (int k = 0; k < STAGE1; k++) {
             if (!isfinite(s1_f[k]))
                 continue;
             for (int c = 0; c < NAT; c++)
                 for (int d = 0; d < NRE; d++) {
-                    double v[NP];
-                    memcpy(v, s1_v[k], sizeof v);
-                    v[2] = log(at[c]);
-                    v[3] = log(re[d]);
-                    const double fv = c == AT0 && d == RE0 ? s1_f[k] : eval_v(o, v);
-                    keep_best(keep_v, keep_f, KEEP, v, fv);
+                    if (c == AT0 && d == RE0)
+                        continue; /* known: s1_f[k] */
+                    memcpy(pts[np], s1_v[k], sizeof pts[np]);
+                    pts[np][2] = log(at[c]);
+                    pts[np][3] = log(re[d]);
+                    np++;
+                }
+        }
+        eval_points(&S, par, (const double(*)[NP])pts, np, fv);
+        size_t i = 0;
+        for (int k = 0; k < STAGE1; k++) {
+            if (!isfinite(s1_f[k]))
+                continue;
+            for (int c = 0; c < NAT; c++)
+                for (int d = 0; d < NRE; d++) {
+                    if (c == AT0 && d == RE0) {
+                        double v[NP];
+                        memcpy(v, s1_v[k], sizeof v);
+                        v[2] = log(at[c]);
+                        v[3] = log(re[d]);
+                        keep_best(keep_v, keep_f, KEEP, v, s1_f[k]);
+                    } else {
+                        keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
+                        i++;
+                    }
                 }
         }
     } else {
@@ -638,26 +751,37 @@ static void search(objective *o, bx_comp_params *out, double *err_out)
                     for (int d = 0; d < NRE; d++) {
                         const double v[NP] = {th[a], log(ra[b]), log(at[c]), log(re[d]),
                                               BX_COMPFIT_KNEE_DB};
-                        keep_best(keep_v, keep_f, KEEP, v, eval_v(o, v));
+                        memcpy(pts[np++], v, sizeof v);
                     }
+        eval_points(&S, par, (const double(*)[NP])pts, np, fv);
+        for (size_t i = 0; i < np; i++)
+            keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
     }
     const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
+    double nm_v[KEEP][NP], nm_f[KEEP];
+    size_t nk = 0;
+    for (int k = 0; k < KEEP; k++)
+        if (isfinite(keep_f[k]))
+            memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
+    S.nm_v = nm_v;
+    S.nm_f = nm_f;
+    S.nm_step = step;
+    bx_parallel_for(par, nm_task, &S, nk);
     double best_v[NP], best_f = INFINITY;
-    for (int k = 0; k < KEEP; k++) {
-        if (!isfinite(keep_f[k]))
-            continue;
-        double v[NP];
-        memcpy(v, keep_v[k], sizeof v);
-        const double fv = nelder_mead(o, v, step, NM_EVALS);
-        if (fv < best_f) {
-            best_f = fv;
-            memcpy(best_v, v, sizeof v);
+    for (size_t k = 0; k < nk; k++)
+        if (nm_f[k] < best_f) {
+            best_f = nm_f[k];
+            memcpy(best_v, nm_v[k], sizeof best_v);
         }
-    }
     o->p = fine;
     params_from(best_v, o->detector, o->release_min_ms, out);
     *err_out = evaluate(o, out);
     out->makeup_db = o->last_offset;
+out:
+    o->p = fine;
+    for (unsigned k = 1; k < made; k++)
+        proxy_clone_free(&wp[k]);
+    return st;
 }
 
 /* Real bx_comp on x (first n samples), gains per block into p->g. */
@@ -686,7 +810,8 @@ static void real_gains(proxy *p, const float *x, const bx_comp_params *c)
 }
 
 bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dynsig *target,
-                           double min_gain_db, bx_compfit_result *res, bx_error *err)
+                           double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
+                           bx_error *err)
 {
     memset(res, 0, sizeof *res);
     proxy p;
@@ -713,7 +838,11 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     res->error_off_db = bx_dynsig_distance(&s, target, &off0);
 
     double e;
-    search(&o, &res->params, &e);
+    if (search(&o, par, &res->params, &e) != BX_OK) {
+        proxy_free(&coarse);
+        proxy_free(&p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    }
     /* the verdict uses the real compressor */
     real_gains(&p, x, &res->params);
     signature(&p, &s);
@@ -729,7 +858,8 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
 }
 
 bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
-                            double min_gain_db, bx_compfit_result *res, bx_error *err)
+                            double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
+                            bx_error *err)
 {
     if (skip >= n)
         return bx_error_set(err, BX_ERR_ARG, "compressor fit: nothing to compare");
@@ -782,13 +912,22 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     for (int d = BX_DETECTOR_PEAK; d <= BX_DETECTOR_LEVEL; d++) {
         double e;
         o.detector = (bx_detector)d;
-        search(&o, &cand, &e);
+        if (search(&o, par, &cand, &e) != BX_OK) {
+            st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+            break;
+        }
         real_gains(&p, x, &cand);
         const double er = gain_error(&p, meas, wf, nf, fb, NULL);
         if (er < best_real) {
             best_real = er;
             res->params = cand;
         }
+    }
+    if (st) {
+        bx_free(meas);
+        proxy_free(&p);
+        proxy_free(&py);
+        return st;
     }
     real_gains(&p, x, &res->params);
     double mean;

@@ -2,6 +2,8 @@
  * parametric EQ against a dB target, on exact biquad responses. */
 #include "bx/eqfit.h"
 
+#include "bx/parallel.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
     o->allow_lowpass = 1;
     o->gain_penalty = 0.0;
     o->quick = 0;
+    o->par = NULL;
 }
 
 /* Precomputed grid: 4 sin^2(w/2) at every point. */
@@ -75,8 +78,9 @@ static void band_response(const grid *g, const bx_band *b, double *out)
         const double num = n0 - n1 * ph + n2 * ph2;
         const double den = d0 - d1 * ph + d2 * ph2;
         /* 10 log10(num / den) */
+        /* both clamped to [1e-30, ...): the ratio is a positive normal number */
         out[i] = 4.342944819032518 *
-                 bx_fast_ln((num > 1e-30 ? num : 1e-30) / (den > 1e-30 ? den : 1e-30));
+                 bx_fast_ln_normal((num > 1e-30 ? num : 1e-30) / (den > 1e-30 ? den : 1e-30));
     }
 }
 
@@ -442,6 +446,65 @@ static void finish(fit *F, double *jac, double *tmp, bx_eqfit_result *res)
     res->rms_error_db = sqrt(error_of(F->g, F->model)); /* the fit itself, without the ridge term */
 }
 
+/* Scratch of one worker: Jacobian, a temporary response, a trial fit. */
+typedef struct eq_worker {
+    double *jac, *tmp;
+    fit trial;
+} eq_worker;
+
+/* One expansion of the beam: a survivor plus a candidate band, the band
+ * refined alone. In: parent, band. Out: band, offset, err. */
+typedef struct eq_cand {
+    const fit *parent;
+    bx_band band;
+    double offset, err;
+} eq_cand;
+
+typedef struct eq_search {
+    const bx_eqfit_opts *o;
+    eq_worker *wk;
+    eq_cand *cand; /* screening: one per expansion */
+    fit *joint;    /* joint refinement: the expansions kept */
+    double *joint_err;
+} eq_search;
+
+static void screen_task(void *arg, unsigned worker, size_t i)
+{
+    eq_search *S = arg;
+    eq_worker *W = &S->wk[worker];
+    eq_cand *c = &S->cand[i];
+    fit *t = &W->trial;
+    const size_t n = t->g->n;
+    fit_copy(t, c->parent);
+    t->b[t->nb] = c->band;
+    clamp_band(t, &t->b[t->nb]);
+    band_response(t->g, &t->b[t->nb], &t->resp[(size_t)t->nb * n]);
+    t->nb++;
+    c->err = refine(t, t->nb - 1, S->o->quick ? CAND_ITERS_QUICK : CAND_ITERS, W->jac, W->tmp);
+    c->band = t->b[t->nb - 1];
+    c->offset = t->offset;
+}
+
+static void joint_task(void *arg, unsigned worker, size_t k)
+{
+    eq_search *S = arg;
+    S->joint_err[k] = refine(&S->joint[k], 0, S->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS,
+                             S->wk[worker].jac, S->wk[worker].tmp);
+}
+
+/* dst = the state screen_task left its trial in for c: the parent, the
+ * refined band and offset (responses and model recomputed the same way). */
+static void expansion_of(fit *dst, const eq_cand *c)
+{
+    const size_t n = c->parent->g->n;
+    fit_copy(dst, c->parent);
+    dst->b[dst->nb] = c->band;
+    band_response(dst->g, &dst->b[dst->nb], &dst->resp[(size_t)dst->nb * n]);
+    dst->nb++;
+    dst->offset = c->offset;
+    rebuild_model(dst);
+}
+
 bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
                    const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err)
 {
@@ -451,13 +514,20 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         return st;
     /* Beam search: BEAM partial fits survive each step; every survivor tries
      * every candidate (new band refined alone), the best BEAM * 2 expansions
-     * are refined jointly, and the best BEAM of those go on. */
-    enum { BEAM = 3, EXPAND = 2 * BEAM, NSETS = 2 * BEAM + EXPAND + 1 };
+     * are refined jointly, and the best BEAM of those go on. The screening
+     * and the joint refinements run through o->par; their results are
+     * ranked in a fixed order, so the fit does not depend on the workers. */
+    enum { BEAM = 3, EXPAND = 2 * BEAM, NSETS = 2 * BEAM + EXPAND + 1, NCAND = 64 };
+    const unsigned nw = bx_parallel_workers(o->par);
     const size_t set = (size_t)(BX_MAX_BANDS + 1) * n; /* responses + model of one fit */
-    double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + NSETS * set, sizeof(double));
-    bx_band *cand = bx_malloc(64 * sizeof(bx_band));
+    const size_t per_worker = (size_t)(MAX_PARAMS + 1) * n + set;
+    double *mem =
+        bx_calloc((size_t)(6 + MAX_PARAMS) * n + NSETS * set + nw * per_worker, sizeof(double));
+    bx_band *cand = bx_malloc(NCAND * sizeof(bx_band));
+    eq_cand *ec = bx_malloc(BEAM * NCAND * sizeof(eq_cand));
+    eq_worker *wk = bx_malloc(nw * sizeof(eq_worker));
     grid g;
-    if (!mem || !cand) {
+    if (!mem || !cand || !ec || !wk) {
         st = bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
         goto out;
     }
@@ -468,50 +538,57 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     fit pool[NSETS];
     for (int k = 0; k < NSETS; k++)
         pool[k] = (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + (size_t)BX_MAX_BANDS * n};
-    fit *beam = pool, *nextbeam = pool + BEAM, *exp_ = pool + 2 * BEAM, *trial = pool + NSETS - 1;
+    double *wmem = sets + NSETS * set;
+    for (unsigned k = 0; k < nw; k++) {
+        double *base = wmem + k * per_worker;
+        wk[k].jac = base;
+        wk[k].tmp = base + (size_t)MAX_PARAMS * n;
+        double *ts = wk[k].tmp + n;
+        wk[k].trial = (fit){&g, o, 0, {{0}}, 0.0, ts, ts + (size_t)BX_MAX_BANDS * n};
+    }
+    fit *beam = pool, *nextbeam = pool + BEAM, *exp_ = pool + 2 * BEAM;
     double beam_err[BEAM], next_err[BEAM], exp_err[EXPAND];
+    eq_search S = {o, wk, ec, exp_, exp_err};
     int nbeam = 1;
     beam_err[0] = refine(&beam[0], 0, 5, jac, tmp); /* offset only */
     fit *best = &beam[0];
     double best_err = beam_err[0];
     for (unsigned step = 0; step < o->max_bands; step++) {
         /* expansions: (survivor, candidate) scored with the new band refined alone */
-        int nexp = 0;
+        size_t ntask = 0;
         for (int bi = 0; bi < nbeam; bi++) {
-            const unsigned nc = candidates(&beam[bi], cand, 64);
-            for (unsigned c = 0; c < nc; c++) {
-                fit_copy(trial, &beam[bi]);
-                trial->b[trial->nb] = cand[c];
-                clamp_band(trial, &trial->b[trial->nb]);
-                band_response(&g, &trial->b[trial->nb], &trial->resp[(size_t)trial->nb * n]);
-                trial->nb++;
-                const double e = refine(trial, trial->nb - 1,
-                                        o->quick ? CAND_ITERS_QUICK : CAND_ITERS, jac, tmp);
-                /* keep the EXPAND best in exp_[] (insertion by error) */
-                int pos = nexp < EXPAND ? nexp : EXPAND;
-                while (pos > 0 && exp_err[pos - 1] > e)
-                    pos--;
-                if (pos >= EXPAND)
-                    continue;
-                fit spare = exp_[nexp < EXPAND ? nexp : EXPAND - 1];
-                for (int k = (nexp < EXPAND ? nexp : EXPAND - 1); k > pos; k--) {
-                    exp_[k] = exp_[k - 1];
-                    exp_err[k] = exp_err[k - 1];
-                }
-                exp_[pos] = spare;
-                fit_copy(&exp_[pos], trial);
-                exp_err[pos] = e;
-                if (nexp < EXPAND)
-                    nexp++;
+            const unsigned nc = candidates(&beam[bi], cand, NCAND);
+            for (unsigned c = 0; c < nc; c++)
+                ec[ntask++] = (eq_cand){&beam[bi], cand[c], 0.0, 0.0};
+        }
+        bx_parallel_for(o->par, screen_task, &S, ntask);
+        /* keep the EXPAND best in exp_[] (insertion by error, in task order) */
+        int nexp = 0;
+        for (size_t i = 0; i < ntask; i++) {
+            const double e = ec[i].err;
+            int pos = nexp < EXPAND ? nexp : EXPAND;
+            while (pos > 0 && exp_err[pos - 1] > e)
+                pos--;
+            if (pos >= EXPAND)
+                continue;
+            fit spare = exp_[nexp < EXPAND ? nexp : EXPAND - 1];
+            for (int k = (nexp < EXPAND ? nexp : EXPAND - 1); k > pos; k--) {
+                exp_[k] = exp_[k - 1];
+                exp_err[k] = exp_err[k - 1];
             }
+            exp_[pos] = spare;
+            expansion_of(&exp_[pos], &ec[i]);
+            exp_err[pos] = e;
+            if (nexp < EXPAND)
+                nexp++;
         }
         if (nexp == 0)
             break;
         /* joint refinement of the expansions; the best BEAM survive */
+        bx_parallel_for(o->par, joint_task, &S, (size_t)nexp);
         int nnext = 0;
         for (int k = 0; k < nexp; k++) {
-            const double e =
-                refine(&exp_[k], 0, o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS, jac, tmp);
+            const double e = exp_err[k];
             int pos = nnext < BEAM ? nnext : BEAM;
             while (pos > 0 && next_err[pos - 1] > e)
                 pos--;
@@ -543,6 +620,8 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
 out:
     bx_free(mem);
     bx_free(cand);
+    bx_free(ec);
+    bx_free(wk);
     return st;
 }
 

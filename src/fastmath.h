@@ -6,7 +6,9 @@
  * bx_fast_ln: absolute error below 2e-11 for finite x > 0 (normal numbers;
  *   others go to libm). Mantissa folded to [sqrt(1/2), sqrt(2)), then the
  *   atanh series ln m = 2 (s + s^3/3 + ... + s^11/11), s = (m-1)/(m+1).
- * Both are plain C (no intrinsics): portable, and vectorisable by compilers. */
+ * bx_fast_ln_normal: the same values as bx_fast_ln for positive normal x,
+ *   without the branch to libm, so that loops of it vectorise.
+ * All are plain C (no intrinsics): portable, and vectorisable by compilers. */
 #ifndef BX_FASTMATH_H
 #define BX_FASTMATH_H
 
@@ -43,21 +45,22 @@ static inline double bx_fast_exp(double x)
     return p * scale;
 }
 
-static inline double bx_fast_ln(double x)
+/* x must be a positive normal number (not 0, subnormal, Inf or NaN). */
+static inline double bx_fast_ln_normal(double x)
 {
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
-    const int e = (int)((bits >> 52) & 0x7ff);
-    if (e == 0 || e == 0x7ff || (bits >> 63))
-        return log(x); /* zero, subnormal, negative, Inf, NaN */
+    /* the biased exponent as a double, exactly: 2^52 + e, minus 2^52 */
+    uint64_t eb = (bits >> 52) | 0x4330000000000000ULL;
+    double ed;
+    memcpy(&ed, &eb, sizeof ed);
+    double k = ed - (4503599627370496.0 + 1023.0);
     double m;
     bits = (bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
     memcpy(&m, &bits, sizeof m);
-    double k = (double)(e - 1023);
-    if (m > 1.4142135623730951) {
-        m *= 0.5;
-        k += 1.0;
-    }
+    const int fold = m > 1.4142135623730951;
+    m *= fold ? 0.5 : 1.0; /* selects of constants: no branch */
+    k += fold ? 1.0 : 0.0;
     const double s = (m - 1.0) / (m + 1.0), s2 = s * s;
     double p = 1.0 / 11.0;
     p = p * s2 + 1.0 / 9.0;
@@ -66,6 +69,16 @@ static inline double bx_fast_ln(double x)
     p = p * s2 + 1.0 / 3.0;
     p = p * s2 + 1.0;
     return k * 0.6931471805599453 + 2.0 * s * p;
+}
+
+static inline double bx_fast_ln(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    const int e = (int)((bits >> 52) & 0x7ff);
+    if (e == 0 || e == 0x7ff || (bits >> 63))
+        return log(x); /* zero, subnormal, negative, Inf, NaN */
+    return bx_fast_ln_normal(x);
 }
 
 #endif /* BX_FASTMATH_H */

@@ -1,4 +1,4 @@
-/* levels.c — loudness (libebur128: ITU-R BS.1770-4, EBU Tech 3342) plus
+/* levels.c — loudness (bx_meter: ITU-R BS.1770-4, EBU Tech 3342) plus
  * envelope statistics of the mono mixdown. The envelopes are kept as block
  * values (1 ms peaks, 10 ms mean squares) so that the percentiles and the
  * transient detector can run at the end with the whole signal in view. */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ebur128.h>
+#include "bx/meter.h"
 
 #define ENV_BLOCKS 10    /* 1 ms blocks per RMS-envelope block */
 #define INITIAL_CAP 4096 /* blocks: 4 s of peaks, 41 s of mean squares */
@@ -24,7 +24,7 @@ struct bx_levels {
     double rate_hz;
     unsigned channels;
     size_t blk; /* samples per 1 ms block */
-    ebur128_state *ebu;
+    bx_meter *meter;
     uint64_t frames;
     double sum_sq;      /* of the mixdown */
     size_t pos1, pos10; /* samples in the current 1 ms / 10 ms block */
@@ -54,11 +54,9 @@ bx_levels *bx_levels_create(double rate_hz, unsigned channels, bx_error *err)
     l->rate_hz = rate_hz;
     l->channels = channels;
     l->blk = (size_t)floor(rate_hz / 1000.0 + 0.5);
-    l->ebu = ebur128_init(channels, (unsigned long)rate_hz,
-                          EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_SAMPLE_PEAK);
-    if (!l->ebu) {
+    l->meter = bx_meter_create(rate_hz, channels, err);
+    if (!l->meter) {
         bx_levels_destroy(l);
-        bx_error_set(err, BX_ERR_NOMEM, "levels: out of memory (libebur128)");
         return NULL;
     }
     return l;
@@ -68,8 +66,7 @@ void bx_levels_destroy(bx_levels *l)
 {
     if (!l)
         return;
-    if (l->ebu)
-        ebur128_destroy(&l->ebu);
+    bx_meter_destroy(l->meter);
     bx_free(l->peaks.v);
     bx_free(l->ms.v);
     bx_free(l);
@@ -117,9 +114,9 @@ bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *e
     if (!reserve(&l->peaks, (l->pos1 + frames) / l->blk) ||
         !reserve(&l->ms, (l->pos10 + frames) / (ENV_BLOCKS * l->blk)))
         return bx_error_set(err, BX_ERR_NOMEM, "levels: out of memory for the envelope");
-    const int e = ebur128_add_frames_float(l->ebu, x, frames);
-    if (e != EBUR128_SUCCESS)
-        return bx_error_set(err, BX_ERR_NOMEM, "levels: libebur128 failed (error %d)", e);
+    st = bx_meter_add(l->meter, x, frames, err);
+    if (st)
+        return st;
 
     const double inv = 1.0 / nch;
     const size_t blk = l->blk, blk10 = ENV_BLOCKS * l->blk;
@@ -359,17 +356,13 @@ bx_status bx_levels_finish(bx_levels *l, bx_level_stats *out, bx_error *err)
         return bx_error_set(err, BX_ERR_AUDIO, "levels: no audio");
     out->seconds = (double)l->frames / l->rate_hz;
 
-    double lufs = -HUGE_VAL, lra = 0.0, peak = 0.0;
-    int e = ebur128_loudness_global(l->ebu, &lufs);
-    if (e == EBUR128_SUCCESS)
-        e = ebur128_loudness_range(l->ebu, &lra);
-    for (unsigned c = 0; c < l->channels && e == EBUR128_SUCCESS; c++) {
-        double pc = 0.0;
-        e = ebur128_sample_peak(l->ebu, c, &pc);
-        peak = fmax(peak, pc);
-    }
-    if (e != EBUR128_SUCCESS)
-        return bx_error_set(err, BX_ERR_NOMEM, "levels: libebur128 failed (error %d)", e);
+    double lra = 0.0, peak = 0.0;
+    const double lufs = bx_meter_integrated(l->meter);
+    bx_status st = bx_meter_range(l->meter, &lra, err);
+    if (st)
+        return st;
+    for (unsigned c = 0; c < l->channels; c++)
+        peak = fmax(peak, bx_meter_sample_peak(l->meter, c));
     out->loudness_lufs = lufs >= BX_LEVELS_SILENT_LUFS ? lufs : BX_LEVELS_SILENT_LUFS;
     out->lra_lu = isfinite(lra) && lra > 0.0 ? lra : 0.0;
     out->sample_peak_db = ms_db(peak * peak);
@@ -394,16 +387,14 @@ bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, dou
     bx_status st = check_frames(x, frames, channels, err);
     if (st)
         return st;
-    ebur128_state *ebu = ebur128_init(channels, (unsigned long)rate_hz, EBUR128_MODE_I);
-    if (!ebu)
-        return bx_error_set(err, BX_ERR_NOMEM, "loudness: out of memory (libebur128)");
-    double l = -HUGE_VAL;
-    int e = ebur128_add_frames_float(ebu, x, frames);
-    if (e == EBUR128_SUCCESS)
-        e = ebur128_loudness_global(ebu, &l);
-    ebur128_destroy(&ebu);
-    if (e != EBUR128_SUCCESS)
-        return bx_error_set(err, BX_ERR_NOMEM, "loudness: libebur128 failed (error %d)", e);
+    bx_meter *m = bx_meter_create(rate_hz, channels, err);
+    if (!m)
+        return BX_ERR_NOMEM;
+    st = bx_meter_add(m, x, frames, err);
+    const double l = bx_meter_integrated(m);
+    bx_meter_destroy(m);
+    if (st)
+        return st;
     *lufs = l >= BX_LEVELS_SILENT_LUFS ? l : BX_LEVELS_SILENT_LUFS;
     return BX_OK;
 }

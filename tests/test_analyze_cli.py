@@ -13,7 +13,8 @@ quality of the analysis:
     failed run leaves an existing preset untouched);
   - a batch over a folder tree skips non-audio files with a note, names a
     corrupt .wav as failed, analyses everything else and exits non-zero; files
-    with the same stem get distinct outputs; -j1 and -j2 give the same presets;
+    with the same stem get distinct outputs; -j1 and -j2 give the same presets
+    (and for one file, -j1 and -j3: the threads of its fits);
     progress on a non-terminal is plain lines (no carriage returns);
   - SIGINT during a batch starts no new file, leaves no partial output and
     exits 130 after the summary.
@@ -127,6 +128,18 @@ def tests(tmp):
         if p:
             check(p.get("name") == "ref", f"`bxanalyze {label}` names the preset after REF's stem",
                   f"name = {p.get('name')!r}")
+
+    # one file: -j N only sets the threads its fits use, never the result
+    for label, extra in (("--source", ["--source", mine]), ("--paired", ["--paired", dry])):
+        chains = []
+        for jobs in ("1", "3"):
+            out = j(f"threads-{label[2:]}-{jobs}.json")
+            r = run(ref, *extra, "-o", out, "-j", jobs, "-q")
+            p = load_preset(out)
+            chains.append(p["chain"] if p else None)
+        check(chains[0] is not None and chains[0] == chains[1],
+              f"`bxanalyze REF {label} ... -j1` and `-j3` write the same chain, bit for bit",
+              str(chains)[:300])
 
     out = j("opts.json")
     r = run(ref, "-o", out, "--bands", "2", "--amount", "50", "--smoothing", "0.5",

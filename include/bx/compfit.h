@@ -23,6 +23,7 @@
 
 #include "bx/comp.h"
 #include "bx/error.h"
+#include "bx/parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,20 +67,24 @@ typedef struct bx_compfit_result {
 /**
  * Stats fit: x is the source after the EQ (mono), target the reference's
  * signature. The compressor is kept only if it lowers the error by at least
- * min_gain_db.
+ * min_gain_db. par (NULL: this thread only) spreads the search's
+ * evaluations over threads; the result does not depend on it.
  */
 bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dynsig *target,
-                           double min_gain_db, bx_compfit_result *res, bx_error *err);
+                           double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
+                           bx_error *err);
 
 /**
  * Paired fit: x is the dry signal after the EQ, y the processed signal,
  * aligned sample for sample (n samples each, mono). The first `skip` samples
  * drive the model but are not compared: the processor that made y may have
  * started in any state (SoX's compand, for one, starts its detector at full
- * scale and compresses its first second hard). skip < n.
+ * scale and compresses its first second hard). skip < n. par as for
+ * bx_compfit_stats.
  */
 bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
-                            double min_gain_db, bx_compfit_result *res, bx_error *err);
+                            double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
+                            bx_error *err);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 
 #include "bx/chain.h"
 #include "bx/error.h"
+#include "bx/parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,6 +38,8 @@ typedef struct bx_eqfit_opts {
                               are screened and ranked (12 and 25 instead of 25 and 40; the
                               final fit is the same). As good on smooth targets (1/3 octave
                               or wider), about twice as fast; default 0 */
+    const bx_parallel *par; /**< runs the candidate search on several threads (the result
+                                 does not depend on it); NULL: this thread only (default) */
 } bx_eqfit_opts;
 
 /** Defaults for rate_hz and max_bands. */

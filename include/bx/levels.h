@@ -2,13 +2,13 @@
  * bx/levels.h — level and envelope statistics of a signal, streaming.
  *
  * Integrated loudness and loudness range per ITU-R BS.1770 / EBU R 128
- * (libebur128), sample peak, RMS, crest factor, short-term level percentiles,
+ * (bx_meter, bx/meter.h), sample peak, RMS, crest factor, short-term level percentiles,
  * and transient attack/decay estimates. Feed interleaved frames in any
  * chunking (the statistics do not depend on it).
  *
- * Loudness uses libebur128's default channel map (1 channel: mono, counted
- * once, so a 997 Hz sine of peak A reads 20 log10(A) - 3.01 LUFS; 2: L R;
- * 5: L R C Ls Rs; 6: L R C LFE Ls Rs with the LFE ignored). Everything else
+ * Loudness uses bx_meter's channel map (1 channel: mono, counted once, so a
+ * 997 Hz sine of peak A reads 20 log10(A) - 3.01 LUFS; 2: L R; 5: L R C Ls
+ * Rs; 6: L R C LFE Ls Rs with the LFE ignored). Everything else
  * is measured on the mono mixdown m[n] = mean of the channels, except the
  * sample peak, which is over all channels.
  *
@@ -36,11 +36,8 @@
  *
  * Memory grows by one float per millisecond plus one per 10 ms of signal
  * (about 16 MB per hour), through bx_malloc; bx_levels_finish briefly needs
- * about twice that again. libebur128 keeps its own block history
- * (about 0.4 kB per second) through its own malloc: it has no allocator hook.
- * Separate accumulators may be used from separate threads (libebur128 1.2
- * rewrites a few static constants with the same values in each
- * ebur128_init, which ThreadSanitizer may report).
+ * about twice that again; the loudness meter 80 bytes per second.
+ * Separate accumulators may be used from separate threads.
  */
 #ifndef BX_LEVELS_H
 #define BX_LEVELS_H
@@ -106,7 +103,7 @@ void bx_levels_destroy(bx_levels *l);
  * Add interleaved frames. May allocate (the envelopes grow); BX_ERR_NOMEM on
  * failure, BX_ERR_AUDIO for a NaN or infinite sample (nothing of that call is
  * added). After BX_ERR_NOMEM the accumulator may hold part of the call's
- * audio (libebur128 does not roll back): destroy it.
+ * audio: destroy it.
  */
 bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *err);
 
