@@ -14,6 +14,7 @@
 #include "bx/compfit.h"
 #include "bx/eqfit.h"
 #include "bx/match.h"
+#include "bx/meter.h"
 #include "bx/resample.h"
 #include "bx/spectrum.h"
 #include "bx/transfer.h"
@@ -467,15 +468,51 @@ static double add_gain(bx_chain_params *p, double d)
     return d - left;
 }
 
+/* Loudness (mono, LUFS) of u scaled by gain_db and limited at ceiling_db:
+ * what the chain's last two stages make of u, its signal before them. */
+static bx_status limited_loudness(const float *u, size_t n, double rate_hz, double gain_db,
+                                  double ceiling_db, double *lufs, const char *path, bx_error *err)
+{
+    enum { BLOCK = 1024 };
+    bx_error e2;
+    bx_meter *m = bx_meter_create(rate_hz, 1, &e2);
+    if (!m)
+        return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
+    bx_limiter lim;
+    bx_limiter_init(&lim, ceiling_db, rate_hz);
+    const double g = pow(10.0, gain_db / 20.0);
+    double d[BLOCK];
+    float f[BLOCK];
+    bx_status st = BX_OK;
+    for (size_t i = 0; i < n && !st; i += BLOCK) {
+        const size_t k = n - i < BLOCK ? n - i : BLOCK;
+        for (size_t j = 0; j < k; j++)
+            d[j] = g * u[i + j];
+        bx_limiter_process(&lim, d, k, 1);
+        for (size_t j = 0; j < k; j++)
+            f[j] = (float)d[j];
+        st = bx_meter_add(m, f, k, &e2);
+    }
+    const double l = bx_meter_integrated(m);
+    bx_meter_destroy(m);
+    if (st)
+        return bx_error_set(err, st, "%s: %s", path, e2.msg);
+    *lufs = l > -70.0 ? l : -70.0;
+    return BX_OK;
+}
+
 /* Set the gain (add_gain) so that x through the chain has the target
  * loudness. Everything before the limiter scales with that gain, so one
  * rendering without the limiter gives the exact correction whenever the peak
- * stays under the ceiling; otherwise the limiter's share is measured on the
- * whole chain, up to three times. */
+ * stays under the ceiling. Otherwise the limiter's share is measured, up to
+ * three times, on that rendering scaled and limited (the chain's last two
+ * stages; the EQ and compressor need not run again), each correction divided
+ * by how much the loudness moved per dB of gain between the last two. */
 static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float *x, size_t n,
-                                double target_lufs, const char *path, bx_error *err)
+                                double target_lufs, float *scratch, const char *path, bx_error *err)
 {
-    float *y = bx_malloc(n * sizeof(float));
+    /* scratch: n floats the caller lends (fresh memory costs page faults), or NULL */
+    float *y = scratch ? scratch : bx_malloc(n * sizeof(float));
     if (!y)
         return oom(err, path);
     bx_chain_params q = *p;
@@ -488,19 +525,24 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
         double peak = 0;
         for (size_t i = 0; i < n; i++)
             peak = fabs(y[i]) > peak ? fabs(y[i]) : peak;
-        const double added = add_gain(p, target_lufs - l);
-        int exact = !p->has_limiter ||
-                    peak * pow(10.0, added / 20.0) <= pow(10.0, p->ceiling_db / 20.0) * 0.999;
+        double g = add_gain(p, target_lufs - l); /* dB added to q's gains */
+        const int exact = !p->has_limiter ||
+                          peak * pow(10.0, g / 20.0) <= pow(10.0, p->ceiling_db / 20.0) * 0.999;
+        double g_prev = 0, l_prev = 0;
         for (int pass = 0; pass < 3 && !exact && !st; pass++) {
-            st = apply_chain(p, rate_hz, x, y, n, path, err);
-            if (!st)
-                st = loudness(y, n, rate_hz, &l, path, err);
+            st = limited_loudness(y, n, rate_hz, g, p->ceiling_db, &l, path, err);
             if (st || l <= -69.9 || fabs(target_lufs - l) < 0.02)
                 break;
-            add_gain(p, target_lufs - l);
+            double slope = 1.0;
+            if (pass > 0 && fabs(g - g_prev) > 1e-6)
+                slope = clampd((l - l_prev) / (g - g_prev), 0.1, 1.0);
+            g_prev = g;
+            l_prev = l;
+            g += add_gain(p, (target_lufs - l) / slope);
         }
     }
-    bx_free(y);
+    if (!scratch)
+        bx_free(y);
     return st;
 }
 
@@ -814,12 +856,13 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     for (int k = 0; k < 2 && !st && p->has_comp && res->match_weight < 1.0; k++)
         st = close_the_loop(res, src, &rates, o, w, xe, &raw, err);
     lap(res, JOB_STAGE_REFINE);
-    bx_free(xe);
     common_rate_free(&rates);
-    if (st)
-        return st;
-    set_limiter(p, ref);
-    st = match_loudness(p, src->rate_hz, src->mono, n, ref->stats.loudness_lufs, src->path, err);
+    if (!st) {
+        set_limiter(p, ref);
+        st = match_loudness(p, src->rate_hz, src->mono, n, ref->stats.loudness_lufs, xe, src->path,
+                            err);
+    }
+    bx_free(xe);
     lap(res, JOB_STAGE_LOUDNESS);
     return st;
 }
@@ -1034,7 +1077,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         double target = -70.0;
         st = loudness(y, n, fs, &target, ref->path, err);
         if (!st)
-            st = match_loudness(p, fs, x, n, target, ref->path, err);
+            st = match_loudness(p, fs, x, n, target, NULL, ref->path, err);
         lap(res, JOB_STAGE_LOUDNESS);
     }
     bx_free(w0);
