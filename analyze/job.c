@@ -41,6 +41,8 @@
  * processor that made it may have started in any state: SoX's compand starts
  * its detector at full scale), when REF is at least 3 times as long */
 #define PAIRED_SETTLE_S 2.0
+/* --paired: transfer-function frames, seconds (see transfer_nfft) */
+#define PAIRED_FRAME_S 0.6
 #define FIT_HI_HZ 16000.0
 #define GRID_PER_OCT 24
 /* a compressor must improve its fit by this much to be kept, dB: against another
@@ -266,13 +268,14 @@ static const char *stem_of(const char *path, char *buf, size_t n)
  * NULL, receives the unscaled fit; if it already holds bands, they are only
  * polished (bx_eqfit_polish) instead of searched for anew. */
 static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
-                        double gain_penalty, bx_chain_params *p, double *err_db,
+                        double gain_penalty, int thorough, bx_chain_params *p, double *err_db,
                         bx_eqfit_result *raw, bx_error *err)
 {
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
     eo.gain_penalty = gain_penalty;
     eo.par = o->par;
+    eo.thorough = thorough;
     eo.quick =
         o->smoothing_oct >= 1.0 / 3.0; /* a smooth target: the quick search finds the same bands */
     bx_eqfit_result r;
@@ -755,7 +758,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const comm
     }
     bx_spectrum_free(&out);
     bx_chain_params eqp = *p;
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, &eqp, &res->eq_error_db, raw, err);
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, 0, &eqp, &res->eq_error_db, raw, err);
     if (st)
         return st;
     p->n_bands = eqp.n_bands;
@@ -812,7 +815,7 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
     bx_eqfit_result raw = {0};
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, p, &res->eq_error_db, &raw, err);
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, 0, p, &res->eq_error_db, &raw, err);
     lap(res, JOB_STAGE_EQ);
     if (threaded == 1)
         thread_join(&th);
@@ -892,7 +895,7 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
     floor_weights(cv->reference_db, cv->n, w);
     /* a cautious fit: a pair of big bells that nearly cancel is not believable */
     bx_status st =
-        fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, p, &res->eq_error_db, NULL, err);
+        fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, 0, p, &res->eq_error_db, NULL, err);
     lap(res, JOB_STAGE_EQ);
     if (st)
         return st;
@@ -938,6 +941,58 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
         p->output_gain_db = out_db;
     set_limiter(p, ref);
     res->comp_error_db = 0.0;
+    return BX_OK;
+}
+
+/* FFT length of the transfer estimate of an EQ alone: frames of about
+ * PAIRED_FRAME_S, for resolution where the chain's response is steep (a
+ * highpass, a low shelf) and the take's spectrum falls fast (below 60 Hz,
+ * 170 ms Hann frames read a 63 Hz highpass 1.6-2.3 dB high at 12-30 Hz;
+ * 680 ms frames, 0.2-0.4 dB); shorter for a short file (at least 4 frames).
+ * With a compressor in the chain the default frames do better (its gain
+ * varies within a long frame: on a chain of bx's own, 37 dB of SNR instead
+ * of 21). */
+static size_t transfer_nfft(double fs, size_t n)
+{
+    size_t nfft = 256;
+    while ((double)nfft < PAIRED_FRAME_S * fs && 4 * nfft <= n)
+        nfft *= 2;
+    return nfft;
+}
+
+/* bx_chainfit_refine of p on the excerpt x, y (win samples, the first
+ * REFINE_WARMUP_S to settle); its SNR there in *snr. Errors name `path`. */
+static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y, size_t win,
+                              double fs, double *snr, const char *path, bx_error *err)
+{
+    bx_error e3;
+    const bx_status st = bx_chainfit_refine(x, y, win, (size_t)(REFINE_WARMUP_S * fs), fs,
+                                            REFINE_ITERATIONS, p, snr, &e3);
+    return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
+}
+
+/* The paired fit's curves: the spectra, and as target the transfer function
+ * from x to y (y divided by g first, if not NULL) with nfft-point frames (0:
+ * bx_transfer's default); weights from w0 and the floor of the dry spectrum. */
+static bx_status paired_target(job_result *res, const job_take *ref, const job_take *dry,
+                               const float *x, const float *y, const double *g, size_t n,
+                               size_t nfft, const job_opts *o, const double *w0, double *w,
+                               bx_error *err)
+{
+    job_curves *cv = &res->curves;
+    bx_transfer tf;
+    bx_error e2;
+    const bx_status st = bx_transfer_estimate(x, y, g, n, ref->rate_hz, nfft, &tf, &e2);
+    if (st)
+        return bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
+    memcpy(w, w0, cv->n * sizeof(double));
+    for (size_t i = 0; i < cv->n; i++) {
+        cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
+        cv->source_db[i] = bx_spectrum_db_at(&dry->spec, cv->freq_hz[i], o->smoothing_oct);
+        cv->target_db[i] = fmax(bx_transfer_db_at(&tf, cv->freq_hz[i], o->smoothing_oct), -120.0);
+    }
+    bx_transfer_free(&tf);
+    floor_weights(cv->source_db, cv->n, w);
     return BX_OK;
 }
 
@@ -992,24 +1047,17 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     memcpy(w0, w, cv->n * sizeof(double));
     /* two rounds: EQ from the transfer function, compressor from the gain
      * trace; then the EQ again with the compressor's gain taken out */
+    int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
     for (int round_ = 0; round_ < 2 && !st; round_++) {
-        bx_transfer tf;
-        st = bx_transfer_estimate(x, y, round_ ? g : NULL, n, fs, 0, &tf, &e2);
-        if (st) {
-            bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
+        st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, o, w0, w, err);
+        if (st)
             break;
-        }
-        memcpy(w, w0, cv->n * sizeof(double));
-        for (size_t i = 0; i < cv->n; i++) {
-            cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
-            cv->source_db[i] = bx_spectrum_db_at(&dry->spec, cv->freq_hz[i], o->smoothing_oct);
-            cv->target_db[i] = fmax(bx_transfer_db_at(&tf, cv->freq_hz[i], o->smoothing_oct), -120.0);
-        }
-        bx_transfer_free(&tf);
-        floor_weights(cv->source_db, cv->n, w);
         const job_opts one = *o;
         bx_chain_params q = *p;
-        st = fit_eq(cv, w, fs, &one, 0.0, &q, &res->eq_error_db, NULL, err);
+        /* the plain search: with a compressor in the chain, a closer fit
+         * takes part of what the compressor does into the EQ (on a chain of
+         * bx's own, the thorough search here costs 3-16 dB of SNR) */
+        st = fit_eq(cv, w, fs, &one, 0.0, 0, &q, &res->eq_error_db, NULL, err);
         lap(res, JOB_STAGE_EQ);
         if (st)
             break;
@@ -1019,8 +1067,12 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         eq_only.has_comp = eq_only.has_limiter = 0;
         eq_only.output_gain_db = eq_only.input_gain_db = 0;
         st = apply_chain(&eq_only, fs, x, xe, n, ref->path, err);
-        if (st || o->no_compressor || o->amount <= 0)
+        if (st)
             break;
+        if (o->no_compressor || o->amount <= 0) {
+            eq_only_chain = 1;
+            break;
+        }
         bx_compfit_result cr;
         st = bx_compfit_paired(xe, y, n, settle, fs, COMP_MIN_GAIN_PAIRED_DB, o->par, &cr, &e2);
         if (st) {
@@ -1029,8 +1081,10 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         }
         res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
         p->has_comp = cr.use_comp;
-        if (!cr.use_comp)
+        if (!cr.use_comp) {
+            eq_only_chain = 1;
             break;
+        }
         p->comp = cr.params;
         clamp_comp(&p->comp);
         /* the compressor's gain over time, to take out of y next round */
@@ -1046,26 +1100,53 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         lap(res, JOB_STAGE_COMP);
     }
     lap(res, JOB_STAGE_COMP);
-    if (!st && o->amount == 1.0) {
-        /* finally the whole chain at once, on the waveform: the loudest
-         * REFINE_S seconds (after REFINE_WARMUP_S to settle) */
-        const size_t win = (size_t)((REFINE_S + REFINE_WARMUP_S) * fs), hop = (size_t)(0.25 * fs);
-        if (n > win) {
-            size_t best = 0;
-            double be = -1;
-            for (size_t a = settle; a + win <= n; a += hop) {
-                double e = 0;
-                for (size_t k = a; k < a + win; k += 4)
-                    e += (double)x[k] * x[k];
-                if (e > be)
-                    be = e, best = a;
-            }
-            double snr;
-            bx_error e3;
-            if (bx_chainfit_refine(x + best, y + best, win, (size_t)(REFINE_WARMUP_S * fs), fs,
-                                   REFINE_ITERATIONS, p, &snr, &e3) == BX_ERR_NOMEM)
-                st = bx_error_set(err, BX_ERR_NOMEM, "%s: %s", ref->path, e3.msg);
+    /* the waveform refinement's excerpt: the loudest REFINE_S seconds after
+     * the settling time (after REFINE_WARMUP_S more for the chain to settle) */
+    const size_t win = (size_t)((REFINE_S + REFINE_WARMUP_S) * fs), hop = (size_t)(0.25 * fs);
+    const int can_refine = !st && o->amount == 1.0 && n > win;
+    size_t at = 0;
+    if (can_refine) {
+        double be = -1;
+        for (size_t a = settle; a + win <= n; a += hop) {
+            double e = 0;
+            for (size_t k = a; k < a + win; k += 4)
+                e += (double)x[k] * x[k];
+            if (e > be)
+                be = e, at = a;
         }
+    }
+    int refined = 0;
+    if (!st && eq_only_chain) {
+        /* no compressor: the target is the EQ's own response; measure it
+         * with finer frames and search it thoroughly. A compressor the fit missed can make the
+         * closer curve the worse EQ, so both are refined on the waveform and the better one stays.
+         */
+        bx_chain_params q = *p;
+        const double err_first = res->eq_error_db;
+        st = paired_target(res, ref, dry, x, y, NULL, n, transfer_nfft(fs, n), o, w0, w, err);
+        if (!st)
+            st = fit_eq(cv, w, fs, o, 0.0, 1, &q, &res->eq_error_db, NULL, err);
+        lap(res, JOB_STAGE_EQ);
+        if (!st && can_refine) {
+            double snr_first = -INFINITY, snr_q = -INFINITY;
+            st = refine_chain(p, x + at, y + at, win, fs, &snr_first, ref->path, err);
+            if (!st)
+                st = refine_chain(&q, x + at, y + at, win, fs, &snr_q, ref->path, err);
+            if (!st && snr_q > snr_first)
+                *p = q;
+            else
+                res->eq_error_db = err_first;
+            refined = 1;
+            lap(res, JOB_STAGE_REFINE);
+        } else if (!st) {
+            p->n_bands = q.n_bands;
+            memcpy(p->bands, q.bands, sizeof q.bands);
+        }
+    }
+    if (!st && can_refine && !refined) {
+        /* finally the whole chain at once, on the waveform */
+        double snr;
+        st = refine_chain(p, x + at, y + at, win, fs, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);
     }
     if (!st) {

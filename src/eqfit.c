@@ -35,6 +35,7 @@ void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
     o->gain_penalty = 0.0;
     o->quick = 0;
     o->par = NULL;
+    o->thorough = 0;
 }
 
 /* Precomputed grid: 4 sin^2(w/2) at every point. */
@@ -137,15 +138,15 @@ static int n_band_params(const bx_band *b)
     return bx_biquad_type_has_gain(b->type) ? 3 : 2;
 }
 
-static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, double *qlo,
-                   double *qhi)
+void bx_eqfit_band_limits(bx_biquad_type type, double rate_hz, double *flo, double *fhi,
+                          double *qlo, double *qhi, double *gmax)
 {
-    const grid *g = F->g;
-    *flo = fmax(BX_FREQ_MIN_HZ, g->f[0] * 0.5);
-    *fhi = fmin(0.45 * g->rate, g->f[g->n - 1] * 1.5);
+    *flo = BX_FREQ_MIN_HZ;
+    *fhi = 0.45 * rate_hz;
+    *gmax = 15.0;
     /* each type where it makes musical sense: a low shelf or highpass does not
      * belong at 6 kHz (a high shelf there, with a gain offset, says the same thing) */
-    switch (b->type) {
+    switch (type) {
     case BX_BIQUAD_PEAK:
         *qlo = 0.2, *qhi = 10.0;
         break;
@@ -155,7 +156,7 @@ static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, dou
         break;
     case BX_BIQUAD_HIGH_SHELF:
         *qlo = 0.3, *qhi = 1.5;
-        *flo = fmax(*flo, 500.0);
+        *flo = 500.0;
         break;
     case BX_BIQUAD_HIGHPASS:
         *qlo = 0.5, *qhi = 2.0;
@@ -163,9 +164,23 @@ static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, dou
         break;
     default: /* lowpass */
         *qlo = 0.5, *qhi = 2.0;
-        *flo = fmax(*flo, 1000.0);
+        *flo = 1000.0;
         break;
     }
+    if (*flo > *fhi)
+        *flo = *fhi;
+}
+
+/* bx_eqfit_band_limits, and no further than the grid reaches (half an
+ * octave below it, 1.5 times above). */
+static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, double *qlo,
+                   double *qhi)
+{
+    const grid *g = F->g;
+    double gmax;
+    bx_eqfit_band_limits(b->type, g->rate, flo, fhi, qlo, qhi, &gmax);
+    *flo = fmax(*flo, g->f[0] * 0.5);
+    *fhi = fmin(*fhi, g->f[g->n - 1] * 1.5);
     if (*flo > *fhi)
         *flo = *fhi;
 }
@@ -505,67 +520,119 @@ static void expansion_of(fit *dst, const eq_cand *c)
     rebuild_model(dst);
 }
 
-bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
-                   const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err)
+/* F without its band i (responses kept in step). */
+static void drop_band(fit *F, unsigned i)
 {
-    memset(res, 0, sizeof *res);
-    bx_status st = check_args(freq_hz, target_db, weight, n, o, err);
-    if (st)
-        return st;
-    /* Beam search: BEAM partial fits survive each step; every survivor tries
-     * every candidate (new band refined alone), the best BEAM * 2 expansions
-     * are refined jointly, and the best BEAM of those go on. The screening
-     * and the joint refinements run through o->par; their results are
-     * ranked in a fixed order, so the fit does not depend on the workers. */
-    enum { BEAM = 3, EXPAND = 2 * BEAM, NSETS = 2 * BEAM + EXPAND + 1, NCAND = 64 };
-    const unsigned nw = bx_parallel_workers(o->par);
-    const size_t set = (size_t)(BX_MAX_BANDS + 1) * n; /* responses + model of one fit */
-    const size_t per_worker = (size_t)(MAX_PARAMS + 1) * n + set;
-    double *mem =
-        bx_calloc((size_t)(6 + MAX_PARAMS) * n + NSETS * set + nw * per_worker, sizeof(double));
-    bx_band *cand = bx_malloc(NCAND * sizeof(bx_band));
-    eq_cand *ec = bx_malloc(BEAM * NCAND * sizeof(eq_cand));
-    eq_worker *wk = bx_malloc(nw * sizeof(eq_worker));
-    grid g;
-    if (!mem || !cand || !ec || !wk) {
-        st = bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
-        goto out;
+    const size_t n = F->g->n;
+    for (unsigned k = i; k + 1 < F->nb; k++) {
+        F->b[k] = F->b[k + 1];
+        memcpy(&F->resp[(size_t)k * n], &F->resp[(size_t)(k + 1) * n], n * sizeof(double));
     }
-    if ((st = grid_init(&g, freq_hz, target_db, weight, n, o, mem, err)) != BX_OK)
-        goto out;
-    double *tmp = mem + n, *jac = mem + 6 * n;
-    double *sets = jac + (size_t)MAX_PARAMS * n;
-    fit pool[NSETS];
-    for (int k = 0; k < NSETS; k++)
-        pool[k] = (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + (size_t)BX_MAX_BANDS * n};
-    double *wmem = sets + NSETS * set;
-    for (unsigned k = 0; k < nw; k++) {
-        double *base = wmem + k * per_worker;
-        wk[k].jac = base;
-        wk[k].tmp = base + (size_t)MAX_PARAMS * n;
-        double *ts = wk[k].tmp + n;
-        wk[k].trial = (fit){&g, o, 0, {{0}}, 0.0, ts, ts + (size_t)BX_MAX_BANDS * n};
+    F->nb--;
+    rebuild_model(F);
+}
+
+/* Swap search. The beam adds one band at a time and can settle on a set in
+ * which one early band blocks the rest: a broad bell with the offset standing
+ * in for two shelves, say. For every band of F: F without it (refined
+ * jointly), every candidate for the gap (screened alone), the SWAP_TRY best
+ * of all those refined jointly; the best swap is taken if it lowers the
+ * error, and the search goes again, at most SWAP_ROUNDS times. Scratch:
+ * minus (BX_MAX_BANDS fits), tries (SWAP_TRY fits), cand (BX_MAX_BANDS *
+ * NCAND). Ranked in index order like the beam, so it does not depend on
+ * the workers either. */
+enum { SWAP_TRY = 4, SWAP_ROUNDS = 3, NCAND = 64 };
+
+static void swap_search(fit *F, double *err_F, eq_search *S, fit *minus, double *minus_err,
+                        fit *tries, double *try_err, eq_cand *ec, bx_band *cand)
+{
+    const bx_eqfit_opts *o = S->o;
+    for (int round_ = 0; round_ < SWAP_ROUNDS && F->nb >= 2; round_++) {
+        const unsigned k = F->nb;
+        for (unsigned i = 0; i < k; i++) {
+            fit_copy(&minus[i], F);
+            drop_band(&minus[i], i);
+        }
+        S->joint = minus;
+        S->joint_err = minus_err;
+        bx_parallel_for(o->par, joint_task, S, k);
+        size_t ntask = 0;
+        for (unsigned i = 0; i < k; i++) {
+            const unsigned nc = candidates(&minus[i], cand, NCAND);
+            for (unsigned c = 0; c < nc; c++)
+                ec[ntask++] = (eq_cand){&minus[i], cand[c], 0.0, 0.0};
+        }
+        S->cand = ec;
+        bx_parallel_for(o->par, screen_task, S, ntask);
+        /* the SWAP_TRY best screened swaps (first in index order on ties) */
+        size_t pick[SWAP_TRY];
+        int np = 0;
+        for (size_t t = 0; t < ntask; t++) {
+            int pos = np;
+            while (pos > 0 && ec[pick[pos - 1]].err > ec[t].err)
+                pos--;
+            if (pos >= SWAP_TRY)
+                continue;
+            for (int j = (np < SWAP_TRY ? np : SWAP_TRY - 1); j > pos; j--)
+                pick[j] = pick[j - 1];
+            pick[pos] = t;
+            if (np < SWAP_TRY)
+                np++;
+        }
+        for (int j = 0; j < np; j++)
+            expansion_of(&tries[j], &ec[pick[j]]);
+        S->joint = tries;
+        S->joint_err = try_err;
+        bx_parallel_for(o->par, joint_task, S, (size_t)np);
+        int best = -1;
+        for (int j = 0; j < np; j++)
+            if (try_err[j] < *err_F * (1.0 - 1e-3) && (best < 0 || try_err[j] < try_err[best]))
+                best = j;
+        if (best < 0)
+            break;
+        fit_copy(F, &tries[best]);
+        *err_F = try_err[best];
     }
-    fit *beam = pool, *nextbeam = pool + BEAM, *exp_ = pool + 2 * BEAM;
+}
+
+enum { BEAM = 3, EXPAND = 2 * BEAM };
+
+/* The beam search's fits: survivors, their successors, expansions. */
+typedef struct eq_beam {
+    fit beam[BEAM], next[BEAM], exp_[EXPAND];
+} eq_beam;
+
+/* Beam search from `start` (its bands, refined): BEAM partial fits survive
+ * each step; every survivor tries every candidate (new band refined alone),
+ * the best EXPAND expansions are refined jointly, and the best BEAM of those
+ * go on, until max_bands or until a band does not pay for itself. Returns
+ * the best fit (one of B's) and its error in *err_out. The screening and
+ * the joint refinements run through o->par; their results are ranked in a
+ * fixed order, so the fit does not depend on the workers. */
+static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start_err, bx_band *cand,
+                        double *err_out)
+{
+    const bx_eqfit_opts *o = S->o;
+    fit *beam = B->beam, *nextbeam = B->next, *exp_ = B->exp_;
     double beam_err[BEAM], next_err[BEAM], exp_err[EXPAND];
-    eq_search S = {o, wk, ec, exp_, exp_err};
+    fit_copy(&beam[0], start);
+    beam_err[0] = start_err;
     int nbeam = 1;
-    beam_err[0] = refine(&beam[0], 0, 5, jac, tmp); /* offset only */
     fit *best = &beam[0];
     double best_err = beam_err[0];
-    for (unsigned step = 0; step < o->max_bands; step++) {
+    for (unsigned step = start->nb; step < o->max_bands; step++) {
         /* expansions: (survivor, candidate) scored with the new band refined alone */
         size_t ntask = 0;
         for (int bi = 0; bi < nbeam; bi++) {
             const unsigned nc = candidates(&beam[bi], cand, NCAND);
             for (unsigned c = 0; c < nc; c++)
-                ec[ntask++] = (eq_cand){&beam[bi], cand[c], 0.0, 0.0};
+                S->cand[ntask++] = (eq_cand){&beam[bi], cand[c], 0.0, 0.0};
         }
-        bx_parallel_for(o->par, screen_task, &S, ntask);
+        bx_parallel_for(o->par, screen_task, S, ntask);
         /* keep the EXPAND best in exp_[] (insertion by error, in task order) */
         int nexp = 0;
         for (size_t i = 0; i < ntask; i++) {
-            const double e = ec[i].err;
+            const double e = S->cand[i].err;
             int pos = nexp < EXPAND ? nexp : EXPAND;
             while (pos > 0 && exp_err[pos - 1] > e)
                 pos--;
@@ -577,7 +644,7 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
                 exp_err[k] = exp_err[k - 1];
             }
             exp_[pos] = spare;
-            expansion_of(&exp_[pos], &ec[i]);
+            expansion_of(&exp_[pos], &S->cand[i]);
             exp_err[pos] = e;
             if (nexp < EXPAND)
                 nexp++;
@@ -585,7 +652,9 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         if (nexp == 0)
             break;
         /* joint refinement of the expansions; the best BEAM survive */
-        bx_parallel_for(o->par, joint_task, &S, (size_t)nexp);
+        S->joint = exp_;
+        S->joint_err = exp_err;
+        bx_parallel_for(o->par, joint_task, S, (size_t)nexp);
         int nnext = 0;
         for (int k = 0; k < nexp; k++) {
             const double e = exp_err[k];
@@ -615,13 +684,122 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         best = &beam[0];
         best_err = beam_err[0];
     }
-    fit F = *best;
-    finish(&F, jac, tmp, res);
+    *err_out = best_err;
+    return best;
+}
+
+/* The tone-control start: a low and a high shelf on F (offset only),
+ * their gains from the mean residual beyond 120 Hz and 5 kHz, refined
+ * jointly. 0 if the grid has nothing beyond those corners. */
+static int tone_control_start(fit *F, double *jac, double *tmp, double *err_out)
+{
+    const grid *g = F->g;
+    double acc[2] = {0, 0}, wsum[2] = {0, 0};
+    for (size_t i = 0; i < g->n; i++) {
+        const double r = g->t[i] - F->model[i];
+        if (g->f[i] < 120.0)
+            acc[0] += g->w[i] * r, wsum[0] += g->w[i];
+        if (g->f[i] > 5000.0)
+            acc[1] += g->w[i] * r, wsum[1] += g->w[i];
+    }
+    if (!(wsum[0] > 0 && wsum[1] > 0) || 5000.0 >= 0.45 * g->rate)
+        return 0;
+    const bx_band seed[2] = {{BX_BIQUAD_LOW_SHELF, 120.0, acc[0] / wsum[0], 0.7071},
+                             {BX_BIQUAD_HIGH_SHELF, 5000.0, acc[1] / wsum[1], 0.7071}};
+    for (int k = 0; k < 2; k++) {
+        F->b[k] = seed[k];
+        clamp_band(F, &F->b[k]);
+        band_response(g, &F->b[k], &F->resp[(size_t)k * g->n]);
+    }
+    F->nb = 2;
+    *err_out = refine(F, 0, F->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS, jac, tmp);
+    return 1;
+}
+
+bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
+                   const bx_eqfit_opts *o, bx_eqfit_result *res, bx_error *err)
+{
+    memset(res, 0, sizeof *res);
+    bx_status st = check_args(freq_hz, target_db, weight, n, o, err);
+    if (st)
+        return st;
+    /* Sets of responses + model: the beam's, the start, the best so far, the
+     * swap search's; then each worker's Jacobian, temporary and trial. */
+    enum { NBEAM = 2 * BEAM + EXPAND, NSWAP = BX_MAX_BANDS + SWAP_TRY };
+    const unsigned nw = bx_parallel_workers(o->par);
+    const size_t set = (size_t)(BX_MAX_BANDS + 1) * n;
+    const size_t per_worker = (size_t)(MAX_PARAMS + 1) * n + set;
+    const size_t nsets = NBEAM + 2 + NSWAP;
+    double *mem =
+        bx_calloc((size_t)(6 + MAX_PARAMS) * n + nsets * set + nw * per_worker, sizeof(double));
+    bx_band *cand = bx_malloc(NCAND * sizeof(bx_band));
+    eq_cand *ec = bx_malloc(BX_MAX_BANDS * NCAND * sizeof(eq_cand));
+    eq_worker *wk = bx_malloc(nw * sizeof(eq_worker));
+    eq_beam *B = bx_malloc(sizeof *B);
+    fit *fits = bx_malloc(nsets * sizeof(fit));
+    grid g;
+    if (!mem || !cand || !ec || !wk || !B || !fits) {
+        st = bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
+        goto out;
+    }
+    if ((st = grid_init(&g, freq_hz, target_db, weight, n, o, mem, err)) != BX_OK)
+        goto out;
+    double *tmp = mem + n, *jac = mem + 6 * n;
+    double *sets = jac + (size_t)MAX_PARAMS * n;
+    for (size_t k = 0; k < nsets; k++)
+        fits[k] =
+            (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + (size_t)BX_MAX_BANDS * n};
+    for (int k = 0; k < BEAM; k++) {
+        B->beam[k] = fits[k];
+        B->next[k] = fits[BEAM + k];
+    }
+    for (int k = 0; k < EXPAND; k++)
+        B->exp_[k] = fits[2 * BEAM + k];
+    fit *start = &fits[NBEAM], *keep = &fits[NBEAM + 1], *swap_fits = &fits[NBEAM + 2];
+    double *wmem = sets + nsets * set;
+    for (unsigned k = 0; k < nw; k++) {
+        double *base = wmem + k * per_worker;
+        wk[k].jac = base;
+        wk[k].tmp = base + (size_t)MAX_PARAMS * n;
+        double *ts = wk[k].tmp + n;
+        wk[k].trial = (fit){&g, o, 0, {{0}}, 0.0, ts, ts + (size_t)BX_MAX_BANDS * n};
+    }
+    eq_search S = {o, wk, ec, NULL, NULL};
+
+    /* from nothing (the offset only) */
+    const double e0 = refine(start, 0, 5, jac, tmp);
+    double e_best;
+    fit *best = beam_search(&S, B, start, e0, cand, &e_best);
+    if (!o->thorough) {
+        finish(best, jac, tmp, res);
+        goto out;
+    }
+    fit_copy(keep, best);
+    e_best = refine(keep, 0, 100, jac, tmp);
+    /* and from a low and a high shelf: the greedy start can settle on one
+     * broad band where two shelves belong */
+    double e_tc;
+    start->nb = 0;
+    rebuild_model(start);
+    if (o->max_bands >= 2 && tone_control_start(start, jac, tmp, &e_tc)) {
+        fit *alt = beam_search(&S, B, start, e_tc, cand, &e_tc);
+        e_tc = refine(alt, 0, 100, jac, tmp);
+        if (e_tc < e_best) {
+            fit_copy(keep, alt);
+            e_best = e_tc;
+        }
+    }
+    double minus_err[BX_MAX_BANDS], try_err[SWAP_TRY];
+    swap_search(keep, &e_best, &S, swap_fits, minus_err, swap_fits + BX_MAX_BANDS, try_err, ec,
+                cand);
+    finish(keep, jac, tmp, res);
 out:
     bx_free(mem);
     bx_free(cand);
     bx_free(ec);
     bx_free(wk);
+    bx_free(B);
+    bx_free(fits);
     return st;
 }
 

@@ -7,6 +7,11 @@
  *  - a flat target gets no band at all;
  *  - allowing more bands (1, 2, 3, 5, 8) never makes the fit worse, on random smooth
  *    curves (seeded);
+ *  - thorough: an EQ whose broad bump the greedy start takes for one wide
+ *    bell (highpass 63 Hz, low shelf 194 Hz +4.2 dB Q 1, bells 865 Hz
+ *    -2.7 dB Q 2.33 and 4461 Hz +3.9 dB Q 1.73, high shelf 9637 Hz -3.4 dB
+ *    Q 1, from 12 Hz) is matched within 0.02 dB RMS, where the plain search
+ *    stays above 0.1 dB;
  *  - the fit is bit for bit the same whatever bx_parallel runs its search:
  *    none, or one that runs the tasks backwards on 3 rotating workers.
  */
@@ -121,6 +126,36 @@ static void monotone(void)
     }
 }
 
+static void thorough(void)
+{
+    const bx_band truth[] = {{BX_BIQUAD_HIGHPASS, 63, 0, 0.707},
+                             {BX_BIQUAD_LOW_SHELF, 194, 4.2, 1.0},
+                             {BX_BIQUAD_PEAK, 4461, 3.9, 1.73},
+                             {BX_BIQUAD_PEAK, 865, -2.7, 2.33},
+                             {BX_BIQUAD_HIGH_SHELF, 9637, -3.4, 1.0}};
+    enum { N = 224 };
+    double f[N], t[N];
+    for (int i = 0; i < N; i++) {
+        f[i] = 12.0 * pow(2.0, i / 24.0);
+        t[i] = 2.0 + bx_eq_response_db(truth, 5, 48000, f[i]);
+    }
+    bx_eqfit_opts o;
+    bx_eqfit_opts_default(&o, 48000, 6);
+    bx_eqfit_result plain, deep;
+    bx_eqfit(f, t, NULL, N, &o, &plain, NULL);
+    o.thorough = 1;
+    bx_eqfit(f, t, NULL, N, &o, &deep, NULL);
+    checks += 2;
+    if (!(deep.rms_error_db <= 0.02))
+        tu_fail("thorough fit of a 5-band EQ: %.3f dB RMS (limit 0.02)", deep.rms_error_db);
+    if (!(plain.rms_error_db > 0.1))
+        tu_fail("the plain search matched it too (%.3f dB): this case no longer tests the "
+                "thorough one",
+                plain.rms_error_db);
+    printf("thorough: a 5-band EQ from 12 Hz, %.4f dB RMS with %u bands (plain search %.3f dB)\n",
+           deep.rms_error_db, deep.n_bands, plain.rms_error_db);
+}
+
 /* A bx_parallel that runs the tasks last to first, rotating through its
  * workers: what a fit must not depend on. */
 static void backwards(const bx_parallel *self, bx_task_fn fn, void *arg, size_t n)
@@ -140,6 +175,7 @@ static void order_free(void)
         bx_eqfit_opts o;
         bx_eqfit_opts_default(&o, 48000, 6);
         bx_eqfit_result a, b;
+        o.thorough = trial % 2; /* both searches */
         bx_eqfit(freq, target, NULL, NPTS, &o, &a, NULL);
         o.par = &par;
         bx_eqfit(freq, target, NULL, NPTS, &o, &b, NULL);
@@ -163,6 +199,7 @@ int main(void)
     known_eq(96000);
     parsimony();
     monotone();
+    thorough();
     order_free();
     return tu_finish("test_eqfit", checks);
 }

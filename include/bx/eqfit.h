@@ -38,6 +38,11 @@ typedef struct bx_eqfit_opts {
                               are screened and ranked (12 and 25 instead of 25 and 40; the
                               final fit is the same). As good on smooth targets (1/3 octave
                               or wider), about twice as fast; default 0 */
+    int thorough;        /**< 1: search further for targets that a few bands match exactly
+                              (an identified chain): a second beam search that starts from a
+                              low and a high shelf, and a swap search on the result (each band
+                              in turn replaced by the best candidate, refined jointly). About
+                              three times slower; default 0 */
     const bx_parallel *par; /**< runs the candidate search on several threads (the result
                                  does not depend on it); NULL: this thread only (default) */
 } bx_eqfit_opts;
@@ -69,6 +74,16 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
 bx_status bx_eqfit_polish(const double *freq_hz, const double *target_db, const double *weight,
                           size_t n, const bx_eqfit_opts *o, const bx_band *start, unsigned n_start,
                           bx_eqfit_result *res, bx_error *err);
+
+/**
+ * Where bx_eqfit places a band of each type, and where bx_chainfit_refine
+ * keeps it: frequency flo..fhi (Hz), Q qlo..qhi, |gain| <= gmax (dB) —
+ * shelves and pass filters only where they make musical sense (a low shelf
+ * below 2.5 kHz, a high shelf above 500 Hz, a highpass below 600 Hz, a
+ * lowpass above 1 kHz), all below 0.45 rate_hz.
+ */
+void bx_eqfit_band_limits(bx_biquad_type type, double rate_hz, double *flo, double *fhi,
+                          double *qlo, double *qhi, double *gmax);
 
 /** Magnitude response of bands (in order) at freq_hz, dB. Invalid bands count as 0 dB. */
 double bx_eq_response_db(const bx_band *bands, unsigned n_bands, double rate_hz, double freq_hz);
