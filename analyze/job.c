@@ -1118,9 +1118,9 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     int refined = 0;
     if (!st && eq_only_chain) {
         /* no compressor: the target is the EQ's own response; measure it
-         * with finer frames and search it thoroughly. A compressor the fit missed can make the
-         * closer curve the worse EQ, so both are refined on the waveform and the better one stays.
-         */
+         * with finer frames and search it thoroughly. A compressor the fit
+         * missed can make the closer curve the worse EQ, so both are refined
+         * on the waveform and the better one stays. */
         bx_chain_params q = *p;
         const double err_first = res->eq_error_db;
         st = paired_target(res, ref, dry, x, y, NULL, n, transfer_nfft(fs, n), o, w0, w, err);
@@ -1132,10 +1132,13 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             st = refine_chain(p, x + at, y + at, win, fs, &snr_first, ref->path, err);
             if (!st)
                 st = refine_chain(&q, x + at, y + at, win, fs, &snr_q, ref->path, err);
-            if (!st && snr_q > snr_first)
+            if (!st && snr_q > snr_first) {
                 *p = q;
-            else
+            } else { /* the report shows the EQ kept */
                 res->eq_error_db = err_first;
+                for (size_t i = 0; i < cv->n; i++)
+                    cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
+            }
             refined = 1;
             lap(res, JOB_STAGE_REFINE);
         } else if (!st) {
