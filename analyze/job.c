@@ -49,6 +49,9 @@
  * performance (--source) a small gain is within take-to-take noise */
 #define COMP_MIN_GAIN_SOURCE_DB 0.5
 #define COMP_MIN_GAIN_PAIRED_DB 0.25
+/* --paired: a compressor below that gain is kept if the waveform refinement
+ * with it beats the best without it by this much, dB of SNR */
+#define FAINT_COMP_MIN_DB 1.0
 /* reference only: cost of band gain in the EQ fit, per dB^2 (see bx_eqfit_opts) */
 #define REF_GAIN_PENALTY 0.002
 
@@ -1048,6 +1051,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     /* two rounds: EQ from the transfer function, compressor from the gain
      * trace; then the EQ again with the compressor's gain taken out */
     int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
+    bx_comp_params faint;  /* a compressor that helped the gain trace too little to keep */
+    int has_faint = 0;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
         st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, o, w0, w, err);
         if (st)
@@ -1083,6 +1088,10 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         p->has_comp = cr.use_comp;
         if (!cr.use_comp) {
             eq_only_chain = 1;
+            if (cr.error_db < cr.error_off_db) { /* too little gain to trust on its own */
+                faint = cr.params;
+                has_faint = 1;
+            }
             break;
         }
         p->comp = cr.params;
@@ -1128,11 +1137,26 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             st = fit_eq(cv, w, fs, o, 0.0, 1, &q, &res->eq_error_db, NULL, err);
         lap(res, JOB_STAGE_EQ);
         if (!st && can_refine) {
-            double snr_first = -INFINITY, snr_q = -INFINITY;
+            /* and a compressor that changed the gain trace too little to
+             * pass on its own (one that seldom acts) gets the same test */
+            double snr_first = -INFINITY, snr_q = -INFINITY, snr_c = -INFINITY;
+            bx_chain_params c = *p;
             st = refine_chain(p, x + at, y + at, win, fs, &snr_first, ref->path, err);
             if (!st)
                 st = refine_chain(&q, x + at, y + at, win, fs, &snr_q, ref->path, err);
-            if (!st && snr_q > snr_first) {
+            if (!st && has_faint) {
+                c.has_comp = 1;
+                c.comp = faint;
+                c.comp.makeup_db = 0;
+                clamp_comp(&c.comp);
+                st = refine_chain(&c, x + at, y + at, win, fs, &snr_c, ref->path, err);
+            }
+            if (!st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB) {
+                *p = c;
+                res->eq_error_db = err_first;
+                for (size_t i = 0; i < cv->n; i++)
+                    cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
+            } else if (!st && snr_q > snr_first) {
                 *p = q;
             } else { /* the report shows the EQ kept */
                 res->eq_error_db = err_first;
