@@ -966,11 +966,12 @@ static size_t transfer_nfft(double fs, size_t n)
 /* bx_chainfit_refine of p on the excerpt x, y (win samples, the first
  * REFINE_WARMUP_S to settle); its SNR there in *snr. Errors name `path`. */
 static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y, size_t win,
-                              double fs, double *snr, const char *path, bx_error *err)
+                              double fs, const bx_parallel *par, double *snr, const char *path,
+                              bx_error *err)
 {
     bx_error e3;
     const bx_status st = bx_chainfit_refine(x, y, win, (size_t)(REFINE_WARMUP_S * fs), fs,
-                                            REFINE_ITERATIONS, p, snr, &e3);
+                                            REFINE_ITERATIONS, par, p, snr, &e3);
     return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
 }
 
@@ -1141,15 +1142,15 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
              * pass on its own (one that seldom acts) gets the same test */
             double snr_first = -INFINITY, snr_q = -INFINITY, snr_c = -INFINITY;
             bx_chain_params c = *p;
-            st = refine_chain(p, x + at, y + at, win, fs, &snr_first, ref->path, err);
+            st = refine_chain(p, x + at, y + at, win, fs, o->par, &snr_first, ref->path, err);
             if (!st)
-                st = refine_chain(&q, x + at, y + at, win, fs, &snr_q, ref->path, err);
+                st = refine_chain(&q, x + at, y + at, win, fs, o->par, &snr_q, ref->path, err);
             if (!st && has_faint) {
                 c.has_comp = 1;
                 c.comp = faint;
                 c.comp.makeup_db = 0;
                 clamp_comp(&c.comp);
-                st = refine_chain(&c, x + at, y + at, win, fs, &snr_c, ref->path, err);
+                st = refine_chain(&c, x + at, y + at, win, fs, o->par, &snr_c, ref->path, err);
             }
             if (!st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB) {
                 *p = c;
@@ -1173,7 +1174,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     if (!st && can_refine && !refined) {
         /* finally the whole chain at once, on the waveform */
         double snr;
-        st = refine_chain(p, x + at, y + at, win, fs, &snr, ref->path, err);
+        st = refine_chain(p, x + at, y + at, win, fs, o->par, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);
     }
     if (!st) {

@@ -105,10 +105,67 @@ static double sse(const float *y, const double *o, size_t from, size_t n)
     return s;
 }
 
+/* The Jacobian and the normal equations, spread over workers: column i
+ * is a render with parameter i nudged (into the worker's own buffer), row a
+ * of J^T J and J^T r one task each; every value is computed the same way
+ * whatever runs it. */
+typedef struct jac_job {
+    const bx_chain_params *cur;
+    const layout *L;
+    const float *x, *y;
+    size_t n, warmup;
+    double rate;
+    const double *out; /* the current render */
+    double *jac;       /* m columns of n */
+    double **trial;    /* per worker */
+    bx_status *st;     /* per column */
+    int m;
+    double *A0, *g; /* normal equations */
+} jac_job;
+
+static void column_task(void *arg, unsigned worker, size_t i)
+{
+    jac_job *J = arg;
+    const layout *L = J->L;
+    bx_chain_params q = *J->cur;
+    const int k = (int)i;
+    const double h = L->band[k] >= 0 && L->what[k] == 1                         ? 0.01
+                     : L->band[k] == -2                                         ? 0.01
+                     : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
+                                                                                : 0.002;
+    set(&q, L, k, get(J->cur, L, k) + h, J->rate);
+    const double hh = get(&q, L, k) - get(J->cur, L, k);
+    double *trial = J->trial[worker];
+    J->st[i] = render(&q, J->rate, J->x, trial, J->n, NULL);
+    if (J->st[i])
+        return;
+    double *col = J->jac + i * J->n;
+    for (size_t t = J->warmup; t < J->n; t++)
+        col[t] = hh != 0 ? (trial[t] - J->out[t]) / hh : 0.0;
+}
+
+static void normal_row_task(void *arg, unsigned worker, size_t ia)
+{
+    jac_job *J = arg;
+    (void)worker;
+    const int a = (int)ia, m = J->m;
+    const double *ja = J->jac + ia * J->n;
+    double s = 0;
+    for (size_t k = J->warmup; k < J->n; k++)
+        s += ja[k] * (J->y[k] - J->out[k]);
+    J->g[a] = s;
+    for (int b = a; b < m; b++) {
+        const double *jb = J->jac + (size_t)b * J->n;
+        double t = 0;
+        for (size_t k = J->warmup; k < J->n; k++)
+            t += ja[k] * jb[k];
+        J->A0[a * m + b] = J->A0[b * m + a] = t;
+    }
+}
 
 bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
-                             double rate_hz, int iterations, bx_chain_params *p, double *snr_db,
-                             bx_error *err)
+                             double rate_hz, int iterations, const bx_parallel *par,
+                             bx_chain_params *p, double *snr_db, bx_error *err)
 {
     if (warmup >= n)
         return bx_error_set(err, BX_ERR_ARG, "chain refinement: nothing to fit");
@@ -118,42 +175,33 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
     make_layout(&cur, &L);
     const int m = L.np;
     const size_t cnt = n - warmup;
-    double *mem = bx_malloc(((size_t)m + 2) * n * sizeof(double));
-    if (!mem)
+    const unsigned nw = bx_parallel_workers(par);
+    double *mem = bx_malloc(((size_t)m + 1 + nw) * n * sizeof(double));
+    double **trials = bx_malloc(nw * sizeof(double *));
+    bx_status *col_st = bx_malloc(((size_t)m + 1) * sizeof(bx_status));
+    if (!mem || !trials || !col_st) {
+        bx_free(mem);
+        bx_free(trials);
+        bx_free(col_st);
         return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
-    double *out = mem, *trial = mem + n, *jac = mem + 2 * n; /* jac: m columns of n */
+    }
+    double *out = mem, *jac = mem + n; /* jac: m columns of n */
+    for (unsigned w = 0; w < nw; w++)
+        trials[w] = mem + ((size_t)m + 1 + w) * n;
+    double *trial = trials[0];
     double A[MAXP * MAXP], A0[MAXP * MAXP], g[MAXP], step[MAXP];
     bx_status st = render(&cur, rate_hz, x, out, n, err);
     double e = st ? INFINITY : sse(y, out, warmup, n), lambda = 1e-2;
     const double e_start = e;
     for (int it = 0; it < iterations && !st; it++) {
-        for (int i = 0; i < m; i++) {
-            bx_chain_params q = cur;
-            const double h = L.band[i] >= 0 && L.what[i] == 1                        ? 0.01
-                             : L.band[i] == -2                                       ? 0.01
-                             : L.band[i] == -1 && (L.what[i] == 0 || L.what[i] == 4) ? 0.05
-                                                                                     : 0.002;
-            set(&q, &L, i, get(&cur, &L, i) + h, rate_hz);
-            const double hh = get(&q, &L, i) - get(&cur, &L, i);
-            if ((st = render(&q, rate_hz, x, trial, n, err)))
-                break;
-            for (size_t k = warmup; k < n; k++)
-                jac[(size_t)i * n + k] = hh != 0 ? (trial[k] - out[k]) / hh : 0.0;
-        }
+        jac_job J = {&cur, &L, x, y, n, warmup, rate_hz, out, jac, trials, col_st, m, A0, g};
+        bx_parallel_for(par, column_task, &J, (size_t)m);
+        for (int i = 0; i < m && !st; i++)
+            if (col_st[i])
+                st = bx_error_set(err, col_st[i], "chain refinement: a trial chain is unusable");
         if (st)
             break;
-        for (int a = 0; a < m; a++) {
-            double s = 0;
-            for (size_t k = warmup; k < n; k++)
-                s += jac[(size_t)a * n + k] * (y[k] - out[k]);
-            g[a] = s;
-            for (int b = a; b < m; b++) {
-                double t = 0;
-                for (size_t k = warmup; k < n; k++)
-                    t += jac[(size_t)a * n + k] * jac[(size_t)b * n + k];
-                A0[a * m + b] = A0[b * m + a] = t;
-            }
-        }
+        bx_parallel_for(par, normal_row_task, &J, (size_t)m);
         int improved = 0;
         while (lambda < 1e8) {
             memcpy(A, A0, sizeof(double) * (size_t)(m * m));
@@ -198,5 +246,7 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
     }
     (void)cnt;
     bx_free(mem);
+    bx_free(trials);
+    bx_free(col_st);
     return st;
 }

@@ -55,8 +55,9 @@ int main(void)
     p.comp.release_ms *= 2;
     double snr0, snr;
     bx_chain_params start = p;
-    bx_chainfit_refine(x, y, n, warm, FS, 0, &start, &snr0, &err); /* 0 iterations: the start's SNR */
-    if (bx_chainfit_refine(x, y, n, warm, FS, 25, &p, &snr, &err)) {
+    bx_chainfit_refine(x, y, n, warm, FS, 0, NULL, &start, &snr0,
+                       &err); /* 0 iterations: the start's SNR */
+    if (bx_chainfit_refine(x, y, n, warm, FS, 25, NULL, &p, &snr, &err)) {
         tu_fail("refine: %s", err.msg);
         return tu_finish("test_chainfit", 1);
     }
@@ -69,7 +70,7 @@ int main(void)
            p.comp.threshold_db, p.comp.ratio);
     bx_chain_params q = t;
     double snr_t;
-    bx_chainfit_refine(x, y, n, warm, FS, 5, &q, &snr_t, &err);
+    bx_chainfit_refine(x, y, n, warm, FS, 5, NULL, &q, &snr_t, &err);
     checks++;
     if (snr_t < 100.0)
         tu_fail("started from the truth the refinement got worse: SNR %.1f dB", snr_t);

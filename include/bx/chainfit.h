@@ -16,6 +16,7 @@
 
 #include "bx/chain.h"
 #include "bx/error.h"
+#include "bx/parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,11 +26,13 @@ extern "C" {
  * Refine p in place. The error counts samples [warmup, n) (the first warmup
  * samples let filters and detector settle). The limiter is ignored. p is
  * changed only if the refined chain fits better; *snr_db (may be NULL) gets the
- * final 10 log10(sum y^2 / sum (y - out)^2) over the counted samples.
+ * final 10 log10(sum y^2 / sum (y - out)^2) over the counted samples. par
+ * (NULL: this thread only) renders the Jacobian's columns and forms the
+ * normal equations on several threads; the result does not depend on it.
  */
 bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
-                             double rate_hz, int iterations, bx_chain_params *p, double *snr_db,
-                             bx_error *err);
+                             double rate_hz, int iterations, const bx_parallel *par,
+                             bx_chain_params *p, double *snr_db, bx_error *err);
 
 #ifdef __cplusplus
 }
