@@ -711,14 +711,14 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
         eval_points(&S, par, (const double(*)[NP])pts, np, fv);
         for (size_t i = 0; i < np; i++)
             keep_best(s1_v, s1_f, STAGE1, pts[i], fv[i]);
+        /* attack x release around each: the middle point again too (the
+         * same value as in stage 1; one loop is simpler than skipping it) */
         np = 0;
         for (int k = 0; k < STAGE1; k++) {
             if (!isfinite(s1_f[k]))
                 continue;
             for (int c = 0; c < NAT; c++)
                 for (int d = 0; d < NRE; d++) {
-                    if (c == AT0 && d == RE0)
-                        continue; /* known: s1_f[k] */
                     memcpy(pts[np], s1_v[k], sizeof pts[np]);
                     pts[np][2] = log(at[c]);
                     pts[np][3] = log(re[d]);
@@ -726,24 +726,8 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
                 }
         }
         eval_points(&S, par, (const double(*)[NP])pts, np, fv);
-        size_t i = 0;
-        for (int k = 0; k < STAGE1; k++) {
-            if (!isfinite(s1_f[k]))
-                continue;
-            for (int c = 0; c < NAT; c++)
-                for (int d = 0; d < NRE; d++) {
-                    if (c == AT0 && d == RE0) {
-                        double v[NP];
-                        memcpy(v, s1_v[k], sizeof v);
-                        v[2] = log(at[c]);
-                        v[3] = log(re[d]);
-                        keep_best(keep_v, keep_f, KEEP, v, s1_f[k]);
-                    } else {
-                        keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
-                        i++;
-                    }
-                }
-        }
+        for (size_t i = 0; i < np; i++)
+            keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
     } else {
         for (int a = 0; a < NTH; a++)
             for (int b = 0; b < NRA; b++)

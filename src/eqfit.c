@@ -597,6 +597,30 @@ static void swap_search(fit *F, double *err_F, eq_search *S, fit *minus, double 
 
 enum { BEAM = 3, EXPAND = 2 * BEAM };
 
+/* Make room for a fit of error e among the *count (at most cap) of pool,
+ * kept in ascending error, ties after the earlier: returns the slot (its
+ * error already set; the caller fills the fit) or NULL if e does not make
+ * it. The fits' memory moves with them; the one pushed out is reused. */
+static fit *ranked_slot(fit *pool, double *errs, int *count, int cap, double e)
+{
+    int pos = *count < cap ? *count : cap;
+    while (pos > 0 && errs[pos - 1] > e)
+        pos--;
+    if (pos >= cap)
+        return NULL;
+    const int last = *count < cap ? *count : cap - 1;
+    const fit spare = pool[last];
+    for (int k = last; k > pos; k--) {
+        pool[k] = pool[k - 1];
+        errs[k] = errs[k - 1];
+    }
+    pool[pos] = spare;
+    errs[pos] = e;
+    if (*count < cap)
+        (*count)++;
+    return &pool[pos];
+}
+
 /* The beam search's fits: survivors, their successors, expansions. */
 typedef struct eq_beam {
     fit beam[BEAM], next[BEAM], exp_[EXPAND];
@@ -632,22 +656,9 @@ static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start
         /* keep the EXPAND best in exp_[] (insertion by error, in task order) */
         int nexp = 0;
         for (size_t i = 0; i < ntask; i++) {
-            const double e = S->cand[i].err;
-            int pos = nexp < EXPAND ? nexp : EXPAND;
-            while (pos > 0 && exp_err[pos - 1] > e)
-                pos--;
-            if (pos >= EXPAND)
-                continue;
-            fit spare = exp_[nexp < EXPAND ? nexp : EXPAND - 1];
-            for (int k = (nexp < EXPAND ? nexp : EXPAND - 1); k > pos; k--) {
-                exp_[k] = exp_[k - 1];
-                exp_err[k] = exp_err[k - 1];
-            }
-            exp_[pos] = spare;
-            expansion_of(&exp_[pos], &S->cand[i]);
-            exp_err[pos] = e;
-            if (nexp < EXPAND)
-                nexp++;
+            fit *slot = ranked_slot(exp_, exp_err, &nexp, EXPAND, S->cand[i].err);
+            if (slot)
+                expansion_of(slot, &S->cand[i]);
         }
         if (nexp == 0)
             break;
@@ -657,22 +668,9 @@ static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start
         bx_parallel_for(o->par, joint_task, S, (size_t)nexp);
         int nnext = 0;
         for (int k = 0; k < nexp; k++) {
-            const double e = exp_err[k];
-            int pos = nnext < BEAM ? nnext : BEAM;
-            while (pos > 0 && next_err[pos - 1] > e)
-                pos--;
-            if (pos >= BEAM)
-                continue;
-            fit spare = nextbeam[nnext < BEAM ? nnext : BEAM - 1];
-            for (int j = (nnext < BEAM ? nnext : BEAM - 1); j > pos; j--) {
-                nextbeam[j] = nextbeam[j - 1];
-                next_err[j] = next_err[j - 1];
-            }
-            nextbeam[pos] = spare;
-            fit_copy(&nextbeam[pos], &exp_[k]);
-            next_err[pos] = e;
-            if (nnext < BEAM)
-                nnext++;
+            fit *slot = ranked_slot(nextbeam, next_err, &nnext, BEAM, exp_err[k]);
+            if (slot)
+                fit_copy(slot, &exp_[k]);
         }
         if (sqrt(best_err) - sqrt(next_err[0]) < o->min_gain_db)
             break; /* one more band does not pay for itself */
