@@ -198,6 +198,81 @@ void bx_ltas_add(bx_ltas *l, const float *x, size_t frames)
     }
 }
 
+/* Add src's frames (not its waiting samples) to dst: same rate and nfft. */
+static void merge(bx_ltas *dst, const bx_ltas *src)
+{
+    for (int b = 0; b < NLEV; b++) {
+        if (src->lev_count[b] == 0)
+            continue;
+        double *row = dst->acc + (size_t)b * dst->n_bins;
+        const double *from = src->acc + (size_t)b * src->n_bins;
+        if (dst->lev_count[b] == 0)
+            memcpy(row, from, dst->n_bins * sizeof *row);
+        else
+            for (size_t k = 0; k < dst->n_bins; k++)
+                row[k] += from[k];
+        dst->lev_ms[b] += src->lev_ms[b];
+        dst->lev_count[b] += src->lev_count[b];
+    }
+    dst->frames_total += src->frames_total;
+}
+
+typedef struct ltas_job {
+    bx_ltas *l;                   /* part 0 goes straight into it */
+    bx_ltas *part[BX_LTAS_PARTS]; /* the other parts' accumulators */
+    const float *x;
+    size_t first[BX_LTAS_PARTS + 1]; /* part i analyses the frames first[i] .. first[i+1]-1 */
+} ltas_job;
+
+static void ltas_task(void *arg, unsigned worker, size_t i)
+{
+    (void)worker;
+    ltas_job *j = arg;
+    bx_ltas *l = i == 0 ? j->l : j->part[i];
+    if (!l)
+        return; /* its accumulator could not be had */
+    const size_t start = j->first[i] * l->hop;
+    const size_t end = (j->first[i + 1] - 1) * l->hop + l->nfft;
+    bx_ltas_add(l, j->x + start, end - start);
+}
+
+bx_status bx_ltas_add_parallel(bx_ltas *l, const float *x, size_t frames, const bx_parallel *par,
+                               bx_error *err)
+{
+    const size_t nf = frames >= l->nfft ? (frames - l->nfft) / l->hop + 1 : 0;
+    if (l->fill != 0 || l->frames_total != 0 || nf < 2 * BX_LTAS_PARTS) {
+        bx_ltas_add(l, x, frames);
+        return BX_OK;
+    }
+    ltas_job j;
+    memset(&j, 0, sizeof j);
+    j.l = l;
+    j.x = x;
+    for (size_t i = 0; i <= BX_LTAS_PARTS; i++)
+        j.first[i] = nf * i / BX_LTAS_PARTS;
+    bx_status st = BX_OK;
+    for (size_t i = 1; i < BX_LTAS_PARTS && !st; i++) {
+        bx_error e2;
+        j.part[i] = bx_ltas_create(l->rate_hz, l->nfft, &e2);
+        if (!j.part[i])
+            st = bx_error_set(err, BX_ERR_NOMEM, "LTAS: out of memory");
+    }
+    if (!st) {
+        bx_parallel_for(par, ltas_task, &j, BX_LTAS_PARTS);
+        for (size_t i = 1; i < BX_LTAS_PARTS; i++)
+            merge(l, j.part[i]);
+        /* waiting for the next frame: what bx_ltas_add would have kept */
+        const size_t done = nf * l->hop;
+        l->fill = frames - done;
+        memcpy(l->buf, x + done, l->fill * sizeof *x);
+    } else {
+        bx_ltas_reset(l);
+    }
+    for (size_t i = 1; i < BX_LTAS_PARTS; i++)
+        bx_ltas_destroy(j.part[i]);
+    return st;
+}
+
 static bx_status no_signal(bx_error *err)
 {
     return bx_error_set(err, BX_ERR_AUDIO, "no signal above %g dBFS", BX_LTAS_ABS_GATE_DB);

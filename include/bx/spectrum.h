@@ -37,6 +37,7 @@
 #include <stddef.h>
 
 #include "bx/error.h"
+#include "bx/parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,6 +93,20 @@ void bx_ltas_reset(bx_ltas *l);
  * N/2 samples.
  */
 void bx_ltas_add(bx_ltas *l, const float *x, size_t frames);
+
+/**
+ * The same as bx_ltas_add on an empty accumulator (just created or reset),
+ * with the frames split into BX_LTAS_PARTS runs of whole frames that par may
+ * analyse at the same time (the parts after the first in accumulators of
+ * their own, allocated here, whose sums are then added to l's in order).
+ * The result equals bx_ltas_add's up to the rounding of those sums, and is
+ * the same, bit for bit, whatever par offers (NULL included). On an
+ * accumulator that is not empty, or a signal too short to split, it is
+ * bx_ltas_add. Errors: BX_ERR_NOMEM (l is then reset).
+ */
+#define BX_LTAS_PARTS 2
+bx_status bx_ltas_add_parallel(bx_ltas *l, const float *x, size_t frames, const bx_parallel *par,
+                               bx_error *err);
 
 /**
  * Gated average into *out (allocates out->power; *out is zeroed on failure,
