@@ -230,3 +230,82 @@ bx_status bx_chain_apply(const bx_chain_params *p, double rate_hz, const float *
     bx_chain_destroy(c);
     return BX_OK;
 }
+
+typedef struct apply_job {
+    const bx_chain_params *p;
+    double rate_hz;
+    const float *x;
+    float *y;
+    size_t first[BX_CHAIN_PARTS + 1];  /* part i: frames first[i] .. first[i+1]-1 */
+    const float *warm[BX_CHAIN_PARTS]; /* copies of the frames before each part */
+    size_t n_warm[BX_CHAIN_PARTS];
+    bx_status st[BX_CHAIN_PARTS];
+    bx_error err[BX_CHAIN_PARTS];
+} apply_job;
+
+static void apply_task(void *arg, unsigned worker, size_t i)
+{
+    (void)worker;
+    apply_job *j = arg;
+    bx_chain *c = bx_chain_create(j->p, j->rate_hz, 1, &j->err[i]);
+    if (!c) {
+        j->st[i] = j->err[i].code;
+        return;
+    }
+    double buf[1024];
+    for (size_t k = 0; k < j->n_warm[i]; k += 1024) {
+        const size_t m = j->n_warm[i] - k < 1024 ? j->n_warm[i] - k : 1024;
+        for (size_t q = 0; q < m; q++)
+            buf[q] = j->warm[i][k + q];
+        bx_chain_process(c, buf, m);
+    }
+    for (size_t k = j->first[i]; k < j->first[i + 1]; k += 1024) {
+        const size_t m = j->first[i + 1] - k < 1024 ? j->first[i + 1] - k : 1024;
+        for (size_t q = 0; q < m; q++)
+            buf[q] = j->x[k + q];
+        bx_chain_process(c, buf, m);
+        for (size_t q = 0; q < m; q++)
+            j->y[k + q] = (float)buf[q];
+    }
+    bx_chain_destroy(c);
+}
+
+bx_status bx_chain_apply_parallel(const bx_chain_params *p, double rate_hz, const float *x,
+                                  float *y, size_t frames, double warm_s, const bx_parallel *par,
+                                  bx_error *err)
+{
+    apply_job j;
+    memset(&j, 0, sizeof j);
+    j.p = p;
+    j.rate_hz = rate_hz;
+    j.x = x;
+    j.y = y;
+    const double w = warm_s > 0 && rate_hz > 0 ? warm_s * rate_hz : 0.0;
+    const size_t warm = w < (double)frames ? (size_t)w : frames;
+    float *copies = NULL;
+    for (size_t i = 0; i <= BX_CHAIN_PARTS; i++)
+        j.first[i] = frames / BX_CHAIN_PARTS * i;
+    j.first[BX_CHAIN_PARTS] = frames;
+    if (frames < 4 * BX_CHAIN_PARTS * (warm > 1024 ? warm : 1024))
+        return bx_chain_apply(p, rate_hz, x, y, frames, err); /* too short to gain */
+    /* the warm-up frames are copied first: y may be x, and part i-1 may
+     * already be writing there */
+    copies = bx_malloc((BX_CHAIN_PARTS - 1) * warm * sizeof *copies);
+    if (!copies)
+        return bx_error_set(err, BX_ERR_NOMEM, "chain: out of memory");
+    for (size_t i = 1; i < BX_CHAIN_PARTS; i++) {
+        float *c = copies + (i - 1) * warm;
+        memcpy(c, x + j.first[i] - warm, warm * sizeof *c);
+        j.warm[i] = c;
+        j.n_warm[i] = warm;
+    }
+    bx_parallel_for(par, apply_task, &j, BX_CHAIN_PARTS);
+    bx_free(copies);
+    for (size_t i = 0; i < BX_CHAIN_PARTS; i++)
+        if (j.st[i]) {
+            if (err)
+                *err = j.err[i];
+            return j.st[i];
+        }
+    return BX_OK;
+}

@@ -19,6 +19,7 @@
 #include "bx/comp.h"
 #include "bx/error.h"
 #include "bx/limiter.h"
+#include "bx/parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +106,21 @@ void bx_chain_process(bx_chain *c, double *x, size_t frames);
  */
 bx_status bx_chain_apply(const bx_chain_params *p, double rate_hz, const float *x, float *y,
                          size_t frames, bx_error *err);
+
+/**
+ * bx_chain_apply in BX_CHAIN_PARTS runs of frames that par may process at
+ * the same time (NULL: one after the other), for offline measurements.
+ * Each run after the first starts warm_s seconds early — its chain processes
+ * those frames and drops them — so that its state has settled when its own
+ * frames begin: the output differs from bx_chain_apply's only by what is
+ * left of a different starting state after warm_s (e^-8 of it when warm_s
+ * is 8 release times of the compressor). The same, bit for bit, whatever par
+ * offers. y may equal x. Errors as bx_chain_create, and BX_ERR_NOMEM.
+ */
+#define BX_CHAIN_PARTS 2
+bx_status bx_chain_apply_parallel(const bx_chain_params *p, double rate_hz, const float *x,
+                                  float *y, size_t frames, double warm_s, const bx_parallel *par,
+                                  bx_error *err);
 
 /** Largest compressor and limiter gain reduction (dB) since the last call; resets both. */
 void bx_chain_take_gr(bx_chain *c, double *comp_db, double *lim_db);
