@@ -286,7 +286,7 @@ bx_status bx_chain_apply_parallel(const bx_chain_params *p, double rate_hz, cons
     for (size_t i = 0; i <= BX_CHAIN_PARTS; i++)
         j.first[i] = frames / BX_CHAIN_PARTS * i;
     j.first[BX_CHAIN_PARTS] = frames;
-    if (frames < 4 * BX_CHAIN_PARTS * (warm > 1024 ? warm : 1024))
+    if (warm == 0 || frames < 4 * BX_CHAIN_PARTS * (warm > 1024 ? warm : 1024))
         return bx_chain_apply(p, rate_hz, x, y, frames, err); /* too short to gain */
     /* the warm-up frames are copied first: y may be x, and part i-1 may
      * already be writing there */
