@@ -208,7 +208,10 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
                c->comp.release_ms, c->comp.makeup_db,
                bx_detector_name(c->comp.detector), r->comp_error_db);
-    else
+    if (c->has_comp && c->comp.has_start_level)
+        printf("           starts at %.1f dBFS (the detector's level when REF begins)\n",
+               c->comp.start_level_db);
+    if (!c->has_comp)
         printf("compressor off\n");
     if (c->has_limiter)
         printf("limiter    ceiling %.1f dBFS\n", c->ceiling_db);

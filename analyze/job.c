@@ -1023,6 +1023,96 @@ static bx_status paired_target(job_result *res, const job_take *ref, const job_t
     return BX_OK;
 }
 
+/* --paired: the compressor's starting level. The processor that made REF
+ * may have started with its detector anywhere (SoX's compand starts at full
+ * scale and lets go over its release time); a render from silence then
+ * misses REF's first second or two. Compared on the start of the overlap
+ * (START_FIT_S, or 10 release times if longer): starting from silence, and
+ * from levels 0 .. START_LEVEL_LOW_DB dBFS (a START_GRID_DB grid, then a
+ * golden-section search around the best). A level is kept only when it
+ * brings the error there down by START_MIN_GAIN (a factor). */
+#define START_FIT_S 3.0
+#define START_LEVEL_LOW_DB -60.0
+#define START_GRID_DB 4.0
+#define START_MIN_GAIN 0.8
+
+static bx_status start_error(const bx_chain_params *p, double fs, const float *x, const float *y,
+                             float *buf, size_t m, double *e, const char *path, bx_error *err)
+{
+    const bx_status st = apply_chain(p, fs, x, buf, m, path, err);
+    double s = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        const double d = (double)buf[i] - y[i];
+        s += d * d;
+    }
+    *e = s;
+    return st;
+}
+
+static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, const float *y,
+                                 size_t n, const char *path, bx_error *err)
+{
+    if (!p->has_comp)
+        return BX_OK;
+    double span = fmax(START_FIT_S, 10e-3 * p->comp.release_ms) * fs;
+    const size_t m = span < (double)n ? (size_t)span : n;
+    float *buf = bx_malloc(m * sizeof *buf);
+    if (!buf)
+        return oom(err, path);
+    bx_chain_params q = *p;
+    q.comp.has_start_level = 0;
+    double e_silent, best = INFINITY, best_db = 0.0;
+    bx_status st = start_error(&q, fs, x, y, buf, m, &e_silent, path, err);
+    q.comp.has_start_level = 1;
+    for (double l = 0.0; !st && l >= START_LEVEL_LOW_DB; l -= START_GRID_DB) {
+        double e;
+        q.comp.start_level_db = l;
+        st = start_error(&q, fs, x, y, buf, m, &e, path, err);
+        if (e < best)
+            best = e, best_db = l;
+    }
+    /* golden section on [best - grid, best + grid] within the range */
+    double a = fmax(best_db - START_GRID_DB, BX_START_LEVEL_MIN_DB);
+    double b = fmin(best_db + START_GRID_DB, BX_START_LEVEL_MAX_DB);
+    const double gr = 0.6180339887498949;
+    double c1 = b - gr * (b - a), c2 = a + gr * (b - a), e1 = 0, e2 = 0;
+    if (!st) {
+        q.comp.start_level_db = c1;
+        st = start_error(&q, fs, x, y, buf, m, &e1, path, err);
+    }
+    if (!st) {
+        q.comp.start_level_db = c2;
+        st = start_error(&q, fs, x, y, buf, m, &e2, path, err);
+    }
+    for (int it = 0; !st && it < 10; it++) {
+        if (e1 < e2) {
+            b = c2, c2 = c1, e2 = e1;
+            c1 = b - gr * (b - a);
+            q.comp.start_level_db = c1;
+            st = start_error(&q, fs, x, y, buf, m, &e1, path, err);
+        } else {
+            a = c1, c1 = c2, e1 = e2;
+            c2 = a + gr * (b - a);
+            q.comp.start_level_db = c2;
+            st = start_error(&q, fs, x, y, buf, m, &e2, path, err);
+        }
+    }
+    bx_free(buf);
+    if (st)
+        return st;
+    if (e1 < best)
+        best = e1, best_db = c1;
+    if (e2 < best)
+        best = e2, best_db = c2;
+    if (best < START_MIN_GAIN * e_silent) {
+        p->comp.has_start_level = 1;
+        p->comp.start_level_db = round(best_db * 10.0) / 10.0 + 0.0; /* never -0 */
+    } else {
+        p->comp.has_start_level = 0;
+    }
+    return BX_OK;
+}
+
 static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
                             const job_opts *o, double *w, bx_error *err)
 {
@@ -1211,6 +1301,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         if (!st)
             st = match_loudness(p, fs, x, n, target, NULL, o->par, ref->path, err);
         lap(res, JOB_STAGE_LOUDNESS);
+        if (!st && o->amount == 1.0)
+            st = fit_start_level(p, fs, x, y, n, ref->path, err);
     }
     bx_free(w0);
     bx_free(xe);

@@ -80,6 +80,9 @@ bx_status bx_chain_params_check(const bx_chain_params *p, double rate_hz, bx_err
         CHECK("chain.compressor.attack_ms", c->attack_ms, BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
         CHECK("chain.compressor.release_ms", c->release_ms, BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
         CHECK("chain.compressor.makeup_db", c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
+        if (c->has_start_level)
+            CHECK("chain.compressor.start_level_db", c->start_level_db, BX_START_LEVEL_MIN_DB,
+                  BX_START_LEVEL_MAX_DB);
         if (!bx_detector_name(c->detector))
             return bx_error_set(err, BX_ERR_PRESET, "chain.compressor.detector: unknown value %d",
                                 (int)c->detector);
@@ -205,6 +208,7 @@ void bx_chain_copy_state(bx_chain *dst, const bx_chain *src)
         dst->comp.y1 = src->comp.y1;
         dst->comp.yl = src->comp.yl;
         dst->comp.ms = src->comp.ms;
+        dst->comp.env = src->comp.env;
     }
     if (dst->p.has_limiter && src->p.has_limiter)
         dst->lim.g = src->lim.g;
@@ -247,7 +251,12 @@ static void apply_task(void *arg, unsigned worker, size_t i)
 {
     (void)worker;
     apply_job *j = arg;
-    bx_chain *c = bx_chain_create(j->p, j->rate_hz, 1, &j->err[i]);
+    /* a part after the first is warmed up from silence: a compressor's
+     * starting level belongs to the start of the signal only */
+    bx_chain_params part = *j->p;
+    if (i > 0)
+        part.comp.has_start_level = 0;
+    bx_chain *c = bx_chain_create(&part, j->rate_hz, 1, &j->err[i]);
     if (!c) {
         j->st[i] = j->err[i].code;
         return;

@@ -43,10 +43,24 @@ void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)
     bx_comp_reset(c);
 }
 
-void bx_comp_reset(bx_comp *c)
+static void clear(bx_comp *c)
 {
     c->y1 = c->yl = c->ms = c->env = 0.0;
     c->gr_peak_db = 0.0;
+}
+
+void bx_comp_reset(bx_comp *c)
+{
+    clear(c);
+    if (c->p.has_start_level) {
+        /* the steady state of every detector under a constant level L: the
+         * amplitude follower and the mean square sit at L, the smoothed gain
+         * reduction at the static curve's value there */
+        const double lvl = c->p.start_level_db, lin = pow(10.0, lvl / 20.0);
+        c->env = lin;
+        c->ms = lin * lin;
+        c->y1 = c->yl = lvl - bx_comp_static_db(&c->p, lvl);
+    }
 }
 
 double bx_comp_static_db(const bx_comp_params *p, double x)
@@ -184,7 +198,7 @@ void bx_comp_sanitize(bx_comp *c)
 {
     if (!isfinite(c->y1) || !isfinite(c->yl) || !isfinite(c->ms) || !isfinite(c->env) ||
         !isfinite(c->gr_peak_db))
-        bx_comp_reset(c);
+        clear(c);
     if (c->ms < 1e-30)
         c->ms = 0.0;
     if (c->env < 1e-30)

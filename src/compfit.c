@@ -484,6 +484,8 @@ static void params_from(const double *v, bx_detector det, double release_min_ms,
     c->release_ms = fmin(fmax(exp(v[3]), release_min_ms), 3000.0);
     c->makeup_db = 0;
     c->detector = det;
+    c->has_start_level = 0;
+    c->start_level_db = 0.0;
 }
 
 /* Paired fit: RMS over the frames with weight of measured minus applied gain
@@ -935,7 +937,7 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     for (size_t f = 0; f < nf; f++)
         wf[f] = f >= f_skip && wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
     objective o = {&p, NULL, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, RELEASE_MIN_MS, 0};
-    bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK};
+    bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
     /* every detector; the real compressor decides between them */

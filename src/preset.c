@@ -365,8 +365,9 @@ static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *or
 {
     static const char *const keys[] = {"input_gain_db", "eq",      "compressor",
                                        "output_gain_db", "limiter", NULL};
-    static const char *const comp_keys[] = {"threshold_db", "ratio",     "knee_db",  "attack_ms",
-                                            "release_ms",   "makeup_db", "detector", NULL};
+    static const char *const comp_keys[] = {"threshold_db", "ratio",          "knee_db",
+                                            "attack_ms",    "release_ms",     "makeup_db",
+                                            "detector",     "start_level_db", NULL};
     static const char *const lim_keys[] = {"ceiling_db", NULL};
     if (!cJSON_IsObject(jc))
         return bx_error_set(err, BX_ERR_PRESET, "%s: chain: expected an object, found %s", origin,
@@ -406,6 +407,8 @@ static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *or
         TRY(get_number(jcomp, "attack_ms", path, 0, 5.0, &c->attack_ms, origin, err));
         TRY(get_number(jcomp, "release_ms", path, 0, 100.0, &c->release_ms, origin, err));
         TRY(get_number(jcomp, "makeup_db", path, 0, 0.0, &c->makeup_db, origin, err));
+        c->has_start_level = cJSON_GetObjectItemCaseSensitive(jcomp, "start_level_db") != NULL;
+        TRY(get_number(jcomp, "start_level_db", path, 0, 0.0, &c->start_level_db, origin, err));
         const cJSON *jd = cJSON_GetObjectItemCaseSensitive(jcomp, "detector");
         c->detector = BX_DETECTOR_PEAK;
         if (jd) {
@@ -632,6 +635,8 @@ static cJSON *chain_to_json(const bx_chain_params *p)
         ok = ok && cJSON_AddNumberToObject(jc, "release_ms", c->release_ms);
         ok = ok && cJSON_AddNumberToObject(jc, "makeup_db", c->makeup_db);
         ok = ok && cJSON_AddStringToObject(jc, "detector", bx_detector_name(c->detector));
+        if (c->has_start_level)
+            ok = ok && cJSON_AddNumberToObject(jc, "start_level_db", c->start_level_db);
     }
     ok = ok && cJSON_AddNumberToObject(j, "output_gain_db", p->output_gain_db);
     if (ok && p->has_limiter) {

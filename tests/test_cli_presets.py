@@ -204,6 +204,12 @@ MALFORMED = [
      ["chain.compressor.threshold_db: 1 is outside -80..0"]),
     ("unknown_detector", P(comp(detector="avg")),
      ['chain.compressor.detector: unknown detector "avg"', "allowed: peak, rms"]),
+    ("start_level_+1", P(comp(start_level_db=1)),
+     ["chain.compressor.start_level_db: 1 is outside -120..0"]),
+    ("start_level_-121", P(comp(start_level_db=-121)),
+     ["chain.compressor.start_level_db: -121 is outside -120..0"]),
+    ("start_level_null", P(comp(start_level_db=None)),
+     ["chain.compressor.start_level_db: expected a number, found null"]),
     ("detector_number", P(comp(detector=1)),
      ["chain.compressor.detector: expected a string, found a number"]),
     # limiter

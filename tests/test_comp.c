@@ -40,7 +40,7 @@ static double ref_curve(double x, double t, double r, double w)
 
 static void static_curve(double t, double r, double w, double makeup)
 {
-    bx_comp_params p = {t, r, w, 5.0, 100.0, makeup, BX_DETECTOR_PEAK};
+    bx_comp_params p = {t, r, w, 5.0, 100.0, makeup, BX_DETECTOR_PEAK, 0, 0};
     const double levels[] = {-60, -40, t - w / 2 - 1, t - w / 2, t - w / 4, t, t + w / 4,
                              t + w / 2, t + w / 2 + 1, -6, -1, 0};
     double worst = 0;
@@ -86,7 +86,7 @@ static double *step_trace(const bx_comp_params *p, double lvl0, double lvl1, siz
 
 static void attack_release(double attack_ms, double release_ms)
 {
-    const bx_comp_params p = {-30, 4, 0, attack_ms, release_ms, 0, BX_DETECTOR_PEAK};
+    const bx_comp_params p = {-30, 4, 0, attack_ms, release_ms, 0, BX_DETECTOR_PEAK, 0, 0};
     const size_t at = (size_t)(0.5 * FS), n = (size_t)(2.5 * FS);
     /* attack: -60 dBFS (no reduction) -> 0 dBFS (22.5 dB of reduction) */
     double *gr = step_trace(&p, -60, 0, n, at);
@@ -103,7 +103,7 @@ static void attack_release(double attack_ms, double release_ms)
     free(gr);
 
     /* release: 0 dBFS -> -60 dBFS, reduction falls from 22.5 dB to 0 */
-    const bx_comp_params pr = {-30, 4, 0, 0.5, release_ms, 0, BX_DETECTOR_PEAK};
+    const bx_comp_params pr = {-30, 4, 0, 0.5, release_ms, 0, BX_DETECTOR_PEAK, 0, 0};
     gr = step_trace(&pr, 0, -60, n, at);
     const double start = gr[at - 1], rtarget = exp(-1) * start;
     k = at;
@@ -120,7 +120,7 @@ static void attack_release(double attack_ms, double release_ms)
 
 static void rms_detector(void)
 {
-    const bx_comp_params p = {-20, 4, 0, 5, 100, 0, BX_DETECTOR_RMS};
+    const bx_comp_params p = {-20, 4, 0, 5, 100, 0, BX_DETECTOR_RMS, 0, 0};
     bx_comp c;
     bx_comp_init(&c, &p, FS);
     const size_t n = (size_t)FS;
@@ -149,7 +149,7 @@ static void rms_detector(void)
 
 static void makeup_below_knee(void)
 {
-    const bx_comp_params p = {-10, 4, 6, 5, 100, 4.5, BX_DETECTOR_PEAK};
+    const bx_comp_params p = {-10, 4, 6, 5, 100, 4.5, BX_DETECTOR_PEAK, 0, 0};
     bx_comp c;
     bx_comp_init(&c, &p, FS);
     uint64_t seed = 7;
@@ -169,7 +169,7 @@ static void makeup_below_knee(void)
 
 static void channel_link(bx_detector det)
 {
-    const bx_comp_params p = {-24, 6, 6, 2, 80, 2, det};
+    const bx_comp_params p = {-24, 6, 6, 2, 80, 2, det, 0, 0};
     bx_comp st, mono;
     bx_comp_init(&st, &p, FS);
     bx_comp_init(&mono, &p, FS);
@@ -218,7 +218,7 @@ static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t
 
 static void fast_math(bx_detector det)
 {
-    const bx_comp_params p = {-30, 4, 6, 3, 120, 8, det};
+    const bx_comp_params p = {-30, 4, 6, 3, 120, 8, det, 0, 0};
     enum { N = 5 * 48000 };
     double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *r = malloc(N * sizeof *r);
     if (!x || !y || !r) {
@@ -257,6 +257,65 @@ static void fast_math(bx_detector det)
     free(r);
 }
 
+/* A compressor told to start at level L behaves as one that has heard a
+ * steady signal at L for a long time (here 20 s of a +-L square wave: all
+ * three detectors settle on L), sample for sample afterwards. And it matters:
+ * started at 0 dBFS, the first 50 ms are turned down by the static curve's
+ * reduction at 0 dBFS, within 1 dB, where a compressor started from silence
+ * lets bursts below the threshold through untouched. */
+static void start_level(bx_detector det, double level_db)
+{
+    bx_comp_params p = {-30, 4, 6, 3, 80, 2, det, 1, level_db};
+    enum { N = 2 * 48000, WARM = 20 * 48000 };
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b), *x = malloc(N * sizeof *x);
+    if (!a || !b || !x) {
+        tu_fail("start level: out of memory");
+        return;
+    }
+    uint64_t seed = 17;
+    for (size_t i = 0; i < N; i++) { /* quiet noise (-46 dBFS peaks), then bursts */
+        const double amp = i < 4800 ? 5e-3 : 0.3 * exp(-(double)(i % 12000) / (0.04 * FS));
+        x[i] = a[i] = b[i] = amp * tu_noise(&seed);
+    }
+    bx_comp started, warmed;
+    bx_comp_init(&started, &p, FS);
+    p.has_start_level = 0;
+    bx_comp_init(&warmed, &p, FS);
+    const double lin = pow(10.0, level_db / 20.0);
+    for (size_t i = 0; i < WARM; i++) {
+        double v = i % 2 ? lin : -lin;
+        bx_comp_process(&warmed, &v, 1, 1);
+    }
+    bx_comp_process(&started, a, N, 1);
+    bx_comp_process(&warmed, b, N, 1);
+    double e = 0, s = 0;
+    for (size_t i = 0; i < N; i++) {
+        e += (a[i] - b[i]) * (a[i] - b[i]);
+        s += b[i] * b[i];
+    }
+    const double db = 10 * log10(e / s + 1e-300);
+    checks++;
+    if (!(db < -120))
+        tu_fail("start level %g dBFS (%s): %.1f dB from the warmed-up compressor (limit -120)",
+                level_db, bx_detector_name(det), db);
+    printf("start level %g dBFS (%s detector): vs 20 s warmed up at that level %.1f dB (limit "
+           "-120 dB)\n",
+           level_db, bx_detector_name(det), db);
+    if (level_db == 0.0) {
+        /* the first sample's gain: the static curve's reduction at 0 dBFS */
+        const double want = 0.0 - bx_comp_static_db(&p, 0.0) - p.makeup_db;
+        const double got = 20 * log10(fabs(x[0] / a[0]));
+        checks++;
+        if (!(fabs(got - want) < 1.0))
+            tu_fail("start at 0 dBFS (%s): first gain reduction %.2f dB, want %.2f +- 1",
+                    bx_detector_name(det), got, want);
+        printf("  first sample turned down %.2f dB (static curve at 0 dBFS: %.2f dB)\n", got, want);
+    }
+    free(a);
+    free(b);
+    free(x);
+}
+
 int main(void)
 {
     static_curve(-20, 4, 6, 3);
@@ -272,5 +331,9 @@ int main(void)
     channel_link(BX_DETECTOR_RMS);
     fast_math(BX_DETECTOR_PEAK);
     fast_math(BX_DETECTOR_RMS);
+    for (int d = 0; d < 3; d++) {
+        start_level((bx_detector)d, 0.0);
+        start_level((bx_detector)d, -24.0);
+    }
     return tu_finish("test_comp", checks);
 }

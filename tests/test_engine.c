@@ -13,7 +13,10 @@
  *    difference over peak level) on 20 s of gated noise bursts, warmed up for
  *    8 of the compressor's time constants; bit for bit the same with no
  *    bx_parallel, with one that runs its parts backwards on other workers,
- *    and in place.
+ *    and in place; the same with a compressor that starts at 0 dBFS (the
+ *    start belongs to the first part only);
+ *  - a hot reload to the same preset carries every detector's state over:
+ *    with the "level" detector, the output is the unreloaded one within 1e-6.
  */
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +43,7 @@ static void full_params(bx_chain_params *p)
     p->n_bands = 6;
     memcpy(p->bands, b, sizeof b);
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-24, 4, 6, 3, 120, 6, BX_DETECTOR_PEAK};
+    p->comp = (bx_comp_params){-24, 4, 6, 3, 120, 6, BX_DETECTOR_PEAK, 0, 0};
     p->output_gain_db = -1;
     p->has_limiter = 1;
     p->ceiling_db = -1;
@@ -53,7 +56,7 @@ static void alt_params(bx_chain_params *p)
     p->bands[0] = (bx_band){BX_BIQUAD_HIGHPASS, 300, 0, 0.707};
     p->bands[1] = (bx_band){BX_BIQUAD_PEAK, 1500, 8, 2};
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-30, 8, 0, 1, 60, 8, BX_DETECTOR_RMS};
+    p->comp = (bx_comp_params){-30, 8, 0, 1, 60, 8, BX_DETECTOR_RMS, 0, 0};
     p->has_limiter = 1;
     p->ceiling_db = -3;
 }
@@ -292,16 +295,21 @@ static void backwards(const bx_parallel *self, bx_task_fn fn, void *arg, size_t 
         fn(arg, (unsigned)(i % self->workers), i);
 }
 
-static void apply_parallel(void)
+static void apply_parallel(int start_full_scale)
 {
     const size_t n = 20 * (size_t)FS;
     float *x = malloc(n * sizeof *x), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b),
           *c = malloc(n * sizeof *c), *d = malloc(n * sizeof *d);
     uint64_t seed = 99;
-    for (size_t i = 0; i < n; i++) /* a burst every 0.3 s, decaying over 50 ms */
-        x[i] = (float)(0.5 * exp(-(double)(i % 14400) / 2400.0) * tu_noise(&seed));
+    for (size_t i = 0; i < n; i++) { /* a burst every 0.3 s, decaying over 50 ms, with a quiet
+                                        gap over the second part's warm-up (9 s .. 10.5 s) */
+        const double amp = i >= 9 * (size_t)FS && i < 21 * (size_t)FS / 2 ? 1e-3 : 0.5;
+        x[i] = (float)(amp * exp(-(double)(i % 14400) / 2400.0) * tu_noise(&seed));
+    }
     bx_chain_params p;
     full_params(&p);
+    p.comp.has_start_level = start_full_scale;
+    p.comp.start_level_db = 0.0;
     const bx_parallel par = {3, backwards, NULL};
     const double warm = 8e-3 * (p.comp.attack_ms + p.comp.release_ms);
     bx_error err;
@@ -319,7 +327,8 @@ static void apply_parallel(void)
         }
         const double db = 20 * log10(fmax(diff, 1e-30) / peak);
         checks++;
-        printf("apply_parallel: %.1f dB from bx_chain_apply (promise <= -120)\n", db);
+        printf("apply_parallel%s: %.1f dB from bx_chain_apply (promise <= -120)\n",
+               start_full_scale ? " (compressor starting at 0 dBFS)" : "", db);
         if (!(db <= -120.0))
             tu_fail("apply_parallel: %.1f dB from bx_chain_apply", db);
         checks++;
@@ -333,6 +342,39 @@ static void apply_parallel(void)
     free(d);
 }
 
+static void level_params(bx_chain_params *p)
+{
+    full_params(p);
+    p->comp.detector = BX_DETECTOR_LEVEL;
+}
+
+static void reload_keeps_state(void)
+{
+    const size_t n = (size_t)FS, at = 24011;
+    float *in = test_signal(n, 1, 5), *ya = malloc(n * sizeof *ya), *yx = malloc(n * sizeof *yx);
+    bx_engine *ea = make_engine(level_params, 1), *ex = make_engine(level_params, 1);
+    bx_engine_process(ea, in, ya, n, NULL);
+    bx_engine_process(ex, in, yx, at, NULL);
+    bx_chain_params p;
+    level_params(&p);
+    bx_engine_post_chain(ex, bx_chain_create(&p, FS, 1, NULL));
+    bx_engine_process(ex, in + at, yx + at, n - at, NULL);
+    double diff = 0;
+    for (size_t i = 0; i < n; i++)
+        diff = fmax(diff, fabs((double)yx[i] - ya[i]));
+    checks++;
+    if (!(diff <= 1e-6))
+        tu_fail("reload to the same preset (level detector): output moved by %g", diff);
+    printf("reload to the same preset (level detector): largest difference %.1e (limit 1e-6)\n",
+           diff);
+    bx_chain_destroy(bx_engine_collect(ex));
+    bx_engine_destroy(ea);
+    bx_engine_destroy(ex);
+    free(in);
+    free(ya);
+    free(yx);
+}
+
 int main(void)
 {
     block_independence(1);
@@ -340,6 +382,8 @@ int main(void)
     reload_click_free();
     bypass();
     hostile_input();
-    apply_parallel();
+    apply_parallel(0);
+    apply_parallel(1);
+    reload_keeps_state();
     return tu_finish("test_engine", checks);
 }

@@ -31,7 +31,8 @@ static const char *const full =
     "            {\"type\": \"high_shelf\", \"freq_hz\": 9000, \"gain_db\": 1e-5},\n"
     "            {\"type\": \"lowpass\", \"freq_hz\": 16000} ],\n"
     "    \"compressor\": {\"threshold_db\": -20, \"ratio\": 4, \"knee_db\": 6, \"attack_ms\": 5,\n"
-    "                   \"release_ms\": 100, \"makeup_db\": 3, \"detector\": \"rms\"},\n"
+    "                   \"release_ms\": 100, \"makeup_db\": 3, \"detector\": \"rms\",\n"
+    "                   \"start_level_db\": -6.5},\n"
     "    \"output_gain_db\": -0.5, \"limiter\": {\"ceiling_db\": -1} },\n"
     "  \"analysis\": { \"ltas\": {\"freq_hz\": [31.5, 63, 125], \"db\": [-30.25, -20, -18.125]},\n"
     "                \"nested\": {\"a\": [true, false, null, \"x\"], \"b\": {}} } }\n";

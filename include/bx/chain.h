@@ -49,6 +49,8 @@ extern "C" {
 #define BX_ATTACK_MAX_MS 500.0
 #define BX_RELEASE_MIN_MS 1.0
 #define BX_RELEASE_MAX_MS 5000.0
+#define BX_START_LEVEL_MIN_DB -120.0 /* compressor.start_level_db */
+#define BX_START_LEVEL_MAX_DB 0.0
 #define BX_MAKEUP_MIN_DB -24.0
 #define BX_MAKEUP_MAX_DB 36.0
 #define BX_CEILING_MIN_DB -30.0

@@ -45,6 +45,12 @@ typedef struct bx_comp_params {
     double release_ms;   /**< time constant of the release (decoupled peak detector) */
     double makeup_db;    /**< gain added after compression */
     bx_detector detector;
+    int has_start_level;   /**< 0: the detector starts from silence (the default); 1: from
+                                start_level_db */
+    double start_level_db; /**< with has_start_level: the level, dBFS, the detector assumes at
+                                the start, as if the input had stayed there for a long time
+                                (SoX's compand, for one, starts at 0 dBFS: hard compression
+                                that lets go over its release time) */
 } bx_comp_params;
 
 /** Flat state; fill it with bx_comp_init, no allocation involved. */
@@ -61,7 +67,7 @@ typedef struct bx_comp {
 /** Prepare c for params p at rate_hz (params must already be valid). Resets state. */
 void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz);
 
-/** Clear the detector state (silence history). */
+/** Put the detector in its starting state: silence, or p.start_level_db when set. */
 void bx_comp_reset(bx_comp *c);
 
 /**
@@ -82,7 +88,7 @@ double bx_comp_gain_reduction_db(const bx_comp *c);
 /** Largest gain reduction since the previous call, dB; resets the peak. */
 double bx_comp_take_gr_peak_db(bx_comp *c);
 
-/** Flush tiny (denormal-range) and reset non-finite detector state. */
+/** Flush tiny (denormal-range) detector state; non-finite state is cleared to silence. */
 void bx_comp_sanitize(bx_comp *c);
 
 #ifdef __cplusplus
