@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "bigmem.h"
 #include "bx/exitcode.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"
@@ -399,6 +400,7 @@ out:
 int main(int argc, char **argv)
 {
     const double t0 = thread_clock_s();
+    bigmem_install();
     cli_opts o;
     memset(&o, 0, sizeof o);
     job_opts_default(&o.job);
