@@ -243,11 +243,25 @@ static bx_status apply_chain_par(const bx_chain_params *p, double rate_hz, const
 }
 
 /* Integrated loudness (BS.1770, mono) of n samples; errors name `path`. */
+/* What a loudness match compares: BS.1770 integrated loudness, or the
+ * K-weighted energy with the absolute gate only (bx_meter_energy). */
+typedef enum { LOUD_INTEGRATED, LOUD_ENERGY } loud_measure;
+
 static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs, const char *path,
                           bx_error *err)
 {
     bx_error e2;
     const bx_status st = bx_loudness_lufs(x, n, 1, rate_hz, lufs, &e2);
+    return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
+}
+
+static bx_status measure_loudness(const float *x, size_t n, double rate_hz, loud_measure how,
+                                  double *lufs, const char *path, bx_error *err)
+{
+    if (how == LOUD_INTEGRATED)
+        return loudness(x, n, rate_hz, lufs, path, err);
+    bx_error e2;
+    const bx_status st = bx_energy_lufs(x, n, 1, rate_hz, lufs, &e2);
     return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
 }
 
@@ -498,7 +512,8 @@ static double add_gain(bx_chain_params *p, double d)
 /* Loudness (mono, LUFS) of u scaled by gain_db and limited at ceiling_db:
  * what the chain's last two stages make of u, its signal before them. */
 static bx_status limited_loudness(const float *u, size_t n, double rate_hz, double gain_db,
-                                  double ceiling_db, double *lufs, const char *path, bx_error *err)
+                                  double ceiling_db, loud_measure how, double *lufs,
+                                  const char *path, bx_error *err)
 {
     enum { BLOCK = 1024 };
     bx_error e2;
@@ -520,7 +535,7 @@ static bx_status limited_loudness(const float *u, size_t n, double rate_hz, doub
             f[j] = (float)d[j];
         st = bx_meter_add(m, f, k, &e2);
     }
-    const double l = bx_meter_integrated(m);
+    const double l = how == LOUD_ENERGY ? bx_meter_energy(m) : bx_meter_integrated(m);
     bx_meter_destroy(m);
     if (st)
         return bx_error_set(err, st, "%s: %s", path, e2.msg);
@@ -536,8 +551,8 @@ static bx_status limited_loudness(const float *u, size_t n, double rate_hz, doub
  * stages; the EQ and compressor need not run again), each correction divided
  * by how much the loudness moved per dB of gain between the last two. */
 static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float *x, size_t n,
-                                double target_lufs, float *scratch, const bx_parallel *par,
-                                const char *path, bx_error *err)
+                                loud_measure how, double target_lufs, float *scratch,
+                                const bx_parallel *par, const char *path, bx_error *err)
 {
     /* scratch: n floats the caller lends (fresh memory costs page faults), or NULL */
     float *y = scratch ? scratch : bx_malloc(n * sizeof(float));
@@ -548,7 +563,7 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
     double l = -70.0;
     bx_status st = apply_chain_par(&q, rate_hz, x, y, n, par, path, err);
     if (!st)
-        st = loudness(y, n, rate_hz, &l, path, err);
+        st = measure_loudness(y, n, rate_hz, how, &l, path, err);
     if (!st && l > -69.9) {
         double peak = 0;
         for (size_t i = 0; i < n; i++)
@@ -558,7 +573,7 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
                           peak * pow(10.0, g / 20.0) <= pow(10.0, p->ceiling_db / 20.0) * 0.999;
         double g_prev = 0, l_prev = 0;
         for (int pass = 0; pass < 3 && !exact && !st; pass++) {
-            st = limited_loudness(y, n, rate_hz, g, p->ceiling_db, &l, path, err);
+            st = limited_loudness(y, n, rate_hz, g, p->ceiling_db, how, &l, path, err);
             if (st || l <= -69.9 || fabs(target_lufs - l) < 0.02)
                 break;
             double slope = 1.0;
@@ -888,8 +903,8 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     common_rate_free(&rates);
     if (!st) {
         set_limiter(p, ref);
-        st = match_loudness(p, src->rate_hz, src->mono, n, ref->stats.loudness_lufs, xe, o->par,
-                            src->path, err);
+        st = match_loudness(p, src->rate_hz, src->mono, n, LOUD_ENERGY, ref->stats.energy_lufs, xe,
+                            o->par, src->path, err);
     }
     bx_free(xe);
     lap(res, JOB_STAGE_LOUDNESS);
@@ -1299,7 +1314,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         double target = -70.0;
         st = loudness(y, n, fs, &target, ref->path, err);
         if (!st)
-            st = match_loudness(p, fs, x, n, target, NULL, o->par, ref->path, err);
+            st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, ref->path, err);
         lap(res, JOB_STAGE_LOUDNESS);
         if (!st && o->amount == 1.0)
             st = fit_start_level(p, fs, x, y, n, ref->path, err);

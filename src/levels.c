@@ -364,6 +364,8 @@ bx_status bx_levels_finish(bx_levels *l, bx_level_stats *out, bx_error *err)
     for (unsigned c = 0; c < l->channels; c++)
         peak = fmax(peak, bx_meter_sample_peak(l->meter, c));
     out->loudness_lufs = lufs >= BX_LEVELS_SILENT_LUFS ? lufs : BX_LEVELS_SILENT_LUFS;
+    const double energy = bx_meter_energy(l->meter);
+    out->energy_lufs = energy >= BX_LEVELS_SILENT_LUFS ? energy : BX_LEVELS_SILENT_LUFS;
     out->lra_lu = isfinite(lra) && lra > 0.0 ? lra : 0.0;
     out->sample_peak_db = ms_db(peak * peak);
     out->rms_db = ms_db(l->sum_sq / (double)l->frames);
@@ -376,8 +378,8 @@ bx_status bx_levels_finish(bx_levels *l, bx_level_stats *out, bx_error *err)
     return BX_OK;
 }
 
-bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
-                           double *lufs, bx_error *err)
+static bx_status measure(const float *x, size_t frames, unsigned channels, double rate_hz,
+                         int energy, double *lufs, bx_error *err)
 {
     *lufs = BX_LEVELS_SILENT_LUFS;
     if (!(rate_hz >= BX_LEVELS_RATE_MIN && rate_hz <= BX_LEVELS_RATE_MAX) ||
@@ -391,10 +393,22 @@ bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, dou
     if (!m)
         return BX_ERR_NOMEM;
     st = bx_meter_add(m, x, frames, err);
-    const double l = bx_meter_integrated(m);
+    const double l = energy ? bx_meter_energy(m) : bx_meter_integrated(m);
     bx_meter_destroy(m);
     if (st)
         return st;
     *lufs = l >= BX_LEVELS_SILENT_LUFS ? l : BX_LEVELS_SILENT_LUFS;
     return BX_OK;
+}
+
+bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
+                           double *lufs, bx_error *err)
+{
+    return measure(x, frames, channels, rate_hz, 0, lufs, err);
+}
+
+bx_status bx_energy_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
+                         double *lufs, bx_error *err)
+{
+    return measure(x, frames, channels, rate_hz, 1, lufs, err);
 }

@@ -265,6 +265,22 @@ double bx_meter_integrated(const bx_meter *m)
     return count ? to_lufs(sum / (double)count) : -HUGE_VAL;
 }
 
+double bx_meter_energy(const bx_meter *m)
+{
+    if (m->n_sub < 4)
+        return -HUGE_VAL;
+    const size_t nb = m->n_sub - 3;
+    const double abs_gate = from_lufs(ABS_GATE_LUFS);
+    double sum = 0.0;
+    size_t count = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const double z = block_ms(m, i, 4);
+        if (z >= abs_gate)
+            sum += z, count++;
+    }
+    return count ? to_lufs(sum / (double)count) : -HUGE_VAL;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;

@@ -36,7 +36,9 @@ were set are in the comments next to them, so each has a stated margin):
          even better.
   b. --source MYTAKE: REF = take B through the chain, MYTAKE = take A. Take A
      rendered through the fitted preset is close to take A through the true
-     chain: LTAS shape, LTAS level and loudness within the thresholds. The
+     chain: LTAS shape, LTAS level and loudness within the thresholds. With
+     take B itself as MYTAKE (no take-to-take difference), take B through the
+     fitted preset is within 0.3 LU of REF's loudness. The
      same holds with REF at 44.1 kHz and MYTAKE at 48 kHz and the other way
      round, where the sounds are still paired like with like
      (analysis.fit.like_with_like: at least 8 pairs, weight > 0, compared at
@@ -137,6 +139,9 @@ SOURCE = {
     "EQ": (0.6, 1.0, 1.0),
     "EQ+compressor": (0.6, 1.0, 1.0),
 }
+# --source with REF's own dry take as MYTAKE: rendered loudness vs REF's, LU (the fit
+# matches K-weighted energy, not the gated loudness, so a little may be left)
+OWN_MAX_LU = 0.3
 REF_MAX_BAND_GAIN_DB = 12.0         # every fitted EQ band, reference-only mode (the truth: ±6)
 REF_MAX_NET_EQ_DB = 12.0            # net EQ response, 30 Hz - 16 kHz, about its median: ±2.0-2.4
 REF_MAX_LU = 4.0                    # at the assumed input level vs REF: measured -1.5..-2.6 LU
@@ -459,6 +464,18 @@ def case_source(take_a, take_b):
         check(abs(level) <= max_level, f"{label} ... LTAS level |mean d| <= {max_level:g} dB",
               f"level {level:+.3f} dB")
         check(abs(lu) <= max_lu, f"{label} ... loudness within {max_lu:g} LU", f"{lu:+.3f} LU")
+        # the same performance as MYTAKE (REF is take B through the chain, MYTAKE take B):
+        # no take-to-take difference, so the loudness must come out right
+        own_json = tmp(f"source-{cname}-own.json")
+        r, p = analyze(ref_path, own_json, "--source", take_b)
+        if check(p is not None, f"{label} bxanalyze REF --source (REF's own dry take) exits 0",
+                 tell(r)):
+            own, _ = read_mono(render(own_json, take_b, tmp(f"source-{cname}-own.wav")))
+            ref_sig, _ = read_mono(ref_path)
+            lu_own = loudness_lufs(own, fs) - loudness_lufs(ref_sig, fs)
+            check(abs(lu_own) <= OWN_MAX_LU,
+                  f"{label} REF's own dry take through the fit: loudness within {OWN_MAX_LU:g} LU "
+                  f"of REF", f"{lu_own:+.3f} LU")
         # controls: the dry take at matched loudness; the near miss; the fit 6 dB too loud
         x = dry * 10.0 ** ((loudness_lufs(truth, fs) - loudness_lufs(dry, fs)) / 20.0)
         shape0 = ltas_diff(x, truth, fs)[1]

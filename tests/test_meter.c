@@ -12,6 +12,10 @@
  *    +0.0 dB to 0.05 at the low rates), and a loudness range of 0 (within
  *    0.001 LU: the filters start from rest); less than 400 ms and digital
  *    silence read -inf;
+ *  - the energy measure (absolute gate only), on 10 s of that sine, 10 s
+ *    40 dB lower and 5 s of silence: the mean power of the 400 ms blocks
+ *    above -70 LUFS, counted in closed form (within 0.02 LU), where the
+ *    integrated loudness gates the quiet part out (within 0.1 LU);
  *  - the result is bit-identical for any split of the audio into calls.
  * Without libebur128 at build time the comparisons are skipped (exit 77
  * after the closed-form checks pass). */
@@ -116,24 +120,57 @@ static void calibration(void)
            "inputs read -inf\n");
 }
 
+/* 997 Hz at peak 0.25 for 10 s, at 0.0025 for 10 s, then 5 s of silence:
+ * 97 gating blocks (400 ms every 100 ms) lie in the loud part, 3 straddle
+ * into the quiet one (loud power 3/4, 1/2, 1/4), 97 lie in the quiet part,
+ * 3 straddle into the silence (quiet power 3/4, 1/2, 1/4: still above
+ * -70 LUFS) and the rest are silent. The energy measure averages the 200
+ * blocks above the absolute gate; the relative gate (-10 LU below their
+ * mean) keeps only the loud 100. */
+static void energy_gates(void)
+{
+    const double fs = 48000, a = 0.25, q = 1e-4; /* quiet power / loud power */
+    const size_t part = (size_t)(10 * fs), n = part * 2 + (size_t)(5 * fs);
+    float *x = calloc(n, sizeof(float));
+    for (size_t i = 0; i < 2 * part; i++)
+        x[i] = (float)((i < part ? a : a * 0.01) * sin(2 * M_PI * 997.0 * (double)i / fs));
+    bx_meter *m = measure(x, n, 1, fs, 4096);
+    if (m) {
+        const double loud = 20 * log10(a) - 3.01; /* LUFS of the loud part alone */
+        const double e_want = loud + 10 * log10((97 + 1.5 + (97 + 1.5 + 1.5) * q) / 200.0);
+        const double i_want = loud + 10 * log10((97 + 1.5) / 100.0);
+        check("energy (absolute gate only), LUFS", bx_meter_energy(m), e_want, 0.02);
+        check("integrated (both gates), LUFS", bx_meter_integrated(m), i_want, 0.1);
+        printf("energy: %.3f LUFS (closed form %.3f); integrated %.3f LUFS (%.3f)\n",
+               bx_meter_energy(m), e_want, bx_meter_integrated(m), i_want);
+        bx_meter_destroy(m);
+    }
+    m = measure(x + 2 * part, n - 2 * part, 1, fs, 4096);
+    if (m) {
+        check("energy of digital silence", bx_meter_energy(m), -HUGE_VAL, 0);
+        bx_meter_destroy(m);
+    }
+    free(x);
+}
+
 static void chunking(void)
 {
     const double fs = 44100;
     const size_t n = (size_t)(32 * fs);
     float *x = material(n, 2, fs, 99);
     static const size_t chunks[] = {1, 7, 4410, 65536};
-    double ref_i = 0, ref_r = 0;
+    double ref_i = 0, ref_r = 0, ref_e = 0;
     for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
         bx_meter *m = measure(x, n, 2, fs, chunks[k]);
         if (!m)
             continue;
         double lra;
         bx_meter_range(m, &lra, NULL);
-        const double li = bx_meter_integrated(m);
+        const double li = bx_meter_integrated(m), le = bx_meter_energy(m);
         if (k == 0)
-            ref_i = li, ref_r = lra;
+            ref_i = li, ref_r = lra, ref_e = le;
         checks++;
-        if (li != ref_i || lra != ref_r)
+        if (li != ref_i || lra != ref_r || le != ref_e)
             tu_fail("chunks of %zu frames: %.17g LUFS / %.17g LU, chunks of 1: %.17g / %.17g",
                     chunks[k], li, lra, ref_i, ref_r);
         bx_meter_destroy(m);
@@ -205,6 +242,7 @@ static void errors(void)
 int main(void)
 {
     calibration();
+    energy_gates();
     chunking();
     errors();
 #ifdef BX_HAVE_EBUR128

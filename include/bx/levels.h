@@ -76,6 +76,8 @@ extern "C" {
 typedef struct bx_level_stats {
     double seconds;          /**< duration analysed */
     double loudness_lufs;    /**< BS.1770 integrated loudness, LUFS (-70 if below the gate) */
+    double energy_lufs;      /**< K-weighted energy with the absolute gate only, LUFS
+                                  (bx_meter_energy; -70 if below the gate) */
     double lra_lu;           /**< EBU R 128 loudness range, LU (0 if too short or steady) */
     double sample_peak_db;   /**< largest |sample| over all channels, dBFS */
     double rms_db;           /**< RMS of the mono mixdown over the whole signal, dBFS */
@@ -123,6 +125,10 @@ bx_status bx_levels_finish(bx_levels *l, bx_level_stats *out, bx_error *err);
  */
 bx_status bx_loudness_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
                            double *lufs, bx_error *err);
+
+/** The same for bx_level_stats.energy_lufs (bx_meter_energy). */
+bx_status bx_energy_lufs(const float *x, size_t frames, unsigned channels, double rate_hz,
+                         double *lufs, bx_error *err);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,13 @@ bx_status bx_meter_add(bx_meter *m, const float *x, size_t frames, bx_error *err
  * block passes the absolute gate (silence, or less than 400 ms). */
 double bx_meter_integrated(const bx_meter *m);
 
+/** K-weighted energy of everything added, LUFS: the integrated measure with
+ * the absolute gate only (the mean square of every 400 ms block above
+ * -70 LUFS). It leaves out silence but, unlike the relative gate, keeps the
+ * quieter passages, so it depends less on which passages a performance
+ * happens to have. -HUGE_VAL as for bx_meter_integrated. */
+double bx_meter_energy(const bx_meter *m);
+
 /** Loudness range, LU; 0 if no 3 s block passes the gates. BX_ERR_NOMEM
  * (sorting needs room for the blocks). */
 bx_status bx_meter_range(const bx_meter *m, double *lu, bx_error *err);
