@@ -1280,14 +1280,12 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 clamp_comp(&c.comp);
                 st = refine_chain(&c, x + at, y + at, win, fs, o->par, &snr_c, ref->path, err);
             }
-            if (!st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB) {
+            const int faint_wins = !st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB;
+            if (faint_wins)
                 *p = c;
-                res->eq_error_db = err_first;
-                for (size_t i = 0; i < cv->n; i++)
-                    cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
-            } else if (!st && snr_q > snr_first) {
+            if (!faint_wins && !st && snr_q > snr_first) {
                 *p = q;
-            } else { /* the report shows the EQ kept */
+            } else { /* the first EQ stays: the report shows it */
                 res->eq_error_db = err_first;
                 for (size_t i = 0; i < cv->n; i++)
                     cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
