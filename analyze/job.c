@@ -242,11 +242,11 @@ static bx_status apply_chain_par(const bx_chain_params *p, double rate_hz, const
     return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
 }
 
-/* Integrated loudness (BS.1770, mono) of n samples; errors name `path`. */
 /* What a loudness match compares: BS.1770 integrated loudness, or the
  * K-weighted energy with the absolute gate only (bx_meter_energy). */
 typedef enum { LOUD_INTEGRATED, LOUD_ENERGY } loud_measure;
 
+/* Integrated loudness (BS.1770, mono) of n samples; errors name `path`. */
 static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs, const char *path,
                           bx_error *err)
 {
@@ -255,6 +255,7 @@ static bx_status loudness(const float *x, size_t n, double rate_hz, double *lufs
     return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
 }
 
+/* The measure `how` of n samples (mono), LUFS; errors name `path`. */
 static bx_status measure_loudness(const float *x, size_t n, double rate_hz, loud_measure how,
                                   double *lufs, const char *path, bx_error *err)
 {
@@ -509,7 +510,7 @@ static double add_gain(bx_chain_params *p, double d)
     return d - left;
 }
 
-/* Loudness (mono, LUFS) of u scaled by gain_db and limited at ceiling_db:
+/* The measure `how` (mono, LUFS) of u scaled by gain_db and limited at ceiling_db:
  * what the chain's last two stages make of u, its signal before them. */
 static bx_status limited_loudness(const float *u, size_t n, double rate_hz, double gain_db,
                                   double ceiling_db, loud_measure how, double *lufs,
@@ -544,7 +545,7 @@ static bx_status limited_loudness(const float *u, size_t n, double rate_hz, doub
 }
 
 /* Set the gain (add_gain) so that x through the chain has the target
- * loudness. Everything before the limiter scales with that gain, so one
+ * loudness (the measure `how`). Everything before the limiter scales with that gain, so one
  * rendering without the limiter gives the exact correction whenever the peak
  * stays under the ceiling. Otherwise the limiter's share is measured, up to
  * three times, on that rendering scaled and limited (the chain's last two
@@ -1055,13 +1056,15 @@ static bx_status start_error(const bx_chain_params *p, double fs, const float *x
                              float *buf, size_t m, double *e, const char *path, bx_error *err)
 {
     const bx_status st = apply_chain(p, fs, x, buf, m, path, err);
+    if (st)
+        return st;
     double s = 0.0;
     for (size_t i = 0; i < m; i++) {
         const double d = (double)buf[i] - y[i];
         s += d * d;
     }
     *e = s;
-    return st;
+    return BX_OK;
 }
 
 static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, const float *y,
@@ -1080,7 +1083,7 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
     bx_status st = start_error(&q, fs, x, y, buf, m, &e_silent, path, err);
     q.comp.has_start_level = 1;
     for (double l = 0.0; !st && l >= START_LEVEL_LOW_DB; l -= START_GRID_DB) {
-        double e;
+        double e = INFINITY;
         q.comp.start_level_db = l;
         st = start_error(&q, fs, x, y, buf, m, &e, path, err);
         if (e < best)
@@ -1316,6 +1319,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         lap(res, JOB_STAGE_LOUDNESS);
         if (!st && o->amount == 1.0)
             st = fit_start_level(p, fs, x, y, n, ref->path, err);
+        if (!st && p->has_comp && p->comp.has_start_level) /* it changes the level a little */
+            st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, ref->path, err);
     }
     bx_free(w0);
     bx_free(xe);
