@@ -183,8 +183,8 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     if (r->mode == JOB_PAIRED)
         printf("dry        %s (aligned by %+.2f ms)\n", o->paired_path, r->delay_ms);
     printf("preset     %s \"%s\"\n", out ? out : "(not written)", r->preset.name);
-    printf("eq         %u band%s, fit error %.2f dB RMS (%g Hz - 16 kHz)\n", c->n_bands,
-           c->n_bands == 1 ? "" : "s", r->eq_error_db, r->fit_lo_hz);
+    printf("eq         %u band%s, fit error %.2f dB RMS (%g Hz - %.3g kHz)\n", c->n_bands,
+           c->n_bands == 1 ? "" : "s", r->eq_error_db, r->fit_lo_hz, r->fit_hi_hz / 1000.0);
     if (r->mode == JOB_SOURCE && r->match_pairs > 0) {
         printf("           %zu sounds paired like with like", r->match_pairs);
         if (r->match_resampled)

@@ -52,6 +52,12 @@
 /* --paired: transfer-function frames, seconds (see transfer_nfft) */
 #define PAIRED_FRAME_S 0.6
 #define FIT_HI_HZ 16000.0
+/* --source and --paired: up to 20 kHz (at most 0.45 of the rate). A take's
+ * top octave is mostly noise, but the chain shaped the reference's the same
+ * way, and left unconstrained the bands ran off there (one preset cut
+ * 16-20 kHz by 11-19 dB, where a third of a spectrogram's bins lie).
+ * Reference only stops at 16 kHz: the neutral model ends there. */
+#define FIT_HI_TAKE_HZ 20000.0
 #define GRID_PER_OCT 24
 /* a compressor must improve its fit by this much to be kept, dB: against another
  * performance (--source) a small gain is within take-to-take noise */
@@ -359,10 +365,10 @@ static void floor_weights(const double *db, size_t n, double *w)
         w[i] = fmin(w[i], clampd((db[i] - (mx - 70.0)) / 20.0, 0.0, 1.0));
 }
 
-static bx_status curves_alloc(job_curves *cv, double lo, double rate_hz, const char *path,
-                              bx_error *err)
+static bx_status curves_alloc(job_curves *cv, double lo, double top, double rate_hz,
+                              const char *path, bx_error *err)
 {
-    const double hi = fmin(FIT_HI_HZ, 0.45 * rate_hz);
+    const double hi = fmin(top, 0.45 * rate_hz);
     const size_t n = (size_t)floor(GRID_PER_OCT * log2(hi / lo)) + 1;
     double *m = bx_calloc(6 * n, sizeof(double));
     if (!m)
@@ -735,6 +741,13 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
     }
     for (size_t i = 0; i < ix; i++)
         cv->fit_db[i] = cv->target_db[i] - cv->target_db[ix] + cv->fit_db[ix];
+    /* above the paired bands' range, likewise (steady noise is compared best
+     * over the whole take) */
+    size_t iy = cv->n - 1;
+    while (iy > ix && cv->freq_hz[iy] > BX_MATCH_HI_HZ)
+        iy--;
+    for (size_t i = iy + 1; i < cv->n; i++)
+        cv->fit_db[i] = cv->target_db[i] - cv->target_db[iy] + cv->fit_db[iy];
     /* blend with the long-term difference, both levelled over 100 Hz - 10 kHz
      * (the curve's constant is arbitrary) */
     double ml = 0, mm = 0, cnt = 0;
@@ -1389,7 +1402,8 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     res->fit_lo_hz = mode == JOB_PAIRED   ? FIT_LO_PAIRED_HZ
                      : mode == JOB_SOURCE ? FIT_LO_SOURCE_HZ
                                           : FIT_LO_HZ;
-    st = curves_alloc(&res->curves, res->fit_lo_hz, rate, ref_path, err);
+    res->fit_hi_hz = fmin(mode == JOB_REFERENCE ? FIT_HI_HZ : FIT_HI_TAKE_HZ, 0.45 * rate);
+    st = curves_alloc(&res->curves, res->fit_lo_hz, res->fit_hi_hz, rate, ref_path, err);
     if (st)
         goto out;
     w = bx_malloc(res->curves.n * sizeof(double));

@@ -81,11 +81,12 @@ extern const char *const job_stage_names[JOB_STAGE_COUNT];
 typedef struct job_result {
     job_mode mode;
     bx_preset preset;         /**< the fitted preset, with "analysis" filled in */
-    double eq_error_db;       /**< RMS dB error of the EQ fit over fit_lo_hz - 16 kHz */
+    double eq_error_db;       /**< RMS dB error of the EQ fit over fit_lo_hz - fit_hi_hz */
     double comp_error_db;     /**< error of the compressor fit (mode-specific, dB), 0 if none */
     double delay_ms;          /**< paired mode: DRY -> REF alignment found, ms */
     double align_score;       /**< paired mode: phase-only correlation peak, 0..1 */
-    double fit_lo_hz;         /**< low end of the EQ fit, Hz (high end: 16 kHz or 0.45 rate) */
+    double fit_lo_hz;         /**< low end of the EQ fit, Hz */
+    double fit_hi_hz;         /**< high end of the EQ fit, Hz (at most 0.45 of the rate) */
     size_t match_pairs;       /**< --source: sounds paired like with like (bx/match.h) */
     double match_distance_db; /**< their median shape distance, dB */
     double match_weight;      /**< the paired curve's share in the EQ target, 0..1 */

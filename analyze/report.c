@@ -373,8 +373,9 @@ static void panel_eq(sbuf *b, const job_result *r, double top)
     put(b,
         "<text class=\"note\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">gain, dB; fit error "
         "%s dB RMS, %g Hz\xe2\x80\x93"
-        "16 kHz</text>\n",
-        PLOT_X + PLOT_W, top + 18, fmt_num(e, sizeof e, r->eq_error_db, 2), r->fit_lo_hz);
+        "%.3g kHz</text>\n",
+        PLOT_X + PLOT_W, top + 18, fmt_num(e, sizeof e, r->eq_error_db, 2), r->fit_lo_hz,
+        r->fit_hi_hz / 1000.0);
     frame_open(b, &f, "clip-eq");
     freq_grid(b, &f, 1);
     db_grid(b, &f, f.y_hi - f.y_lo <= 24 ? 3 : 6, 1, 1);

@@ -17,8 +17,8 @@
 
 #define FIRST_EDGE_HZ 25.0
 #define TOP_HZ 20000.0
-#define MATCH_LO_HZ 40.0
-#define MATCH_HI_HZ 16000.0
+#define MATCH_LO_HZ BX_MATCH_LO_HZ
+#define MATCH_HI_HZ BX_MATCH_HI_HZ
 #define MIN_GAP_HOPS 4
 #define POWER_FLOOR 1e-20
 

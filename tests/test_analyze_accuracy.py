@@ -38,7 +38,10 @@ were set are in the comments next to them, so each has a stated margin):
      rendered through the fitted preset is close to take A through the true
      chain: LTAS shape, LTAS level and loudness within the thresholds. With
      take B itself as MYTAKE (no take-to-take difference), take B through the
-     fitted preset is within 0.3 LU of REF's loudness. The
+     fitted preset is within 0.3 LU of REF's loudness. Take A's top octave
+     (16-20 kHz) through the fit is within 1.5 dB of the true chain's, the
+     LTAS level removed, also for a chain with a +8 dB shelf at 14 kHz
+     (fitted only up to 16 kHz, that read -3.1 dB). The
      same holds with REF at 44.1 kHz and MYTAKE at 48 kHz and the other way
      round, where the sounds are still paired like with like
      (analysis.fit.like_with_like: at least 8 pairs, weight > 0, compared at
@@ -139,6 +142,9 @@ SOURCE = {
     "EQ": (0.6, 1.0, 1.0),
     "EQ+compressor": (0.6, 1.0, 1.0),
 }
+# --source: take A through the fit vs through the true chain, 16-20 kHz, the
+# LTAS level difference removed, dB
+TOP_MAX_DB = 1.5
 # --source with REF's own dry take as MYTAKE: rendered loudness vs REF's, LU (the fit
 # matches K-weighted energy, not the gated loudness, so a little may be left)
 OWN_MAX_LU = 0.3
@@ -261,6 +267,12 @@ def thirds_db(x, fs):
         m = (f >= c * 2 ** (-1 / 6)) & (f < c * 2 ** (1 / 6))
         out.append(10.0 * math.log10(max(float(np.sum(p[m])), 1e-30)))
     return np.array(out)
+
+
+def top_octave_db(x, fs):
+    """Power between 16 and 20 kHz, dB."""
+    f, p = psd(x, fs)
+    return 10.0 * math.log10(max(float(np.sum(p[(f >= 16000) & (f < 20000)])), 1e-30))
 
 
 def ltas_diff(out, ref, fs):
@@ -463,6 +475,9 @@ def case_source(take_a, take_b):
               f"shape {shape:.3f} dB (largest band {worst:.2f} dB); analysis {secs:.1f} s")
         check(abs(level) <= max_level, f"{label} ... LTAS level |mean d| <= {max_level:g} dB",
               f"level {level:+.3f} dB")
+        top = top_octave_db(out, fs) - top_octave_db(truth, fs) - level
+        check(abs(top) <= TOP_MAX_DB, f"{label} ... 16-20 kHz within {TOP_MAX_DB:g} dB of the "
+              f"rest", f"{top:+.2f} dB")
         check(abs(lu) <= max_lu, f"{label} ... loudness within {max_lu:g} LU", f"{lu:+.3f} LU")
         # the same performance as MYTAKE (REF is take B through the chain, MYTAKE take B):
         # no take-to-take difference, so the loudness must come out right
@@ -521,6 +536,22 @@ def case_source(take_a, take_b):
 
 
 # ---- c. reference only ---------------------------------------------------------------------
+
+def case_source_top(take_a, take_b):
+    """A chain whose treble shelf sits high (+8 dB at 14 kHz): the fit follows it above 16 kHz."""
+    chain = {"eq": TRUE_EQ[:-1] + [{"type": "high_shelf", "freq_hz": 14000, "gain_db": 8}]}
+    label = "[EQ chain, +8 dB shelf at 14 kHz]"
+    ref_path = render_chain(chain, take_b, tmp("source-top-ref.wav"))
+    truth, fs = read_mono(render_chain(chain, take_a, tmp("source-top-truth.wav")))
+    r, p = analyze(ref_path, tmp("source-top-fit.json"), "--source", take_a)
+    if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
+        return
+    out, _ = read_mono(render(tmp("source-top-fit.json"), take_a, tmp("source-top-out.wav")))
+    level = ltas_diff(out, truth, fs)[2]
+    top = top_octave_db(out, fs) - top_octave_db(truth, fs) - level
+    check(abs(top) <= TOP_MAX_DB, f"{label} take A through the fit vs the true chain: 16-20 kHz "
+          f"within {TOP_MAX_DB:g} dB of the rest", f"{top:+.2f} dB")
+
 
 def case_reference(take_a, take_b):
     print("\nc. reference only: REF is take B through a known chain")
@@ -672,6 +703,7 @@ def main():
     try:
         case_paired(take_a)
         case_source(take_a, take_b)
+        case_source_top(take_a, take_b)
         case_reference(take_a, take_b)
         case_robustness(take_a)
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:

@@ -46,6 +46,9 @@ extern "C" {
 #define BX_MATCH_MAX_FRAMES 1024
 #define BX_MATCH_MIN_FRAMES 8
 #define BX_MATCH_ITERATIONS 4
+/** The pairing compares the bands between these frequencies, Hz. */
+#define BX_MATCH_LO_HZ 40.0
+#define BX_MATCH_HI_HZ 16000.0
 #define BX_MATCH_MAX_BANDS 64
 
 /** A difference curve: db[k] at band centre freq_hz[k] (geometric centre of the band's edges). */
