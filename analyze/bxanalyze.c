@@ -192,6 +192,10 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
         printf(", %.1f dB apart in shape: their curve counts %.0f %%\n", r->match_distance_db,
                100.0 * r->match_weight);
     }
+    if (r->band_limit_hz > 0)
+        printf("           reference cut off above %.1f kHz (a lossy codec's lowpass?): the EQ "
+               "stays flat there\n",
+               r->band_limit_hz / 1000.0);
     for (unsigned i = 0; i < c->n_bands; i++) {
         const bx_band *b = &c->bands[i];
         printf("  %2u  %-10s %8.1f Hz", i + 1, bx_biquad_type_name(b->type), b->freq_hz);

@@ -365,6 +365,61 @@ static void floor_weights(const double *db, size_t n, double *w)
         w[i] = fmin(w[i], clampd((db[i] - (mx - 70.0)) / 20.0, 0.0, 1.0));
 }
 
+/* A reference cut off like a lossy codec cuts (MP3, AAC: a wall at
+ * 15-20 kHz, tens of dB within a few hundred Hz) says nothing about the
+ * chain up there, and no EQ band can follow such a wall: the fit would
+ * spend its bands on a cut of the user's top octave. Found on the unsmoothed
+ * spectra: the lowest grid point f >= CUTOFF_MIN_HZ from which the reference
+ * minus the other file stays CUTOFF_DROP_DB below its value 1/6 octave
+ * lower (a biquad lowpass needs 1.7 octaves for that), up to the top of the
+ * grid. 0: none. */
+#define CUTOFF_MIN_HZ 10000.0
+#define CUTOFF_DROP_DB 20.0
+#define CUTOFF_HOLD_WEIGHT 0.25
+
+static double band_limit_hz(const job_curves *cv, const bx_spectrum *ref, const bx_spectrum *other)
+{
+    const size_t k = GRID_PER_OCT / 6; /* 1/6 octave in grid points */
+    size_t lo = 0;
+    while (lo < cv->n && cv->freq_hz[lo] < CUTOFF_MIN_HZ)
+        lo++;
+    if (lo < k || lo >= cv->n)
+        return 0.0;
+    double d[512];
+    const size_t m = cv->n - (lo - k) < 512 ? cv->n - (lo - k) : 512;
+    for (size_t j = 0; j < m; j++) {
+        const double f = cv->freq_hz[lo - k + j];
+        d[j] = bx_spectrum_db_at(ref, f, 0.0) - bx_spectrum_db_at(other, f, 0.0);
+    }
+    for (size_t i = k; i < m; i++) {
+        const double before = d[i - k];
+        size_t j = i;
+        while (j < m && d[j] < before - CUTOFF_DROP_DB)
+            j++;
+        if (j == m)
+            return cv->freq_hz[lo - k + i];
+    }
+    return 0.0;
+}
+
+/* Above a band limit (band_limit_hz: the first grid point past the wall)
+ * the target is held at its value half the smoothing width below it (where
+ * the smoothed curves no longer see the wall), with a light weight that keeps
+ * the bands from running off there. */
+static void hold_above(job_curves *cv, double *w, double cutoff_hz, double smooth_oct)
+{
+    if (cutoff_hz <= 0)
+        return;
+    const double from = cutoff_hz * exp2(-0.5 * fmax(smooth_oct, 1.0 / 6.0));
+    size_t i0 = 0;
+    while (i0 + 1 < cv->n && cv->freq_hz[i0 + 1] <= from)
+        i0++;
+    for (size_t i = i0 + 1; i < cv->n; i++) {
+        cv->target_db[i] = cv->target_db[i0];
+        w[i] = CUTOFF_HOLD_WEIGHT;
+    }
+}
+
 static bx_status curves_alloc(job_curves *cv, double lo, double top, double rate_hz,
                               const char *path, bx_error *err)
 {
@@ -472,6 +527,8 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
     if (fit) {
         cJSON_AddNumberToObject(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000);
         cJSON_AddNumberToObject(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000);
+        if (res->band_limit_hz > 0)
+            cJSON_AddNumberToObject(fit, "reference_band_limit_hz", round(res->band_limit_hz));
         if (res->mode == JOB_PAIRED)
         {
             cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
@@ -812,6 +869,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const comm
         cv->target_db[i] = cv->fit_db[i] + share * (cv->reference_db[i] - got);
     }
     bx_spectrum_free(&out);
+    hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     bx_chain_params eqp = *p;
     st = fit_eq(cv, w, src->rate_hz, o, 0.0, 0, &eqp, &res->eq_error_db, raw, err);
     if (st)
@@ -869,6 +927,8 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     }
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
+    res->band_limit_hz = band_limit_hz(cv, rates.ref_spec, rates.take_spec);
+    hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     bx_eqfit_result raw = {0};
     st = fit_eq(cv, w, src->rate_hz, o, 0.0, 0, p, &res->eq_error_db, &raw, err);
     lap(res, JOB_STAGE_EQ);
@@ -1049,6 +1109,8 @@ static bx_status paired_target(job_result *res, const job_take *ref, const job_t
     }
     bx_transfer_free(&tf);
     floor_weights(cv->source_db, cv->n, w);
+    res->band_limit_hz = band_limit_hz(cv, &ref->spec, &dry->spec);
+    hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     return BX_OK;
 }
 

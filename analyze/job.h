@@ -87,6 +87,8 @@ typedef struct job_result {
     double align_score;       /**< paired mode: phase-only correlation peak, 0..1 */
     double fit_lo_hz;         /**< low end of the EQ fit, Hz */
     double fit_hi_hz;         /**< high end of the EQ fit, Hz (at most 0.45 of the rate) */
+    double band_limit_hz;     /**< where REF is cut off like a lossy codec cuts (the EQ is
+                                   held flat above it), Hz; 0: not cut off */
     size_t match_pairs;       /**< --source: sounds paired like with like (bx/match.h) */
     double match_distance_db; /**< their median shape distance, dB */
     double match_weight;      /**< the paired curve's share in the EQ target, 0..1 */

@@ -41,7 +41,10 @@ were set are in the comments next to them, so each has a stated margin):
      fitted preset is within 0.3 LU of REF's loudness. Take A's top octave
      (16-20 kHz) through the fit is within 1.5 dB of the true chain's, the
      LTAS level removed, also for a chain with a +8 dB shelf at 14 kHz
-     (fitted only up to 16 kHz, that read -3.1 dB). The
+     (fitted only up to 16 kHz, that read -3.1 dB), and with REF cut off at
+     16 kHz as a lossy codec cuts (the limit is found and recorded in
+     analysis.fit.reference_band_limit_hz; without holding the EQ flat above
+     it, -36.6 dB). The
      same holds with REF at 44.1 kHz and MYTAKE at 48 kHz and the other way
      round, where the sounds are still paired like with like
      (analysis.fit.like_with_like: at least 8 pairs, weight > 0, compared at
@@ -535,6 +538,30 @@ def case_source(take_a, take_b):
               f"{lu:+.3f} LU")
 
 
+def case_source_codec(take_a, take_b):
+    """REF cut off at 16 kHz as a lossy codec cuts (every bin above zeroed): the fit keeps
+    take A's top octave where the true chain puts it and records the limit."""
+    label = "[EQ chain, REF cut off at 16 kHz]"
+    full, fs = read_mono(render_chain(CHAINS["EQ"], take_b, tmp("source-codec-full.wav")))
+    spec = np.fft.rfft(full)
+    spec[np.fft.rfftfreq(len(full), 1.0 / fs) > 16000] = 0
+    ref_path = tmp("source-codec-ref.wav")
+    write_wav(ref_path, np.fft.irfft(spec, len(full)), fs)
+    truth, _ = read_mono(render_chain(CHAINS["EQ"], take_a, tmp("source-codec-truth.wav")))
+    r, p = analyze(ref_path, tmp("source-codec-fit.json"), "--source", take_a)
+    if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
+        return
+    limit = p.get("analysis", {}).get("fit", {}).get("reference_band_limit_hz")
+    check(limit is not None and 15500 <= limit <= 17000,
+          f"{label} the limit is found (15.5-17 kHz) and recorded",
+          f"analysis.fit.reference_band_limit_hz = {limit}")
+    out, _ = read_mono(render(tmp("source-codec-fit.json"), take_a, tmp("source-codec-out.wav")))
+    level = ltas_diff(out, truth, fs)[2]
+    top = top_octave_db(out, fs) - top_octave_db(truth, fs) - level
+    check(abs(top) <= TOP_MAX_DB, f"{label} take A through the fit vs the true chain: 16-20 kHz "
+          f"within {TOP_MAX_DB:g} dB of the rest", f"{top:+.2f} dB")
+
+
 # ---- c. reference only ---------------------------------------------------------------------
 
 def case_source_top(take_a, take_b):
@@ -704,6 +731,7 @@ def main():
         case_paired(take_a)
         case_source(take_a, take_b)
         case_source_top(take_a, take_b)
+        case_source_codec(take_a, take_b)
         case_reference(take_a, take_b)
         case_robustness(take_a)
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
