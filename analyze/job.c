@@ -377,7 +377,8 @@ static void floor_weights(const double *db, size_t n, double *w)
 #define CUTOFF_DROP_DB 20.0
 #define CUTOFF_HOLD_WEIGHT 0.25
 
-static double band_limit_hz(const job_curves *cv, const bx_spectrum *ref, const bx_spectrum *other)
+static double band_limit_hz(const job_curves *cv, const bx_spectrum *ref,
+                            const bx_spectrum *other /* NULL: REF alone */)
 {
     const size_t k = GRID_PER_OCT / 6; /* 1/6 octave in grid points */
     size_t lo = 0;
@@ -389,7 +390,7 @@ static double band_limit_hz(const job_curves *cv, const bx_spectrum *ref, const 
     const size_t m = cv->n - (lo - k) < 512 ? cv->n - (lo - k) : 512;
     for (size_t j = 0; j < m; j++) {
         const double f = cv->freq_hz[lo - k + j];
-        d[j] = bx_spectrum_db_at(ref, f, 0.0) - bx_spectrum_db_at(other, f, 0.0);
+        d[j] = bx_spectrum_db_at(ref, f, 0.0) - (other ? bx_spectrum_db_at(other, f, 0.0) : 0.0);
     }
     for (size_t i = k; i < m; i++) {
         const double before = d[i - k];
@@ -1008,6 +1009,8 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
         cv->target_db[i] = k * (cv->reference_db[i] - cv->source_db[i] - mean);
     }
     floor_weights(cv->reference_db, cv->n, w);
+    res->band_limit_hz = band_limit_hz(cv, &ref->spec, NULL);
+    hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     /* a cautious fit: a pair of big bells that nearly cancel is not believable */
     bx_status st =
         fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, 0, p, &res->eq_error_db, NULL, err);
