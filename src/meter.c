@@ -239,46 +239,43 @@ static double block_ms(const bx_meter *m, size_t i, size_t len)
     return s / (double)(len * m->sub_len);
 }
 
+/* Mean square of the 400 ms gating blocks at or above `gate` (a mean
+ * square); *count: how many there were. */
+static double gated_mean(const bx_meter *m, double gate, size_t *count)
+{
+    const size_t nb = m->n_sub - 3;
+    double sum = 0.0;
+    size_t c = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const double z = block_ms(m, i, 4);
+        if (z >= gate)
+            sum += z, c++;
+    }
+    *count = c;
+    return c ? sum / (double)c : 0.0;
+}
+
 double bx_meter_integrated(const bx_meter *m)
 {
     if (m->n_sub < 4)
         return -HUGE_VAL;
-    const size_t nb = m->n_sub - 3;
     const double abs_gate = from_lufs(ABS_GATE_LUFS);
-    double sum = 0.0;
-    size_t count = 0;
-    for (size_t i = 0; i < nb; i++) {
-        const double z = block_ms(m, i, 4);
-        if (z >= abs_gate)
-            sum += z, count++;
-    }
+    size_t count;
+    const double mean = gated_mean(m, abs_gate, &count);
     if (count == 0)
         return -HUGE_VAL;
-    const double rel_gate = sum / (double)count * pow(10.0, REL_GATE_LU / 10.0);
-    sum = 0.0;
-    count = 0;
-    for (size_t i = 0; i < nb; i++) {
-        const double z = block_ms(m, i, 4);
-        if (z >= abs_gate && z >= rel_gate)
-            sum += z, count++;
-    }
-    return count ? to_lufs(sum / (double)count) : -HUGE_VAL;
+    const double rel_gate = mean * pow(10.0, REL_GATE_LU / 10.0);
+    const double z = gated_mean(m, fmax(abs_gate, rel_gate), &count);
+    return count ? to_lufs(z) : -HUGE_VAL;
 }
 
 double bx_meter_energy(const bx_meter *m)
 {
     if (m->n_sub < 4)
         return -HUGE_VAL;
-    const size_t nb = m->n_sub - 3;
-    const double abs_gate = from_lufs(ABS_GATE_LUFS);
-    double sum = 0.0;
-    size_t count = 0;
-    for (size_t i = 0; i < nb; i++) {
-        const double z = block_ms(m, i, 4);
-        if (z >= abs_gate)
-            sum += z, count++;
-    }
-    return count ? to_lufs(sum / (double)count) : -HUGE_VAL;
+    size_t count;
+    const double z = gated_mean(m, from_lufs(ABS_GATE_LUFS), &count);
+    return count ? to_lufs(z) : -HUGE_VAL;
 }
 
 static int cmp_double(const void *a, const void *b)

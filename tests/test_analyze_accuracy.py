@@ -538,6 +538,21 @@ def case_source(take_a, take_b):
               f"{lu:+.3f} LU")
 
 
+def fit_and_check_top(label, name, ref_path, truth, take_a, fs):
+    """bxanalyze REF --source MYTAKE, then take A through the fit vs through the true chain
+    over 16-20 kHz, the LTAS level difference removed; the preset dict or None."""
+    r, p = analyze(ref_path, tmp(f"source-{name}-fit.json"), "--source", take_a)
+    if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
+        return None
+    out, _ = read_mono(render(tmp(f"source-{name}-fit.json"), take_a,
+                              tmp(f"source-{name}-out.wav")))
+    level = ltas_diff(out, truth, fs)[2]
+    top = top_octave_db(out, fs) - top_octave_db(truth, fs) - level
+    check(abs(top) <= TOP_MAX_DB, f"{label} take A through the fit vs the true chain: 16-20 kHz "
+          f"within {TOP_MAX_DB:g} dB of the rest", f"{top:+.2f} dB")
+    return p
+
+
 def case_source_codec(take_a, take_b):
     """REF cut off at 16 kHz as a lossy codec cuts (every bin above zeroed): the fit keeps
     take A's top octave where the true chain puts it and records the limit."""
@@ -548,18 +563,12 @@ def case_source_codec(take_a, take_b):
     ref_path = tmp("source-codec-ref.wav")
     write_wav(ref_path, np.fft.irfft(spec, len(full)), fs)
     truth, _ = read_mono(render_chain(CHAINS["EQ"], take_a, tmp("source-codec-truth.wav")))
-    r, p = analyze(ref_path, tmp("source-codec-fit.json"), "--source", take_a)
-    if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
-        return
-    limit = p.get("analysis", {}).get("fit", {}).get("reference_band_limit_hz")
-    check(limit is not None and 15500 <= limit <= 17000,
-          f"{label} the limit is found (15.5-17 kHz) and recorded",
-          f"analysis.fit.reference_band_limit_hz = {limit}")
-    out, _ = read_mono(render(tmp("source-codec-fit.json"), take_a, tmp("source-codec-out.wav")))
-    level = ltas_diff(out, truth, fs)[2]
-    top = top_octave_db(out, fs) - top_octave_db(truth, fs) - level
-    check(abs(top) <= TOP_MAX_DB, f"{label} take A through the fit vs the true chain: 16-20 kHz "
-          f"within {TOP_MAX_DB:g} dB of the rest", f"{top:+.2f} dB")
+    p = fit_and_check_top(label, "codec", ref_path, truth, take_a, fs)
+    if p is not None:
+        limit = p.get("analysis", {}).get("fit", {}).get("reference_band_limit_hz")
+        check(limit is not None and 15500 <= limit <= 17000,
+              f"{label} the limit is found (15.5-17 kHz) and recorded",
+              f"analysis.fit.reference_band_limit_hz = {limit}")
 
 
 # ---- c. reference only ---------------------------------------------------------------------
@@ -567,17 +576,9 @@ def case_source_codec(take_a, take_b):
 def case_source_top(take_a, take_b):
     """A chain whose treble shelf sits high (+8 dB at 14 kHz): the fit follows it above 16 kHz."""
     chain = {"eq": TRUE_EQ[:-1] + [{"type": "high_shelf", "freq_hz": 14000, "gain_db": 8}]}
-    label = "[EQ chain, +8 dB shelf at 14 kHz]"
     ref_path = render_chain(chain, take_b, tmp("source-top-ref.wav"))
     truth, fs = read_mono(render_chain(chain, take_a, tmp("source-top-truth.wav")))
-    r, p = analyze(ref_path, tmp("source-top-fit.json"), "--source", take_a)
-    if not check(p is not None, f"{label} bxanalyze --source exits 0 with a preset", tell(r)):
-        return
-    out, _ = read_mono(render(tmp("source-top-fit.json"), take_a, tmp("source-top-out.wav")))
-    level = ltas_diff(out, truth, fs)[2]
-    top = top_octave_db(out, fs) - top_octave_db(truth, fs) - level
-    check(abs(top) <= TOP_MAX_DB, f"{label} take A through the fit vs the true chain: 16-20 kHz "
-          f"within {TOP_MAX_DB:g} dB of the rest", f"{top:+.2f} dB")
+    fit_and_check_top("[EQ chain, +8 dB shelf at 14 kHz]", "top", ref_path, truth, take_a, fs)
 
 
 def case_reference(take_a, take_b):
