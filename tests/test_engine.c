@@ -159,6 +159,17 @@ static double max_step(const float *y, size_t from, size_t to)
     return m;
 }
 
+/* Run n frames of mono `in` through e, posting a chain made by `fill` at frame `at`. */
+static void run_with_reload(bx_engine *e, void (*fill)(bx_chain_params *), const float *in,
+                            float *out, size_t n, size_t at)
+{
+    bx_engine_process(e, in, out, at, NULL);
+    bx_chain_params p;
+    fill(&p);
+    bx_engine_post_chain(e, bx_chain_create(&p, FS, 1, NULL));
+    bx_engine_process(e, in + at, out + at, n - at, NULL);
+}
+
 /* Mono sine through: A alone, B alone, A reloaded to B, instant switch. */
 static void reload_click_free(void)
 {
@@ -171,11 +182,7 @@ static void reload_click_free(void)
               *ex = make_engine(full_params, 1);
     bx_engine_process(ea, in, ya, n, NULL);
     bx_engine_process(eb, in, yb, n, NULL);
-    bx_engine_process(ex, in, yx, at, NULL);
-    bx_chain_params p;
-    alt_params(&p);
-    bx_engine_post_chain(ex, bx_chain_create(&p, FS, 1, NULL));
-    bx_engine_process(ex, in + at, yx + at, n - at, NULL);
+    run_with_reload(ex, alt_params, in, yx, n, at);
     const size_t fade = (size_t)(BX_FADE_MS * 1e-3 * FS) + BX_ENGINE_GRID;
     const double step_x = max_step(yx, at - 10, at + fade + 10);
     const double step_ab = fmax(max_step(ya, at - 10, at + fade + 10), max_step(yb, at - 10, at + fade + 10));
@@ -354,11 +361,7 @@ static void reload_keeps_state(void)
     float *in = test_signal(n, 1, 5), *ya = malloc(n * sizeof *ya), *yx = malloc(n * sizeof *yx);
     bx_engine *ea = make_engine(level_params, 1), *ex = make_engine(level_params, 1);
     bx_engine_process(ea, in, ya, n, NULL);
-    bx_engine_process(ex, in, yx, at, NULL);
-    bx_chain_params p;
-    level_params(&p);
-    bx_engine_post_chain(ex, bx_chain_create(&p, FS, 1, NULL));
-    bx_engine_process(ex, in + at, yx + at, n - at, NULL);
+    run_with_reload(ex, level_params, in, yx, n, at);
     double diff = 0;
     for (size_t i = 0; i < n; i++)
         diff = fmax(diff, fabs((double)yx[i] - ya[i]));
