@@ -27,6 +27,9 @@ const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 8
 #define GRID_COARSEN 4
 /* shortest release the paired fit considers, ms */
 #define RELEASE_MIN_MS 5.0
+/* the paired fit's box: wide, the gain trace tells */
+#define RELEASE_MAX_MS 3000.0
+#define RATIO_MAX 30.0
 #define NM_EVALS 60
 
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
@@ -470,20 +473,23 @@ typedef struct objective {
     size_t nf, fb;           /* paired fit: frames and blocks per frame */
     bx_detector detector;    /* the detector being fitted */
     double release_min_ms;   /* shortest release considered */
+    double release_max_ms;   /* longest release considered */
+    double ratio_max;        /* highest ratio considered */
+    double threshold_min_db; /* lowest threshold considered */
     double last_offset;
 } objective;
 
 #define NP 5 /* threshold, log ratio, log attack, log release, knee */
 
-static void params_from(const double *v, bx_detector det, double release_min_ms, bx_comp_params *c)
+static void params_from(const double *v, const objective *o, bx_comp_params *c)
 {
-    c->threshold_db = fmin(fmax(v[0], -60.0), 0.0);
-    c->ratio = fmin(fmax(exp(v[1]), 1.0), 30.0);
+    c->threshold_db = fmin(fmax(v[0], o->threshold_min_db), 0.0);
+    c->ratio = fmin(fmax(exp(v[1]), 1.0), o->ratio_max);
     c->knee_db = fmin(fmax(v[4], 0.0), 24.0);
     c->attack_ms = fmin(fmax(exp(v[2]), 0.1), 300.0);
-    c->release_ms = fmin(fmax(exp(v[3]), release_min_ms), 3000.0);
+    c->release_ms = fmin(fmax(exp(v[3]), o->release_min_ms), o->release_max_ms);
     c->makeup_db = 0;
-    c->detector = det;
+    c->detector = o->detector;
     c->has_start_level = 0;
     c->start_level_db = 0.0;
 }
@@ -523,13 +529,13 @@ static double evaluate(objective *o, const bx_comp_params *c)
 static double eval_v(objective *o, const double *v)
 {
     bx_comp_params c;
-    params_from(v, o->detector, o->release_min_ms, &c);
+    params_from(v, o, &c);
     /* outside the box: evaluate at the clamped point, plus a penalty */
     double pen = 0;
-    pen += fmax(0, v[0]) + fmax(0, -60 - v[0]);
-    pen += fmax(0, -v[1]) + fmax(0, v[1] - log(30.0));
+    pen += fmax(0, v[0]) + fmax(0, o->threshold_min_db - v[0]);
+    pen += fmax(0, -v[1]) + fmax(0, v[1] - log(o->ratio_max));
     pen += fmax(0, log(0.1) - v[2]) + fmax(0, v[2] - log(300.0));
-    pen += fmax(0, log(o->release_min_ms) - v[3]) + fmax(0, v[3] - log(3000.0));
+    pen += fmax(0, log(o->release_min_ms) - v[3]) + fmax(0, v[3] - log(o->release_max_ms));
     pen += fmax(0, -v[4]) + fmax(0, v[4] - 24.0);
     return evaluate(o, &c) + 10.0 * pen;
 }
@@ -760,7 +766,7 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
             memcpy(best_v, nm_v[k], sizeof best_v);
         }
     o->p = fine;
-    params_from(best_v, o->detector, o->release_min_ms, out);
+    params_from(best_v, o, out);
     *err_out = evaluate(o, out);
     out->makeup_db = o->last_offset;
 out:
@@ -858,9 +864,19 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
         proxy_free(&p);
         return st;
     }
-    objective o = {
-        &p, &coarse, target, NULL, NULL, 0, 0, BX_DETECTOR_PEAK, BX_COMPFIT_STATS_RELEASE_MIN_MS,
-        0};
+    objective o = {.p = &p,
+                   .coarse = &coarse,
+                   .target = target,
+                   .detector = BX_DETECTOR_PEAK,
+                   .release_min_ms = BX_COMPFIT_STATS_RELEASE_MIN_MS,
+                   .release_max_ms = BX_COMPFIT_STATS_RELEASE_MAX_MS,
+                   .ratio_max = BX_COMPFIT_STATS_RATIO_MAX,
+                   .threshold_min_db = -60.0};
+    double ms = 0;
+    for (size_t b = 0; b < p.nblk; b++)
+        ms += p.ms[b];
+    o.threshold_min_db = fmax(o.threshold_min_db, 10.0 * log10(ms / (double)p.nblk + 1e-30) -
+                                                      BX_COMPFIT_STATS_BELOW_RMS_DB);
     /* without a compressor */
     for (size_t b = 0; b < p.nblk; b++) {
         p.g[b] = 1.0;
@@ -936,7 +952,16 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
         f_skip = 0; /* nothing loud after it: compare all */
     for (size_t f = 0; f < nf; f++)
         wf[f] = f >= f_skip && wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
-    objective o = {&p, NULL, NULL, meas, wf, nf, fb, BX_DETECTOR_PEAK, RELEASE_MIN_MS, 0};
+    objective o = {.p = &p,
+                   .meas_db = meas,
+                   .wf = wf,
+                   .nf = nf,
+                   .fb = fb,
+                   .detector = BX_DETECTOR_PEAK,
+                   .release_min_ms = RELEASE_MIN_MS,
+                   .release_max_ms = RELEASE_MAX_MS,
+                   .ratio_max = RATIO_MAX,
+                   .threshold_min_db = -60.0};
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;

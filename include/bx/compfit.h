@@ -35,6 +35,18 @@ extern "C" {
  * release shorter than a 10 ms envelope frame from waveform distortion; a
  * compressor that matches them that way rounds every hit's waveform. */
 #define BX_COMPFIT_STATS_RELEASE_MIN_MS 20.0
+/** The stats fit's box, beyond which level statistics are fitted by noise.
+ * Two performances differ in their statistics by about as much as a
+ * compressor changes them, and outside this box the search finds settings
+ * that match that difference instead: ratios of 20-30:1 (limiting; bx has a
+ * limiter of its own), releases of seconds (a slow leveller), thresholds
+ * far under the take's level that squeeze the quiet between the hits and
+ * need +20-36 dB of makeup. Inside it: ratio up to 10:1, release up to 1 s,
+ * threshold no more than BX_COMPFIT_STATS_BELOW_RMS_DB under the RMS of the
+ * (EQ'd) take. */
+#define BX_COMPFIT_STATS_RATIO_MAX 10.0
+#define BX_COMPFIT_STATS_RELEASE_MAX_MS 1000.0
+#define BX_COMPFIT_STATS_BELOW_RMS_DB 10.0
 /** Quantiles (percent) of the envelope levels that make up a dynamics signature. */
 #define BX_DYNSIG_NQ 13
 extern const double bx_dynsig_percent[BX_DYNSIG_NQ];
