@@ -1209,6 +1209,40 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
     return BX_OK;
 }
 
+/* The last steps of a paired chain: the amount, the limiter, the loudness of
+ * y, and the compressor's starting level (which moves the loudness a little). */
+static bx_status paired_finish(bx_chain_params *p, const job_take *ref, double fs, const float *x,
+                               const float *y, size_t n, const job_opts *o, bx_error *err)
+{
+    const char *path = ref->path;
+    if (p->has_comp) {
+        scale_comp(&p->comp, o->amount);
+        clamp_comp(&p->comp);
+    }
+    set_limiter(p, ref);
+    double target = -70.0;
+    bx_status st = loudness(y, n, fs, &target, path, err);
+    if (!st)
+        st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, path, err);
+    if (!st && o->amount == 1.0)
+        st = fit_start_level(p, fs, x, y, n, path, err);
+    if (!st && p->has_comp && p->comp.has_start_level)
+        st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, path, err);
+    return st;
+}
+
+/* Squared error of chain p on all of x against y (n samples). */
+static bx_status whole_error(const bx_chain_params *p, double fs, const float *x, const float *y,
+                             size_t n, double *e, const char *path, bx_error *err)
+{
+    float *buf = bx_malloc(n * sizeof *buf);
+    if (!buf)
+        return oom(err, path);
+    const bx_status st = start_error(p, fs, x, y, buf, n, e, path, err);
+    bx_free(buf);
+    return st;
+}
+
 static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
                             const job_opts *o, double *w, bx_error *err)
 {
@@ -1263,6 +1297,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
     bx_comp_params faint;  /* a compressor that helped the gain trace too little to keep */
     int has_faint = 0;
+    bx_chain_params alt; /* the chain the choice about the faint one left out */
+    int has_alt = 0;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
         st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, o, w0, w, err);
         if (st)
@@ -1362,6 +1398,10 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 st = refine_chain(&c, x + at, y + at, win, fs, o->par, &snr_c, ref->path, err);
             }
             const int faint_wins = !st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB;
+            if (!st && has_faint) { /* the loser, for the whole file to judge */
+                alt = faint_wins ? (snr_q > snr_first ? q : *p) : c;
+                has_alt = 1;
+            }
             if (faint_wins)
                 *p = c;
             if (!faint_wins && !st && snr_q > snr_first) {
@@ -1384,21 +1424,27 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         st = refine_chain(p, x + at, y + at, win, fs, o->par, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);
     }
-    if (!st) {
-        if (p->has_comp) {
-            scale_comp(&p->comp, o->amount);
-            clamp_comp(&p->comp);
-        }
-        set_limiter(p, ref);
-        double target = -70.0;
-        st = loudness(y, n, fs, &target, ref->path, err);
+    if (!st)
+        st = paired_finish(p, ref, fs, x, y, n, o, err);
+    lap(res, JOB_STAGE_LOUDNESS);
+    if (!st && has_alt) {
+        /* the window after the settling time chose between a chain with a
+         * faint compressor and one without; over the whole file, with each
+         * one's starting level, the other may be the better (SoX's compand
+         * squeezes its first second, and a compressor that seldom acts
+         * later can still be what made it) */
+        double e_p = 0, e_alt = 0;
+        st = paired_finish(&alt, ref, fs, x, y, n, o, err);
         if (!st)
-            st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, ref->path, err);
+            st = whole_error(p, fs, x, y, n, &e_p, ref->path, err);
+        if (!st)
+            st = whole_error(&alt, fs, x, y, n, &e_alt, ref->path, err);
+        if (!st && e_alt < e_p * pow(10.0, -FAINT_COMP_MIN_DB / 10.0)) {
+            *p = alt; /* the report shows its EQ */
+            for (size_t i = 0; i < cv->n; i++)
+                cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
+        }
         lap(res, JOB_STAGE_LOUDNESS);
-        if (!st && o->amount == 1.0)
-            st = fit_start_level(p, fs, x, y, n, ref->path, err);
-        if (!st && p->has_comp && p->comp.has_start_level) /* it changes the level a little */
-            st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, ref->path, err);
     }
     bx_free(w0);
     bx_free(xe);
