@@ -1081,12 +1081,12 @@ static size_t transfer_nfft(double fs, size_t n)
 /* bx_chainfit_refine of p on the excerpt x, y (win samples, the first
  * REFINE_WARMUP_S to settle); its SNR there in *snr. Errors name `path`. */
 static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y, size_t win,
-                              double fs, const bx_parallel *par, double *snr, const char *path,
-                              bx_error *err)
+                              size_t warm, double fs, const bx_parallel *par, double *snr,
+                              const char *path, bx_error *err)
 {
     bx_error e3;
-    const bx_status st = bx_chainfit_refine(x, y, win, (size_t)(REFINE_WARMUP_S * fs), fs,
-                                            REFINE_ITERATIONS, par, p, snr, &e3);
+    const bx_status st =
+        bx_chainfit_refine(x, y, win, warm, fs, REFINE_ITERATIONS, par, p, snr, &e3);
     return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
 }
 
@@ -1129,6 +1129,9 @@ static bx_status paired_target(job_result *res, const job_take *ref, const job_t
 #define START_LEVEL_LOW_DB -60.0
 #define START_GRID_DB 4.0
 #define START_MIN_GAIN 0.8
+/* How much worse (SNR, dB) the first START_FIT_S seconds must be than the
+ * rest before a compressor is refitted there. */
+#define START_GAP_DB 3.0
 
 static bx_status start_error(const bx_chain_params *p, double fs, const float *x, const float *y,
                              float *buf, size_t m, double *e, const char *path, bx_error *err)
@@ -1297,8 +1300,10 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
     bx_comp_params faint;  /* a compressor that helped the gain trace too little to keep */
     int has_faint = 0;
-    bx_chain_params alt; /* the chain the choice about the faint one left out */
-    int has_alt = 0;
+    bx_chain_params alt[2]; /* other chains for the whole file to judge */
+    int n_alt = 0;
+    bx_chain_params s_base; /* the EQ a compressor refitted on the first seconds would get */
+    int has_s_base = 0;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
         st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, o, w0, w, err);
         if (st)
@@ -1358,6 +1363,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     /* the waveform refinement's excerpt: the loudest REFINE_S seconds after
      * the settling time (after REFINE_WARMUP_S more for the chain to settle) */
     const size_t win = (size_t)((REFINE_S + REFINE_WARMUP_S) * fs), hop = (size_t)(0.25 * fs);
+    const size_t warm = (size_t)(REFINE_WARMUP_S * fs);
     const int can_refine = !st && o->amount == 1.0 && n > win;
     size_t at = 0;
     if (can_refine) {
@@ -1387,20 +1393,28 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
              * pass on its own (one that seldom acts) gets the same test */
             double snr_first = -INFINITY, snr_q = -INFINITY, snr_c = -INFINITY;
             bx_chain_params c = *p;
-            st = refine_chain(p, x + at, y + at, win, fs, o->par, &snr_first, ref->path, err);
+            st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr_first, ref->path, err);
             if (!st)
-                st = refine_chain(&q, x + at, y + at, win, fs, o->par, &snr_q, ref->path, err);
+                st =
+                    refine_chain(&q, x + at, y + at, win, warm, fs, o->par, &snr_q, ref->path, err);
             if (!st && has_faint) {
                 c.has_comp = 1;
                 c.comp = faint;
                 c.comp.makeup_db = 0;
                 clamp_comp(&c.comp);
-                st = refine_chain(&c, x + at, y + at, win, fs, o->par, &snr_c, ref->path, err);
+                st =
+                    refine_chain(&c, x + at, y + at, win, warm, fs, o->par, &snr_c, ref->path, err);
             }
             const int faint_wins = !st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB;
-            if (!st && has_faint) { /* the loser, for the whole file to judge */
-                alt = faint_wins ? (snr_q > snr_first ? q : *p) : c;
-                has_alt = 1;
+            if (!st && has_faint) {
+                /* for the whole file to judge (below): the chain this choice
+                 * left out, and the faint compressor refitted on the file's
+                 * first seconds, where a processor that starts squeezed
+                 * (SoX's compand) may be all the compressor there is */
+                const bx_chain_params *eq_best = snr_q > snr_first ? &q : p;
+                alt[n_alt++] = faint_wins ? *eq_best : c;
+                s_base = *eq_best;
+                has_s_base = 1;
             }
             if (faint_wins)
                 *p = c;
@@ -1421,26 +1435,87 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     if (!st && can_refine && !refined) {
         /* finally the whole chain at once, on the waveform */
         double snr;
-        st = refine_chain(p, x + at, y + at, win, fs, o->par, &snr, ref->path, err);
+        st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);
     }
     if (!st)
         st = paired_finish(p, ref, fs, x, y, n, o, err);
     lap(res, JOB_STAGE_LOUDNESS);
-    if (!st && has_alt) {
+    double e_p = 0; /* p's squared error over the whole file */
+    if (!st && has_s_base) {
+        /* when the file's first seconds are far worse than the rest, the
+         * faint compressor refitted there, from a squeezed start */
+        const size_t head = (size_t)fmin((double)win, START_FIT_S * fs);
+        double e_head = 0, e_tail = 0, s_head = 0, s_tail = 0;
+        float *out = bx_malloc(n * sizeof *out);
+        if (!out)
+            st = oom(err, ref->path);
+        if (!st)
+            st = apply_chain(p, fs, x, out, n, ref->path, err);
+        for (size_t i = 0; !st && i < n; i++) {
+            const double dv = (double)out[i] - y[i], v = (double)y[i] * y[i];
+            if (i < head)
+                e_head += dv * dv, s_head += v;
+            else
+                e_tail += dv * dv, s_tail += v;
+        }
+        bx_free(out);
+        e_p = e_head + e_tail;
+        const double gap_db =
+            10.0 * log10((s_tail / (e_tail + 1e-30)) / (s_head / (e_head + 1e-30)));
+        if (!st && gap_db > START_GAP_DB) {
+            bx_chain_params s0 = s_base;
+            s0.has_comp = 1;
+            s0.comp = faint;
+            s0.comp.makeup_db = 0;
+            s0.comp.has_start_level = 1;
+            s0.comp.start_level_db = 0.0;
+            clamp_comp(&s0.comp);
+            /* where to start: a coarse grid of ratio x release (the gain
+             * trace after the settling time says little about either) */
+            float *buf = bx_malloc(win * sizeof *buf);
+            if (!buf)
+                st = oom(err, ref->path);
+            double e_best = INFINITY;
+            bx_comp_params c_best = s0.comp;
+            static const double ratios[] = {2.0, 4.0, 8.0}, releases[] = {50.0, 200.0, 800.0};
+            for (int a = 0; a < 3 && !st; a++)
+                for (int b = 0; b < 3 && !st; b++) {
+                    bx_chain_params t = s0;
+                    t.comp.ratio = ratios[a];
+                    t.comp.release_ms = releases[b];
+                    double e = INFINITY;
+                    st = start_error(&t, fs, x, y, buf, win, &e, ref->path, err);
+                    if (e < e_best)
+                        e_best = e, c_best = t.comp;
+                }
+            bx_free(buf);
+            s0.comp = c_best;
+            double snr_s; /* from the very start: no warm-up */
+            if (!st)
+                st = refine_chain(&s0, x, y, win, 0, fs, o->par, &snr_s, ref->path, err);
+            if (!st)
+                alt[n_alt++] = s0;
+        }
+    }
+    if (!st && n_alt) {
         /* the window after the settling time chose between a chain with a
-         * faint compressor and one without; over the whole file, with each
-         * one's starting level, the other may be the better (SoX's compand
+         * faint compressor and one without; over the whole file, each with
+         * its own starting level, another may be the better (SoX's compand
          * squeezes its first second, and a compressor that seldom acts
          * later can still be what made it) */
-        double e_p = 0, e_alt = 0;
-        st = paired_finish(&alt, ref, fs, x, y, n, o, err);
-        if (!st)
-            st = whole_error(p, fs, x, y, n, &e_p, ref->path, err);
-        if (!st)
-            st = whole_error(&alt, fs, x, y, n, &e_alt, ref->path, err);
-        if (!st && e_alt < e_p * pow(10.0, -FAINT_COMP_MIN_DB / 10.0)) {
-            *p = alt; /* the report shows its EQ */
+        int pick = -1;
+        double e_pick = e_p * pow(10.0, -FAINT_COMP_MIN_DB / 10.0);
+        for (int k = 0; k < n_alt && !st; k++) {
+            double e = 0;
+            st = paired_finish(&alt[k], ref, fs, x, y, n, o, err);
+            if (!st)
+                st = whole_error(&alt[k], fs, x, y, n, &e, ref->path, err);
+            if (!st && e < e_pick)
+                e_pick = e, pick = k;
+        }
+        if (!st && pick >= 0) {
+            *p = alt[pick]; /* the report shows its EQ */
             for (size_t i = 0; i < cv->n; i++)
                 cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
         }
