@@ -1234,18 +1234,6 @@ static bx_status paired_finish(bx_chain_params *p, const job_take *ref, double f
     return st;
 }
 
-/* Squared error of chain p on all of x against y (n samples). */
-static bx_status whole_error(const bx_chain_params *p, double fs, const float *x, const float *y,
-                             size_t n, double *e, const char *path, bx_error *err)
-{
-    float *buf = bx_malloc(n * sizeof *buf);
-    if (!buf)
-        return oom(err, path);
-    const bx_status st = start_error(p, fs, x, y, buf, n, e, path, err);
-    bx_free(buf);
-    return st;
-}
-
 static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
                             const job_opts *o, double *w, bx_error *err)
 {
@@ -1360,6 +1348,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         lap(res, JOB_STAGE_COMP);
     }
     lap(res, JOB_STAGE_COMP);
+    bx_free(g); /* from here on xe is the renderings' scratch */
+    g = NULL;
     /* the waveform refinement's excerpt: the loudest REFINE_S seconds after
      * the settling time (after REFINE_WARMUP_S more for the chain to settle) */
     const size_t win = (size_t)((REFINE_S + REFINE_WARMUP_S) * fs), hop = (size_t)(0.25 * fs);
@@ -1447,19 +1437,14 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
          * faint compressor refitted there, from a squeezed start */
         const size_t head = (size_t)fmin((double)win, START_FIT_S * fs);
         double e_head = 0, e_tail = 0, s_head = 0, s_tail = 0;
-        float *out = bx_malloc(n * sizeof *out);
-        if (!out)
-            st = oom(err, ref->path);
-        if (!st)
-            st = apply_chain(p, fs, x, out, n, ref->path, err);
+        st = apply_chain(p, fs, x, xe, n, ref->path, err);
         for (size_t i = 0; !st && i < n; i++) {
-            const double dv = (double)out[i] - y[i], v = (double)y[i] * y[i];
+            const double dv = (double)xe[i] - y[i], v = (double)y[i] * y[i];
             if (i < head)
                 e_head += dv * dv, s_head += v;
             else
                 e_tail += dv * dv, s_tail += v;
         }
-        bx_free(out);
         e_p = e_head + e_tail;
         const double gap_db =
             10.0 * log10((s_tail / (e_tail + 1e-30)) / (s_head / (e_head + 1e-30)));
@@ -1473,9 +1458,6 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             clamp_comp(&s0.comp);
             /* where to start: a coarse grid of ratio x release (the gain
              * trace after the settling time says little about either) */
-            float *buf = bx_malloc(win * sizeof *buf);
-            if (!buf)
-                st = oom(err, ref->path);
             double e_best = INFINITY;
             bx_comp_params c_best = s0.comp;
             static const double ratios[] = {2.0, 4.0, 8.0}, releases[] = {50.0, 200.0, 800.0};
@@ -1485,11 +1467,10 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                     t.comp.ratio = ratios[a];
                     t.comp.release_ms = releases[b];
                     double e = INFINITY;
-                    st = start_error(&t, fs, x, y, buf, win, &e, ref->path, err);
+                    st = start_error(&t, fs, x, y, xe, win, &e, ref->path, err);
                     if (e < e_best)
                         e_best = e, c_best = t.comp;
                 }
-            bx_free(buf);
             s0.comp = c_best;
             double snr_s; /* from the very start: no warm-up */
             if (!st)
@@ -1510,7 +1491,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             double e = 0;
             st = paired_finish(&alt[k], ref, fs, x, y, n, o, err);
             if (!st)
-                st = whole_error(&alt[k], fs, x, y, n, &e, ref->path, err);
+                st = start_error(&alt[k], fs, x, y, xe, n, &e, ref->path, err);
             if (!st && e < e_pick)
                 e_pick = e, pick = k;
         }
