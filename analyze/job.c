@@ -1477,6 +1477,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 st = refine_chain(&s0, x, y, win, 0, fs, o->par, &snr_s, ref->path, err);
             if (!st)
                 alt[n_alt++] = s0;
+            lap(res, JOB_STAGE_REFINE);
         }
     }
     if (!st && n_alt) {
