@@ -220,6 +220,10 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
         printf("compressor off\n");
     if (c->has_limiter)
         printf("limiter    ceiling %.1f dBFS\n", c->ceiling_db);
+    if (r->mode == JOB_PAIRED)
+        printf("match      the chain turns the dry file into REF to %.1f dB SNR (aligned "
+               "overlap)\n",
+               r->match_snr_db);
     print_levels("levels", "reference", &r->reference);
     if (r->mode != JOB_REFERENCE)
         print_levels("", source_word(r->mode), &r->source);

@@ -534,6 +534,7 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
         {
             cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
             cJSON_AddNumberToObject(fit, "alignment_score", round(res->align_score * 1000) / 1000);
+            cJSON_AddNumberToObject(fit, "snr_db", round(res->match_snr_db * 100) / 100);
         }
         if (res->mode == JOB_SOURCE) {
             cJSON *m = cJSON_AddObjectToObject(fit, "like_with_like");
@@ -1502,6 +1503,15 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
         }
         lap(res, JOB_STAGE_LOUDNESS);
+    }
+    if (!st) { /* how close the whole chain comes, for the summary and the preset */
+        st = apply_chain(p, fs, x, xe, n, ref->path, err);
+        double e = 0, sy = 0;
+        for (size_t i = 0; !st && i < n; i++) {
+            const double dv = (double)xe[i] - y[i];
+            e += dv * dv, sy += (double)y[i] * y[i];
+        }
+        res->match_snr_db = 10.0 * log10((sy + 1e-30) / (e + 1e-30));
     }
     bx_free(w0);
     bx_free(xe);

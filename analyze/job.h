@@ -85,6 +85,8 @@ typedef struct job_result {
     double comp_error_db;     /**< error of the compressor fit (mode-specific, dB), 0 if none */
     double delay_ms;          /**< paired mode: DRY -> REF alignment found, ms */
     double align_score;       /**< paired mode: phase-only correlation peak, 0..1 */
+    double match_snr_db;      /**< paired mode: the chain's rendering of DRY against REF over
+                                   their aligned overlap, SNR in dB */
     double fit_lo_hz;         /**< low end of the EQ fit, Hz */
     double fit_hi_hz;         /**< high end of the EQ fit, Hz (at most 0.45 of the rate) */
     double band_limit_hz;     /**< where REF is cut off like a lossy codec cuts (the EQ is
