@@ -13,6 +13,7 @@
 #include "bx/preset.h"
 #include "bx/version.h"
 #include "cli.h"
+#include "console.h"
 #include "inputs.h"
 #include "job.h"
 #include "report.h"
@@ -409,6 +410,10 @@ int main(int argc, char **argv)
 {
     const double t0 = thread_clock_s();
     bigmem_install();
+    if (console_init(&argc, &argv) != 0) {
+        fprintf(stderr, "bxanalyze: out of memory\n");
+        return BX_EXIT_INTERNAL;
+    }
     cli_opts o;
     memset(&o, 0, sizeof o);
     job_opts_default(&o.job);

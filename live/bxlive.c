@@ -7,6 +7,7 @@
 #include "bx/chain.h"
 #include "bx/exitcode.h"
 #include "bx/version.h"
+#include "console.h"
 #include "live.h"
 #include "render.h"
 
@@ -14,7 +15,8 @@ static const char usage_text[] =
     "usage: bxlive PRESET [--host API] [--input DEV] [--output DEV] [--in-channel N]\n"
     "                     [--out-channels A,B,..] [--rate HZ] [--buffer FRAMES]\n"
     "                     [--duration SEC] [--record FILE.wav] [--record-dry FILE.wav]\n"
-    "                     [--status-json] [--bypass] [--exclusive] [--quiet]\n"
+    "                     [--status-json] [--bypass] [--exclusive] [--duplex MODE]\n"
+    "                     [--quiet]\n"
     "       bxlive PRESET --measure-latency [device options]\n"
     "       bxlive PRESET --learn SEC [--save NEW.json] [device options]\n"
     "       bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
@@ -47,8 +49,11 @@ static const char help_text[] =
     "                    reduction, CPU load, xruns, reloads, recording overflows.\n"
     "  --bypass          start bypassed (A/B); the 'b' key toggles, crossfaded.\n"
     "  --exclusive       WASAPI exclusive mode with pro-audio thread priority.\n"
-    "                    PortAudio runs WASAPI full duplex in polling mode (about\n"
-    "                    10-13 ms round trip): use ASIO for less than 10 ms.\n"
+    "  --duplex MODE     joint (default): one full-duplex stream, one callback.\n"
+    "                    split: an input and an output stream joined by a lock-free\n"
+    "                    ring, one period more latency. PortAudio runs WASAPI full\n"
+    "                    duplex by polling; split streams are event-driven, which\n"
+    "                    reaches lower buffers in exclusive mode. Not for ASIO.\n"
     "  Keys on a terminal: b = bypass on/off, r = reload, q = quit. The preset file\n"
     "  is watched and reloaded when it changes (also on SIGHUP); an invalid preset\n"
     "  keeps the running one. SIGINT/SIGTERM stop cleanly.\n"
@@ -82,6 +87,11 @@ static void on_stop(int sig)
     (void)sig;
     render_stop = 1;
     live_stop = 1;
+}
+
+static void on_close(void)
+{
+    on_stop(SIGTERM);
 }
 
 #ifdef SIGHUP
@@ -134,6 +144,10 @@ int main(int argc, char **argv)
     live_opts lo;
     memset(&ro, 0, sizeof ro);
     memset(&lo, 0, sizeof lo);
+    if (console_init(&argc, &argv) != 0) {
+        fprintf(stderr, "bxlive: out of memory\n");
+        return BX_EXIT_INTERNAL;
+    }
     ro.block_frames = BX_DEFAULT_BLOCK;
     lo.in_channel = 1;
     int render = 0, list = 0, render_only = 0, live_only = 0;
@@ -193,6 +207,11 @@ int main(int argc, char **argv)
             live_only = 1;
         } else if (strcmp(a, "--exclusive") == 0) {
             lo.exclusive = 1;
+            live_only = 1;
+        } else if (strcmp(a, "--duplex") == 0) {
+            if (!next || (strcmp(next, "joint") != 0 && strcmp(next, "split") != 0))
+                return usage_error("--duplex: \"%s\" is not joint or split", next ? next : "");
+            lo.split = strcmp(argv[++i], "split") == 0;
             live_only = 1;
         } else if (strcmp(a, "--host") == 0 || strcmp(a, "--input") == 0 ||
                    strcmp(a, "--output") == 0 || strcmp(a, "--record") == 0 ||
@@ -265,10 +284,15 @@ int main(int argc, char **argv)
 #ifdef SIGHUP
     signal(SIGHUP, on_hup);
 #endif
+    console_on_close(on_close); /* Windows: closing the console finalises recordings */
+    int rc;
     if (render) {
         ro.preset_path = preset;
-        return render_run(&ro);
+        rc = render_run(&ro);
+    } else {
+        lo.preset_path = preset;
+        rc = live_run(&lo);
     }
-    lo.preset_path = preset;
-    return live_run(&lo);
+    console_finished();
+    return rc;
 }

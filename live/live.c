@@ -72,6 +72,13 @@ typedef struct cb_state {
     float threshold;            /* input level that counts as the click arriving */
     atomic_ullong lat_sum, lat_count, lat_min, lat_max;
     ring *learn;                /* --learn: the dry mic, to the main thread */
+    /* --duplex split: input and output streams joined by an SPSC ring */
+    ring *bridge;
+    float in_mono[MONO_MAX];  /* the input callback's */
+    float out_mono[MONO_MAX]; /* the output callback's */
+    atomic_ulong in_period;   /* the largest input callback seen, frames */
+    int primed;               /* the output side is reading the ring */
+    atomic_ulong bridge_underruns, bridge_drops;
     /* meters, read and reset by the main thread */
     _Atomic float in_peak, out_peak, comp_gr, lim_gr;
     atomic_ulong callbacks, xruns, late;
@@ -83,33 +90,42 @@ static void peak_max(_Atomic float *m, float v)
         atomic_store_explicit(m, v, memory_order_relaxed);
 }
 
-static int callback(const void *input, void *output, unsigned long frames,
-                    const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags, void *user)
+/* Once per callback thread: flush denormals to zero, treat denormal inputs as zero. */
+static void ftz_once(int *done)
 {
-    cb_state *s = user;
-    const float *in = input;
-    float *out = output;
 #ifdef HAVE_MXCSR
-    if (!s->ftz_done) { /* flush denormals to zero, treat denormal inputs as zero */
+    if (!*done) {
         _mm_setcsr(_mm_getcsr() | 0x8040);
-        s->ftz_done = 1;
+        *done = 1;
     }
+#else
+    (void)done;
 #endif
-    if (flags & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow))
-        atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
-    /* PortAudio's WASAPI backend never sets the flags: watch the clock too */
+}
+
+/* PortAudio's WASAPI backend never sets the xrun flags: watch the stream clock too. */
+static void watch_clock(cb_state *s, double *last, unsigned long frames,
+                        const PaStreamCallbackTimeInfo *time)
+{
     if (time && time->currentTime > 0) {
         const double period = (double)frames / s->rate;
         /* a missed callback leaves a gap of two periods; jitter stays well under that */
-        if (s->last_time > 0 && time->currentTime - s->last_time > 1.9 * period)
+        if (*last > 0 && time->currentTime - *last > 1.9 * period)
             atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
-        s->last_time = time->currentTime;
+        *last = time->currentTime;
     }
+}
+
+/* The chain on one block: in has in_ch interleaved channels with the mic at
+ * index mic (NULL: silence); out gets s->out_ch interleaved channels. */
+static void run_block(cb_state *s, const float *in, unsigned in_ch, unsigned mic, float *out,
+                      unsigned long frames)
+{
     if (s->measuring) {
         /* a click every click_every frames; the first input sample above the
          * threshold after it is its arrival. The chain is not run. */
         for (unsigned long i = 0; i < frames; i++, s->frame++) {
-            const float x = in ? in[i * s->in_ch + s->mic] : 0.0f;
+            const float x = in ? in[i * in_ch + mic] : 0.0f;
             float y = 0.0f;
             if (s->click_at && fabsf(x) > s->threshold) {
                 const unsigned long long d = s->frame - s->click_at;
@@ -128,14 +144,13 @@ static int callback(const void *input, void *output, unsigned long frames,
             for (unsigned c = 0; c < s->out_ch; c++)
                 out[i * s->out_ch + c] = s->out_mask[c] ? y : 0.0f;
         }
-        atomic_fetch_add_explicit(&s->callbacks, 1, memory_order_relaxed);
-        return paContinue;
+        return;
     }
     unsigned long done = 0;
     while (done < frames) {
         const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
         for (size_t i = 0; i < n; i++)
-            s->mono[i] = in ? in[(done + i) * s->in_ch + s->mic] : 0.0f;
+            s->mono[i] = in ? in[(done + i) * in_ch + mic] : 0.0f;
         if (s->rec_dry)
             ring_write(s->rec_dry, s->mono, n);
         if (s->learn)
@@ -151,6 +166,86 @@ static int callback(const void *input, void *output, unsigned long frames,
         peak_max(&s->out_peak, st.out_peak);
         peak_max(&s->comp_gr, st.comp_gr_db);
         peak_max(&s->lim_gr, st.lim_gr_db);
+        done += n;
+    }
+}
+
+/* Full duplex: one stream, one callback, input and output of the same period. */
+static int callback(const void *input, void *output, unsigned long frames,
+                    const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags, void *user)
+{
+    cb_state *s = user;
+    ftz_once(&s->ftz_done);
+    if (flags & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow))
+        atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
+    watch_clock(s, &s->last_time, frames, time);
+    run_block(s, input, s->in_ch, s->mic, output, frames);
+    atomic_fetch_add_explicit(&s->callbacks, 1, memory_order_relaxed);
+    return paContinue;
+}
+
+/* --duplex split, input side: the mic channel into the bridge ring, nothing else. */
+static int in_callback(const void *input, void *output, unsigned long frames,
+                       const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
+                       void *user)
+{
+    cb_state *s = user;
+    const float *in = input;
+    (void)output;
+    (void)time;
+    if (flags & (paInputUnderflow | paInputOverflow))
+        atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
+    if (frames > atomic_load_explicit(&s->in_period, memory_order_relaxed))
+        atomic_store_explicit(&s->in_period, frames, memory_order_relaxed);
+    unsigned long done = 0;
+    while (done < frames) {
+        const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
+        for (size_t i = 0; i < n; i++)
+            s->in_mono[i] = in ? in[(done + i) * s->in_ch + s->mic] : 0.0f;
+        ring_write(s->bridge, s->in_mono, n); /* full: counted in s->bridge->overflows */
+        done += n;
+    }
+    return paContinue;
+}
+
+/* --duplex split, output side: the bridge ring through the chain to the
+ * outputs. It starts (and, after running dry, restarts) once the ring holds
+ * one period of the larger of the two streams' periods -- the least two
+ * independently clocked callbacks need -- and drops what piles up beyond two
+ * periods when the input's clock runs fast. */
+static int out_callback(const void *input, void *output, unsigned long frames,
+                        const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
+                        void *user)
+{
+    cb_state *s = user;
+    float *out = output;
+    (void)input;
+    ftz_once(&s->ftz_done);
+    if (flags & (paOutputUnderflow | paOutputOverflow))
+        atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
+    watch_clock(s, &s->last_time, frames, time);
+    const unsigned long in_period = atomic_load_explicit(&s->in_period, memory_order_relaxed);
+    const size_t target = frames > in_period ? frames : in_period;
+    const size_t avail = ring_available(s->bridge);
+    if (!s->primed && avail >= target) {
+        ring_skip(s->bridge, avail - target); /* start-up: keep just one period */
+        s->primed = 1;
+    } else if (s->primed && avail > 2 * target) {
+        ring_skip(s->bridge, avail - target);
+        atomic_fetch_add_explicit(&s->bridge_drops, 1, memory_order_relaxed);
+    }
+    unsigned long done = 0;
+    while (done < frames) {
+        const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
+        const size_t got = s->primed ? ring_read(s->bridge, s->out_mono, n) : 0;
+        if (got < n) {
+            memset(s->out_mono + got, 0, (n - got) * sizeof(float));
+            if (s->primed) { /* ran dry: silence, then start again from one period */
+                atomic_fetch_add_explicit(&s->bridge_underruns, 1, memory_order_relaxed);
+                s->primed = 0;
+            }
+        }
+        run_block(s, s->out_mono, 1, 0, out + done * s->out_ch, n);
         done += n;
     }
     atomic_fetch_add_explicit(&s->callbacks, 1, memory_order_relaxed);
@@ -525,11 +620,35 @@ static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate
     return rcode;
 }
 
+/* --duplex split: audible glitches of the bridge (input blocks refused, the
+ * output running dry, a backlog dropped). */
+static unsigned long bridge_glitches(cb_state *s)
+{
+    if (!s->bridge)
+        return 0;
+    return (unsigned long)atomic_load(&s->bridge->overflows) + atomic_load(&s->bridge_underruns) +
+           atomic_load(&s->bridge_drops);
+}
+
+/* --duplex split: the bridge's counters as extra --status-json fields ("" without). */
+static const char *bridge_json(cb_state *s)
+{
+    static char buf[160];
+    if (!s->bridge)
+        return "";
+    snprintf(buf, sizeof buf,
+             ",\"bridge_overflows\":%zu,\"bridge_underruns\":%lu,\"bridge_drops\":%lu",
+             atomic_load(&s->bridge->overflows), atomic_load(&s->bridge_underruns),
+             atomic_load(&s->bridge_drops));
+    return buf;
+}
+
 int live_run(const live_opts *o)
 {
     bx_error err;
     int rc = BX_EXIT_OK;
-    PaStream *stream = NULL;
+    PaStream *stream = NULL;    /* full duplex, or the output stream with --duplex split */
+    PaStream *stream_in = NULL; /* --duplex split: the input stream */
     cb_state *s = NULL;
     recorder rec = {0}, rec_dry = {0};
     bx_ltas *learn = NULL;
@@ -639,6 +758,10 @@ int live_run(const live_opts *o)
         goto out;
     }
 
+    if (o->split && !(s->bridge = ring_create(4 * MONO_MAX))) {
+        rc = BX_EXIT_INTERNAL;
+        goto out;
+    }
     if (o->learn_s > 0) {
         if (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
             !(learn = bx_ltas_create(rate, 0, &err))) {
@@ -694,7 +817,17 @@ int live_run(const live_opts *o)
     }
 #endif
     const unsigned long fpb = o->buffer_frames ? o->buffer_frames : paFramesPerBufferUnspecified;
-    pe = Pa_OpenStream(&stream, &ip, &op, rate, fpb, paClipOff | paDitherOff, callback, s);
+    if (o->split) {
+        pe = Pa_OpenStream(&stream_in, &ip, NULL, rate, fpb, paClipOff | paDitherOff, in_callback,
+                           s);
+        if (pe != paNoError)
+            stream_in = NULL;
+        else
+            pe = Pa_OpenStream(&stream, NULL, &op, rate, fpb, paClipOff | paDitherOff, out_callback,
+                               s);
+    } else {
+        pe = Pa_OpenStream(&stream, &ip, &op, rate, fpb, paClipOff | paDitherOff, callback, s);
+    }
     if (pe != paNoError) {
         fprintf(stderr, "bxlive: cannot open %s -> %s at %g Hz, %lu frames: %s\n", ii->name,
                 oi->name, rate, o->buffer_frames ? fpb : 0UL, Pa_GetErrorText(pe));
@@ -704,6 +837,7 @@ int live_run(const live_opts *o)
     }
     const PaStreamInfo *si = Pa_GetStreamInfo(stream);
     s->rate = si->sampleRate;
+    const double in_latency = Pa_GetStreamInfo(stream_in ? stream_in : stream)->inputLatency;
     if (o->record && recorder_start(&rec, o->record, rate, s->rec) != 0) {
         rc = BX_EXIT_OUTPUT;
         goto out;
@@ -721,15 +855,19 @@ int live_run(const live_opts *o)
             snprintf(frames, sizeof frames, "%u frames", o->buffer_frames);
         else
             snprintf(frames, sizeof frames, "host-chosen buffer");
-        fprintf(stderr,
-                "bxlive: %s | in \"%s\" ch %u -> out \"%s\" ch %s | %.0f Hz | %s | "
-                "latency in %.1f ms + out %.1f ms = %.1f ms%s\n",
-                hi->name, ii->name, mic, oi->name, chans, si->sampleRate, frames,
-                1000.0 * si->inputLatency, 1000.0 * si->outputLatency,
-                1000.0 * (si->inputLatency + si->outputLatency),
-                hi->type == paWASAPI ? " (WASAPI full duplex polls: use ASIO for < 10 ms)" : "");
+        fprintf(
+            stderr,
+            "bxlive: %s | in \"%s\" ch %u -> out \"%s\" ch %s | %.0f Hz | %s | "
+            "latency in %.1f ms + out %.1f ms = %.1f ms%s\n",
+            hi->name, ii->name, mic, oi->name, chans, si->sampleRate, frames, 1000.0 * in_latency,
+            1000.0 * si->outputLatency, 1000.0 * (in_latency + si->outputLatency),
+            o->split               ? " + up to one period (split duplex)"
+            : hi->type == paWASAPI ? " (WASAPI full duplex polls: --duplex split or ASIO for less)"
+                                   : "");
     }
-    pe = Pa_StartStream(stream);
+    pe = stream_in ? Pa_StartStream(stream_in) : paNoError; /* input first: it fills the ring */
+    if (pe == paNoError)
+        pe = Pa_StartStream(stream);
     if (pe != paNoError) {
         fprintf(stderr, "bxlive: cannot start the stream: %s\n", Pa_GetErrorText(pe));
         rc = BX_EXIT_DEVICE;
@@ -760,7 +898,7 @@ int live_run(const live_opts *o)
             if (now - t0 >= o->learn_s)
                 break;
         }
-        if (Pa_IsStreamActive(stream) != 1) {
+        if (Pa_IsStreamActive(stream) != 1 || (stream_in && Pa_IsStreamActive(stream_in) != 1)) {
             fprintf(stderr, "%sbxlive: the audio stream stopped (device lost or server gone)\n",
                     tty ? "\n" : "");
             rc = BX_EXIT_DEVICE;
@@ -797,22 +935,26 @@ int live_run(const live_opts *o)
         const float lim = atomic_exchange(&s->lim_gr, 0.0f);
         st_in = fmaxf(st_in, in_pk), st_out = fmaxf(st_out, out_pk);
         st_gr = fmaxf(st_gr, gr), st_lim = fmaxf(st_lim, lim);
-        const unsigned long xr = atomic_load(&s->xruns) + atomic_load(&s->late);
+        const unsigned long xr =
+            atomic_load(&s->xruns) + atomic_load(&s->late) + bridge_glitches(s);
+        const double cpu =
+            Pa_GetStreamCpuLoad(stream) + (stream_in ? Pa_GetStreamCpuLoad(stream_in) : 0);
         const size_t ovf = (s->rec ? atomic_load(&s->rec->overflows) : 0) +
                            (s->rec_dry ? atomic_load(&s->rec_dry->overflows) : 0);
         if (tty)
             fprintf(stderr,
                     "\r in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%s%s   ",
-                    db(in_pk), gr, db(out_pk), 100.0 * Pa_GetStreamCpuLoad(stream), xr,
+                    db(in_pk), gr, db(out_pk), 100.0 * cpu, xr,
                     bx_engine_get_bypass(s->engine) ? " | BYPASS" : "",
                     ovf ? " | REC OVERFLOW" : "");
         if (o->status_json && now >= next_status) {
             printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
                    "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
-                   "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu}\n",
-                   now - t0, db(st_in), db(st_out), st_gr, st_lim, Pa_GetStreamCpuLoad(stream), xr,
-                   atomic_load(&s->xruns), atomic_load(&s->late), atomic_load(&s->callbacks),
-                   bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf);
+                   "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu%s}\n",
+                   now - t0, db(st_in), db(st_out), st_gr, st_lim, cpu, xr, atomic_load(&s->xruns),
+                   atomic_load(&s->late), atomic_load(&s->callbacks),
+                   bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf,
+                   bridge_json(s));
             fflush(stdout);
             st_in = st_out = st_gr = st_lim = 0;
             next_status += 1.0;
@@ -828,13 +970,13 @@ int live_run(const live_opts *o)
         st_out = fmaxf(st_out, atomic_exchange(&s->out_peak, 0.0f));
         printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
                "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
-               "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu,"
+               "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu%s,"
                "\"final\":true}\n",
                thread_clock_s() - t0, db(st_in), db(st_out), st_gr, st_lim,
                dead ? 0.0 : Pa_GetStreamCpuLoad(stream),
-               atomic_load(&s->xruns) + atomic_load(&s->late), atomic_load(&s->xruns),
-               atomic_load(&s->late), atomic_load(&s->callbacks),
-               bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf);
+               atomic_load(&s->xruns) + atomic_load(&s->late) + bridge_glitches(s),
+               atomic_load(&s->xruns), atomic_load(&s->late), atomic_load(&s->callbacks),
+               bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf, bridge_json(s));
         fflush(stdout);
     }
     if (o->measure_latency && rc == BX_EXIT_OK) {
@@ -848,13 +990,15 @@ int live_run(const live_opts *o)
             const double mean = (double)atomic_load(&s->lat_sum) / (double)cnt;
             printf("measured round trip: %.0f frames = %.2f ms (min %llu, max %llu frames, %llu "
                    "clicks); the driver reports %.2f ms (%.0f frames)\n",
-                   mean, 1000.0 * mean / sr, atomic_load(&s->lat_min), atomic_load(&s->lat_max), cnt,
-                   1000.0 * (si->inputLatency + si->outputLatency),
-                   (si->inputLatency + si->outputLatency) * sr);
+                   mean, 1000.0 * mean / sr, atomic_load(&s->lat_min), atomic_load(&s->lat_max),
+                   cnt, 1000.0 * (in_latency + si->outputLatency),
+                   (in_latency + si->outputLatency) * sr);
         }
     }
     if (learn && rc == BX_EXIT_OK) {
         Pa_StopStream(stream);
+        if (stream_in)
+            Pa_StopStream(stream_in);
         started = 0;
         float buf[4096];
         size_t got;
@@ -870,10 +1014,17 @@ int live_run(const live_opts *o)
         }
     }
 out:
-    if (stream && !dead) {
-        if (started)
-            Pa_StopStream(stream);
-        Pa_CloseStream(stream);
+    if (!dead) {
+        if (stream) {
+            if (started)
+                Pa_StopStream(stream);
+            Pa_CloseStream(stream);
+        }
+        if (stream_in) {
+            if (started)
+                Pa_StopStream(stream_in);
+            Pa_CloseStream(stream_in);
+        }
     }
     recorder_finish(&rec);
     recorder_finish(&rec_dry);
@@ -890,6 +1041,7 @@ out:
         ring_destroy(s->rec);
         ring_destroy(s->rec_dry);
         ring_destroy(s->learn);
+        ring_destroy(s->bridge);
         bx_free(s);
     }
     if (pa_up && !dead)

@@ -20,6 +20,7 @@ typedef struct live_opts {
     const char *record;      /* --record FILE.wav (processed) */
     const char *record_dry;  /* --record-dry FILE.wav */
     int status_json, quiet, bypass, exclusive;
+    int split;               /* --duplex split: input and output as two streams and a ring */
     int measure_latency;     /* --measure-latency: loopback round-trip measurement */
     double learn_s;          /* --learn SEC: re-fit the EQ to the mic, 0: off */
     const char *save_path;   /* --save PRESET: where --learn writes the result */

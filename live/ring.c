@@ -63,3 +63,19 @@ size_t ring_read(ring *r, float *out, size_t n)
     atomic_store_explicit(&r->tail, tail + n, memory_order_release);
     return n;
 }
+
+size_t ring_available(ring *r)
+{
+    const size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    return atomic_load_explicit(&r->head, memory_order_acquire) - tail;
+}
+
+size_t ring_skip(ring *r, size_t n)
+{
+    const size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    const size_t avail = atomic_load_explicit(&r->head, memory_order_acquire) - tail;
+    if (n > avail)
+        n = avail;
+    atomic_store_explicit(&r->tail, tail + n, memory_order_release);
+    return n;
+}

@@ -29,4 +29,10 @@ int ring_write(ring *r, const float *x, size_t n);
 /** Consumer: take up to n floats into out; returns how many. */
 size_t ring_read(ring *r, float *out, size_t n);
 
+/** Consumer: how many floats are waiting. */
+size_t ring_available(ring *r);
+
+/** Consumer: drop up to n of the oldest floats; returns how many. */
+size_t ring_skip(ring *r, size_t n);
+
 #endif

@@ -36,6 +36,11 @@ Promises checked (each line of output names one, with the measured numbers):
      counts 1; a preset made invalid afterwards is refused with a message
      naming the file and the field, `reloads` stays 1 and the output keeps
      flowing (still the new chain's);
+  i. --duplex split (an input and an output stream joined by a ring): the
+     live output at period 1024 equals `--render` of the take once the
+     graph delay is removed (1e-6), the round trip is the full-duplex one
+     plus at most one period, and the status JSON counts no bridge
+     underruns or drops (when the server saw no xruns);
   f. killing the JACK server mid-stream makes bxlive exit with code 6 and a
      message within 5 s, leaving its --record file finalized, readable and
      equal to what the graph received (but for the last two periods, which
@@ -443,6 +448,48 @@ def check_render_and_latency(srv, tmp, take, full_json):
               f"({1000.0 * dp / RATE:.2f} ms, passthrough copies bit for bit: max diff {exact:g})")
 
 
+def check_split_duplex(srv, tmp, take, full_json):
+    """i. --duplex split: two streams and a ring, one period more at most."""
+    ref = render(full_json, take, os.path.join(tmp, "i_ref.wav"))
+    cap = os.path.join(tmp, "i_cap.wav")
+    mon = start_monitor(srv, "xmon_i")
+    bx = start_bxlive(srv, full_json, "--status-json", "--duplex", "split")
+    jio = start_jack_io(srv, take, cap, 6.0)
+    jrc, jev, jerr = finish_jack_io(jio)
+    time.sleep(1.1)
+    bx.send_signal(signal.SIGTERM)
+    rc, out, err = reap(bx, 10)
+    server_xruns = stop_monitor(mon)
+    if not REP.check(jrc == 0 and "stop" in jev and rc == 0,
+                     "i. bxlive --duplex split ran under jack_io and stopped with exit 0",
+                     f"jack_io exit {jrc}, bxlive exit {rc}: "
+                     f"{' | '.join(own_lines(err + jerr))[-300:]}"):
+        return
+    y = read_mono(cap)[0]
+    lag = lag_of(y, ref)
+    d = max_diff(y[lag:lag + len(ref)], ref)
+    st = jev["stop"]
+    delay = lag + st["capture_start_frame"] - st["play_start_frame"]
+    joint = STATE.get("delay")
+    REP.check(len(y) >= lag + len(ref) and d <= 1e-6,
+              "i. --duplex split: live output equals `--render` of the take once the graph "
+              "delay is removed (max abs diff <= 1e-6)",
+              f"max abs diff {d:.3g} over {len(ref)} frames, server xruns {server_xruns}")
+    REP.check(joint is not None and joint <= delay <= joint + st["period"],
+              "i. --duplex split adds at most one period to the full-duplex round trip",
+              f"split {delay} frames, full duplex {joint} frames, period {st['period']}")
+    objs, bad = parse_status(out)
+    last = objs[-1] if objs else {}
+    detail = ", ".join(f"{k} {last.get(k)}" for k in ("bridge_overflows", "bridge_underruns",
+                                                       "bridge_drops", "xruns"))
+    if server_xruns == 0:
+        REP.check(not bad and "bridge_underruns" in last and last["bridge_underruns"] == 0 and
+                  last["bridge_drops"] == 0 and last["bridge_overflows"] == 0,
+                  "i. the status JSON counts no bridge overflow, underrun or drop", detail)
+    else:
+        REP.note(f"i. the server xrunned ({server_xruns}), bridge counts not judged: {detail}")
+
+
 def check_xruns_at_period_64(tmp, full_json, name):
     """c. xruns at period 64: bxlive next to pa_passthrough and the server, same seconds."""
     srv = Jackd(64, name)
@@ -780,6 +827,7 @@ def main():
         if "delay" in STATE:
             REP.part(check_record_sigterm, srv, work, take, full_json)
             REP.part(check_hot_reload, srv, work)
+            REP.part(check_split_duplex, srv, work, take, full_json)
         else:
             REP.check(False, "the graph delay was measured (d and e need it)")
         REP.part(check_measure_latency, srv, work)

@@ -17,6 +17,7 @@
 #include "bx/audiofile.h"
 #include "bx/error.h"
 #include "bx/exitcode.h"
+#include "console.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -158,6 +159,8 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     gen_opts o = {NULL, NULL, 10.0, 48000.0, -6.0, 1000.0, 1, 1};
+    if (console_init(&argc, &argv) != 0)
+        return 1;
     if (argc < 3)
         return usage();
     o.kind = argv[1];

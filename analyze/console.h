@@ -1,0 +1,40 @@
+/*
+ * console.h — what bxanalyze and bxlive need from a terminal, the same on
+ * every platform: command-line arguments in UTF-8, UTF-8 text on the console,
+ * and a last chance to finish cleanly when the console goes away.
+ *
+ * Elsewhere than Windows all three are already so, and these functions do
+ * nothing. On Windows main() receives its arguments in the ANSI code page,
+ * which cannot hold most file names, and the console shows text in its OEM
+ * code page; closing the console window ends the process a few seconds later
+ * without a signal. bx prints no ANSI escape sequences (progress and meters
+ * redraw with a carriage return), so any console shows them as they are.
+ */
+#ifndef BX_ANALYZE_CONSOLE_H
+#define BX_ANALYZE_CONSOLE_H
+
+/** How long the close handler waits for console_finished(), ms (Windows ends
+ * the process about 5 s after the console closes). */
+#define CONSOLE_CLOSE_WAIT_MS 4500u
+
+/**
+ * Windows: replace *argc / *argv with the UTF-8 form of the wide-character
+ * command line (kept for the life of the program), and switch the console's
+ * output code page to UTF-8 until exit. Returns 0, or -1 if out of memory
+ * (the arguments are then left as they were). Elsewhere: returns 0.
+ */
+int console_init(int *argc, char ***argv);
+
+/**
+ * Windows: when the console window is closed, or the user logs off or the
+ * system shuts down, call stop() (from another thread; it must only set
+ * flags) and hold the process for up to CONSOLE_CLOSE_WAIT_MS until the
+ * program calls console_finished(), so a recording is finalised. Ctrl+C and
+ * Ctrl+Break stay with signal() (SIGINT, SIGBREAK). Elsewhere: nothing.
+ */
+void console_on_close(void (*stop)(void));
+
+/** The program has finished its files: a pending close may proceed. */
+void console_finished(void);
+
+#endif
