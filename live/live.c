@@ -16,11 +16,12 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 
+#include "bridge.h"
 #include "bx/chain.h"
 #include "bx/eqfit.h"
 #include "bx/exitcode.h"
-#include "bx/spectrum.h"
 #include "bx/preset.h"
+#include "bx/spectrum.h"
 #include "ring.h"
 #include "threads.h"
 
@@ -73,12 +74,10 @@ typedef struct cb_state {
     atomic_ullong lat_sum, lat_count, lat_min, lat_max;
     ring *learn;                /* --learn: the dry mic, to the main thread */
     /* --duplex split: input and output streams joined by an SPSC ring */
-    ring *bridge;
+    int split;
+    bridge br;
     float in_mono[MONO_MAX];  /* the input callback's */
     float out_mono[MONO_MAX]; /* the output callback's */
-    atomic_ulong in_period;   /* the largest input callback seen, frames */
-    int primed;               /* the output side is reading the ring */
-    atomic_ulong bridge_underruns, bridge_drops;
     /* meters, read and reset by the main thread */
     _Atomic float in_peak, out_peak, comp_gr, lim_gr;
     atomic_ulong callbacks, xruns, late;
@@ -184,7 +183,7 @@ static int callback(const void *input, void *output, unsigned long frames,
     return paContinue;
 }
 
-/* --duplex split, input side: the mic channel into the bridge ring, nothing else. */
+/* --duplex split, input side: the mic channel into the bridge, nothing else. */
 static int in_callback(const void *input, void *output, unsigned long frames,
                        const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
                        void *user)
@@ -195,24 +194,19 @@ static int in_callback(const void *input, void *output, unsigned long frames,
     (void)time;
     if (flags & (paInputUnderflow | paInputOverflow))
         atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
-    if (frames > atomic_load_explicit(&s->in_period, memory_order_relaxed))
-        atomic_store_explicit(&s->in_period, frames, memory_order_relaxed);
+    bridge_input_block(&s->br, frames);
     unsigned long done = 0;
     while (done < frames) {
         const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
         for (size_t i = 0; i < n; i++)
             s->in_mono[i] = in ? in[(done + i) * s->in_ch + s->mic] : 0.0f;
-        ring_write(s->bridge, s->in_mono, n); /* full: counted in s->bridge->overflows */
+        bridge_push(&s->br, s->in_mono, n);
         done += n;
     }
     return paContinue;
 }
 
-/* --duplex split, output side: the bridge ring through the chain to the
- * outputs. It starts (and, after running dry, restarts) once the ring holds
- * one period of the larger of the two streams' periods -- the least two
- * independently clocked callbacks need -- and drops what piles up beyond two
- * periods when the input's clock runs fast. */
+/* --duplex split, output side: the bridge through the chain to the outputs. */
 static int out_callback(const void *input, void *output, unsigned long frames,
                         const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
                         void *user)
@@ -224,27 +218,11 @@ static int out_callback(const void *input, void *output, unsigned long frames,
     if (flags & (paOutputUnderflow | paOutputOverflow))
         atomic_fetch_add_explicit(&s->xruns, 1, memory_order_relaxed);
     watch_clock(s, &s->last_time, frames, time);
-    const unsigned long in_period = atomic_load_explicit(&s->in_period, memory_order_relaxed);
-    const size_t target = frames > in_period ? frames : in_period;
-    const size_t avail = ring_available(s->bridge);
-    if (!s->primed && avail >= target) {
-        ring_skip(s->bridge, avail - target); /* start-up: keep just one period */
-        s->primed = 1;
-    } else if (s->primed && avail > 2 * target) {
-        ring_skip(s->bridge, avail - target);
-        atomic_fetch_add_explicit(&s->bridge_drops, 1, memory_order_relaxed);
-    }
+    bridge_output_block(&s->br, frames);
     unsigned long done = 0;
     while (done < frames) {
         const size_t n = frames - done < MONO_MAX ? frames - done : MONO_MAX;
-        const size_t got = s->primed ? ring_read(s->bridge, s->out_mono, n) : 0;
-        if (got < n) {
-            memset(s->out_mono + got, 0, (n - got) * sizeof(float));
-            if (s->primed) { /* ran dry: silence, then start again from one period */
-                atomic_fetch_add_explicit(&s->bridge_underruns, 1, memory_order_relaxed);
-                s->primed = 0;
-            }
-        }
+        bridge_pull(&s->br, s->out_mono, n);
         run_block(s, s->out_mono, 1, 0, out + done * s->out_ch, n);
         done += n;
     }
@@ -622,24 +600,20 @@ static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate
 
 /* --duplex split: audible glitches of the bridge (input blocks refused, the
  * output running dry, a backlog dropped). */
-static unsigned long bridge_glitches(cb_state *s)
+static unsigned long split_glitches(cb_state *s)
 {
-    if (!s->bridge)
-        return 0;
-    return (unsigned long)atomic_load(&s->bridge->overflows) + atomic_load(&s->bridge_underruns) +
-           atomic_load(&s->bridge_drops);
+    return s->split ? bridge_glitches(&s->br) : 0;
 }
 
 /* --duplex split: the bridge's counters as extra --status-json fields ("" without). */
 static const char *bridge_json(cb_state *s)
 {
     static char buf[160];
-    if (!s->bridge)
+    if (!s->split)
         return "";
-    snprintf(buf, sizeof buf,
-             ",\"bridge_overflows\":%zu,\"bridge_underruns\":%lu,\"bridge_drops\":%lu",
-             atomic_load(&s->bridge->overflows), atomic_load(&s->bridge_underruns),
-             atomic_load(&s->bridge_drops));
+    snprintf(
+        buf, sizeof buf, ",\"bridge_overflows\":%zu,\"bridge_underruns\":%lu,\"bridge_drops\":%lu",
+        atomic_load(&s->br.r->overflows), atomic_load(&s->br.underruns), atomic_load(&s->br.drops));
     return buf;
 }
 
@@ -758,9 +732,12 @@ int live_run(const live_opts *o)
         goto out;
     }
 
-    if (o->split && !(s->bridge = ring_create(4 * MONO_MAX))) {
-        rc = BX_EXIT_INTERNAL;
-        goto out;
+    if (o->split) {
+        if (bridge_init(&s->br, 8 * MONO_MAX) != 0) {
+            rc = BX_EXIT_INTERNAL;
+            goto out;
+        }
+        s->split = 1;
     }
     if (o->learn_s > 0) {
         if (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
@@ -865,9 +842,10 @@ int live_run(const live_opts *o)
             : hi->type == paWASAPI ? " (WASAPI full duplex polls: --duplex split or ASIO for less)"
                                    : "");
     }
-    pe = stream_in ? Pa_StartStream(stream_in) : paNoError; /* input first: it fills the ring */
-    if (pe == paNoError)
-        pe = Pa_StartStream(stream);
+    /* split: the output first; it plays silence until the input has filled one period */
+    pe = Pa_StartStream(stream);
+    if (pe == paNoError && stream_in)
+        pe = Pa_StartStream(stream_in);
     if (pe != paNoError) {
         fprintf(stderr, "bxlive: cannot start the stream: %s\n", Pa_GetErrorText(pe));
         rc = BX_EXIT_DEVICE;
@@ -935,8 +913,7 @@ int live_run(const live_opts *o)
         const float lim = atomic_exchange(&s->lim_gr, 0.0f);
         st_in = fmaxf(st_in, in_pk), st_out = fmaxf(st_out, out_pk);
         st_gr = fmaxf(st_gr, gr), st_lim = fmaxf(st_lim, lim);
-        const unsigned long xr =
-            atomic_load(&s->xruns) + atomic_load(&s->late) + bridge_glitches(s);
+        const unsigned long xr = atomic_load(&s->xruns) + atomic_load(&s->late) + split_glitches(s);
         const double cpu =
             Pa_GetStreamCpuLoad(stream) + (stream_in ? Pa_GetStreamCpuLoad(stream_in) : 0);
         const size_t ovf = (s->rec ? atomic_load(&s->rec->overflows) : 0) +
@@ -974,7 +951,7 @@ int live_run(const live_opts *o)
                "\"final\":true}\n",
                thread_clock_s() - t0, db(st_in), db(st_out), st_gr, st_lim,
                dead ? 0.0 : Pa_GetStreamCpuLoad(stream),
-               atomic_load(&s->xruns) + atomic_load(&s->late) + bridge_glitches(s),
+               atomic_load(&s->xruns) + atomic_load(&s->late) + split_glitches(s),
                atomic_load(&s->xruns), atomic_load(&s->late), atomic_load(&s->callbacks),
                bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf, bridge_json(s));
         fflush(stdout);
@@ -1041,7 +1018,8 @@ out:
         ring_destroy(s->rec);
         ring_destroy(s->rec_dry);
         ring_destroy(s->learn);
-        ring_destroy(s->bridge);
+        if (s->split)
+            bridge_free(&s->br);
         bx_free(s);
     }
     if (pa_up && !dead)
