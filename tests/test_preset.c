@@ -97,9 +97,9 @@ int main(void)
     bx_free(text);
 
     /* atomic save */
-    char dir[] = "/tmp/bx-test-preset-XXXXXX";
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
+    char dir[200];
+    if (!tu_temp_dir(dir, sizeof dir, "bx-test-preset-")) {
+        perror("temporary folder");
         return 1;
     }
     char path[256], missing[256];

@@ -1,8 +1,15 @@
 #include "testutil.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#ifdef _WIN32
+#include <direct.h>
+#include <io.h>
+#include <windows.h>
+#endif
 
 int tu_failures;
 
@@ -45,4 +52,33 @@ int tu_run_chain(const bx_chain_params *p, double rate_hz, const float *x, float
         return 0;
     tu_fail("bx_chain_apply: %s", err.msg);
     return -1;
+}
+
+char *tu_temp_dir(char *buf, size_t size, const char *prefix)
+{
+#ifdef _WIN32
+    char base[MAX_PATH + 1];
+    DWORD n = GetTempPathA(sizeof base, base); /* ends in a backslash */
+    if (n == 0 || n >= sizeof base) {
+        errno = ENOENT;
+        return NULL;
+    }
+    const char *sep = "";
+#else
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    const char *sep = "/";
+#endif
+    int len = snprintf(buf, size, "%s%s%sXXXXXX", base, sep, prefix);
+    if (len < 0 || (size_t)len >= size) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+#ifdef _WIN32
+    /* no mkdtemp: a unique name, then a folder that must be new */
+    return _mktemp_s(buf, (size_t)len + 1) == 0 && _mkdir(buf) == 0 ? buf : NULL;
+#else
+    return mkdtemp(buf);
+#endif
 }

@@ -33,6 +33,13 @@ void tu_fail(const char *fmt, ...)
  */
 int tu_run_chain(const bx_chain_params *p, double rate_hz, const float *x, float *y, size_t n);
 
+/**
+ * Make a fresh, empty folder "<system temp folder>/<prefix>XXXXXX" (TMPDIR or
+ * /tmp; on Windows GetTempPath) and write its path into buf. Returns buf, or
+ * NULL (errno set) if it cannot be made or does not fit in size bytes.
+ */
+char *tu_temp_dir(char *buf, size_t size, const char *prefix);
+
 /** Print a summary line and return the process exit status (0 if all passed). */
 int tu_finish(const char *suite, int checks);
 
