@@ -73,6 +73,7 @@ void thread_parallel_init(bx_parallel *p, unsigned workers)
 static unsigned __stdcall trampoline(void *p)
 {
     thread_handle *t = p;
+    fesetenv(&t->fenv);
     t->fn(t->arg);
     return 0;
 }
@@ -81,6 +82,12 @@ int thread_start(thread_handle *t, thread_fn fn, void *arg)
 {
     t->fn = fn;
     t->arg = arg;
+    /* A new Windows thread starts with the system's default x87 control word
+     * (53-bit precision) while MinGW's start-up code gives the main thread
+     * 64-bit precision, and MinGW's libm (pow, exp) computes on the x87: the
+     * same call would differ by thread and results by worker count. Hand the
+     * starting thread's environment over, as POSIX threads inherit it. */
+    fegetenv(&t->fenv);
     uintptr_t h = _beginthreadex(NULL, THREAD_STACK_BYTES, trampoline, t, 0, NULL);
     t->handle = (void *)h;
     return h ? 0 : -1;

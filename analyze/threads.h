@@ -7,7 +7,9 @@
 #ifndef BX_ANALYZE_THREADS_H
 #define BX_ANALYZE_THREADS_H
 
-#ifndef _WIN32
+#ifdef _WIN32
+#include <fenv.h>
+#else
 #include <pthread.h>
 #endif
 
@@ -22,6 +24,7 @@ typedef void (*thread_fn)(void *arg);
 typedef struct thread_handle {
 #ifdef _WIN32
     void *handle; /* HANDLE */
+    fenv_t fenv;  /* the starting thread's floating-point environment (see thread_start) */
 #else
     pthread_t id;
 #endif

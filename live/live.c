@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifdef _WIN32
+#define ENABLE_SNDFILE_WINDOWS_PROTOTYPES 1 /* sf_wchar_open */
+#include <windows.h>
+#endif
 #include <sndfile.h>
 
 #include <cjson/cJSON.h>
@@ -262,9 +266,19 @@ static int recorder_start(recorder *rc, const char *path, double rate, ring *r)
     si.samplerate = (int)rate;
     si.channels = 1;
     si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    rc->sf = NULL;
+#ifdef _WIN32
+    /* the path is UTF-8 (console_init): open it through its wide-character form */
+    wchar_t wpath[MAX_PATH * 4];
+    if (MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, (int)(sizeof wpath / sizeof *wpath)) > 0)
+        rc->sf = sf_wchar_open(wpath, SFM_WRITE, &si);
+#else
     rc->sf = sf_open(path, SFM_WRITE, &si);
+#endif
     if (!rc->sf) {
-        fprintf(stderr, "bxlive: %s: cannot create the recording: %s\n", path, sf_strerror(NULL));
+        bx_error e;
+        bx_error_set(&e, BX_ERR_IO, "%s: cannot create the recording: %s", path, sf_strerror(NULL));
+        fprintf(stderr, "bxlive: %s\n", e.msg);
         return -1;
     }
     /* the header is rewritten after every write: the file is valid however we stop */
@@ -427,15 +441,25 @@ static double db(double lin)
 
 static long long mtime_of(const char *path)
 {
+#if defined(_WIN32)
+    /* the path is UTF-8: ask through its wide-character form (100 ns ticks) */
+    wchar_t w[MAX_PATH * 4];
+    WIN32_FILE_ATTRIBUTE_DATA fa;
+    if (MultiByteToWideChar(CP_UTF8, 0, path, -1, w, (int)(sizeof w / sizeof *w)) <= 0 ||
+        !GetFileAttributesExW(w, GetFileExInfoStandard, &fa))
+        return -1;
+    const unsigned long long t = ((unsigned long long)fa.ftLastWriteTime.dwHighDateTime << 32) |
+                                 fa.ftLastWriteTime.dwLowDateTime;
+    return (long long)(t & 0x7fffffffffffffffULL);
+#else
     struct stat st;
     if (stat(path, &st) != 0)
         return -1;
 #if defined(__APPLE__)
     return (long long)st.st_mtimespec.tv_sec * 1000000000LL + st.st_mtimespec.tv_nsec;
-#elif defined(_WIN32)
-    return (long long)st.st_mtime * 1000000000LL;
 #else
     return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+#endif
 #endif
 }
 

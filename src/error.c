@@ -38,6 +38,13 @@ bx_status bx_error_set(bx_error *err, bx_status code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        /* one line: system texts (libsndfile's on Windows) may end in "\r\n" */
+        size_t n = 0;
+        for (char *c = err->msg; *c; c++, n++)
+            if (*c == '\r' || *c == '\n')
+                *c = ' ';
+        while (n > 0 && err->msg[n - 1] == ' ')
+            err->msg[--n] = '\0';
         err->code = code;
     }
     return code;
