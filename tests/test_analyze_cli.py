@@ -330,6 +330,32 @@ def tests(tmp):
     r = run("-o", j("batch-none") + "/", os.path.join(tree, "notes.txt"), os.path.join(tree, "cover.png"))
     check(r.returncode == EXIT_INPUT, "a batch with no audio file at all exits 4", tell(r))
 
+    # ---- non-ASCII paths (on Windows: the wide-character APIs) -------------------------------
+    ud = j("ünï cödé ✓ 音")
+    os.makedirs(os.path.join(ud, "in"))
+    uref, umine = os.path.join(ud, "in", "réf ✓.wav"), os.path.join(ud, "mïne 音.wav")
+    shutil.copy(ref, uref)
+    shutil.copy(mine, umine)
+    uout = os.path.join(ud, "préset ✓.json")
+    r = run(uref, "--source", umine, "-o", uout, "--plot", os.path.join(ud, "répört.svg"))
+    r_ascii = run(ref, "--source", mine, "-o", j("ascii-twin.json"))
+    pu, pa = load_preset(uout), load_preset(j("ascii-twin.json"))
+    check(r.returncode == 0 and pu and pa and pu["chain"] == pa["chain"] and
+          os.path.exists(os.path.join(ud, "répört.svg")) and pu.get("name") == "réf ✓",
+          "REF, --source, -o and --plot named in UTF-8 with spaces: the same chain as with ASCII "
+          "names, the SVG written, the preset named after REF's stem as written",
+          f"{tell(r)}; name {pu.get('name') if pu else None!r}")
+    r = run("-o", os.path.join(ud, "out") + "/", os.path.join(ud, "in"))
+    uo = os.path.join(ud, "out")
+    got = sorted(os.listdir(uo)) if os.path.isdir(uo) else []
+    check(r.returncode == 0 and got == ["réf ✓.json"],
+          "a batch over a non-ASCII folder names each preset after its file's stem as written",
+          f"{tell(r)}; got {got}")
+    gone = os.path.join(ud, "fehlt — ñ.wav")
+    r = run(gone, "-o", uout)
+    check(r.returncode == EXIT_INPUT and gone in r.stderr and len(r.stderr.splitlines()) == 1,
+          "a missing non-ASCII REF: exit 4 and one line naming it as given (UTF-8)", tell(r))
+
     # ---- SIGINT ----------------------------------------------------------------------------------
     many = j("many")
     os.mkdir(many)

@@ -462,6 +462,32 @@ def check_bad_inputs(w):
                   f"exit {rc}: {show(se)}")
 
 
+def check_unicode_paths(w):
+    """Non-ASCII file names with spaces (on Windows they take the wide-character APIs)."""
+    d = os.path.join(w, "ünï cödé ✓ 音")
+    os.makedirs(d)
+    preset = write_json(os.path.join(d, "préset ✓.json"), FULL)
+    src = gen("noise", os.path.join(d, "tàke 音.wav"), "--seconds", "0.5", "--level", "-12",
+              "--seed", 9)
+    ascii_src = gen("noise", os.path.join(w, "unicode-ref.wav"), "--seconds", "0.5", "--level",
+                    "-12", "--seed", 9)
+    out = os.path.join(d, "öut ✓.flac")
+    ref = os.path.join(w, "unicode-ref-out.flac")
+    rc, so, se = bx([preset, "--render", src, out], d, "unicode render")
+    rc2, _, se2 = bx([write_json(os.path.join(w, "unicode.json"), FULL), "--render", ascii_src,
+                      ref], w, "unicode reference render")
+    same = (rc == 0 and rc2 == 0 and os.path.exists(out) and
+            np.array_equal(read(out)[0], read(ref)[0]))
+    REP.check(same and one_line(so, se, "bxlive: rendered "),
+              "a preset, IN and OUT named in UTF-8 with spaces (ü, ✓, 音): rendered, the same "
+              "audio as with ASCII names", f"exit {rc} / {rc2}: {show(se + se2)}")
+    missing = os.path.join(d, "fehlt — ñ.wav")
+    rc, so, se = bx([preset, "--render", missing, out], d, "unicode missing")
+    REP.check(rc == 4 and one_line(so, se) and missing in se[0],
+              "a missing non-ASCII IN: exit 4, one line naming it as given (UTF-8)",
+              f"exit {rc}: {show(se)}")
+
+
 def check_usage(w):
     d = os.path.join(w, "usage")
     os.makedirs(d)
@@ -649,7 +675,8 @@ def main():
     print(f"bxlive {BXLIVE}\nwork   {work}")
     for part in (check_shapes, check_formats, check_quiet, check_blocks, check_bypass,
                  check_in_is_out, check_unwritable, check_replace_only_when_finished,
-                 check_bad_inputs, check_usage, check_nyquist, check_limiter, check_nonfinite):
+                 check_bad_inputs, check_unicode_paths, check_usage, check_nyquist, check_limiter,
+                 check_nonfinite):
         REP.part(part, work)
     REP.check(not LEFTOVERS, f"no *.tmp file left in the output folder after any of "
               f"{len(RUNS)} runs", "; ".join(LEFTOVERS) if LEFTOVERS else "none found")
