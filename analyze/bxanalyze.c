@@ -383,7 +383,10 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
         goto out;
     }
     if (in.n == 0) {
-        fprintf(stderr, "bxanalyze: no audio files to analyse among the inputs\n");
+        if (n_paths == 1)
+            fprintf(stderr, "bxanalyze: %s: no audio files in this folder\n", paths[0]);
+        else
+            fprintf(stderr, "bxanalyze: no audio files to analyse among the %d inputs\n", n_paths);
         rc = cli_worst_exit(in.exit_code, BX_EXIT_INPUT);
         goto out;
     }
@@ -519,7 +522,10 @@ int main(int argc, char **argv)
     }
     o.mode = o.source_path ? JOB_SOURCE : o.paired_path ? JOB_PAIRED : JOB_REFERENCE;
     if (n_paths > 1 || bx_is_dir(paths[0])) {
-        if (o.paired_path)
+        if (o.paired_path && n_paths == 1) {
+            fprintf(stderr, "bxanalyze: %s: is a folder; --paired takes one REF file\n", paths[0]);
+            rc = BX_EXIT_USAGE;
+        } else if (o.paired_path)
             rc = usage_error("%s", "--paired takes one REF (its dry original cannot be shared)");
         else if (o.job.name)
             rc = usage_error("%s",

@@ -228,7 +228,8 @@ static bx_status add_path(input_list *l, const char *path, int depth, int explic
     } else if (rc == -2) {
         st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory listing the folder", path);
     } else {
-        qsort(names.v, names.n, sizeof *names.v, cmp_names);
+        if (names.n > 1) /* an empty folder has no array: qsort(NULL, 0) is undefined */
+            qsort(names.v, names.n, sizeof *names.v, cmp_names);
         for (size_t i = 0; i < names.n && !st; i++) {
             char *child = cli_join(path, names.v[i], "");
             st = child ? add_path(l, child, depth + 1, 0, err)

@@ -187,6 +187,12 @@ bx_status job_take_load(const char *path, double keep_seconds, job_take **out, b
         total += got;
     }
     t->seconds = (double)total / info.rate_hz;
+    if (t->seconds < JOB_MIN_SECONDS) {
+        st =
+            bx_error_set(err, BX_ERR_AUDIO, "%s: %.3g s of audio, the analysis needs at least %g s",
+                         path, t->seconds, JOB_MIN_SECONDS);
+        goto out;
+    }
     st = bx_ltas_finish(ltas, &t->spec, &e2);
     if (!st)
         st = bx_levels_finish(lev, &t->stats, &e2);

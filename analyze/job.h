@@ -52,6 +52,9 @@ typedef struct job_take job_take;
 #define JOB_KEEP_PAIRED_S 240.0   /* --paired: both files */
 #define JOB_KEEP_FIT_S 90.0       /* --source: the take and the reference's dynamics */
 #define JOB_MAX_KEEP_SAMPLES (600u * 48000u) /* 110 MiB of float */
+/* Shorter files are refused (BX_ERR_AUDIO): a spectrum average and level
+ * statistics over less than a second say nothing about a performance. */
+#define JOB_MIN_SECONDS 1.0
 bx_status job_take_load(const char *path, double keep_seconds, job_take **out, bx_error *err);
 void job_take_free(job_take *t);
 

@@ -243,17 +243,39 @@ typedef struct recorder {
     atomic_int stop;
     thread_handle th;
     int running;
+    double throttle_bps; /* > 0: the test hook below */
 } recorder;
+
+/* Test hook: BX_TEST_RECORD_THROTTLE_BPS=N holds the writer to N bytes of
+ * samples per second while the stream runs, a disk slower than real time, so
+ * that the ring's overflow handling can be tested end to end. Only this
+ * thread waits; once stopping, it drains the ring at full speed. */
+#define RECORD_THROTTLE_ENV "BX_TEST_RECORD_THROTTLE_BPS"
+#define RECORD_CHUNK 8192 /* floats the writer takes from the ring at a time */
+
+/* How many floats the writer may take now: all it can hold, or under the
+ * throttle what keeps it at throttle_bps since t0 (written so far: written). */
+static size_t recorder_budget(const recorder *rc, int stopping, double t0, double written)
+{
+    if (rc->throttle_bps <= 0 || stopping)
+        return RECORD_CHUNK;
+    const double allowed = rc->throttle_bps * (thread_clock_s() - t0) / sizeof(float) - written;
+    return allowed <= 0 ? 0 : allowed >= RECORD_CHUNK ? RECORD_CHUNK : (size_t)allowed;
+}
 
 static void recorder_main(void *arg)
 {
     recorder *rc = arg;
-    float buf[8192];
+    float buf[RECORD_CHUNK];
+    const double t0 = thread_clock_s();
+    double written = 0; /* floats */
     for (;;) {
         const int stopping = atomic_load(&rc->stop);
         size_t n;
-        while ((n = ring_read(rc->r, buf, 8192)) > 0)
+        while ((n = ring_read(rc->r, buf, recorder_budget(rc, stopping, t0, written))) > 0) {
             sf_write_float(rc->sf, buf, (sf_count_t)n);
+            written += (double)n;
+        }
         if (stopping)
             break;
         thread_sleep_ms(10);
@@ -287,6 +309,8 @@ static int recorder_start(recorder *rc, const char *path, double rate, ring *r)
     rc->r = r;
     rc->path = path;
     atomic_init(&rc->stop, 0);
+    const char *throttle = getenv(RECORD_THROTTLE_ENV);
+    rc->throttle_bps = throttle ? strtod(throttle, NULL) : 0.0;
     if (thread_start(&rc->th, recorder_main, rc) != 0) {
         sf_close(rc->sf);
         rc->sf = NULL;
@@ -295,6 +319,14 @@ static int recorder_start(recorder *rc, const char *path, double rate, ring *r)
     }
     rc->running = 1;
     return 0;
+}
+
+/* After the recording: say how much a disk slower than real time made the callback drop. */
+static void report_overflows(const char *path, ring *r)
+{
+    const size_t n = r ? atomic_load(&r->overflows) : 0;
+    if (n)
+        fprintf(stderr, "bxlive: %s: the disk was too slow; %zu block(s) were dropped\n", path, n);
 }
 
 static void recorder_finish(recorder *rc)
@@ -439,28 +471,52 @@ static double db(double lin)
     return lin > 1e-10 ? 20.0 * log10(lin) : -200.0;
 }
 
-static long long mtime_of(const char *path)
+/* What the preset watcher compares. The modification time alone misses a file
+ * completed within one tick of the file system's clock (a jiffy on Linux)
+ * after the watcher saw its first part, and a copy that keeps its source's
+ * time: the size, the status-change time and the file's identity (a rename
+ * over it makes a new one) are compared too. */
+typedef struct file_stamp {
+    long long mtime, ctime, size, id; /* ctime and id: 0 where there are none */
+    int exists;
+} file_stamp;
+
+static file_stamp stamp_of(const char *path)
 {
+    file_stamp f = {0, 0, 0, 0, 0};
 #if defined(_WIN32)
     /* the path is UTF-8: ask through its wide-character form (100 ns ticks) */
     wchar_t w[MAX_PATH * 4];
     WIN32_FILE_ATTRIBUTE_DATA fa;
     if (MultiByteToWideChar(CP_UTF8, 0, path, -1, w, (int)(sizeof w / sizeof *w)) <= 0 ||
         !GetFileAttributesExW(w, GetFileExInfoStandard, &fa))
-        return -1;
+        return f;
     const unsigned long long t = ((unsigned long long)fa.ftLastWriteTime.dwHighDateTime << 32) |
                                  fa.ftLastWriteTime.dwLowDateTime;
-    return (long long)(t & 0x7fffffffffffffffULL);
+    f.mtime = (long long)(t & 0x7fffffffffffffffULL);
+    f.size = (long long)(((unsigned long long)fa.nFileSizeHigh << 32) | fa.nFileSizeLow);
 #else
     struct stat st;
     if (stat(path, &st) != 0)
-        return -1;
+        return f;
 #if defined(__APPLE__)
-    return (long long)st.st_mtimespec.tv_sec * 1000000000LL + st.st_mtimespec.tv_nsec;
+    f.mtime = (long long)st.st_mtimespec.tv_sec * 1000000000LL + st.st_mtimespec.tv_nsec;
+    f.ctime = (long long)st.st_ctimespec.tv_sec * 1000000000LL + st.st_ctimespec.tv_nsec;
 #else
-    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    f.mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    f.ctime = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
 #endif
+    f.size = (long long)st.st_size;
+    f.id = (long long)st.st_ino;
 #endif
+    f.exists = 1;
+    return f;
+}
+
+static int stamp_same(const file_stamp *a, const file_stamp *b)
+{
+    return a->exists == b->exists && a->mtime == b->mtime && a->ctime == b->ctime &&
+           a->size == b->size && a->id == b->id;
 }
 
 /* Load, validate and design a chain for the stream, off the audio thread. */
@@ -880,7 +936,9 @@ int live_run(const live_opts *o)
     /* ---- the control loop: meters, keys, reload, status ---- */
     const int tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
     keys_begin();
-    long long seen_mtime = mtime_of(o->preset_path);
+    /* seen: the preset file as last loaded (or refused); pending: as found by
+     * the last turn of the loop while it differed from seen */
+    file_stamp seen = stamp_of(o->preset_path), pending = seen;
     const double t0 = thread_clock_s();
     double next_status = t0 + 1.0;
     unsigned long reloads = 0;
@@ -912,22 +970,41 @@ int live_run(const live_opts *o)
             break;
         if (key == 'b' || key == 'B' || key == 'a' || key == 'A')
             bx_engine_set_bypass(s->engine, !bx_engine_get_bypass(s->engine));
-        const long long mt = mtime_of(o->preset_path);
-        if (live_reload || key == 'r' || key == 'R' || (mt != seen_mtime && mt >= 0)) {
+        /* a changed file is read once it has stayed the same for one turn of
+         * this loop (66 ms), so that a save written in parts is read whole */
+        const file_stamp cur = stamp_of(o->preset_path);
+        int settled = 0;
+        if (cur.exists && !stamp_same(&cur, &seen)) {
+            settled = stamp_same(&cur, &pending);
+            pending = cur;
+        }
+        if (live_reload || key == 'r' || key == 'R' || settled) {
             live_reload = 0;
-            seen_mtime = mt;
             bx_chain *next = load_chain(o->preset_path, si->sampleRate, &err);
-            if (!next) {
+            const file_stamp after = stamp_of(o->preset_path);
+            if (!stamp_same(&after, &cur)) {
+                /* written to while it was read: read it again once it has settled */
+                bx_chain_destroy(next);
+                pending = after;
+            } else if (!next) {
+                seen = pending = cur;
                 fprintf(stderr, "%sbxlive: reload refused, keeping the running preset: %s\n",
                         tty ? "\n" : "", err.msg);
             } else {
-                while (bx_engine_post_chain(s->engine, next) != 0 && !live_stop) {
+                seen = pending = cur;
+                int posted = bx_engine_post_chain(s->engine, next) == 0;
+                while (!posted && !live_stop) {
                     bx_chain_destroy(bx_engine_collect(s->engine));
                     thread_sleep_ms(5);
+                    posted = bx_engine_post_chain(s->engine, next) == 0;
                 }
-                reloads++;
-                if (!o->quiet && !o->status_json)
-                    fprintf(stderr, "%sbxlive: reloaded %s\n", tty ? "\n" : "", o->preset_path);
+                if (posted) {
+                    reloads++;
+                    if (!o->quiet && !o->status_json)
+                        fprintf(stderr, "%sbxlive: reloaded %s\n", tty ? "\n" : "", o->preset_path);
+                } else {
+                    bx_chain_destroy(next); /* stopping before the audio thread took it */
+                }
             }
         }
         bx_chain_destroy(bx_engine_collect(s->engine));
@@ -1030,14 +1107,15 @@ out:
     recorder_finish(&rec);
     recorder_finish(&rec_dry);
     bx_ltas_destroy(learn);
+    if (s && !o->quiet) {
+        report_overflows(o->record, s->rec);
+        report_overflows(o->record_dry, s->rec_dry);
+    }
     if (s && dead) {
         /* a callback thread may be stuck inside PortAudio: leave its state alone */
         s = NULL;
     }
     if (s) {
-        if (s->rec && atomic_load(&s->rec->overflows) && !o->quiet)
-            fprintf(stderr, "bxlive: %s: the disk was too slow; %zu block(s) were dropped\n",
-                    o->record, atomic_load(&s->rec->overflows));
         bx_engine_destroy(s->engine);
         ring_destroy(s->rec);
         ring_destroy(s->rec_dry);

@@ -7,8 +7,9 @@ set -euo pipefail
 
 build_debs=(build-essential cmake pkg-config portaudio19-dev libsndfile1-dev libkissfft-dev
             libcjson-dev libebur128-dev)
-test_debs=(sox python3 python3-numpy python3-scipy python3-soundfile python3-jsonschema jackd2
-           libjack-jackd2-dev)
+# clang: the libFuzzer harnesses of tests/fuzz (scripts/test.sh skips them without it)
+test_debs=(clang sox python3 python3-numpy python3-scipy python3-soundfile python3-jsonschema jackd2
+           libjack-jackd2-dev stress-ng)
 brews=(cmake pkg-config portaudio libsndfile kissfft cjson libebur128 sox)
 
 if [[ "$(uname -s)" == "Darwin" ]]; then

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs missing dependencies, builds bx twice (plain
 # Release, and Debug with AddressSanitizer + UndefinedBehaviorSanitizer) and
-# runs every test in both. Exit status 0 only if everything passed.
+# runs every test in both, then, where clang can link libFuzzer, runs each
+# fuzz harness of tests/fuzz for about a minute. Exit status 0 only if
+# everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +23,29 @@ run_suite() { # name, build dir, cmake args...
 run_suite "plain" build -DCMAKE_BUILD_TYPE=Release
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "sanitized (ASan+UBSan)" build-asan -DCMAKE_BUILD_TYPE=Debug -DBX_SANITIZE=ON
-echo "== all tests passed (plain and sanitized) =="
+
+# The fuzz smoke needs a clang that links -fsanitize=fuzzer: Debian's clang,
+# or on macOS Homebrew's llvm (Apple's clang has no libFuzzer). BX_FUZZ_CC
+# picks another.
+fuzz_cc=""
+brew_clang=""
+if command -v brew >/dev/null; then brew_clang="$(brew --prefix llvm 2>/dev/null)/bin/clang"; fi
+for cc in "${BX_FUZZ_CC:-}" clang "$brew_clang"; do
+  [[ -n $cc ]] && command -v "$cc" >/dev/null || continue
+  if printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
+    "$cc" -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+    fuzz_cc=$cc
+    break
+  fi
+done
+if [[ -z $fuzz_cc ]]; then
+  echo "== fuzz smoke skipped: no clang with libFuzzer (Debian: apt-get install clang; macOS: brew install llvm) =="
+  echo "== all tests passed (plain and sanitized) =="
+  exit 0
+fi
+echo "== fuzz build ($fuzz_cc) =="
+CC=$fuzz_cc cmake -S . -B build-fuzz -DBX_WERROR=ON -DBX_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_preset fuzz_audio >/dev/null
+echo "== fuzz smoke (about a minute per harness) =="
+(cd build-fuzz && ctest -R '^fuzz_' --output-on-failure)
+echo "== all tests passed (plain, sanitized and fuzz smoke) =="

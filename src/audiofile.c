@@ -17,7 +17,10 @@
 struct bx_audio_reader {
     SNDFILE *sf;
     unsigned channels;
-    char *path;
+    char *path; /* the name errors give */
+    /* bx_audio_open_memory: the caller's bytes and libsndfile's position in them */
+    const unsigned char *data;
+    sf_count_t size, pos;
 };
 
 struct bx_audio_writer {
@@ -46,18 +49,26 @@ static SNDFILE *open_utf8(const char *path, int mode, SF_INFO *info)
 
 static void extension(const char *path, char *ext, size_t n);
 
-/* First bytes of an MPEG audio frame (sync word) or an ID3 tag. */
-static int looks_like_mpeg(const char *path)
+/* n first bytes h of a file: the start of an MPEG audio frame (sync word) or an ID3 tag? */
+static int mpeg_start(const unsigned char *h, size_t n)
 {
-    unsigned char h[3] = {0, 0, 0};
-    FILE *f = bx_fopen(path, "rb");
-    if (!f)
-        return 0;
-    const size_t n = fread(h, 1, 3, f);
-    fclose(f);
     if (n >= 3 && memcmp(h, "ID3", 3) == 0)
         return 1;
     return n >= 2 && h[0] == 0xFF && (h[1] & 0xE0) == 0xE0;
+}
+
+/* libsndfile hands anything that looks like an MPEG frame to libmpg123,
+ * which prints to stderr; only input named .mp3 gets that far. h: the first
+ * n bytes of the input called `name`. */
+static bx_status refuse_mpeg(const char *name, const unsigned char *h, size_t n, bx_error *err)
+{
+    char ext[16];
+    extension(name, ext, sizeof ext);
+    if (strcmp(ext, "mp3") != 0 && mpeg_start(h, n))
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "%s: not an audio file bx can read (MPEG data; name it .mp3 if it is)",
+                            name);
+    return BX_OK;
 }
 
 static void describe(const SF_INFO *si, char *out, size_t n)
@@ -73,6 +84,48 @@ static void describe(const SF_INFO *si, char *out, size_t n)
     snprintf(out, n, "%s, %s", major, sub);
 }
 
+/* A reader whose errors name `name`, not open yet; NULL if out of memory. */
+static bx_audio_reader *reader_new(const char *name)
+{
+    bx_audio_reader *r = bx_calloc(1, sizeof *r);
+    if (r && !(r->path = bx_strdup(name))) {
+        bx_free(r);
+        r = NULL;
+    }
+    return r;
+}
+
+/* What every open checks once libsndfile has read the header into si
+ * (r->sf is NULL if it could not): the one place that decides what bx
+ * accepts. Closes r on failure. */
+static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_reader **out,
+                               bx_audio_info *info, bx_error *err)
+{
+    const char *name = r->path;
+    bx_status st = BX_OK;
+    if (!r->sf)
+        st = bx_error_set(err, BX_ERR_AUDIO,
+                          "%s: not an audio file bx can read (unknown, damaged or empty)", name);
+    else if (si->channels < 1)
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: has no channels", name);
+    else if (si->samplerate < BX_AUDIO_RATE_MIN || si->samplerate > BX_AUDIO_RATE_MAX)
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: sample rate %d Hz is outside %d..%d Hz", name,
+                          si->samplerate, BX_AUDIO_RATE_MIN, BX_AUDIO_RATE_MAX);
+    else if (si->frames == 0)
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: holds no audio (0 frames)", name);
+    if (st) {
+        bx_audio_close(r);
+        return st;
+    }
+    r->channels = (unsigned)si->channels;
+    info->rate_hz = si->samplerate;
+    info->channels = (unsigned)si->channels;
+    info->frames = si->frames == SF_COUNT_MAX ? -1 : (long long)si->frames;
+    describe(si, info->format, sizeof info->format);
+    *out = r;
+    return BX_OK;
+}
+
 bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info,
                         bx_error *err)
 {
@@ -81,49 +134,90 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
         return bx_error_set(err, BX_ERR_IO, "%s: no such file", path);
     if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not an audio file", path);
-    /* libsndfile hands anything that looks like an MPEG frame to libmpg123,
-     * which prints to stderr; only files named .mp3 get that far */
-    char ext[16];
-    extension(path, ext, sizeof ext);
-    if (strcmp(ext, "mp3") != 0 && looks_like_mpeg(path))
-        return bx_error_set(err, BX_ERR_AUDIO,
-                            "%s: not an audio file bx can read (MPEG data; name it .mp3 if it is)",
-                            path);
+    unsigned char h[3] = {0, 0, 0};
+    size_t n = 0;
+    FILE *f = bx_fopen(path, "rb");
+    if (f) {
+        n = fread(h, 1, sizeof h, f);
+        fclose(f);
+    }
+    bx_status st = refuse_mpeg(path, h, n, err);
+    if (st)
+        return st;
+    bx_audio_reader *r = reader_new(path);
+    if (!r)
+        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
     SF_INFO si;
     memset(&si, 0, sizeof si);
-    SNDFILE *sf = open_utf8(path, SFM_READ, &si);
-    if (!sf)
-        return bx_error_set(err, BX_ERR_AUDIO,
-                            "%s: not an audio file bx can read (unknown, damaged or empty)", path);
-    bx_status st = BX_OK;
-    if (si.channels < 1)
-        st = bx_error_set(err, BX_ERR_AUDIO, "%s: has no channels", path);
-    else if (si.samplerate < BX_AUDIO_RATE_MIN || si.samplerate > BX_AUDIO_RATE_MAX)
-        st = bx_error_set(err, BX_ERR_AUDIO, "%s: sample rate %d Hz is outside %d..%d Hz", path,
-                          si.samplerate, BX_AUDIO_RATE_MIN, BX_AUDIO_RATE_MAX);
-    else if (si.frames == 0)
-        st = bx_error_set(err, BX_ERR_AUDIO, "%s: holds no audio (0 frames)", path);
-    if (st) {
-        sf_close(sf);
+    r->sf = open_utf8(path, SFM_READ, &si);
+    return reader_accept(r, &si, out, info, err);
+}
+
+/* libsndfile's virtual I/O over r->data: a read-only file of r->size bytes. */
+static sf_count_t mem_length(void *user)
+{
+    return ((const bx_audio_reader *)user)->size;
+}
+
+static sf_count_t mem_seek(sf_count_t offset, int whence, void *user)
+{
+    bx_audio_reader *r = user;
+    const sf_count_t base = whence == SEEK_SET   ? 0
+                            : whence == SEEK_CUR ? r->pos
+                            : whence == SEEK_END ? r->size
+                                                 : -1;
+    /* as lseek: any position from 0 on (reads past the end get nothing);
+     * offsets from a damaged header must not overflow */
+    if (base < 0 || offset < -base || (offset > 0 && offset > SF_COUNT_MAX - base))
+        return -1;
+    r->pos = base + offset;
+    return r->pos;
+}
+
+static sf_count_t mem_read(void *ptr, sf_count_t count, void *user)
+{
+    bx_audio_reader *r = user;
+    if (count <= 0 || r->pos >= r->size)
+        return 0;
+    if (count > r->size - r->pos)
+        count = r->size - r->pos;
+    memcpy(ptr, r->data + r->pos, (size_t)count);
+    r->pos += count;
+    return count;
+}
+
+static sf_count_t mem_write(const void *ptr, sf_count_t count, void *user)
+{
+    (void)ptr, (void)count, (void)user;
+    return 0;
+}
+
+static sf_count_t mem_tell(void *user)
+{
+    return ((const bx_audio_reader *)user)->pos;
+}
+
+bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
+                               bx_audio_reader **out, bx_audio_info *info, bx_error *err)
+{
+    *out = NULL;
+    if (!data && size > 0)
+        return bx_error_set(err, BX_ERR_ARG, "%s: no data", name);
+    if ((unsigned long long)size > (unsigned long long)SF_COUNT_MAX)
+        return bx_error_set(err, BX_ERR_AUDIO, "%s: too large", name);
+    bx_status st = refuse_mpeg(name, data, size, err);
+    if (st)
         return st;
-    }
-    bx_audio_reader *r = bx_calloc(1, sizeof *r);
-    char *p = bx_strdup(path);
-    if (!r || !p) {
-        bx_free(r);
-        bx_free(p);
-        sf_close(sf);
-        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
-    }
-    r->sf = sf;
-    r->channels = (unsigned)si.channels;
-    r->path = p;
-    info->rate_hz = si.samplerate;
-    info->channels = (unsigned)si.channels;
-    info->frames = si.frames == SF_COUNT_MAX ? -1 : (long long)si.frames;
-    describe(&si, info->format, sizeof info->format);
-    *out = r;
-    return BX_OK;
+    bx_audio_reader *r = reader_new(name);
+    if (!r)
+        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", name);
+    r->data = data;
+    r->size = (sf_count_t)size;
+    SF_VIRTUAL_IO io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
+    SF_INFO si;
+    memset(&si, 0, sizeof si);
+    r->sf = sf_open_virtual(&io, SFM_READ, &si, r);
+    return reader_accept(r, &si, out, info, err);
 }
 
 long long bx_audio_read(bx_audio_reader *r, float *buf, size_t frames, bx_error *err)
@@ -140,7 +234,8 @@ void bx_audio_close(bx_audio_reader *r)
 {
     if (!r)
         return;
-    sf_close(r->sf);
+    if (r->sf)
+        sf_close(r->sf);
     bx_free(r->path);
     bx_free(r);
 }

@@ -84,9 +84,11 @@ static void set(bx_chain_params *p, const layout *L, int i, double v, double rat
 static bx_status render(const bx_chain_params *p, double rate, const float *x, double *out, size_t n,
                         bx_error *err)
 {
-    bx_chain *c = bx_chain_create(p, rate, 1, err);
+    bx_error local;
+    bx_error *e = err ? err : &local;
+    bx_chain *c = bx_chain_create(p, rate, 1, e);
     if (!c)
-        return err ? err->code : BX_ERR_ARG;
+        return e->code;
     for (size_t i = 0; i < n; i++)
         out[i] = x[i];
     for (size_t i = 0; i < n; i += 4096)
@@ -198,7 +200,10 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
         bx_parallel_for(par, column_task, &J, (size_t)m);
         for (int i = 0; i < m && !st; i++)
             if (col_st[i])
-                st = bx_error_set(err, col_st[i], "chain refinement: a trial chain is unusable");
+                st = bx_error_set(err, col_st[i], "%s",
+                                  col_st[i] == BX_ERR_NOMEM
+                                      ? "out of memory refining the chain"
+                                      : "chain refinement: a trial chain is unusable");
         if (st)
             break;
         bx_parallel_for(par, normal_row_task, &J, (size_t)m);

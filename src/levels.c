@@ -4,6 +4,7 @@
  * transient detector can run at the end with the whole signal in view. */
 #include "bx/levels.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -139,7 +140,9 @@ bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *e
             peak1 = 0.0;
         }
         if (++pos10 == blk10) {
-            l->ms.v[l->ms.n++] = (float)(sq10 / (double)blk10);
+            /* float samples far beyond full scale square past the float
+             * range: saturate, so that the percentiles stay finite */
+            l->ms.v[l->ms.n++] = (float)fmin(sq10 / (double)blk10, FLT_MAX);
             pos10 = 0;
             sq10 = 0.0;
         }

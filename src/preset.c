@@ -99,6 +99,25 @@ static int is_digit(char c)
  * strings, numbers without leading zeros or bare dots, and bounded nesting.
  * Returns the offset of the first problem (and *why), or len.
  */
+/* 1 and *v if s[i..i+3] are four hexadecimal digits. */
+static int hex4(const char *s, size_t len, size_t i, unsigned *v)
+{
+    if (len < 4 || i > len - 4)
+        return 0;
+    *v = 0;
+    for (size_t k = i; k < i + 4; k++) {
+        const char c = s[k];
+        const int d = (c >= '0' && c <= '9')   ? c - '0'
+                      : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                      : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                               : -1;
+        if (d < 0)
+            return 0;
+        *v = *v * 16 + (unsigned)d;
+    }
+    return 1;
+}
+
 static size_t lex_bad_offset(const char *s, size_t len, int max_depth, const char **why)
 {
     int depth = 0;
@@ -111,9 +130,27 @@ static size_t lex_bad_offset(const char *s, size_t len, int max_depth, const cha
                     return i;
                 }
                 if (s[i] == '\\') {
-                    if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) {
-                        *why = "\\u0000 (a NUL character) inside a string";
-                        return i;
+                    if (i + 1 < len && s[i + 1] == 'u') {
+                        /* cJSON would read a malformed \u as a NUL and cut the string */
+                        unsigned v = 0;
+                        if (!hex4(s, len, i + 2, &v)) {
+                            *why = "\\u must be followed by four hexadecimal digits";
+                            return i;
+                        }
+                        if (v == 0) {
+                            *why = "\\u0000 (a NUL character) inside a string";
+                            return i;
+                        }
+                        unsigned lo = 0;
+                        if ((v >= 0xDC00 && v <= 0xDFFF) ||
+                            (v >= 0xD800 && v <= 0xDBFF &&
+                             !(i + 7 < len && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+                               hex4(s, len, i + 8, &lo) && lo >= 0xDC00 && lo <= 0xDFFF))) {
+                            *why = "a \\u escape of half a UTF-16 surrogate pair";
+                            return i;
+                        }
+                        if (v >= 0xD800 && v <= 0xDBFF)
+                            i += 6; /* on to the low half's escape */
                     }
                     i++; /* skip the escaped character */
                 }
@@ -182,6 +219,159 @@ static const char *printable(const char *in, char *out, size_t n)
     }
     out[o] = '\0';
     return out;
+}
+
+/* ---- telling a syntax error from a lack of memory ------------------------ */
+
+/* cJSON returns NULL for both. These functions check cJSON's grammar
+ * without allocating: if the text is valid, cJSON ran out of memory. They
+ * accept a subset of what cJSON accepts (strict numbers of at most 63
+ * characters, escapes \uXXXX with four hex digits), so a text cJSON rejects
+ * is never taken for valid. Whitespace is any byte up to 0x20, as in cJSON. */
+#define JSON_DEPTH_MAX (CJSON_NESTING_LIMIT - 1)
+
+static size_t json_skip_ws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (unsigned char)s[i] <= 0x20)
+        i++;
+    return i;
+}
+
+static int json_hex4(const char *s, unsigned *v)
+{
+    *v = 0;
+    for (int k = 0; k < 4; k++) {
+        const char c = s[k];
+        const int d = is_digit(c)              ? c - '0'
+                      : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                      : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                               : -1;
+        if (d < 0)
+            return 0;
+        *v = *v * 16 + (unsigned)d;
+    }
+    return 1;
+}
+
+/* End of the string starting at s[i] == '"', or 0 if it is invalid. */
+static size_t json_string_end(const char *s, size_t len, size_t i)
+{
+    for (i++; i < len && s[i] != '"';) {
+        if (s[i] != '\\') {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len)
+            return 0;
+        if (memchr("bfnrt\"\\/", s[i + 1], 8)) {
+            i += 2;
+            continue;
+        }
+        unsigned hi, lo;
+        if (s[i + 1] != 'u' || len - i < 6 || !json_hex4(s + i + 2, &hi) ||
+            (hi >= 0xDC00 && hi <= 0xDFFF))
+            return 0;
+        i += 6;
+        if (hi >= 0xD800 && hi <= 0xDBFF) { /* the low half must follow */
+            if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || !json_hex4(s + i + 2, &lo) ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return 0;
+            i += 6;
+        }
+    }
+    return i < len ? i + 1 : 0;
+}
+
+/* End of the number starting at s[i], or 0 if it is invalid. */
+static size_t json_number_end(const char *s, size_t len, size_t i)
+{
+    const size_t start = i;
+    if (s[i] == '-')
+        i++;
+    if (i >= len || !is_digit(s[i]))
+        return 0;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < len && is_digit(s[i]))
+            i++;
+    if (i < len && s[i] == '.') {
+        if (++i >= len || !is_digit(s[i]))
+            return 0;
+        while (i < len && is_digit(s[i]))
+            i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= len || !is_digit(s[i]))
+            return 0;
+        while (i < len && is_digit(s[i]))
+            i++;
+    }
+    return i - start <= 63 ? i : 0; /* cJSON reads a number through a 64-byte buffer */
+}
+
+/* 1 if text starts with a JSON value (after a byte order mark and
+ * whitespace) that cJSON parses when memory allows. */
+static int json_syntax_ok(const char *s, size_t len)
+{
+    enum { VALUE, KEY, AFTER } want = VALUE;
+    char close[JSON_DEPTH_MAX]; /* the bracket that ends each open container */
+    int depth = 0;
+    size_t i = len >= 5 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (;;) {
+        if (want == AFTER && depth == 0)
+            return 1;
+        i = json_skip_ws(s, len, i);
+        if (i >= len)
+            return 0;
+        const char c = s[i];
+        if (want == KEY) {
+            if (c != '"' || !(i = json_string_end(s, len, i)))
+                return 0;
+            i = json_skip_ws(s, len, i);
+            if (i >= len || s[i] != ':')
+                return 0;
+            i++;
+            want = VALUE;
+        } else if (want == AFTER) {
+            if (c == ',')
+                want = close[depth - 1] == '}' ? KEY : VALUE;
+            else if (c == close[depth - 1])
+                depth--;
+            else
+                return 0;
+            i++;
+        } else if (c == '{' || c == '[') {
+            if (depth == JSON_DEPTH_MAX)
+                return 0;
+            close[depth++] = c == '{' ? '}' : ']';
+            i = json_skip_ws(s, len, i + 1);
+            if (i < len && s[i] == close[depth - 1]) {
+                depth--;
+                i++;
+                want = AFTER;
+            } else {
+                want = c == '{' ? KEY : VALUE;
+            }
+        } else {
+            if (c == '"')
+                i = json_string_end(s, len, i);
+            else if (c == '-' || is_digit(c))
+                i = json_number_end(s, len, i);
+            else if (len - i >= 4 &&
+                     (memcmp(s + i, "null", 4) == 0 || memcmp(s + i, "true", 4) == 0))
+                i += 4;
+            else if (len - i >= 5 && memcmp(s + i, "false", 5) == 0)
+                i += 5;
+            else
+                return 0;
+            if (!i)
+                return 0;
+            want = AFTER;
+        }
+    }
 }
 
 /* ---- tree-level checks --------------------------------------------------- */
@@ -509,6 +699,13 @@ bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_p
                           len, BX_PRESET_MAX_BYTES);
         goto out;
     }
+    if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 || memcmp(text, "\xFE\xFF", 2) == 0)) {
+        /* a UTF-16 or UTF-32 byte order mark: say so rather than "NUL byte" */
+        st = bx_error_set(err, BX_ERR_PARSE,
+                          "%s: line 1, column 1: the text is UTF-16 or UTF-32, a preset is UTF-8",
+                          origin);
+        goto out;
+    }
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         line_col(text, (size_t)(nul - text), &line, &col);
@@ -546,7 +743,9 @@ bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_p
                                text[first] == '\r'))
             first++;
         const char *at = text + off;
-        if (first == len)
+        if (json_syntax_ok(text, len))
+            st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory reading the preset", origin);
+        else if (first == len)
             st = bx_error_set(err, BX_ERR_PARSE, "%s: empty, not a preset", origin);
         else if ((len - off >= 3 && memcmp(at, "NaN", 3) == 0) ||
                  (len - off >= 8 && memcmp(at, "Infinity", 8) == 0))
@@ -593,16 +792,34 @@ bx_status bx_preset_load(const char *path, bx_preset *out, bx_error *err)
 
 /* ---- writing --------------------------------------------------------------- */
 
+/* Add v to obj as the shortest decimal that reads back as exactly v. cJSON's
+ * own printing keeps 15 digits whenever they read back within a rounding
+ * error of the number, which loses its last bit (0.30000000000000004 is
+ * written as 0.3); a preset's numbers must survive a round trip exactly. */
+static cJSON *add_exact(cJSON *obj, const char *key, double v)
+{
+    char buf[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    for (char *c = buf; *c; c++) /* a locale's decimal comma: JSON has a point */
+        if (!is_digit(*c) && *c != '-' && *c != '+' && *c != 'e' && *c != 'E')
+            *c = '.';
+    return cJSON_AddRawToObject(obj, key, buf);
+}
+
 static cJSON *band_to_json(const bx_band *b)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j)
         return NULL;
     int ok = cJSON_AddStringToObject(j, "type", bx_biquad_type_name(b->type)) != NULL;
-    ok &= cJSON_AddNumberToObject(j, "freq_hz", b->freq_hz) != NULL;
+    ok &= add_exact(j, "freq_hz", b->freq_hz) != NULL;
     if (bx_biquad_type_has_gain(b->type))
-        ok &= cJSON_AddNumberToObject(j, "gain_db", b->gain_db) != NULL;
-    ok &= cJSON_AddNumberToObject(j, "q", b->q) != NULL;
+        ok &= add_exact(j, "gain_db", b->gain_db) != NULL;
+    ok &= add_exact(j, "q", b->q) != NULL;
     if (!ok) {
         cJSON_Delete(j);
         return NULL;
@@ -618,30 +835,36 @@ static cJSON *chain_to_json(const bx_chain_params *p)
         cJSON_Delete(eq);
         return NULL;
     }
-    int ok = cJSON_AddNumberToObject(j, "input_gain_db", p->input_gain_db) != NULL;
-    ok &= cJSON_AddItemToObject(j, "eq", eq);
+    int ok = add_exact(j, "input_gain_db", p->input_gain_db) != NULL;
+    if (!cJSON_AddItemToObject(j, "eq", eq)) {
+        cJSON_Delete(eq);
+        ok = 0;
+    }
     for (unsigned i = 0; ok && i < p->n_bands; i++) {
         cJSON *b = band_to_json(&p->bands[i]);
-        ok &= b && cJSON_AddItemToArray(eq, b);
+        if (!b || !cJSON_AddItemToArray(eq, b)) {
+            cJSON_Delete(b);
+            ok = 0;
+        }
     }
     if (ok && p->has_comp) {
         const bx_comp_params *c = &p->comp;
         cJSON *jc = cJSON_AddObjectToObject(j, "compressor");
         ok &= jc != NULL;
-        ok = ok && cJSON_AddNumberToObject(jc, "threshold_db", c->threshold_db);
-        ok = ok && cJSON_AddNumberToObject(jc, "ratio", c->ratio);
-        ok = ok && cJSON_AddNumberToObject(jc, "knee_db", c->knee_db);
-        ok = ok && cJSON_AddNumberToObject(jc, "attack_ms", c->attack_ms);
-        ok = ok && cJSON_AddNumberToObject(jc, "release_ms", c->release_ms);
-        ok = ok && cJSON_AddNumberToObject(jc, "makeup_db", c->makeup_db);
+        ok = ok && add_exact(jc, "threshold_db", c->threshold_db);
+        ok = ok && add_exact(jc, "ratio", c->ratio);
+        ok = ok && add_exact(jc, "knee_db", c->knee_db);
+        ok = ok && add_exact(jc, "attack_ms", c->attack_ms);
+        ok = ok && add_exact(jc, "release_ms", c->release_ms);
+        ok = ok && add_exact(jc, "makeup_db", c->makeup_db);
         ok = ok && cJSON_AddStringToObject(jc, "detector", bx_detector_name(c->detector));
         if (c->has_start_level)
-            ok = ok && cJSON_AddNumberToObject(jc, "start_level_db", c->start_level_db);
+            ok = ok && add_exact(jc, "start_level_db", c->start_level_db);
     }
-    ok = ok && cJSON_AddNumberToObject(j, "output_gain_db", p->output_gain_db);
+    ok = ok && add_exact(j, "output_gain_db", p->output_gain_db);
     if (ok && p->has_limiter) {
         cJSON *jl = cJSON_AddObjectToObject(j, "limiter");
-        ok = jl && cJSON_AddNumberToObject(jl, "ceiling_db", p->ceiling_db);
+        ok = jl && add_exact(jl, "ceiling_db", p->ceiling_db);
     }
     if (!ok) {
         cJSON_Delete(j);
@@ -669,6 +892,11 @@ char *bx_preset_to_json(const bx_preset *p, bx_error *err)
         cJSON_Delete(chain);
     if (ok && p->analysis_json) {
         cJSON *a = cJSON_Parse(p->analysis_json);
+        if (!a && json_syntax_ok(p->analysis_json, strlen(p->analysis_json))) {
+            cJSON_Delete(root);
+            bx_error_set(err, BX_ERR_NOMEM, "out of memory writing the preset");
+            return NULL;
+        }
         if (!a || !cJSON_IsObject(a)) {
             cJSON_Delete(a);
             cJSON_Delete(root);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fftlen.h"
 #include <kiss_fftr.h>
 
 #ifndef M_PI
@@ -44,16 +45,7 @@ struct bx_ltas {
 
 static int nfft_ok(size_t n)
 {
-    if (n < NFFT_MIN || n > NFFT_MAX || n % 2)
-        return 0;
-    n /= 2; /* kiss_fftr runs a complex FFT of nfft/2; other radices allocate */
-    while (n % 2 == 0)
-        n /= 2;
-    while (n % 3 == 0)
-        n /= 3;
-    while (n % 5 == 0)
-        n /= 5;
-    return n == 1;
+    return n >= NFFT_MIN && n <= NFFT_MAX && bx_fftr_len_ok(n);
 }
 
 bx_ltas *bx_ltas_create(double rate_hz, size_t nfft, bx_error *err)

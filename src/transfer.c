@@ -1,6 +1,7 @@
 /* transfer.c — H1 transfer-function estimate with Welch framing (KissFFT). */
 #include "bx/transfer.h"
 
+#include "fftlen.h"
 #include <kiss_fftr.h>
 #include <math.h>
 #include <string.h>
@@ -17,14 +18,22 @@ static size_t default_nfft(double rate_hz)
     return n;
 }
 
+static int nfft_ok(size_t n)
+{
+    return n >= 16 && bx_fftr_len_ok(n);
+}
+
 bx_status bx_transfer_estimate(const float *x, const float *y, const double *gain, size_t n,
                                double rate_hz, size_t nfft, bx_transfer *out, bx_error *err)
 {
     memset(out, 0, sizeof *out);
     if (nfft == 0)
         nfft = default_nfft(rate_hz);
-    if (nfft % 2 || nfft < 16)
-        return bx_error_set(err, BX_ERR_ARG, "transfer: FFT length %zu must be even", nfft);
+    if (!nfft_ok(nfft))
+        return bx_error_set(err, BX_ERR_ARG,
+                            "transfer: FFT length %zu is not even, at least 16, with nfft/2 made "
+                            "of 2, 3, 5",
+                            nfft);
     if (n < nfft)
         return bx_error_set(err, BX_ERR_AUDIO, "too short to measure a transfer function "
                                                "(%zu samples, need %zu)", n, nfft);

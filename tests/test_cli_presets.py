@@ -5,7 +5,9 @@ renders valid edge cases.
 Promises:
   - every preset in the MALFORMED table, run as
         bxlive BAD.json --render take.wav out.wav
-    exits 3, prints nothing on stdout and exactly one line on stderr, which
+    exits 3 within 5 seconds and 300 MB of peak memory (measured when the
+    bx_peakrss helper is there: BX_PEAKRSS), prints nothing on stdout and
+    exactly one line on stderr, which
     starts with "bxlive: BAD.json: " (the path as given) and contains the
     expected text: the field at fault (e.g. "chain.eq[2].q: 0 is outside
     0.1..40") or, for text that is not JSON, the line and column; out.wav is
@@ -42,6 +44,9 @@ import bxtest
 np = bxtest.need("numpy")
 sf = bxtest.need("soundfile")
 BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
+PEAKRSS = os.environ.get("BX_PEAKRSS")  # runs a program and reports its peak resident size
+# what refusing any malformed preset may cost (a sanitized build included)
+COST_SECONDS, COST_MB = 5.0, 300.0
 
 MISSING = object()  # the preset file is not created
 FOLDER = object()   # the preset path is a folder
@@ -86,6 +91,9 @@ MALFORMED = [
     ("missing", MISSING, ["cannot open"]),
     ("folder", FOLDER, ["is a directory"]),
     ("empty", b"", ["empty, not a preset"]),
+    ("huge_name_50MB", P({}, name="n" * (50 * 1024 * 1024)), ["larger than 4194304 bytes"]),
+    ("utf16_with_bom", b"\xff\xfe" + '{"bxpreset":1,"chain":{}}'.encode("utf-16-le"),
+     ["line 1, column 1: the text is UTF-16 or UTF-32, a preset is UTF-8"]),
     ("huge_name_5MB", P({}, name="n" * (5 * 1024 * 1024)), ["larger than 4194304 bytes"]),
     # text that is not JSON, or not only JSON
     ("not_json", raw("bxpreset = 1\n"), ["line 1, column 1"]),
@@ -109,6 +117,10 @@ MALFORMED = [
                                '"freq_hz":1000,"gain_db":6}]}}'), ["NUL"]),
     ("deep_nesting_100000", raw('{"bxpreset":1,"chain":{},"analysis":{"a":'
                                 + nested(100000) + "}}"), ["nested deeper than 64 levels"]),
+    ("deep_nesting_200000", raw('{"bxpreset":1,"chain":{"eq":' + nested(200000) + "}}"),
+     ["nested deeper than 64 levels"]),
+    ("deep_objects_200000", raw('{"bxpreset":1,"chain":{},"analysis":' + '{"a":' * 200000
+                                + "0" + "}" * 200000 + "}"), ["nested deeper than 64 levels"]),
     ("deep_nesting_65", raw('{"bxpreset":1,"chain":{},"analysis":{"a":' + nested(63) + "}}"),
      ["nested deeper than 64 levels"]),
     # top level
@@ -142,6 +154,17 @@ MALFORMED = [
     ("number_-1e400", P({}).replace(
         b'"chain": {}', b'"chain": {"eq": [{"type": "lowpass", "freq_hz": -1e400}]}'),
      ["chain.eq[0].freq_hz", "number too large"]),
+    ("number_5000_digits", P({}).replace(b'"chain": {}',
+                                         b'"chain": {"input_gain_db": 1' + b"0" * 5000 + b"}"),
+     ["chain.input_gain_db", "number too large"]),
+    ("lone_surrogate_escape", raw('{"bxpreset":1,"name":"a\\ud800b","chain":{}}'),
+     ["line 1, column 24: a \\u escape of half a UTF-16 surrogate pair"]),
+    ("low_surrogate_first", raw('{"bxpreset":1,"name":"\\udc00\\ud800","chain":{}}'),
+     ["line 1, column 23: a \\u escape of half a UTF-16 surrogate pair"]),
+    ("bad_u_escape", raw('{"bxpreset":1,"name":"ab\\uZZZZcd","chain":{}}'),
+     ["line 1, column 25: \\u must be followed by four hexadecimal digits"]),
+    ("short_u_escape_at_end", raw('{"bxpreset":1,"chain":{},"name":"\\u12'),
+     ["line 1, column 34: \\u must be followed by four hexadecimal digits"]),
     # eq
     ("eq_object", P({"eq": {"type": "peak"}}), ["chain.eq: expected an array, found an object"]),
     ("band_number", P({"eq": [band(), 5]}), ["chain.eq[1]: expected an object, found a number"]),
@@ -175,6 +198,12 @@ MALFORMED = [
     ("duplicate_band_key", raw('{"bxpreset":1,"chain":{"eq":[{"type":"peak","freq_hz":100,'
                                '"gain_db":1,"gain_db":2}]}}'),
      ["chain.eq[0]", "gain_db", "duplicate key"]),
+    ("bands_10000", P({"eq": [band(freq_hz=100 + i % 5000) for i in range(10000)]}),
+     ["chain.eq: 10000 bands, at most 32 are allowed"]),
+    ("eq_string", P({"eq": "peak"}), ["chain.eq: expected an array, found a string"]),
+    ("band_nested_arrays", P({"eq": [[[[band()]]]]}),
+     ["chain.eq[0]: expected an object, found an array"]),
+    ("ratio_1e308", P(comp(ratio=1e308)), ["chain.compressor.ratio: 1e+308 is outside 1..100"]),
     ("bands_33", P({"eq": [band(freq_hz=100 + 10 * i) for i in range(33)]}),
      ["chain.eq: 33 bands, at most 32 are allowed"]),
     ("newline_in_key", raw('{"bxpreset":1,"chain":{"eq\\nx":[]}}'), ["unknown key"]),
@@ -257,6 +286,7 @@ VALID = [
     ("bxpreset_1.0", raw('{"bxpreset":1.0,"chain":{}}')),
     ("name_unicode_and_256_bytes", P({}, name=NAME_256, description="a take, \u00e9t\u00e9")),
     ("utf8_bom", b"\xef\xbb\xbf" + P({})),
+    ("surrogate_pair_escape", raw('{"bxpreset":1,"name":"mic \\ud83c\\udfa4","chain":{}}')),
     ("bands_32", P({"eq": [band(freq_hz=100 + 100 * i, gain_db=0.5) for i in range(32)]})),
     ("every_bound_low", P(ALL_BOUNDS)),
     ("every_bound_high", P(ALL_BOUNDS_2)),
@@ -297,9 +327,21 @@ DEFAULTS = [
 REP = bxtest.Report()
 
 
-def run(work, preset, out="out.wav", extra=(), timeout=120):
-    p = subprocess.run([BXLIVE, preset, "--render", "take.wav", out] + list(extra), cwd=work,
-                       capture_output=True, timeout=timeout)
+def run(work, preset, out="out.wav", extra=(), timeout=120, cost=None):
+    """bxlive PRESET --render take.wav OUT; (exit, stdout, stderr lines). With a dict
+    `cost` and bx_peakrss at hand, also cost["s"] (seconds) and cost["mb"] (peak MB)."""
+    cmd = [BXLIVE, preset, "--render", "take.wav", out] + list(extra)
+    report = os.path.join(work, "peak.txt")
+    if cost is not None and PEAKRSS:
+        cmd = [PEAKRSS, report] + cmd
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, cwd=work, capture_output=True, timeout=timeout)
+    if cost is not None:
+        cost["s"] = time.monotonic() - t0
+        if PEAKRSS:
+            with open(report) as f:
+                cost["mb"] = int(f.read().split()[0]) / 1024
+            os.remove(report)
     return p.returncode, p.stdout.decode("utf-8", "replace"), \
         p.stderr.decode("utf-8", "replace").splitlines()
 
@@ -315,6 +357,7 @@ def tmp_left(work):
 
 def check_malformed(work):
     worst = None
+    slowest, biggest = ("", 0.0), ("", 0.0)
     for name, text, want in MALFORMED:
         fname = f"bad_{name}.json"
         path = os.path.join(work, fname)
@@ -326,9 +369,16 @@ def check_malformed(work):
         out = os.path.join(work, "out.wav")
         if os.path.exists(out):
             os.remove(out)
-        rc, so, se = run(work, fname)
+        cost = {}
+        rc, so, se = run(work, fname, cost=cost)
         prefix = f"bxlive: {fname}: "
         problems = []
+        if cost["s"] > COST_SECONDS or cost.get("mb", 0) > COST_MB:
+            problems.append(f"took {cost['s']:.2f} s and {cost.get('mb', 0):.0f} MB")
+        if cost["s"] > slowest[1]:
+            slowest = (name, cost["s"])
+        if cost.get("mb", 0) > biggest[1]:
+            biggest = (name, cost["mb"])
         if rc != 3:
             problems.append(f"exit {rc}, expected 3")
         if so:
@@ -358,6 +408,9 @@ def check_malformed(work):
         elif text is not MISSING:
             os.remove(path)
     print(f"      ({len(MALFORMED)} malformed presets; first failure: {worst or 'none'})")
+    REP.check(len(MALFORMED) >= 40, f"at least 40 malformed presets are tried ({len(MALFORMED)})")
+    print(f"      slowest: {slowest[0]} {slowest[1]:.2f} s; largest: "
+          + (f"{biggest[0]} {biggest[1]:.1f} MB" if PEAKRSS else "not measured (no bx_peakrss)"))
 
 
 def check_many_keys(work):

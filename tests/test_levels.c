@@ -24,6 +24,8 @@
  *    60 Hz bursts (kick-like) are each counted once, decay within 10 ms; a
  *    steady sine has none;
  *  - digital silence gives finite floors (-120 dBFS, -70 LUFS), never NaN;
+ *    float samples far beyond full scale (1e20, 1e30: mean squares beyond
+ *    the float range) give finite statistics too;
  *  - feeding 1, 7, 4096 or all frames at a time gives identical statistics;
  *  - bad arguments and non-finite samples are refused; a failed allocation
  *    in add gives BX_ERR_NOMEM and adds nothing.
@@ -298,6 +300,29 @@ static void silence(void)
     }
 }
 
+/* Found by tests/fuzz/fuzz_audio (corpus/audio/regress_levels_float_overflow.wav):
+ * the envelope's 10 ms mean squares overflowed to infinity in float, and the
+ * percentiles came out NaN. */
+static void beyond_full_scale(void)
+{
+    const double peaks[] = {1e20, 1e30};
+    for (size_t k = 0; k < 2; k++) {
+        float *x = sine(2 * 48000, 1, 48000, 1000, peaks[k]);
+        bx_error err;
+        bx_level_stats st;
+        checks++;
+        if (analyse(x, 2 * 48000, 1, 48000, 4096, &st, &err)) {
+            tu_fail("sine of peak %g: %s", peaks[k], err.msg);
+        } else {
+            printf("sine of peak %g: peak %g dBFS, RMS %g, p10/p50/p95 %g/%g/%g\n", peaks[k],
+                   st.sample_peak_db, st.rms_db, st.p10_db, st.p50_db, st.p95_db);
+            if (!finite_stats(&st))
+                tu_fail("sine of peak %g: statistics are not finite", peaks[k]);
+        }
+        free(x);
+    }
+}
+
 static int same_stats(const bx_level_stats *a, const bx_level_stats *b)
 {
     return a->seconds == b->seconds && a->loudness_lufs == b->loudness_lufs &&
@@ -411,6 +436,7 @@ int main(void)
     percentiles();
     transients();
     silence();
+    beyond_full_scale();
     chunking();
     errors();
     return tu_finish("test_levels", checks);

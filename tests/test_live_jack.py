@@ -41,16 +41,41 @@ Promises checked (each line of output names one, with the measured numbers):
      graph delay is removed (1e-6), the round trip is the full-duplex one
      plus at most one period, and the status JSON counts no bridge
      underruns or drops (when the server saw no xruns);
+  l. a preset saved in place in two writes 0.6 s apart (the second keeping
+     the first's modification time, as when both land within one tick of the
+     file system's clock) is never applied half written: the output stays
+     the old preset's render until the file is complete, then switches to
+     the new one; a file left truncated afterwards keeps the new chain
+     running; each incomplete file gets one stderr line naming it;
+  j. CPU load: with stress-ng on every core (the sub-check is skipped without
+     it) and the server stopped twice for 0.4 s (SIGSTOP: the server starved
+     of CPU, so that xruns happen for sure), bxlive keeps running and exits 0
+     on SIGTERM; each stall is counted (a PortAudio xrun flag and a gap in
+     the stream clock); the callbacks count the elapsed time less the stalls
+     and no status second loses time without an xrun; --record and
+     --record-dry hold every block processed (callbacks x period); the gaps
+     found on the way in (dry recording against what was played) and on the
+     way out (capture against the recording) are no more than the xruns;
+  k. a recording disk slower than real time (the writer held to 4800 bytes/s
+     by the test hook BX_TEST_RECORD_THROTTLE_BPS): `ring_overflows` and the
+     final report count the dropped blocks, the live output still equals
+     `--render` (1e-6) with no xrun, SIGTERM exits 0, and the recording is a
+     valid WAV of whole processed blocks in order, recorded + dropped =
+     blocks processed;
   f. killing the JACK server mid-stream makes bxlive exit with code 6 and a
-     message within 5 s, leaving its --record file finalized, readable and
-     equal to what the graph received (but for the last two periods, which
-     the kill may cut short; not judged if the server skipped cycles).
+     message within 5 s, leaving its --record and --record-dry files
+     finalized, readable and of one length: the dry one is what jack_io
+     played up to the kill (ending within two periods of its last frame), the
+     processed one what the graph received (but for the last two periods,
+     which the kill may cut short; neither judged if the server skipped
+     cycles).
 
 Environment: BXLIVE, BXGEN (programs), BX_TEST_TMP (scratch folder). jack_io
 and pa_passthrough are looked for next to BXLIVE (the build puts them there
 when pkg-config finds jack), or given by BX_JACK_IO and BX_PA_PASSTHROUGH.
 Exit status: 0 all passed, 1 a check failed, 77 skipped (numpy or soundfile
 missing, the JACK helpers not built, or no JACK server can be started here).
+A missing stress-ng skips only its sub-check of j (reported, not counted).
 """
 
 import json
@@ -252,6 +277,16 @@ class Jackd:
             self.logf = None
 
 
+def missed_cycles(log):
+    """{"client, state": count} of the server's "client = X was not finished, state = S"
+    lines: the cycles in which a client did not finish in time, and where it was."""
+    counts = {}
+    for m in re.finditer(r"client = (\S+) was not finished, state = (\w+)", log or ""):
+        key = f"{m.group(1)}, {m.group(2)}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def parse_status(out):
     """(objects, bad lines) of bxlive's --status-json stdout."""
     objs, bad = [], []
@@ -298,6 +333,42 @@ def lag_of(y, x):
 def max_diff(a, b):
     m = min(len(a), len(b))
     return float(np.max(np.abs(a[:m] - b[:m]))) if m else float("inf")
+
+
+def block_continuity(rec, source, period, merge=8):
+    """How `rec`, cut into periods from its start (a callback's block each), follows
+    `source`: every block that is not all zeros is looked up in `source`, bit for bit.
+    Returns (found, gaps, garbled): blocks found; gaps, places where a block is not
+    the one that follows the block before it (a period lost, repeated or garbled on
+    the way; breaks less than `merge` blocks apart are one gap, as one xrun can
+    repeat a period and lose the next); and blocks found nowhere in source."""
+    src = np.ascontiguousarray(source, dtype=np.float32)
+    bits = src.view(np.uint32).astype(np.uint64)
+    keys = (bits[:-1] << np.uint64(32)) | bits[1:]  # two samples: a key nearly unique in noise
+    where = dict(zip(keys.tolist(), range(len(keys))))
+    blocks = np.ascontiguousarray(rec[:len(rec) // period * period], dtype=np.float32)
+    found = gaps = garbled = 0
+    expect = last_break = None
+    for n, b in enumerate(blocks.reshape(-1, period)):
+        if not np.any(b):
+            continue
+        i = int(np.argmax(np.abs(b[:-1])))  # a key of two samples, the first not zero
+        pair = b[i:i + 2].view(np.uint32)
+        at = where.get((int(pair[0]) << 32) | int(pair[1]), -1) - i
+        ok = at >= 0 and np.array_equal(src[at:at + period], b[:len(src) - at])
+        if ok:
+            found += 1
+        else:
+            garbled += 1
+        if ok and (expect is None or at == expect):
+            expect = at + period
+            continue
+        if last_break is None or n - last_break >= merge:
+            gaps += 1
+        last_break = n
+        if ok:
+            expect = at + period
+    return found, gaps, garbled
 
 
 def write_preset(path, obj):
@@ -532,14 +603,14 @@ def check_xruns_at_period_64(tmp, full_json, name):
                  f"bxlive's largest cpu {max(o['cpu'] for o in objs):.3f}")
 
 
-def recorded_session(srv, tmp, take, full_json, tag):
-    """bxlive recording to TAG_rec.wav while jack_io plays `take` into it for 5 s.
-    Returns (rec, cap, t0, bxlive process, jack_io process, start time) or None
-    (reported) if jack_io never started."""
+def recorded_session(srv, tmp, take, full_json, tag, *extra):
+    """bxlive recording to TAG_rec.wav (and given `extra` options) while jack_io
+    plays `take` into it for 5 s. Returns (rec, cap, t0, bxlive process, jack_io
+    process, start time) or None (reported) if jack_io never started."""
     rec = os.path.join(tmp, f"{tag}_rec.wav")
     cap = os.path.join(tmp, f"{tag}_cap.wav")
     t0 = time.monotonic()
-    bx = start_bxlive(srv, full_json, "--record", rec, "--quiet")
+    bx = start_bxlive(srv, full_json, "--record", rec, "--quiet", *extra)
     jio = start_jack_io(srv, take, cap, 5.0, wait=0.5)
     ts = wait_start_event(jio)
     if ts is None:
@@ -691,7 +762,8 @@ def check_hot_reload(srv, tmp):
 
 def check_server_death(srv, tmp, take, full_json):
     """f. the JACK server dies under bxlive."""
-    session = recorded_session(srv, tmp, take, full_json, "f")
+    dry = os.path.join(tmp, "f_dry.wav")
+    session = recorded_session(srv, tmp, take, full_json, "f", "--record-dry", dry)
     if session is None:
         return
     rec, cap, t0, bx, jio, ts = session
@@ -701,6 +773,7 @@ def check_server_death(srv, tmp, take, full_json):
     rc, _, err = reap(bx, 8)
     t_exit = time.monotonic()
     jrc, jev, _ = finish_jack_io(jio)
+    t_jio = time.monotonic()
     lines = own_lines(err)
     said = [ln for ln in lines if ln.startswith("bxlive:")]
     REP.check(rc == 6 and t_exit - t_kill <= 5.0 and bool(said),
@@ -708,38 +781,341 @@ def check_server_death(srv, tmp, take, full_json):
               f"exit {rc} after {t_exit - t_kill:.2f} s; stderr: {' | '.join(lines)[-300:]}")
     try:
         r, fs = read_mono(rec)
+        dr, dfs = read_mono(dry)
     except Exception as e:  # soundfile raises its own error types
-        REP.check(False, "f. the --record file is finalized and readable", str(e))
+        REP.check(False, "f. the --record and --record-dry files are finalized and readable",
+                  str(e))
         return
     ran = t_kill - (ts - 0.5)
-    REP.check(fs == RATE and abs(len(r) / RATE - ran) <= 0.3,
-              "f. the --record file is finalized and readable, as long as the stream ran "
-              "(within 0.3 s)",
-              f"{len(r) / RATE:.3f} s recorded, {ran:.3f} s from the stream's ports appearing to "
-              f"the kill ({t_kill - t0:.3f} s from launch)")
-    if jrc == 3 and os.path.exists(cap):
-        y = read_mono(cap)[0]
-        nz = np.nonzero(y)[0]
-        if len(nz):
-            seg = y[:int(nz[-1]) + 1]
-            k = lag_of(r, seg)
-            # the kill can cut the last period short in either process: the
-            # last two periods are not compared
-            both = min(len(seg), len(r) - k) - 2 * srv.period
-            d = max_diff(r[k:k + both], seg[:both])
-            xr = jev.get("stop", {}).get("xruns") or 0
-            if d > 1e-6 and xr:
-                # a cycle the server skipped is audio the graph did not deliver
-                REP.note(f"f. the machine made the server xrun ({xr}), so the recording is not "
-                         f"compared with the capture: max abs diff {d:.3g} over {both} frames")
-                return
-            REP.check(d <= 1e-6 and both > RATE // 2,
-                      "f. what it holds is the processed audio the graph received (all but the "
-                      "last two periods)",
-                      f"max abs diff {d:.3g} over {both} frames, {xr} xruns")
-            return
-    REP.check(False, "f. jack_io saw the server go away and kept its capture",
-              f"jack_io exit {jrc}")
+    REP.check(fs == RATE and dfs == RATE and abs(len(r) / RATE - ran) <= 0.3 and
+              len(dr) == len(r),
+              "f. the --record and --record-dry files are finalized and readable, of one "
+              "length, as long as the stream ran (within 0.3 s)",
+              f"{len(r) / RATE:.3f} s and {len(dr) / RATE:.3f} s recorded, {ran:.3f} s from "
+              f"the stream's ports appearing to the kill ({t_kill - t0:.3f} s from launch)")
+    stop = jev.get("stop", {})
+    xr = stop.get("xruns") or 0
+    seen = REP.check(jrc == 3 and "played_frames" in stop and os.path.exists(cap),
+                     "f. jack_io saw the server go away and kept its capture",
+                     f"jack_io exit {jrc} {t_jio - t_kill:.2f} s after the kill")
+    if not seen or not len(r) or not len(dr):
+        return
+    # the dry recording against what jack_io played: the take from its start to
+    # the kill (the kill can cut the last period short in either process)
+    x = read_mono(take)[0]
+    k = lag_of(dr, x)
+    played = stop["played_frames"]
+    both = min(len(dr) - k, played) - 2 * srv.period
+    d = max_diff(dr[k:k + both], x[:both])
+    end = len(dr) - k - played
+    if (d > 1e-6 or abs(end) > 2 * srv.period) and xr:
+        REP.note(f"f. the machine made the server xrun ({xr}), so the dry recording is not "
+                 f"compared with what was played: max abs diff {d:.3g}, it ends {end:+d} "
+                 "frames from the last frame played")
+    else:
+        REP.check(d <= 1e-6 and both > RATE // 2 and abs(end) <= 2 * srv.period,
+                  "f. the --record-dry file holds what jack_io played into bxlive, to within "
+                  "two periods of the last frame played before the kill",
+                  f"max abs diff {d:.3g} over {both} frames; it ends {end:+d} frames from the "
+                  f"last of {played} frames played")
+    y = read_mono(cap)[0]
+    nz = np.nonzero(y)[0]
+    if not REP.check(len(nz) > 0, "f. bxlive's output reached the graph before the kill"):
+        return
+    seg = y[:int(nz[-1]) + 1]
+    k = lag_of(r, seg)
+    # the kill can cut the last period short in either process: the
+    # last two periods are not compared
+    both = min(len(seg), len(r) - k) - 2 * srv.period
+    d = max_diff(r[k:k + both], seg[:both])
+    if d > 1e-6 and xr:
+        # a cycle the server skipped is audio the graph did not deliver
+        REP.note(f"f. the machine made the server xrun ({xr}), so the recording is not "
+                 f"compared with the capture: max abs diff {d:.3g} over {both} frames")
+        return
+    REP.check(d <= 1e-6 and both > RATE // 2,
+              "f. what --record holds is the processed audio the graph received (all but the "
+              "last two periods)", f"max abs diff {d:.3g} over {both} frames, {xr} xruns")
+
+
+def noise_wav(tmp, name, seconds, seed):
+    """Gaussian noise at -20 dBFS RMS (float WAV): every block of it is unique, so
+    block_continuity can place any block of a recording."""
+    x = np.clip(0.1 * np.random.default_rng(seed).standard_normal(int(seconds * RATE)), -0.5, 0.5)
+    path = os.path.join(tmp, name)
+    sf.write(path, x.astype(np.float32), RATE, subtype="FLOAT")
+    return path, x.astype(np.float32).astype(np.float64)
+
+
+def check_cpu_load(srv, tmp, full_json):
+    """j. CPU load on every core and two stalls of the server, under --record."""
+    period, stalls, stall_s, secs = srv.period, 2, 0.4, 8
+    sig, x = noise_wav(tmp, "j_noise.wav", secs, 7)
+    rec, dry, cap = (os.path.join(tmp, f"j_{n}.wav") for n in ("rec", "dry", "cap"))
+    stress = shutil.which("stress-ng")
+    if not stress:
+        REP.skip("j. bxlive under stress-ng on every core",
+                 "stress-ng is not installed (Debian: apt-get install stress-ng)")
+    mon = start_monitor(srv, "xmon_j")
+    bx = start_bxlive(srv, full_json, "--status-json", "--record", rec, "--record-dry", dry)
+    jio = start_jack_io(srv, sig, cap, secs + 0.5, wait=0.5)
+    if wait_start_event(jio) is None:
+        REP.check(False, "j. jack_io started playing into bxlive")
+        return
+    cores = os.cpu_count() or 1
+    load = spawn([stress, "--cpu", str(cores), "--timeout", f"{secs}s", "--quiet"],
+                 srv.env) if stress else None
+    stalled = 0.0
+    try:
+        for _ in range(stalls):  # the server starved of CPU: it misses its deadlines
+            time.sleep(1.5)
+            t = time.monotonic()
+            srv.proc.send_signal(signal.SIGSTOP)
+            time.sleep(stall_s)
+            srv.proc.send_signal(signal.SIGCONT)
+            stalled += time.monotonic() - t
+    finally:
+        srv.proc.send_signal(signal.SIGCONT)
+    jrc, jev, jerr = finish_jack_io(jio)
+    alive = bx.poll() is None
+    t_term = time.monotonic()
+    bx.send_signal(signal.SIGTERM)
+    rc, out, err = reap(bx, 20)
+    t_exit = time.monotonic()
+    server_xruns = stop_monitor(mon)
+    lrc = reap(load, 10)[0] if load else None
+    under = f"stress-ng --cpu {cores} and " if load else ""
+    if not REP.check(jrc == 0 and alive and rc == 0 and (lrc == 0 or not load),
+                     f"j. bxlive keeps running under {under}{stalls} stalls of {stall_s} s of the "
+                     "server, and SIGTERM stops it with exit 0",
+                     f"jack_io exit {jrc}, bxlive alive {alive}, exit {rc} after "
+                     f"{t_exit - t_term:.2f} s{f', stress-ng exit {lrc}' if load else ''}; "
+                     f"{' | '.join(own_lines(err + jerr))[-300:]}"):
+        return
+    objs, bad = parse_status(out)
+    if not REP.check(bool(objs) and not bad and "callbacks" in objs[-1],
+                     "j. the status lines parse", f"{len(objs)} good, bad {bad[:2]}"):
+        return
+    last = objs[-1]
+    seen = (f"bxlive xruns {last['xruns']} (flag_xruns {last['flag_xruns']}, late "
+            f"{last['late']}); the server notified {server_xruns}, jack_io saw "
+            f"{jev.get('stop', {}).get('xruns')}")
+    REP.check(last["flag_xruns"] >= stalls and last["late"] >= stalls and
+              (server_xruns is None or last["flag_xruns"] <= server_xruns),
+              "j. each stall is counted: at least one xrun flag from PortAudio and one gap in "
+              "the stream clock per stall, and no more flags than the server's notifications",
+              seen)
+    # time: the callbacks ran for the elapsed time less what the stalls took, and
+    # no status interval lost time without an xrun counted in it or, for a stall
+    # still going on when the line was printed, in the next one
+    secs_run = [0.0] + [o["callbacks"] * period / RATE for o in objs]
+    ts_ = [0.0] + [o["t"] for o in objs]
+    xr_ = [0] + [o["xruns"] for o in objs]
+    lost = ts_[-1] - secs_run[-1]
+    silent = [(round(ts_[i], 2), round(ts_[i] - ts_[i - 1] - (secs_run[i] - secs_run[i - 1]), 3))
+              for i in range(1, len(ts_))
+              if ts_[i] - ts_[i - 1] - (secs_run[i] - secs_run[i - 1]) > 0.2 and
+              xr_[min(i + 1, len(xr_) - 1)] == xr_[i - 1]]
+    REP.check(lost >= 0.5 * stalled and not silent,
+              "j. the callbacks count the elapsed time less the stalls, and every status "
+              "second that lost more than 0.2 s counts an xrun (in it or the next)",
+              f"{last['callbacks']} callbacks of {period} = {secs_run[-1]:.3f} s in "
+              f"{last['t']:.3f} s: {lost:.3f} s lost, the server stalled {stalled:.3f} s; "
+              f"seconds that lost time uncounted: {silent}")
+    try:
+        info, r, d = sf.info(rec), read_mono(rec)[0], read_mono(dry)[0]
+    except Exception as e:  # soundfile raises its own error types
+        REP.check(False, "j. the recordings are valid WAVs that soundfile opens", str(e))
+        return
+    blocks = len(r) // period
+    REP.check(info.subtype == "FLOAT" and len(r) == len(d) and len(r) % period == 0 and
+              0 <= blocks - last["callbacks"] <= 10,
+              "j. --record and --record-dry are valid float WAVs holding every block bxlive "
+              "processed (callbacks of the final status line, + the few run after it)",
+              f"{info.subtype}, {len(r)} and {len(d)} frames = {blocks} blocks, "
+              f"{last['callbacks']} callbacks")
+    if jrc != 0:
+        return
+    y = read_mono(cap)[0]
+    f_in, g_in, x_in = block_continuity(d, x, period)    # what bxlive got of what was played
+    f_out, g_out, x_out = block_continuity(y, r, period)  # what the graph got of bxlive's output
+    want = len(x) // period
+    REP.check(f_in >= 0.9 * want and f_out >= 0.9 * want and
+              g_in <= last["xruns"] and g_out <= last["xruns"],
+              "j. every glitch in the audio is counted: the gaps found on the way in (the dry "
+              "recording against what jack_io played) and on the way out (jack_io's capture "
+              "against the recording) are no more than the xruns bxlive reports",
+              f"in: {f_in} of {want} blocks placed, {g_in} gap(s), {x_in} garbled; out: "
+              f"{f_out} placed, {g_out} gap(s), {x_out} garbled; {seen}")
+
+
+def check_slow_disk(srv, tmp, full_json):
+    """k. a recording disk slower than real time (the writer throttled by a test hook)."""
+    period, secs, bps = srv.period, 8, 4800  # 1200 frames/s: 1/40 of real time
+    sig, x = noise_wav(tmp, "k_noise.wav", secs, 8)
+    ref = render(full_json, sig, os.path.join(tmp, "k_ref.wav"))
+    rec, cap = os.path.join(tmp, "k_rec.wav"), os.path.join(tmp, "k_cap.wav")
+    mon = start_monitor(srv, "xmon_k")
+    bx = spawn([BXLIVE, full_json, "--host", "jack", "--status-json", "--record", rec],
+               dict(srv.env, BX_TEST_RECORD_THROTTLE_BPS=str(bps)))
+    jio = start_jack_io(srv, sig, cap, secs + 1.5, wait=0.5)
+    ts = wait_start_event(jio)
+    if ts is None:
+        REP.check(False, "k. jack_io started playing into bxlive")
+        return
+    time.sleep(max(0.0, ts + secs + 0.5 - time.monotonic()))
+    alive = bx.poll() is None
+    t_term = time.monotonic()
+    bx.send_signal(signal.SIGTERM)  # while jack_io still captures: the recording ends first
+    rc, out, err = reap(bx, 20)
+    t_exit = time.monotonic()
+    jrc, jev, jerr = finish_jack_io(jio)
+    server_xruns = stop_monitor(mon)
+    lines = own_lines(err)
+    if not REP.check(jrc == 0 and alive and rc == 0,
+                     f"k. with the recording's writer held to {bps} bytes/s (1/40 of real time) "
+                     "bxlive keeps running, and SIGTERM stops it with exit 0",
+                     f"jack_io exit {jrc}, bxlive alive {alive}, exit {rc} after "
+                     f"{t_exit - t_term:.2f} s; {' | '.join(lines)[-300:]}"):
+        return
+    objs, bad = parse_status(out)
+    ovf = [o["ring_overflows"] for o in objs]
+    said = [ln for ln in lines if "disk was too slow" in ln and os.path.basename(rec) in ln]
+    m = re.search(r"(\d+) block\(s\) were dropped", said[0]) if said else None
+    dropped = int(m.group(1)) if m else -1
+    first = next((o["t"] for o in objs if o["ring_overflows"]), None)
+    REP.check(bool(objs) and not bad and ovf[-1] > 0 and ovf == sorted(ovf) and
+              dropped >= ovf[-1],
+              "k. the ring's overflows are counted in `ring_overflows` and in the final "
+              "report, which names the file",
+              f"ring_overflows per status line {ovf}, the first at t={first} s; stderr: "
+              f"{said[0] if said else None!r}")
+    y = read_mono(cap)[0]
+    lag = lag_of(y, ref)
+    d = max_diff(y[lag:lag + len(ref)], ref)
+    last = objs[-1] if objs else {"xruns": -1}
+    played = (f"max abs diff {d:.3g} over {len(ref)} frames, bxlive xruns {last['xruns']}, "
+              f"the server's {server_xruns}")
+    if server_xruns != 0:
+        # a cycle the server skipped is audio the graph did not deliver
+        REP.note(f"k. the machine made the server xrun, so the output is not judged: {played}")
+    else:
+        REP.check(len(y) >= lag + len(ref) and d <= 1e-6 and last["xruns"] == 0,
+                  "k. the audio keeps playing: the live output equals `--render` of the input "
+                  "once the graph delay is removed (max abs diff <= 1e-6), and bxlive counts "
+                  "no xrun (the callback never waits for the disk)", played)
+    try:
+        info, r = sf.info(rec), read_mono(rec)[0]
+    except Exception as e:  # soundfile raises its own error types
+        REP.check(False, "k. the recording is a valid WAV that soundfile opens", str(e))
+        return
+    blocks = len(r) // period
+    cb = last.get("callbacks", -1)
+    REP.check(info.subtype == "FLOAT" and len(r) % period == 0 and
+              0 <= blocks + dropped - cb <= 10,
+              "k. the recording is a valid float WAV, and the blocks it holds plus those "
+              "dropped are the blocks bxlive processed (the final status line's callbacks, "
+              "+ the few run after it)",
+              f"{blocks} blocks recorded + {dropped} dropped, {cb} callbacks")
+    found, gaps, garbled = block_continuity(r, y, period, merge=1)  # each jump
+    REP.check((garbled == 0 or server_xruns != 0) and gaps >= 1 and found > RATE * 4 // period,
+              "k. what it holds is the processed output in whole blocks, in order, with "
+              "gaps only where blocks were dropped",
+              f"{found} blocks placed in the capture, {gaps} gap(s), {garbled} garbled")
+
+
+def check_partial_preset(srv, tmp):
+    """l. a preset saved in two steps, then one left truncated."""
+    delay = STATE["delay"]
+    t = np.arange(6 * RATE) / RATE
+    x = 0.25 * np.sin(2 * np.pi * 110 * t) + 0.08 * np.sin(2 * np.pi * 2700 * t)
+    sig = os.path.join(tmp, "l_tones.wav")
+    sf.write(sig, x.astype(np.float32), RATE, subtype="FLOAT")
+    pj = os.path.join(tmp, "l_preset.json")
+    write_preset(pj, OTHER)
+    r_new = render(pj, sig, os.path.join(tmp, "l_new.wav"))
+    write_preset(pj, FULL)
+    r_old = render(pj, sig, os.path.join(tmp, "l_old.wav"))
+    cap = os.path.join(tmp, "l_cap.wav")
+    mon = start_monitor(srv, "xmon_l")
+    bx = start_bxlive(srv, pj, "--status-json")
+    jio = start_jack_io(srv, sig, cap, 6.0, wait=0.5)
+    ts = wait_start_event(jio)
+    if ts is None:
+        REP.check(False, "l. jack_io started playing into bxlive")
+        return
+    time.sleep(1.0)
+    text = json.dumps(OTHER, indent=1).encode()
+    with open(pj, "wb") as f:  # in place, in two writes: a reader can see the first half
+        f.write(text[:len(text) // 2])
+        f.flush()
+        half_ns = os.stat(pj).st_mtime_ns
+        t_half = time.monotonic()
+        time.sleep(0.6)
+        f.write(text[len(text) // 2:])
+    # the second write keeps the first's modification time, as when both land
+    # within one tick of the file system's clock
+    os.utime(pj, ns=(os.stat(pj).st_atime_ns, half_ns))
+    t_done = time.monotonic()
+    time.sleep(2.0)
+    t_cut = time.monotonic()
+    cut = json.dumps(FULL).encode()
+    with open(pj, "wb") as f:  # and stays so
+        f.write(cut[:len(cut) * 3 // 5])
+    jrc, jev, _ = finish_jack_io(jio)
+    alive = bx.poll() is None
+    bx.send_signal(signal.SIGTERM)
+    rc, out, err = reap(bx, 10)
+    server_xruns = stop_monitor(mon)
+    if not REP.check(jrc == 0 and alive and rc == 0,
+                     "l. bxlive keeps running through a preset saved in two steps and a "
+                     "truncated one, and stops with exit 0",
+                     f"jack_io exit {jrc}, bxlive alive {alive}, exit {rc}"):
+        return
+
+    def judge(ok, promise, detail):
+        """A comparison with the renders: not judged if the server skipped cycles."""
+        if ok or not server_xruns:
+            return REP.check(ok, promise, detail)
+        REP.note(f"the machine made the server xrun ({server_xruns}), so this is not judged: "
+                 f"{promise}: {detail}")
+        return False
+
+    y = read_mono(cap)[0][delay:delay + len(r_old)]
+    n = min(len(y), len(r_old))
+    y, r_old, r_new = y[:n], r_old[:n], r_new[:n]
+    at = {k: int((v - ts) * RATE) - delay for k, v in
+          (("half", t_half), ("done", t_done), ("cut", t_cut))}
+    dev = np.nonzero(np.abs(y - r_old) > 1e-6)[0]
+    sw = int(dev[0]) if len(dev) else n
+    judge(sw >= at["done"] - RATE // 10,
+          "l. nothing is applied while the file is half written: the output is the old "
+          "preset's render (1e-6) until the second half is written",
+          f"the output leaves the old render {(sw - at['half']) / RATE * 1000:+.0f} ms after "
+          f"the first half was written, {(sw - at['done']) / RATE * 1000:+.0f} ms after the "
+          "second")
+    objs, bad = parse_status(out)
+    reloads = [o["reloads"] for o in objs]
+    settle = sw + RATE
+    e_new = max_diff(y[settle:], r_new[settle:])
+    if REP.check(sw < n, "l. the output leaves the old preset's chain once the file is "
+                 "complete", f"reloads per status line {reloads}"):
+        # (a reader that caught the complete file before its time was set back
+        # loads it once more after: `reloads` may count it twice)
+        judge(sw <= at["done"] + RATE // 2 and e_new <= 1e-5 and n - settle > RATE and
+              bool(reloads) and reloads[-1] in (1, 2),
+              "l. once complete it is loaded (within 0.5 s, although its modification time "
+              "is the half's) and counted in `reloads`, and the truncated file leaves it "
+              "running: the new preset's render (1e-5) to the end",
+              f"max diff to the new render {e_new:.3g} over {(n - settle) / RATE:.2f} s, "
+              f"{(n - at['cut']) / RATE:.2f} s of it after the truncation; reloads {reloads}")
+    lines = own_lines(err)
+    refused = [ln for ln in lines if "reload refused" in ln]
+    # (a reader can also catch the file emptied by the open, before the first write)
+    counted = [ln for ln in refused if "empty, not a preset" not in ln]
+    REP.check(len(counted) == 2 and all(pj in ln for ln in refused),
+              "l. each of the two incomplete files is refused with one line naming the file",
+              f"stderr: {' | '.join(refused)[-400:]}")
 
 
 STATE = {}  # what one part tells the next: the graph delay, the second server's name
@@ -833,15 +1209,23 @@ def main():
         if "delay" in STATE:
             REP.part(check_record_sigterm, srv, work, take, full_json)
             REP.part(check_hot_reload, srv, work)
+            REP.part(check_partial_preset, srv, work)
             REP.part(check_split_duplex, srv, work, take, full_json)
         else:
-            REP.check(False, "the graph delay was measured (d and e need it)")
+            REP.check(False, "the graph delay was measured (d, e and l need it)")
         REP.part(check_measure_latency, srv, work)
         REP.part(check_learn, srv, work, take)
+        REP.part(check_cpu_load, srv, work, full_json)
+        REP.part(check_slow_disk, srv, work, full_json)
         REP.part(check_server_death, srv, work, take, full_json)
     finally:
         srv.stop()
         kill_children()
+    missed = missed_cycles(srv.log)
+    if missed:
+        REP.note(f"the first server's log counts cycles that clients missed: {missed} "
+                 "(\"Triggered\": the client had not begun its cycle when the next one came; "
+                 "j's two stalls make a few, hundreds mean a process thread never woken)")
     # the same name as the first server: this frees the registry entry of the killed one
     REP.part(check_xruns_at_period_64, work, full_json, srv.name)
     kill_children()

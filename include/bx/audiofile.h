@@ -41,6 +41,19 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
                         bx_error *err);
 
 /**
+ * Open audio held in memory: the `size` bytes at `data` as a file's content,
+ * read through libsndfile's virtual I/O. `name` stands for the file in error
+ * messages (and, as for bx_audio_open, only a name ending in .mp3 lets MPEG
+ * data through). Accepts and refuses exactly what bx_audio_open does with
+ * the same checks and messages (BX_ERR_AUDIO; BX_ERR_ARG for NULL data with a
+ * non-zero size), except that headerless formats, which libsndfile recognises
+ * only by a file's extension, are not recognised. The bytes are not copied:
+ * they must stay unchanged until bx_audio_close.
+ */
+bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
+                               bx_audio_reader **out, bx_audio_info *info, bx_error *err);
+
+/**
  * Read up to `frames` frames into buf (frames * channels floats). Returns the
  * number read (0 at the end), or -1 with err set on a read error.
  */

@@ -111,7 +111,9 @@ bx_status bx_levels_add(bx_levels *l, const float *x, size_t frames, bx_error *e
 
 /**
  * Compute the statistics of everything added. Digital silence gives finite
- * floors (BX_LEVELS_FLOOR_DB, BX_LEVELS_SILENT_LUFS, crest 0), never NaN.
+ * floors (BX_LEVELS_FLOOR_DB, BX_LEVELS_SILENT_LUFS, crest 0), never NaN;
+ * every statistic is finite (the envelope's 10 ms mean squares saturate at
+ * FLT_MAX, about +385 dBFS, for float samples that far beyond full scale).
  * BX_ERR_AUDIO if nothing was added; BX_ERR_NOMEM. Does not change the
  * accumulator: more frames may be added and finish called again.
  */

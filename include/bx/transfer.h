@@ -27,7 +27,10 @@ typedef struct bx_transfer {
 /**
  * Estimate from n samples of x and y. gain (may be NULL) divides y sample by
  * sample before the estimate (to take out a known time-varying gain, e.g. a
- * compressor's). nfft = 0: the power of two nearest 170 ms.
+ * compressor's). nfft = 0: the power of two nearest 170 ms; a given nfft must
+ * be even, at least 16, with nfft/2 made of the factors 2, 3 and 5 (so that
+ * the FFT never allocates). Errors: BX_ERR_ARG (nfft), BX_ERR_AUDIO (fewer
+ * than nfft samples), BX_ERR_NOMEM.
  */
 bx_status bx_transfer_estimate(const float *x, const float *y, const double *gain, size_t n,
                                double rate_hz, size_t nfft, bx_transfer *out, bx_error *err);

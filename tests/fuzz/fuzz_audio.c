@@ -1,0 +1,460 @@
+/* fuzz_audio — libFuzzer harness for reading audio (bx_audio_open_memory:
+ * libsndfile's virtual I/O) and for the analysis bxanalyze runs on what it
+ * reads.
+ *
+ * Every input is an audio file's content. Up to FUZZ_MAX_S seconds (and at
+ * most FUZZ_MAX_SAMPLES samples) are read and analysed as analyze/job.c
+ * does: the mono mixdown (non-finite samples as silence) into the long-term
+ * spectrum and the level statistics; the interleaved channels into level
+ * statistics of their own (which refuse non-finite samples); then an EQ fit
+ * of the spectrum's deviation from flat, the dynamics signature, the
+ * like-with-like curve of the first half against the second, and a sample
+ * rate conversion. What is checked (abort() on a broken promise):
+ *  - nothing crashes, leaks, hangs or reads out of bounds, whatever the bytes;
+ *  - a refusal has a documented status and a one-line message that names
+ *    the input;
+ *  - every result the headers promise finite is finite, and within its
+ *    documented range (levels, spectrum, fitted bands, curves);
+ *  - the same analysis with one allocation through libbx's hook failing
+ *    (which one depends on the input) frees everything and either fails
+ *    with BX_ERR_NOMEM or gives the same results, bit for bit.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bx/audiofile.h"
+#include "bx/chain.h"
+#include "bx/compfit.h"
+#include "bx/eqfit.h"
+#include "bx/levels.h"
+#include "bx/match.h"
+#include "bx/resample.h"
+#include "bx/spectrum.h"
+
+#define NAME "fuzz-input"
+#define FUZZ_MAX_S 4.0
+#define FUZZ_MAX_SAMPLES (1u << 20)
+#define READ_FRAMES 4096
+#define RESAMPLE_MAX_S 0.25
+
+static void fail(const char *what, const char *detail)
+{
+    fprintf(stderr, "fuzz_audio: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    abort();
+}
+
+static void fail_value(const char *what, double v)
+{
+    char d[64];
+    snprintf(d, sizeof d, "%.17g", v);
+    fail(what, d);
+}
+
+/* ---- an allocator that can fail the Nth allocation ----------------------- */
+
+static unsigned long alloc_count;
+static unsigned long alloc_fail_at; /* 1-based; 0: never fail */
+
+static void *fuzz_alloc(size_t size, void *user)
+{
+    (void)user;
+    if (++alloc_count == alloc_fail_at)
+        return NULL;
+    return malloc(size);
+}
+
+static void fuzz_free(void *ptr, void *user)
+{
+    (void)user;
+    free(ptr);
+}
+
+static uint64_t fnv1a(const void *d, size_t n, uint64_t h)
+{
+    const uint8_t *b = d;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* ---- checks ---------------------------------------------------------------- */
+
+/* What one analysis found: a digest of every result, to compare two runs. */
+typedef struct outcome {
+    uint64_t digest;
+} outcome;
+
+static void note(outcome *o, double v)
+{
+    o->digest = fnv1a(&v, sizeof v, o->digest);
+}
+
+static void finite(const char *what, double v, outcome *o)
+{
+    if (!isfinite(v))
+        fail_value(what, v);
+    note(o, v);
+}
+
+/* err holds a refusal with status st from a function documented to return one of `allowed`. */
+static void check_refusal(const bx_error *err, bx_status st, const bx_status *allowed, size_t n,
+                          int named)
+{
+    size_t i = 0;
+    while (i < n && allowed[i] != st)
+        i++;
+    if (i == n && st != BX_ERR_NOMEM) {
+        char d[BX_ERROR_MSG_MAX + 64];
+        snprintf(d, sizeof d, "%s (%s)", bx_strerror(st), err->msg);
+        fail("undocumented status", d);
+    }
+    if (err->code != st)
+        fail("the error's code differs from the status returned", err->msg);
+    if (!err->msg[0] || (named && strncmp(err->msg, NAME ": ", strlen(NAME ": ")) != 0))
+        fail("message does not name the input", err->msg);
+    for (const unsigned char *c = (const unsigned char *)err->msg; *c; c++)
+        if (*c < 0x20 || *c == 0x7F)
+            fail("control character in a message", err->msg);
+}
+
+static void check_stats(const bx_level_stats *s, outcome *o)
+{
+    finite("seconds", s->seconds, o);
+    finite("loudness_lufs", s->loudness_lufs, o);
+    finite("energy_lufs", s->energy_lufs, o);
+    finite("lra_lu", s->lra_lu, o);
+    finite("sample_peak_db", s->sample_peak_db, o);
+    finite("rms_db", s->rms_db, o);
+    finite("crest_db", s->crest_db, o);
+    finite("p10_db", s->p10_db, o);
+    finite("p50_db", s->p50_db, o);
+    finite("p95_db", s->p95_db, o);
+    finite("spread_db", s->spread_db, o);
+    finite("attack_ms", s->attack_ms, o);
+    finite("decay_ms", s->decay_ms, o);
+    note(o, s->transients);
+    if (s->loudness_lufs < BX_LEVELS_SILENT_LUFS || s->energy_lufs < BX_LEVELS_SILENT_LUFS)
+        fail_value("loudness below the silent floor", fmin(s->loudness_lufs, s->energy_lufs));
+    if (s->sample_peak_db < BX_LEVELS_FLOOR_DB || s->rms_db < BX_LEVELS_FLOOR_DB)
+        fail_value("level below the floor", fmin(s->sample_peak_db, s->rms_db));
+    if (s->lra_lu < 0 || s->attack_ms < 0 || s->decay_ms < 0 || s->seconds <= 0)
+        fail("negative range, time or duration", NULL);
+    if (!(s->p10_db <= s->p50_db && s->p50_db <= s->p95_db))
+        fail("percentiles out of order", NULL);
+}
+
+/* ---- the analysis ---------------------------------------------------------- */
+
+typedef struct take {
+    double rate_hz;
+    unsigned channels;
+    float *mono; /* mixdown, non-finite samples as 0 */
+    size_t n;
+    bx_spectrum spec;
+    int have_spec;
+} take;
+
+/* Open and read, with levels and spectrum as the frames stream in. */
+static bx_status read_take(const uint8_t *data, size_t size, take *t, outcome *o)
+{
+    bx_audio_reader *r = NULL;
+    bx_audio_info info;
+    bx_error err;
+    bx_ltas *ltas = NULL;
+    bx_levels *lev_mono = NULL, *lev_all = NULL;
+    float *buf = NULL;
+    bx_status st = bx_audio_open_memory(data, size, NAME, &r, &info, &err);
+    if (st) {
+        static const bx_status allowed[] = {BX_ERR_AUDIO};
+        check_refusal(&err, st, allowed, 1, 1);
+        return st;
+    }
+    if (info.rate_hz < BX_AUDIO_RATE_MIN || info.rate_hz > BX_AUDIO_RATE_MAX || info.channels < 1 ||
+        info.frames == 0 || info.frames < -1)
+        fail("bx_audio_open_memory accepted what bx_audio_open refuses", NULL);
+    if (!memchr(info.format, '\0', sizeof info.format))
+        fail("format description not terminated", NULL);
+    note(o, info.rate_hz);
+    note(o, info.channels);
+    t->rate_hz = info.rate_hz;
+    t->channels = info.channels;
+    size_t cap = (size_t)(FUZZ_MAX_S * info.rate_hz);
+    if (cap > FUZZ_MAX_SAMPLES / info.channels)
+        cap = FUZZ_MAX_SAMPLES / info.channels;
+    if (cap < 1)
+        cap = 1;
+    const size_t chunk = cap < READ_FRAMES ? cap : READ_FRAMES;
+    buf = bx_malloc(chunk * info.channels * sizeof(float));
+    t->mono = bx_malloc(cap * sizeof(float));
+    ltas = bx_ltas_create(info.rate_hz, 0, &err);
+    lev_mono = bx_levels_create(info.rate_hz, 1, &err);
+    if (info.channels <= BX_LEVELS_MAX_CHANNELS)
+        lev_all = bx_levels_create(info.rate_hz, info.channels, &err);
+    if (!buf || !t->mono || !ltas || !lev_mono ||
+        (info.channels <= BX_LEVELS_MAX_CHANNELS && !lev_all)) {
+        st = BX_ERR_NOMEM;
+        goto out;
+    }
+    int all_ok = lev_all != NULL; /* lev_all has seen only finite samples */
+    while (t->n < cap) {
+        const size_t want = cap - t->n < chunk ? cap - t->n : chunk;
+        const long long got = bx_audio_read(r, buf, want, &err);
+        if (got < 0) {
+            static const bx_status allowed[] = {BX_ERR_AUDIO};
+            check_refusal(&err, err.code, allowed, 1, 1);
+            break; /* a damaged file: analyse what was read */
+        }
+        if (got == 0)
+            break;
+        if ((size_t)got > want)
+            fail("bx_audio_read returned more frames than asked for", NULL);
+        float *m = t->mono + t->n;
+        for (long long i = 0; i < got; i++) {
+            double s = 0;
+            for (unsigned c = 0; c < info.channels; c++) {
+                const float v = buf[i * info.channels + c];
+                s += isfinite(v) ? v : 0.0f;
+            }
+            m[i] = (float)(s / info.channels);
+        }
+        bx_ltas_add(ltas, m, (size_t)got);
+        st = bx_levels_add(lev_mono, m, (size_t)got, &err);
+        if (st) {
+            static const bx_status allowed[] = {BX_ERR_NOMEM};
+            check_refusal(&err, st, allowed, 1, 0);
+            goto out;
+        }
+        if (all_ok) {
+            st = bx_levels_add(lev_all, buf, (size_t)got, &err);
+            if (st == BX_ERR_AUDIO)
+                all_ok = 0; /* a NaN or infinity: refused, as documented */
+            else if (st)
+                goto out;
+            st = BX_OK;
+        }
+        t->n += (size_t)got;
+    }
+    note(o, (double)t->n);
+    if (t->n == 0)
+        goto out; /* nothing to analyse */
+    bx_level_stats s;
+    st = bx_levels_finish(lev_mono, &s, &err);
+    if (st)
+        goto out;
+    check_stats(&s, o);
+    if (all_ok) {
+        st = bx_levels_finish(lev_all, &s, &err);
+        if (st)
+            goto out;
+        check_stats(&s, o);
+    }
+    st = bx_ltas_finish(ltas, &t->spec, &err);
+    if (st == BX_ERR_AUDIO) {
+        st = BX_OK; /* nothing above the gate */
+    } else if (!st) {
+        t->have_spec = 1;
+        const bx_spectrum *sp = &t->spec;
+        if (sp->n_bins != sp->nfft / 2 + 1 || sp->frames_used > sp->frames_total ||
+            sp->frames_used == 0)
+            fail("inconsistent spectrum", NULL);
+        finite("gate_db", sp->gate_db, o);
+        for (size_t k = 0; k < sp->n_bins; k++) {
+            finite("spectrum power", sp->power[k], o);
+            if (sp->power[k] < 0)
+                fail_value("negative power", sp->power[k]);
+        }
+    }
+out:
+    bx_audio_close(r);
+    bx_ltas_destroy(ltas);
+    bx_levels_destroy(lev_mono);
+    bx_levels_destroy(lev_all);
+    bx_free(buf);
+    return st;
+}
+
+/* The spectrum's deviation from flat on a log grid, fitted with a few bands. */
+static bx_status fit_eq(const take *t, outcome *o)
+{
+    enum { PER_OCT = 4, MAX_POINTS = 64 };
+    const double lo = 30.0, hi = fmin(16000.0, 0.45 * t->rate_hz);
+    double f[MAX_POINTS], target[MAX_POINTS], w[MAX_POINTS];
+    size_t n = 0;
+    double mean = 0, top = -1e300;
+    for (double fr = lo; fr <= hi && n < MAX_POINTS; fr *= exp2(1.0 / PER_OCT)) {
+        f[n] = fr;
+        target[n] = bx_spectrum_db_at(&t->spec, fr, 1.0 / 3.0);
+        if (!(target[n] >= BX_SPECTRUM_FLOOR_DB) || !isfinite(target[n]))
+            fail_value("spectrum level below the floor or not finite", target[n]);
+        const double band = bx_spectrum_band_db(&t->spec, fr / 1.09, fr * 1.09);
+        if (!(band >= BX_SPECTRUM_FLOOR_DB) || !isfinite(band))
+            fail_value("band level below the floor or not finite", band);
+        note(o, band);
+        mean += target[n];
+        top = fmax(top, target[n]);
+        n++;
+    }
+    if (n < 4)
+        return BX_OK; /* rates too low for the grid */
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = fmin(1.0, fmax(0.0, (target[i] - (top - 70.0)) / 20.0)); /* as floor_weights */
+        target[i] -= mean;
+        note(o, target[i]);
+    }
+    bx_eqfit_opts eo;
+    bx_eqfit_opts_default(&eo, t->rate_hz, 3);
+    eo.quick = 1;
+    bx_eqfit_result res;
+    bx_error err;
+    const bx_status st = bx_eqfit(f, target, w, n, &eo, &res, &err);
+    if (st) {
+        static const bx_status allowed[] = {BX_ERR_NOMEM};
+        check_refusal(&err, st, allowed, 1, 0);
+        return st;
+    }
+    if (res.n_bands > 3)
+        fail("more bands than allowed", NULL);
+    finite("offset_db", res.offset_db, o);
+    finite("rms_error_db", res.rms_error_db, o);
+    for (unsigned k = 0; k < res.n_bands; k++) {
+        const bx_band *b = &res.bands[k];
+        double flo, fhi, qlo, qhi, gmax;
+        bx_eqfit_band_limits(b->type, t->rate_hz, &flo, &fhi, &qlo, &qhi, &gmax);
+        finite("band freq_hz", b->freq_hz, o);
+        finite("band q", b->q, o);
+        finite("band gain_db", b->gain_db, o);
+        const double tol = 1e-9;
+        if (b->freq_hz < flo * (1 - tol) || b->freq_hz > fhi * (1 + tol) ||
+            b->q < qlo * (1 - tol) || b->q > qhi * (1 + tol) || fabs(b->gain_db) > gmax + tol) {
+            char d[160];
+            snprintf(d, sizeof d, "type %d, %.9g Hz, q %.9g, %.9g dB", (int)b->type, b->freq_hz,
+                     b->q, b->gain_db);
+            fail("fitted band outside bx_eqfit_band_limits", d);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        finite("EQ response", bx_eq_response_db(res.bands, res.n_bands, t->rate_hz, f[i]), o);
+    return BX_OK;
+}
+
+static bx_status dynamics(const take *t, outcome *o)
+{
+    bx_dynsig sig;
+    bx_error err;
+    const bx_status st = bx_dynsig_compute(t->mono, t->n, t->rate_hz, &sig, &err);
+    if (st) {
+        static const bx_status allowed[] = {BX_ERR_AUDIO};
+        check_refusal(&err, st, allowed, 1, 0);
+        return st == BX_ERR_AUDIO ? BX_OK : st;
+    }
+    for (int i = 0; i < BX_DYNSIG_NQ; i++) {
+        finite("dynsig q10", sig.q10[i], o);
+        finite("dynsig q50", sig.q50[i], o);
+    }
+    finite("dynsig crest_db", sig.crest_db, o);
+    finite("dynsig distance", bx_dynsig_distance(&sig, &sig, NULL), o);
+    return BX_OK;
+}
+
+static bx_status match(const take *t, outcome *o)
+{
+    bx_match_curve mc;
+    bx_error err;
+    const size_t half = t->n / 2;
+    const bx_status st =
+        bx_match_curve_estimate(t->mono, half, t->mono + half, t->n - half, t->rate_hz, &mc, &err);
+    if (st) {
+        static const bx_status allowed[] = {BX_ERR_AUDIO};
+        check_refusal(&err, st, allowed, 1, 0);
+        return st == BX_ERR_NOMEM ? st : BX_OK;
+    }
+    if (mc.n > BX_MATCH_MAX_BANDS)
+        fail("too many match bands", NULL);
+    for (size_t k = 0; k < mc.n; k++) {
+        finite("match freq_hz", mc.freq_hz[k], o);
+        finite("match db", mc.db[k], o);
+        if (k > 0 && !(mc.freq_hz[k] > mc.freq_hz[k - 1]))
+            fail("match bands not ascending", NULL);
+    }
+    finite("match distance_db", mc.distance_db, o);
+    finite("match curve", bx_match_db_at(&mc, 1000.0), o);
+    return BX_OK;
+}
+
+static bx_status resample(const take *t, outcome *o)
+{
+    const size_t n = (size_t)fmin((double)t->n, RESAMPLE_MAX_S * t->rate_hz);
+    const double to = t->rate_hz == 48000.0 ? 44100.0 : 48000.0;
+    const size_t m = bx_resample_length(n, t->rate_hz, to);
+    float *y = bx_malloc((m ? m : 1) * sizeof(float));
+    if (!y)
+        return BX_ERR_NOMEM;
+    bx_error err;
+    const bx_status st = bx_resample(t->mono, n, t->rate_hz, y, to, &err);
+    if (st) {
+        bx_free(y);
+        static const bx_status allowed[] = {BX_ERR_NOMEM};
+        check_refusal(&err, st, allowed, 1, 0);
+        return st;
+    }
+    double in_peak = 0;
+    for (size_t i = 0; i < n; i++)
+        in_peak = fmax(in_peak, fabs(t->mono[i]));
+    for (size_t i = 0; i < m; i++) {
+        /* a kernel sums |taps| to a few units: no overflow below 1e30 */
+        if (in_peak < 1e30 && !isfinite(y[i]))
+            fail("non-finite resampled sample", NULL);
+        note(o, y[i]);
+    }
+    bx_free(y);
+    return BX_OK;
+}
+
+static bx_status analyse(const uint8_t *data, size_t size, outcome *o)
+{
+    take t;
+    memset(&t, 0, sizeof t);
+    o->digest = 1469598103934665603ull;
+    bx_status st = read_take(data, size, &t, o);
+    if (!st && t.have_spec)
+        st = fit_eq(&t, o);
+    if (!st && t.n > 0)
+        st = dynamics(&t, o);
+    if (!st && t.n > 0)
+        st = match(&t, o);
+    if (!st && t.n > 0)
+        st = resample(&t, o);
+    bx_spectrum_free(&t.spec);
+    bx_free(t.mono);
+    return st;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    bx_set_allocator(fuzz_alloc, fuzz_free, NULL);
+    alloc_count = 0;
+    alloc_fail_at = 0;
+    outcome a, b;
+    const bx_status st = analyse(data, size, &a);
+    if (st && st != BX_ERR_AUDIO)
+        fail("analysis failed", bx_strerror(st));
+    /* again, with one of libbx's allocations failing */
+    const unsigned long n_alloc = alloc_count;
+    if (n_alloc > 0) {
+        alloc_count = 0;
+        alloc_fail_at = 1 + fnv1a(data, size, 1469598103934665603ull) % n_alloc;
+        const bx_status st2 = analyse(data, size, &b);
+        if (st2 == BX_OK && (st != BX_OK || a.digest != b.digest))
+            fail("with an allocation failing, the analysis succeeded differently", NULL);
+        if (st2 && st2 != BX_ERR_NOMEM && st2 != st)
+            fail("with an allocation failing, the analysis failed otherwise", bx_strerror(st2));
+    }
+    bx_set_allocator(NULL, NULL, NULL);
+    return 0;
+}
