@@ -1000,10 +1000,15 @@ def check_slow_disk(srv, tmp, full_json):
         # a cycle the server skipped is audio the graph did not deliver
         REP.note(f"k. the machine made the server xrun, so the output is not judged: {played}")
     else:
-        REP.check(len(y) >= lag + len(ref) and d <= 1e-6 and last["xruns"] == 0,
+        # A callback that waited for the disk would miss its cycle: the server would
+        # xrun and the output would lose blocks. bxlive's own `late` count (a gap in
+        # the stream clock) can also come from the scheduler on a loaded machine,
+        # with every sample delivered, so it is reported, not judged.
+        REP.check(len(y) >= lag + len(ref) and d <= 1e-6 and last.get("flag_xruns", -1) == 0,
                   "k. the audio keeps playing: the live output equals `--render` of the input "
-                  "once the graph delay is removed (max abs diff <= 1e-6), and bxlive counts "
-                  "no xrun (the callback never waits for the disk)", played)
+                  "once the graph delay is removed (max abs diff <= 1e-6), and PortAudio "
+                  "flags no xrun (the callback never waits for the disk)",
+                  played + f", late callbacks {last.get('late')}")
     try:
         info, r = sf.info(rec), read_mono(rec)[0]
     except Exception as e:  # soundfile raises its own error types
