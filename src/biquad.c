@@ -144,28 +144,196 @@ void bx_biquad_process(const bx_biquad_coefs *c, bx_biquad_state *st, double *x,
     st->s2 = s2;
 }
 
+/* bx_biquad_cascade runs up to CASCADE_PASS_MAX sections per pass over the
+ * block, sample by sample, so that their feedback loops (a multiply and two
+ * adds each) overlap in the processor instead of waiting on each other. Every
+ * section does exactly the arithmetic of bx_biquad_process, in the same order
+ * and without fused operations, so the output is the same bit for bit
+ * whichever way a signal is cut into blocks. */
+#define CASCADE_PASS_MAX 6
+
+#if !defined(BX_BIQUAD_PORTABLE) &&                                                                \
+    (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+#include <emmintrin.h>
+#define HAVE_SSE2_CASCADE 1
+
+/* Sections two by two in SSE2 registers, skewed: at step t section k works
+ * on sample t - k, so every step's inputs are the outputs of the step before
+ * and the pairs advance together. Vector v holds sections 2v (low lane) and
+ * 2v + 1 (high). A pass of G sections takes frames + G - 1 steps; in the
+ * first and last G - 1 some sections have no sample yet or any more, and
+ * their states are put back after the step. */
+typedef struct sse2_pass {
+    __m128d b0[CASCADE_PASS_MAX / 2], b1[CASCADE_PASS_MAX / 2], b2[CASCADE_PASS_MAX / 2];
+    __m128d a1[CASCADE_PASS_MAX / 2], a2[CASCADE_PASS_MAX / 2];
+    __m128d s1[CASCADE_PASS_MAX / 2], s2[CASCADE_PASS_MAX / 2], out[CASCADE_PASS_MAX / 2];
+} sse2_pass;
+
+/* One step: sample `in0` into section 0, every other section takes the
+ * output of the one before it from the previous step. */
+static inline void sse2_step(sse2_pass *p, const unsigned nv, double in0)
+{
+    __m128d in[CASCADE_PASS_MAX / 2];
+    in[0] = _mm_unpacklo_pd(_mm_set_sd(in0), p->out[0]);
+    for (unsigned v = 1; v < nv; v++)
+        in[v] = _mm_shuffle_pd(p->out[v - 1], p->out[v], 1);
+    for (unsigned v = 0; v < nv; v++) {
+        const __m128d y = _mm_add_pd(_mm_mul_pd(p->b0[v], in[v]), p->s1[v]);
+        p->s1[v] =
+            _mm_add_pd(_mm_sub_pd(_mm_mul_pd(p->b1[v], in[v]), _mm_mul_pd(p->a1[v], y)), p->s2[v]);
+        p->s2[v] = _mm_sub_pd(_mm_mul_pd(p->b2[v], in[v]), _mm_mul_pd(p->a2[v], y));
+        p->out[v] = y;
+    }
+}
+
+/* A step in the first or last g - 1, where section k is idle unless
+ * k <= t < frames + k: the idle ones keep their states. */
+static inline void sse2_edge_step(sse2_pass *p, const unsigned nv, double in0, size_t t,
+                                  size_t frames)
+{
+    __m128d k1[CASCADE_PASS_MAX / 2], k2[CASCADE_PASS_MAX / 2];
+    for (unsigned v = 0; v < nv; v++) {
+        k1[v] = p->s1[v];
+        k2[v] = p->s2[v];
+    }
+    sse2_step(p, nv, in0);
+    for (unsigned v = 0; v < nv; v++) {
+        const size_t lo = 2 * v, hi = 2 * v + 1;
+        const long long idle_lo = t < lo || t >= frames + lo ? -1 : 0;
+        const long long idle_hi = t < hi || t >= frames + hi ? -1 : 0;
+        const __m128d m = _mm_castsi128_pd(_mm_set_epi64x(idle_hi, idle_lo));
+        p->s1[v] = _mm_or_pd(_mm_and_pd(m, k1[v]), _mm_andnot_pd(m, p->s1[v]));
+        p->s2[v] = _mm_or_pd(_mm_and_pd(m, k2[v]), _mm_andnot_pd(m, p->s2[v]));
+    }
+}
+
+/* A pass of 2 * nv sections (nv a constant after inlining, so that the
+ * vectors stay in registers). */
+static inline void cascade_sse2(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,
+                                const unsigned nv, double *x, size_t frames, size_t stride)
+{
+    const size_t g = 2 * nv, steps = frames + g - 1;
+    sse2_pass p;
+    for (unsigned v = 0; v < nv; v++) {
+        const bx_biquad_coefs *lo = &c[2 * v], *hi = &c[2 * v + 1];
+        p.b0[v] = _mm_set_pd(hi->b0, lo->b0);
+        p.b1[v] = _mm_set_pd(hi->b1, lo->b1);
+        p.b2[v] = _mm_set_pd(hi->b2, lo->b2);
+        p.a1[v] = _mm_set_pd(hi->a1, lo->a1);
+        p.a2[v] = _mm_set_pd(hi->a2, lo->a2);
+        p.s1[v] = _mm_set_pd(st[(2 * v + 1) * st_stride].s1, st[2 * v * st_stride].s1);
+        p.s2[v] = _mm_set_pd(st[(2 * v + 1) * st_stride].s2, st[2 * v * st_stride].s2);
+        p.out[v] = _mm_setzero_pd();
+    }
+    size_t t = 0;
+    /* filling: until the last section has its first sample */
+    for (; t + 1 < g && t < steps; t++) {
+        sse2_edge_step(&p, nv, t < frames ? x[t * stride] : 0.0, t, frames);
+        if (t + 1 >= g)
+            _mm_storeh_pd(&x[(t + 1 - g) * stride], p.out[nv - 1]);
+    }
+    /* every section busy */
+    for (; t < frames; t++) {
+        sse2_step(&p, nv, x[t * stride]);
+        _mm_storeh_pd(&x[(t + 1 - g) * stride], p.out[nv - 1]);
+    }
+    /* draining */
+    for (; t < steps; t++) {
+        sse2_edge_step(&p, nv, 0.0, t, frames);
+        if (t + 1 >= g)
+            _mm_storeh_pd(&x[(t + 1 - g) * stride], p.out[nv - 1]);
+    }
+    for (unsigned v = 0; v < nv; v++) {
+        double l1[2], l2[2];
+        _mm_storeu_pd(l1, p.s1[v]);
+        _mm_storeu_pd(l2, p.s2[v]);
+        st[2 * v * st_stride].s1 = l1[0];
+        st[2 * v * st_stride].s2 = l2[0];
+        st[(2 * v + 1) * st_stride].s1 = l1[1];
+        st[(2 * v + 1) * st_stride].s2 = l2[1];
+    }
+}
+#endif
+
+/* The portable pass: G sections sample by sample, states in registers, the
+ * coefficients read from memory (loads are cheaper than the spills that
+ * keeping 30 of them in registers would cost). */
+#define CASCADE_PASS(G)                                                                            \
+    static void cascade_##G(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,       \
+                            double *x, size_t frames, size_t stride)                               \
+    {                                                                                              \
+        double s1[G], s2[G];                                                                       \
+        for (unsigned k = 0; k < G; k++) {                                                         \
+            s1[k] = st[k * st_stride].s1;                                                          \
+            s2[k] = st[k * st_stride].s2;                                                          \
+        }                                                                                          \
+        for (size_t i = 0; i < frames; i++) {                                                      \
+            double v = x[i * stride];                                                              \
+            for (unsigned k = 0; k < G; k++) {                                                     \
+                const double y = c[k].b0 * v + s1[k];                                              \
+                s1[k] = c[k].b1 * v - c[k].a1 * y + s2[k];                                         \
+                s2[k] = c[k].b2 * v - c[k].a2 * y;                                                 \
+                v = y;                                                                             \
+            }                                                                                      \
+            x[i * stride] = v;                                                                     \
+        }                                                                                          \
+        for (unsigned k = 0; k < G; k++) {                                                         \
+            st[k * st_stride].s1 = s1[k];                                                          \
+            st[k * st_stride].s2 = s2[k];                                                          \
+        }                                                                                          \
+    }
+
+#ifndef HAVE_SSE2_CASCADE
+CASCADE_PASS(2)
+CASCADE_PASS(3)
+CASCADE_PASS(4)
+CASCADE_PASS(5)
+CASCADE_PASS(6)
+#endif
+
 void bx_biquad_cascade(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride, unsigned n,
                        double *x, size_t frames, size_t stride)
 {
-    unsigned k = 0;
-    for (; k + 1 < n; k += 2) {
-        const bx_biquad_coefs *p = &c[k], *q = &c[k + 1];
-        bx_biquad_state *sp = &st[k * st_stride], *sq = &st[(k + 1) * st_stride];
-        const double pb0 = p->b0, pb1 = p->b1, pb2 = p->b2, pa1 = p->a1, pa2 = p->a2;
-        const double qb0 = q->b0, qb1 = q->b1, qb2 = q->b2, qa1 = q->a1, qa2 = q->a2;
-        double p1 = sp->s1, p2 = sp->s2, q1 = sq->s1, q2 = sq->s2;
-        for (size_t i = 0; i < frames; i++) {
-            const double in = x[i * stride];
-            const double u = pb0 * in + p1;
-            p1 = pb1 * in - pa1 * u + p2;
-            p2 = pb2 * in - pa2 * u;
-            const double y = qb0 * u + q1;
-            q1 = qb1 * u - qa1 * y + q2;
-            q2 = qb2 * u - qa2 * y;
-            x[i * stride] = y;
+    while (n > 0) {
+#ifdef HAVE_SSE2_CASCADE
+        /* pairs, up to CASCADE_PASS_MAX per pass; an odd last section alone */
+        const unsigned g = n >= CASCADE_PASS_MAX ? CASCADE_PASS_MAX : n - n % 2;
+        if (g == 6)
+            cascade_sse2(c, st, st_stride, 3, x, frames, stride);
+        else if (g == 4)
+            cascade_sse2(c, st, st_stride, 2, x, frames, stride);
+        else if (g == 2)
+            cascade_sse2(c, st, st_stride, 1, x, frames, stride);
+        else
+            bx_biquad_process(c, st, x, frames, stride);
+        const unsigned done = g ? g : 1;
+#else
+        /* passes as even as possible: 8 sections are 4 + 4, not 6 + 2 */
+        const unsigned passes = (n + CASCADE_PASS_MAX - 1) / CASCADE_PASS_MAX;
+        const unsigned done = (n + passes - 1) / passes;
+        switch (done) {
+        case 1:
+            bx_biquad_process(c, st, x, frames, stride);
+            break;
+        case 2:
+            cascade_2(c, st, st_stride, x, frames, stride);
+            break;
+        case 3:
+            cascade_3(c, st, st_stride, x, frames, stride);
+            break;
+        case 4:
+            cascade_4(c, st, st_stride, x, frames, stride);
+            break;
+        case 5:
+            cascade_5(c, st, st_stride, x, frames, stride);
+            break;
+        default:
+            cascade_6(c, st, st_stride, x, frames, stride);
+            break;
         }
-        sp->s1 = p1, sp->s2 = p2, sq->s1 = q1, sq->s2 = q2;
+#endif
+        c += done;
+        st += done * st_stride;
+        n -= done;
     }
-    if (k < n)
-        bx_biquad_process(&c[k], &st[k * st_stride], x, frames, stride);
 }

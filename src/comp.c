@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fastmath.h"
+#include "simd_internal.h"
 
 static double one_pole(double ms, double rate_hz)
 {
@@ -40,6 +41,7 @@ void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)
      * detector can skip the logarithm there (the common case). */
     c->knee_lo_lin = pow(10.0, (p->threshold_db - 0.5 * p->knee_db) / 20.0);
     c->makeup_lin = pow(10.0, p->makeup_db / 20.0);
+    c->simd = bx_simd_detect();
     bx_comp_reset(c);
 }
 
@@ -76,110 +78,21 @@ double bx_comp_static_db(const bx_comp_params *p, double x)
     return t + over / r;
 }
 
-/* Frames per pass of bx_comp_process. The detector levels, the static gain
- * reduction and the gains of a chunk are each one loop of independent
- * frames (the logarithms and exponentials vectorise); only the smoothing
- * between them runs frame by frame. */
-enum { COMP_CHUNK = 64 };
-
-/* Static gain reduction (dB, >= 0) at linear detector level `level`, zero
- * at or below lo (the bottom of the knee). Free of branches, so that a loop
- * of it vectorises; the same curve as bx_comp_static_db. */
-static inline double reduction_db(double level, double lo, double t, double half_w, double slope,
-                                  double inv_2w)
-{
-    /* lo > 0; the clamp keeps the logarithm's argument a positive normal number */
-    const double lv = level > lo ? (level < 1e300 ? level : 1e300) : lo;
-    const double over = 8.685889638065035 * bx_fast_ln_normal(lv) - t; /* 20 log10 - t */
-    const double k = over + half_w;
-    const double xl = over > half_w ? slope * over : slope * k * k * inv_2w;
-    return level > lo ? xl : 0.0;
-}
+/* The kernels: comp_kernel.h compiled here for the baseline instruction set
+ * and in comp_avx2.c for AVX2 + FMA; bx_comp_init picks one. */
+#define COMP_KERNEL comp_process_baseline
+static void comp_process_baseline(bx_comp *c, double *x, size_t frames, unsigned channels);
+#include "comp_kernel.h"
 
 void bx_comp_process(bx_comp *c, double *x, size_t frames, unsigned channels)
 {
-    const double aa = c->alpha_a, ar = c->alpha_r, arms = c->alpha_rms;
-    const double lo = c->knee_lo_lin, makeup_lin = c->makeup_lin, makeup_db = c->p.makeup_db;
-    const double t = c->p.threshold_db, w = c->p.knee_db, slope = 1.0 - 1.0 / c->p.ratio;
-    const double half_w = 0.5 * w, inv_2w = w > 0.0 ? 0.5 / w : 0.0;
-    const int rms = c->p.detector == BX_DETECTOR_RMS, follow = c->p.detector == BX_DETECTOR_LEVEL;
-    const double inv_ch = 1.0 / channels;
-    double y1 = c->y1, yl = c->yl, ms = c->ms, env = c->env, grp = c->gr_peak_db;
-    double buf[COMP_CHUNK];
-
-    for (size_t i0 = 0; i0 < frames; i0 += COMP_CHUNK) {
-        const size_t m = frames - i0 < COMP_CHUNK ? frames - i0 : COMP_CHUNK;
-        double *f = x + i0 * channels;
-        /* 1. the detector's linear level */
-        if (channels == 1 && !rms) {
-            for (size_t j = 0; j < m; j++)
-                buf[j] = fabs(f[j]);
-        } else {
-            for (size_t j = 0; j < m; j++) {
-                const double *fr = f + j * channels;
-                double level = 0.0;
-                if (rms) {
-                    double sq = 0.0;
-                    for (unsigned ch = 0; ch < channels; ch++)
-                        sq += fr[ch] * fr[ch];
-                    ms = arms * ms + (1.0 - arms) * sq * inv_ch;
-                    level = sqrt(ms);
-                } else {
-                    for (unsigned ch = 0; ch < channels; ch++) {
-                        const double a = fabs(fr[ch]);
-                        if (a > level)
-                            level = a;
-                    }
-                }
-                buf[j] = level;
-            }
-        }
-        if (follow) /* envelope follower in amplitude: rise with attack, fall with release */
-            for (size_t j = 0; j < m; j++) {
-                const double level = buf[j];
-                env = level > env ? aa * env + (1.0 - aa) * level : ar * env + (1.0 - ar) * level;
-                buf[j] = env;
-            }
-        /* 2. the static gain reduction, dB >= 0 */
-        for (size_t j = 0; j < m; j++)
-            buf[j] = reduction_db(buf[j], lo, t, half_w, slope, inv_2w);
-        /* 3. smoothing: the level detector's level is smoothed already (the
-         * gain follows it at once); the others go through the smooth
-         * decoupled peak detector */
-        for (size_t j = 0; j < m; j++) {
-            const double xl = buf[j];
-            if (follow) {
-                y1 = yl = xl;
-            } else {
-                const double rel = ar * y1 + (1.0 - ar) * xl;
-                y1 = xl > rel ? xl : rel;
-                yl = aa * yl + (1.0 - aa) * y1;
-                if (yl < 1e-12 && y1 < 1e-12)
-                    yl = y1 = 0.0; /* below 1e-12 dB: exact unity */
-            }
-            if (yl > grp)
-                grp = yl;
-            buf[j] = yl;
-        }
-        /* 4. the gains */
-        for (size_t j = 0; j < m; j++) {
-            const double g = bx_fast_exp(0.11512925464970229 * (makeup_db - buf[j]));
-            buf[j] = buf[j] == 0.0 ? makeup_lin : g;
-        }
-        if (channels == 1) {
-            for (size_t j = 0; j < m; j++)
-                f[j] *= buf[j];
-        } else {
-            for (size_t j = 0; j < m; j++)
-                for (unsigned ch = 0; ch < channels; ch++)
-                    f[j * channels + ch] *= buf[j];
-        }
+#if BX_HAVE_AVX2_KERNELS
+    if (c->simd == BX_SIMD_AVX2_FMA) {
+        bx_comp_process_avx2(c, x, frames, channels);
+        return;
     }
-    c->y1 = y1;
-    c->yl = yl;
-    c->ms = ms;
-    c->env = env;
-    c->gr_peak_db = grp;
+#endif
+    comp_process_baseline(c, x, frames, channels);
 }
 
 double bx_comp_gain_reduction_db(const bx_comp *c)

@@ -11,6 +11,7 @@
 #include "bx/levels.h"
 #include "bx/limiter.h"
 #include "bx/preset.h"
+#include "bx/simd.h"
 #include "bx/spectrum.h"
 #include "bx/version.h"
 

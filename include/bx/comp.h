@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "bx/simd.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -62,6 +64,7 @@ typedef struct bx_comp {
     double y1, yl, ms;                  /* detector state: release stage, attack stage, mean square */
     double env;                         /* "level" detector: the followed amplitude */
     double gr_peak_db;                  /* largest gain reduction since the last read */
+    bx_simd simd;                       /* kernel of bx_comp_process (init: the best) */
 } bx_comp;
 
 /** Prepare c for params p at rate_hz (params must already be valid). Resets state. */

@@ -1,0 +1,124 @@
+/* comp_kernel.h — internal: the body of bx_comp_process, compiled once per
+ * instruction set. The including file defines COMP_KERNEL as the function's
+ * name: comp.c builds the baseline kernel, comp_avx2.c the same source with
+ * AVX2 and FMA (four frames per vector in the loops that vectorise, fused
+ * multiply-adds elsewhere). Both do the same computation; they differ only
+ * in rounding (fused operations), far below -120 dB (test_comp). */
+#ifndef COMP_KERNEL
+#error "define COMP_KERNEL before including comp_kernel.h"
+#endif
+
+#include <math.h>
+
+#include "bx/comp.h"
+#include "fastmath.h"
+
+/* Frames per pass of bx_comp_process. The detector levels, the static gain
+ * reduction and the gains of a chunk are each one loop of independent
+ * frames (the logarithms and exponentials vectorise); only the smoothing
+ * between them runs frame by frame. */
+#ifndef COMP_CHUNK
+#define COMP_CHUNK 64
+#endif
+
+/* Static gain reduction (dB, >= 0) at linear detector level `level`, zero
+ * at or below lo (the bottom of the knee). Free of branches, so that a loop
+ * of it vectorises; the same curve as bx_comp_static_db. */
+static inline double comp_reduction_db(double level, double lo, double t, double half_w,
+                                       double slope, double inv_2w)
+{
+    /* lo > 0; the clamp keeps the logarithm's argument a positive normal number */
+    const double lv = level > lo ? (level < 1e300 ? level : 1e300) : lo;
+    const double over = 8.685889638065035 * bx_fast_ln_normal(lv) - t; /* 20 log10 - t */
+    const double k = over + half_w;
+    const double xl = over > half_w ? slope * over : slope * k * k * inv_2w;
+    return level > lo ? xl : 0.0;
+}
+
+void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels)
+{
+    const double aa = c->alpha_a, ar = c->alpha_r, arms = c->alpha_rms;
+    const double lo = c->knee_lo_lin, makeup_lin = c->makeup_lin, makeup_db = c->p.makeup_db;
+    const double t = c->p.threshold_db, w = c->p.knee_db, slope = 1.0 - 1.0 / c->p.ratio;
+    const double half_w = 0.5 * w, inv_2w = w > 0.0 ? 0.5 / w : 0.0;
+    const int rms = c->p.detector == BX_DETECTOR_RMS, follow = c->p.detector == BX_DETECTOR_LEVEL;
+    const double inv_ch = 1.0 / channels;
+    double y1 = c->y1, yl = c->yl, ms = c->ms, env = c->env, grp = c->gr_peak_db;
+    double buf[COMP_CHUNK];
+
+    for (size_t i0 = 0; i0 < frames; i0 += COMP_CHUNK) {
+        const size_t m = frames - i0 < COMP_CHUNK ? frames - i0 : COMP_CHUNK;
+        double *f = x + i0 * channels;
+        /* 1. the detector's linear level */
+        if (channels == 1 && !rms) {
+            for (size_t j = 0; j < m; j++)
+                buf[j] = fabs(f[j]);
+        } else {
+            for (size_t j = 0; j < m; j++) {
+                const double *fr = f + j * channels;
+                double level = 0.0;
+                if (rms) {
+                    double sq = 0.0;
+                    for (unsigned ch = 0; ch < channels; ch++)
+                        sq += fr[ch] * fr[ch];
+                    ms = arms * ms + (1.0 - arms) * sq * inv_ch;
+                    level = sqrt(ms);
+                } else {
+                    for (unsigned ch = 0; ch < channels; ch++) {
+                        const double a = fabs(fr[ch]);
+                        if (a > level)
+                            level = a;
+                    }
+                }
+                buf[j] = level;
+            }
+        }
+        if (follow) /* envelope follower in amplitude: rise with attack, fall with release */
+            for (size_t j = 0; j < m; j++) {
+                const double level = buf[j];
+                env = level > env ? aa * env + (1.0 - aa) * level : ar * env + (1.0 - ar) * level;
+                buf[j] = env;
+            }
+        /* 2. the static gain reduction, dB >= 0 */
+        for (size_t j = 0; j < m; j++)
+            buf[j] = comp_reduction_db(buf[j], lo, t, half_w, slope, inv_2w);
+        /* 3. smoothing: the level detector's level is smoothed already (the
+         * gain follows it at once); the others go through the smooth
+         * decoupled peak detector */
+        if (follow) {
+            for (size_t j = 0; j < m; j++)
+                grp = buf[j] > grp ? buf[j] : grp;
+            y1 = yl = buf[m - 1];
+        } else {
+            const double ar1 = 1.0 - ar, aa1 = 1.0 - aa;
+            for (size_t j = 0; j < m; j++) {
+                const double xl = buf[j];
+                const double rel = ar * y1 + ar1 * xl;
+                y1 = xl > rel ? xl : rel;
+                yl = aa * yl + aa1 * y1;
+                if (yl < 1e-12 && y1 < 1e-12)
+                    yl = y1 = 0.0; /* below 1e-12 dB: exact unity */
+                grp = yl > grp ? yl : grp;
+                buf[j] = yl;
+            }
+        }
+        /* 4. the gains */
+        for (size_t j = 0; j < m; j++) {
+            const double g = bx_fast_exp(0.11512925464970229 * (makeup_db - buf[j]));
+            buf[j] = buf[j] == 0.0 ? makeup_lin : g;
+        }
+        if (channels == 1) {
+            for (size_t j = 0; j < m; j++)
+                f[j] *= buf[j];
+        } else {
+            for (size_t j = 0; j < m; j++)
+                for (unsigned ch = 0; ch < channels; ch++)
+                    f[j * channels + ch] *= buf[j];
+        }
+    }
+    c->y1 = y1;
+    c->yl = yl;
+    c->ms = ms;
+    c->env = env;
+    c->gr_peak_db = grp;
+}

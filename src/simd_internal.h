@@ -1,0 +1,20 @@
+/* simd_internal.h — internal: the kernels built for other instruction sets.
+ * BX_HAVE_AVX2_KERNELS is set by the build for x86 targets, where
+ * comp_avx2.c is compiled with AVX2 and FMA enabled. */
+#ifndef BX_SIMD_INTERNAL_H
+#define BX_SIMD_INTERNAL_H
+
+#include <stddef.h>
+
+#include "bx/comp.h"
+
+#ifndef BX_HAVE_AVX2_KERNELS
+#define BX_HAVE_AVX2_KERNELS 0
+#endif
+
+#if BX_HAVE_AVX2_KERNELS
+/** bx_comp_process on AVX2 + FMA: only on processors bx_simd_detect approves. */
+void bx_comp_process_avx2(bx_comp *c, double *x, size_t frames, unsigned channels);
+#endif
+
+#endif /* BX_SIMD_INTERNAL_H */
