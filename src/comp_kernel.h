@@ -102,15 +102,17 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels)
                 buf[j] = yl;
             }
         }
-        /* 4. the gains */
-        for (size_t j = 0; j < m; j++) {
-            const double g = bx_fast_exp(0.11512925464970229 * (makeup_db - buf[j]));
-            buf[j] = buf[j] == 0.0 ? makeup_lin : g;
-        }
+        /* 4. the gains, applied */
         if (channels == 1) {
-            for (size_t j = 0; j < m; j++)
-                f[j] *= buf[j];
+            for (size_t j = 0; j < m; j++) {
+                const double g = bx_fast_exp(0.11512925464970229 * (makeup_db - buf[j]));
+                f[j] *= buf[j] == 0.0 ? makeup_lin : g;
+            }
         } else {
+            for (size_t j = 0; j < m; j++) {
+                const double g = bx_fast_exp(0.11512925464970229 * (makeup_db - buf[j]));
+                buf[j] = buf[j] == 0.0 ? makeup_lin : g;
+            }
             for (size_t j = 0; j < m; j++)
                 for (unsigned ch = 0; ch < channels; ch++)
                     f[j * channels + ch] *= buf[j];

@@ -23,41 +23,73 @@ void bx_limiter_reset(bx_limiter *l)
     l->gr_peak_db = 0.0;
 }
 
+/* Frames per pass: the peaks, the gain floors and the output are loops of
+ * independent frames (they vectorise); only the gain's recovery runs frame
+ * by frame, as the reduction d = 1 - g: d = max(alpha * d, 1 - floor), a
+ * multiply and a max per frame. */
+enum { LIM_CHUNK = 64 };
+
 void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channels)
 {
     const double c = l->ceiling_lin, ar = l->alpha_r;
-    double g = l->g, gmin = 1.0;
+    double g = l->g;
     if (!(g > 0.0 && g <= 1.0))
         g = 1.0; /* non-finite or corrupt state: start over */
-    for (size_t i = 0; i < frames; i++) {
-        double *f = x + i * channels;
-        double peak = 0.0;
-        for (unsigned ch = 0; ch < channels; ch++) {
-            double a = fabs(f[ch]);
-            if (!(a <= 1e300)) { /* NaN or infinite: silence the sample */
-                f[ch] = 0.0;
-                a = 0.0;
+    double d = 1.0 - g, dmax = 0.0;
+    double buf[LIM_CHUNK];
+    for (size_t i0 = 0; i0 < frames; i0 += LIM_CHUNK) {
+        const size_t m = frames - i0 < LIM_CHUNK ? frames - i0 : LIM_CHUNK;
+        double *f = x + i0 * channels;
+        /* 1. each frame's peak; NaN and infinite samples become silence */
+        if (channels == 1) {
+            for (size_t j = 0; j < m; j++) {
+                const double v = fabs(f[j]) <= 1e300 ? f[j] : 0.0;
+                f[j] = v;
+                buf[j] = fabs(v);
             }
-            if (a > peak)
-                peak = a;
+        } else {
+            for (size_t j = 0; j < m; j++) {
+                double peak = 0.0;
+                for (unsigned ch = 0; ch < channels; ch++) {
+                    double *v = &f[j * channels + ch];
+                    double a = fabs(*v);
+                    if (!(a <= 1e300)) {
+                        *v = 0.0;
+                        a = 0.0;
+                    }
+                    peak = a > peak ? a : peak;
+                }
+                buf[j] = peak;
+            }
         }
-        g = 1.0 - ar * (1.0 - g); /* recover toward unity */
-        if (peak * g > c)
-            g = c / peak;
-        if (g < gmin)
-            gmin = g;
-        for (unsigned ch = 0; ch < channels; ch++) {
-            double y = f[ch] * g;
-            /* rounding in c / peak * f may land one ulp above c */
-            if (y > c)
-                y = c;
-            else if (y < -c)
-                y = -c;
-            f[ch] = y;
+        /* 2. the least reduction that keeps each frame at the ceiling */
+        for (size_t j = 0; j < m; j++)
+            buf[j] = buf[j] > c ? 1.0 - c / buf[j] : 0.0;
+        /* 3. instant attack, exponential recovery toward unity */
+        for (size_t j = 0; j < m; j++) {
+            const double need = buf[j];
+            d *= ar;
+            d = need > d ? need : d;
+            dmax = d > dmax ? d : dmax;
+            buf[j] = 1.0 - d;
+        }
+        /* 4. the gain, and the ceiling on every sample (rounding in c / peak
+         * * f may land an ulp above it) */
+        if (channels == 1) {
+            for (size_t j = 0; j < m; j++) {
+                const double y = f[j] * buf[j];
+                f[j] = y > c ? c : y < -c ? -c : y;
+            }
+        } else {
+            for (size_t j = 0; j < m; j++)
+                for (unsigned ch = 0; ch < channels; ch++) {
+                    const double y = f[j * channels + ch] * buf[j];
+                    f[j * channels + ch] = y > c ? c : y < -c ? -c : y;
+                }
         }
     }
-    l->g = g;
-    const double gr = -20.0 * log10(gmin);
+    l->g = 1.0 - d;
+    const double gr = -20.0 * log10(1.0 - dmax);
     if (gr > l->gr_peak_db)
         l->gr_peak_db = gr;
 }
