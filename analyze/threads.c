@@ -105,6 +105,11 @@ void thread_sleep_ms(unsigned ms)
     Sleep(ms);
 }
 
+void thread_yield(void)
+{
+    SwitchToThread();
+}
+
 unsigned thread_cpu_count(void)
 {
     SYSTEM_INFO si;
@@ -121,6 +126,7 @@ double thread_clock_s(void)
 }
 
 #else
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,6 +159,11 @@ void thread_sleep_ms(unsigned ms)
 {
     struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+void thread_yield(void)
+{
+    sched_yield();
 }
 
 unsigned thread_cpu_count(void)

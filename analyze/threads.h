@@ -41,6 +41,9 @@ void thread_join(thread_handle *t);
 /** Sleep for about ms milliseconds (a signal may end it early). */
 void thread_sleep_ms(unsigned ms);
 
+/** Let another runnable thread have this processor, if one is waiting. */
+void thread_yield(void);
+
 /** Processors available to this process (at least 1). */
 unsigned thread_cpu_count(void);
 

@@ -6,7 +6,9 @@
  * by the main thread, written by the I/O thread). The DSP sees the same
  * samples in the same order in the same blocks as without the thread, so the
  * output is the same bit for bit; the file work just stops adding to the
- * time. Counters are C11 atomics; a side with nothing to do naps briefly. */
+ * time. Counters are C11 atomics; a side with nothing to do yields the
+ * processor for a while (a buffer takes well under a millisecond), then
+ * naps. */
 #include "render.h"
 
 #include <math.h>
@@ -43,11 +45,23 @@ typedef struct pipeline {
     bx_error err;
 } pipeline;
 
+/* Nothing to do: yield for the first SPIN_YIELDS times in a row, then sleep. */
+#define SPIN_YIELDS 20000
+
+static void idle(unsigned *spins)
+{
+    if (++*spins < SPIN_YIELDS)
+        thread_yield();
+    else
+        thread_sleep_ms(1);
+}
+
 static void io_main(void *arg)
 {
     pipeline *p = arg;
     long long filled = 0, written = 0;
     int eof = 0;
+    unsigned spins = 0;
     for (;;) {
         if (atomic_load_explicit(&p->stop, memory_order_acquire))
             return;
@@ -85,8 +99,10 @@ static void io_main(void *arg)
             }
             busy = 1;
         }
-        if (!busy)
-            thread_sleep_ms(1);
+        if (busy)
+            spins = 0;
+        else
+            idle(&spins);
     }
 }
 
@@ -181,6 +197,7 @@ int render_run(const render_opts *o)
 
     double in_peak = 0, out_peak = 0, comp_gr = 0, lim_gr = 0;
     long long total = 0, processed = 0;
+    unsigned spins = 0;
     for (;;) {
         if (render_stop) {
             fprintf(stderr, "bxlive: interrupted; %s was not written\n", o->out_path);
@@ -197,9 +214,10 @@ int render_run(const render_opts *o)
             if (atomic_load_explicit(&pl->eof, memory_order_acquire) &&
                 processed == atomic_load_explicit(&pl->filled, memory_order_acquire))
                 break;
-            thread_sleep_ms(1);
+            idle(&spins);
             continue;
         }
+        spins = 0;
         const int k = (int)(processed % RING_SLOTS);
         const long long got = pl->frames[k];
         for (long long off = 0; off < got; off += o->block_frames) {

@@ -136,7 +136,7 @@ void bx_biquad_process(const bx_biquad_coefs *c, bx_biquad_state *st, double *x,
     for (size_t i = 0; i < frames; i++) {
         const double in = x[i * stride];
         const double y = b0 * in + s1;
-        s1 = b1 * in - a1 * y + s2;
+        s1 = (b1 * in + s2) - a1 * y; /* b1 * in + s2 waits on nothing: the loop is y, a1 * y, - */
         s2 = b2 * in - a2 * y;
         x[i * stride] = y;
     }
@@ -180,7 +180,7 @@ static inline void sse2_step(sse2_pass *p, const unsigned nv, double in0)
     for (unsigned v = 0; v < nv; v++) {
         const __m128d y = _mm_add_pd(_mm_mul_pd(p->b0[v], in[v]), p->s1[v]);
         p->s1[v] =
-            _mm_add_pd(_mm_sub_pd(_mm_mul_pd(p->b1[v], in[v]), _mm_mul_pd(p->a1[v], y)), p->s2[v]);
+            _mm_sub_pd(_mm_add_pd(_mm_mul_pd(p->b1[v], in[v]), p->s2[v]), _mm_mul_pd(p->a1[v], y));
         p->s2[v] = _mm_sub_pd(_mm_mul_pd(p->b2[v], in[v]), _mm_mul_pd(p->a2[v], y));
         p->out[v] = y;
     }
@@ -271,7 +271,7 @@ static inline void cascade_sse2(const bx_biquad_coefs *c, bx_biquad_state *st, s
             double v = x[i * stride];                                                              \
             for (unsigned k = 0; k < G; k++) {                                                     \
                 const double y = c[k].b0 * v + s1[k];                                              \
-                s1[k] = c[k].b1 * v - c[k].a1 * y + s2[k];                                         \
+                s1[k] = (c[k].b1 * v + s2[k]) - c[k].a1 * y;                                       \
                 s2[k] = c[k].b2 * v - c[k].a2 * y;                                                 \
                 v = y;                                                                             \
             }                                                                                      \

@@ -6,6 +6,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifndef M_PI
@@ -135,11 +136,104 @@ static double fade_weight(unsigned i, unsigned n)
     return 0.5 - 0.5 * cos(M_PI * (double)i / (double)n);
 }
 
+/* The block in and out, with the meters' peaks. Non-finite input samples
+ * become silence; output is clamped to the float range, NaN as silence.
+ * Peaks are kept as float magnitude bits (for finite floats their order is
+ * the values'). SSE2 where there is, the same in plain C elsewhere. */
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#include <emmintrin.h>
+#define HAVE_SSE2_CONVERT 1
+#endif
+
+static inline uint32_t in_sample(const float *x, double *dry, double *wet, uint32_t peak)
+{
+    uint32_t b;
+    memcpy(&b, x, sizeof b);
+    const uint32_t mag = b & 0x7fffffffu;
+    const int finite = mag < 0x7f800000u;
+    float v;
+    b = finite ? b : 0u;
+    memcpy(&v, &b, sizeof v);
+    *dry = *wet = v;
+    return finite && mag > peak ? mag : peak;
+}
+
+static void convert_in(const float *in, double *dry, double *wet, size_t n, uint32_t *peak_bits)
+{
+    uint32_t peak = *peak_bits;
+    size_t i = 0;
+#ifdef HAVE_SSE2_CONVERT
+    const __m128i absmask = _mm_set1_epi32(0x7fffffff), inf = _mm_set1_epi32(0x7f800000);
+    __m128 pk = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) {
+        const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(in + i));
+        const __m128i mag = _mm_and_si128(b, absmask);
+        const __m128i finite = _mm_cmplt_epi32(mag, inf);
+        const __m128 v = _mm_castsi128_ps(_mm_and_si128(b, finite));
+        /* finite magnitudes as floats: no NaN, so maxps is exact */
+        pk = _mm_max_ps(pk, _mm_castsi128_ps(_mm_and_si128(mag, finite)));
+        const __m128d lo = _mm_cvtps_pd(v), hi = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+        _mm_storeu_pd(dry + i, lo);
+        _mm_storeu_pd(dry + i + 2, hi);
+        _mm_storeu_pd(wet + i, lo);
+        _mm_storeu_pd(wet + i + 2, hi);
+    }
+    uint32_t lanes[4];
+    _mm_storeu_si128((__m128i *)(void *)lanes, _mm_castps_si128(pk));
+    for (int k = 0; k < 4; k++)
+        peak = lanes[k] > peak ? lanes[k] : peak;
+#endif
+    for (; i < n; i++)
+        peak = in_sample(in + i, dry + i, wet + i, peak);
+    *peak_bits = peak;
+}
+
+static inline uint32_t out_sample(double v, float *y, uint32_t peak)
+{
+    v = v > FLT_MAX ? FLT_MAX : v;
+    v = v < -FLT_MAX ? -FLT_MAX : v;
+    v = v == v ? v : 0.0;
+    const float f = (float)v;
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    b &= 0x7fffffffu;
+    *y = f;
+    return b > peak ? b : peak;
+}
+
+static void convert_out(const double *wet, float *out, size_t n, uint32_t *peak_bits)
+{
+    uint32_t peak = *peak_bits;
+    size_t i = 0;
+#ifdef HAVE_SSE2_CONVERT
+    const __m128d hi_lim = _mm_set1_pd(FLT_MAX), lo_lim = _mm_set1_pd(-FLT_MAX);
+    const __m128 absmask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    __m128 pk = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) {
+        __m128d a = _mm_loadu_pd(wet + i), b = _mm_loadu_pd(wet + i + 2);
+        a = _mm_and_pd(a, _mm_cmpeq_pd(a, a)); /* NaN: 0 */
+        b = _mm_and_pd(b, _mm_cmpeq_pd(b, b));
+        a = _mm_max_pd(_mm_min_pd(a, hi_lim), lo_lim);
+        b = _mm_max_pd(_mm_min_pd(b, hi_lim), lo_lim);
+        const __m128 f = _mm_movelh_ps(_mm_cvtpd_ps(a), _mm_cvtpd_ps(b));
+        pk = _mm_max_ps(pk, _mm_and_ps(f, absmask));
+        _mm_storeu_ps(out + i, f);
+    }
+    uint32_t lanes[4];
+    _mm_storeu_si128((__m128i *)(void *)lanes, _mm_castps_si128(pk));
+    for (int k = 0; k < 4; k++)
+        peak = lanes[k] > peak ? lanes[k] : peak;
+#endif
+    for (; i < n; i++)
+        peak = out_sample(wet[i], out + i, peak);
+    *peak_bits = peak;
+}
+
 void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
                        bx_block_stats *stats)
 {
     const unsigned nch = e->channels;
-    double in_peak = 0.0, out_peak = 0.0;
+    uint32_t in_peak_bits = 0, out_peak_bits = 0; /* largest magnitudes, as float bits */
     double comp_gr = 0.0, lim_gr = 0.0;
     int fading = 0;
 
@@ -152,16 +246,7 @@ void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
             n = frames;
         const size_t ns = n * nch;
 
-        for (size_t i = 0; i < ns; i++) {
-            double v = in[i];
-            if (!isfinite(v))
-                v = 0.0;
-            const double a = fabs(v);
-            if (a > in_peak)
-                in_peak = a;
-            e->dry[i] = v;
-        }
-        memcpy(e->wet, e->dry, ns * sizeof(double));
+        convert_in(in, e->dry, e->wet, ns, &in_peak_bits);
         bx_chain_process(e->cur, e->wet, n);
 
         if (e->old) {
@@ -205,17 +290,7 @@ void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
             e->byp = byp;
         }
 
-        for (size_t i = 0; i < ns; i++) {
-            double v = e->wet[i];
-            if (!(v <= FLT_MAX)) /* also catches NaN */
-                v = v > 0 ? FLT_MAX : (v < 0 ? -FLT_MAX : 0.0);
-            else if (v < -FLT_MAX)
-                v = -FLT_MAX;
-            const double a = fabs(v);
-            if (a > out_peak)
-                out_peak = a;
-            out[i] = (float)v;
-        }
+        convert_out(e->wet, out, ns, &out_peak_bits);
         double c, l;
         bx_chain_take_gr(e->cur, &c, &l);
         if (c > comp_gr)
@@ -229,8 +304,8 @@ void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
         e->pos += n;
     }
     if (stats) {
-        stats->in_peak = (float)in_peak;
-        stats->out_peak = (float)out_peak;
+        memcpy(&stats->in_peak, &in_peak_bits, sizeof stats->in_peak);
+        memcpy(&stats->out_peak, &out_peak_bits, sizeof stats->out_peak);
         stats->comp_gr_db = (float)comp_gr;
         stats->lim_gr_db = (float)lim_gr;
         stats->fading = fading;

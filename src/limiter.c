@@ -23,10 +23,10 @@ void bx_limiter_reset(bx_limiter *l)
     l->gr_peak_db = 0.0;
 }
 
-/* Frames per pass: the peaks, the gain floors and the output are loops of
- * independent frames (they vectorise); only the gain's recovery runs frame
- * by frame, as the reduction d = 1 - g: d = max(alpha * d, 1 - floor), a
- * multiply and a max per frame. */
+/* Frames per pass: the peaks and the output are loops of independent frames
+ * (they vectorise); only the gain runs frame by frame, as the reduction
+ * d = 1 - g: one multiply per frame, and a division on the rare frames that
+ * would pass the ceiling. */
 enum { LIM_CHUNK = 64 };
 
 void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channels)
@@ -62,18 +62,17 @@ void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channe
                 buf[j] = peak;
             }
         }
-        /* 2. the least reduction that keeps each frame at the ceiling */
-        for (size_t j = 0; j < m; j++)
-            buf[j] = buf[j] > c ? 1.0 - c / buf[j] : 0.0;
-        /* 3. instant attack, exponential recovery toward unity */
+        /* 2. instant attack (to the least reduction that keeps the frame at
+         * the ceiling: rare, so a branch), exponential recovery toward unity */
         for (size_t j = 0; j < m; j++) {
-            const double need = buf[j];
+            const double peak = buf[j];
             d *= ar;
-            d = need > d ? need : d;
+            if (peak * (1.0 - d) > c)
+                d = 1.0 - c / peak;
             dmax = d > dmax ? d : dmax;
             buf[j] = 1.0 - d;
         }
-        /* 4. the gain, and the ceiling on every sample (rounding in c / peak
+        /* 3. the gain, and the ceiling on every sample (rounding in c / peak
          * * f may land an ulp above it) */
         if (channels == 1) {
             for (size_t j = 0; j < m; j++) {
