@@ -19,7 +19,8 @@
 #endif
 
 #define MAX_WORKERS 256
-#define POLL_MS 100
+#define POLL_MS 5      /* the main thread looks for finished files this often */
+#define BAR_EVERY 20   /* and redraws the progress line every BAR_EVERY looks */
 #define BAR_COLUMNS 79 /* the progress line never wraps on an 80-column terminal */
 
 typedef enum item_state { ITEM_NOT_STARTED = 0, ITEM_OK, ITEM_FAILED } item_state;
@@ -314,6 +315,7 @@ int batch_run(const cli_opts *o, const input_list *in, const job_take *source, d
 
     size_t shown = 0;
     int told_stop = 0;
+    unsigned looks = 0;
     for (;;) {
         const int all_done = atomic_load_explicit(&b.alive, memory_order_acquire) == 0;
         long idx;
@@ -333,7 +335,8 @@ int batch_run(const cli_opts *o, const input_list *in, const job_take *source, d
         }
         if (all_done)
             break;
-        bar_draw(&p, atomic_load(&b.running), told_stop);
+        if (looks++ % BAR_EVERY == 0)
+            bar_draw(&p, atomic_load(&b.running), told_stop);
         thread_sleep_ms(POLL_MS);
     }
     bar_clear(&p);

@@ -13,7 +13,9 @@ default 5), each writing a 24-bit WAV:
   ffmpeg  ffmpeg -i IN -af highpass,bass,equalizer x3,treble,acompressor OUT
   floor   sox IN OUT (plain decode + encode: the I/O floor)
 
-Prints the median wall time of each and the ratios peer/bx and bx/floor.
+Prints the median wall time of each, its CPU time (bx decodes and encodes on
+a second thread beside the DSP, so its CPU time exceeds its wall time), and
+the ratios peer/bx and bx/floor.
 The effects are the same kinds with the same corners and gains; the peers'
 compressors are not bx's (different detectors), so this measures speed, not
 equivalence. Needs sox and ffmpeg on PATH (a missing one is left out).
@@ -89,20 +91,29 @@ def main():
         cmds = commands(bxlive, preset, src, os.path.join(work, "out.wav"))
         cmds = {k: v for k, v in cmds.items() if shutil.which(v[0]) or os.path.isabs(v[0])}
         times = {k: [] for k in cmds}
+        cpu = {k: [] for k in cmds}
         for _ in range(a.runs):
             for name, cmd in cmds.items():   # interleaved: one of each per round
                 t0 = time.perf_counter()
-                subprocess.run(cmd, check=True)
+                proc = subprocess.Popen(cmd)
+                _, status, ru = os.wait4(proc.pid, 0)
                 times[name].append(time.perf_counter() - t0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                if proc.returncode != 0:
+                    sys.exit(f"render.py: {name} failed ({proc.returncode}): {' '.join(cmd)}")
+                cpu[name].append(ru.ru_utime + ru.ru_stime)
         med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"render throughput: {a.minutes:g} min mono 48 kHz 24-bit, "
-              f"{a.runs} interleaved runs, median wall time")
-        print(f"{'':8s} {'median s':>9s} {'min s':>7s} {'max s':>7s}  ratio")
+        print(f"## Render throughput: {a.minutes:g} min mono 48 kHz 24-bit, "
+              f"{a.runs} interleaved runs\n")
+        print("| | median wall | min | max | median CPU (user + sys) | ratio |")
+        print("|---|---|---|---|---|---|")
         for k in cmds:
             ratio = ("" if k == "bx" else
                      f"bx/floor {med['bx'] / med[k]:.2f}x" if k == "floor" else
                      f"{k}/bx {med[k] / med['bx']:.2f}x")
-            print(f"{k:8s} {med[k]:9.3f} {min(times[k]):7.3f} {max(times[k]):7.3f}  {ratio}")
+            print(f"| {k} | {med[k]:.3f} s | {min(times[k]):.3f} s | {max(times[k]):.3f} s "
+                  f"| {statistics.median(cpu[k]):.3f} s | {ratio} |")
+        print()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
