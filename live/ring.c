@@ -18,6 +18,9 @@ ring *ring_create(size_t min_floats)
         bx_free(r);
         return NULL;
     }
+    /* touched now, so that the callback's first pass through it does not
+     * take a page fault every 1024 floats */
+    memset(r->buf, 0, cap * sizeof(float));
     r->cap = cap;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
