@@ -13,7 +13,8 @@ default 5), each writing a 24-bit WAV:
   ffmpeg  ffmpeg -i IN -af highpass,bass,equalizer x3,treble,acompressor OUT
   floor   sox IN OUT (plain decode + encode: the I/O floor)
 
-Prints the median wall time of each, its CPU time (bx decodes and encodes on
+Every run starts after a sync (outside the timing). Prints the median wall
+time of each, its CPU time (bx decodes and encodes on
 a second thread beside the DSP, so its CPU time exceeds its wall time), and
 the ratios peer/bx and bx/floor.
 The effects are the same kinds with the same corners and gains; the peers'
@@ -94,6 +95,12 @@ def main():
         cpu = {k: [] for k in cmds}
         for _ in range(a.runs):
             for name, cmd in cmds.items():   # interleaved: one of each per round
+                # the previous run's output goes to disk now, outside the
+                # timing: bx flushes its output before renaming it into
+                # place, and the file system's journal would otherwise make
+                # that flush write the other program's output too
+                if hasattr(os, "sync"):
+                    os.sync()
                 t0 = time.perf_counter()
                 proc = subprocess.Popen(cmd)
                 _, status, ru = os.wait4(proc.pid, 0)

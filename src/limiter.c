@@ -26,7 +26,9 @@ void bx_limiter_reset(bx_limiter *l)
 /* Frames per pass: the peaks and the output are loops of independent frames
  * (they vectorise); only the gain runs frame by frame, as the reduction
  * d = 1 - g: one multiply per frame, and a division on the rare frames that
- * would pass the ceiling. */
+ * would pass the ceiling. A reduction below 1e-12 (-9e-12 dB) is none at
+ * all, so that a limiter at rest (the usual case: it is a safety net) skips
+ * its gain altogether on chunks that stay under the ceiling. */
 enum { LIM_CHUNK = 64 };
 
 void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channels)
@@ -62,6 +64,13 @@ void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channe
                 buf[j] = peak;
             }
         }
+        if (d == 0.0) {
+            size_t j = 0;
+            while (j < m && buf[j] <= c)
+                j++;
+            if (j == m)
+                continue; /* at rest and under the ceiling: gain 1, nothing to bound */
+        }
         /* 2. instant attack (to the least reduction that keeps the frame at
          * the ceiling: rare, so a branch), exponential recovery toward unity */
         for (size_t j = 0; j < m; j++) {
@@ -69,6 +78,7 @@ void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channe
             d *= ar;
             if (peak * (1.0 - d) > c)
                 d = 1.0 - c / peak;
+            d = d < 1e-12 ? 0.0 : d;
             dmax = d > dmax ? d : dmax;
             buf[j] = 1.0 - d;
         }
