@@ -237,22 +237,6 @@ static size_t json_skip_ws(const char *s, size_t len, size_t i)
     return i;
 }
 
-static int json_hex4(const char *s, unsigned *v)
-{
-    *v = 0;
-    for (int k = 0; k < 4; k++) {
-        const char c = s[k];
-        const int d = is_digit(c)              ? c - '0'
-                      : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                      : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                               : -1;
-        if (d < 0)
-            return 0;
-        *v = *v * 16 + (unsigned)d;
-    }
-    return 1;
-}
-
 /* End of the string starting at s[i] == '"', or 0 if it is invalid. */
 static size_t json_string_end(const char *s, size_t len, size_t i)
 {
@@ -268,12 +252,12 @@ static size_t json_string_end(const char *s, size_t len, size_t i)
             continue;
         }
         unsigned hi, lo;
-        if (s[i + 1] != 'u' || len - i < 6 || !json_hex4(s + i + 2, &hi) ||
+        if (s[i + 1] != 'u' || len - i < 6 || !hex4(s, len, i + 2, &hi) ||
             (hi >= 0xDC00 && hi <= 0xDFFF))
             return 0;
         i += 6;
         if (hi >= 0xD800 && hi <= 0xDBFF) { /* the low half must follow */
-            if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || !json_hex4(s + i + 2, &lo) ||
+            if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || !hex4(s, len, i + 2, &lo) ||
                 lo < 0xDC00 || lo > 0xDFFF)
                 return 0;
             i += 6;
