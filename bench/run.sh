@@ -11,8 +11,8 @@
 #
 # Nothing here fails on a slow result: the tables are measurements. Needs
 # cmake and a C compiler; sox and ffmpeg (peers), python3 with numpy, scipy
-# and soundfile (the numpy spectrum) are used when present and reported
-# missing otherwise.
+# and soundfile (the numpy spectrum), and Matchering (a copy of its package on
+# PYTHONPATH) are used when present and reported missing otherwise.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
