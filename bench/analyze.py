@@ -47,6 +47,8 @@ import sys
 import tempfile
 import time
 
+from benchlib import FLAT, REF_PRESET as PRESET, fail, run
+
 try:
     import resource  # CPU time of the children (POSIX)
 except ImportError:
@@ -58,16 +60,12 @@ SHORT_SECONDS = 20
 BATCH_SECONDS = 20
 PY = sys.executable or "/usr/bin/python3"
 
-from benchlib import FLAT, REF_PRESET as PRESET, fail, run  # noqa: E402
-
 # Run by a fresh interpreter, so Matchering is timed as a whole process too.
 MATCHERING_CODE = """
 import sys
 import matchering as mg
 mg.process(target=sys.argv[1], reference=sys.argv[2], results=[mg.pcm24(sys.argv[3])])
 """
-
-
 
 
 def children_cpu():

@@ -31,17 +31,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
+
+from benchlib import FLAT, REF_PRESET as PRESET, fail, run
 
 RATE = 48000
 SHORT_MINUTES = 3
 TAKE_SECONDS = 20
-
-from benchlib import FLAT, REF_PRESET as PRESET, fail, run  # noqa: E402
-
-
 
 
 def measured(peakrss, cmd, work):
