@@ -30,6 +30,7 @@ void bx_limiter_reset(bx_limiter *l)
  * all, so that a limiter at rest (the usual case: it is a safety net) skips
  * its gain altogether on chunks that stay under the ceiling. */
 enum { LIM_CHUNK = 64 };
+#define D_MAX (1.0 - 8.881784197001252e-16) /* 1 - 2^-50 */
 
 void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channels)
 {
@@ -76,8 +77,12 @@ void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channe
         for (size_t j = 0; j < m; j++) {
             const double peak = buf[j];
             d *= ar;
-            if (peak * (1.0 - d) > c)
+            if (peak * (1.0 - d) > c) {
                 d = 1.0 - c / peak;
+                /* a gain under 2^-50 would round to 0 as 1 - d: hold it
+                 * there, and the bound on every sample does the rest */
+                d = d < D_MAX ? d : D_MAX;
+            }
             d = d < 1e-12 ? 0.0 : d;
             dmax = d > dmax ? d : dmax;
             buf[j] = 1.0 - d;

@@ -4,6 +4,8 @@
  *    single-sample spikes up to 1e30, mono and stereo, ceilings 0, -0.1, -1, -6 dBFS:
  *    max |out| <= ceiling, no exceptions;
  *  - NaN and infinite samples come out as 0;
+ *  - enormous samples (1e40, 1e300: a gain far under 2^-50) come out at the
+ *    ceiling exactly, and the reported gain reduction stays finite;
  *  - transparent: a signal peaking 3 dB under the ceiling passes bit-exact;
  *  - recovery: after a spike the gain returns as 1 - (1 - g0) e^(-t / 50 ms), within 1e-9.
  */
@@ -86,6 +88,19 @@ static void non_finite(void)
                 x[4], x[5]);
 }
 
+static void enormous(void)
+{
+    bx_limiter l;
+    bx_limiter_init(&l, -1, FS);
+    double x[4] = {0.1, 1e40, -1e300, 0.1};
+    bx_limiter_process(&l, x, 4, 1);
+    const double gr = bx_limiter_take_gr_peak_db(&l);
+    checks++;
+    if (x[1] != l.ceiling_lin || x[2] != -l.ceiling_lin || !isfinite(gr) || !(gr > 290))
+        tu_fail("1e40 and -1e300 should come out at +-%.9g: %.9g %.9g, gain reduction %g dB",
+                l.ceiling_lin, x[1], x[2], gr);
+}
+
 static void transparent(void)
 {
     bx_limiter l;
@@ -133,6 +148,7 @@ int main(void)
     ceiling_holds(-1.0);
     ceiling_holds(-6.0);
     non_finite();
+    enormous();
     transparent();
     recovery();
     return tu_finish("test_limiter", checks);
