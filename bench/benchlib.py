@@ -17,6 +17,19 @@ REF_PRESET = {
         "compressor": {"threshold_db": -20, "ratio": 4, "knee_db": 6, "attack_ms": 5,
                        "release_ms": 100, "makeup_db": 3},
         "limiter": {"ceiling_db": -1}}}
+# bench/render.py's chain: six biquads, a compressor and the limiter
+RENDER_PRESET = {
+    "bxpreset": 1, "name": "bench",
+    "chain": {
+        "eq": [{"type": "highpass", "freq_hz": 40, "q": 0.7071},
+               {"type": "low_shelf", "freq_hz": 120, "gain_db": 4, "q": 0.7071},
+               {"type": "peak", "freq_hz": 350, "gain_db": -3, "q": 1.2},
+               {"type": "peak", "freq_hz": 2000, "gain_db": 2, "q": 1.0},
+               {"type": "peak", "freq_hz": 5000, "gain_db": 3, "q": 2.0},
+               {"type": "high_shelf", "freq_hz": 9000, "gain_db": 2, "q": 0.7071}],
+        "compressor": {"threshold_db": -20, "ratio": 4, "knee_db": 6, "attack_ms": 5,
+                       "release_ms": 100, "makeup_db": 3},
+        "limiter": {"ceiling_db": -1}}}
 FLAT = {"bxpreset": 1, "name": "flat", "chain": {}}  # a plain 24-bit conversion
 
 

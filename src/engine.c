@@ -143,6 +143,16 @@ static double fade_weight(unsigned i, unsigned n)
 #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
 #include <emmintrin.h>
 #define HAVE_SSE2_CONVERT 1
+
+/* The largest of peak and the four lanes of pk (float magnitudes as bits). */
+static uint32_t lanes_max(__m128 pk, uint32_t peak)
+{
+    uint32_t lanes[4];
+    _mm_storeu_si128((__m128i *)(void *)lanes, _mm_castps_si128(pk));
+    for (int k = 0; k < 4; k++)
+        peak = lanes[k] > peak ? lanes[k] : peak;
+    return peak;
+}
 #endif
 
 static inline uint32_t in_sample(const float *x, double *dry, double *wet, uint32_t peak)
@@ -178,10 +188,7 @@ static void convert_in(const float *in, double *dry, double *wet, size_t n, uint
         _mm_storeu_pd(wet + i, lo);
         _mm_storeu_pd(wet + i + 2, hi);
     }
-    uint32_t lanes[4];
-    _mm_storeu_si128((__m128i *)(void *)lanes, _mm_castps_si128(pk));
-    for (int k = 0; k < 4; k++)
-        peak = lanes[k] > peak ? lanes[k] : peak;
+    peak = lanes_max(pk, peak);
 #endif
     for (; i < n; i++)
         peak = in_sample(in + i, dry + i, wet + i, peak);
@@ -219,10 +226,7 @@ static void convert_out(const double *wet, float *out, size_t n, uint32_t *peak_
         pk = _mm_max_ps(pk, _mm_and_ps(f, absmask));
         _mm_storeu_ps(out + i, f);
     }
-    uint32_t lanes[4];
-    _mm_storeu_si128((__m128i *)(void *)lanes, _mm_castps_si128(pk));
-    for (int k = 0; k < 4; k++)
-        peak = lanes[k] > peak ? lanes[k] : peak;
+    peak = lanes_max(pk, peak);
 #endif
     for (; i < n; i++)
         peak = out_sample(wet[i], out + i, peak);

@@ -53,24 +53,7 @@ static void fail_value(const char *what, double v)
     fail(what, d);
 }
 
-/* ---- an allocator that can fail the Nth allocation ----------------------- */
-
-static unsigned long alloc_count;
-static unsigned long alloc_fail_at; /* 1-based; 0: never fail */
-
-static void *fuzz_alloc(size_t size, void *user)
-{
-    (void)user;
-    if (++alloc_count == alloc_fail_at)
-        return NULL;
-    return malloc(size);
-}
-
-static void fuzz_free(void *ptr, void *user)
-{
-    (void)user;
-    free(ptr);
-}
+#include "fuzz_alloc.h"
 
 static uint64_t fnv1a(const void *d, size_t n, uint64_t h)
 {

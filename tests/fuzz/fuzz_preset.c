@@ -34,24 +34,7 @@ static void fail(const char *what, const char *detail)
     abort();
 }
 
-/* ---- an allocator that can fail the Nth allocation ----------------------- */
-
-static unsigned long alloc_count;
-static unsigned long alloc_fail_at; /* 1-based; 0: never fail */
-
-static void *fuzz_alloc(size_t size, void *user)
-{
-    (void)user;
-    if (++alloc_count == alloc_fail_at)
-        return NULL;
-    return malloc(size);
-}
-
-static void fuzz_free(void *ptr, void *user)
-{
-    (void)user;
-    free(ptr);
-}
+#include "fuzz_alloc.h"
 
 static uint64_t fnv1a(const uint8_t *d, size_t n)
 {
