@@ -204,7 +204,7 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
             printf("  %+5.1f dB", b->gain_db);
         else
             printf("  %8s", "");
-        printf("  Q %.2f\n", b->q);
+        printf("  Q %5.2f  confidence %.2f\n", b->q, r->eq_conf[i].confidence);
     }
     if (c->input_gain_db != 0 || c->output_gain_db != 0)
         printf("gain       input %+.1f dB, output %+.1f dB\n", c->input_gain_db, c->output_gain_db);
@@ -219,6 +219,14 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                c->comp.start_level_db);
     if (!c->has_comp)
         printf("compressor off\n");
+    if (r->comp_fitted && c->has_comp)
+        printf("           %.2f dB closer than none (%.2f needed); confidence %.2f (threshold "
+               "%.2f, ratio %.2f, attack %.2f, release %.2f)\n",
+               r->comp_margin_db, r->comp_min_gain_db, r->comp_confidence, r->comp_constrained[0],
+               r->comp_constrained[1], r->comp_constrained[2], r->comp_constrained[3]);
+    else if (r->comp_fitted && r->comp_margin_db > 0)
+        printf("           (the best one fitted was %.2f dB closer than none, %.2f needed)\n",
+               r->comp_margin_db, r->comp_min_gain_db);
     if (c->has_limiter)
         printf("limiter    ceiling %.1f dBFS\n", c->ceiling_db);
     if (r->mode == JOB_PAIRED)
@@ -228,6 +236,8 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     print_levels("levels", "reference", &r->reference);
     if (r->mode != JOB_REFERENCE)
         print_levels("", source_word(r->mode), &r->source);
+    for (unsigned k = 0; k < r->n_warnings; k++)
+        printf("%-11s%s\n", k ? "" : "warnings", r->warnings[k].text);
     if (plot)
         printf("report     %s\n", plot);
     printf("time       %.2f s\n", seconds);
@@ -393,7 +403,8 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
     if ((rc = prepare_folder("-o", o->out_path)) != BX_EXIT_OK ||
         (o->plot_path && (rc = prepare_folder("--plot", o->plot_path)) != BX_EXIT_OK))
         goto out;
-    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, JOB_KEEP_FIT_S, &take, &err)) != BX_OK) {
+    if (o->mode == JOB_SOURCE &&
+        (st = job_take_load(o->source_path, JOB_KEEP_FIT_S, &take, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,26 @@
 #define FAINT_COMP_MIN_DB 1.0
 /* reference only: cost of band gain in the EQ fit, per dB^2 (see bx_eqfit_opts) */
 #define REF_GAIN_PENALTY 0.002
+/* The EQ target's standard deviation at weight 1 (bx_eqfit_opts.noise_db), dB:
+ * what decides whether a band pays for itself, and how far the priors pull
+ * toward flat. --paired: a measured transfer function, whose own error comes
+ * on top from its coherence (paired_target); --source: what two
+ * performances' like-with-like spectra still differ by beyond what the data
+ * itself says (like_with_like's standard error); reference only: what
+ * is left after the neutral model's shrinkage. */
+#define EQ_NOISE_PAIRED_DB 0.1
+/* --paired while a compressor may still be in the transfer function (the
+ * rounds before the waveform refinement): what it does to the spectrum (it
+ * turns loud, bass-heavy hits down more) has no place in the noise model, so
+ * the information criterion is off (0) and a band is added when it lowers
+ * the RMS error by EQ_MIN_GAIN_DB; the waveform refinement has the last word */
+#define EQ_NOISE_PAIRED_COMP_DB 0.0
+#define EQ_MIN_GAIN_DB 0.05
+#define EQ_NOISE_SOURCE_DB 0.25
+/* --source without a like-with-like curve: the long-term difference's standard
+ * error, dB */
+#define LTAS_SD_DB 0.5
+#define EQ_NOISE_REFERENCE_DB 1.0
 
 struct job_take {
     char *path;
@@ -299,8 +320,11 @@ static const char *stem_of(const char *path, char *buf, size_t n)
     /* a preset name must be UTF-8: replace bytes that are not (e.g. a
      * Latin-1 file name) and control characters with '?' */
     for (unsigned char *c = (unsigned char *)buf; *c;) {
-        int len = *c < 0x80 ? 1 : (*c & 0xE0) == 0xC0 ? 2 : (*c & 0xF0) == 0xE0 ? 3
-                                                           : (*c & 0xF8) == 0xF0 ? 4 : 0;
+        int len = *c < 0x80             ? 1
+                  : (*c & 0xE0) == 0xC0 ? 2
+                  : (*c & 0xF0) == 0xE0 ? 3
+                  : (*c & 0xF8) == 0xF0 ? 4
+                                        : 0;
         for (int k = 1; k < len; k++)
             if ((c[k] & 0xC0) != 0x80)
                 len = 0;
@@ -319,12 +343,16 @@ static const char *stem_of(const char *path, char *buf, size_t n)
  * NULL, receives the unscaled fit; if it already holds bands, they are only
  * polished (bx_eqfit_polish) instead of searched for anew. */
 static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
-                        double gain_penalty, int thorough, bx_chain_params *p, double *err_db,
-                        bx_eqfit_result *raw, bx_error *err)
+                        double gain_penalty, double noise_db, int thorough, bx_chain_params *p,
+                        double *err_db, bx_eqfit_result *raw, bx_error *err)
 {
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
     eo.gain_penalty = gain_penalty;
+    eo.noise_db = noise_db;
+    eo.resolution_oct = o->smoothing_oct;
+    if (noise_db == 0)
+        eo.min_gain_db = EQ_MIN_GAIN_DB;
     eo.par = o->par;
     eo.thorough = thorough;
     eo.quick =
@@ -432,7 +460,7 @@ static bx_status curves_alloc(job_curves *cv, double lo, double top, double rate
 {
     const double hi = fmin(top, 0.45 * rate_hz);
     const size_t n = (size_t)floor(GRID_PER_OCT * log2(hi / lo)) + 1;
-    double *m = bx_calloc(6 * n, sizeof(double));
+    double *m = bx_calloc(7 * n, sizeof(double));
     if (!m)
         return oom(err, path);
     cv->n = n;
@@ -441,6 +469,7 @@ static bx_status curves_alloc(job_curves *cv, double lo, double top, double rate
     cv->source_db = m + 2 * n;
     cv->target_db = m + 3 * n;
     cv->fit_db = m + 4 * n;
+    cv->sd_db = m + 6 * n;
     for (size_t i = 0; i < n; i++)
         cv->freq_hz[i] = lo * exp2((double)i / GRID_PER_OCT);
     return BX_OK;
@@ -512,6 +541,60 @@ static cJSON *take_json(const job_take *t, const char *role)
     return o;
 }
 
+static double r3(double v)
+{
+    return round(v * 1000) / 1000;
+}
+
+/* analysis.confidence: per band, the compressor, the warnings. */
+static cJSON *confidence_json(const job_result *res)
+{
+    cJSON *c = cJSON_CreateObject();
+    if (!c)
+        return NULL;
+    cJSON *eq = cJSON_AddObjectToObject(c, "eq");
+    if (eq) {
+        cJSON_AddNumberToObject(eq, "noise_db", r3(res->eq_noise_db));
+        cJSON_AddNumberToObject(eq, "independent_points", round(res->eq_n_eff * 10) / 10);
+        cJSON *bands = cJSON_AddArrayToObject(eq, "bands");
+        for (unsigned k = 0; bands && k < res->preset.chain.n_bands; k++) {
+            const bx_eqfit_band_conf *bc = &res->eq_conf[k];
+            cJSON *b = cJSON_CreateObject();
+            if (!b)
+                break;
+            cJSON_AddItemToArray(bands, b);
+            cJSON_AddNumberToObject(b, "confidence", r3(bc->confidence));
+            cJSON_AddNumberToObject(b, "freq_sd_oct", r3(bc->freq_sd_oct));
+            if (bx_biquad_type_has_gain(res->preset.chain.bands[k].type))
+                cJSON_AddNumberToObject(b, "gain_sd_db", r3(bc->gain_sd_db));
+            cJSON_AddNumberToObject(b, "q_sd_oct", r3(bc->q_sd_oct));
+        }
+    }
+    if (res->comp_fitted) {
+        cJSON *cp = cJSON_AddObjectToObject(c, "compressor");
+        if (cp) {
+            cJSON_AddBoolToObject(cp, "kept", res->comp_kept);
+            cJSON_AddNumberToObject(cp, "improvement_db", r3(res->comp_margin_db));
+            cJSON_AddNumberToObject(cp, "improvement_needed_db", r3(res->comp_min_gain_db));
+            cJSON_AddNumberToObject(cp, "confidence", r3(res->comp_confidence));
+            static const char *const names[4] = {"threshold", "ratio", "attack", "release"};
+            cJSON *cons = cJSON_AddObjectToObject(cp, "constrained");
+            for (int k = 0; cons && k < 4; k++)
+                cJSON_AddNumberToObject(cons, names[k], r3(res->comp_constrained[k]));
+        }
+    }
+    cJSON *ws = cJSON_AddArrayToObject(c, "warnings");
+    for (unsigned k = 0; ws && k < res->n_warnings; k++) {
+        cJSON *w = cJSON_CreateObject();
+        if (!w)
+            break;
+        cJSON_AddItemToArray(ws, w);
+        cJSON_AddStringToObject(w, "code", res->warnings[k].code);
+        cJSON_AddStringToObject(w, "text", res->warnings[k].text);
+    }
+    return c;
+}
+
 static bx_status write_analysis(job_result *res, const job_take *ref, const job_take *src,
                                 const char *mode, const job_opts *o, bx_error *err)
 {
@@ -529,15 +612,16 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
     }
     cJSON_AddItemToObject(a, "reference", take_json(ref, "reference"));
     if (src)
-        cJSON_AddItemToObject(a, "source", take_json(src, res->mode == JOB_PAIRED ? "dry" : "source"));
+        cJSON_AddItemToObject(a, "source",
+                              take_json(src, res->mode == JOB_PAIRED ? "dry" : "source"));
     cJSON *fit = cJSON_AddObjectToObject(a, "fit");
     if (fit) {
         cJSON_AddNumberToObject(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000);
-        cJSON_AddNumberToObject(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000);
+        cJSON_AddNumberToObject(fit, "compressor_error_db",
+                                round(res->comp_error_db * 1000) / 1000);
         if (res->band_limit_hz > 0)
             cJSON_AddNumberToObject(fit, "reference_band_limit_hz", round(res->band_limit_hz));
-        if (res->mode == JOB_PAIRED)
-        {
+        if (res->mode == JOB_PAIRED) {
             cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
             cJSON_AddNumberToObject(fit, "alignment_score", round(res->align_score * 1000) / 1000);
             cJSON_AddNumberToObject(fit, "snr_db", round(res->match_snr_db * 100) / 100);
@@ -552,9 +636,11 @@ static bx_status write_analysis(job_result *res, const job_take *ref, const job_
                 cJSON_AddNumberToObject(m, "rate_hz", res->match_rate_hz);
             }
         }
-        cJSON_AddItemToObject(fit, "target",
-                              curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4));
+        cJSON_AddItemToObject(
+            fit, "target",
+            curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4));
     }
+    cJSON_AddItemToObject(a, "confidence", confidence_json(res));
     char *text = cJSON_PrintUnformatted(a);
     cJSON_Delete(a);
     if (!text)
@@ -777,6 +863,10 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
     bx_match_curve mc;
     bx_error e2;
     res->match_weight = 0.0;
+    /* without the curve the long-term difference is the target itself (the
+     * sound of another kit or voice is what the user asked for) */
+    for (size_t i = 0; i < cv->n; i++)
+        cv->sd_db[i] = LTAS_SD_DB;
     if (cr->rate_hz <= 0)
         return BX_OK; /* no common rate: long-term spectra */
     const bx_status st =
@@ -821,6 +911,22 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
             ml += cv->target_db[i], mm += cv->fit_db[i], cnt++;
     if (cnt > 0)
         ml /= cnt, mm /= cnt;
+    /* The target's standard error. Where the curve was measured: its own
+     * (a 1/6-octave band is 4 grid points; the running mean averages them).
+     * Elsewhere, and for the long-term difference's share: how far that
+     * difference strays from the curve where both exist. */
+    double dev = 0, nd = 0;
+    for (size_t i = ix; i <= iy; i++) {
+        const double d = (cv->target_db[i] - ml) - (cv->fit_db[i] - mm);
+        dev += d * d, nd++;
+    }
+    const double sd_ltas = fmax(nd > 0 ? sqrt(dev / nd) : 0.0, EQ_NOISE_SOURCE_DB);
+    const double bands_averaged = fmax(1.0, (2.0 * hw + 1.0) / 4.0);
+    for (size_t i = 0; i < cv->n; i++) {
+        const double se = bx_match_sd_at(&mc, cv->freq_hz[i]) / sqrt(bands_averaged);
+        const double sm = i >= ix && i <= iy ? se : sd_ltas;
+        cv->sd_db[i] = sqrt(wm * wm * sm * sm + (1.0 - wm) * (1.0 - wm) * sd_ltas * sd_ltas);
+    }
     for (size_t i = 0; i < cv->n; i++) {
         cv->target_db[i] = wm * (cv->fit_db[i] - mm) + (1.0 - wm) * (cv->target_db[i] - ml);
         cv->fit_db[i] = 0;
@@ -879,12 +985,24 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const comm
     bx_spectrum_free(&out);
     hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     bx_chain_params eqp = *p;
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, 0, &eqp, &res->eq_error_db, raw, err);
+    st = fit_eq(cv, w, src->rate_hz, o, 0.0, EQ_NOISE_SOURCE_DB, 0, &eqp, &res->eq_error_db, raw,
+                err);
     if (st)
         return st;
     p->n_bands = eqp.n_bands;
     memcpy(p->bands, eqp.bands, sizeof eqp.bands);
     return BX_OK;
+}
+
+/* What the compressor fit says about its own evidence, for the report. */
+static void note_comp(job_result *res, const bx_compfit_result *cr, double min_gain_db)
+{
+    res->comp_fitted = 1;
+    res->comp_kept = cr->use_comp;
+    res->comp_margin_db = cr->error_off_db - cr->error_db;
+    res->comp_min_gain_db = min_gain_db;
+    memcpy(res->comp_constrained, cr->constrained, sizeof res->comp_constrained);
+    res->comp_confidence = cr->confidence;
 }
 
 /* The reference's dynamics signature, computed on its own thread while the
@@ -935,10 +1053,16 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
     }
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
+    /* the target's own error adds to the model's: w = noise^2 / (noise^2 + sd^2) */
+    for (size_t i = 0; i < cv->n; i++) {
+        const double r = cv->sd_db[i] / EQ_NOISE_SOURCE_DB;
+        w[i] = fmin(w[i], 1.0 / (1.0 + r * r));
+    }
     res->band_limit_hz = band_limit_hz(cv, rates.ref_spec, rates.take_spec);
     hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     bx_eqfit_result raw = {0};
-    st = fit_eq(cv, w, src->rate_hz, o, 0.0, 0, p, &res->eq_error_db, &raw, err);
+    st =
+        fit_eq(cv, w, src->rate_hz, o, 0.0, EQ_NOISE_SOURCE_DB, 0, p, &res->eq_error_db, &raw, err);
     lap(res, JOB_STAGE_EQ);
     if (threaded == 1)
         thread_join(&th);
@@ -977,6 +1101,8 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         }
         if (!st)
             res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
+        if (!st && (cr.use_comp || cr.error_off_db > 0))
+            note_comp(res, &cr, COMP_MIN_GAIN_SOURCE_DB);
     }
     lap(res, JOB_STAGE_COMP);
     if (!st && p->has_comp)
@@ -1019,8 +1145,8 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
     res->band_limit_hz = band_limit_hz(cv, &ref->spec, NULL);
     hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
     /* a cautious fit: a pair of big bells that nearly cancel is not believable */
-    bx_status st =
-        fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, 0, p, &res->eq_error_db, NULL, err);
+    bx_status st = fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, EQ_NOISE_REFERENCE_DB, 0, p,
+                          &res->eq_error_db, NULL, err);
     lap(res, JOB_STAGE_EQ);
     if (st)
         return st;
@@ -1099,11 +1225,15 @@ static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y
 
 /* The paired fit's curves: the spectra, and as target the transfer function
  * from x to y (y divided by g first, if not NULL) with nfft-point frames (0:
- * bx_transfer's default); weights from w0 and the floor of the dry spectrum. */
+ * bx_transfer's default); weights from w0 and the floor of the dry spectrum,
+ * and with `precise` (a target free of a compressor) from the estimate's own
+ * standard error. While a compressor may be in it, its gain modulation lowers
+ * the coherence everywhere and biases the estimate unevenly: the estimate's
+ * precision is not what limits the fit then. */
 static bx_status paired_target(job_result *res, const job_take *ref, const job_take *dry,
                                const float *x, const float *y, const double *g, size_t n,
-                               size_t nfft, const job_opts *o, const double *w0, double *w,
-                               bx_error *err)
+                               size_t nfft, int precise, const job_opts *o, const double *w0,
+                               double *w, bx_error *err)
 {
     job_curves *cv = &res->curves;
     bx_transfer tf;
@@ -1116,6 +1246,15 @@ static bx_status paired_target(job_result *res, const job_take *ref, const job_t
         cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
         cv->source_db[i] = bx_spectrum_db_at(&dry->spec, cv->freq_hz[i], o->smoothing_oct);
         cv->target_db[i] = fmax(bx_transfer_db_at(&tf, cv->freq_hz[i], o->smoothing_oct), -120.0);
+        if (!precise)
+            continue;
+        /* the estimate's own error adds to the model's: w = noise^2 / (noise^2 + sd^2) */
+        const double sd =
+            bx_transfer_sd_db_at(&tf, cv->freq_hz[i], o->smoothing_oct) / EQ_NOISE_PAIRED_DB;
+        w[i] = fmin(w[i], sd < 1e150 ? 1.0 / (1.0 + sd * sd) : 0.0);
+        /* within two bins of 0 Hz a Hann window's main lobe mixes the
+         * estimate with what lies above: no weight there, full from 4 bins */
+        w[i] *= clampd((cv->freq_hz[i] / tf.bin_hz - 2.0) / 2.0, 0.0, 1.0);
     }
     bx_transfer_free(&tf);
     floor_weights(cv->source_db, cv->n, w);
@@ -1300,7 +1439,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     bx_chain_params s_base; /* the EQ a compressor refitted on the first seconds would get */
     int has_s_base = 0;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
-        st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, o, w0, w, err);
+        st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, 0, o, w0, w, err);
         if (st)
             break;
         const job_opts one = *o;
@@ -1308,7 +1447,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         /* the plain search: with a compressor in the chain, a closer fit
          * takes part of what the compressor does into the EQ (on a chain of
          * bx's own, the thorough search here costs 3-16 dB of SNR) */
-        st = fit_eq(cv, w, fs, &one, 0.0, 0, &q, &res->eq_error_db, NULL, err);
+        st = fit_eq(cv, w, fs, &one, 0.0, EQ_NOISE_PAIRED_COMP_DB, 0, &q, &res->eq_error_db, NULL,
+                    err);
         lap(res, JOB_STAGE_EQ);
         if (st)
             break;
@@ -1331,6 +1471,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             break;
         }
         res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
+        note_comp(res, &cr, COMP_MIN_GAIN_PAIRED_DB);
         p->has_comp = cr.use_comp;
         if (!cr.use_comp) {
             eq_only_chain = 1;
@@ -1381,9 +1522,9 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
          * on the waveform and the better one stays. */
         bx_chain_params q = *p;
         const double err_first = res->eq_error_db;
-        st = paired_target(res, ref, dry, x, y, NULL, n, transfer_nfft(fs, n), o, w0, w, err);
+        st = paired_target(res, ref, dry, x, y, NULL, n, transfer_nfft(fs, n), 1, o, w0, w, err);
         if (!st)
-            st = fit_eq(cv, w, fs, o, 0.0, 1, &q, &res->eq_error_db, NULL, err);
+            st = fit_eq(cv, w, fs, o, 0.0, EQ_NOISE_PAIRED_DB, 1, &q, &res->eq_error_db, NULL, err);
         lap(res, JOB_STAGE_EQ);
         if (!st && can_refine) {
             /* and a compressor that changed the gain trace too little to
@@ -1540,6 +1681,114 @@ static void side_load_run(void *arg)
     l->st = job_take_load(l->path, l->keep_s, &l->take, &l->err);
 }
 
+/* ---- how sure the fit is ------------------------------------------------------ */
+
+/* Fewer hits than this in a file: its level statistics and onsets are thin evidence. */
+#define FEW_HITS 12
+/* A band whose least-constrained parameter kept more than half its prior
+ * variance is reported as weakly determined. */
+#define WEAK_BAND_CONFIDENCE 0.5
+/* An EQ fit error above this many times the target's noise: beyond what the EQ can do. */
+#define MISFIT_NOISE_FACTOR 3.0
+/* --paired: below this SNR the chain does not reproduce REF. */
+#define PAIRED_LOW_SNR_DB 20.0
+
+static void warn(job_result *res, const char *code, const char *fmt, ...)
+{
+    if (res->n_warnings >= JOB_MAX_WARNINGS)
+        return;
+    job_warning *w = &res->warnings[res->n_warnings++];
+    w->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->text, sizeof w->text, fmt, ap);
+    va_end(ap);
+}
+
+static double mode_noise_db(job_mode m)
+{
+    return m == JOB_PAIRED   ? EQ_NOISE_PAIRED_DB
+           : m == JOB_SOURCE ? EQ_NOISE_SOURCE_DB
+                             : EQ_NOISE_REFERENCE_DB;
+}
+
+/* The preset's bands judged against the final target (bx_eqfit_confidence,
+ * with --amount undone), and the plain warnings. */
+static bx_status assess(job_result *res, const job_take *ref, const job_take *other,
+                        const job_opts *o, const double *w, double rate, bx_error *err)
+{
+    const bx_chain_params *p = &res->preset.chain;
+    const job_curves *cv = &res->curves;
+    bx_eqfit_opts eo;
+    bx_eqfit_opts_default(&eo, rate, o->max_bands);
+    eo.noise_db = res->eq_noise_db = mode_noise_db(res->mode);
+    eo.resolution_oct = o->smoothing_oct;
+    bx_band b[BX_MAX_BANDS];
+    for (unsigned k = 0; k < p->n_bands; k++) {
+        b[k] = p->bands[k];
+        if (o->amount > 0)
+            b[k].gain_db /= o->amount;
+    }
+    double wsum = 0, w2 = 0;
+    for (size_t i = 0; i < cv->n; i++)
+        wsum += w[i], w2 += w[i] * w[i];
+    if (wsum > 0) {
+        bx_error e2;
+        const bx_status st = bx_eqfit_confidence(cv->freq_hz, cv->target_db, w, cv->n, &eo, b,
+                                                 p->n_bands, res->eq_conf, &e2);
+        if (st == BX_ERR_NOMEM)
+            return oom(err, ref->path);
+        const double step = log2(cv->freq_hz[cv->n - 1] / cv->freq_hz[0]) / (double)(cv->n - 1);
+        res->eq_n_eff = fmax(4.0, wsum * wsum / w2 * step / fmax(step, o->smoothing_oct));
+    }
+
+    if (res->mode == JOB_REFERENCE)
+        warn(res, "reference_only",
+             "reference only: REF is compared with a model of a dry take, not with your voice "
+             "and mic; record a take (bxlive --record-dry take.wav) and use --source take.wav");
+    const job_take *files[2] = {ref, other};
+    for (int k = 0; k < 2; k++)
+        if (files[k] && files[k]->stats.transients < FEW_HITS) {
+            char stem[256];
+            warn(res, "few_hits",
+                 "%s has %u hit%s (%d or more make a groove): its dynamics and sounds are thin "
+                 "evidence",
+                 stem_of(files[k]->path, stem, sizeof stem), files[k]->stats.transients,
+                 files[k]->stats.transients == 1 ? "" : "s", FEW_HITS);
+        }
+    if (res->mode == JOB_SOURCE && res->match_weight < 0.5)
+        warn(res, "take_unlike_reference",
+             "your take and REF do not sound alike (their closest sounds differ by %.1f dB in "
+             "shape): the EQ follows their long-term spectra, which also differ by what was "
+             "played",
+             res->match_distance_db);
+    if (res->eq_error_db > MISFIT_NOISE_FACTOR * res->eq_noise_db)
+        warn(res, "eq_misfit",
+             "the EQ leaves %.2f dB RMS of its target unexplained (more than %u bands can "
+             "follow): REF may differ by more than an EQ",
+             res->eq_error_db, o->max_bands);
+    for (unsigned k = 0; k < p->n_bands; k++)
+        if (res->eq_conf[k].confidence < WEAK_BAND_CONFIDENCE) {
+            warn(res, "weak_band",
+                 "band %u (%s at %.0f Hz) is weakly determined by the data (confidence %.2f)",
+                 k + 1, bx_biquad_type_name(p->bands[k].type), p->bands[k].freq_hz,
+                 res->eq_conf[k].confidence);
+        }
+    if (res->comp_fitted && res->comp_margin_db > 0 &&
+        res->comp_margin_db < 2.0 * res->comp_min_gain_db)
+        warn(res, "compressor_indistinct",
+             "the data can hardly tell a compressor from none (it improves the fit by %.2f dB, "
+             "%.2f dB needed): %s",
+             res->comp_margin_db, res->comp_min_gain_db,
+             p->has_comp ? "kept, at low confidence" : "left off");
+    if (res->mode == JOB_PAIRED && res->match_snr_db < PAIRED_LOW_SNR_DB)
+        warn(res, "paired_low_snr",
+             "the chain reproduces REF to only %.1f dB SNR: REF holds processing bx does not "
+             "model (saturation, reverb, modulation) or the files differ",
+             res->match_snr_db);
+    return BX_OK;
+}
+
 bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
                   const char *other_path, const job_opts *o, job_result *res, bx_error *err)
 {
@@ -1556,7 +1805,9 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
         return bx_error_set(err, BX_ERR_ARG, "%s: source mode needs a source take", ref_path);
     if (mode == JOB_PAIRED && !other_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
-    const double keep = mode == JOB_PAIRED ? JOB_KEEP_PAIRED_S : mode == JOB_SOURCE ? JOB_KEEP_FIT_S : 0;
+    const double keep = mode == JOB_PAIRED   ? JOB_KEEP_PAIRED_S
+                        : mode == JOB_SOURCE ? JOB_KEEP_FIT_S
+                                             : 0;
     /* the other file (take or dry original) is read alongside the reference */
     side_load side = {other_path, keep, NULL, {0}, BX_OK};
     thread_handle th;
@@ -1627,6 +1878,9 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
         st = bx_error_set(err, BX_ERR_RANGE, "%s: fitted an unusable chain: %s", ref_path, e2.msg);
         goto out;
     }
+    st = assess(res, ref, other, o, w, rate, err);
+    if (st)
+        goto out;
     static const char *const names[] = {"reference", "source", "paired"};
     st = write_analysis(res, ref, other, names[mode], o, err);
     lap(res, JOB_STAGE_RECORD);

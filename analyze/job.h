@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "bx/eqfit.h"
 #include "bx/error.h"
 #include "bx/levels.h"
 #include "bx/parallel.h"
@@ -18,16 +19,16 @@
 typedef enum job_mode {
     JOB_REFERENCE = 0, /**< reference only, against a documented neutral model */
     JOB_SOURCE,        /**< relative to the user's own dry take (--source) */
-    JOB_PAIRED         /**< the reference is the given dry audio through an unknown chain (--paired) */
+    JOB_PAIRED /**< the reference is the given dry audio through an unknown chain (--paired) */
 } job_mode;
 
 typedef struct job_opts {
-    unsigned max_bands;    /**< --bands N: most EQ bands (1..BX_MAX_BANDS), default 6 */
-    double amount;         /**< --amount PCT / 100: scales EQ gains and compression, default 1 */
-    double smoothing_oct;  /**< --smoothing OCT: fractional-octave smoothing of the target;
-                                < 0 (default): per mode, job_default_smoothing */
-    int no_compressor;     /**< --no-compressor */
-    const char *name;      /**< preset name; NULL: the reference file's stem */
+    unsigned max_bands;     /**< --bands N: most EQ bands (1..BX_MAX_BANDS), default 6 */
+    double amount;          /**< --amount PCT / 100: scales EQ gains and compression, default 1 */
+    double smoothing_oct;   /**< --smoothing OCT: fractional-octave smoothing of the target;
+                                 < 0 (default): per mode, job_default_smoothing */
+    int no_compressor;      /**< --no-compressor */
+    const char *name;       /**< preset name; NULL: the reference file's stem */
     const bx_parallel *par; /**< threads for the EQ and compressor searches; NULL: the
                                  job's own thread only (the results are the same) */
 } job_opts;
@@ -49,8 +50,8 @@ typedef struct job_take job_take;
  * identification; 0 keeps nothing. Memory is therefore bounded however long
  * the file is. Errors name the file (BX_ERR_IO / BX_ERR_AUDIO / BX_ERR_NOMEM).
  */
-#define JOB_KEEP_PAIRED_S 240.0   /* --paired: both files */
-#define JOB_KEEP_FIT_S 90.0       /* --source: the take and the reference's dynamics */
+#define JOB_KEEP_PAIRED_S 240.0              /* --paired: both files */
+#define JOB_KEEP_FIT_S 90.0                  /* --source: the take and the reference's dynamics */
 #define JOB_MAX_KEEP_SAMPLES (600u * 48000u) /* 110 MiB of float */
 /* Shorter files are refused (BX_ERR_AUDIO): a spectrum average and level
  * statistics over less than a second say nothing about a performance. */
@@ -66,6 +67,7 @@ typedef struct job_curves {
     double *source_db;    /**< smoothed LTAS of the source / neutral model, dB */
     double *target_db;    /**< the EQ target (reference - source, mean removed), dB */
     double *fit_db;       /**< response of the fitted EQ, dB */
+    double *sd_db;        /**< standard error of target_db (--source), dB; 0 where not known */
 } job_curves;
 
 /** Stages of a job, timed for bxanalyze --verbose. */
@@ -80,6 +82,14 @@ typedef enum job_stage {
     JOB_STAGE_COUNT
 } job_stage;
 extern const char *const job_stage_names[JOB_STAGE_COUNT];
+
+/** A plain warning about the evidence behind a preset: a stable code for
+ * scripts and a sentence for people. */
+#define JOB_MAX_WARNINGS 8
+typedef struct job_warning {
+    const char *code; /**< e.g. "few_hits" (static) */
+    char text[200];
+} job_warning;
 
 typedef struct job_result {
     job_mode mode;
@@ -99,10 +109,22 @@ typedef struct job_result {
     double match_weight;      /**< the paired curve's share in the EQ target, 0..1 */
     double match_rate_hz;     /**< the rate they were compared at (the lower of the two files') */
     int match_resampled;      /**< 1: the files' rates differ, one was resampled to compare */
+    /* how sure the fit is (filled by job_run; see docs/analysis.md) */
+    bx_eqfit_band_conf eq_conf[BX_MAX_BANDS]; /**< per preset band, in its order */
+    double eq_n_eff;                          /**< independent points of the EQ target */
+    double eq_noise_db;         /**< the target's assumed standard deviation at full weight, dB */
+    int comp_fitted;            /**< 1: a compressor was fitted (kept or not) */
+    int comp_kept;              /**< 1: and kept */
+    double comp_margin_db;      /**< how much it lowered its fit error, dB */
+    double comp_min_gain_db;    /**< the margin it needed to be kept, dB */
+    double comp_constrained[4]; /**< threshold, ratio, attack, release: 0..1 (bx_compfit_result) */
+    double comp_confidence;     /**< the least of those */
+    unsigned n_warnings;
+    job_warning warnings[JOB_MAX_WARNINGS];
     bx_level_stats reference; /**< statistics of the reference */
     bx_level_stats source;    /**< of the source / dry take (zeros in reference mode) */
     job_curves curves;
-    double seconds;           /**< wall time of the job */
+    double seconds;                  /**< wall time of the job */
     double stage_s[JOB_STAGE_COUNT]; /**< wall time of each stage, s */
     double lap_t;                    /**< internal: clock at the end of the last stage */
 } job_result;

@@ -476,12 +476,31 @@ static void panel_comp(sbuf *b, const job_result *r, double top)
             "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">attack %.3g ms \xc2\xb7 release %.4g ms "
             "\xc2\xb7 makeup %s dB \xc2\xb7 %s</text>\n",
             f.x, y + ROW_H, cp->attack_ms, cp->release_ms,
-            fmt_signed(t2, sizeof t2, cp->makeup_db, 1),
-            bx_detector_name(cp->detector));
+            fmt_signed(t2, sizeof t2, cp->makeup_db, 1), bx_detector_name(cp->detector));
         put(b,
             "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "
             "\xc2\xb7 fit error %s dB</text>\n",
             f.x, y + 2 * ROW_H, fmt_num(t3, sizeof t3, r->comp_error_db, 2));
+        if (r->comp_fitted)
+            put(b,
+                "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">confidence %.2f \xc2\xb7 %s dB "
+                "closer than none (%s needed)</text>\n",
+                f.x, y + 3 * ROW_H, r->comp_confidence,
+                fmt_num(t1, sizeof t1, r->comp_margin_db, 2),
+                fmt_num(t2, sizeof t2, r->comp_min_gain_db, 2));
+    }
+}
+
+/* The plain warnings about the evidence, one line each. */
+static void block_warnings(sbuf *b, const job_result *r, double top)
+{
+    if (r->n_warnings == 0)
+        return;
+    put(b, "<text class=\"h2\" x=\"%d\" y=\"%.1f\">Warnings</text>\n", PLOT_X, top + 18);
+    for (unsigned k = 0; k < r->n_warnings; k++) {
+        put(b, "<text class=\"label\" x=\"%d\" y=\"%.1f\">", PLOT_X, top + 42 + ROW_H * (double)k);
+        put_text(b, r->warnings[k].text, sizeof r->warnings[k].text);
+        put(b, "</text>\n");
     }
 }
 
@@ -513,8 +532,9 @@ static void table_bands(sbuf *b, const job_result *r, double x, double top)
         "<text x=\"%.1f\" y=\"%.1f\">type</text>"
         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">frequency</text>"
         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">gain</text>"
-        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">Q</text></g>\n",
-        x + 12, y, x + 24, y, x + 160, y, x + 214, y, x + 252, y);
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">Q</text>"
+        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">conf.</text></g>\n",
+        x + 12, y, x + 24, y, x + 140, y, x + 188, y, x + 222, y, x + 256, y);
     put(b, "<line class=\"rule\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, y + 6,
         x + 256, y + 6);
     for (unsigned i = 0; i < ch->n_bands; i++) {
@@ -528,12 +548,13 @@ static void table_bands(sbuf *b, const job_result *r, double x, double top)
             "<text x=\"%.1f\" y=\"%.1f\">%s</text>"
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>"
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>"
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>"
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.2f</text></g>\n",
-            x + 12, y, i + 1, x + 24, y, type_text(bd->type), x + 160, y,
-            fmt_hz(t1, sizeof t1, bd->freq_hz), x + 214, y,
+            x + 12, y, i + 1, x + 24, y, type_text(bd->type), x + 140, y,
+            fmt_hz(t1, sizeof t1, bd->freq_hz), x + 188, y,
             bx_biquad_type_has_gain(bd->type) ? fmt_signed(t2, sizeof t2, bd->gain_db, 1)
                                               : "\xe2\x80\x94",
-            x + 252, y, bd->q);
+            x + 222, y, bd->q, x + 256, y, r->eq_conf[i].confidence);
     }
     if (ch->n_bands == 0)
         put(b, "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">no bands: the EQ stays flat</text>\n",
@@ -669,7 +690,8 @@ char *report_svg(const job_result *r, const report_info *info)
     sbuf b = {0};
     const double top_eq = 370, top_bottom = 672;
     const double bands_h = 48 + ROW_H * (double)(r->preset.chain.n_bands + 1) + 40;
-    const double h = top_bottom + fmax(400, bands_h) + 30;
+    const double warn_h = r->n_warnings ? 42 + ROW_H * (double)r->n_warnings : 0;
+    const double h = top_bottom + fmax(400, bands_h) + warn_h + 30;
     put(&b,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%.0f\" "
@@ -684,6 +706,7 @@ char *report_svg(const job_result *r, const report_info *info)
     panel_comp(&b, r, top_bottom);
     table_bands(&b, r, 400, top_bottom);
     table_stats(&b, r, 672, top_bottom);
+    block_warnings(&b, r, top_bottom + fmax(400, bands_h));
     put(&b,
         "<text class=\"note\" x=\"%d\" y=\"%.0f\">bxanalyze %s \xc2\xb7 analysed in %.2f s"
         "</text>\n</svg>\n",

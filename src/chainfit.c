@@ -1,6 +1,8 @@
 /* chainfit.c — Levenberg–Marquardt on the waveform error of a whole chain. */
 #include "bx/chainfit.h"
 
+#include "bx/eqfit.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -26,7 +28,7 @@ static void make_layout(const bx_chain_params *p, layout *L)
     if (p->has_comp)
         for (int k = 0; k < 5; k++) /* threshold, ratio, attack, release, knee */
             L->band[L->np] = -1, L->what[L->np++] = k;
-    L->band[L->np] = -2, L->what[L->np++] = 0;       /* output gain */
+    L->band[L->np] = -2, L->what[L->np++] = 0; /* output gain */
 }
 
 static double get(const bx_chain_params *p, const layout *L, int i)
@@ -56,11 +58,12 @@ static void set(bx_chain_params *p, const layout *L, int i, double v, double rat
     if (L->band[i] >= 0) {
         bx_band *b = &p->bands[L->band[i]];
         if (L->what[i] == 0)
-            b->freq_hz = clampd(exp2(v), BX_FREQ_MIN_HZ, fmin(BX_FREQ_MAX_HZ, 0.49 * rate));
+            b->freq_hz = exp2(v);
         else if (L->what[i] == 1)
-            b->gain_db = clampd(v, BX_EQ_GAIN_MIN_DB, BX_EQ_GAIN_MAX_DB);
+            b->gain_db = v;
         else
-            b->q = clampd(exp2(v), BX_Q_MIN, BX_Q_MAX);
+            b->q = exp2(v);
+        bx_eqfit_clamp_band(b, rate); /* where bx_eqfit would put it */
         return;
     }
     if (L->band[i] == -1) {
@@ -81,8 +84,8 @@ static void set(bx_chain_params *p, const layout *L, int i, double v, double rat
 }
 
 /* Render x through p into out (n samples). */
-static bx_status render(const bx_chain_params *p, double rate, const float *x, double *out, size_t n,
-                        bx_error *err)
+static bx_status render(const bx_chain_params *p, double rate, const float *x, double *out,
+                        size_t n, bx_error *err)
 {
     bx_error local;
     bx_error *e = err ? err : &local;
@@ -165,14 +168,13 @@ static void normal_row_task(void *arg, unsigned worker, size_t ia)
     }
 }
 
-bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
-                             double rate_hz, int iterations, const bx_parallel *par,
-                             bx_chain_params *p, double *snr_db, bx_error *err)
+/* Levenberg–Marquardt on *p (its limiter off) from its start; *e_start and
+ * *e_end: the sum of squared errors before and after. */
+static bx_status levenberg(const float *x, const float *y, size_t n, size_t warmup, double rate_hz,
+                           int iterations, const bx_parallel *par, bx_chain_params *p,
+                           double *e_start_out, double *e_end, bx_error *err)
 {
-    if (warmup >= n)
-        return bx_error_set(err, BX_ERR_ARG, "chain refinement: nothing to fit");
     bx_chain_params cur = *p;
-    cur.has_limiter = 0;
     layout L;
     make_layout(&cur, &L);
     const int m = L.np;
@@ -236,7 +238,48 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
         if (!improved)
             break;
     }
-    if (!st && e < e_start) {
+    (void)cnt;
+    bx_free(mem);
+    bx_free(trials);
+    bx_free(col_st);
+    *p = cur;
+    *e_start_out = e_start;
+    *e_end = e;
+    return st;
+}
+
+/* Bands the waveform drove onto a limit of their domain, or beside another
+ * peak, are not what bx_eqfit would keep: at most this many are replaced by
+ * the type that continues them (bx_eqfit_extend) or else dropped, the set
+ * refined again each time. */
+#define MAX_DROPS 3
+
+bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t warmup,
+                             double rate_hz, int iterations, const bx_parallel *par,
+                             bx_chain_params *p, double *snr_db, bx_error *err)
+{
+    if (warmup >= n)
+        return bx_error_set(err, BX_ERR_ARG, "chain refinement: nothing to fit");
+    bx_chain_params cur = *p;
+    cur.has_limiter = 0;
+    double e_start, e, e0;
+    bx_status st = levenberg(x, y, n, warmup, rate_hz, iterations, par, &cur, &e_start, &e, err);
+    for (int drop = 0; !st && drop < MAX_DROPS; drop++) {
+        const int bad = bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz);
+        if (bad < 0)
+            break;
+        bx_band ext;
+        if (bx_eqfit_extend(&cur.bands[bad], rate_hz, &ext)) {
+            cur.bands[bad] = ext; /* the type that goes on where it stopped */
+        } else {
+            for (unsigned k = (unsigned)bad; k + 1 < cur.n_bands; k++)
+                cur.bands[k] = cur.bands[k + 1];
+            cur.n_bands--;
+        }
+        st = levenberg(x, y, n, warmup, rate_hz, iterations, par, &cur, &e0, &e, err);
+    }
+    const int sane = !st && bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz) < 0;
+    if (sane && e < e_start) {
         const int lim = p->has_limiter;
         const double ceil_db = p->ceiling_db;
         *p = cur;
@@ -247,11 +290,7 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
         double sy = 0;
         for (size_t k = warmup; k < n; k++)
             sy += (double)y[k] * y[k];
-        *snr_db = 10.0 * log10(sy / fmax(fmin(e, e_start), 1e-30));
+        *snr_db = 10.0 * log10(sy / fmax(sane ? fmin(e, e_start) : e_start, 1e-30));
     }
-    (void)cnt;
-    bx_free(mem);
-    bx_free(trials);
-    bx_free(col_st);
     return st;
 }

@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "fastmath.h"
+#include "linalg.h"
 
 /* most workers a search uses */
 #define THREAD_WORKERS_MAX 16
 
-const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99.5};
+const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5,  10, 20, 30, 40, 50,  60,
+                                                70, 80, 90, 95, 98, 99.5};
 
 /* Longest excerpt the fits look at, seconds. */
 #define MAX_FIT_SECONDS 90.0
@@ -34,21 +36,21 @@ const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5, 10, 20, 30, 40, 50, 60, 70, 8
 
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
 typedef struct proxy {
-    size_t nblk, blk;  /* number of blocks, samples per block */
+    size_t nblk, blk; /* number of blocks, samples per block */
     double rate_hz;
-    double *pk;        /* max |x| per block */
-    double *ms;        /* mean square per block */
-    double *ma;        /* mean |x| per block (input of the "level" follower) */
-    double *pk_db;     /* peak detector level per block, dB */
-    double *rms_db;    /* RMS detector level at the end of each block, dB */
-    double *g;         /* scratch: linear gain per block */
-    double *e;         /* scratch: mean square per block after the gain */
-    double *work;      /* scratch for quantiles */
-    double *work2;     /* scratch for quantiles */
-    uint32_t *order;   /* blocks by peak for the crest's top percentile: the loudest
-                          n_sorted in descending order, then the rest, all quieter */
+    double *pk;      /* max |x| per block */
+    double *ms;      /* mean square per block */
+    double *ma;      /* mean |x| per block (input of the "level" follower) */
+    double *pk_db;   /* peak detector level per block, dB */
+    double *rms_db;  /* RMS detector level at the end of each block, dB */
+    double *g;       /* scratch: linear gain per block */
+    double *e;       /* scratch: mean square per block after the gain */
+    double *work;    /* scratch for quantiles */
+    double *work2;   /* scratch for quantiles */
+    uint32_t *order; /* blocks by peak for the crest's top percentile: the loudest
+                        n_sorted in descending order, then the rest, all quieter */
     size_t n_sorted;
-    uint16_t *key;     /* scratch for quantiles: histogram bin per value */
+    uint16_t *key; /* scratch for quantiles: histogram bin per value */
 } proxy;
 
 static void proxy_free(proxy *p)
@@ -776,6 +778,78 @@ out:
     return st;
 }
 
+/* How much the data constrained each of c's threshold, ratio, attack and
+ * release: the objective's curvature there (a numerical Hessian of
+ * (E^2 - E0^2) / (2 noise_db^2) on the block model, in the search's
+ * coordinates: dB and log units), inverted as a Laplace approximation,
+ * against a uniform prior over the search box; conf receives each
+ * parameter's share of prior variance removed and their least. */
+static void confidence(objective *o, const bx_comp_params *c, double noise_db,
+                       bx_compfit_result *res)
+{
+    enum { M = 4 };
+    double v0[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms), log(c->release_ms),
+                     c->knee_db};
+    const bx_detector d_saved = o->detector;
+    o->detector = c->detector;
+    const double lo[M] = {o->threshold_min_db, 0.0, log(0.1), log(o->release_min_ms)};
+    const double hi[M] = {0.0, log(o->ratio_max), log(300.0), log(o->release_max_ms)};
+    const double h[M] = {1.0, 0.1, 0.15, 0.15};
+    double prior[M];
+    for (int i = 0; i < M; i++) {
+        prior[i] = (hi[i] - lo[i]) * (hi[i] - lo[i]) / 12.0;
+        /* differences stay inside the box */
+        v0[i] = fmin(fmax(v0[i], lo[i] + h[i]), hi[i] - h[i]);
+    }
+    const double s2 = 2.0 * noise_db * noise_db;
+    double f0;
+    {
+        const double e = eval_v(o, v0);
+        f0 = e * e / s2;
+    }
+    double fp[M], fm[M], H[M * M], A[M * M], x[M];
+    for (int i = 0; i < M; i++) {
+        double v[NP];
+        memcpy(v, v0, sizeof v);
+        v[i] = v0[i] + h[i];
+        const double ep = eval_v(o, v);
+        v[i] = v0[i] - h[i];
+        const double em = eval_v(o, v);
+        fp[i] = ep * ep / s2;
+        fm[i] = em * em / s2;
+        H[i * M + i] = (fp[i] - 2.0 * f0 + fm[i]) / (h[i] * h[i]);
+    }
+    for (int i = 0; i < M; i++)
+        for (int j = i + 1; j < M; j++) {
+            double v[NP];
+            memcpy(v, v0, sizeof v);
+            v[i] += h[i];
+            v[j] += h[j];
+            const double e = eval_v(o, v);
+            /* f(+i,+j) - f(+i) - f(+j) + f0 */
+            H[i * M + j] = H[j * M + i] = (e * e / s2 - fp[i] - fp[j] + f0) / (h[i] * h[j]);
+        }
+    /* a curvature that is not positive says nothing; the prior keeps it solvable */
+    for (int i = 0; i < M; i++) {
+        H[i * M + i] = fmax(H[i * M + i], 0.0) + 1.0 / prior[i];
+        for (int j = 0; j < M; j++)
+            if (j != i)
+                H[i * M + j] = fmax(fmin(H[i * M + j], 0.99 * sqrt(H[i * M + i] * H[j * M + j])),
+                                    -0.99 * sqrt(H[i * M + i] * H[j * M + j]));
+    }
+    res->confidence = 1.0;
+    for (int i = 0; i < M; i++) {
+        memcpy(A, H, sizeof A);
+        for (int j = 0; j < M; j++)
+            x[j] = j == i;
+        const double var =
+            bx_linalg_solve(A, x, M) == 0 && x[i] > 0 ? fmin(x[i], prior[i]) : prior[i];
+        res->constrained[i] = 1.0 - var / prior[i];
+        res->confidence = fmin(res->confidence, res->constrained[i]);
+    }
+    o->detector = d_saved;
+}
+
 /* Real bx_comp on x, gains per block into p->g for blocks b0 .. b1-1, the
  * compressor starting fresh `warm` blocks before b0 (those only warm it up). */
 static void real_gains_range(proxy *p, const float *x, const bx_comp_params *c, size_t warm,
@@ -900,6 +974,7 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     res->error_db = bx_dynsig_distance(&s, target, &off);
     res->params.makeup_db = off;
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
+    confidence(&o, &res->params, min_gain_db, res);
     if (!res->use_comp)
         res->params.makeup_db = off0;
     proxy_free(&coarse);
@@ -993,6 +1068,7 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     res->error_db = gain_error(&p, meas, wf, nf, fb, &mean);
     res->params.makeup_db = mean;
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
+    confidence(&o, &res->params, min_gain_db, res);
     if (!res->use_comp)
         res->params.makeup_db = off0;
     bx_free(meas);

@@ -5,6 +5,7 @@
 #include "bx/parallel.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,15 @@
 #endif
 
 #define MAX_PARAMS (1 + 3 * BX_MAX_BANDS)
+#define HESS_SCRATCH (2 * MAX_PARAMS * MAX_PARAMS)
+/* The ranking key of a fit that is not sane: its error plus FAULT_KEY, so it
+ * ranks after every sane one. */
+#define FAULT_KEY 1e9
+
+static double true_err(double key)
+{
+    return key >= FAULT_KEY ? key - FAULT_KEY : key;
+}
 /* Levenberg–Marquardt iterations: a candidate band refined alone, then the
  * best expansions refined jointly (the final fit gets 100); fewer with
  * opts->quick */
@@ -29,13 +39,17 @@ void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
     o->rate_hz = rate_hz;
     o->max_bands = max_bands;
     o->max_gain_db = 15.0;
-    o->min_gain_db = 0.05;
+    o->min_gain_db = 0.0;
     o->allow_highpass = 1;
     o->allow_lowpass = 1;
     o->gain_penalty = 0.0;
     o->quick = 0;
     o->par = NULL;
     o->thorough = 0;
+    o->noise_db = 0.5;
+    o->resolution_oct = 1.0 / 24.0;
+    o->prior_gain_db = 6.0;
+    o->prior_q_oct = 1.25;
 }
 
 /* Precomputed grid: 4 sin^2(w/2) at every point. */
@@ -45,6 +59,9 @@ typedef struct grid {
     double wsum;
     double *phi;
     double rate;
+    double n_eff;    /* independent points */
+    double s2n;      /* one unit of chi^2 in weighted mean-square dB; 0: no priors */
+    double s2n_post; /* the same for the posterior, which needs one (0.5 dB if noise_db is 0) */
 } grid;
 
 typedef struct fit {
@@ -111,14 +128,37 @@ static double error_of(const grid *g, const double *model)
     return e / g->wsum;
 }
 
-/* The ridge term: gain_penalty times the sum of squared band gains. */
+/* The Gaussian prior on parameter j of band b (see get_p), in units of the
+ * weighted mean square: precision *prec around *centre (0: flat prior). */
+static void prior_of(const fit *F, const bx_band *b, int j, double *prec, double *centre)
+{
+    const double s2n = F->g->s2n;
+    *prec = *centre = 0.0;
+    if (j == 1 && bx_biquad_type_has_gain(b->type)) {
+        *prec = F->o->gain_penalty + s2n / (F->o->prior_gain_db * F->o->prior_gain_db);
+    } else if (j > 0) {
+        const int peak = b->type == BX_BIQUAD_PEAK;
+        const double sd = peak ? F->o->prior_q_oct : 0.5;
+        *prec = s2n / (sd * sd);
+        *centre = peak ? 0.0 : -0.5; /* log2 Q: Q 1, Q 0.707 */
+    }
+}
+
+static int n_band_params(const bx_band *b);
+static double get_p(const bx_band *b, int j);
+
+/* The priors' cost: sum of precision * (parameter - centre)^2. */
 static double penalty(const fit *F)
 {
     double p = 0.0;
     for (unsigned k = 0; k < F->nb; k++)
-        if (bx_biquad_type_has_gain(F->b[k].type))
-            p += F->b[k].gain_db * F->b[k].gain_db;
-    return F->o->gain_penalty * p;
+        for (int j = 1; j < n_band_params(&F->b[k]); j++) {
+            double prec, c;
+            prior_of(F, &F->b[k], j, &prec, &c);
+            const double d = get_p(&F->b[k], j) - c;
+            p += prec * d * d;
+        }
+    return p;
 }
 
 static void rebuild_model(fit *F)
@@ -141,29 +181,29 @@ static int n_band_params(const bx_band *b)
 void bx_eqfit_band_limits(bx_biquad_type type, double rate_hz, double *flo, double *fhi,
                           double *qlo, double *qhi, double *gmax)
 {
-    *flo = BX_FREQ_MIN_HZ;
-    *fhi = 0.45 * rate_hz;
+    *flo = BX_EQFIT_LO_HZ;
+    *fhi = fmin(BX_EQFIT_HI_HZ, 0.45 * rate_hz);
     *gmax = 15.0;
     /* each type where it makes musical sense: a low shelf or highpass does not
      * belong at 6 kHz (a high shelf there, with a gain offset, says the same thing) */
     switch (type) {
     case BX_BIQUAD_PEAK:
-        *qlo = 0.2, *qhi = 10.0;
+        *qlo = 0.25, *qhi = 12.0;
         break;
-    case BX_BIQUAD_LOW_SHELF:
-        *qlo = 0.3, *qhi = 1.5;
-        *fhi = fmin(*fhi, 2500.0);
+    case BX_BIQUAD_LOW_SHELF: /* up to a tilt around the middle */
+        *qlo = 0.25, *qhi = 2.0;
+        *fhi = fmin(*fhi, 5000.0);
         break;
     case BX_BIQUAD_HIGH_SHELF:
-        *qlo = 0.3, *qhi = 1.5;
-        *flo = 500.0;
+        *qlo = 0.25, *qhi = 2.0;
+        *flo = 200.0;
         break;
     case BX_BIQUAD_HIGHPASS:
-        *qlo = 0.5, *qhi = 2.0;
-        *fhi = fmin(*fhi, 600.0);
+        *qlo = 0.3, *qhi = 2.5;
+        *fhi = fmin(*fhi, 1000.0);
         break;
     default: /* lowpass */
-        *qlo = 0.5, *qhi = 2.0;
+        *qlo = 0.3, *qhi = 2.5;
         *flo = 1000.0;
         break;
     }
@@ -171,28 +211,150 @@ void bx_eqfit_band_limits(bx_biquad_type type, double rate_hz, double *flo, doub
         *flo = *fhi;
 }
 
-/* bx_eqfit_band_limits, and no further than the grid reaches (half an
- * octave below it, 1.5 times above). */
-static void limits(const fit *F, const bx_band *b, double *flo, double *fhi, double *qlo,
-                   double *qhi)
+/* bx_eqfit_band_limits for b where it is (narrow peaks only above
+ * BX_EQFIT_NARROW_HZ), and no further than the grid [glo, ghi] reaches (half
+ * an octave below it, 1.5 times above; 0 and HUGE_VAL: no grid). */
+static void domain_of(const bx_band *b, double rate, double glo, double ghi, double *flo,
+                      double *fhi, double *qlo, double *qhi, double *gmax)
 {
-    const grid *g = F->g;
-    double gmax;
-    bx_eqfit_band_limits(b->type, g->rate, flo, fhi, qlo, qhi, &gmax);
-    *flo = fmax(*flo, g->f[0] * 0.5);
-    *fhi = fmin(*fhi, g->f[g->n - 1] * 1.5);
+    bx_eqfit_band_limits(b->type, rate, flo, fhi, qlo, qhi, gmax);
+    *flo = fmax(*flo, glo * 0.5);
+    *fhi = fmin(*fhi, ghi * 1.5);
     if (*flo > *fhi)
         *flo = *fhi;
+    if (b->type == BX_BIQUAD_PEAK && b->freq_hz < BX_EQFIT_NARROW_HZ)
+        *qhi = fmin(*qhi, BX_EQFIT_NARROW_Q);
+}
+
+/* A boost the bands may not exceed where they sit (BX_EQFIT_LOW_BOOST_HZ). */
+static double boost_max(const bx_band *b, double gmax)
+{
+    if ((b->type == BX_BIQUAD_PEAK || b->type == BX_BIQUAD_LOW_SHELF) &&
+        b->freq_hz < BX_EQFIT_LOW_BOOST_HZ)
+        return fmin(gmax, BX_EQFIT_LOW_BOOST_MAX_DB);
+    return gmax;
+}
+
+static void clamp_into(bx_band *b, double rate, double glo, double ghi, double gmax_opt)
+{
+    double flo, fhi, qlo, qhi, gmax;
+    domain_of(b, rate, glo, ghi, &flo, &fhi, &qlo, &qhi, &gmax);
+    b->freq_hz = fmin(fmax(b->freq_hz, flo), fhi);
+    domain_of(b, rate, glo, ghi, &flo, &fhi, &qlo, &qhi, &gmax); /* Q limit where it landed */
+    b->q = fmin(fmax(b->q, qlo), qhi);
+    gmax = fmin(gmax, gmax_opt);
+    b->gain_db = fmin(fmax(b->gain_db, -gmax), boost_max(b, gmax));
+}
+
+void bx_eqfit_clamp_band(bx_band *b, double rate_hz)
+{
+    clamp_into(b, rate_hz, 0.0, HUGE_VAL, HUGE_VAL);
 }
 
 static void clamp_band(const fit *F, bx_band *b)
 {
-    double flo, fhi, qlo, qhi;
-    limits(F, b, &flo, &fhi, &qlo, &qhi);
-    b->freq_hz = fmin(fmax(b->freq_hz, flo), fhi);
-    b->q = fmin(fmax(b->q, qlo), qhi);
-    const double gmax = F->o->max_gain_db;
-    b->gain_db = fmin(fmax(b->gain_db, -gmax), gmax);
+    const grid *g = F->g;
+    clamp_into(b, g->rate, g->f[0], g->f[g->n - 1], F->o->max_gain_db);
+}
+
+/* 1 if v is within 1 % of lo or hi (a parameter that ended on its limit) */
+static int on_limit(double v, double lo, double hi)
+{
+    return fabs(log(v / lo)) < 0.01 || fabs(log(v / hi)) < 0.01;
+}
+
+/* bx_eqfit_faults within the grid [glo, ghi] and the gain limit gmax_opt. */
+static unsigned faults_in(const bx_band *bands, unsigned n, double rate, double glo, double ghi,
+                          double gmax_opt, char *why, size_t why_len, int *first)
+{
+    unsigned nf = 0;
+    int at = -1; /* the band of the first fault */
+#define FAULT(band, ...)                                                                           \
+    do {                                                                                           \
+        if (nf++ == 0) {                                                                           \
+            at = (int)(band);                                                                      \
+            if (why && why_len)                                                                    \
+                snprintf(why, why_len, __VA_ARGS__);                                               \
+        }                                                                                          \
+    } while (0)
+    for (unsigned k = 0; k < n; k++) {
+        const bx_band *b = &bands[k];
+        double flo, fhi, qlo, qhi, gmax;
+        domain_of(b, rate, glo, ghi, &flo, &fhi, &qlo, &qhi, &gmax);
+        gmax = fmin(gmax, gmax_opt);
+        const char *t = bx_biquad_type_name(b->type);
+        if (!(b->freq_hz >= flo * 0.99999 && b->freq_hz <= fhi * 1.00001))
+            FAULT(k, "%s at %.1f Hz is outside %.0f..%.0f Hz", t, b->freq_hz, flo, fhi);
+        else if (on_limit(b->freq_hz, flo, fhi))
+            FAULT(k, "%s at %.1f Hz ends on its frequency limit", t, b->freq_hz);
+        if (!(b->q >= qlo * 0.99999 && b->q <= qhi * 1.00001))
+            FAULT(k, "%s at %.0f Hz has Q %.2f outside %.2f..%.2f", t, b->freq_hz, b->q, qlo, qhi);
+        else if (on_limit(b->q, qlo, qhi))
+            FAULT(k, "%s at %.0f Hz has its Q on a limit (%.2f)", t, b->freq_hz, b->q);
+        if (bx_biquad_type_has_gain(b->type) && fabs(b->gain_db) >= gmax * 0.999)
+            FAULT(k, "%s at %.0f Hz has its gain on a limit (%.1f dB)", t, b->freq_hz, b->gain_db);
+        for (unsigned j = k + 1; j < n; j++) {
+            if (b->type != BX_BIQUAD_PEAK || bands[j].type != BX_BIQUAD_PEAK)
+                continue;
+            const double apart = fabs(log2(b->freq_hz / bands[j].freq_hz));
+            if (apart < BX_EQFIT_PEAK_SPACING_OCT ||
+                (apart < BX_EQFIT_OPPOSITE_SPACING_OCT && b->gain_db * bands[j].gain_db < 0))
+                FAULT(fabs(b->gain_db) < fabs(bands[j].gain_db) ? k : j,
+                      "peaks at %.0f and %.0f Hz (%+.1f and %+.1f dB) are %.2f octave apart",
+                      b->freq_hz, bands[j].freq_hz, b->gain_db, bands[j].gain_db, apart);
+        }
+    }
+#undef FAULT
+    if (first)
+        *first = at;
+    return nf;
+}
+
+unsigned bx_eqfit_faults(const bx_band *bands, unsigned n, double rate_hz, char *why,
+                         size_t why_len)
+{
+    if (why && why_len)
+        why[0] = '\0';
+    return faults_in(bands, n, rate_hz, 0.0, HUGE_VAL, HUGE_VAL, why, why_len, NULL);
+}
+
+int bx_eqfit_extend(const bx_band *b, double rate_hz, bx_band *out)
+{
+    double flo, fhi, qlo, qhi, gmax;
+    domain_of(b, rate_hz, 0.0, HUGE_VAL, &flo, &fhi, &qlo, &qhi, &gmax);
+    const int cut_at_limit = bx_biquad_type_has_gain(b->type) && b->gain_db <= -gmax * 0.999;
+    const int low_edge = on_limit(b->freq_hz, flo, flo * 1e9);
+    *out = *b;
+    out->gain_db = 0.0;
+    out->q = 0.7071;
+    if ((b->type == BX_BIQUAD_LOW_SHELF && cut_at_limit) ||
+        (b->type == BX_BIQUAD_PEAK && low_edge && b->gain_db < 0)) {
+        out->type = BX_BIQUAD_HIGHPASS; /* a cut that wants to go on down */
+    } else if (b->type == BX_BIQUAD_HIGH_SHELF && cut_at_limit) {
+        out->type = BX_BIQUAD_LOWPASS;
+    } else if (b->type == BX_BIQUAD_PEAK && on_limit(b->q, qlo, qlo * 1e9)) {
+        /* wider than a bell: a shelf on the side it leans to */
+        out->type = b->freq_hz < 1000.0 ? BX_BIQUAD_LOW_SHELF : BX_BIQUAD_HIGH_SHELF;
+        out->gain_db = b->gain_db;
+    } else {
+        return 0;
+    }
+    bx_eqfit_clamp_band(out, rate_hz);
+    return 1;
+}
+
+int bx_eqfit_fault_band(const bx_band *bands, unsigned n, double rate_hz)
+{
+    int at;
+    faults_in(bands, n, rate_hz, 0.0, HUGE_VAL, HUGE_VAL, NULL, 0, &at);
+    return at;
+}
+
+static unsigned fit_faults(const fit *F)
+{
+    const grid *g = F->g;
+    return faults_in(F->b, F->nb, g->rate, g->f[0], g->f[g->n - 1], F->o->max_gain_db, NULL, 0,
+                     NULL);
 }
 
 /* Read/write parameter j of band b. */
@@ -222,40 +384,56 @@ static double step_p(const bx_band *b, int j)
     return 1e-5;
 }
 
-
-/* Levenberg–Marquardt over the offset and the bands [first, nb). Scratch:
- * jac (MAX_PARAMS * n), tmp (n). Returns the final mean-square error. */
-static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp)
+/* The parameters of the offset (index 0) and the bands [first, nb): their
+ * band and get_p index. Returns how many. */
+static int param_layout(const fit *F, unsigned first, int *idx_band, int *idx_par)
 {
-    const grid *g = F->g;
-    const size_t n = g->n;
-    int idx_band[MAX_PARAMS], idx_par[MAX_PARAMS];
-    int m = 1; /* parameter 0: offset */
+    int m = 1;
+    idx_band[0] = idx_par[0] = -1;
     for (unsigned k = first; k < F->nb; k++)
         for (int j = 0; j < n_band_params(&F->b[k]); j++) {
             idx_band[m] = (int)k;
             idx_par[m] = j;
             m++;
         }
+    return m;
+}
+
+/* Jacobian of the model (m columns of n, by forward differences); tmp: n. */
+static void jacobian(const fit *F, int m, const int *idx_band, const int *idx_par, double *jac,
+                     double *tmp)
+{
+    const grid *g = F->g;
+    const size_t n = g->n;
+    for (size_t i = 0; i < n; i++)
+        jac[i] = 1.0; /* d model / d offset */
+    for (int p = 1; p < m; p++) {
+        bx_band b = F->b[idx_band[p]];
+        const double h = step_p(&b, idx_par[p]);
+        set_p(&b, idx_par[p], get_p(&b, idx_par[p]) + h);
+        band_response(g, &b, tmp);
+        const double *r0 = &F->resp[(size_t)idx_band[p] * n];
+        for (size_t i = 0; i < n; i++)
+            jac[(size_t)p * n + i] = (tmp[i] - r0[i]) / h;
+    }
+}
+
+/* Levenberg–Marquardt over the offset and the bands [first, nb). Scratch:
+ * jac (MAX_PARAMS * n), tmp (n). Returns the final objective: mean-square
+ * error plus the priors' cost. */
+static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp)
+{
+    const grid *g = F->g;
+    const size_t n = g->n;
+    int idx_band[MAX_PARAMS], idx_par[MAX_PARAMS];
+    const int m = param_layout(F, first, idx_band, idx_par);
     rebuild_model(F);
     double err = error_of(g, F->model) + penalty(F), lambda = 1e-3;
-    const double ridge = F->o->gain_penalty * g->wsum;
     double A[MAX_PARAMS * MAX_PARAMS], y[MAX_PARAMS], A0[MAX_PARAMS * MAX_PARAMS];
     bx_band saved[BX_MAX_BANDS];
 
     for (int it = 0; it < iters; it++) {
-        /* Jacobian of the model, column by column */
-        for (size_t i = 0; i < n; i++)
-            jac[i] = 1.0; /* d model / d offset */
-        for (int p = 1; p < m; p++) {
-            bx_band b = F->b[idx_band[p]];
-            const double h = step_p(&b, idx_par[p]);
-            set_p(&b, idx_par[p], get_p(&b, idx_par[p]) + h);
-            band_response(g, &b, tmp);
-            const double *r0 = &F->resp[(size_t)idx_band[p] * n];
-            for (size_t i = 0; i < n; i++)
-                jac[(size_t)p * n + i] = (tmp[i] - r0[i]) / h;
-        }
+        jacobian(F, m, idx_band, idx_par, jac, tmp);
         /* normal equations, weighted */
         for (int a = 0; a < m; a++) {
             double s = 0.0;
@@ -269,12 +447,12 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
                 A0[a * m + b2] = A0[b2 * m + a] = t;
             }
         }
-        for (int p = 1; p < m && ridge > 0; p++) {
+        for (int p = 1; p < m; p++) { /* the priors */
             const bx_band *b = &F->b[idx_band[p]];
-            if (idx_par[p] == 1 && bx_biquad_type_has_gain(b->type)) {
-                A0[p * m + p] += ridge;
-                y[p] -= ridge * b->gain_db;
-            }
+            double prec, c;
+            prior_of(F, b, idx_par[p], &prec, &c);
+            A0[p * m + p] += prec * g->wsum;
+            y[p] -= prec * g->wsum * (get_p(b, idx_par[p]) - c);
         }
         double ysave[MAX_PARAMS];
         memcpy(ysave, y, sizeof(double) * (size_t)m);
@@ -330,17 +508,22 @@ static unsigned candidates(const fit *F, bx_band *out, unsigned cap)
     for (unsigned k = 0; k < F->nb; k++)
         has_type[F->b[k].type] = 1;
 
-    /* peaks at the three largest weighted residual extrema, half an octave apart */
+    /* peaks at the three largest weighted residual extrema, half an octave
+     * apart, in the audible domain and not beside a peak already there */
     double used[3];
     int nused = 0;
+    const double f_hi = fmin(BX_EQFIT_HI_HZ, 0.45 * g->rate);
     for (int pass = 0; pass < 3 && nc < cap; pass++) {
         size_t best = n;
         double bv = 0.0;
         for (size_t i = 0; i < n; i++) {
             const double r = (g->t[i] - F->model[i]) * (g->w[i] > 0 ? 1.0 : 0.0);
-            int near = 0;
+            int near = g->f[i] < BX_EQFIT_LO_HZ || g->f[i] > f_hi;
             for (int u = 0; u < nused; u++)
                 near |= fabs(log2(g->f[i] / used[u])) < 0.5;
+            for (unsigned k = 0; k < F->nb; k++)
+                near |= F->b[k].type == BX_BIQUAD_PEAK &&
+                        fabs(log2(g->f[i] / F->b[k].freq_hz)) < BX_EQFIT_PEAK_SPACING_OCT;
             if (!near && fabs(r) > bv) {
                 bv = fabs(r);
                 best = i;
@@ -419,7 +602,7 @@ static bx_status grid_init(grid *g, const double *freq_hz, const double *target_
                            const double *weight, size_t n, const bx_eqfit_opts *o, double *mem,
                            bx_error *err)
 {
-    *g = (grid){n, freq_hz, target_db, NULL, 0.0, NULL, o->rate_hz};
+    *g = (grid){n, freq_hz, target_db, NULL, 0.0, NULL, o->rate_hz, 0.0, 0.0, 0.0};
     double *w = mem;
     g->phi = mem + 2 * n;
     for (size_t i = 0; i < n; i++) {
@@ -432,13 +615,27 @@ static bx_status grid_init(grid *g, const double *freq_hz, const double *target_
     if (!(g->wsum > 0))
         return bx_error_set(err, BX_ERR_ARG, "EQ fit: all weights are zero");
     g->w = w;
+    /* Independent points: those with weight, thinned by how many grid steps
+     * one independent value spans. The weights are precisions relative to
+     * noise_db, so chi^2 = sum w r^2 / noise^2 * thin = E * wsum * thin / noise^2
+     * for E the weighted mean square. */
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += w[i] > 0;
+    const double step = log2(freq_hz[n - 1] / freq_hz[0]) / (double)(n - 1);
+    const double thin = step / (o->resolution_oct > step ? o->resolution_oct : step);
+    g->n_eff = fmax(4.0, (double)used * thin);
+    g->s2n = o->noise_db > 0 ? o->noise_db * o->noise_db / (g->wsum * thin) : 0.0;
+    g->s2n_post = (o->noise_db > 0 ? o->noise_db * o->noise_db : 0.25) / (g->wsum * thin);
     return BX_OK;
 }
 
 static bx_status check_args(const double *freq_hz, const double *target_db, const double *weight,
                             size_t n, const bx_eqfit_opts *o, bx_error *err)
 {
-    if (n < 4 || !o || o->max_bands < 1 || o->max_bands > BX_MAX_BANDS || !(o->rate_hz > 0))
+    if (n < 4 || !o || o->max_bands < 1 || o->max_bands > BX_MAX_BANDS || !(o->rate_hz > 0) ||
+        !(o->noise_db >= 0) || !(o->resolution_oct >= 0) || !(o->prior_gain_db > 0) ||
+        !(o->prior_q_oct > 0) || !(o->gain_penalty >= 0))
         return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid arguments");
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(freq_hz[i]) || !isfinite(target_db[i]) || freq_hz[i] <= 0 ||
@@ -450,15 +647,106 @@ static bx_status check_args(const double *freq_hz, const double *target_db, cons
     return BX_OK;
 }
 
-/* The final joint polish of F, and the result. */
-static void finish(fit *F, double *jac, double *tmp, bx_eqfit_result *res)
+/* Posterior uncertainty of F's bands (Laplace approximation): the inverse of
+ * the Gauss–Newton Hessian of chi^2 / 2, compared with each prior's variance
+ * (a uniform prior over the domain for the frequency). Scratch: jac, tmp,
+ * hs (HESS_SCRATCH doubles). */
+static void posterior(const fit *F, double *jac, double *tmp, double *hs, bx_eqfit_band_conf *conf)
 {
-    refine(F, 0, 100, jac, tmp);
+    const grid *g = F->g;
+    const size_t n = g->n;
+    int idx_band[MAX_PARAMS], idx_par[MAX_PARAMS];
+    const int m = param_layout(F, 0, idx_band, idx_par);
+    /* chi^2 units (see grid_init), with 0.5 dB where noise_db is 0 */
+    const double s2n = g->s2n_post;
+    double *H = hs, *A = hs + MAX_PARAMS * MAX_PARAMS, x[MAX_PARAMS], var[MAX_PARAMS];
+    jacobian(F, m, idx_band, idx_par, jac, tmp);
+    for (int a = 0; a < m; a++)
+        for (int b = a; b < m; b++) {
+            double t = 0.0;
+            for (size_t i = 0; i < n; i++)
+                t += g->w[i] * jac[(size_t)a * n + i] * jac[(size_t)b * n + i];
+            H[a * m + b] = H[b * m + a] = t / g->wsum / s2n;
+        }
+    for (int p = 1; p < m; p++) {
+        double prec, c;
+        prior_of(F, &F->b[idx_band[p]], idx_par[p], &prec, &c);
+        H[p * m + p] += prec / s2n + 1e-12;
+    }
+    for (int p = 0; p < m; p++) {
+        memcpy(A, H, sizeof(double) * (size_t)(m * m));
+        for (int a = 0; a < m; a++)
+            x[a] = a == p;
+        var[p] = bx_linalg_solve(A, x, m) == 0 && x[p] > 0 ? x[p] : HUGE_VAL;
+    }
+    for (int p = 1; p < m; p++) {
+        const bx_band *b = &F->b[idx_band[p]];
+        bx_eqfit_band_conf *c = &conf[idx_band[p]];
+        double prec, centre, flo, fhi, qlo, qhi, gmax, prior_var;
+        prior_of(F, b, idx_par[p], &prec, &centre);
+        domain_of(b, g->rate, 0.0, HUGE_VAL, &flo, &fhi, &qlo, &qhi, &gmax);
+        if (idx_par[p] == 0) {
+            const double w = log2(fhi / flo);
+            prior_var = w * w / 12.0;
+        } else {
+            prior_var = prec > 0 ? s2n / prec : HUGE_VAL;
+        }
+        const double v = fmin(var[p], prior_var);
+        const double share = prior_var < HUGE_VAL ? 1.0 - v / prior_var : 0.0;
+        if (idx_par[p] == 0)
+            c->freq_sd_oct = sqrt(v);
+        else if (idx_par[p] == 1 && bx_biquad_type_has_gain(b->type))
+            c->gain_sd_db = sqrt(v);
+        else
+            c->q_sd_oct = sqrt(v);
+        if (idx_par[p] == 0 || share < c->confidence)
+            c->confidence = share;
+    }
+}
+
+/* A long joint refinement of F, kept only if it stays sane (else F is
+ * left as it was). Returns F's objective. */
+static double polish(fit *F, double *jac, double *tmp)
+{
+    bx_band before[BX_MAX_BANDS];
+    memcpy(before, F->b, sizeof before);
+    const double off_before = F->offset;
+    const double e = refine(F, 0, 100, jac, tmp);
+    if (!fit_faults(F))
+        return e;
+    memcpy(F->b, before, sizeof before);
+    F->offset = off_before;
+    for (unsigned k = 0; k < F->nb; k++)
+        band_response(F->g, &F->b[k], &F->resp[(size_t)k * F->g->n]);
+    rebuild_model(F);
+    return error_of(F->g, F->model) + penalty(F);
+}
+
+/* The final polish of F, its posterior, and the result. */
+static void finish(fit *F, double *jac, double *tmp, double *hs, bx_eqfit_result *res)
+{
+    polish(F, jac, tmp);
+    bx_eqfit_band_conf conf[BX_MAX_BANDS];
+    memset(conf, 0, sizeof conf);
+    posterior(F, jac, tmp, hs, conf);
+    /* sort bands and their confidence together */
+    unsigned order[BX_MAX_BANDS];
+    for (unsigned k = 0; k < F->nb; k++)
+        order[k] = k;
+    for (unsigned a = 1; a < F->nb; a++)
+        for (unsigned b = a; b > 0 && band_order(&F->b[order[b - 1]], &F->b[order[b]]) > 0; b--) {
+            const unsigned t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
     res->n_bands = F->nb;
-    memcpy(res->bands, F->b, sizeof(bx_band) * F->nb);
-    qsort(res->bands, res->n_bands, sizeof(bx_band), band_order);
+    for (unsigned k = 0; k < F->nb; k++) {
+        res->bands[k] = F->b[order[k]];
+        res->conf[k] = conf[order[k]];
+    }
     res->offset_db = F->offset;
-    res->rms_error_db = sqrt(error_of(F->g, F->model)); /* the fit itself, without the ridge term */
+    res->rms_error_db = sqrt(error_of(F->g, F->model)); /* the fit itself, without the priors */
+    res->n_eff = F->g->n_eff;
 }
 
 /* Scratch of one worker: Jacobian, a temporary response, a trial fit. */
@@ -481,6 +769,7 @@ typedef struct eq_search {
     eq_cand *cand; /* screening: one per expansion */
     fit *joint;    /* joint refinement: the expansions kept */
     double *joint_err;
+    unsigned n_rejected; /* band sets dropped as not sane */
 } eq_search;
 
 static void screen_task(void *arg, unsigned worker, size_t i)
@@ -505,6 +794,8 @@ static void joint_task(void *arg, unsigned worker, size_t k)
     eq_search *S = arg;
     S->joint_err[k] = refine(&S->joint[k], 0, S->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS,
                              S->wk[worker].jac, S->wk[worker].tmp);
+    if (fit_faults(&S->joint[k]))
+        S->joint_err[k] += FAULT_KEY;
 }
 
 /* dst = the state screen_task left its trial in for c: the parent, the
@@ -544,13 +835,17 @@ static void drop_band(fit *F, unsigned i)
 enum { SWAP_TRY = 4, SWAP_ROUNDS = 3, NCAND = 64 };
 
 static void swap_search(fit *F, double *err_F, eq_search *S, fit *minus, double *minus_err,
-                        fit *tries, double *try_err, eq_cand *ec, bx_band *cand)
+                        fit *tries, double *try_err, fit *cur, eq_cand *ec, bx_band *cand)
 {
     const bx_eqfit_opts *o = S->o;
-    for (int round_ = 0; round_ < SWAP_ROUNDS && F->nb >= 2; round_++) {
-        const unsigned k = F->nb;
+    /* the search walks from set to set, sane or not (a set with a band on a
+     * limit can be the way to a sane one); F keeps the best sane set seen */
+    fit_copy(cur, F);
+    double cur_err = *err_F;
+    for (int round_ = 0; round_ < SWAP_ROUNDS && cur->nb >= 2; round_++) {
+        const unsigned k = cur->nb;
         for (unsigned i = 0; i < k; i++) {
-            fit_copy(&minus[i], F);
+            fit_copy(&minus[i], cur);
             drop_band(&minus[i], i);
         }
         S->joint = minus;
@@ -586,12 +881,105 @@ static void swap_search(fit *F, double *err_F, eq_search *S, fit *minus, double 
         bx_parallel_for(o->par, joint_task, S, (size_t)np);
         int best = -1;
         for (int j = 0; j < np; j++)
-            if (try_err[j] < *err_F * (1.0 - 1e-3) && (best < 0 || try_err[j] < try_err[best]))
+            if (true_err(try_err[j]) < cur_err * (1.0 - 1e-3) &&
+                (best < 0 || true_err(try_err[j]) < true_err(try_err[best])))
                 best = j;
         if (best < 0)
             break;
-        fit_copy(F, &tries[best]);
-        *err_F = try_err[best];
+        fit_copy(cur, &tries[best]);
+        cur_err = true_err(try_err[best]);
+        if (try_err[best] < FAULT_KEY && cur_err < *err_F) {
+            fit_copy(F, cur);
+            *err_F = cur_err;
+        }
+    }
+}
+
+/* P(chi^2_k > x): the regularised upper incomplete gamma Q(k/2, x/2), for
+ * integer k >= 1 (Abramowitz & Stegun 26.4.4-5: the finite sums for
+ * integer degrees of freedom). */
+static double chi2_survival(int k, double x)
+{
+    const double h = 0.5 * x;
+    double sum, term;
+    if (k % 2 == 0) {
+        sum = term = 1.0;
+        for (int j = 1; j < k / 2; j++)
+            sum += term *= h / j;
+        return exp(-h) * sum;
+    }
+    sum = 0.0;
+    term = sqrt(h) / 0.886226925452758; /* h^(1/2) / Gamma(3/2) */
+    for (int j = 0; j < (k - 1) / 2; j++) {
+        sum += term;
+        term *= h / (j + 1.5);
+    }
+    return erfc(sqrt(h)) + exp(-h) * sum;
+}
+
+/* Family-wise false-alarm rate of adding a band, and the widths a band can
+ * take at one place (narrow, middling, broad) in the count of its tries. */
+#define ADD_ALPHA 0.05
+#define WIDTHS_PER_PLACE 4.0
+
+/* The chi^2 drop that k new parameters in `bands` new bands must bring: a
+ * likelihood-ratio test at ADD_ALPHA, Bonferroni-corrected for the
+ * n_eff * WIDTHS_PER_PLACE places and widths each band could have taken
+ * (the search looks for the best, so a plain test would accept noise). */
+static double add_threshold(int k, int bands, double n_eff)
+{
+    const double p = ADD_ALPHA / pow(n_eff * WIDTHS_PER_PLACE, bands);
+    double lo = 0.0, hi = 400.0;
+    for (int it = 0; it < 60; it++) { /* bisection: the survival falls with x */
+        const double mid = 0.5 * (lo + hi);
+        if (chi2_survival(k, mid) > p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
+
+/* Model selection: F, with bands added to `before` (objective e_before), is
+ * worth it if its objective e_after is lower by add_threshold's chi^2 for
+ * the parameters and bands added, and the RMS by min_gain_db. */
+static int pays_for_itself(const fit *F, const fit *before, double e_before, double e_after)
+{
+    const grid *g = F->g;
+    int k = 0;
+    for (unsigned b = 0; b < F->nb; b++)
+        k += n_band_params(&F->b[b]);
+    for (unsigned b = 0; b < before->nb; b++)
+        k -= n_band_params(&before->b[b]);
+    const int bands = (int)F->nb - (int)before->nb;
+    if (g->s2n > 0 && k > 0 && (e_before - e_after) / g->s2n < add_threshold(k, bands, g->n_eff))
+        return 0;
+    return sqrt(e_before) - sqrt(e_after) >= F->o->min_gain_db;
+}
+
+/* Model selection backwards: while some band of F is not worth its price
+ * (pays_for_itself of F against F without it, refined jointly), the one
+ * whose removal costs least goes, if what is left is sane. Scratch: minus
+ * (BX_MAX_BANDS fits). */
+static void prune(fit *F, double *err_F, eq_search *S, fit *minus, double *minus_err)
+{
+    while (F->nb > 0) {
+        const unsigned k = F->nb;
+        for (unsigned i = 0; i < k; i++) {
+            fit_copy(&minus[i], F);
+            drop_band(&minus[i], i);
+        }
+        S->joint = minus;
+        S->joint_err = minus_err;
+        bx_parallel_for(S->o->par, joint_task, S, k);
+        int best = -1;
+        for (unsigned i = 0; i < k; i++)
+            if (minus_err[i] < FAULT_KEY && (best < 0 || minus_err[i] < minus_err[best]))
+                best = (int)i;
+        if (best < 0 || pays_for_itself(F, &minus[best], minus_err[best], *err_F))
+            return;
+        fit_copy(F, &minus[best]);
+        *err_F = minus_err[best];
     }
 }
 
@@ -624,6 +1012,7 @@ static fit *ranked_slot(fit *pool, double *errs, int *count, int cap, double e)
 /* The beam search's fits: survivors, their successors, expansions. */
 typedef struct eq_beam {
     fit beam[BEAM], next[BEAM], exp_[EXPAND];
+    fit *sane; /* the best sane fit found */
 } eq_beam;
 
 /* Beam search from `start` (its bands, refined): BEAM partial fits survive
@@ -637,13 +1026,15 @@ static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start
                         double *err_out)
 {
     const bx_eqfit_opts *o = S->o;
-    fit *beam = B->beam, *nextbeam = B->next, *exp_ = B->exp_;
+    fit *beam = B->beam, *nextbeam = B->next, *exp_ = B->exp_, *sane = B->sane;
     double beam_err[BEAM], next_err[BEAM], exp_err[EXPAND];
     fit_copy(&beam[0], start);
     beam_err[0] = start_err;
     int nbeam = 1;
-    fit *best = &beam[0];
-    double best_err = beam_err[0];
+    fit_copy(sane, start);
+    /* a start that is not sane (a seeded one) is no result */
+    double sane_err = fit_faults(start) ? HUGE_VAL : start_err, best_err = start_err;
+    int prev = 0; /* the beam's fit of error best_err */
     for (unsigned step = start->nb; step < o->max_bands; step++) {
         /* expansions: (survivor, candidate) scored with the new band refined alone */
         size_t ntask = 0;
@@ -662,28 +1053,43 @@ static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start
         }
         if (nexp == 0)
             break;
-        /* joint refinement of the expansions; the best BEAM survive */
+        /* joint refinement of the expansions; the best BEAM survive, sane
+         * ones first (one that is not may still lead to one that is) */
         S->joint = exp_;
         S->joint_err = exp_err;
         bx_parallel_for(o->par, joint_task, S, (size_t)nexp);
         int nnext = 0;
         for (int k = 0; k < nexp; k++) {
+            S->n_rejected += exp_err[k] >= FAULT_KEY;
             fit *slot = ranked_slot(nextbeam, next_err, &nnext, BEAM, exp_err[k]);
             if (slot)
                 fit_copy(slot, &exp_[k]);
         }
-        if (sqrt(best_err) - sqrt(next_err[0]) < o->min_gain_db)
+        for (int k = 0; k < nnext; k++)
+            if (next_err[k] < FAULT_KEY) {
+                if (!(sane_err < HUGE_VAL) ||
+                    pays_for_itself(&nextbeam[k], sane, sane_err, next_err[k])) {
+                    fit_copy(sane, &nextbeam[k]);
+                    sane_err = next_err[k];
+                }
+                break;
+            }
+        int lead = 0; /* the lowest error, sane or not */
+        for (int k = 1; k < nnext; k++)
+            if (true_err(next_err[k]) < true_err(next_err[lead]))
+                lead = k;
+        if (!pays_for_itself(&nextbeam[lead], &beam[prev], best_err, true_err(next_err[lead])))
             break; /* one more band does not pay for itself */
         fit *t = beam;
         beam = nextbeam;
         nextbeam = t;
         memcpy(beam_err, next_err, sizeof beam_err);
         nbeam = nnext;
-        best = &beam[0];
-        best_err = beam_err[0];
+        best_err = true_err(beam_err[lead]);
+        prev = lead;
     }
-    *err_out = best_err;
-    return best;
+    *err_out = sane_err;
+    return sane;
 }
 
 /* The tone-control start: a low and a high shelf on F (offset only),
@@ -723,13 +1129,14 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         return st;
     /* Sets of responses + model: the beam's, the start, the best so far, the
      * swap search's; then each worker's Jacobian, temporary and trial. */
-    enum { NBEAM = 2 * BEAM + EXPAND, NSWAP = BX_MAX_BANDS + SWAP_TRY };
+    enum { NBEAM = 2 * BEAM + EXPAND + 1, NSWAP = BX_MAX_BANDS + SWAP_TRY + 1 };
     const unsigned nw = bx_parallel_workers(o->par);
     const size_t set = (size_t)(BX_MAX_BANDS + 1) * n;
     const size_t per_worker = (size_t)(MAX_PARAMS + 1) * n + set;
     const size_t nsets = NBEAM + 2 + NSWAP;
     double *mem =
-        bx_calloc((size_t)(6 + MAX_PARAMS) * n + nsets * set + nw * per_worker, sizeof(double));
+        bx_calloc((size_t)(6 + MAX_PARAMS) * n + nsets * set + nw * per_worker + HESS_SCRATCH,
+                  sizeof(double));
     bx_band *cand = bx_malloc(NCAND * sizeof(bx_band));
     eq_cand *ec = bx_malloc(BX_MAX_BANDS * NCAND * sizeof(eq_cand));
     eq_worker *wk = bx_malloc(nw * sizeof(eq_worker));
@@ -753,6 +1160,7 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     }
     for (int k = 0; k < EXPAND; k++)
         B->exp_[k] = fits[2 * BEAM + k];
+    B->sane = &fits[2 * BEAM + EXPAND];
     fit *start = &fits[NBEAM], *keep = &fits[NBEAM + 1], *swap_fits = &fits[NBEAM + 2];
     double *wmem = sets + nsets * set;
     for (unsigned k = 0; k < nw; k++) {
@@ -762,18 +1170,22 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         double *ts = wk[k].tmp + n;
         wk[k].trial = (fit){&g, o, 0, {{0}}, 0.0, ts, ts + (size_t)BX_MAX_BANDS * n};
     }
-    eq_search S = {o, wk, ec, NULL, NULL};
+    eq_search S = {o, wk, ec, NULL, NULL, 0};
+    double *hs = wmem + nw * per_worker;
 
     /* from nothing (the offset only) */
     const double e0 = refine(start, 0, 5, jac, tmp);
     double e_best;
     fit *best = beam_search(&S, B, start, e0, cand, &e_best);
+    double minus_err[BX_MAX_BANDS], try_err[SWAP_TRY];
     if (!o->thorough) {
-        finish(best, jac, tmp, res);
+        prune(best, &e_best, &S, swap_fits, minus_err);
+        finish(best, jac, tmp, hs, res);
+        res->n_rejected = S.n_rejected;
         goto out;
     }
     fit_copy(keep, best);
-    e_best = refine(keep, 0, 100, jac, tmp);
+    e_best = polish(keep, jac, tmp);
     /* and from a low and a high shelf: the greedy start can settle on one
      * broad band where two shelves belong */
     double e_tc;
@@ -781,16 +1193,18 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     rebuild_model(start);
     if (o->max_bands >= 2 && tone_control_start(start, jac, tmp, &e_tc)) {
         fit *alt = beam_search(&S, B, start, e_tc, cand, &e_tc);
-        e_tc = refine(alt, 0, 100, jac, tmp);
+        if (e_tc < HUGE_VAL)
+            e_tc = polish(alt, jac, tmp);
         if (e_tc < e_best) {
             fit_copy(keep, alt);
             e_best = e_tc;
         }
     }
-    double minus_err[BX_MAX_BANDS], try_err[SWAP_TRY];
-    swap_search(keep, &e_best, &S, swap_fits, minus_err, swap_fits + BX_MAX_BANDS, try_err, ec,
-                cand);
-    finish(keep, jac, tmp, res);
+    swap_search(keep, &e_best, &S, swap_fits, minus_err, swap_fits + BX_MAX_BANDS, try_err,
+                swap_fits + BX_MAX_BANDS + SWAP_TRY, ec, cand);
+    prune(keep, &e_best, &S, swap_fits, minus_err);
+    finish(keep, jac, tmp, hs, res);
+    res->n_rejected = S.n_rejected;
 out:
     bx_free(mem);
     bx_free(cand);
@@ -812,7 +1226,7 @@ bx_status bx_eqfit_polish(const double *freq_hz, const double *target_db, const 
     if (n_start > BX_MAX_BANDS || (n_start && !start))
         return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid start bands");
     const size_t set = (size_t)(BX_MAX_BANDS + 1) * n;
-    double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + set, sizeof(double));
+    double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + set + HESS_SCRATCH, sizeof(double));
     grid g;
     if (!mem)
         return bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
@@ -824,7 +1238,42 @@ bx_status bx_eqfit_polish(const double *freq_hz, const double *target_db, const 
             clamp_band(&F, &F.b[k]);
             band_response(&g, &F.b[k], &F.resp[(size_t)k * n]);
         }
-        finish(&F, jac, tmp, res);
+        finish(&F, jac, tmp, sets + set, res);
+    }
+    bx_free(mem);
+    return st;
+}
+
+bx_status bx_eqfit_confidence(const double *freq_hz, const double *target_db, const double *weight,
+                              size_t n, const bx_eqfit_opts *o, const bx_band *bands,
+                              unsigned n_bands, bx_eqfit_band_conf *conf, bx_error *err)
+{
+    bx_status st = check_args(freq_hz, target_db, weight, n, o, err);
+    if (st)
+        return st;
+    if (n_bands > BX_MAX_BANDS || (n_bands && (!bands || !conf)))
+        return bx_error_set(err, BX_ERR_ARG, "EQ fit: invalid bands");
+    const size_t set = (size_t)(BX_MAX_BANDS + 1) * n;
+    double *mem = bx_calloc((size_t)(6 + MAX_PARAMS) * n + set + HESS_SCRATCH, sizeof(double));
+    if (!mem)
+        return bx_error_set(err, BX_ERR_NOMEM, "EQ fit: out of memory");
+    grid g;
+    if ((st = grid_init(&g, freq_hz, target_db, weight, n, o, mem, err)) == BX_OK) {
+        double *tmp = mem + n, *jac = mem + 6 * n, *sets = jac + (size_t)MAX_PARAMS * n;
+        fit F = {&g, o, n_bands, {{0}}, 0.0, sets, sets + (size_t)BX_MAX_BANDS * n};
+        for (unsigned k = 0; k < n_bands; k++) {
+            F.b[k] = bands[k];
+            band_response(&g, &F.b[k], &F.resp[(size_t)k * n]);
+        }
+        /* the offset that fits best: the weighted mean of what the bands leave */
+        rebuild_model(&F);
+        double acc = 0.0;
+        for (size_t i = 0; i < n; i++)
+            acc += g.w[i] * (g.t[i] - F.model[i]);
+        F.offset = acc / g.wsum;
+        rebuild_model(&F);
+        memset(conf, 0, n_bands * sizeof *conf);
+        posterior(&F, jac, tmp, sets + set, conf);
     }
     bx_free(mem);
     return st;

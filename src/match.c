@@ -240,7 +240,7 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *t
     for (size_t k = 0; k < b.n; k++)
         curve[k] = 10.0 * log10((rmean[k] + POWER_FLOOR) / (tmean[k] + POWER_FLOOR));
 
-    double a[BX_MATCH_MAX_BANDS];
+    double a[BX_MATCH_MAX_BANDS], se[BX_MATCH_MAX_BANDS] = {0};
     size_t keep = 0;
     for (int it = 0; it < BX_MATCH_ITERATIONS; it++) {
         for (size_t r = 0; r < nr; r++) {
@@ -268,6 +268,13 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *t
             qsort(col, keep, sizeof *col, cmp_double);
             const double med = keep % 2 ? col[keep / 2] : 0.5 * (col[keep / 2 - 1] + col[keep / 2]);
             a[k] = med;
+            /* the median's standard error: 1.253 sigma / sqrt(pairs), sigma
+             * from the median absolute deviation (1.4826 MAD) */
+            for (size_t i = 0; i < keep; i++)
+                col[i] = fabs(col[i] - med);
+            qsort(col, keep, sizeof *col, cmp_double);
+            const double mad = keep % 2 ? col[keep / 2] : 0.5 * (col[keep / 2 - 1] + col[keep / 2]);
+            se[k] = 1.253 * 1.4826 * mad / sqrt((double)keep);
         }
         for (size_t k = 0; k < b.n; k++)
             curve[k] += a[k];
@@ -276,6 +283,7 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *t
     for (size_t k = 0; k < b.n; k++) {
         out->freq_hz[k] = b.f_hz[k];
         out->db[k] = curve[k];
+        out->sd_db[k] = se[k];
     }
     out->ref_frames = nr;
     out->take_frames = nt;
@@ -286,17 +294,29 @@ out:
     return st;
 }
 
-double bx_match_db_at(const bx_match_curve *c, double freq_hz)
+/* v (db or sd_db of c) at freq_hz: linear over log frequency between band
+ * centres, constant beyond the ends. */
+static double curve_at(const bx_match_curve *c, const double *v, double freq_hz)
 {
     if (!c || c->n == 0)
         return 0.0;
     if (!(freq_hz > c->freq_hz[0]))
-        return c->db[0];
+        return v[0];
     if (freq_hz >= c->freq_hz[c->n - 1])
-        return c->db[c->n - 1];
+        return v[c->n - 1];
     size_t k = 1;
     while (c->freq_hz[k] < freq_hz)
         k++;
     const double u = log(freq_hz / c->freq_hz[k - 1]) / log(c->freq_hz[k] / c->freq_hz[k - 1]);
-    return c->db[k - 1] + u * (c->db[k] - c->db[k - 1]);
+    return v[k - 1] + u * (v[k] - v[k - 1]);
+}
+
+double bx_match_db_at(const bx_match_curve *c, double freq_hz)
+{
+    return c ? curve_at(c, c->db, freq_hz) : 0.0;
+}
+
+double bx_match_sd_at(const bx_match_curve *c, double freq_hz)
+{
+    return c ? curve_at(c, c->sd_db, freq_hz) : 0.0;
 }

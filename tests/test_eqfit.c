@@ -10,10 +10,15 @@
  *  - thorough: an EQ whose broad bump the greedy start takes for one wide
  *    bell (highpass 63 Hz, low shelf 194 Hz +4.2 dB Q 1, bells 865 Hz
  *    -2.7 dB Q 2.33 and 4461 Hz +3.9 dB Q 1.73, high shelf 9637 Hz -3.4 dB
- *    Q 1, from 12 Hz) is matched within 0.02 dB RMS, where the plain search
- *    stays above 0.1 dB;
+ *    Q 1, beyond the grid's top, from 12 Hz) is matched within 0.15 dB RMS
+ *    and 15 % closer than by the plain search (sane sets only: the exact
+ *    5-band set lies behind sets with a band on a limit of its domain);
  *  - the fit is bit for bit the same whatever bx_parallel runs its search:
- *    none, or one that runs the tasks backwards on 3 rotating workers.
+ *    none, or one that runs the tasks backwards on 3 rotating workers;
+ *  - sane always: on 120 seeded random targets (chains as engineers dial
+ *    them plus correlated noise, weak-weight regions, noise alone) no fit has
+ *    a fault of bx_eqfit_faults or a low boost beyond the bound, confidences
+ *    lie in 0..1, and noise alone gets a band in at most 1 case in 10.
  */
 #include <math.h>
 #include <stdio.h>
@@ -146,12 +151,12 @@ static void thorough(void)
     o.thorough = 1;
     bx_eqfit(f, t, NULL, N, &o, &deep, NULL);
     checks += 2;
-    if (!(deep.rms_error_db <= 0.02))
-        tu_fail("thorough fit of a 5-band EQ: %.3f dB RMS (limit 0.02)", deep.rms_error_db);
-    if (!(plain.rms_error_db > 0.1))
-        tu_fail("the plain search matched it too (%.3f dB): this case no longer tests the "
-                "thorough one",
-                plain.rms_error_db);
+    if (!(deep.rms_error_db <= 0.15))
+        tu_fail("thorough fit of a 5-band EQ: %.3f dB RMS (limit 0.15)", deep.rms_error_db);
+    if (!(deep.rms_error_db < 0.85 * plain.rms_error_db))
+        tu_fail("the thorough search (%.3f dB) is not clearly closer than the plain one "
+                "(%.3f dB): this case no longer tests it",
+                deep.rms_error_db, plain.rms_error_db);
     printf("thorough: a 5-band EQ from 12 Hz, %.4f dB RMS with %u bands (plain search %.3f dB)\n",
            deep.rms_error_db, deep.n_bands, plain.rms_error_db);
 }
@@ -191,6 +196,98 @@ static void order_free(void)
     printf("order: 4 fits identical run in order and backwards on 3 workers\n");
 }
 
+/* A random chain as an engineer dials one (types, gains, Qs), at most 5 bands. */
+static unsigned random_chain(uint64_t *seed, bx_band *b)
+{
+    unsigned n = 0;
+    const double u = 0.5 * (tu_noise(seed) + 1.0);
+    if (u < 0.5)
+        b[n++] =
+            (bx_band){BX_BIQUAD_HIGHPASS, 30.0 * pow(4.0, 0.5 * (tu_noise(seed) + 1.0)), 0, 0.7071};
+    b[n++] = (bx_band){BX_BIQUAD_LOW_SHELF, 60.0 * pow(4.0, 0.5 * (tu_noise(seed) + 1.0)),
+                       8.0 * tu_noise(seed), 0.7071};
+    const unsigned peaks = 1 + (tu_noise(seed) > 0);
+    for (unsigned k = 0; k < peaks; k++)
+        b[n++] = (bx_band){BX_BIQUAD_PEAK, 200.0 * pow(40.0, 0.5 * (tu_noise(seed) + 1.0)),
+                           9.0 * tu_noise(seed), pow(2.0, 0.5 + 1.5 * tu_noise(seed))};
+    b[n++] = (bx_band){BX_BIQUAD_HIGH_SHELF, 3000.0 * pow(4.0, 0.5 * (tu_noise(seed) + 1.0)),
+                       7.0 * tu_noise(seed), 0.7071};
+    return n;
+}
+
+/* Property: whatever the target — a random chain's response plus noise of
+ * 0 to 2 dB, on grids from 12, 20 or 30 Hz, with regions of weak weight
+ * (below 50 Hz, above 12 kHz), or noise alone — no fit has a fault a sound
+ * engineer would not sign (bx_eqfit_faults: outside 20 Hz..20 kHz, on a
+ * limit, two peaks within 1/6 octave), boosts more than
+ * BX_EQFIT_LOW_BOOST_MAX_DB with a band under 60 Hz, or reports a confidence
+ * outside 0..1; and noise alone (at the noise_db the fit is told) gets a band
+ * in at most 1 case in 10. Seeded; prints the worst case. */
+static void sane_always(void)
+{
+    enum { N = 260, TRIALS = 120 };
+    uint64_t seed = 2026;
+    unsigned faults = 0, noise_bands = 0, noise_cases = 0, total_bands = 0;
+    static const double lows[3] = {12.0, 20.0, 30.0};
+    for (int trial = 0; trial < TRIALS; trial++) {
+        double f[N], t[N], w[N];
+        const double lo = lows[trial % 3], rate = trial % 4 == 3 ? 44100.0 : 48000.0;
+        const size_t n = (size_t)fmin(N, floor(24.0 * log2(fmin(20000.0, 0.45 * rate) / lo)) + 1);
+        const int noise_only = trial % 6 == 5;
+        const double sd = noise_only ? 0.5 : 2.0 * fabs(tu_noise(&seed));
+        bx_band truth[8];
+        const unsigned nt = noise_only ? 0 : random_chain(&seed, truth);
+        for (size_t i = 0; i < n; i++) {
+            f[i] = lo * pow(2.0, (double)i / 24.0);
+            /* noise correlated over ~1/6 octave, as a smoothed spectrum is */
+            t[i] = (i ? 0.8 * (t[i - 1] - (nt ? bx_eq_response_db(truth, nt, rate, f[i - 1]) : 0.0))
+                      : 0.0) +
+                   0.6 * sd * tu_noise(&seed) * 1.7320508;
+            w[i] = (trial % 2 && (f[i] < 50.0 || f[i] > 12000.0)) ? 0.05 : 1.0;
+        }
+        for (size_t i = 0; i < n; i++)
+            t[i] += nt ? bx_eq_response_db(truth, nt, rate, f[i]) : 0.0;
+        bx_eqfit_opts o;
+        bx_eqfit_opts_default(&o, rate, 6);
+        o.noise_db = fmax(sd, 0.1);
+        o.resolution_oct = 1.0 / 6.0;
+        o.thorough = trial % 5 == 0;
+        bx_eqfit_result r;
+        bx_error err;
+        checks++;
+        if (bx_eqfit(f, t, w, n, &o, &r, &err)) {
+            tu_fail("trial %d: %s", trial, err.msg);
+            continue;
+        }
+        char why[160];
+        if (bx_eqfit_faults(r.bands, r.n_bands, rate, why, sizeof why)) {
+            faults++;
+            tu_fail("trial %d (seeded 2026): %s", trial, why);
+        }
+        for (unsigned k = 0; k < r.n_bands; k++) {
+            const bx_band *b = &r.bands[k];
+            if ((b->type == BX_BIQUAD_PEAK || b->type == BX_BIQUAD_LOW_SHELF) &&
+                b->freq_hz < BX_EQFIT_LOW_BOOST_HZ && b->gain_db > BX_EQFIT_LOW_BOOST_MAX_DB + 1e-9)
+                tu_fail("trial %d: %s at %.0f Hz boosts %+.1f dB", trial,
+                        bx_biquad_type_name(b->type), b->freq_hz, b->gain_db);
+            if (!(r.conf[k].confidence >= 0 && r.conf[k].confidence <= 1))
+                tu_fail("trial %d: band %u confidence %g", trial, k, r.conf[k].confidence);
+        }
+        total_bands += r.n_bands;
+        if (noise_only) {
+            noise_cases++;
+            noise_bands += r.n_bands > 0;
+        }
+    }
+    checks += 2;
+    if (noise_bands * 10 > noise_cases)
+        tu_fail("noise alone got bands in %u of %u cases (at most 1 in 10)", noise_bands,
+                noise_cases);
+    printf("sane: %d random targets, %u faults, %u bands in all; noise alone got bands in %u of "
+           "%u\n",
+           TRIALS, faults, total_bands, noise_bands, noise_cases);
+}
+
 int main(void)
 {
     make_grid();
@@ -201,5 +298,6 @@ int main(void)
     monotone();
     thorough();
     order_free();
+    sane_always();
     return tu_finish("test_eqfit", checks);
 }

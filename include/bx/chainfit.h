@@ -2,7 +2,8 @@
  * bx/chainfit.h — refine a whole chain against a recording of its output.
  *
  * Given the dry signal x and the processed signal y (aligned, mono), adjust
- * every EQ band (frequency, gain, Q), the compressor (threshold, ratio,
+ * every EQ band (frequency, gain, Q; kept where bx_eqfit would put it and
+ * never onto a set bx_eqfit_faults finds fault with), the compressor (threshold, ratio,
  * attack, release, knee) and the output level together so that the chain's output
  * matches y sample by sample: Levenberg–Marquardt on the waveform error, with
  * the Jacobian from finite differences of real bx_chain renders. Used by

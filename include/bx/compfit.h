@@ -53,14 +53,16 @@ extern const double bx_dynsig_percent[BX_DYNSIG_NQ];
 
 /** Dynamics signature: envelope-level quantiles (dBFS) at 10 ms and 50 ms, and crest. */
 typedef struct bx_dynsig {
-    double q10[BX_DYNSIG_NQ]; /**< quantiles of the 10 ms RMS envelope, frames within 60 dB of the loudest */
+    double q10[BX_DYNSIG_NQ]; /**< quantiles of the 10 ms RMS envelope, frames within 60 dB of the
+                                 loudest */
     double q50[BX_DYNSIG_NQ]; /**< same for 50 ms frames */
     double crest_db;          /**< 99.9th percentile of the peaks of BX_COMPFIT_BLOCK_MS blocks
                                    over the RMS, dB */
 } bx_dynsig;
 
 /** Signature of mono x (n samples at rate_hz). BX_ERR_AUDIO if silent or shorter than 0.5 s. */
-bx_status bx_dynsig_compute(const float *x, size_t n, double rate_hz, bx_dynsig *out, bx_error *err);
+bx_status bx_dynsig_compute(const float *x, size_t n, double rate_hz, bx_dynsig *out,
+                            bx_error *err);
 
 /**
  * Distance between signatures, dB: RMS over all quantiles of (a - b - offset),
@@ -74,6 +76,14 @@ typedef struct bx_compfit_result {
     bx_comp_params params; /**< fitted parameters (makeup_db included) */
     double error_db;       /**< fit error with the compressor (signature distance / gain RMS) */
     double error_off_db;   /**< the same without a compressor */
+    /** How much the data constrained threshold, ratio, attack and release (in
+     * that order): the share of each one's prior variance (uniform over the
+     * search's box) that the fit's curvature removes, 0..1, taking a rise of
+     * min_gain_db in the error as the noise (the margin that decides whether
+     * to keep the compressor). Computed for the fitted compressor whether
+     * or not it is kept. */
+    double constrained[4];
+    double confidence; /**< the least of constrained[] */
 } bx_compfit_result;
 
 /**

@@ -55,10 +55,13 @@ extern "C" {
 typedef struct bx_match_curve {
     size_t n; /**< bands used, ascending frequency */
     double freq_hz[BX_MATCH_MAX_BANDS];
-    double db[BX_MATCH_MAX_BANDS];  /**< reference minus take, dB (up to a constant) */
-    size_t ref_frames, take_frames; /**< onset frames found (after the cap) */
-    size_t pairs;                   /**< pairs kept in the last iteration */
-    double distance_db;             /**< their median shape distance, dB (mean |d - mean d|) */
+    double db[BX_MATCH_MAX_BANDS];    /**< reference minus take, dB (up to a constant) */
+    double sd_db[BX_MATCH_MAX_BANDS]; /**< standard error of db[k]: of a median of the kept
+                                           pairs' differences (from their median absolute
+                                           deviation), dB */
+    size_t ref_frames, take_frames;   /**< onset frames found (after the cap) */
+    size_t pairs;                     /**< pairs kept in the last iteration */
+    double distance_db;               /**< their median shape distance, dB (mean |d - mean d|) */
 } bx_match_curve;
 
 /**
@@ -79,6 +82,9 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *t
  * constant beyond the first and the last. 0 for an empty curve.
  */
 double bx_match_db_at(const bx_match_curve *c, double freq_hz);
+
+/** sd_db at freq_hz, interpolated the same way. */
+double bx_match_sd_at(const bx_match_curve *c, double freq_hz);
 
 #ifdef __cplusplus
 }

@@ -20,8 +20,10 @@ typedef struct bx_transfer {
     double rate_hz;
     size_t nfft, n_bins;
     double bin_hz;
-    double *sxx;         /**< accumulated |X|^2 per bin */
+    double *sxx;             /**< accumulated |X|^2 per bin */
     double *sxy_re, *sxy_im; /**< accumulated X* Y per bin */
+    double *syy;             /**< accumulated |Y|^2 per bin */
+    size_t n_frames;         /**< frames averaged */
 } bx_transfer;
 
 /**
@@ -42,6 +44,14 @@ void bx_transfer_free(bx_transfer *t);
  * auto spectra are summed over the band before dividing). -300 where x has no energy.
  */
 double bx_transfer_db_at(const bx_transfer *t, double freq_hz, double smooth_oct);
+
+/**
+ * The standard error of bx_transfer_db_at's value, dB: from the coherence of
+ * x and y over the same band (noise, distortion and time-varying gain lower
+ * it) and the number of independent averages. HUGE_VAL where x or y has no
+ * energy.
+ */
+double bx_transfer_sd_db_at(const bx_transfer *t, double freq_hz, double smooth_oct);
 
 #ifdef __cplusplus
 }
