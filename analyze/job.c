@@ -63,6 +63,12 @@
 /* a compressor must improve its fit by this much to be kept, dB: against another
  * performance (--source) a small gain is within take-to-take noise */
 #define COMP_MIN_GAIN_SOURCE_DB 0.5
+/* --source: a compressor whose dynamics signature stays further than this
+ * from the reference's does not explain the difference (another kind of
+ * material, a take that is not a performance); it is left off, dB */
+#define COMP_MISFIT_DB 3.0
+/* Fewer hits than this in a file: its level statistics and onsets are thin evidence. */
+#define FEW_HITS 12
 #define COMP_MIN_GAIN_PAIRED_DB 0.25
 /* --paired: a compressor below that gain is kept if the waveform refinement
  * with it beats the best without it by this much, dB of SNR */
@@ -1093,6 +1099,10 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
             st = BX_OK; /* too short or too quiet for dynamics: no compressor */
             cr.use_comp = 0;
         }
+        if (!st && cr.use_comp && cr.error_db > COMP_MISFIT_DB) {
+            cr.use_comp = 0; /* it does not explain the dynamics: it only fits their mismatch */
+            res->comp_misfit = 1;
+        }
         if (!st && cr.use_comp) {
             p->has_comp = 1;
             p->comp = cr.params;
@@ -1153,11 +1163,13 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
     /* Dynamics from the statistics: a reference whose crest and spread are
      * below a dry take's was compressed. The ratio that maps the neutral
      * spread onto the reference's, a threshold 6 dB above the assumed input
-     * RMS, and attack/release from its transients. */
+     * RMS, and attack/release from its transients. Only for a groove: the
+     * crest of a sustained sound (a tone, noise, a pad) says nothing about
+     * compression. */
     const bx_level_stats *s = &ref->stats;
     const double squeeze = NEUTRAL_CREST_DB - s->crest_db;
     double gain_db = 0.0;
-    if (!o->no_compressor && o->amount > 0 && squeeze > 2.0) {
+    if (!o->no_compressor && o->amount > 0 && squeeze > 2.0 && s->transients >= FEW_HITS) {
         bx_comp_params *c = &p->comp;
         p->has_comp = 1;
         c->ratio = clampd(NEUTRAL_SPREAD_DB / fmax(s->spread_db, 1.0), 1.5, 8.0);
@@ -1683,13 +1695,14 @@ static void side_load_run(void *arg)
 
 /* ---- how sure the fit is ------------------------------------------------------ */
 
-/* Fewer hits than this in a file: its level statistics and onsets are thin evidence. */
-#define FEW_HITS 12
 /* A band whose least-constrained parameter kept more than half its prior
  * variance is reported as weakly determined. */
 #define WEAK_BAND_CONFIDENCE 0.5
 /* An EQ fit error above this many times the target's noise: beyond what the EQ can do. */
 #define MISFIT_NOISE_FACTOR 3.0
+/* A level change this large (dB) is unlikely to be what a take of the same
+ * kind of performance needs. */
+#define LEVEL_JUMP_DB 18.0
 /* --paired: below this SNR the chain does not reproduce REF. */
 #define PAIRED_LOW_SNR_DB 20.0
 
@@ -1756,7 +1769,7 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
                  stem_of(files[k]->path, stem, sizeof stem), files[k]->stats.transients,
                  files[k]->stats.transients == 1 ? "" : "s", FEW_HITS);
         }
-    if (res->mode == JOB_SOURCE && res->match_weight < 0.5)
+    if (res->mode == JOB_SOURCE && res->match_pairs > 0 && res->match_weight < 0.5)
         warn(res, "take_unlike_reference",
              "your take and REF do not sound alike (their closest sounds differ by %.1f dB in "
              "shape): the EQ follows their long-term spectra, which also differ by what was "
@@ -1781,6 +1794,18 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              "%.2f dB needed): %s",
              res->comp_margin_db, res->comp_min_gain_db,
              p->has_comp ? "kept, at low confidence" : "left off");
+    if (res->comp_misfit)
+        warn(res, "compressor_misfit",
+             "no compressor explains the difference in dynamics (the closest stays %.1f dB "
+             "away): left off",
+             res->comp_error_db - res->comp_margin_db);
+    const double level_db =
+        p->input_gain_db + p->output_gain_db + (p->has_comp ? p->comp.makeup_db : 0);
+    if (res->mode != JOB_REFERENCE && fabs(level_db) > LEVEL_JUMP_DB)
+        warn(res, "level_jump",
+             "the level match changes the level by %+.0f dB: your take is far %s than REF "
+             "(the mic gain, or not the same kind of performance?)",
+             level_db, level_db > 0 ? "quieter" : "louder");
     if (res->mode == JOB_PAIRED && res->match_snr_db < PAIRED_LOW_SNR_DB)
         warn(res, "paired_low_snr",
              "the chain reproduces REF to only %.1f dB SNR: REF holds processing bx does not "

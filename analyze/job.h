@@ -115,6 +115,7 @@ typedef struct job_result {
     double eq_noise_db;         /**< the target's assumed standard deviation at full weight, dB */
     int comp_fitted;            /**< 1: a compressor was fitted (kept or not) */
     int comp_kept;              /**< 1: and kept */
+    int comp_misfit;            /**< 1: left off because it fitted the dynamics too badly */
     double comp_margin_db;      /**< how much it lowered its fit error, dB */
     double comp_min_gain_db;    /**< the margin it needed to be kept, dB */
     double comp_constrained[4]; /**< threshold, ratio, attack, release: 0..1 (bx_compfit_result) */

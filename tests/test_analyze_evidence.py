@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""test_analyze_evidence — presets a sound engineer would sign, and the fit says how sure it is.
+
+  - degenerate inputs get a sane preset and the warning that fits them
+    (analysis.confidence.warnings, and the same lines in the summary):
+      clicks as the take      -> the take does not resemble REF or the EQ cannot follow,
+                                 no compressor fitted to the mismatch (compressor_misfit)
+      a sine / noise as take  -> few_hits, no compressor
+      speech as the take      -> the take does not resemble REF
+      a sine / noise as REF   -> reference_only, few_hits, no compressor
+      a groove as REF alone   -> reference_only
+    and a take of the same kind as REF gets none of those;
+  - property: random chains of bx's own (highpass, shelves, 1-2 bells, a
+    compressor with a peak, RMS or level detector, or none) over generated
+    takes, fitted with --paired and with --source: every preset passes the
+    sanity rules (checked here independently of the fitter: every band in
+    20 Hz .. min(20 kHz, 0.45 fs), no Q on the preset's limits 0.1 / 40, no
+    bell narrower than Q 8 under 100 Hz, no two bells within 1/6 octave with
+    opposite gains, no boost over +6 dB by a band centred under 60 Hz);
+  - analysis.confidence has a confidence in 0..1 for every band and, when a
+    compressor was fitted, for it and each of its four time/level parameters.
+
+Audio from bxgen and numpy (seeded; the seed is printed); speech from
+espeak-ng (that case is skipped without it). Exit status: 0 all passed,
+1 a check failed, 77 skipped.
+"""
+
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import bxtest
+
+np = bxtest.need("numpy")
+sf = bxtest.need("soundfile")
+BXANALYZE, BXGEN, BXLIVE = bxtest.programs("BXANALYZE", "BXGEN", "BXLIVE")
+REP = bxtest.Report()
+work = bxtest.scratch("analyze_evidence.")
+FS = 48000
+SEED = 2026
+
+
+def path(name):
+    return os.path.join(work, name)
+
+
+def gen(*args):
+    subprocess.run([BXGEN, *args], check=True, capture_output=True)
+
+
+def analyze(ref, out, *extra):
+    r = subprocess.run([BXANALYZE, ref, "-o", out, *extra], capture_output=True, text=True,
+                       timeout=300)
+    preset = json.load(open(out)) if r.returncode == 0 and os.path.exists(out) else None
+    return r, preset
+
+
+def insane(preset, fs):
+    """The sanity rules, independently of the fitter: the faults found."""
+    why = []
+    eq = preset["chain"].get("eq", [])
+    hi = min(20000.0, 0.45 * fs)
+    for i, b in enumerate(eq):
+        f, q, g = float(b["freq_hz"]), float(b.get("q", 0.7071)), float(b.get("gain_db", 0))
+        if f < 20 or f > hi:
+            why.append(f"band {i} at {f:.1f} Hz")
+        if q <= 0.1001 or q >= 39.9:
+            why.append(f"band {i} Q {q:g} on a preset limit")
+        if b["type"] == "peak" and f < 100 and q > 8:
+            why.append(f"bell {i} Q {q:.1f} at {f:.0f} Hz")
+        if b["type"] in ("peak", "low_shelf") and f < 60 and g > 6.0 + 1e-6:
+            why.append(f"band {i} boosts {g:+.1f} dB at {f:.0f} Hz")
+    peaks = [b for b in eq if b["type"] == "peak"]
+    for i in range(len(peaks)):
+        for j in range(i + 1, len(peaks)):
+            a, c = peaks[i], peaks[j]
+            if abs(math.log2(a["freq_hz"] / c["freq_hz"])) < 1 / 6 and a["gain_db"] * c["gain_db"] < 0:
+                why.append(f"bells at {a['freq_hz']:.0f}/{c['freq_hz']:.0f} Hz cancel")
+    return why
+
+
+def confidence_ok(preset):
+    """analysis.confidence is complete and in range: a list of what is wrong."""
+    a = json.loads(json.dumps(preset.get("analysis", {})))
+    c = a.get("confidence")
+    if not isinstance(c, dict):
+        return ["no analysis.confidence"]
+    bad = []
+    bands = c.get("eq", {}).get("bands", [])
+    if len(bands) != len(preset["chain"].get("eq", [])):
+        bad.append(f"{len(bands)} band confidences for {len(preset['chain'].get('eq', []))} bands")
+    for k, b in enumerate(bands):
+        if not 0 <= b.get("confidence", -1) <= 1:
+            bad.append(f"band {k} confidence {b.get('confidence')}")
+    comp = c.get("compressor")
+    if comp is not None:
+        cons = comp.get("constrained", {})
+        if sorted(cons) != ["attack", "ratio", "release", "threshold"]:
+            bad.append(f"compressor parameters {sorted(cons)}")
+        for k, v in list(cons.items()) + [("confidence", comp.get("confidence", -1))]:
+            if not 0 <= v <= 1:
+                bad.append(f"compressor {k} {v}")
+    if not isinstance(c.get("warnings"), list):
+        bad.append("no warnings list")
+    return bad
+
+
+def warnings_of(preset):
+    return preset.get("analysis", {}).get("confidence", {}).get("warnings", [])
+
+
+def codes(preset):
+    return {w.get("code") for w in warnings_of(preset)}
+
+
+def degenerate():
+    print("\ndegenerate inputs: a sane preset and the right warning")
+    gen("take", path("groove.wav"), "--seconds", "20", "--seed", "3")
+    gen("take", path("groove2.wav"), "--seconds", "20", "--seed", "4")
+    gen("noise", path("noise.wav"), "--seconds", "10", "--level", "-20", "--seed", "5")
+    gen("sine", path("sine.wav"), "--freq", "440", "--seconds", "10", "--level", "-12")
+    x = np.zeros(FS * 10)
+    n = np.arange(200)
+    for i in range(0, len(x), FS // 2):  # a metronome: 2 clicks a second
+        x[i:i + 200] += 0.5 * np.sin(2 * np.pi * 2000 * n / FS) * np.exp(-n / 30)
+    sf.write(path("clicks.wav"), x, FS, subtype="PCM_24")
+    have_speech = shutil.which("espeak-ng") is not None
+    if have_speech:
+        subprocess.run(["espeak-ng", "-w", path("speech.wav"),
+                        "This is plain speech, with no percussion at all, spoken slowly so that "
+                        "the analysis hears a voice and nothing else."], check=True)
+
+    # (label, REF, --source take or None, warnings expected: all of / one of, no compressor)
+    cases = [
+        ("clicks as the take", "groove.wav", "clicks.wav", [], ["take_unlike_reference", "eq_misfit"],
+         True),
+        ("clicks as the take", "groove.wav", "clicks.wav", ["compressor_misfit"], [], True),
+        ("a sine as the take", "groove.wav", "sine.wav", ["few_hits"], [], True),
+        ("noise as the take", "groove.wav", "noise.wav", ["few_hits"], [], True),
+        ("speech as the take", "groove.wav", "speech.wav", ["take_unlike_reference"], [], False),
+        ("a sine as REF", "sine.wav", None, ["reference_only", "few_hits"], [], True),
+        ("noise as REF", "noise.wav", None, ["reference_only", "few_hits"], [], True),
+        ("a groove as REF alone", "groove.wav", None, ["reference_only"], [], False),
+    ]
+    for label, ref, take, all_of, one_of, no_comp in cases:
+        if "speech" in label and not have_speech:
+            REP.skip(f"[{label}] preset is sane, warns", "espeak-ng is not installed")
+            continue
+        out = path(f"deg-{len(os.listdir(work))}.json")
+        extra = ["--source", path(take)] if take else []
+        r, p = analyze(path(ref), out, *extra)
+        if not REP.check(p is not None, f"[{label}] bxanalyze exits 0 with a preset",
+                         f"exit {r.returncode}: {r.stderr.strip()[-200:]}"):
+            continue
+        why = insane(p, FS)
+        REP.check(not why, f"[{label}] every band is one an engineer would sign", "; ".join(why))
+        got = codes(p)
+        for code in all_of:
+            REP.check(code in got, f"[{label}] warns {code}", f"warnings: {sorted(got)}")
+        if one_of:
+            REP.check(bool(got & set(one_of)), f"[{label}] warns one of {one_of}",
+                      f"warnings: {sorted(got)}")
+        if no_comp:
+            REP.check(p["chain"].get("compressor") is None, f"[{label}] no compressor",
+                      f"compressor {p['chain'].get('compressor')}")
+        texts = [w.get("text") for w in warnings_of(p)]
+        REP.check(all(t and t in r.stdout for t in texts),
+                  f"[{label}] the summary prints every warning", r.stdout[-400:])
+        bad = confidence_ok(p)
+        REP.check(not bad, f"[{label}] analysis.confidence is complete and in range", "; ".join(bad))
+
+    out = path("same-kind.json")
+    r, p = analyze(path("groove.wav"), out, "--source", path("groove2.wav"))
+    if REP.check(p is not None, "[a take like REF] bxanalyze exits 0", r.stderr[-200:]):
+        unwanted = codes(p) & {"few_hits", "take_unlike_reference", "compressor_misfit",
+                               "level_jump", "reference_only"}
+        REP.check(not unwanted, "[a take like REF] none of the degenerate-input warnings",
+                  f"warnings: {sorted(unwanted)}")
+
+
+def random_chain(rng):
+    eq = []
+    if rng.random() < 0.6:
+        eq.append({"type": "highpass", "freq_hz": round(rng.uniform(30, 110)), "q": 0.7071})
+    eq.append({"type": "low_shelf", "freq_hz": round(rng.uniform(70, 250)),
+               "gain_db": round(rng.uniform(-8, 8), 1), "q": 0.7071})
+    for _ in range(rng.randint(1, 2)):
+        eq.append({"type": "peak", "freq_hz": round(10 ** rng.uniform(math.log10(200), math.log10(7000))),
+                   "gain_db": round(rng.uniform(-9, 9), 1), "q": round(rng.uniform(0.6, 4.0), 2)})
+    eq.append({"type": "high_shelf", "freq_hz": round(rng.uniform(3000, 11000)),
+               "gain_db": round(rng.uniform(-7, 7), 1), "q": 0.7071})
+    comp = None
+    if rng.random() < 0.75:
+        comp = {"threshold_db": round(rng.uniform(-34, -14), 1), "ratio": round(rng.uniform(1.5, 8), 1),
+                "knee_db": round(rng.uniform(0, 12), 1), "attack_ms": round(rng.uniform(0.5, 30), 1),
+                "release_ms": round(rng.uniform(30, 400)), "makeup_db": round(rng.uniform(0, 8), 1),
+                "detector": rng.choice(["peak", "rms", "level"])}
+    chain = {"eq": eq, "limiter": {"ceiling_db": 0}}
+    if comp:
+        chain["compressor"] = comp
+    return {"bxpreset": 1, "name": "random", "chain": chain}
+
+
+def property_random_chains(n=6):
+    print(f"\nproperty: random chains, --paired and --source presets are sane (seed {SEED})")
+    rng = random.Random(SEED)
+    for k in range(n):
+        chain = random_chain(rng)
+        a, b = path(f"prop-{k}-a.wav"), path(f"prop-{k}-b.wav")
+        gen("take", a, "--seconds", "12", "--seed", str(100 + 2 * k))
+        gen("take", b, "--seconds", "12", "--seed", str(101 + 2 * k))
+        pj = path(f"prop-{k}.json")
+        json.dump(chain, open(pj, "w"))
+        ref_a, ref_b = path(f"prop-{k}-a-ref.wav"), path(f"prop-{k}-b-ref.wav")
+        for src, dst in ((a, ref_a), (b, ref_b)):
+            subprocess.run([BXLIVE, pj, "--render", src, dst], check=True, capture_output=True)
+        desc = ", ".join(f"{e['type']} {e['freq_hz']}" for e in chain["chain"]["eq"])
+        comp = chain["chain"].get("compressor")
+        desc += f"; {comp['detector']} compressor" if comp else "; no compressor"
+        for mode, args in (("paired", [ref_a, "--paired", a]), ("source", [ref_b, "--source", a])):
+            r, p = analyze(args[0], path(f"prop-{k}-{mode}.json"), *args[1:])
+            if not REP.check(p is not None, f"[chain {k}, --{mode}] exits 0", r.stderr[-200:]):
+                continue
+            why = insane(p, FS)
+            REP.check(not why, f"[chain {k}, --{mode}] every band is sane ({desc})", "; ".join(why))
+            bad = confidence_ok(p)
+            REP.check(not bad, f"[chain {k}, --{mode}] analysis.confidence complete", "; ".join(bad))
+
+
+degenerate()
+property_random_chains()
+REP.finish(work)
