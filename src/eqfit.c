@@ -658,6 +658,19 @@ static void drop_band(fit *F, unsigned i)
     rebuild_model(F);
 }
 
+/* minus[i] = F without its band i, refined jointly (error in minus_err[i]),
+ * for every band of F. */
+static void without_each(const fit *F, eq_search *S, fit *minus, double *minus_err)
+{
+    for (unsigned i = 0; i < F->nb; i++) {
+        fit_copy(&minus[i], F);
+        drop_band(&minus[i], i);
+    }
+    S->joint = minus;
+    S->joint_err = minus_err;
+    bx_parallel_for(S->o->par, joint_task, S, F->nb);
+}
+
 /* Swap search. The beam adds one band at a time and can settle on a set in
  * which one early band blocks the rest: a broad bell with the offset standing
  * in for two shelves, say. For every band of F: F without it (refined
@@ -679,13 +692,7 @@ static void swap_search(fit *F, double *err_F, eq_search *S, fit *minus, double 
     double cur_err = *err_F;
     for (int round_ = 0; round_ < SWAP_ROUNDS && cur->nb >= 2; round_++) {
         const unsigned k = cur->nb;
-        for (unsigned i = 0; i < k; i++) {
-            fit_copy(&minus[i], cur);
-            drop_band(&minus[i], i);
-        }
-        S->joint = minus;
-        S->joint_err = minus_err;
-        bx_parallel_for(o->par, joint_task, S, k);
+        without_each(cur, S, minus, minus_err);
         size_t ntask = 0;
         for (unsigned i = 0; i < k; i++) {
             const unsigned nc = candidates(&minus[i], cand, NCAND);
@@ -800,13 +807,7 @@ static void prune(fit *F, double *err_F, eq_search *S, fit *minus, double *minus
 {
     while (F->nb > 0) {
         const unsigned k = F->nb;
-        for (unsigned i = 0; i < k; i++) {
-            fit_copy(&minus[i], F);
-            drop_band(&minus[i], i);
-        }
-        S->joint = minus;
-        S->joint_err = minus_err;
-        bx_parallel_for(S->o->par, joint_task, S, k);
+        without_each(F, S, minus, minus_err);
         int best = -1;
         for (unsigned i = 0; i < k; i++)
             if (minus_err[i] < FAULT_KEY && (best < 0 || minus_err[i] < minus_err[best]))
