@@ -1718,6 +1718,37 @@ static void warn(job_result *res, const char *code, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The first of p's compressor settings that sits on the end of its range
+ * (within 1 %), or NULL. */
+static const char *comp_at_limit(const bx_chain_params *p)
+{
+    if (!p->has_comp)
+        return NULL;
+    const bx_comp_params *c = &p->comp;
+    struct {
+        const char *name;
+        double v, lo, hi;
+        int log_scale;
+    } k[] = {{"attack", c->attack_ms, BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS, 1},
+             {"release", c->release_ms, BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS, 1},
+             {"ratio", c->ratio, BX_RATIO_MIN, BX_RATIO_MAX, 1},
+             {"knee", c->knee_db, BX_KNEE_MIN_DB, BX_KNEE_MAX_DB, 0},
+             {"threshold", c->threshold_db, BX_THRESHOLD_MIN_DB, BX_THRESHOLD_MAX_DB, 0}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        /* distance to each end: octave-like on a log scale, else a share of the range */
+        const double span = k[i].hi - k[i].lo;
+        const double to_hi =
+            k[i].log_scale ? fabs(log(k[i].v / k[i].hi)) : fabs(k[i].v - k[i].hi) / span;
+        const double to_lo =
+            k[i].log_scale ? fabs(log(k[i].v / k[i].lo)) : fabs(k[i].v - k[i].lo) / span;
+        /* a knee of 0 (hard) and a ratio of 1 are settings, not limits */
+        const int lo_is_limit = strcmp(k[i].name, "knee") != 0 && strcmp(k[i].name, "ratio") != 0;
+        if (to_hi < 0.01 || (lo_is_limit && to_lo < 0.01))
+            return k[i].name;
+    }
+    return NULL;
+}
+
 static double mode_noise_db(job_mode m)
 {
     return m == JOB_PAIRED   ? EQ_NOISE_PAIRED_DB
@@ -1794,6 +1825,12 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              "%.2f dB needed): %s",
              res->comp_margin_db, res->comp_min_gain_db,
              p->has_comp ? "kept, at low confidence" : "left off");
+    const char *limit = comp_at_limit(p);
+    if (limit)
+        warn(res, "compressor_at_limit",
+             "the compressor's %s ended on the end of bx's range: REF's compressor works in a "
+             "way bx's does not quite model (its detector, knee or timing)",
+             limit);
     if (res->comp_misfit)
         warn(res, "compressor_misfit",
              "no compressor explains the difference in dynamics (the closest stays %.1f dB "
