@@ -1773,9 +1773,9 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
         if (o->amount > 0)
             b[k].gain_db /= o->amount;
     }
-    double wsum = 0, w2 = 0;
+    double wsum = 0, used = 0;
     for (size_t i = 0; i < cv->n; i++)
-        wsum += w[i], w2 += w[i] * w[i];
+        wsum += w[i], used += w[i] > 0;
     if (wsum > 0) {
         bx_error e2;
         const bx_status st = bx_eqfit_confidence(cv->freq_hz, cv->target_db, w, cv->n, &eo, b,
@@ -1783,7 +1783,7 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
         if (st == BX_ERR_NOMEM)
             return oom(err, ref->path);
         const double step = log2(cv->freq_hz[cv->n - 1] / cv->freq_hz[0]) / (double)(cv->n - 1);
-        res->eq_n_eff = fmax(4.0, wsum * wsum / w2 * step / fmax(step, o->smoothing_oct));
+        res->eq_n_eff = fmax(4.0, used * step / fmax(step, o->smoothing_oct)); /* as bx_eqfit */
     }
 
     if (res->mode == JOB_REFERENCE)
@@ -1806,7 +1806,8 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              "shape): the EQ follows their long-term spectra, which also differ by what was "
              "played",
              res->match_distance_db);
-    if (res->eq_error_db > MISFIT_NOISE_FACTOR * res->eq_noise_db)
+    /* (--paired: the waveform's SNR says it, below) */
+    if (res->mode != JOB_PAIRED && res->eq_error_db > MISFIT_NOISE_FACTOR * res->eq_noise_db)
         warn(res, "eq_misfit",
              "the EQ leaves %.2f dB RMS of its target unexplained (more than %u bands can "
              "follow): REF may differ by more than an EQ",
@@ -1838,7 +1839,7 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              res->comp_error_db - res->comp_margin_db);
     const double level_db =
         p->input_gain_db + p->output_gain_db + (p->has_comp ? p->comp.makeup_db : 0);
-    if (res->mode != JOB_REFERENCE && fabs(level_db) > LEVEL_JUMP_DB)
+    if (res->mode == JOB_SOURCE && fabs(level_db) > LEVEL_JUMP_DB)
         warn(res, "level_jump",
              "the level match changes the level by %+.0f dB: your take is far %s than REF "
              "(the mic gain, or not the same kind of performance?)",

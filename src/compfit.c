@@ -782,8 +782,9 @@ out:
  * release: the objective's curvature there (a numerical Hessian of
  * (E^2 - E0^2) / (2 noise_db^2) on the block model, in the search's
  * coordinates: dB and log units), inverted as a Laplace approximation,
- * against a uniform prior over the search box; conf receives each
- * parameter's share of prior variance removed and their least. */
+ * against a uniform prior over the search box; res->constrained receives
+ * each parameter's share of prior variance removed, res->confidence their
+ * least. */
 static void confidence(objective *o, const bx_comp_params *c, double noise_db,
                        bx_compfit_result *res)
 {
