@@ -129,10 +129,11 @@ static double error_of(const grid *g, const double *model)
 }
 
 /* The Gaussian prior on parameter j of band b (see get_p), in units of the
- * weighted mean square: precision *prec around *centre (0: flat prior). */
-static void prior_of(const fit *F, const bx_band *b, int j, double *prec, double *centre)
+ * weighted mean square for one unit of chi^2 s2n: precision *prec around
+ * *centre (0: flat prior). */
+static void prior_of(const fit *F, const bx_band *b, int j, double s2n, double *prec,
+                     double *centre)
 {
-    const double s2n = F->g->s2n;
     *prec = *centre = 0.0;
     if (j == 1 && bx_biquad_type_has_gain(b->type)) {
         *prec = F->o->gain_penalty + s2n / (F->o->prior_gain_db * F->o->prior_gain_db);
@@ -154,7 +155,7 @@ static double penalty(const fit *F)
     for (unsigned k = 0; k < F->nb; k++)
         for (int j = 1; j < n_band_params(&F->b[k]); j++) {
             double prec, c;
-            prior_of(F, &F->b[k], j, &prec, &c);
+            prior_of(F, &F->b[k], j, F->g->s2n, &prec, &c);
             const double d = get_p(&F->b[k], j) - c;
             p += prec * d * d;
         }
@@ -284,7 +285,7 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
         for (int p = 1; p < m; p++) { /* the priors */
             const bx_band *b = &F->b[idx_band[p]];
             double prec, c;
-            prior_of(F, b, idx_par[p], &prec, &c);
+            prior_of(F, b, idx_par[p], g->s2n, &prec, &c);
             A0[p * m + p] += prec * g->wsum;
             y[p] -= prec * g->wsum * (get_p(b, idx_par[p]) - c);
         }
@@ -504,7 +505,7 @@ static void posterior(const fit *F, double *jac, double *tmp, double *hs, bx_eqf
         }
     for (int p = 1; p < m; p++) {
         double prec, c;
-        prior_of(F, &F->b[idx_band[p]], idx_par[p], &prec, &c);
+        prior_of(F, &F->b[idx_band[p]], idx_par[p], s2n, &prec, &c);
         H[p * m + p] += prec / s2n + 1e-12;
     }
     for (int p = 0; p < m; p++) {
@@ -517,7 +518,7 @@ static void posterior(const fit *F, double *jac, double *tmp, double *hs, bx_eqf
         const bx_band *b = &F->b[idx_band[p]];
         bx_eqfit_band_conf *c = &conf[idx_band[p]];
         double prec, centre, flo, fhi, qlo, qhi, gmax, prior_var;
-        prior_of(F, b, idx_par[p], &prec, &centre);
+        prior_of(F, b, idx_par[p], s2n, &prec, &centre);
         bx_eqfit_domain(b, g->rate, 0.0, HUGE_VAL, &flo, &fhi, &qlo, &qhi, &gmax);
         if (idx_par[p] == 0) {
             const double w = log2(fhi / flo);

@@ -192,9 +192,20 @@ static void dg_params(digest *d, const bx_chain_params *p)
         dg_double(d, p->ceiling_db);
 }
 
+static void dg_conf(digest *d, const bx_eqfit_band_conf *c, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++) {
+        dg_double(d, c[k].gain_sd_db);
+        dg_double(d, c[k].freq_sd_oct);
+        dg_double(d, c[k].q_sd_oct);
+        dg_double(d, c[k].confidence);
+    }
+}
+
 static void dg_eqfit(digest *d, const bx_eqfit_result *r)
 {
     dg_bands(d, r->bands, r->n_bands);
+    dg_conf(d, r->conf, r->n_bands);
     dg_double(d, r->offset_db);
     dg_double(d, r->rms_error_db);
 }
@@ -394,6 +405,11 @@ static bx_status eqfit_with(digest *d, const bx_parallel *par, bx_error *err)
     st = bx_eqfit_polish(eq_f, eq_t, NULL, 48, &o, r.bands, r.n_bands, &r, err);
     if (!st)
         dg_eqfit(d, &r);
+    bx_eqfit_band_conf conf[BX_MAX_BANDS];
+    if (!st)
+        st = bx_eqfit_confidence(eq_f, eq_t, NULL, 48, &o, r.bands, r.n_bands, conf, err);
+    if (!st)
+        dg_conf(d, conf, r.n_bands);
     return st;
 }
 

@@ -319,6 +319,17 @@ static bx_status fit_eq(const take *t, outcome *o)
             fail("fitted band outside bx_eqfit_band_limits", d);
         }
     }
+    char why[160];
+    if (bx_eqfit_faults(res.bands, res.n_bands, t->rate_hz, why, sizeof why))
+        fail("a fitted set bx_eqfit_faults refuses", why);
+    for (unsigned k = 0; k < res.n_bands; k++) {
+        const bx_eqfit_band_conf *c = &res.conf[k];
+        finite("band gain_sd_db", c->gain_sd_db, o);
+        finite("band freq_sd_oct", c->freq_sd_oct, o);
+        finite("band q_sd_oct", c->q_sd_oct, o);
+        if (!(c->confidence >= 0 && c->confidence <= 1))
+            fail("band confidence outside 0..1", NULL);
+    }
     for (size_t i = 0; i < n; i++)
         finite("EQ response", bx_eq_response_db(res.bands, res.n_bands, t->rate_hz, f[i]), o);
     return BX_OK;
