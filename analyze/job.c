@@ -1819,7 +1819,9 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
                  k + 1, bx_biquad_type_name(p->bands[k].type), p->bands[k].freq_hz,
                  res->eq_conf[k].confidence);
         }
-    if (res->comp_fitted && res->comp_margin_db > 0 &&
+    /* within a factor 2 of the margin either way: neither clearly a
+     * compressor nor clearly none */
+    if (res->comp_fitted && res->comp_margin_db > 0.5 * res->comp_min_gain_db &&
         res->comp_margin_db < 2.0 * res->comp_min_gain_db)
         warn(res, "compressor_indistinct",
              "the data can hardly tell a compressor from none (it improves the fit by %.2f dB, "
