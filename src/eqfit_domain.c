@@ -81,37 +81,6 @@ static int on_limit(double v, double lo, double hi)
     return fabs(log(v / lo)) < 0.01 || fabs(log(v / hi)) < 0.01;
 }
 
-/* How far bands raise the low end, under BX_EQFIT_LOW_BOOST_HZ, over their
- * mean level at 200 Hz .. 1.6 kHz (the voice's middle): the most, dB, at *hz,
- * mostly by band *band (-1: no band). */
-static double low_boost(const bx_band *bands, unsigned n, double rate, double *hz, int *band)
-{
-    static const double mids[] = {200.0, 400.0, 800.0, 1600.0};
-    double mid[BX_MAX_BANDS], worst = -HUGE_VAL;
-    *hz = BX_EQFIT_LOW_BOOST_HZ;
-    *band = -1;
-    if (n == 0 || n > BX_MAX_BANDS)
-        return 0.0;
-    for (unsigned k = 0; k < n; k++) {
-        mid[k] = 0.0;
-        for (size_t i = 0; i < sizeof mids / sizeof mids[0]; i++)
-            mid[k] += bx_eq_response_db(&bands[k], 1, rate, mids[i]) / 4.0;
-    }
-    for (double f = BX_EQFIT_LO_HZ; f <= BX_EQFIT_LOW_BOOST_HZ + 1e-9; f *= exp2(1.0 / 6.0)) {
-        double total = 0.0, most = -HUGE_VAL;
-        int by = -1;
-        for (unsigned k = 0; k < n; k++) {
-            const double r = bx_eq_response_db(&bands[k], 1, rate, f) - mid[k];
-            total += r;
-            if (r > most)
-                most = r, by = (int)k;
-        }
-        if (total > worst)
-            worst = total, *hz = f, *band = by;
-    }
-    return worst;
-}
-
 unsigned bx_eqfit_faults_within(const bx_band *bands, unsigned n, double rate, double glo,
                                 double ghi, double gmax_opt, char *why, size_t why_len, int *first)
 {
@@ -152,10 +121,6 @@ unsigned bx_eqfit_faults_within(const bx_band *bands, unsigned n, double rate, d
                       b->freq_hz, bands[j].freq_hz, b->gain_db, bands[j].gain_db, apart);
         }
     }
-    int worst_band;
-    double hz, boost = low_boost(bands, n, rate, &hz, &worst_band);
-    if (boost > BX_EQFIT_LOW_BOOST_MAX_DB + 1e-6)
-        FAULT(worst_band, "the EQ raises %.0f Hz %+.1f dB over its middle", hz, boost);
 #undef FAULT
     if (first)
         *first = at;

@@ -118,11 +118,9 @@ bx_status bx_eqfit_polish(const double *freq_hz, const double *target_db, const 
 /** The audible domain every fitted band lies in: 20 Hz .. min(20 kHz, 0.45 rate). */
 #define BX_EQFIT_LO_HZ 20.0
 #define BX_EQFIT_HI_HZ 20000.0
-/** The EQ raises nothing below BX_EQFIT_LOW_BOOST_HZ by more than
- * BX_EQFIT_LOW_BOOST_MAX_DB over its mean level at 200 Hz .. 1.6 kHz, and no
- * bell or low shelf centred there boosts more: on a live mic, more sends
- * plosives and kick-lip bass into the headphones (a safety bound: the fit
- * may sit on it). */
+/** A peak or low shelf centred below BX_EQFIT_LOW_BOOST_HZ boosts at most
+ * BX_EQFIT_LOW_BOOST_MAX_DB: on a live mic, more sends plosives and kick-lip
+ * bass into the headphones (a safety bound, not a search limit). */
 #define BX_EQFIT_LOW_BOOST_HZ 60.0
 #define BX_EQFIT_LOW_BOOST_MAX_DB 6.0
 /** Peaks below BX_EQFIT_NARROW_HZ have Q at most BX_EQFIT_NARROW_Q. */
@@ -166,8 +164,7 @@ void bx_eqfit_clamp_band(bx_band *b, double rate_hz);
  * The faults a sound engineer would not sign in n bands at rate_hz: a band
  * outside its domain or on one of its frequency or Q limits (within 1 %),
  * two peaks within BX_EQFIT_PEAK_SPACING_OCT, or of opposite gains within
- * BX_EQFIT_OPPOSITE_SPACING_OCT, a low end raised beyond
- * BX_EQFIT_LOW_BOOST_MAX_DB (BX_EQFIT_LOW_BOOST_HZ). Returns their number; if why is
+ * BX_EQFIT_OPPOSITE_SPACING_OCT. Returns their number; if why is
  * not NULL, the first is described there (one line, at most why_len bytes).
  */
 unsigned bx_eqfit_faults(const bx_band *bands, unsigned n, double rate_hz, char *why,
