@@ -576,6 +576,14 @@ static cJSON *confidence_json(const job_result *res)
             cJSON_AddNumberToObject(b, "q_sd_oct", r3(bc->q_sd_oct));
         }
     }
+    if (res->comp_from_stats) {
+        cJSON *cp = cJSON_AddObjectToObject(c, "compressor");
+        if (cp) {
+            cJSON_AddBoolToObject(cp, "kept", res->preset.chain.has_comp);
+            cJSON_AddNumberToObject(cp, "evidence_z", r3(res->comp_evidence_z));
+            cJSON_AddNumberToObject(cp, "evidence_needed_z", JOB_COMP_EVIDENCE_Z);
+        }
+    }
     if (res->comp_fitted) {
         cJSON *cp = cJSON_AddObjectToObject(c, "compressor");
         if (cp) {
@@ -1160,16 +1168,24 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
     lap(res, JOB_STAGE_EQ);
     if (st)
         return st;
-    /* Dynamics from the statistics: a reference whose crest and spread are
-     * below a dry take's was compressed. The ratio that maps the neutral
-     * spread onto the reference's, a threshold 6 dB above the assumed input
-     * RMS, and attack/release from its transients. Only for a groove: the
-     * crest of a sustained sound (a tone, noise, a pad) says nothing about
-     * compression. */
+    /* Dynamics from the statistics: a compressor lowers both the crest
+     * factor and the envelope spread of what it processes. Each, compared
+     * with a dry take's, is a z-score against how much dry takes scatter;
+     * the two are nearly independent in dry takes (correlation -0.25), so
+     * their sum over sqrt(2) (Stouffer's method) is the evidence. A
+     * compressor is set only when a one-sided test at 5 % tells it from the
+     * scatter: the ratio that maps the neutral spread and crest onto the
+     * reference's, a threshold 6 dB above the assumed input RMS, and
+     * attack/release from its transients. Only for a groove: the crest of a
+     * sustained sound (a tone, noise, a pad) says nothing about compression. */
     const bx_level_stats *s = &ref->stats;
     const double squeeze = NEUTRAL_CREST_DB - s->crest_db;
-    double gain_db = 0.0;
-    if (!o->no_compressor && o->amount > 0 && squeeze > 2.0 && s->transients >= FEW_HITS) {
+    const double z = (squeeze / NEUTRAL_CREST_SIGMA_DB +
+                      (NEUTRAL_SPREAD_DB - s->spread_db) / NEUTRAL_SPREAD_SIGMA_DB) /
+                     sqrt(2.0);
+    res->comp_from_stats = !o->no_compressor && o->amount > 0 && s->transients >= FEW_HITS;
+    res->comp_evidence_z = z;
+    if (res->comp_from_stats && z > JOB_COMP_EVIDENCE_Z) {
         bx_comp_params *c = &p->comp;
         p->has_comp = 1;
         c->ratio = clampd(NEUTRAL_SPREAD_DB / fmax(s->spread_db, 1.0), 1.5, 8.0);
@@ -1181,30 +1197,36 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
         c->makeup_db = 0.0;
         c->detector = BX_DETECTOR_PEAK;
         scale_comp(c, o->amount);
-        /* the average reduction on a signal peaking ~16 dB above its RMS */
-        const double over = NEUTRAL_INPUT_RMS_DB + 16.0 - c->threshold_db;
-        gain_db -= 0.5 * over * (1.0 - 1.0 / c->ratio);
     }
-    /* loudness: the assumed input through the EQ and the K-weighting of
-     * BS.1770, as loud as the reference. The neutral curve is power per
-     * bin, so on this log grid each point stands for a band ~ f wide. */
-    double num = 0, den = 0;
-    for (size_t i = 0; i < cv->n; i++) {
-        const double pw = exp2(cv->source_db[i] / 3.0103) * cv->freq_hz[i];
-        num += pw * exp2((cv->fit_db[i] + neutral_kweight_db(cv->freq_hz[i])) / 3.0103);
-        den += pw;
+    /* Level: without a take, the input's level is unknown (a mic preamp
+     * moves it by tens of dB), so REF's loudness says nothing about the gain
+     * the chain applied to it. The preset leaves the loudness of its input
+     * alone: the gain undoes what the EQ and the compressor change on REF
+     * itself brought to the assumed input level (the closest thing to the
+     * performance bx has; the compressor's reduction depends on that level). */
+    bx_status st2 = BX_OK;
+    if (ref->mono && ref->n_mono > 0) {
+        float *x = bx_malloc(ref->n_mono * sizeof(float));
+        if (!x)
+            return oom(err, ref->path);
+        double e = 0;
+        for (size_t i = 0; i < ref->n_mono; i++)
+            e += (double)ref->mono[i] * ref->mono[i];
+        const double rms_db = 10.0 * log10(e / (double)ref->n_mono + 1e-30);
+        const float k = (float)pow(10.0, (NEUTRAL_INPUT_RMS_DB - rms_db) / 20.0);
+        for (size_t i = 0; i < ref->n_mono; i++)
+            x[i] = ref->mono[i] * k;
+        double in_lufs = -70.0;
+        st2 = measure_loudness(x, ref->n_mono, ref->rate_hz, LOUD_INTEGRATED, &in_lufs, ref->path,
+                               err);
+        if (!st2 && in_lufs > -69.9)
+            st2 = match_loudness(p, ref->rate_hz, x, ref->n_mono, LOUD_INTEGRATED, in_lufs, NULL,
+                                 o->par, ref->path, err);
+        bx_free(x);
     }
-    gain_db += 10.0 * log10(num / den);
-    const double input_lufs = NEUTRAL_INPUT_RMS_DB - 0.691;
-    const double out_db = clampd(s->loudness_lufs - (input_lufs + gain_db), BX_GAIN_STAGE_MIN_DB,
-                                 BX_GAIN_STAGE_MAX_DB);
-    if (p->has_comp)
-        p->comp.makeup_db = clampd(out_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
-    else
-        p->output_gain_db = out_db;
     set_limiter(p, ref);
     res->comp_error_db = 0.0;
-    return BX_OK;
+    return st2;
 }
 
 /* FFT length of the transfer estimate of an EQ alone: frames of about
@@ -1828,6 +1850,13 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              "%.2f dB needed): %s",
              res->comp_margin_db, res->comp_min_gain_db,
              p->has_comp ? "kept, at low confidence" : "left off");
+    if (res->comp_from_stats && res->comp_evidence_z > 0.5 * JOB_COMP_EVIDENCE_Z &&
+        res->comp_evidence_z < 2.0 * JOB_COMP_EVIDENCE_Z)
+        warn(res, "compressor_indistinct",
+             "REF's crest and spread can hardly tell a compressor from a dry take's scatter "
+             "(z %.2f, %.2f needed): %s",
+             res->comp_evidence_z, JOB_COMP_EVIDENCE_Z,
+             p->has_comp ? "one is set, from rules, at low confidence" : "left off");
     const char *limit = comp_at_limit(p);
     if (limit)
         warn(res, "compressor_at_limit",
@@ -1870,9 +1899,7 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
         return bx_error_set(err, BX_ERR_ARG, "%s: source mode needs a source take", ref_path);
     if (mode == JOB_PAIRED && !other_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
-    const double keep = mode == JOB_PAIRED   ? JOB_KEEP_PAIRED_S
-                        : mode == JOB_SOURCE ? JOB_KEEP_FIT_S
-                                             : 0;
+    const double keep = mode == JOB_PAIRED ? JOB_KEEP_PAIRED_S : JOB_KEEP_FIT_S;
     /* the other file (take or dry original) is read alongside the reference */
     side_load side = {other_path, keep, NULL, {0}, BX_OK};
     thread_handle th;

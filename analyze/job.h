@@ -86,6 +86,9 @@ extern const char *const job_stage_names[JOB_STAGE_COUNT];
 /** A plain warning about the evidence behind a preset: a stable code for
  * scripts and a sentence for people. */
 #define JOB_MAX_WARNINGS 8
+
+/** Reference only: the z-score of REF's squeeze a compressor needs (one-sided 5 %). */
+#define JOB_COMP_EVIDENCE_Z 1.645
 typedef struct job_warning {
     const char *code; /**< e.g. "few_hits" (static) */
     char text[200];
@@ -120,6 +123,9 @@ typedef struct job_result {
     double comp_min_gain_db;    /**< the margin it needed to be kept, dB */
     double comp_constrained[4]; /**< threshold, ratio, attack, release: 0..1 (bx_compfit_result) */
     double comp_confidence;     /**< the least of those */
+    int comp_from_stats;        /**< reference only: the compressor was weighed from REF's
+                                     crest and spread against a dry take's (no fit) */
+    double comp_evidence_z;     /**< that evidence, a z-score (JOB_COMP_EVIDENCE_Z needed) */
     unsigned n_warnings;
     job_warning warnings[JOB_MAX_WARNINGS];
     bx_level_stats reference; /**< statistics of the reference */

@@ -153,7 +153,7 @@ TOP_MAX_DB = 1.5
 OWN_MAX_LU = 0.3
 REF_MAX_BAND_GAIN_DB = 12.0         # every fitted EQ band, reference-only mode (the truth: ±6)
 REF_MAX_NET_EQ_DB = 12.0            # net EQ response, 30 Hz - 16 kHz, about its median: ±2.0-2.4
-REF_MAX_LU = 4.0                    # at the assumed input level vs REF: measured -1.5..-2.6 LU
+REF_NEUTRAL_LU = 1.0                # reference only: out vs in, LU
 ASSUMED_INPUT_RMS_DB = -28.0        # the live input level the neutral model assumes (neutral.h)
 ASSUMED_INPUT_LUFS = ASSUMED_INPUT_RMS_DB + 2.0  # as loudness: K-weighting adds ~2 dB (job.c)
 
@@ -607,28 +607,28 @@ def case_reference(take_a, take_b):
             continue
         ok, detail = moderate(p["chain"], f"reference-{cname}")
         check(ok, f"{label} the EQ is moderate", detail)
-        ref, _ = read_mono(ref_path)
-        lref = loudness_lufs(ref, fs)
-        lu = loudness_lufs(out, fs) - lref
-        check(abs(lu) <= REF_MAX_LU,
-              f"{label} a take at the assumed level comes out within {REF_MAX_LU:g} LU of REF",
-              f"{lu:+.2f} LU (REF {lref:.1f} LUFS)")
-        # at the assumed RMS instead of the assumed loudness (information only: this
-        # take's energy is below 250 Hz, so K-weighting lowers it instead of adding 2 dB)
-        rms = 20.0 * math.log10(float(np.sqrt(np.mean(dry ** 2))))
-        y = dry * 10.0 ** ((ASSUMED_INPUT_RMS_DB - rms) / 20.0)
-        out_rms, _ = read_mono(render(out_json, write_wav(tmp("take-a-at-assumed-rms.wav"), y, fs),
-                                      tmp(f"reference-{cname}-out-rms.wav")))
-        print(f"  info  {label} take A at RMS {ASSUMED_INPUT_RMS_DB:g} dBFS comes out "
-              f"{loudness_lufs(out_rms, fs) - lref:+.2f} LU from REF")
-        # control: the same preset 6 dB further off in the direction it already errs
-        step = -6.0 if lu <= 0 else 6.0
+        # the input's level is unknown without a take: the preset keeps its loudness
+        lin = loudness_lufs(x, fs)
+        lu = loudness_lufs(out, fs) - lin
+        check(abs(lu) <= REF_NEUTRAL_LU,
+              f"{label} a take at the assumed level comes out as loud as it went in, within "
+              f"{REF_NEUTRAL_LU:g} LU", f"{lu:+.2f} LU (in {lin:.1f} LUFS)")
+        # and 12 dB quieter (no compressor to speak of there)
+        q = dry * 10.0 ** ((g - 12.0) / 20.0)
+        out_q, _ = read_mono(render(out_json, write_wav(tmp("take-a-quiet.wav"), q, fs),
+                                    tmp(f"reference-{cname}-out-quiet.wav")))
+        lq = loudness_lufs(out_q, fs) - loudness_lufs(q, fs)
+        check(abs(lq) <= REF_NEUTRAL_LU,
+              f"{label} the take 12 dB quieter comes out as loud as it went in, within "
+              f"{REF_NEUTRAL_LU:g} LU", f"{lq:+.2f} LU")
+        # control: the same preset 3 dB further off in the direction it already errs
+        step = -3.0 if lu <= 0 else 3.0
         off = copy.deepcopy(p["chain"])
         off["output_gain_db"] = off.get("output_gain_db", 0) + step
         off["limiter"] = None
         o2, _ = read_mono(render_chain(off, at_level, tmp(f"reference-{cname}-off.wav")))
-        lu2 = loudness_lufs(o2, fs) - lref
-        check(abs(lu2) > REF_MAX_LU,
+        lu2 = loudness_lufs(o2, fs) - lin
+        check(abs(lu2) > REF_NEUTRAL_LU,
               f"{label} control: the preset with {step:+g} dB output gain fails the loudness "
               f"criterion", f"{lu2:+.2f} LU")
     wild = {"eq": [{"type": "peak", "freq_hz": 1000, "gain_db": 20, "q": 1.0}]}

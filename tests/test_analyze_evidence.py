@@ -10,6 +10,11 @@
       a sine / noise as REF   -> reference_only, few_hits, no compressor
       a groove as REF alone   -> reference_only
     and a take of the same kind as REF gets none of those;
+  - reference only: a dry groove as REF gets no compressor and the same groove
+    through ffmpeg's limiter gets one (the evidence test); without a
+    compressor the preset keeps the input's loudness within 1 LU at the
+    assumed level, 12 dB under and 6 dB over it; with one, within 6 LU at the
+    assumed level (the makeup is reckoned on the limited REF);
   - property: random chains of bx's own (highpass, shelves, 1-2 bells, a
     compressor with a peak, RMS or level detector, or none) over generated
     takes, fitted with --paired and with --source: every preset passes the
@@ -98,7 +103,14 @@ def confidence_ok(preset):
         if not 0 <= b.get("confidence", -1) <= 1:
             bad.append(f"band {k} confidence {b.get('confidence')}")
     comp = c.get("compressor")
-    if comp is not None:
+    if comp is not None and "evidence_z" in comp:  # reference only: weighed, not fitted
+        if not isinstance(comp.get("kept"), bool) or not comp.get("evidence_needed_z", 0) > 0:
+            bad.append(f"compressor evidence {comp}")
+        elif comp["kept"] != (comp["evidence_z"] > comp["evidence_needed_z"]):
+            bad.append(f"compressor kept={comp['kept']} at z {comp['evidence_z']}")
+        elif comp["kept"] != ("compressor" in preset["chain"]):
+            bad.append("compressor kept but not in the chain, or the other way")
+    elif comp is not None:
         cons = comp.get("constrained", {})
         if sorted(cons) != ["attack", "ratio", "release", "threshold"]:
             bad.append(f"compressor parameters {sorted(cons)}")
@@ -232,6 +244,75 @@ def property_random_chains(n=6):
             REP.check(not bad, f"[chain {k}, --{mode}] analysis.confidence complete", "; ".join(bad))
 
 
+def loudness_lufs(x):
+    """BS.1770 integrated loudness of a 48 kHz mono signal (K-weighting, 400 ms blocks,
+    absolute and relative gates), for the level checks; independent of bx."""
+    from scipy.signal import lfilter
+    b1, a1 = [1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241,
+                                                                        0.73248077421585]
+    b2, a2 = [1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621]
+    y = lfilter(b2, a2, lfilter(b1, a1, x))
+    blk, hop = int(0.4 * FS), int(0.1 * FS)
+    z = np.array([np.mean(y[i:i + blk] ** 2) for i in range(0, len(y) - blk + 1, hop)])
+    z = z[-0.691 + 10 * np.log10(z + 1e-20) > -70]
+    rel = -0.691 + 10 * np.log10(np.mean(z)) - 10
+    z = z[-0.691 + 10 * np.log10(z) > rel]
+    return -0.691 + 10 * np.log10(np.mean(z))
+
+
+def reference_only():
+    """REF alone: a compressor only on evidence, and the input's loudness kept (within
+    LEVEL_LU) at any level, because REF says nothing of the input's level."""
+    LEVEL_LU = 1.0
+    COMP_LEVEL_LU = 6.0
+    ASSUMED_RMS_DB = -28.0  # the live input level reference only assumes (analyze/neutral.h)
+    print("\nreference only: a compressor only on evidence, the level left alone")
+    if not os.path.exists(path("groove.wav")):
+        gen("take", path("groove.wav"), "--seconds", "20", "--seed", "3")
+    refs = [("the dry groove", path("groove.wav"), False)]
+    if shutil.which("ffmpeg"):
+        # ffmpeg's look-ahead limiter, 24 dB into it: the groove's crest falls ~10 dB
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", path("groove.wav"), "-af",
+                        "alimiter=level_in=16:limit=0.5:attack=1:release=50",
+                        path("limited.wav")], check=True)
+        refs.append(("the groove through a limiter", path("limited.wav"), True))
+    else:
+        REP.skip("[a limited groove as REF] a compressor is set", "ffmpeg is not installed")
+    dry, _ = sf.read(path("groove.wav"), dtype="float64")
+    dry *= 10 ** ((ASSUMED_RMS_DB - 10 * np.log10(np.mean(dry ** 2))) / 20)
+    for label, ref, want in refs:
+        out = path(f"ref-only-{len(os.listdir(work))}.json")
+        r, p = analyze(ref, out)
+        if not REP.check(p is not None, f"[{label} as REF] bxanalyze exits 0", r.stderr[-200:]):
+            continue
+        c = p.get("analysis", {}).get("confidence", {}).get("compressor") or {}
+        REP.check(("compressor" in p["chain"]) == want and c.get("kept") == want,
+                  f"[{label} as REF] {'a compressor is set' if want else 'no compressor'}",
+                  f"evidence {c}")
+        for gain in (0.0, -12.0, +6.0):
+            x = dry * 10 ** (gain / 20)
+            sf.write(path("in.wav"), x, FS, subtype="FLOAT")
+            rr = subprocess.run([BXLIVE, out, "--render", path("in.wav"), path("out.wav")],
+                                capture_output=True, text=True, timeout=120)
+            if not REP.check(rr.returncode == 0, f"[{label} as REF] bxlive renders", rr.stderr):
+                break
+            y, _ = sf.read(path("out.wav"), dtype="float64")
+            d = loudness_lufs(y) - loudness_lufs(x)
+            if not want:
+                REP.check(abs(d) <= LEVEL_LU,
+                          f"[{label} as REF] the take at {gain:+g} dB from the assumed level "
+                          f"comes out as loud as it went in (within {LEVEL_LU:g} LU)", f"{d:+.2f} LU")
+            elif gain == 0.0:
+                # the makeup is reckoned on REF itself at the assumed level; a dry take
+                # peaks higher than this limited REF, so it is squeezed more (measured -4 LU)
+                REP.check(abs(d) <= COMP_LEVEL_LU,
+                          f"[{label} as REF] a dry take at the assumed level comes out within "
+                          f"{COMP_LEVEL_LU:g} LU of its loudness", f"{d:+.2f} LU")
+            else:  # a compressor acts by the input's level
+                print(f"  info  [{label} as REF] the take at {gain:+g} dB comes out {d:+.2f} LU")
+
+
 degenerate()
+reference_only()
 property_random_chains()
 REP.finish(work)
