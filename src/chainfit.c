@@ -10,6 +10,10 @@
 
 #define MAXP (3 * BX_MAX_BANDS + 6)
 
+/* Levenberg-Marquardt stops when a step lowers the squared error by less
+ * than this share (0.004 dB of SNR) */
+#define LM_RTOL 1e-3
+
 /* parameter vector <-> chain params */
 typedef struct layout {
     int np;
@@ -126,6 +130,8 @@ typedef struct jac_job {
     bx_status *st;     /* per column */
     int m;
     double *A0, *g; /* normal equations */
+    double *part;   /* per chunk: m x m (upper triangle) then m partial sums */
+    double *resid;  /* y - out */
 } jac_job;
 
 static void column_task(void *arg, unsigned worker, size_t i)
@@ -138,33 +144,60 @@ static void column_task(void *arg, unsigned worker, size_t i)
                      : L->band[k] == -2                                         ? 0.01
                      : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
                                                                                 : 0.002;
+    double *col = J->jac + i * J->n;
+    if (L->band[k] == -2) { /* the output gain, last in the chain (its limiter off): exact */
+        const double d = log(10.0) / 20.0;
+        for (size_t t = J->warmup; t < J->n; t++)
+            col[t] = J->out[t] * d;
+        J->st[i] = BX_OK;
+        return;
+    }
     set(&q, L, k, get(J->cur, L, k) + h, J->rate);
     const double hh = get(&q, L, k) - get(J->cur, L, k);
     double *trial = J->trial[worker];
     J->st[i] = render(&q, J->rate, J->x, trial, J->n, NULL);
     if (J->st[i])
         return;
-    double *col = J->jac + i * J->n;
     for (size_t t = J->warmup; t < J->n; t++)
         col[t] = hh != 0 ? (trial[t] - J->out[t]) / hh : 0.0;
 }
 
-static void normal_row_task(void *arg, unsigned worker, size_t ia)
+/* J^T J and J^T r over one chunk of NORMAL_CHUNK samples, into the chunk's
+ * own partial sums (the caller adds them in chunk order, so the result does
+ * not depend on how the chunks were spread): every column's chunk stays in
+ * cache while all pairs are formed. */
+#define NORMAL_CHUNK 2048
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+        s2 += a[k + 2] * b[k + 2];
+        s3 += a[k + 3] * b[k + 3];
+    }
+    for (; k < n; k++)
+        s0 += a[k] * b[k];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static void normal_chunk_task(void *arg, unsigned worker, size_t c)
 {
     jac_job *J = arg;
     (void)worker;
-    const int a = (int)ia, m = J->m;
-    const double *ja = J->jac + ia * J->n;
-    double s = 0;
-    for (size_t k = J->warmup; k < J->n; k++)
-        s += ja[k] * (J->y[k] - J->out[k]);
-    J->g[a] = s;
-    for (int b = a; b < m; b++) {
-        const double *jb = J->jac + (size_t)b * J->n;
-        double t = 0;
-        for (size_t k = J->warmup; k < J->n; k++)
-            t += ja[k] * jb[k];
-        J->A0[a * m + b] = J->A0[b * m + a] = t;
+    const int m = J->m;
+    const size_t t0 = J->warmup + c * NORMAL_CHUNK;
+    const size_t len = J->n - t0 < NORMAL_CHUNK ? J->n - t0 : NORMAL_CHUNK;
+    double *part = J->part + c * (size_t)(m * m + m), *r = J->resid + t0;
+    for (size_t k = 0; k < len; k++)
+        r[k] = J->y[t0 + k] - J->out[t0 + k];
+    for (int a = 0; a < m; a++) {
+        const double *ja = J->jac + (size_t)a * J->n + t0;
+        part[m * m + a] = dot(ja, r, len);
+        for (int b = a; b < m; b++)
+            part[a * m + b] = dot(ja, J->jac + (size_t)b * J->n + t0, len);
     }
 }
 
@@ -180,7 +213,9 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
     const int m = L.np;
     const size_t cnt = n - warmup;
     const unsigned nw = bx_parallel_workers(par);
-    double *mem = bx_malloc(((size_t)m + 1 + nw) * n * sizeof(double));
+    const size_t n_chunks = (n - warmup + NORMAL_CHUNK - 1) / NORMAL_CHUNK;
+    double *mem =
+        bx_malloc((((size_t)m + 2 + nw) * n + n_chunks * (size_t)(m * m + m)) * sizeof(double));
     double **trials = bx_malloc(nw * sizeof(double *));
     bx_status *col_st = bx_malloc(((size_t)m + 1) * sizeof(bx_status));
     if (!mem || !trials || !col_st) {
@@ -193,12 +228,28 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
     for (unsigned w = 0; w < nw; w++)
         trials[w] = mem + ((size_t)m + 1 + w) * n;
     double *trial = trials[0];
+    double *resid = mem + ((size_t)m + 1 + nw) * n, *part = resid + n;
     double A[MAXP * MAXP], A0[MAXP * MAXP], g[MAXP], step[MAXP];
     bx_status st = render(&cur, rate_hz, x, out, n, err);
+    const double e_start = st ? INFINITY : sse(y, out, warmup, n);
+    if (!st) {
+        /* the output gain in closed form first (the least-squares scale of
+         * the render): the steps then go to the shape, not the level */
+        double oy = 0, oo = 0;
+        for (size_t t = warmup; t < n; t++)
+            oy += out[t] * (double)y[t], oo += out[t] * out[t];
+        const double g0 = cur.output_gain_db;
+        if (oy > 0 && oo > 0)
+            cur.output_gain_db =
+                clampd(g0 + 20.0 * log10(oy / oo), BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);
+        const double a = pow(10.0, (cur.output_gain_db - g0) / 20.0);
+        for (size_t t = 0; t < n; t++)
+            out[t] *= a;
+    }
     double e = st ? INFINITY : sse(y, out, warmup, n), lambda = 1e-2;
-    const double e_start = e;
     for (int it = 0; it < iterations && !st; it++) {
-        jac_job J = {&cur, &L, x, y, n, warmup, rate_hz, out, jac, trials, col_st, m, A0, g};
+        jac_job J = {&cur, &L,     x,      y, n,  warmup, rate_hz, out,
+                     jac,  trials, col_st, m, A0, g,      part,    resid};
         bx_parallel_for(par, column_task, &J, (size_t)m);
         for (int i = 0; i < m && !st; i++)
             if (col_st[i])
@@ -208,7 +259,23 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
                                       : "chain refinement: a trial chain is unusable");
         if (st)
             break;
-        bx_parallel_for(par, normal_row_task, &J, (size_t)m);
+        bx_parallel_for(par, normal_chunk_task, &J, n_chunks);
+        for (int a = 0; a < m; a++) {
+            g[a] = 0;
+            for (int b = a; b < m; b++)
+                A0[a * m + b] = 0;
+        }
+        for (size_t c = 0; c < n_chunks; c++) {
+            const double *pc = part + c * (size_t)(m * m + m);
+            for (int a = 0; a < m; a++) {
+                g[a] += pc[m * m + a];
+                for (int b = a; b < m; b++)
+                    A0[a * m + b] += pc[a * m + b];
+            }
+        }
+        for (int a = 0; a < m; a++)
+            for (int b = a + 1; b < m; b++)
+                A0[b * m + a] = A0[a * m + b];
         int improved = 0;
         while (lambda < 1e8) {
             memcpy(A, A0, sizeof(double) * (size_t)(m * m));
@@ -226,7 +293,7 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
                 break;
             const double e2 = sse(y, trial, warmup, n);
             if (e2 < e) {
-                improved = e - e2 > 1e-4 * e;
+                improved = e - e2 > LM_RTOL * e;
                 cur = q;
                 e = e2;
                 memcpy(out, trial, n * sizeof(double));

@@ -469,6 +469,7 @@ double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset
 typedef struct objective {
     proxy *p;
     proxy *coarse;           /* stats fit: the search runs on this, if not NULL */
+    struct objective *grid;  /* paired fit: the grid runs on this one, if not NULL */
     const bx_dynsig *target; /* stats fit */
     const double *meas_db;   /* paired fit: measured gain per frame, dB */
     const double *wf;        /* paired fit: frame weights */
@@ -688,24 +689,36 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
         o->p = o->coarse;
 
     unsigned nw = bx_parallel_workers(par);
-    objective wo[THREAD_WORKERS_MAX];
-    proxy wp[THREAD_WORKERS_MAX];
+    objective wo[THREAD_WORKERS_MAX], wg[THREAD_WORKERS_MAX];
+    proxy wp[THREAD_WORKERS_MAX], wgp[THREAD_WORKERS_MAX];
     if (nw > THREAD_WORKERS_MAX)
         nw = THREAD_WORKERS_MAX;
+    objective *go = o->grid ? o->grid : o;
+    go->detector = o->detector;
     wo[0] = *o;
-    unsigned made = 1;
+    wg[0] = *go;
+    unsigned made = 1, made_g = 1;
     for (; made < nw; made++) {
         if (proxy_clone(o->p, &wp[made]) != 0)
             break;
         wo[made] = *o;
         wo[made].p = &wp[made];
     }
+    for (; o->grid && made_g < nw; made_g++) {
+        if (proxy_clone(go->p, &wgp[made_g]) != 0)
+            break;
+        wg[made_g] = *go;
+        wg[made_g].p = &wgp[made_g];
+    }
     bx_status st = BX_OK;
-    if (made < nw) {
+    if (made < nw || (o->grid && made_g < nw)) {
         st = BX_ERR_NOMEM;
         goto out;
     }
-    search_pool S = {wo, nw, NULL, NULL, NULL, NULL, NULL};
+    if (!o->grid)
+        for (unsigned k = 1; k < nw; k++)
+            wg[k] = wo[k];
+    search_pool S = {wg, nw, NULL, NULL, NULL, NULL, NULL};
     double pts[SEARCH_MAX_POINTS][NP], fv[SEARCH_MAX_POINTS];
     size_t np = 0;
     if (o->target) {
@@ -751,6 +764,7 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
         for (size_t i = 0; i < np; i++)
             keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
     }
+    S.wo = wo; /* Nelder-Mead on the full model */
     const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
     double nm_v[KEEP][NP], nm_f[KEEP];
     size_t nk = 0;
@@ -775,6 +789,8 @@ out:
     o->p = fine;
     for (unsigned k = 1; k < made; k++)
         proxy_clone_free(&wp[k]);
+    for (unsigned k = 1; o->grid && k < made_g; k++)
+        proxy_clone_free(&wgp[k]);
     return st;
 }
 
@@ -1038,6 +1054,44 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
                    .release_max_ms = RELEASE_MAX_MS,
                    .ratio_max = RATIO_MAX,
                    .threshold_min_db = -60.0};
+    /* the grid on blocks GRID_COARSEN times longer, frames of one block */
+    proxy pc, pyc;
+    double *meas_c = NULL;
+    objective oc;
+    const int have_c = 1;
+    if ((st = proxy_coarsen(&p, GRID_COARSEN, &pc, err)) == BX_OK) {
+        if ((st = proxy_coarsen(&py, GRID_COARSEN, &pyc, err)) == BX_OK) {
+            meas_c = bx_malloc(2 * pc.nblk * sizeof(double));
+            if (meas_c) {
+                double *wf_c = meas_c + pc.nblk, mxc = 0;
+                for (size_t b = 0; b < pc.nblk; b++) {
+                    meas_c[b] = 10.0 * log10((pyc.ms[b] + 1e-30) / (pc.ms[b] + 1e-30));
+                    mxc = fmax(mxc, pc.ms[b]);
+                }
+                const size_t b_skip = (f_skip * fb + GRID_COARSEN - 1) / GRID_COARSEN;
+                for (size_t b = 0; b < pc.nblk; b++)
+                    wf_c[b] = b >= b_skip && pc.ms[b] >= mxc * 1e-4 ? 1.0 : 0.0;
+                oc = o;
+                oc.p = &pc;
+                oc.meas_db = meas_c;
+                oc.wf = wf_c;
+                oc.nf = pc.nblk;
+                oc.fb = 1;
+                o.grid = &oc;
+            } else {
+                st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+            }
+            proxy_free(&pyc);
+        }
+        if (st)
+            proxy_free(&pc);
+    }
+    if (st) {
+        bx_free(meas);
+        proxy_free(&p);
+        proxy_free(&py);
+        return st;
+    }
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
@@ -1057,6 +1111,10 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
             best_real = er;
             res->params = cand;
         }
+    }
+    if (have_c) {
+        proxy_free(&pc);
+        bx_free(meas_c);
     }
     if (st) {
         bx_free(meas);
