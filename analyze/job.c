@@ -46,6 +46,9 @@
 #define REFINE_S 5.0
 #define REFINE_WARMUP_S 0.5
 #define REFINE_ITERATIONS 20
+/* the detectors' race before it (race_detectors) */
+#define RACE_ITERATIONS 4
+#define RACE_ERROR_RATIO 1.5
 /* --paired: the first seconds of REF are not compared for the dynamics (the
  * processor that made it may have started in any state: SoX's compand starts
  * its detector at full scale), when REF is at least 3 times as long */
@@ -1247,14 +1250,63 @@ static size_t transfer_nfft(double fs, size_t n)
 
 /* bx_chainfit_refine of p on the excerpt x, y (win samples, the first
  * REFINE_WARMUP_S to settle); its SNR there in *snr. Errors name `path`. */
+static bx_status refine_chain_n(bx_chain_params *p, const float *x, const float *y, size_t win,
+                                size_t warm, double fs, int iterations, const bx_parallel *par,
+                                double *snr, const char *path, bx_error *err)
+{
+    bx_error e3;
+    const bx_status st = bx_chainfit_refine(x, y, win, warm, fs, iterations, par, p, snr, &e3);
+    return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
+}
+
 static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y, size_t win,
                               size_t warm, double fs, const bx_parallel *par, double *snr,
                               const char *path, bx_error *err)
 {
-    bx_error e3;
-    const bx_status st =
-        bx_chainfit_refine(x, y, win, warm, fs, REFINE_ITERATIONS, par, p, snr, &e3);
-    return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
+    return refine_chain_n(p, x, y, win, warm, fs, REFINE_ITERATIONS, par, snr, path, err);
+}
+
+/* The compressor's detector, decided on the waveform: the gain trace picked
+ * p's, but an EQ fitted beside a compressor takes part of its work and
+ * misleads that trace, and the block-rate model the trace is fitted with
+ * follows the "branch" detector poorly on noisy sounds (its release acts
+ * between the waveform's peaks, within a block). The race: every detector
+ * whose best compressor came within RACE_ERROR_RATIO of the chosen one's
+ * gain-trace error, and the "branch" detector with the "peak" detector's
+ * settings (the two share the level and differ only in how attack and
+ * release combine), get RACE_ITERATIONS of the whole chain's refinement from
+ * the same start, and so does p's own; the best on the waveform goes on to
+ * the full refinement. */
+static bx_status race_detectors(bx_chain_params *p, const bx_compfit_result *cr, const float *x,
+                                const float *y, size_t win, size_t warm, double fs,
+                                const bx_parallel *par, const char *path, bx_error *err)
+{
+    bx_chain_params best = *p;
+    double best_snr = -INFINITY;
+    bx_status st = refine_chain_n(&best, x, y, win, warm, fs, RACE_ITERATIONS, par, &best_snr,
+                                  path, err);
+    for (int d = 0; d <= BX_DETECTOR_COUNT && !st; d++) {
+        bx_chain_params q = *p;
+        if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
+            if (p->comp.detector == BX_DETECTOR_BRANCH || !(cr->error_db > 0))
+                continue;
+            q.comp = cr->by_detector[BX_DETECTOR_PEAK];
+            q.comp.detector = BX_DETECTOR_BRANCH;
+        } else if (d == (int)p->comp.detector ||
+                   !(cr->by_detector_error_db[d] <= RACE_ERROR_RATIO * cr->error_db)) {
+            continue;
+        } else {
+            q.comp = cr->by_detector[d];
+        }
+        clamp_comp(&q.comp);
+        double snr = -INFINITY;
+        st = refine_chain_n(&q, x, y, win, warm, fs, RACE_ITERATIONS, par, &snr, path, err);
+        if (!st && snr > best_snr)
+            best_snr = snr, best = q;
+    }
+    if (!st)
+        *p = best;
+    return st;
 }
 
 /* The paired fit's curves: the spectra, and as target the transfer function
@@ -1470,6 +1522,8 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     int has_faint = 0;
     bx_chain_params alt[2]; /* other chains for the whole file to judge */
     int n_alt = 0;
+    bx_compfit_result last_cr; /* the last round's compressor fit */
+    memset(&last_cr, 0, sizeof last_cr);
     bx_chain_params s_base; /* the EQ a compressor refitted on the first seconds would get */
     int has_s_base = 0;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
@@ -1507,6 +1561,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
         note_comp(res, &cr, COMP_MIN_GAIN_PAIRED_DB);
         p->has_comp = cr.use_comp;
+        last_cr = cr;
         if (!cr.use_comp) {
             eq_only_chain = 1;
             if (cr.error_db < cr.error_off_db) { /* too little gain to trust on its own */
@@ -1607,7 +1662,11 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     if (!st && can_refine && !refined) {
         /* finally the whole chain at once, on the waveform */
         double snr;
-        st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
+        if (p->has_comp)
+            st = race_detectors(p, &last_cr, x + at, y + at, win, warm, fs, o->par, ref->path,
+                                err);
+        if (!st)
+            st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);
     }
     if (!st)

@@ -16,7 +16,7 @@ static double one_pole(double ms, double rate_hz)
     return exp(-1.0 / (ms * 1e-3 * rate_hz));
 }
 
-static const char *const detector_names[] = {"peak", "rms", "level"};
+static const char *const detector_names[] = {"peak", "rms", "level", "branch"};
 
 const char *bx_detector_name(bx_detector d)
 {

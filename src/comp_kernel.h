@@ -42,6 +42,7 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels)
     const double t = c->p.threshold_db, w = c->p.knee_db, slope = 1.0 - 1.0 / c->p.ratio;
     const double half_w = 0.5 * w, inv_2w = w > 0.0 ? 0.5 / w : 0.0;
     const int rms = c->p.detector == BX_DETECTOR_RMS, follow = c->p.detector == BX_DETECTOR_LEVEL;
+    const int branch = c->p.detector == BX_DETECTOR_BRANCH;
     const double inv_ch = 1.0 / channels;
     double y1 = c->y1, yl = c->yl, ms = c->ms, env = c->env, grp = c->gr_peak_db;
     double buf[COMP_CHUNK];
@@ -89,6 +90,19 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels)
             for (size_t j = 0; j < m; j++)
                 grp = buf[j] > grp ? buf[j] : grp;
             y1 = yl = buf[m - 1];
+        } else if (branch) {
+            /* one one-pole on the gain reduction, rising with attack and
+             * falling with release */
+            const double ar1 = 1.0 - ar, aa1 = 1.0 - aa;
+            for (size_t j = 0; j < m; j++) {
+                const double xl = buf[j];
+                yl = xl > yl ? aa * yl + aa1 * xl : ar * yl + ar1 * xl;
+                if (yl < 1e-12 && xl < 1e-12)
+                    yl = 0.0; /* below 1e-12 dB: exact unity */
+                grp = yl > grp ? yl : grp;
+                buf[j] = yl;
+            }
+            y1 = yl;
         } else {
             const double ar1 = 1.0 - ar, aa1 = 1.0 - aa;
             for (size_t j = 0; j < m; j++) {

@@ -253,6 +253,7 @@ static void proxy_run(proxy *p, const bx_comp_params *c)
             g[b] = xg <= hi ? kw * k * k : slope * (xg - t);
         }
     } else {
+        const int branch = c->detector == BX_DETECTOR_BRANCH;
         for (size_t b = 0; b < n; b++) {
             /* static gain reduction (Giannoulis et al. 2012, eq. 4), branch-free:
              * 0 below the knee, kw k^2 in it, slope (xg - t) above */
@@ -260,9 +261,13 @@ static void proxy_run(proxy *p, const bx_comp_params *c)
             double k = xg - lo;
             k = k > 0.0 ? k : 0.0;
             const double xl = xg <= hi ? kw * k * k : slope * (xg - t);
-            const double rel = ar * y1 + (1.0 - ar) * xl;
-            y1 = xl > rel ? xl : rel;
-            yl = aa * yl + (1.0 - aa) * y1;
+            if (branch) { /* one one-pole, rising with attack, falling with release */
+                yl = xl > yl ? aa * yl + (1.0 - aa) * xl : ar * yl + (1.0 - ar) * xl;
+            } else { /* the smooth decoupled detector */
+                const double rel = ar * y1 + (1.0 - ar) * xl;
+                y1 = xl > rel ? xl : rel;
+                yl = aa * yl + (1.0 - aa) * y1;
+            }
             g[b] = yl;
         }
     }
@@ -1098,7 +1103,7 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     /* every detector; the real compressor decides between them */
     double best_real = INFINITY;
     bx_comp_params cand;
-    for (int d = BX_DETECTOR_PEAK; d <= BX_DETECTOR_LEVEL; d++) {
+    for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
         double e;
         o.detector = (bx_detector)d;
         if (search(&o, par, &cand, &e) != BX_OK) {
@@ -1106,7 +1111,11 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
             break;
         }
         real_gains(&p, x, &cand);
-        const double er = gain_error(&p, meas, wf, nf, fb, NULL);
+        double mk;
+        const double er = gain_error(&p, meas, wf, nf, fb, &mk);
+        res->by_detector[d] = cand;
+        res->by_detector[d].makeup_db = mk;
+        res->by_detector_error_db[d] = er;
         if (er < best_real) {
             best_real = er;
             res->params = cand;

@@ -534,8 +534,8 @@ static bx_status parse_band(const cJSON *jb, unsigned i, bx_band *b, const char 
     return BX_OK;
 }
 
-static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *origin,
-                             bx_error *err)
+static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p,
+                             const char *origin, bx_error *err)
 {
     static const char *const keys[] = {"input_gain_db", "eq",      "compressor",
                                        "output_gain_db", "limiter", NULL};
@@ -595,9 +595,14 @@ static bx_status parse_chain(const cJSON *jc, bx_chain_params *p, const char *or
             if (d < 0)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: unknown detector \"%s\" "
-                                    "(allowed: peak, rms, level)",
+                                    "(allowed: peak, rms, level, branch)",
                                     origin, printable(jd->valuestring, dbuf, sizeof dbuf));
             c->detector = (bx_detector)d;
+            if (c->detector == BX_DETECTOR_BRANCH && version < 2)
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.detector: \"branch\" needs "
+                                    "\"bxpreset\": 2 (this file says %d)",
+                                    origin, version);
         }
         p->has_comp = 1;
     }
@@ -633,14 +638,18 @@ static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *ou
         return bx_error_set(err, BX_ERR_PRESET,
                             "%s: bxpreset: missing (not a bx preset; expected \"bxpreset\": %d)",
                             origin, BX_PRESET_VERSION);
-    if (!cJSON_IsNumber(jv) || jv->valuedouble != BX_PRESET_VERSION) {
+    if (!cJSON_IsNumber(jv) || !(jv->valuedouble >= BX_PRESET_VERSION_MIN &&
+                                 jv->valuedouble <= BX_PRESET_VERSION &&
+                                 jv->valuedouble == floor(jv->valuedouble))) {
         if (cJSON_IsNumber(jv))
             return bx_error_set(err, BX_ERR_PRESET,
-                                "%s: bxpreset: version %g is not supported (this bx reads %d)",
-                                origin, jv->valuedouble, BX_PRESET_VERSION);
+                                "%s: bxpreset: version %g is not supported (this bx reads %d..%d)",
+                                origin, jv->valuedouble, BX_PRESET_VERSION_MIN,
+                                BX_PRESET_VERSION);
         return bx_error_set(err, BX_ERR_PRESET, "%s: bxpreset: expected the number %d, found %s",
                             origin, BX_PRESET_VERSION, kind(jv));
     }
+    const int version = (int)jv->valuedouble;
     TRY(check_keys(root, keys, "", origin, err));
 
     char *name = NULL;
@@ -655,7 +664,7 @@ static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *ou
     const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "chain");
     if (!jc)
         return bx_error_set(err, BX_ERR_PRESET, "%s: chain: missing", origin);
-    TRY(parse_chain(jc, &out->chain, origin, err));
+    TRY(parse_chain(jc, version, &out->chain, origin, err));
 
     const cJSON *ja = cJSON_GetObjectItemCaseSensitive(root, "analysis");
     if (ja) {
@@ -857,6 +866,11 @@ static cJSON *chain_to_json(const bx_chain_params *p)
     return j;
 }
 
+int bx_preset_version_for(const bx_chain_params *c)
+{
+    return c->has_comp && c->comp.detector == BX_DETECTOR_BRANCH ? 2 : 1;
+}
+
 char *bx_preset_to_json(const bx_preset *p, bx_error *err)
 {
     bx_error e2;
@@ -866,7 +880,7 @@ char *bx_preset_to_json(const bx_preset *p, bx_error *err)
     }
     char *text = NULL;
     cJSON *root = cJSON_CreateObject();
-    int ok = root && cJSON_AddNumberToObject(root, "bxpreset", BX_PRESET_VERSION);
+    int ok = root && cJSON_AddNumberToObject(root, "bxpreset", bx_preset_version_for(&p->chain));
     ok = ok && cJSON_AddStringToObject(root, "name", p->name ? p->name : "");
     if (ok && p->description)
         ok = cJSON_AddStringToObject(root, "description", p->description) != NULL;

@@ -211,9 +211,13 @@ static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t
         const double level = p->detector == BX_DETECTOR_RMS ? sqrt(ms) : fabs(x[i]);
         const double xg = level > 0 ? 20 * log10(level) : -1000;
         const double xl = xg - ref_curve(xg, p->threshold_db, p->ratio, p->knee_db);
-        const double rel = ar * y1 + (1 - ar) * xl;
-        y1 = xl > rel ? xl : rel;
-        yl = aa * yl + (1 - aa) * y1;
+        if (p->detector == BX_DETECTOR_BRANCH) { /* Giannoulis et al. eq. 16 */
+            yl = xl > yl ? aa * yl + (1 - aa) * xl : ar * yl + (1 - ar) * xl;
+        } else { /* eq. 17 */
+            const double rel = ar * y1 + (1 - ar) * xl;
+            y1 = xl > rel ? xl : rel;
+            yl = aa * yl + (1 - aa) * y1;
+        }
         y[i] = x[i] * pow(10.0, (p->makeup_db - yl) / 20.0);
     }
 }
@@ -252,10 +256,10 @@ static void fast_math(bx_detector det, bx_simd simd)
         tu_fail(
             "fast math (%s, %s kernel): output moved by %.1f dB (limit -120), worst sample %.2e "
             "(limit 1e-6)",
-            det == BX_DETECTOR_PEAK ? "peak" : "rms", bx_simd_name(simd), db, worst);
+            bx_detector_name(det), bx_simd_name(simd), db, worst);
     printf("fast math (%s detector, %s kernel): bx_comp vs libm reference %.1f dB (limit -120 "
            "dB), worst sample %.2e (limit 1e-6)\n",
-           det == BX_DETECTOR_PEAK ? "peak" : "rms", bx_simd_name(simd), db, worst);
+           bx_detector_name(det), bx_simd_name(simd), db, worst);
     free(x);
     free(y);
     free(r);
@@ -335,9 +339,11 @@ int main(void)
     channel_link(BX_DETECTOR_RMS);
     fast_math(BX_DETECTOR_PEAK, BX_SIMD_BASELINE);
     fast_math(BX_DETECTOR_RMS, BX_SIMD_BASELINE);
+    fast_math(BX_DETECTOR_BRANCH, BX_SIMD_BASELINE);
     if (bx_simd_detect() != BX_SIMD_BASELINE) {
         fast_math(BX_DETECTOR_PEAK, bx_simd_detect());
         fast_math(BX_DETECTOR_RMS, bx_simd_detect());
+        fast_math(BX_DETECTOR_BRANCH, bx_simd_detect());
     } else {
         printf("fast math: this processor runs only the baseline kernel\n");
     }

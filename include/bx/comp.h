@@ -23,11 +23,20 @@ typedef enum bx_detector {
                                smooth the gain reduction, in dB */
     BX_DETECTOR_RMS,      /**< "rms": mean square over channels, one-pole averaged
                                (BX_COMP_RMS_MS); attack and release as for "peak" */
-    BX_DETECTOR_LEVEL     /**< "level": max |x| over channels followed in amplitude by a
+    BX_DETECTOR_LEVEL,    /**< "level": max |x| over channels followed in amplitude by a
                                one-pole that rises with attack_ms and falls with release_ms
                                (an analog-style envelope follower); the gain computer acts
                                on that level directly, without smoothing the gain */
+    BX_DETECTOR_BRANCH    /**< "branch": per-sample max |x| over channels, like "peak", but
+                               the gain reduction in dB is smoothed by one one-pole that
+                               follows rises with attack_ms and falls with release_ms
+                               (Giannoulis et al.'s smooth branching detector, eq. 16, as
+                               several plugin compressors do): the release is not slowed by
+                               the attack. Needs bxpreset 2 */
 } bx_detector;
+
+/** Number of detectors (the values 0 .. BX_DETECTOR_COUNT - 1). */
+#define BX_DETECTOR_COUNT 4
 
 /** The detector's name in presets ("peak", "rms", "level"); NULL for an unknown value. */
 const char *bx_detector_name(bx_detector d);

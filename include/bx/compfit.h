@@ -84,6 +84,13 @@ typedef struct bx_compfit_result {
      * or not it is kept. */
     double constrained[4];
     double confidence; /**< the least of constrained[] */
+    /** Paired fit (zeros otherwise): the best compressor found with each detector
+     * (index: bx_detector) and its gain-trace error with the real compressor, dB;
+     * params is the best of these. A later fit of the whole chain on the waveform
+     * can decide between close ones (an EQ that took part of the compressor's work
+     * misleads the gain trace). */
+    bx_comp_params by_detector[BX_DETECTOR_COUNT];
+    double by_detector_error_db[BX_DETECTOR_COUNT];
 } bx_compfit_result;
 
 /**

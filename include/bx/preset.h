@@ -1,5 +1,5 @@
 /*
- * bx/preset.h — the preset model and its JSON form, version 1.
+ * bx/preset.h — the preset model and its JSON form, versions 1 and 2.
  *
  *   { "bxpreset": 1, "name": "...", "description": "...",
  *     "chain": { "input_gain_db", "eq": [...], "compressor": {...},
@@ -24,8 +24,13 @@
 extern "C" {
 #endif
 
-/** The preset format version this library reads and writes. */
-#define BX_PRESET_VERSION 1
+/** The newest preset format version this library reads and writes. Version 2
+ * adds the "branch" compressor detector; a preset is written with the lowest
+ * version that holds it (bx_preset_version_for), so one without version 2's
+ * features stays readable by a bx that knows only version 1. */
+#define BX_PRESET_VERSION 2
+/** The oldest version it reads (read unchanged). */
+#define BX_PRESET_VERSION_MIN 1
 /** Largest preset file accepted, bytes. */
 #define BX_PRESET_MAX_BYTES (4u * 1024u * 1024u)
 /** Deepest JSON nesting accepted (objects and arrays). */
@@ -68,6 +73,9 @@ bx_status bx_preset_load(const char *path, bx_preset *out, bx_error *err);
  * NUL-terminated string to release with bx_free, or NULL with err set.
  */
 char *bx_preset_to_json(const bx_preset *p, bx_error *err);
+
+/** The lowest preset format version that holds chain c (1, or 2 for a "branch" detector). */
+int bx_preset_version_for(const bx_chain_params *c);
 
 /** Validate, serialise and write atomically (temp file + rename). */
 bx_status bx_preset_save(const char *path, const bx_preset *p, bx_error *err);
