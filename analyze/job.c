@@ -1283,8 +1283,8 @@ static bx_status race_detectors(bx_chain_params *p, const bx_compfit_result *cr,
 {
     bx_chain_params best = *p;
     double best_snr = -INFINITY;
-    bx_status st = refine_chain_n(&best, x, y, win, warm, fs, RACE_ITERATIONS, par, &best_snr,
-                                  path, err);
+    bx_status st =
+        refine_chain_n(&best, x, y, win, warm, fs, RACE_ITERATIONS, par, &best_snr, path, err);
     for (int d = 0; d <= BX_DETECTOR_COUNT && !st; d++) {
         bx_chain_params q = *p;
         if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
@@ -1663,8 +1663,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         /* finally the whole chain at once, on the waveform */
         double snr;
         if (p->has_comp)
-            st = race_detectors(p, &last_cr, x + at, y + at, win, warm, fs, o->par, ref->path,
-                                err);
+            st = race_detectors(p, &last_cr, x + at, y + at, win, warm, fs, o->par, ref->path, err);
         if (!st)
             st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);

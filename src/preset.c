@@ -406,9 +406,9 @@ static bx_status check_tree(const cJSON *j, const char *path, const char *origin
         for (size_t i = 1; i < n; i++)
             if (strcmp(keys[i - 1]->string, keys[i]->string) == 0) {
                 char k[96];
-                bx_status st = bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%s: duplicate key", origin,
-                                            path, *path ? "." : "",
-                                            printable(keys[i]->string, k, sizeof k));
+                bx_status st =
+                    bx_error_set(err, BX_ERR_PRESET, "%s: %s%s%s: duplicate key", origin, path,
+                                 *path ? "." : "", printable(keys[i]->string, k, sizeof k));
                 bx_free(keys);
                 return st;
             }
@@ -416,12 +416,11 @@ static bx_status check_tree(const cJSON *j, const char *path, const char *origin
     }
     int idx = 0;
     for (const cJSON *c = j->child; c; c = c->next, idx++) {
-        if (cJSON_IsObject(j))
-        {
+        if (cJSON_IsObject(j)) {
             char k[72];
-            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", printable(c->string, k, sizeof k));
-        }
-        else
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "",
+                     printable(c->string, k, sizeof k));
+        } else
             snprintf(sub, sizeof sub, "%s[%d]", path, idx);
         bx_status st = check_tree(c, sub, origin, err);
         if (st)
@@ -491,11 +490,11 @@ static bx_status get_string(const cJSON *obj, const char *key, const char *path,
     return *out ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", origin);
 }
 
-#define TRY(expr)                                                                              \
-    do {                                                                                       \
-        bx_status st_ = (expr);                                                                \
-        if (st_)                                                                               \
-            return st_;                                                                        \
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        bx_status st_ = (expr);                                                                    \
+        if (st_)                                                                                   \
+            return st_;                                                                            \
     } while (0)
 
 static bx_status parse_band(const cJSON *jb, unsigned i, bx_band *b, const char *origin,
@@ -534,10 +533,10 @@ static bx_status parse_band(const cJSON *jb, unsigned i, bx_band *b, const char 
     return BX_OK;
 }
 
-static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p,
-                             const char *origin, bx_error *err)
+static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, const char *origin,
+                             bx_error *err)
 {
-    static const char *const keys[] = {"input_gain_db", "eq",      "compressor",
+    static const char *const keys[] = {"input_gain_db",  "eq",      "compressor",
                                        "output_gain_db", "limiter", NULL};
     static const char *const comp_keys[] = {"threshold_db", "ratio",          "knee_db",
                                             "attack_ms",    "release_ms",     "makeup_db",
@@ -558,8 +557,9 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p,
     if (jeq) {
         const int n = cJSON_GetArraySize(jeq);
         if (n > BX_MAX_BANDS)
-            return bx_error_set(err, BX_ERR_PRESET, "%s: chain.eq: %d bands, at most %d are allowed",
-                                origin, n, BX_MAX_BANDS);
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "%s: chain.eq: %d bands, at most %d are allowed", origin, n,
+                                BX_MAX_BANDS);
         unsigned i = 0;
         for (const cJSON *jb = jeq->child; jb; jb = jb->next, i++)
             TRY(parse_band(jb, i, &p->bands[i], origin, err));
@@ -570,8 +570,8 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p,
     if (jcomp && !cJSON_IsNull(jcomp)) {
         if (!cJSON_IsObject(jcomp))
             return bx_error_set(err, BX_ERR_PRESET,
-                                "%s: chain.compressor: expected an object or null, found %s", origin,
-                                kind(jcomp));
+                                "%s: chain.compressor: expected an object or null, found %s",
+                                origin, kind(jcomp));
         const char *path = "chain.compressor";
         bx_comp_params *c = &p->comp;
         TRY(check_keys(jcomp, comp_keys, path, origin, err));
@@ -627,8 +627,8 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p,
 
 static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *out, bx_error *err)
 {
-    static const char *const keys[] = {"bxpreset", "name", "description", "chain", "analysis",
-                                       NULL};
+    static const char *const keys[] = {"bxpreset", "name",     "description",
+                                       "chain",    "analysis", NULL};
     if (!cJSON_IsObject(root))
         return bx_error_set(err, BX_ERR_PRESET, "%s: the top level must be an object, found %s",
                             origin, kind(root));
@@ -638,16 +638,16 @@ static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *ou
         return bx_error_set(err, BX_ERR_PRESET,
                             "%s: bxpreset: missing (not a bx preset; expected \"bxpreset\": %d)",
                             origin, BX_PRESET_VERSION);
-    if (!cJSON_IsNumber(jv) || !(jv->valuedouble >= BX_PRESET_VERSION_MIN &&
-                                 jv->valuedouble <= BX_PRESET_VERSION &&
-                                 jv->valuedouble == floor(jv->valuedouble))) {
+    if (!cJSON_IsNumber(jv) ||
+        !(jv->valuedouble >= BX_PRESET_VERSION_MIN && jv->valuedouble <= BX_PRESET_VERSION &&
+          jv->valuedouble == floor(jv->valuedouble))) {
         if (cJSON_IsNumber(jv))
             return bx_error_set(err, BX_ERR_PRESET,
                                 "%s: bxpreset: version %g is not supported (this bx reads %d..%d)",
-                                origin, jv->valuedouble, BX_PRESET_VERSION_MIN,
-                                BX_PRESET_VERSION);
-        return bx_error_set(err, BX_ERR_PRESET, "%s: bxpreset: expected the number %d, found %s",
-                            origin, BX_PRESET_VERSION, kind(jv));
+                                origin, jv->valuedouble, BX_PRESET_VERSION_MIN, BX_PRESET_VERSION);
+        return bx_error_set(err, BX_ERR_PRESET,
+                            "%s: bxpreset: expected the number %d or %d, found %s", origin,
+                            BX_PRESET_VERSION_MIN, BX_PRESET_VERSION, kind(jv));
     }
     const int version = (int)jv->valuedouble;
     TRY(check_keys(root, keys, "", origin, err));
@@ -702,8 +702,8 @@ bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_p
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         line_col(text, (size_t)(nul - text), &line, &col);
-        st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: NUL byte in the text",
-                          origin, line, col);
+        st = bx_error_set(err, BX_ERR_PARSE, "%s: line %u, column %u: NUL byte in the text", origin,
+                          line, col);
         goto out;
     }
     size_t bad = utf8_bad_offset((const unsigned char *)text, len);
@@ -751,8 +751,8 @@ bx_status bx_preset_parse(const char *text, size_t len, const char *origin, bx_p
         goto out;
     }
     size_t off = (size_t)(end - text);
-    while (off < len && (text[off] == ' ' || text[off] == '\t' || text[off] == '\n' ||
-                         text[off] == '\r'))
+    while (off < len &&
+           (text[off] == ' ' || text[off] == '\t' || text[off] == '\n' || text[off] == '\r'))
         off++;
     if (off < len) {
         line_col(text, off, &line, &col);
@@ -898,8 +898,9 @@ char *bx_preset_to_json(const bx_preset *p, bx_error *err)
         if (!a || !cJSON_IsObject(a)) {
             cJSON_Delete(a);
             cJSON_Delete(root);
-            bx_error_set(err, BX_ERR_PRESET, "refusing to write a preset whose analysis is not a "
-                                             "JSON object");
+            bx_error_set(err, BX_ERR_PRESET,
+                         "refusing to write a preset whose analysis is not a "
+                         "JSON object");
             return NULL;
         }
         ok = cJSON_AddItemToObject(root, "analysis", a);

@@ -16,7 +16,7 @@
     assumed level, 12 dB under and 6 dB over it; with one, within 6 LU at the
     assumed level (the makeup is reckoned on the limited REF);
   - property: random chains of bx's own (highpass, shelves, 1-2 bells, a
-    compressor with a peak, RMS or level detector, or none) over generated
+    compressor with a peak, RMS, level or branch detector, or none) over generated
     takes, fitted with --paired and with --source: every preset passes the
     sanity rules (checked here independently of the fitter: every band in
     20 Hz .. min(20 kHz, 0.45 fs), no Q on the preset's limits 0.1 / 40, no
@@ -211,11 +211,11 @@ def random_chain(rng):
         comp = {"threshold_db": round(rng.uniform(-34, -14), 1), "ratio": round(rng.uniform(1.5, 8), 1),
                 "knee_db": round(rng.uniform(0, 12), 1), "attack_ms": round(rng.uniform(0.5, 30), 1),
                 "release_ms": round(rng.uniform(30, 400)), "makeup_db": round(rng.uniform(0, 8), 1),
-                "detector": rng.choice(["peak", "rms", "level"])}
+                "detector": rng.choice(["peak", "rms", "level", "branch"])}
     chain = {"eq": eq, "limiter": {"ceiling_db": 0}}
     if comp:
         chain["compressor"] = comp
-    return {"bxpreset": 1, "name": "random", "chain": chain}
+    return {"bxpreset": 2, "name": "random", "chain": chain}
 
 
 def property_random_chains(n=6):

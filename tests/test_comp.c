@@ -43,8 +43,8 @@ static double ref_curve(double x, double t, double r, double w)
 static void static_curve(double t, double r, double w, double makeup)
 {
     bx_comp_params p = {t, r, w, 5.0, 100.0, makeup, BX_DETECTOR_PEAK, 0, 0};
-    const double levels[] = {-60, -40, t - w / 2 - 1, t - w / 2, t - w / 4, t, t + w / 4,
-                             t + w / 2, t + w / 2 + 1, -6, -1, 0};
+    const double levels[] = {-60,       -40,       t - w / 2 - 1, t - w / 2, t - w / 4, t,
+                             t + w / 4, t + w / 2, t + w / 2 + 1, -6,        -1,        0};
     double worst = 0;
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         bx_comp c;
@@ -65,8 +65,8 @@ static void static_curve(double t, double r, double w, double makeup)
                     r, w, levels[i], out_db, want);
         free(x);
     }
-    printf("static curve T=%g R=%g knee=%g makeup=%g: worst deviation %.2e dB (limit 0.001)\n", t, r,
-           w, makeup, worst);
+    printf("static curve T=%g R=%g knee=%g makeup=%g: worst deviation %.2e dB (limit 0.001)\n", t,
+           r, w, makeup, worst);
 }
 
 /* Gain reduction trace (dB) for a DC step from lvl0 to lvl1 at t = 0.5 s. */

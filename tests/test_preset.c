@@ -26,7 +26,8 @@ static const char *const full =
     "{ \"bxpreset\": 1, \"name\": \"Tëst ☃\", \"description\": \"round trip\",\n"
     "  \"chain\": { \"input_gain_db\": 0.1,\n"
     "    \"eq\": [ {\"type\": \"highpass\", \"freq_hz\": 40, \"q\": 0.707},\n"
-    "            {\"type\": \"low_shelf\", \"freq_hz\": 95.5, \"gain_db\": 0.3333333333333333, \"q\": 0.7},\n"
+    "            {\"type\": \"low_shelf\", \"freq_hz\": 95.5, \"gain_db\": 0.3333333333333333, "
+    "\"q\": 0.7},\n"
     "            {\"type\": \"peak\", \"freq_hz\": 2500, \"gain_db\": -3, \"q\": 1.2},\n"
     "            {\"type\": \"high_shelf\", \"freq_hz\": 9000, \"gain_db\": 1e-5},\n"
     "            {\"type\": \"lowpass\", \"freq_hz\": 16000} ],\n"
@@ -188,6 +189,33 @@ int main(void)
         bx_free(text);
         bx_preset_free(&a);
     }
+    /* versions: a preset is written with the lowest version that holds it */
+    static const char *const v2 = "{\"bxpreset\":2,\"chain\":{\"compressor\":{\"threshold_db\""
+                                  ":-30,\"ratio\":4,\"detector\":\"branch\"}}}";
+    for (int k = 0; k < 2; k++) {
+        checks++;
+        if (bx_preset_parse(v2, strlen(v2), "v2.json", &a, &err) != BX_OK) {
+            tu_fail("v2.json: %s", err.msg);
+            break;
+        }
+        if (k == 1)
+            a.chain.comp.detector = BX_DETECTOR_PEAK;
+        text = bx_preset_to_json(&a, &err);
+        const char *want = k == 0 ? "\"bxpreset\":\t2" : "\"bxpreset\":\t1";
+        if (!text || !strstr(text, want))
+            tu_fail("a preset with the %s detector is not written with %s: %s",
+                    k == 0 ? "branch" : "peak", want, text ? text : err.msg);
+        else if (bx_preset_parse(text, strlen(text), "rewritten", &b, &err) != BX_OK)
+            tu_fail("the rewritten v2.json does not parse: %s", err.msg);
+        else {
+            if (!same_params(&a.chain, &b.chain))
+                tu_fail("v2.json: parameters changed in the round trip");
+            bx_preset_free(&b);
+        }
+        bx_free(text);
+        bx_preset_free(&a);
+    }
+    printf("versions: the branch detector is written as bxpreset 2, the peak detector as 1\n");
     remove(path);
     rmdir(dir);
     return tu_finish("test_preset", checks);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """test_presets_shipped — the presets in presets/ work, sound different, and
-the schema presets/schema/bxpreset-1.schema.json agrees with the parser in bxlive.
+the schema presets/schema/bxpreset.schema.json agrees with the parser in bxlive.
 
 Promises, each printed with its measured numbers:
 
@@ -79,7 +79,7 @@ check, skip = REP.check, REP.skip
 
 BXLIVE, BXGEN = bxtest.programs("BXLIVE", "BXGEN")
 PRESET_DIR = os.path.join(bxtest.source_dir(), "presets")
-SCHEMA_PATH = os.path.join(PRESET_DIR, "schema", "bxpreset-1.schema.json")
+SCHEMA_PATH = os.path.join(PRESET_DIR, "schema", "bxpreset.schema.json")
 TMP = bxtest.scratch("presets_shipped.")
 
 
@@ -329,7 +329,9 @@ C, EQ, COMP, LIM = ("chain",), ("chain", "eq"), ("chain", "compressor"), ("chain
 INVALID = [
     ("top level is an array", [BASE], "top level"),
     ("bxpreset missing", mod(setp(("bxpreset",), DEL)), "bxpreset"),
-    ("bxpreset 2", mod(setp(("bxpreset",), 2)), "bxpreset"),
+    ("bxpreset 3", mod(setp(("bxpreset",), 3)), "bxpreset"),
+    ("branch detector in bxpreset 1", mod(setp(COMP, {"threshold_db": -20, "ratio": 4,
+                                                      "detector": "branch"})), "branch"),
     ("bxpreset 0.5", mod(setp(("bxpreset",), 0.5)), "bxpreset"),
     ("bxpreset \"1\"", mod(setp(("bxpreset",), "1")), "bxpreset"),
     ("bxpreset true", mod(setp(("bxpreset",), True)), "bxpreset"),

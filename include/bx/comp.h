@@ -52,9 +52,9 @@ typedef struct bx_comp_params {
     double threshold_db; /**< dBFS where compression starts (knee centre) */
     double ratio;        /**< input dB per output dB above threshold, >= 1 */
     double knee_db;      /**< soft-knee width in dB, >= 0 (0 = hard knee) */
-    double attack_ms;    /**< time constant: gain reduction reaches 1 - 1/e of a step in attack_ms */
-    double release_ms;   /**< time constant of the release (decoupled peak detector) */
-    double makeup_db;    /**< gain added after compression */
+    double attack_ms;  /**< time constant: gain reduction reaches 1 - 1/e of a step in attack_ms */
+    double release_ms; /**< time constant of the release (decoupled peak detector) */
+    double makeup_db;  /**< gain added after compression */
     bx_detector detector;
     int has_start_level;   /**< 0: the detector starts from silence (the default); 1: from
                                 start_level_db */
@@ -70,10 +70,10 @@ typedef struct bx_comp {
     double alpha_a, alpha_r, alpha_rms; /* one-pole coefficients exp(-1/(tau*fs)) */
     double knee_lo_lin;                 /* below this detector level nothing happens */
     double makeup_lin;
-    double y1, yl, ms;                  /* detector state: release stage, attack stage, mean square */
-    double env;                         /* "level" detector: the followed amplitude */
-    double gr_peak_db;                  /* largest gain reduction since the last read */
-    bx_simd simd;                       /* kernel of bx_comp_process (init: the best) */
+    double y1, yl, ms; /* detector state: release stage, attack stage, mean square */
+    double env;        /* "level" detector: the followed amplitude */
+    double gr_peak_db; /* largest gain reduction since the last read */
+    bx_simd simd;      /* kernel of bx_comp_process (init: the best) */
 } bx_comp;
 
 /** Prepare c for params p at rate_hz (params must already be valid). Resets state. */

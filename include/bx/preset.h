@@ -41,8 +41,8 @@ extern "C" {
 #define BX_PRESET_DESCRIPTION_MAX 4096
 
 typedef struct bx_preset {
-    char *name;          /**< owned UTF-8, never NULL after init ("" if absent) */
-    char *description;   /**< owned UTF-8, NULL if absent */
+    char *name;        /**< owned UTF-8, never NULL after init ("" if absent) */
+    char *description; /**< owned UTF-8, NULL if absent */
     bx_chain_params chain;
     char *analysis_json; /**< owned compact JSON object text, NULL if absent */
 } bx_preset;
