@@ -89,6 +89,24 @@ def scratch(prefix):
     return tempfile.mkdtemp(prefix=prefix, dir=base)
 
 
+def bursts(seed=1, seconds=5, rate=48000):
+    """Decaying noise bursts between -40 and -3 dBFS, 80-400 ms apart (seeded, numpy float64):
+    the test signal of the compressor comparisons with SoX and plugins."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    n = seconds * rate
+    x = np.zeros(n)
+    t = 0
+    while t < n - rate // 4:
+        level = 10 ** (rng.uniform(-40, -3) / 20)
+        length = int(rate * rng.uniform(0.05, 0.3))
+        decay = rng.uniform(0.02, 0.15)
+        k = np.arange(length)
+        x[t:t + length] += level * np.exp(-k / (decay * rate)) * rng.uniform(-1, 1, length)
+        t += int(rate * rng.uniform(0.08, 0.4))
+    return x
+
+
 def tell(r):
     """A finished subprocess.run(..., text=True) in a few words, for a check's detail."""
     return f"exit {r.returncode}, stderr {r.stderr.strip()[:300]!r}"

@@ -73,18 +73,7 @@ CASES = [(-30, 4, 5, 100), (-20, 8, 1, 50), (-40, 2, 20, 300)]
 
 
 def bursts(seed=1, seconds=5):
-    rng = np.random.default_rng(seed)
-    n = seconds * FS
-    x = np.zeros(n)
-    t = 0
-    while t < n - FS // 4:
-        level = 10 ** (rng.uniform(-40, -3) / 20)
-        length = int(FS * rng.uniform(0.05, 0.3))
-        decay = rng.uniform(0.02, 0.15)
-        k = np.arange(length)
-        x[t:t + length] += level * np.exp(-k / (decay * FS)) * rng.uniform(-1, 1, length)
-        t += int(FS * rng.uniform(0.08, 0.4))
-    return x
+    return bxtest.bursts(seed, seconds, FS)
 
 
 def run(cmd, what):
