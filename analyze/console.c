@@ -1,5 +1,41 @@
-/* console.c — UTF-8 arguments and console output, and console-close handling on Windows. */
+/* console.c — UTF-8 arguments and console output, console-close handling on
+ * Windows, and signal handlers that stay installed. */
 #include "console.h"
+
+#include <signal.h>
+#include <stddef.h>
+
+#ifdef _WIN32
+/* The C runtime resets a handler to SIG_DFL before it calls it: the
+ * trampoline installs itself again first. */
+#define MAX_SIG 32
+static void (*handlers[MAX_SIG])(int);
+
+static void trampoline(int sig)
+{
+    if (sig >= 0 && sig < MAX_SIG && handlers[sig]) {
+        signal(sig, trampoline);
+        handlers[sig](sig);
+    }
+}
+
+int console_on_signal(int sig, void (*handler)(int))
+{
+    if (sig < 0 || sig >= MAX_SIG)
+        return -1;
+    handlers[sig] = handler;
+    return signal(sig, trampoline) == SIG_ERR ? -1 : 0;
+}
+#else
+int console_on_signal(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESETHAND: every delivery; no SA_RESTART: waits end early */
+    return sigaction(sig, &sa, NULL);
+}
+#endif
 
 #ifdef _WIN32
 #include <stdatomic.h>

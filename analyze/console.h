@@ -37,4 +37,13 @@ void console_on_close(void (*stop)(void));
 /** The program has finished its files: a pending close may proceed. */
 void console_finished(void);
 
+/**
+ * Call handler(sig) on every delivery of signal sig, not only the first:
+ * sigaction without SA_RESETHAND where there is one (signal() there may
+ * reset the handler after one delivery, System V style), and on Windows a
+ * handler that re-installs itself before it calls `handler`. The handler
+ * must only set flags. Returns 0, or -1 if sig cannot be handled.
+ */
+int console_on_signal(int sig, void (*handler)(int));
+
 #endif

@@ -276,13 +276,15 @@ int main(int argc, char **argv)
     if (!render && render_only)
         return usage_error("%s", "--bits and --block apply to --render only");
 
-    signal(SIGINT, on_stop);
-    signal(SIGTERM, on_stop);
+    /* every delivery, not just the first: a second SIGHUP reloads again, a
+     * second Ctrl+C during shutdown changes nothing */
+    console_on_signal(SIGINT, on_stop);
+    console_on_signal(SIGTERM, on_stop);
 #ifdef SIGBREAK
-    signal(SIGBREAK, on_stop); /* Ctrl+Break on Windows */
+    console_on_signal(SIGBREAK, on_stop); /* Ctrl+Break on Windows */
 #endif
 #ifdef SIGHUP
-    signal(SIGHUP, on_hup);
+    console_on_signal(SIGHUP, on_hup);
 #endif
     console_on_close(on_close); /* Windows: closing the console finalises recordings */
     int rc;

@@ -29,6 +29,9 @@ Promises checked (each line of output names one, with the measured numbers):
      opens, as long as the stream ran, holding the processed audio up to the
      signal: equal to what the graph received (1e-6) and ending within two
      periods of the last frame bxlive sent;
+  d2. every signal works every time: three SIGHUPs 1 s apart reload three
+     times and leave bxlive running, and two SIGINTs 10 ms apart end it as
+     one does (exit 0, the final status line, a finalized --record file);
   e. hot reload, on two steady tones: rewriting the preset file with other
      gains switches the output to the new chain (it is the old preset's
      render up to the switch and the new preset's render once settled), the
@@ -676,6 +679,41 @@ def check_record_sigterm(srv, tmp, take, full_json):
               "frame bxlive sent", f"recording ends {rec_end - cap_end:+d} frames from it")
 
 
+def check_repeated_signals(srv, tmp, full_json):
+    """d2. every signal works every time: three SIGHUPs 1 s apart each reload, and two
+    SIGINTs 10 ms apart end the monitor as one does (exit 0, the final status line, a
+    finalized --record file)."""
+    rec = os.path.join(tmp, "d2_rec.wav")
+    bx = start_bxlive(srv, full_json, "--status-json", "--record", rec)
+    time.sleep(2.0)
+    for _ in range(3):
+        if bx.poll() is not None:
+            break
+        bx.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+    alive = bx.poll() is None
+    if alive:
+        bx.send_signal(signal.SIGINT)
+        time.sleep(0.01)
+        bx.send_signal(signal.SIGINT)
+    rc, out, err = reap(bx, 10)
+    REP.check(alive, "d2. three SIGHUPs 1 s apart leave bxlive running",
+              f"exit {rc}: {' | '.join(own_lines(err))[-200:]}")
+    objs, _ = parse_status(out)
+    reloads = objs[-1]["reloads"] if objs else None
+    REP.check(reloads == 3, "d2. each SIGHUP reloaded the preset (reloads 3)",
+              f"reloads {reloads}")
+    REP.check(rc == 0 and bool(objs), "d2. two SIGINTs 10 ms apart: exit 0 with the final "
+              "status line", f"exit {rc}, {len(objs)} status lines")
+    try:
+        info = sf.info(rec)
+        ok = info.frames > RATE
+        detail = f"{info.frames} frames"
+    except Exception as e:  # soundfile raises its own error types
+        ok, detail = False, str(e)
+    REP.check(ok, "d2. the --record file is finalized and readable", detail)
+
+
 def check_hot_reload(srv, tmp):
     """e. hot reload, then an invalid preset."""
     delay = STATE["delay"]
@@ -1219,6 +1257,7 @@ def main():
         REP.part(check_render_and_latency, srv, work, take, full_json)
         if "delay" in STATE:
             REP.part(check_record_sigterm, srv, work, take, full_json)
+            REP.part(check_repeated_signals, srv, work, full_json)
             REP.part(check_hot_reload, srv, work)
             REP.part(check_partial_preset, srv, work)
             REP.part(check_split_duplex, srv, work, take, full_json)
