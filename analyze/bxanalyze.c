@@ -208,12 +208,15 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     }
     if (c->input_gain_db != 0 || c->output_gain_db != 0)
         printf("gain       input %+.1f dB, output %+.1f dB\n", c->input_gain_db, c->output_gain_db);
-    if (c->has_comp)
+    if (c->has_comp) {
         printf("compressor threshold %.1f dBFS, ratio %.3g:1, knee %.1f dB, attack %.3g ms, "
-               "release %.4g ms, makeup %+.1f dB, %s detector; fit error %.2f dB\n",
+               "release %.4g ms, makeup %+.1f dB, %s detector",
                c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
-               c->comp.release_ms, c->comp.makeup_db, bx_detector_name(c->comp.detector),
-               r->comp_error_db);
+               c->comp.release_ms, c->comp.makeup_db, bx_detector_name(c->comp.detector));
+        if (r->comp_fitted) /* reference only sets it by rule: no fit to report */
+            printf("; fit error %.2f dB", r->comp_error_db);
+        printf("\n");
+    }
     if (c->has_comp && c->comp.has_start_level)
         printf("           starts at %.1f dBFS (the detector's level when REF begins)\n",
                c->comp.start_level_db);

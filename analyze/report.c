@@ -477,10 +477,16 @@ static void panel_comp(sbuf *b, const job_result *r, double top)
             "\xc2\xb7 makeup %s dB \xc2\xb7 %s</text>\n",
             f.x, y + ROW_H, cp->attack_ms, cp->release_ms,
             fmt_signed(t2, sizeof t2, cp->makeup_db, 1), bx_detector_name(cp->detector));
-        put(b,
-            "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "
-            "\xc2\xb7 fit error %s dB</text>\n",
-            f.x, y + 2 * ROW_H, fmt_num(t3, sizeof t3, r->comp_error_db, 2));
+        if (r->comp_fitted)
+            put(b,
+                "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "
+                "\xc2\xb7 fit error %s dB</text>\n",
+                f.x, y + 2 * ROW_H, fmt_num(t3, sizeof t3, r->comp_error_db, 2));
+        else
+            put(b,
+                "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup "
+                "included</text>\n",
+                f.x, y + 2 * ROW_H);
         if (r->comp_from_stats)
             put(b,
                 "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">set by rule from REF's crest and "
