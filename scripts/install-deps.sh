@@ -2,7 +2,7 @@
 # Install what bx needs to build and test, if it is missing.
 #   Debian/Ubuntu: apt-get (as root, or through sudo)
 #   macOS:         Homebrew
-# Windows users: see "Building on Windows" in README.md (vcpkg).
+# Windows users: see docs/windows.md (vcpkg).
 set -euo pipefail
 
 build_debs=(build-essential cmake pkg-config portaudio19-dev libsndfile1-dev libkissfft-dev
