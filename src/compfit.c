@@ -1063,7 +1063,6 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     proxy pc, pyc;
     double *meas_c = NULL;
     objective oc;
-    const int have_c = 1;
     if ((st = proxy_coarsen(&p, GRID_COARSEN, &pc, err)) == BX_OK) {
         if ((st = proxy_coarsen(&py, GRID_COARSEN, &pyc, err)) == BX_OK) {
             meas_c = bx_malloc(2 * pc.nblk * sizeof(double));
@@ -1121,10 +1120,9 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
             res->params = cand;
         }
     }
-    if (have_c) {
-        proxy_free(&pc);
-        bx_free(meas_c);
-    }
+    proxy_free(&pc);
+    bx_free(meas_c);
+    o.grid = NULL;
     if (st) {
         bx_free(meas);
         proxy_free(&p);
