@@ -197,8 +197,8 @@ static void convert_in(const float *in, double *dry, double *wet, size_t n, uint
 
 static inline uint32_t out_sample(double v, float *y, uint32_t peak)
 {
-    v = v > FLT_MAX ? FLT_MAX : v;
-    v = v < -FLT_MAX ? -FLT_MAX : v;
+    v = v > BX_ENGINE_FULL_SCALE ? BX_ENGINE_FULL_SCALE : v;
+    v = v < -BX_ENGINE_FULL_SCALE ? -BX_ENGINE_FULL_SCALE : v;
     v = v == v ? v : 0.0;
     const float f = (float)v;
     uint32_t b;
@@ -213,7 +213,8 @@ static void convert_out(const double *wet, float *out, size_t n, uint32_t *peak_
     uint32_t peak = *peak_bits;
     size_t i = 0;
 #ifdef HAVE_SSE2_CONVERT
-    const __m128d hi_lim = _mm_set1_pd(FLT_MAX), lo_lim = _mm_set1_pd(-FLT_MAX);
+    const __m128d hi_lim = _mm_set1_pd(BX_ENGINE_FULL_SCALE),
+                  lo_lim = _mm_set1_pd(-BX_ENGINE_FULL_SCALE);
     const __m128 absmask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
     __m128 pk = _mm_setzero_ps();
     for (; i + 4 <= n; i += 4) {

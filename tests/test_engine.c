@@ -16,7 +16,11 @@
  *    and in place; the same with a compressor that starts at 0 dBFS (the
  *    start belongs to the first part only);
  *  - a hot reload to the same preset carries every detector's state over:
- *    with the "level" detector, the output is the unreloaded one within 1e-6.
+ *    with the "level" detector, the output is the unreloaded one within 1e-6;
+ *  - full scale is a hard stop: a chain without a limiter and +24 dB of output
+ *    gain never gives a sample beyond +-1 (also for 1e30 input), and every
+ *    sample is the same chain's output at +0 dB times 10^(24/20), clamped to
+ *    +-1 (within float rounding, 1e-6 relative).
  */
 #include <math.h>
 #include <stdio.h>
@@ -378,6 +382,64 @@ static void reload_keeps_state(void)
     free(yx);
 }
 
+static void loud_params(bx_chain_params *p)
+{
+    full_params(p);
+    p->has_limiter = 0;
+    p->output_gain_db = 24;
+}
+
+static void quiet_params(bx_chain_params *p)
+{
+    full_params(p);
+    p->has_limiter = 0;
+    p->output_gain_db = 0;
+}
+
+static void full_scale(void)
+{
+    const size_t n = (size_t)(2 * FS);
+    float *in = test_signal(n, 2, 11), *y = malloc(n * 2 * sizeof(float));
+    float *q = malloc(n * 2 * sizeof(float));
+    bx_engine *e = make_engine(loud_params, 2), *eq = make_engine(quiet_params, 2);
+    bx_engine_process(e, in, y, n, NULL);
+    bx_engine_process(eq, in, q, n, NULL);
+    const double g = pow(10.0, 24.0 / 20.0);
+    double peak = 0, worst = 0;
+    size_t clamped = 0;
+    for (size_t i = 0; i < n * 2; i++) {
+        const double want = fmax(-1.0, fmin(1.0, g * (double)q[i]));
+        peak = fmax(peak, fabs(y[i]));
+        worst = fmax(worst, fabs(y[i] - want) / fmax(fabs(want), 1e-3));
+        clamped += fabs(g * (double)q[i]) > 1.0;
+    }
+    checks++;
+    if (peak > 1.0 || worst > 1e-6 || clamped == 0)
+        tu_fail("no limiter, +24 dB: peak %.9g, worst relative error %.3g, %zu samples clamped", peak,
+                worst, clamped);
+    else
+        printf("no limiter, +24 dB: peak %.6f, %zu samples clamped to full scale, the rest "
+               "within %.2g of the chain's output\n",
+               peak, clamped, worst);
+    for (size_t i = 0; i < 960; i++)
+        in[i] = (i % 2) ? 1e30f : -1e30f;
+    bx_engine_reset(e);
+    bx_engine_process(e, in, y, n, NULL);
+    peak = 0;
+    for (size_t i = 0; i < n * 2; i++)
+        peak = fmax(peak, fabs(y[i]));
+    checks++;
+    if (!(peak <= 1.0))
+        tu_fail("no limiter, 1e30 input: peak %g", peak);
+    else
+        printf("no limiter, 1e30 input: peak %.6f\n", peak);
+    bx_engine_destroy(e);
+    bx_engine_destroy(eq);
+    free(in);
+    free(y);
+    free(q);
+}
+
 int main(void)
 {
     block_independence(1);
@@ -388,5 +450,6 @@ int main(void)
     apply_parallel(0);
     apply_parallel(1);
     reload_keeps_state();
+    full_scale();
     return tu_finish("test_engine", checks);
 }

@@ -71,6 +71,7 @@ LIMITER_GR_DB = 1.0                    # "the limiter is acting" means more than
 MAX_LIMITER_TIME = 0.10                # ... for at most this fraction of the take
 LIMITER_RELEASE_MS = 50.0              # include/bx/limiter.h
 LIMITER_SIM_TOL = 1e-5
+NOLIM_DROP_DB = 24.0                   # the limiter-off render's headroom (see section 3)
 MIN_SHAPE_DIFF_DB = 6.0                # promise 4
 OCTAVES_HZ = [31.25 * 2.0 ** k for k in range(10)]  # 31.25 Hz .. 16 kHz
 
@@ -230,16 +231,19 @@ for path, name in zip(shipped, names):
     if not finite:
         continue
     rms_db = 10.0 * math.log10(np.mean(y ** 2))
-    # limiter activity from a render with the limiter off
+    # limiter activity from a render with the limiter off, NOLIM_DROP_DB lower
+    # (the output gain is then the chain's last linear stage, and the render
+    # stays under the engine's full-scale clamp) and brought back up here
     nolim_doc = copy.deepcopy(doc)
     nolim_doc["chain"]["limiter"] = None
+    nolim_doc["chain"]["output_gain_db"] = nolim_doc["chain"].get("output_gain_db", 0) - NOLIM_DROP_DB
     nolim_path = tmp(f"{name}.nolimiter.json")
     with open(nolim_path, "w", encoding="utf-8") as f:
         json.dump(nolim_doc, f)
     r = render(nolim_path, take, tmp(f"{name}.nolimiter.wav"))
     if has_lim and r.returncode == 0:
         u, _ = sf.read(tmp(f"{name}.nolimiter.wav"), dtype="float64", always_2d=True)
-        u = u[:, 0]
+        u = u[:, 0] * 10.0 ** (NOLIM_DROP_DB / 20.0)
         gr = limiter_gain_db(u, ceiling_db, rate)
         sim_err = float(np.abs(u * 10.0 ** (-gr / 20.0) - y).max())
         active = float(np.mean(gr > LIMITER_GR_DB))

@@ -166,11 +166,17 @@ bx_engine *bx_engine_create(bx_chain *chain, double rate_hz, unsigned channels, 
 /** Destroy the engine and every chain it holds. No thread may be processing. */
 void bx_engine_destroy(bx_engine *e);
 
+/** The engine's last stage, whatever the preset says: every output sample is
+ * clamped to +-this (full scale; NaN becomes 0). The preset's limiter sets a
+ * lower ceiling smoothly; this is the hard stop that protects the ears when a
+ * preset has none, or a signal overshoots it. */
+#define BX_ENGINE_FULL_SCALE 1.0
+
 /**
  * THE block function. `in` and `out` hold `frames` interleaved float frames
  * (they may be the same buffer). Any frame count; never allocates, locks or
- * blocks; non-finite input samples are treated as 0 and the output is always
- * finite. stats may be NULL. Call from one thread only (the audio thread).
+ * blocks; non-finite input samples are treated as 0 and the output never
+ * exceeds BX_ENGINE_FULL_SCALE. stats may be NULL. Call from one thread only (the audio thread).
  */
 void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
                        bx_block_stats *stats);
