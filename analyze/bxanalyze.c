@@ -157,6 +157,18 @@ static int same_file(const char *a, const char *b)
     return a && b && (strcmp(a, b) == 0 || bx_same_file(a, b));
 }
 
+/* 1 if path is written in place (/dev/null, a pipe): two outputs may share it. */
+static int written_through(const char *path)
+{
+    char *target = NULL;
+    bx_output_kind kind;
+    bx_error err;
+    const int through =
+        bx_output_prepare(path, &target, &kind, &err) == BX_OK && kind == BX_OUTPUT_THROUGH;
+    bx_free(target);
+    return through;
+}
+
 /* ---- one file ----------------------------------------------------------------- */
 
 static const char *source_word(job_mode m)
@@ -273,7 +285,7 @@ static int check_outputs(const cli_opts *o, const char *ref, const char *out, co
             return BX_EXIT_OUTPUT;
         }
     }
-    if (same_file(out, plot))
+    if (same_file(out, plot) && !written_through(out))
         return usage_error("-o and --plot both name %s", out);
     return BX_EXIT_OK;
 }
@@ -314,6 +326,18 @@ static int run_single(const cli_opts *o, const char *ref)
     }
     if ((rc = check_outputs(o, ref, out, plot)) != BX_EXIT_OK)
         goto out;
+    /* an output that cannot be written fails now, not after the analysis */
+    for (int i = 0; i < 2; i++) {
+        const char *p = i ? plot : out;
+        char *target = NULL;
+        bx_output_kind kind;
+        if (p && (st = bx_output_prepare(p, &target, &kind, &err)) != BX_OK) {
+            fprintf(stderr, "bxanalyze: %s\n", err.msg);
+            rc = cli_exit_for_output(st);
+            goto out;
+        }
+        bx_free(target);
+    }
     /* one file: its fits may use every processor (or -j N of them) */
     bx_parallel par;
     thread_parallel_init(&par, o->threads ? o->threads : thread_cpu_count());

@@ -17,6 +17,9 @@
 
 #include "bx/fsutil.h"
 
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 #ifdef __linux__
 #include <fcntl.h>
 #include <unistd.h>
@@ -39,8 +42,9 @@ struct bx_audio_reader {
 
 struct bx_audio_writer {
     SNDFILE *sf;
-    char *path;
-    char *tmp;
+    char *path;   /* as the user gave it (for messages) */
+    char *target; /* what is written: path with its links resolved */
+    char *tmp;    /* the temporary sibling of target; NULL when written through */
 #ifdef HAVE_WRITEBACK
     int fd;           /* the temporary file's descriptor (libsndfile does not close it) */
     long long hinted; /* bytes whose writeback has been started */
@@ -144,8 +148,7 @@ static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_r
     return BX_OK;
 }
 
-bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info,
-                        bx_error *err)
+bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info, bx_error *err)
 {
     *out = NULL;
     if (!bx_exists(path))
@@ -290,20 +293,27 @@ static void extension(const char *path, char *ext, size_t n)
 static int pcm_sub(bx_audio_encoding enc, int dflt)
 {
     switch (enc) {
-    case BX_ENC_PCM16: return SF_FORMAT_PCM_16;
-    case BX_ENC_PCM24: return SF_FORMAT_PCM_24;
-    case BX_ENC_PCM32: return SF_FORMAT_PCM_32;
-    case BX_ENC_FLOAT: return SF_FORMAT_FLOAT;
-    case BX_ENC_DEFAULT: break;
+    case BX_ENC_PCM16:
+        return SF_FORMAT_PCM_16;
+    case BX_ENC_PCM24:
+        return SF_FORMAT_PCM_24;
+    case BX_ENC_PCM32:
+        return SF_FORMAT_PCM_32;
+    case BX_ENC_FLOAT:
+        return SF_FORMAT_FLOAT;
+    case BX_ENC_DEFAULT:
+        break;
     }
     return dflt;
 }
 
-static bx_status choose_format(const char *path, bx_audio_encoding enc, long long frames,
-                               unsigned channels, int *format, bx_error *err)
+static bx_status choose_format(const char *path, int through, bx_audio_encoding enc,
+                               long long frames, unsigned channels, int *format, bx_error *err)
 {
     char ext[16];
     extension(path, ext, sizeof ext);
+    if (through && !ext[0])
+        strcpy(ext, "wav"); /* /dev/null, /dev/stdout: WAV */
     int major;
     int sub = pcm_sub(enc, SF_FORMAT_FLOAT);
     if (strcmp(ext, "wav") == 0 || strcmp(ext, "wave") == 0) {
@@ -361,25 +371,57 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
     memset(&si, 0, sizeof si);
     si.samplerate = rate_hz;
     si.channels = (int)channels;
-    bx_status st = choose_format(path, enc, expected_frames, channels, &si.format, err);
-    if (st)
+    bx_output_kind kind;
+    char *target = NULL;
+    bx_status st = bx_output_prepare(path, &target, &kind, err);
+    if (!st)
+        st = choose_format(path, kind == BX_OUTPUT_THROUGH, enc, expected_frames, channels,
+                           &si.format, err);
+    if (st) {
+        bx_free(target);
         return st;
-    if (!sf_format_check(&si))
+    }
+    if (!sf_format_check(&si)) {
+        bx_free(target);
         return bx_error_set(err, BX_ERR_ARG,
                             "%s: this format cannot hold %u channel(s) at %d Hz with that encoding",
                             path, channels, rate_hz);
+    }
     bx_audio_writer *w = bx_calloc(1, sizeof *w);
 #ifdef HAVE_WRITEBACK
     if (w)
         w->fd = -1;
 #endif
-    if (!w || !(w->path = bx_strdup(path)) || !(w->tmp = bx_temp_sibling(path))) {
+    if (w)
+        w->target = target;
+    else
+        bx_free(target);
+    if (!w || !(w->path = bx_strdup(path)) ||
+        (kind == BX_OUTPUT_REPLACE && !(w->tmp = bx_temp_sibling(w->target)))) {
         bx_audio_writer_abort(w);
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
     }
     errno = 0;
+    if (kind == BX_OUTPUT_THROUGH) { /* a device or a pipe: written in place */
+        const int fd = bx_output_open_through(w->target, err);
+        if (fd < 0) {
+            bx_audio_writer_abort(w);
+            return err->code;
+        }
+        w->sf = sf_open_fd(fd, SFM_WRITE, &si, SF_TRUE);
+        if (!w->sf) {
+            st = bx_error_set(err, BX_ERR_IO, "%s: cannot write this format there: %s", path,
+                              sf_strerror(NULL));
+#ifndef _WIN32
+            close(fd);
+#endif
+            bx_audio_writer_abort(w);
+            return st;
+        }
+    }
 #ifdef HAVE_WRITEBACK
-    w->fd = open(w->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    else
+        w->fd = open(w->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (w->fd >= 0) {
         w->sf = sf_open_fd(w->fd, SFM_WRITE, &si, SF_FALSE);
         if (!w->sf) {
@@ -391,7 +433,8 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
         }
     }
 #else
-    w->sf = open_utf8(w->tmp, SFM_WRITE, &si);
+    else
+        w->sf = open_utf8(w->tmp, SFM_WRITE, &si);
 #endif
     if (!w->sf) {
         st = bx_error_set(err, BX_ERR_IO, "%s: cannot create the file: %s", path,
@@ -408,8 +451,7 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
     return BX_OK;
 }
 
-bx_status bx_audio_writer_write(bx_audio_writer *w, const float *buf, size_t frames,
-                                bx_error *err)
+bx_status bx_audio_writer_write(bx_audio_writer *w, const float *buf, size_t frames, bx_error *err)
 {
     sf_count_t put = sf_writef_float(w->sf, buf, (sf_count_t)frames);
     if (put != (sf_count_t)frames)
@@ -432,7 +474,7 @@ bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
     int rc = sf_close(w->sf);
     w->sf = NULL;
 #ifdef HAVE_WRITEBACK
-    if (close(w->fd) != 0 && rc == 0)
+    if (w->fd >= 0 && close(w->fd) != 0 && rc == 0)
         rc = SF_ERR_SYSTEM;
     w->fd = -1;
 #endif
@@ -440,12 +482,13 @@ bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
     if (rc != 0)
         st = bx_error_set(err, BX_ERR_IO, "%s: could not finish the file: %s", w->path,
                           sf_error_number(rc));
-    else
-        st = bx_file_commit(w->tmp, w->path, err);
+    else if (w->tmp)
+        st = bx_file_commit(w->tmp, w->target, err);
     if (st)
         bx_audio_writer_abort(w);
     else {
         bx_free(w->path);
+        bx_free(w->target);
         bx_free(w->tmp);
         bx_free(w);
     }
@@ -465,6 +508,7 @@ void bx_audio_writer_abort(bx_audio_writer *w)
     if (w->tmp)
         bx_file_remove(w->tmp);
     bx_free(w->path);
+    bx_free(w->target);
     bx_free(w->tmp);
     bx_free(w);
 }

@@ -16,16 +16,16 @@
 struct bx_engine {
     double rate_hz;
     unsigned channels;
-    bx_chain *cur;       /* chain being heard */
-    bx_chain *old;       /* chain fading out, NULL when no reload fade runs */
-    bx_chain *to_retire; /* finished chain waiting for the retired mailbox */
+    bx_chain *cur;                /* chain being heard */
+    bx_chain *old;                /* chain fading out, NULL when no reload fade runs */
+    bx_chain *to_retire;          /* finished chain waiting for the retired mailbox */
     _Atomic(bx_chain *) incoming; /* posted by the control thread */
     _Atomic(bx_chain *) retired;  /* handed back to the control thread */
     atomic_int bypass_req;
     unsigned fade_len, fade_pos;
-    double byp;      /* bypass mix position 0 (processed) .. 1 (dry) */
-    double byp_step; /* per-sample change of byp while moving */
-    unsigned long long pos; /* absolute frame counter (grid alignment) */
+    double byp;                  /* bypass mix position 0 (processed) .. 1 (dry) */
+    double byp_step;             /* per-sample change of byp while moving */
+    unsigned long long pos;      /* absolute frame counter (grid alignment) */
     double *dry, *wet, *wet_old; /* BX_ENGINE_GRID * channels each */
 };
 
@@ -275,7 +275,8 @@ void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
             }
         }
 
-        const double target = atomic_load_explicit(&e->bypass_req, memory_order_relaxed) ? 1.0 : 0.0;
+        const double target =
+            atomic_load_explicit(&e->bypass_req, memory_order_relaxed) ? 1.0 : 0.0;
         double byp = e->byp;
         if (byp != target || byp != 0.0) {
             if (byp != target)

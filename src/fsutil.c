@@ -1,4 +1,7 @@
 /* fsutil.c — portable file helpers (POSIX and Windows wide-char paths). */
+#if !defined(_WIN32) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700 /* realpath */
+#endif
 #include "bx/fsutil.h"
 
 #include <errno.h>
@@ -18,6 +21,14 @@
 #include <unistd.h>
 #define bx_getpid() ((long)getpid())
 #endif
+
+/* The longest file name (one path component) most file systems take, bytes. */
+#define NAME_LEN_MAX 255
+/* A temporary name's bytes besides the file's own: "." ".bx-" 9 digits "-"
+ * 9 digits ".tmp" */
+#define TEMP_EXTRA_MAX 28
+/* Symbolic links followed before a chain counts as a loop (Linux's limit). */
+#define LINKS_MAX 40
 
 #ifdef _WIN32
 /* UTF-8 -> UTF-16 for the wide-char file APIs; bx_free the result. */
@@ -115,10 +126,18 @@ char *bx_temp_sibling(const char *path)
 #endif
     const size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     const char *base = path + dirlen;
-    const size_t n = strlen(path) + 64;
+    /* "." base ".bx-" pid "-" k ".tmp" within NAME_LEN_MAX bytes */
+    size_t keep = strlen(base);
+    if (keep > NAME_LEN_MAX - TEMP_EXTRA_MAX) {
+        keep = NAME_LEN_MAX - TEMP_EXTRA_MAX;
+        while (keep > 0 && ((unsigned char)base[keep] & 0xC0u) == 0x80u)
+            keep--; /* not inside a UTF-8 sequence */
+    }
+    const size_t n = dirlen + keep + TEMP_EXTRA_MAX + 1;
     char *t = bx_malloc(n);
     if (t)
-        snprintf(t, n, "%.*s.%s.bx-%ld-%u.tmp", (int)dirlen, path, base, bx_getpid(), k);
+        snprintf(t, n, "%.*s.%.*s.bx-%ld-%u.tmp", (int)dirlen, path, (int)keep, base,
+                 bx_getpid() % 1000000000L, k % 1000000000u);
     return t;
 }
 
@@ -152,10 +171,213 @@ void bx_file_remove(const char *path)
 #endif
 }
 
+static bx_status replace_file(const char *path, const void *data, size_t len, bx_error *err);
+
+#ifndef _WIN32
+/* The folder part of path ("." if none), in a new buffer; NULL if out of memory. */
+static char *parent_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return bx_strdup(".");
+    const size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = bx_malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* A dangling chain of links from path: the name it ends on (to create), in a
+ * new buffer; NULL with err set if the chain loops or cannot be read. */
+static char *link_end(const char *path, bx_error *err)
+{
+    char *cur = bx_strdup(path);
+    for (int hop = 0; cur && hop <= LINKS_MAX; hop++) {
+        struct stat ls;
+        if (lstat(cur, &ls) != 0 || !S_ISLNK(ls.st_mode))
+            return cur;
+        char buf[4096];
+        const ssize_t n = readlink(cur, buf, sizeof buf - 1);
+        if (n < 0) {
+            bx_error_set(err, BX_ERR_IO, "%s: cannot read the link: %s", path, strerror(errno));
+            bx_free(cur);
+            return NULL;
+        }
+        buf[n] = '\0';
+        char *next;
+        if (buf[0] == '/') {
+            next = bx_strdup(buf);
+        } else { /* relative to the link's folder */
+            char *dir = parent_of(cur);
+            const size_t m = (dir ? strlen(dir) : 0) + (size_t)n + 2;
+            next = dir ? bx_malloc(m) : NULL;
+            if (next)
+                snprintf(next, m, "%s/%s", dir, buf);
+            bx_free(dir);
+        }
+        bx_free(cur);
+        cur = next;
+    }
+    if (cur)
+        bx_error_set(err, BX_ERR_IO, "%s: too many levels of symbolic links", path);
+    else
+        bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    bx_free(cur);
+    return NULL;
+}
+#endif
+
+bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kind, bx_error *err)
+{
+    *target = NULL;
+    *kind = BX_OUTPUT_REPLACE;
+    if (!path || !path[0])
+        return bx_error_set(err, BX_ERR_IO, "an output file name is empty");
+#ifdef _WIN32
+    wchar_t *w = widen(path);
+    if (!w)
+        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    const DWORD attr = GetFileAttributesW(w);
+    if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY)) {
+        bx_free(w);
+        return bx_error_set(err, BX_ERR_IO, "%s: is a folder, not a file", path);
+    }
+    HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    bx_free(w);
+    if (h != INVALID_HANDLE_VALUE) {
+        const DWORD type = GetFileType(h);
+        CloseHandle(h);
+        if (type == FILE_TYPE_CHAR || type == FILE_TYPE_PIPE)
+            *kind = BX_OUTPUT_THROUGH;
+    }
+    *target = bx_strdup(path);
+    return *target ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+#else
+    struct stat s;
+    if (stat(path, &s) == 0) {
+        if (S_ISDIR(s.st_mode))
+            return bx_error_set(err, BX_ERR_IO, "%s: is a folder, not a file", path);
+        if (S_ISBLK(s.st_mode))
+            return bx_error_set(err, BX_ERR_IO, "%s: is a block device; refusing to write to it",
+                                path);
+        /* under /dev or /proc (/dev/stdout redirected to a file): the
+         * file is someone's open descriptor, never replaced */
+        const int special = !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6);
+        if (!S_ISREG(s.st_mode) || special) {
+            /* /dev/null, a FIFO, /dev/stdout (a link to /proc/self/fd/1,
+             * which names no file: open() follows it, nothing else can) */
+            *kind = BX_OUTPUT_THROUGH;
+            *target = bx_strdup(path);
+            return *target ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+        }
+        char *real = realpath(path, NULL); /* the linked file, replaced in its folder */
+        if (real) {
+            *target = bx_strdup(real);
+            free(real);
+        } else {
+            *target = bx_strdup(path);
+        }
+        return *target ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    }
+    if (errno == ELOOP)
+        return bx_error_set(err, BX_ERR_IO, "%s: too many levels of symbolic links", path);
+    if (errno != ENOENT)
+        return bx_error_set(err, BX_ERR_IO, "%s: %s", path, strerror(errno));
+    char *end = link_end(path, err); /* a new name, or the end of a dangling link */
+    if (!end)
+        return err->code;
+    /* its folder must exist (on the stack: the same allocations whether or
+     * not the file exists yet) */
+    char dir[4096];
+    const char *slash = strrchr(end, '/');
+    const size_t dn = !slash ? 1 : slash == end ? 1 : (size_t)(slash - end);
+    if (dn < sizeof dir) {
+        memcpy(dir, slash ? end : ".", dn);
+        dir[dn] = '\0';
+        if (!bx_is_dir(dir)) {
+            bx_error_set(err, BX_ERR_IO, "%s: the folder %s does not exist", path, dir);
+            bx_free(end);
+            return BX_ERR_IO;
+        }
+    } /* longer: creating the file will say what is wrong */
+    *target = end;
+    return BX_OK;
+#endif
+}
+
+int bx_output_open_through(const char *target, bx_error *err)
+{
+#ifdef _WIN32
+    (void)target;
+    bx_error_set(err, BX_ERR_IO, "%s: writing through is not supported here", target);
+    return -1;
+#else
+    const int fd = open(target, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENXIO)
+            bx_error_set(err, BX_ERR_IO, "%s: a FIFO that nobody reads; not waiting for a reader",
+                         target);
+        else
+            bx_error_set(err, BX_ERR_IO, "%s: cannot open for writing: %s", target,
+                         strerror(errno));
+        return -1;
+    }
+    const int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK); /* opened: now write as usual */
+    return fd;
+#endif
+}
+
+#ifndef _WIN32
+static bx_status write_through(const char *target, const void *data, size_t len, bx_error *err)
+{
+    const int fd = bx_output_open_through(target, err);
+    if (fd < 0)
+        return err->code;
+    const char *p = data;
+    while (len > 0) {
+        const ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int e = n < 0 ? errno : EIO;
+            close(fd);
+            return bx_error_set(err, BX_ERR_IO, "%s: write failed: %s", target, strerror(e));
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    if (close(fd) != 0)
+        return bx_error_set(err, BX_ERR_IO, "%s: write failed: %s", target, strerror(errno));
+    return BX_OK;
+}
+#endif
+
 bx_status bx_file_write_atomic(const char *path, const void *data, size_t len, bx_error *err)
 {
-    if (bx_is_dir(path))
-        return bx_error_set(err, BX_ERR_IO, "%s: is a directory", path);
+    char *target = NULL;
+    bx_output_kind kind;
+    bx_status st = bx_output_prepare(path, &target, &kind, err);
+    if (st)
+        return st;
+#ifndef _WIN32
+    if (kind == BX_OUTPUT_THROUGH) {
+        st = write_through(target, data, len, err);
+        bx_free(target);
+        return st;
+    }
+#endif
+    st = replace_file(target, data, len, err);
+    bx_free(target);
+    return st;
+}
+
+static bx_status replace_file(const char *path, const void *data, size_t len, bx_error *err)
+{
     char *tmp = bx_temp_sibling(path);
     if (!tmp)
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);

@@ -17,7 +17,15 @@ quality of the analysis:
     (and for one file, -j1 and -j3: the threads of its fits);
     progress on a non-terminal is plain lines (no carriage returns);
   - SIGINT during a batch starts no new file, leaves no partial output and
-    exits 130 after the summary.
+    exits 130 after the summary;
+  - special outputs (POSIX): -o and --plot onto /dev/null write through and
+    leave it a character device; /dev/stdout redirected to a file gets the
+    preset; a symbolic link keeps pointing at its file, which is replaced
+    (a dangling link creates its file); a FIFO with a reader gets the preset,
+    one with none fails at once (exit 5) instead of waiting; an empty -o, a
+    missing folder and a link loop exit 5 naming the problem, before any
+    analysis; a 250-byte file name works (the temporary name is shortened);
+    bxlive --render does the same for /dev/null, /dev/stdout and links.
 
 Audio comes from bxgen. Environment: BXANALYZE, BXGEN (programs), BX_TEST_TMP
 (scratch folder). Exit status: 0 all passed, 1 a check failed, 77 skipped (a
@@ -387,6 +395,95 @@ def tests(tmp):
               "SIGINT during a batch: exit 130, summary printed, files not started are not "
               "written, no partial or temporary file",
               f"exit {proc.returncode}; written {written}; stdout {out[:300]!r}; stderr {err[:300]!r}")
+
+    special_outputs(tmp, ref)
+
+
+def special_outputs(tmp, ref):
+    if os.name != "posix":
+        REP.note("special outputs: POSIX only, skipped")
+        return
+    import stat
+    j = lambda *p: os.path.join(tmp, "special", *p)  # noqa: E731
+    os.mkdir(j())
+    crisp = os.path.join(SRC_DIR, "presets", "crisp.json")
+
+    r = run(ref, "-o", "/dev/null", "--plot", "/dev/null", "-q")
+    check(r.returncode == 0 and stat.S_ISCHR(os.stat("/dev/null").st_mode),
+          "-o /dev/null --plot /dev/null: exit 0, /dev/null is still a character device", tell(r))
+    with open(j("redirected.json"), "w") as f:
+        r = subprocess.run([BXANALYZE, ref, "-o", "/dev/stdout", "-q"], stdout=f,
+                           stderr=subprocess.PIPE, text=True, timeout=TIMEOUT)
+    check(r.returncode == 0 and load_preset(j("redirected.json")) is not None,
+          "-o /dev/stdout redirected to a file writes the preset into it", tell(r))
+
+    os.symlink("target.json", j("link.json"))
+    r1 = run(ref, "-o", j("link.json"), "-q")
+    created = os.path.islink(j("link.json")) and load_preset(j("target.json")) is not None
+    r2 = run(ref, "-o", j("link.json"), "--name", "again", "-q")
+    p = load_preset(j("target.json"))
+    check(r1.returncode == 0 and created and r2.returncode == 0
+          and os.path.islink(j("link.json")) and p and p["name"] == "again"
+          and sorted(os.listdir(j())) == ["link.json", "redirected.json", "target.json"],
+          "-o onto a symbolic link: the link stays, its file is created, then replaced; "
+          "no temporary file is left", f"{tell(r1)} {tell(r2)} {os.listdir(j())}")
+
+    fifo = j("pipe.json")
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    r = run(ref, "-o", fifo, "-q")
+    check(r.returncode == EXIT_OUTPUT and "pipe.json" in r.stderr and "reader" in r.stderr
+          and time.monotonic() - t0 < 60,
+          "-o onto a FIFO nobody reads exits 5 at once, naming it", tell(r))
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+    r = run(ref, "-o", fifo, "-q")
+    got = reader.communicate(timeout=TIMEOUT)[0]
+    try:
+        ok = json.loads(got).get("bxpreset") == 1
+    except ValueError:
+        ok = False
+    check(r.returncode == 0 and ok and stat.S_ISFIFO(os.stat(fifo).st_mode),
+          "-o onto a FIFO with a reader: the reader gets the preset, the FIFO stays", tell(r))
+    os.remove(fifo)
+
+    os.symlink("loop-b", j("loop-a"))
+    os.symlink("loop-a", j("loop-b"))
+    for label, out, word in (("an empty -o", "", "empty"),
+                             ("an -o in a missing folder", j("no", "such", "p.json"), "folder"),
+                             ("an -o that is a link loop", j("loop-a"), "links")):
+        t0 = time.monotonic()
+        r = run(ref, "--paired", ref, "-o", out, "-q")
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == EXIT_OUTPUT and len(lines) == 1 and word in lines[0]
+              and time.monotonic() - t0 < 2.0,
+              f"{label} exits 5 with one line, before the analysis", tell(r))
+    os.remove(j("loop-a"))
+    os.remove(j("loop-b"))
+
+    long_name = j("n" * 245 + ".json")
+    r = run(ref, "-o", long_name, "-q")
+    check(r.returncode == 0 and load_preset(long_name) is not None,
+          "a 250-byte file name works (the temporary name is shortened to fit)", tell(r))
+
+    r = subprocess.run([BXLIVE, crisp, "--render", ref, "/dev/null", "--quiet"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    check(r.returncode == 0 and stat.S_ISCHR(os.stat("/dev/null").st_mode),
+          "bxlive --render onto /dev/null: exit 0, /dev/null is still a character device", tell(r))
+    with open(j("redirected.wav"), "wb") as f:
+        r = subprocess.run([BXLIVE, crisp, "--render", ref, "/dev/stdout", "--quiet"], stdout=f,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+    with open(j("redirected.wav"), "rb") as f:
+        head = f.read(12)
+    check(r.returncode == 0 and head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+          and os.path.getsize(j("redirected.wav")) > 1000,
+          "bxlive --render to /dev/stdout redirected to a file writes a WAV into it",
+          f"exit {r.returncode} {r.stderr!r} {head!r}")
+    os.symlink("rendered.wav", j("render-link.wav"))
+    r = subprocess.run([BXLIVE, crisp, "--render", ref, j("render-link.wav"), "--quiet"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    check(r.returncode == 0 and os.path.islink(j("render-link.wav"))
+          and os.path.getsize(j("rendered.wav")) > 1000,
+          "bxlive --render onto a symbolic link writes its file and keeps the link", tell(r))
 
 
 if __name__ == "__main__":

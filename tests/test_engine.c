@@ -41,9 +41,10 @@ static void full_params(bx_chain_params *p)
 {
     bx_chain_params_default(p);
     p->input_gain_db = 3;
-    const bx_band b[] = {{BX_BIQUAD_HIGHPASS, 40, 0, 0.707},  {BX_BIQUAD_LOW_SHELF, 90, 5, 0.7},
-                         {BX_BIQUAD_PEAK, 350, -4, 1.4},      {BX_BIQUAD_PEAK, 3200, 3, 1.0},
-                         {BX_BIQUAD_HIGH_SHELF, 9000, 4, 0.7}, {BX_BIQUAD_LOWPASS, 18000, 0, 0.707}};
+    const bx_band b[] = {
+        {BX_BIQUAD_HIGHPASS, 40, 0, 0.707},   {BX_BIQUAD_LOW_SHELF, 90, 5, 0.7},
+        {BX_BIQUAD_PEAK, 350, -4, 1.4},       {BX_BIQUAD_PEAK, 3200, 3, 1.0},
+        {BX_BIQUAD_HIGH_SHELF, 9000, 4, 0.7}, {BX_BIQUAD_LOWPASS, 18000, 0, 0.707}};
     p->n_bands = 6;
     memcpy(p->bands, b, sizeof b);
     p->has_comp = 1;
@@ -148,7 +149,10 @@ static void block_independence(unsigned ch)
                     blocks[k], first, o[first], ref[first]);
         else
             printf("%u ch: blocks of %s frames give output bit-identical to blocks of 1\n", ch,
-                   blocks[k] == 17 ? "17" : blocks[k] == 64 ? "64" : blocks[k] == 4096 ? "4096" : "random 1..600");
+                   blocks[k] == 17     ? "17"
+                   : blocks[k] == 64   ? "64"
+                   : blocks[k] == 4096 ? "4096"
+                                       : "random 1..600");
         free(o);
     }
     free(in);
@@ -189,7 +193,8 @@ static void reload_click_free(void)
     run_with_reload(ex, alt_params, in, yx, n, at);
     const size_t fade = (size_t)(BX_FADE_MS * 1e-3 * FS) + BX_ENGINE_GRID;
     const double step_x = max_step(yx, at - 10, at + fade + 10);
-    const double step_ab = fmax(max_step(ya, at - 10, at + fade + 10), max_step(yb, at - 10, at + fade + 10));
+    const double step_ab =
+        fmax(max_step(ya, at - 10, at + fade + 10), max_step(yb, at - 10, at + fade + 10));
     const double jump = fabs((double)yb[at] - ya[at - 1]);
     checks++;
     if (step_x > 1.05 * step_ab)
@@ -241,7 +246,8 @@ static void bypass(void)
     if (exact_from > at + fade)
         tu_fail("bypass: output equals input only from frame %zu (bypass at %zu)", exact_from, at);
     const double step = max_step(y, at - 10, at + fade + 10);
-    const double ref = fmax(max_step(yp, at - 10, at + fade + 10), max_step(in, at - 10, at + fade + 10));
+    const double ref =
+        fmax(max_step(yp, at - 10, at + fade + 10), max_step(in, at - 10, at + fade + 10));
     checks++;
     if (step > 1.05 * ref)
         tu_fail("bypass: step %.5f during the fade, signals alone %.5f", step, ref);
@@ -415,8 +421,8 @@ static void full_scale(void)
     }
     checks++;
     if (peak > 1.0 || worst > 1e-6 || clamped == 0)
-        tu_fail("no limiter, +24 dB: peak %.9g, worst relative error %.3g, %zu samples clamped", peak,
-                worst, clamped);
+        tu_fail("no limiter, +24 dB: peak %.9g, worst relative error %.3g, %zu samples clamped",
+                peak, worst, clamped);
     else
         printf("no limiter, +24 dB: peak %.6f, %zu samples clamped to full scale, the rest "
                "within %.2g of the chain's output\n",

@@ -27,7 +27,9 @@ bx_status bx_file_read_all(const char *path, size_t max_bytes, char **data, size
 
 /**
  * A fresh temporary path next to `path` (same folder, so a rename is atomic),
- * e.g. "out/.take.wav.bx-1234-1.tmp". Release with bx_free. NULL if out of memory.
+ * e.g. "out/.take.wav.bx-1234-1.tmp"; a long file name is shortened (at a
+ * UTF-8 character boundary) so that the temporary name fits in 255 bytes.
+ * Release with bx_free. NULL if out of memory.
  */
 char *bx_temp_sibling(const char *path);
 
@@ -37,7 +39,34 @@ bx_status bx_file_commit(const char *tmp, const char *path, bx_error *err);
 /** Remove a file; ignores errors (used to drop temporaries). */
 void bx_file_remove(const char *path);
 
-/** Write data to path atomically: temp sibling, flush to disk, rename. */
+/** How an output path is written. */
+typedef enum bx_output_kind {
+    BX_OUTPUT_REPLACE = 0, /**< a regular file or a new name: replaced atomically */
+    BX_OUTPUT_THROUGH = 1  /**< a character device, FIFO or socket (/dev/null, a pipe), or
+                                any name under /dev or /proc (/dev/stdout redirected to a
+                                file): written in place, never replaced */
+} bx_output_kind;
+
+/**
+ * Check an output path before any work is done, and say how to write it.
+ * Symbolic links are followed: *target (release with bx_free) is what gets
+ * written, so replacing a linked file keeps the link (a dangling link names
+ * the file to create). Errors (BX_ERR_IO, naming the path): an empty name,
+ * a folder, a block device, a folder to write into that does not exist, a
+ * link chain that loops. On Windows links are not resolved (*target is a
+ * copy of path) and only character devices and pipes are written through.
+ */
+bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kind, bx_error *err);
+
+/**
+ * Open an output of kind BX_OUTPUT_THROUGH for writing (no create, no
+ * truncation); a FIFO with no reader is an error, not a wait. Returns a file
+ * descriptor (POSIX) or -1 with err set.
+ */
+int bx_output_open_through(const char *target, bx_error *err);
+
+/** Write data to path: atomically (temp sibling, flush to disk, rename) for
+ * BX_OUTPUT_REPLACE, in place for BX_OUTPUT_THROUGH (bx_output_prepare). */
 bx_status bx_file_write_atomic(const char *path, const void *data, size_t len, bx_error *err);
 
 /** 1 if a and b name the same existing file, 0 otherwise. */
