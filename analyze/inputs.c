@@ -205,6 +205,11 @@ static bx_status add_path(input_list *l, const char *path, int depth, int explic
         return p ? push(l, p, err) : bx_error_set(err, BX_ERR_NOMEM, "out of memory");
     }
     if (!bx_is_dir(path)) {
+        if (!explicit && !bx_is_regular(path)) {
+            note(l, path, "skipped (not a regular file: a FIFO, device or socket)");
+            l->skipped++;
+            return BX_OK;
+        }
         if (!inputs_is_audio_name(path)) {
             note(l, path, "skipped (not an audio file by its extension)");
             l->skipped++;
@@ -216,6 +221,26 @@ static bx_status add_path(input_list *l, const char *path, int depth, int explic
     if (depth >= INPUTS_MAX_DEPTH) {
         fail(l, path, "folders nested too deeply (a symbolic link loop?); not scanned");
         return BX_OK;
+    }
+    bx_file_identity id;
+    if (bx_file_identity_of(path, &id) == 0) {
+        for (size_t i = 0; i < l->n_dirs; i++)
+            if (l->dirs[i].volume == id.volume && l->dirs[i].index == id.index) {
+                note(l, path, "skipped (a folder already scanned, reached again through a link)");
+                return BX_OK;
+            }
+        if (l->n_dirs == l->cap_dirs) {
+            const size_t cap = l->cap_dirs ? 2 * l->cap_dirs : 16;
+            bx_file_identity *d = bx_malloc(cap * sizeof *d);
+            if (!d)
+                return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+            if (l->n_dirs)
+                memcpy(d, l->dirs, l->n_dirs * sizeof *d);
+            bx_free(l->dirs);
+            l->dirs = d;
+            l->cap_dirs = cap;
+        }
+        l->dirs[l->n_dirs++] = id;
     }
     name_vec names = {0};
     const char *why = NULL;
@@ -359,6 +384,7 @@ void inputs_free(input_list *l)
         bx_free(l->files[i].name);
     }
     bx_free(l->files);
+    bx_free(l->dirs);
     memset(l, 0, sizeof *l);
 }
 

@@ -14,7 +14,8 @@
 
 #include "bx/error.h"
 
-/* Deepest folder nesting scanned (guards against symbolic-link loops). */
+/* Deepest folder nesting scanned. Links that lead back to a folder already
+ * scanned are not followed again (device and inode); this is a second guard. */
 #define INPUTS_MAX_DEPTH 64
 
 typedef struct input_file {
@@ -25,10 +26,12 @@ typedef struct input_file {
 typedef struct input_list {
     input_file *files;
     size_t n, cap;
-    size_t skipped; /* files skipped because they are not audio by extension */
-    size_t failed;  /* folders that could not be read */
-    int exit_code;  /* BX_EXIT_* for those failures, BX_EXIT_OK if none */
-    int quiet;      /* no notes on stderr (errors are always printed) */
+    size_t skipped;                /* files skipped because they are not audio by extension */
+    size_t failed;                 /* folders that could not be read */
+    int exit_code;                 /* BX_EXIT_* for those failures, BX_EXIT_OK if none */
+    int quiet;                     /* no notes on stderr (errors are always printed) */
+    struct bx_file_identity *dirs; /* the folders scanned so far (each is scanned once) */
+    size_t n_dirs, cap_dirs;
 } input_list;
 
 /* 1 if the file name ends in an audio extension bx reads (wav wave w64 rf64 aif aiff aifc flac
@@ -42,8 +45,11 @@ char *inputs_stem(const char *path);
 
 /*
  * Add one command-line path: a folder is scanned recursively (audio files
- * added, others skipped with a note on stderr); a file is added if its
- * extension is audio, else skipped with a note; a path that does not exist is
+ * added, others skipped with a note on stderr; a folder reached a second
+ * time, through a link, is skipped with a note; inside folders only regular
+ * files are taken: a FIFO, device or socket named *.wav is skipped with a
+ * note); a file given by name is added if its extension is audio, else
+ * skipped with a note; a path that does not exist is
  * added, so that it fails, named, when analysed. An unreadable folder is
  * reported on stderr and counted in failed. Returns BX_OK or BX_ERR_NOMEM.
  */

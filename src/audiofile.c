@@ -38,6 +38,7 @@ struct bx_audio_reader {
     /* bx_audio_open_memory: the caller's bytes and libsndfile's position in them */
     const unsigned char *data;
     sf_count_t size, pos;
+    char *owned; /* data read from a FIFO or device, freed with the reader */
 };
 
 struct bx_audio_writer {
@@ -155,6 +156,27 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
         return bx_error_set(err, BX_ERR_IO, "%s: no such file", path);
     if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not an audio file", path);
+    if (!bx_is_regular(path)) {
+        /* a FIFO or a device: read once, to the end, and decoded from memory
+         * (it cannot be sniffed and reopened); a FIFO without a writer is
+         * empty at once instead of blocking */
+        char *data = NULL;
+        size_t len = 0;
+        bx_status st = bx_file_read_all(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
+        if (st)
+            return st;
+        if (len == 0) {
+            bx_free(data);
+            return bx_error_set(err, BX_ERR_AUDIO, "%s: nothing to read (a FIFO with no writer?)",
+                                path);
+        }
+        st = bx_audio_open_memory(data, len, path, out, info, err);
+        if (st)
+            bx_free(data);
+        else
+            (*out)->owned = data;
+        return st;
+    }
     unsigned char h[3] = {0, 0, 0};
     size_t n = 0;
     FILE *f = bx_fopen(path, "rb");
@@ -257,6 +279,7 @@ void bx_audio_close(bx_audio_reader *r)
         return;
     if (r->sf)
         sf_close(r->sf);
+    bx_free(r->owned);
     bx_free(r->path);
     bx_free(r);
 }

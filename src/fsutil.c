@@ -64,7 +64,21 @@ bx_status bx_file_read_all(const char *path, size_t max_bytes, char **data, size
     *len = 0;
     if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not a file", path);
+#ifdef _WIN32
     FILE *f = bx_fopen(path, "rb");
+#else
+    /* a FIFO without a writer must not block the open: non-blocking to
+     * open, blocking to read (then no writer reads as the end) */
+    FILE *f = NULL;
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        const int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        if (!(f = fdopen(fd, "rb")))
+            close(fd);
+    }
+#endif
     if (!f)
         return bx_error_set(err, BX_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     bx_status st = BX_OK;
@@ -423,6 +437,25 @@ static int file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
     return ok ? 0 : -1;
 }
 
+int bx_file_identity_of(const char *path, bx_file_identity *id)
+{
+    BY_HANDLE_FILE_INFORMATION info;
+    if (file_id(path, &info))
+        return -1;
+    id->volume = info.dwVolumeSerialNumber;
+    id->index = ((unsigned long long)info.nFileIndexHigh << 32) | info.nFileIndexLow;
+    return 0;
+}
+
+int bx_is_regular(const char *path)
+{
+    wchar_t *w = widen(path);
+    DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+    bx_free(w);
+    return attr != INVALID_FILE_ATTRIBUTES &&
+           !(attr & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE));
+}
+
 int bx_same_file(const char *a, const char *b)
 {
     BY_HANDLE_FILE_INFORMATION ia, ib;
@@ -448,6 +481,22 @@ int bx_exists(const char *path)
     return attr != INVALID_FILE_ATTRIBUTES;
 }
 #else
+int bx_file_identity_of(const char *path, bx_file_identity *id)
+{
+    struct stat s;
+    if (stat(path, &s) != 0)
+        return -1;
+    id->volume = (unsigned long long)s.st_dev;
+    id->index = (unsigned long long)s.st_ino;
+    return 0;
+}
+
+int bx_is_regular(const char *path)
+{
+    struct stat s;
+    return stat(path, &s) == 0 && S_ISREG(s.st_mode);
+}
+
 int bx_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;

@@ -25,7 +25,12 @@ quality of the analysis:
     one with none fails at once (exit 5) instead of waiting; an empty -o, a
     missing folder and a link loop exit 5 naming the problem, before any
     analysis; a 250-byte file name works (the temporary name is shortened);
-    bxlive --render does the same for /dev/null, /dev/stdout and links.
+    bxlive --render does the same for /dev/null, /dev/stdout and links;
+  - special inputs (POSIX): a batch folder holding two links to itself and
+    a link to its parent is scanned once (each folder once, with a note), a
+    FIFO named *.wav in it is skipped with a note; a FIFO given as REF is read
+    when something writes to it and fails at once (exit 4) when nothing
+    does; the same for bxlive's preset (exit 3) and --render's input.
 
 Audio comes from bxgen. Environment: BXANALYZE, BXGEN (programs), BX_TEST_TMP
 (scratch folder). Exit status: 0 all passed, 1 a check failed, 77 skipped (a
@@ -397,6 +402,69 @@ def tests(tmp):
               f"exit {proc.returncode}; written {written}; stdout {out[:300]!r}; stderr {err[:300]!r}")
 
     special_outputs(tmp, ref)
+    special_inputs(tmp, ref)
+
+
+def special_inputs(tmp, ref):
+    if os.name != "posix":
+        REP.note("special inputs: POSIX only, skipped")
+        return
+    j = lambda *p: os.path.join(tmp, "special-in", *p)  # noqa: E731
+    os.makedirs(j("scan", "sub"))
+    shutil.copy(ref, j("scan", "a.wav"))
+    shutil.copy(ref, j("scan", "sub", "b.wav"))
+    os.symlink(".", j("scan", "self-1"))
+    os.symlink(".", j("scan", "self-2"))
+    os.symlink("..", j("scan", "sub", "up"))
+    os.mkfifo(j("scan", "pipe.wav"))
+    r = run("-o", j("out") + "/", j("scan"))
+    got = sorted(os.listdir(j("out"))) if os.path.isdir(j("out")) else []
+    notes = [ln for ln in r.stderr.splitlines() if "already scanned" in ln]
+    check(r.returncode == 0 and got == ["a.json", "b.json"] and len(notes) == 3
+          and "pipe.wav: skipped (not a regular file" in r.stderr,
+          "a batch folder with links back to itself is scanned once; a FIFO *.wav in it is skipped",
+          f"exit {r.returncode}; outputs {got}; stderr {r.stderr[-600:]!r}")
+
+    fifo = j("live.wav")
+    os.mkfifo(fifo)
+    t0 = time.monotonic()
+    r = run(fifo, "-o", j("fifo.json"), "-q")
+    check(r.returncode == EXIT_INPUT and "live.wav" in r.stderr and time.monotonic() - t0 < 10,
+          "a FIFO as REF with nothing writing to it fails at once with exit 4", tell(r))
+    with open(ref, "rb") as f:
+        audio = f.read()
+    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", ref, fifo])
+    r = run(fifo, "-o", j("fifo.json"), "-q")
+    writer.wait(timeout=60)
+    check(r.returncode == 0 and load_preset(j("fifo.json")) is not None and len(audio) > 0,
+          "a FIFO as REF with a writer is read and analysed", tell(r))
+
+    crisp = os.path.join(SRC_DIR, "presets", "crisp.json")
+    pfifo = j("preset.json")
+    os.mkfifo(pfifo)
+    t0 = time.monotonic()
+    r = subprocess.run([BXLIVE, pfifo, "--render", ref, j("r.wav"), "--quiet"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 3 and time.monotonic() - t0 < 10,
+          "bxlive: a FIFO as the preset with nothing writing to it fails at once (exit 3)", tell(r))
+    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", crisp, pfifo])
+    r1 = subprocess.run([BXLIVE, pfifo, "--render", ref, j("r1.wav"), "--quiet"],
+                        capture_output=True, text=True, timeout=60)
+    writer.wait(timeout=60)
+    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", ref, fifo])
+    r2 = subprocess.run([BXLIVE, crisp, "--render", fifo, j("r2.wav"), "--quiet"],
+                        capture_output=True, text=True, timeout=60)
+    writer.wait(timeout=60)
+    r3 = subprocess.run([BXLIVE, crisp, "--render", ref, j("r3.wav"), "--quiet"],
+                        capture_output=True, text=True, timeout=60)
+    same = all(os.path.exists(j(n)) for n in ("r1.wav", "r2.wav", "r3.wav"))
+    if same:
+        with open(j("r1.wav"), "rb") as a, open(j("r2.wav"), "rb") as b, open(j("r3.wav"), "rb") as c:
+            x = a.read()
+            same = x == b.read() == c.read()
+    check(r1.returncode == 0 and r2.returncode == 0 and r3.returncode == 0 and same,
+          "bxlive: a preset and an input read from FIFOs render the same bytes as from files",
+          f"{tell(r1)} {tell(r2)} {tell(r3)}")
 
 
 def special_outputs(tmp, ref):

@@ -26,8 +26,8 @@ extern "C" {
 typedef struct bx_audio_info {
     int rate_hz;
     unsigned channels;
-    long long frames;    /**< frame count as the header says (-1 if unknown) */
-    char format[64];     /**< e.g. "WAV float", "FLAC 24-bit" */
+    long long frames; /**< frame count as the header says (-1 if unknown) */
+    char format[64];  /**< e.g. "WAV float", "FLAC 24-bit" */
 } bx_audio_info;
 
 typedef struct bx_audio_reader bx_audio_reader;
@@ -35,8 +35,13 @@ typedef struct bx_audio_reader bx_audio_reader;
 /**
  * Open an audio file for reading. Errors (BX_ERR_IO / BX_ERR_AUDIO) name the
  * file: missing, a directory, not audio, unsupported rate (outside
- * BX_AUDIO_RATE_MIN..MAX), no channels, no frames.
+ * BX_AUDIO_RATE_MIN..MAX), no channels, no frames. A FIFO or a device is read
+ * to its end first (at most BX_AUDIO_STREAM_MAX_BYTES) and decoded from
+ * memory; one that gives nothing (a FIFO nobody writes to) is an error at
+ * once, not a wait.
  */
+#define BX_AUDIO_STREAM_MAX_BYTES ((size_t)1 << 31)
+
 bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info,
                         bx_error *err);
 
@@ -86,8 +91,7 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
                                  bx_audio_writer **out, bx_error *err);
 
 /** Append frames (interleaved float). */
-bx_status bx_audio_writer_write(bx_audio_writer *w, const float *buf, size_t frames,
-                                bx_error *err);
+bx_status bx_audio_writer_write(bx_audio_writer *w, const float *buf, size_t frames, bx_error *err);
 
 /** Finish the file and move it over the destination. Frees w either way. */
 bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err);

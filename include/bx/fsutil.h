@@ -72,6 +72,19 @@ bx_status bx_file_write_atomic(const char *path, const void *data, size_t len, b
 /** 1 if a and b name the same existing file, 0 otherwise. */
 int bx_same_file(const char *a, const char *b);
 
+/** Which file a path names (links followed): equal identities, the same file. */
+typedef struct bx_file_identity {
+    unsigned long long volume; /**< device (POSIX st_dev) or volume serial number */
+    unsigned long long index;  /**< inode (POSIX st_ino) or file index */
+} bx_file_identity;
+
+/** The identity of the file at path; 0 on success, -1 if it cannot be had. */
+int bx_file_identity_of(const char *path, bx_file_identity *id);
+
+/** 1 if path exists and is a regular file (links followed): not a folder, device, FIFO or
+ * socket. */
+int bx_is_regular(const char *path);
+
 /** 1 if path exists and is a directory. */
 int bx_is_dir(const char *path);
 
