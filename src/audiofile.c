@@ -39,6 +39,10 @@ struct bx_audio_reader {
     const unsigned char *data;
     sf_count_t size, pos;
     char *owned; /* data read from a FIFO or device, freed with the reader */
+    /* frames the header promises (-1: unknown or inexact, as MPEG's) and
+     * frames decoded so far: fewer at the end is damage, not the end */
+    long long expected, decoded;
+    int rate_hz;
 };
 
 struct bx_audio_writer {
@@ -141,6 +145,11 @@ static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_r
         return st;
     }
     r->channels = (unsigned)si->channels;
+    r->rate_hz = si->samplerate;
+    /* MPEG (SF_FORMAT_MPEG, an enum libsndfile may lack) counts frames by estimate */
+    r->expected = si->frames == SF_COUNT_MAX || (si->format & SF_FORMAT_TYPEMASK) == 0x230000
+                      ? -1
+                      : (long long)si->frames;
     info->rate_hz = si->samplerate;
     info->channels = (unsigned)si->channels;
     info->frames = si->frames == SF_COUNT_MAX ? -1 : (long long)si->frames;
@@ -266,8 +275,15 @@ bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
 long long bx_audio_read(bx_audio_reader *r, float *buf, size_t frames, bx_error *err)
 {
     sf_count_t got = sf_readf_float(r->sf, buf, (sf_count_t)frames);
-    if (got < 0 || (got == 0 && sf_error(r->sf) != SF_ERR_NO_ERROR)) {
+    if (got < 0 || (got == 0 && frames > 0 && sf_error(r->sf) != SF_ERR_NO_ERROR)) {
         bx_error_set(err, BX_ERR_AUDIO, "%s: read error: %s", r->path, sf_strerror(r->sf));
+        return -1;
+    }
+    r->decoded += (long long)got;
+    if (got == 0 && frames > 0 && r->expected > 0 && r->decoded < r->expected) {
+        bx_error_set(err, BX_ERR_AUDIO,
+                     "%s: damaged or cut short: only %.2f s of its %.2f s could be decoded",
+                     r->path, (double)r->decoded / r->rate_hz, (double)r->expected / r->rate_hz);
         return -1;
     }
     return (long long)got;

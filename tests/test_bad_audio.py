@@ -30,7 +30,10 @@ truncated data, random bytes named .wav, a header with zero frames, 10 ms,
 digital silence, DC only, a full-scale square, float WAVs with NaN, +Inf,
 -Inf, only NaN, and samples 80 dB above full scale, 8-bit unsigned, 16-, 24-
 and 32-bit integer, float and double WAV, FLAC, AIFF and OGG, 8 kHz, 11.025 kHz
-and 192 kHz, 1 to 8 channels, and a path with spaces and non-ASCII letters.
+and 192 kHz, 1 to 8 channels, a path with spaces and non-ASCII letters, and
+FLAC files with a damaged frame at 10 % and at 95 % (decoding stops there:
+fewer frames than the header promises is an error in every mode, never a
+shorter render or analysis).
 
 Then the outputs, with a good input: an output folder that is a file, a
 folder that cannot be created in, an output path equal to the input (also
@@ -132,6 +135,20 @@ def make_inputs(d, x):
     for subtype in ("PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"):
         add(f"wav-{subtype.lower()}.wav", FINE, wav(x, subtype))
     add("take.flac", FINE, lambda p: sf.write(p, x, RATE, format="FLAC", subtype="PCM_24"))
+
+    def damaged_flac(at):
+        def w(p):
+            sf.write(p, x, RATE, format="FLAC", subtype="PCM_24")
+            with open(p, "r+b") as f:
+                data = bytearray(f.read())
+                i = int(len(data) * at)
+                data[i:i + 200] = bytes(b ^ 0x5A for b in data[i:i + 200])
+                f.seek(0)
+                f.write(data)
+        return w
+    # a damaged frame: the decoder stops there; less than the header promises is an error
+    add("damaged-at-10pc.flac", UNREADABLE, damaged_flac(0.10))
+    add("damaged-at-95pc.flac", UNREADABLE, damaged_flac(0.95))
     add("take.aiff", FINE, lambda p: sf.write(p, x, RATE, format="AIFF", subtype="PCM_16"))
     add("take.ogg", FINE, lambda p: sf.write(p, x, RATE, format="OGG", subtype="VORBIS"))
     for rate in (8000, 11025, 192000):
