@@ -3,6 +3,8 @@
  * atomics, recording through SPSC rings to a writer thread, hot reload. */
 #include "live.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <portaudio.h>
 #include <stdatomic.h>
@@ -24,6 +26,7 @@
 #include "bx/chain.h"
 #include "bx/eqfit.h"
 #include "bx/exitcode.h"
+#include "bx/fsutil.h"
 #include "bx/preset.h"
 #include "bx/spectrum.h"
 #include "ring.h"
@@ -56,8 +59,8 @@
 
 volatile sig_atomic_t live_stop, live_reload;
 
-#define MONO_MAX 4096          /* frames processed per engine call inside the callback */
-#define RING_SECONDS 4.0       /* recording slack before a slow disk overflows the ring */
+#define MONO_MAX 4096    /* frames processed per engine call inside the callback */
+#define RING_SECONDS 4.0 /* recording slack before a slow disk overflows the ring */
 
 /* Everything the callback touches: allocated before the stream starts. */
 typedef struct cb_state {
@@ -66,17 +69,17 @@ typedef struct cb_state {
     unsigned char out_mask[LIVE_MAX_OUT];
     float mono[MONO_MAX];
     ring *rec, *rec_dry;
-    double rate;                /* stream rate, Hz */
+    double rate; /* stream rate, Hz */
     double last_time;
     int ftz_done;
     /* --measure-latency: clicks out, onsets in (frames counted by the callback) */
     int measuring;
-    unsigned long long frame;   /* frames since the stream started */
-    unsigned long long click_at;/* frame of the last click, 0: none pending */
-    unsigned long click_every;  /* frames between clicks */
-    float threshold;            /* input level that counts as the click arriving */
+    unsigned long long frame;    /* frames since the stream started */
+    unsigned long long click_at; /* frame of the last click, 0: none pending */
+    unsigned long click_every;   /* frames between clicks */
+    float threshold;             /* input level that counts as the click arriving */
     atomic_ullong lat_sum, lat_count, lat_min, lat_max;
-    ring *learn;                /* --learn: the dry mic, to the main thread */
+    ring *learn; /* --learn: the dry mic, to the main thread */
     /* --duplex split: input and output streams joined by an SPSC ring */
     int split;
     bridge br;
@@ -239,8 +242,11 @@ static int out_callback(const void *input, void *output, unsigned long frames,
 typedef struct recorder {
     ring *r;
     SNDFILE *sf;
-    const char *path;
+    char path[4096]; /* the file being written (numbered if the name was taken) */
     atomic_int stop;
+    atomic_int failed; /* set by the writer thread: a write came up short */
+    char why[160];     /* what failed (written before failed is set) */
+    int reported;      /* the main loop has said so */
     thread_handle th;
     int running;
     double throttle_bps; /* > 0: the test hook below */
@@ -251,7 +257,8 @@ typedef struct recorder {
  * that the ring's overflow handling can be tested end to end. Only this
  * thread waits; once stopping, it drains the ring at full speed. */
 #define RECORD_THROTTLE_ENV "BX_TEST_RECORD_THROTTLE_BPS"
-#define RECORD_CHUNK 8192 /* floats the writer takes from the ring at a time */
+#define RECORD_CHUNK 8192      /* floats the writer takes from the ring at a time */
+#define RECORD_NUMBER_MAX 9999 /* take.wav, take-2.wav, ... take-9999.wav */
 
 /* How many floats the writer may take now: all it can hold, or under the
  * throttle what keeps it at throttle_bps since t0 (written so far: written). */
@@ -273,7 +280,13 @@ static void recorder_main(void *arg)
         const int stopping = atomic_load(&rc->stop);
         size_t n;
         while ((n = ring_read(rc->r, buf, recorder_budget(rc, stopping, t0, written))) > 0) {
-            sf_write_float(rc->sf, buf, (sf_count_t)n);
+            /* after a failed write the ring is still drained (the callback
+             * must not see it full), but nothing more is written */
+            if (!atomic_load(&rc->failed) &&
+                sf_write_float(rc->sf, buf, (sf_count_t)n) != (sf_count_t)n) {
+                snprintf(rc->why, sizeof rc->why, "%s", sf_strerror(rc->sf));
+                atomic_store(&rc->failed, 1);
+            }
             written += (double)n;
         }
         if (stopping)
@@ -282,39 +295,139 @@ static void recorder_main(void *arg)
     }
 }
 
-static int recorder_start(recorder *rc, const char *path, double rate, ring *r)
+/* The libsndfile format of a recording named path, by its extension; 0 if
+ * recordings cannot have it. */
+static int record_format(const char *path)
+{
+    static const struct {
+        const char *ext;
+        int format;
+    } table[] = {
+        {"wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT},   {"wave", SF_FORMAT_WAV | SF_FORMAT_FLOAT},
+        {"w64", SF_FORMAT_W64 | SF_FORMAT_FLOAT},   {"rf64", SF_FORMAT_RF64 | SF_FORMAT_FLOAT},
+        {"caf", SF_FORMAT_CAF | SF_FORMAT_FLOAT},   {"aif", SF_FORMAT_AIFF | SF_FORMAT_FLOAT},
+        {"aiff", SF_FORMAT_AIFF | SF_FORMAT_FLOAT}, {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24}};
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+#ifdef _WIN32
+    const char *bs = strrchr(path, '\\');
+    if (bs && (!slash || bs > slash))
+        slash = bs;
+#endif
+    if (!dot || (slash && dot < slash))
+        return 0;
+    char ext[8];
+    size_t n = 0;
+    for (const char *c = dot + 1; *c && n + 1 < sizeof ext; c++)
+        ext[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    ext[n] = '\0';
+    if (strlen(dot + 1) != n)
+        return 0;
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (strcmp(ext, table[i].ext) == 0)
+            return table[i].format;
+    return 0;
+}
+
+/* 1 if path is written in place (a device, a FIFO): no name of its own. */
+static int record_through(const char *path)
+{
+    char *target = NULL;
+    bx_output_kind kind;
+    bx_error e;
+    const int through =
+        bx_output_prepare(path, &target, &kind, &e) == BX_OK && kind == BX_OUTPUT_THROUGH;
+    bx_free(target);
+    return through;
+}
+
+/* Create the file for a recording that must not replace anything: path
+ * itself, else "stem-2.ext", "stem-3.ext", ... (the first name that is free,
+ * taken with O_EXCL so no other writer can slip in between). A device or
+ * FIFO is written through. The name used goes to out. -1 (err set) if none
+ * could be created. */
+static int record_open(const char *path, char *out, size_t out_n, bx_error *err)
+{
+    char *target = NULL;
+    bx_output_kind kind;
+    if (bx_output_prepare(path, &target, &kind, err) != BX_OK)
+        return -1;
+    if (kind == BX_OUTPUT_THROUGH) {
+        snprintf(out, out_n, "%s", path);
+        const int fd = bx_output_open_through(target, err);
+        bx_free(target);
+        return fd;
+    }
+    const char *dot = strrchr(target, '.');
+    const size_t stem = dot ? (size_t)(dot - target) : strlen(target);
+    int fd = -1;
+    for (int k = 1; k <= RECORD_NUMBER_MAX && fd < 0; k++) {
+        if (k == 1)
+            snprintf(out, out_n, "%s", target);
+        else
+            snprintf(out, out_n, "%.*s-%d%s", (int)stem, target, k, dot ? dot : "");
+#ifdef _WIN32
+        wchar_t w[MAX_PATH * 4];
+        fd = MultiByteToWideChar(CP_UTF8, 0, out, -1, w, (int)(sizeof w / sizeof *w)) > 0
+                 ? _wopen(w, _O_RDWR | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE)
+                 : -1;
+#else
+        fd = open(out, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+#endif
+        if (fd < 0 && errno != EEXIST) {
+            bx_error_set(err, BX_ERR_IO, "%s: cannot create the recording: %s", out,
+                         strerror(errno));
+            bx_free(target);
+            return -1;
+        }
+    }
+    if (fd < 0)
+        bx_error_set(err, BX_ERR_IO, "%s: %d numbered names are taken already", path,
+                     RECORD_NUMBER_MAX);
+    bx_free(target);
+    return fd;
+}
+
+static int recorder_start(recorder *rc, const char *path, double rate, ring *r, int quiet)
 {
     SF_INFO si = {0};
     si.samplerate = (int)rate;
     si.channels = 1;
-    si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    si.format = record_format(path);
+    if (!si.format)
+        si.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT; /* a device or FIFO (checked before) */
     rc->sf = NULL;
-#ifdef _WIN32
-    /* the path is UTF-8 (console_init): open it through its wide-character form */
-    wchar_t wpath[MAX_PATH * 4];
-    if (MultiByteToWideChar(CP_UTF8, 0, path, -1, wpath, (int)(sizeof wpath / sizeof *wpath)) > 0)
-        rc->sf = sf_wchar_open(wpath, SFM_WRITE, &si);
-#else
-    rc->sf = sf_open(path, SFM_WRITE, &si);
-#endif
-    if (!rc->sf) {
-        bx_error e;
-        bx_error_set(&e, BX_ERR_IO, "%s: cannot create the recording: %s", path, sf_strerror(NULL));
+    bx_error e;
+    const int fd = record_open(path, rc->path, sizeof rc->path, &e);
+    if (fd < 0) {
         fprintf(stderr, "bxlive: %s\n", e.msg);
         return -1;
     }
+    rc->sf = sf_open_fd(fd, SFM_WRITE, &si, SF_TRUE);
+    if (!rc->sf) {
+        bx_error_set(&e, BX_ERR_IO, "%s: cannot create the recording: %s", rc->path,
+                     sf_strerror(NULL));
+        fprintf(stderr, "bxlive: %s\n", e.msg);
+#ifdef _WIN32
+        _close(fd);
+#else
+        close(fd);
+#endif
+        return -1;
+    }
+    if (!quiet && strcmp(rc->path, path) != 0 && !bx_same_file(rc->path, path))
+        fprintf(stderr, "bxlive: %s exists: recording to %s\n", path, rc->path);
     /* the header is rewritten after every write: the file is valid however we stop */
     sf_command(rc->sf, SFC_SET_UPDATE_HEADER_AUTO, NULL, SF_TRUE);
     sf_command(rc->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     rc->r = r;
-    rc->path = path;
     atomic_init(&rc->stop, 0);
+    atomic_init(&rc->failed, 0);
     const char *throttle = getenv(RECORD_THROTTLE_ENV);
     rc->throttle_bps = throttle ? strtod(throttle, NULL) : 0.0;
     if (thread_start(&rc->th, recorder_main, rc) != 0) {
         sf_close(rc->sf);
         rc->sf = NULL;
-        fprintf(stderr, "bxlive: %s: cannot start the recording thread\n", path);
+        fprintf(stderr, "bxlive: %s: cannot start the recording thread\n", rc->path);
         return -1;
     }
     rc->running = 1;
@@ -329,6 +442,39 @@ static void report_overflows(const char *path, ring *r)
         fprintf(stderr, "bxlive: %s: the disk was too slow; %zu block(s) were dropped\n", path, n);
 }
 
+/* A recording whose writes failed: say so once (on its own line under a
+ * meter line), and give the flag for the meter line and the JSON. */
+static int recorder_check(recorder *rc, int tty)
+{
+    if (!atomic_load(&rc->failed))
+        return 0;
+    if (!rc->reported) {
+        fprintf(stderr, "%sbxlive: %s: recording failed (%s); what was recorded before is kept\n",
+                tty ? "\n" : "", rc->path, rc->why);
+        rc->reported = 1;
+    }
+    return 1;
+}
+
+/* the JSON string value of what failed ("null" if nothing) */
+static const char *recorder_json(const recorder *a, const recorder *b, char *buf, size_t n)
+{
+    const recorder *f = a->reported ? a : b->reported ? b : NULL;
+    if (!f)
+        return "null";
+    size_t k = 0;
+    buf[k++] = '"';
+    for (const char *c = f->path; *c && k + 8 < n; c++) {
+        if (*c == '"' || *c == '\\')
+            buf[k++] = '\\';
+        if ((unsigned char)*c >= 0x20)
+            buf[k++] = *c;
+    }
+    buf[k++] = '"';
+    buf[k] = '\0';
+    return buf;
+}
+
 static void recorder_finish(recorder *rc)
 {
     if (rc->running) {
@@ -338,8 +484,12 @@ static void recorder_finish(recorder *rc)
     }
     if (rc->sf) {
         sf_write_sync(rc->sf);
-        sf_close(rc->sf);
+        const int e = sf_close(rc->sf);
         rc->sf = NULL;
+        if (e != 0 && !atomic_load(&rc->failed)) {
+            snprintf(rc->why, sizeof rc->why, "could not finish the file: %s", sf_error_number(e));
+            atomic_store(&rc->failed, 1);
+        }
     }
 }
 
@@ -348,9 +498,11 @@ static void recorder_finish(recorder *rc)
 static const struct {
     const char *name;
     PaHostApiTypeId id;
-} hosts[] = {{"asio", paASIO},       {"wasapi", paWASAPI}, {"wdmks", paWDMKS},
-             {"directsound", paDirectSound}, {"mme", paMME},  {"coreaudio", paCoreAudio},
-             {"alsa", paALSA},       {"jack", paJACK},     {"oss", paOSS}};
+} hosts[] = {{"asio", paASIO},   {"wasapi", paWASAPI},
+             {"wdmks", paWDMKS}, {"directsound", paDirectSound},
+             {"mme", paMME},     {"coreaudio", paCoreAudio},
+             {"alsa", paALSA},   {"jack", paJACK},
+             {"oss", paOSS}};
 
 static void list_hosts(FILE *f)
 {
@@ -454,7 +606,8 @@ int live_list_devices(const char *host)
                (d == hi->defaultInputDevice || d == hi->defaultOutputDevice) ? "  (default)" : "");
 #ifdef HAVE_PA_ASIO
         long mn, mx, pref, gran;
-        if (hi->type == paASIO && PaAsio_GetAvailableBufferSizes(d, &mn, &mx, &pref, &gran) == paNoError)
+        if (hi->type == paASIO &&
+            PaAsio_GetAvailableBufferSizes(d, &mn, &mx, &pref, &gran) == paNoError)
             printf("      ASIO buffer sizes: %ld..%ld frames, preferred %ld, granularity %ld\n", mn,
                    mx, pref, gran);
 #endif
@@ -587,11 +740,12 @@ static int load_ref_curve(const char *analysis_json, ref_curve *rc)
 {
     rc->n = 0;
     cJSON *a = analysis_json ? cJSON_Parse(analysis_json) : NULL;
-    const cJSON *l = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(a, "reference"), "ltas");
+    const cJSON *l =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "reference"), "ltas");
     const cJSON *jf = cJSON_GetObjectItemCaseSensitive(l, "freq_hz");
     const cJSON *jd = cJSON_GetObjectItemCaseSensitive(l, "db");
-    if (cJSON_IsArray(jf) && cJSON_IsArray(jd) && cJSON_GetArraySize(jf) == cJSON_GetArraySize(jd)) {
+    if (cJSON_IsArray(jf) && cJSON_IsArray(jd) &&
+        cJSON_GetArraySize(jf) == cJSON_GetArraySize(jd)) {
         const cJSON *x = jf->child, *y = jd->child;
         for (; x && y && rc->n < 128; x = x->next, y = y->next) {
             if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !(x->valuedouble > 0))
@@ -628,8 +782,10 @@ static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate
     ref_curve rc;
     int rcode = BX_EXIT_OK;
     if (load_ref_curve(p.analysis_json, &rc) != 0) {
-        fprintf(stderr, "bxlive: %s: has no reference spectrum (analysis.reference.ltas); make it "
-                        "with bxanalyze\n", o->preset_path);
+        fprintf(stderr,
+                "bxlive: %s: has no reference spectrum (analysis.reference.ltas); make it "
+                "with bxanalyze\n",
+                o->preset_path);
         bx_preset_free(&p);
         return BX_EXIT_PRESET;
     }
@@ -660,8 +816,8 @@ static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate
     for (unsigned k = 0; k < p.chain.n_bands; k++) {
         const bx_band *b = &p.chain.bands[k];
         if (bx_biquad_type_has_gain(b->type))
-            printf("  %-10s %8.1f Hz %+6.1f dB  Q %.2f\n", bx_biquad_type_name(b->type),
-                   b->freq_hz, b->gain_db, b->q);
+            printf("  %-10s %8.1f Hz %+6.1f dB  Q %.2f\n", bx_biquad_type_name(b->type), b->freq_hz,
+                   b->gain_db, b->q);
         else
             printf("  %-10s %8.1f Hz           Q %.2f\n", bx_biquad_type_name(b->type), b->freq_hz,
                    b->q);
@@ -710,6 +866,30 @@ int live_run(const live_opts *o)
     int dead = 0; /* the stream died under us: PortAudio's stop/close/terminate may then never
                      return (seen with a JACK server that was killed), so do not call them */
 
+    /* the recordings' names, before anything starts */
+    const char *recs[2] = {o->record, o->record_dry};
+    for (int i = 0; i < 2; i++) {
+        const char *r = recs[i], *opt = i ? "--record-dry" : "--record";
+        if (!r)
+            continue;
+        if (strcmp(r, o->preset_path) == 0 || bx_same_file(r, o->preset_path)) {
+            fprintf(stderr, "bxlive: %s %s: that is the preset; refusing to record over it\n", opt,
+                    r);
+            return BX_EXIT_USAGE;
+        }
+        if (!record_format(r) && !record_through(r)) {
+            fprintf(stderr,
+                    "bxlive: %s %s: a recording is .wav, .w64, .rf64, .caf, .aiff or .flac\n", opt,
+                    r);
+            return BX_EXIT_USAGE;
+        }
+    }
+    if (recs[0] && recs[1] && !record_through(recs[0]) &&
+        (strcmp(recs[0], recs[1]) == 0 || bx_same_file(recs[0], recs[1]))) {
+        fprintf(stderr, "bxlive: --record and --record-dry both name %s\n", recs[0]);
+        return BX_EXIT_USAGE;
+    }
+
     /* validate the preset before touching any device */
     bx_preset probe;
     if (bx_preset_load(o->preset_path, &probe, &err)) {
@@ -719,8 +899,10 @@ int live_run(const live_opts *o)
     if (o->learn_s > 0) {
         ref_curve rcv;
         if (load_ref_curve(probe.analysis_json, &rcv) != 0) {
-            fprintf(stderr, "bxlive: %s: has no reference spectrum (analysis.reference.ltas) to "
-                            "learn towards; make the preset with bxanalyze\n", o->preset_path);
+            fprintf(stderr,
+                    "bxlive: %s: has no reference spectrum (analysis.reference.ltas) to "
+                    "learn towards; make the preset with bxanalyze\n",
+                    o->preset_path);
             bx_preset_free(&probe);
             return BX_EXIT_PRESET;
         }
@@ -745,7 +927,8 @@ int live_run(const live_opts *o)
     const PaDeviceIndex din = find_device(h, o->input, 1), dout = find_device(h, o->output, 0);
     if (din == paNoDevice || dout == paNoDevice) {
         fprintf(stderr, "bxlive: %s: no such %s device on %s (see bxlive --list-devices)\n",
-                din == paNoDevice ? (o->input ? o->input : "default") : (o->output ? o->output : "default"),
+                din == paNoDevice ? (o->input ? o->input : "default")
+                                  : (o->output ? o->output : "default"),
                 din == paNoDevice ? "input" : "output", hi->name);
         rc = BX_EXIT_DEVICE;
         goto out;
@@ -895,11 +1078,11 @@ int live_run(const live_opts *o)
     const PaStreamInfo *si = Pa_GetStreamInfo(stream);
     s->rate = si->sampleRate;
     const double in_latency = Pa_GetStreamInfo(stream_in ? stream_in : stream)->inputLatency;
-    if (o->record && recorder_start(&rec, o->record, rate, s->rec) != 0) {
+    if (o->record && recorder_start(&rec, o->record, rate, s->rec, o->quiet) != 0) {
         rc = BX_EXIT_OUTPUT;
         goto out;
     }
-    if (o->record_dry && recorder_start(&rec_dry, o->record_dry, rate, s->rec_dry) != 0) {
+    if (o->record_dry && recorder_start(&rec_dry, o->record_dry, rate, s->rec_dry, o->quiet) != 0) {
         rc = BX_EXIT_OUTPUT;
         goto out;
     }
@@ -1019,20 +1202,29 @@ int live_run(const live_opts *o)
             Pa_GetStreamCpuLoad(stream) + (stream_in ? Pa_GetStreamCpuLoad(stream_in) : 0);
         const size_t ovf = (s->rec ? atomic_load(&s->rec->overflows) : 0) +
                            (s->rec_dry ? atomic_load(&s->rec_dry->overflows) : 0);
-        if (tty)
+        const int rec_bad = recorder_check(&rec, tty) | recorder_check(&rec_dry, tty);
+        if (tty) {
+            /* the flags in a field of fixed width: one that goes away is wiped */
+            char flags[64];
+            snprintf(flags, sizeof flags, "%s%s",
+                     bx_engine_get_bypass(s->engine) ? " | BYPASS" : "",
+                     rec_bad ? " | REC FAILED"
+                     : ovf   ? " | REC OVERFLOW"
+                             : "");
             fprintf(stderr,
-                    "\r in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%s%s   ",
-                    db(in_pk), gr, db(out_pk), 100.0 * cpu, xr,
-                    bx_engine_get_bypass(s->engine) ? " | BYPASS" : "",
-                    ovf ? " | REC OVERFLOW" : "");
+                    "\r in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%-27s",
+                    db(in_pk), gr, db(out_pk), 100.0 * cpu, xr, flags);
+        }
         if (o->status_json && now >= next_status) {
+            char rj[4200];
             printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
                    "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
-                   "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu%s}\n",
+                   "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu,"
+                   "\"record_failed\":%s%s}\n",
                    now - t0, db(st_in), db(st_out), st_gr, st_lim, cpu, xr, atomic_load(&s->xruns),
                    atomic_load(&s->late), atomic_load(&s->callbacks),
                    bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf,
-                   bridge_json(s));
+                   recorder_json(&rec, &rec_dry, rj, sizeof rj), bridge_json(s));
             fflush(stdout);
             st_in = st_out = st_gr = st_lim = 0;
             next_status += 1.0;
@@ -1044,17 +1236,21 @@ int live_run(const live_opts *o)
     if (o->status_json && started) { /* the last, partial second */
         const size_t ovf = (s->rec ? atomic_load(&s->rec->overflows) : 0) +
                            (s->rec_dry ? atomic_load(&s->rec_dry->overflows) : 0);
+        char rj[4200];
+        recorder_check(&rec, 0);
+        recorder_check(&rec_dry, 0);
         st_in = fmaxf(st_in, atomic_exchange(&s->in_peak, 0.0f));
         st_out = fmaxf(st_out, atomic_exchange(&s->out_peak, 0.0f));
         printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
                "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
-               "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu%s,"
-               "\"final\":true}\n",
+               "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu,"
+               "\"record_failed\":%s%s,\"final\":true}\n",
                thread_clock_s() - t0, db(st_in), db(st_out), st_gr, st_lim,
                dead ? 0.0 : Pa_GetStreamCpuLoad(stream),
                atomic_load(&s->xruns) + atomic_load(&s->late) + split_glitches(s),
                atomic_load(&s->xruns), atomic_load(&s->late), atomic_load(&s->callbacks),
-               bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf, bridge_json(s));
+               bx_engine_get_bypass(s->engine) ? "true" : "false", reloads, ovf,
+               recorder_json(&rec, &rec_dry, rj, sizeof rj), bridge_json(s));
         fflush(stdout);
     }
     if (o->measure_latency && rc == BX_EXIT_OK) {
@@ -1106,10 +1302,14 @@ out:
     }
     recorder_finish(&rec);
     recorder_finish(&rec_dry);
+    /* a write that failed late (or while the stream stopped) is reported too */
+    if (recorder_check(&rec, 0) | recorder_check(&rec_dry, 0))
+        if (rc == BX_EXIT_OK)
+            rc = BX_EXIT_OUTPUT;
     bx_ltas_destroy(learn);
     if (s && !o->quiet) {
-        report_overflows(o->record, s->rec);
-        report_overflows(o->record_dry, s->rec_dry);
+        report_overflows(rec.path, s->rec);
+        report_overflows(rec_dry.path, s->rec_dry);
     }
     if (s && dead) {
         /* a callback thread may be stuck inside PortAudio: leave its state alone */

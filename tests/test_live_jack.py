@@ -32,6 +32,14 @@ Promises checked (each line of output names one, with the measured numbers):
   d2. every signal works every time: three SIGHUPs 1 s apart reload three
      times and leave bxlive running, and two SIGINTs 10 ms apart end it as
      one does (exit 0, the final status line, a finalized --record file);
+  d3. recordings never replace or lose anything: --record onto an existing
+     file records to "NAME-2.wav" (saying so) and leaves the file as it
+     was; .flac records FLAC; .ogg, a name equal to the preset and
+     --record equal to --record-dry are refused (exit 2) before the stream
+     opens; a disk that fills mid-recording (the file size limit,
+     RLIMIT_FSIZE, with SIGXFSZ ignored) is said at once on stderr and in
+     the status JSON ("record_failed"), the run exits 5, and what was
+     recorded before stays a valid WAV;
   e. hot reload, on two steady tones: rewriting the preset file with other
      gains switches the output to the new chain (it is the old preset's
      render up to the switch and the new preset's render once settled), the
@@ -714,6 +722,66 @@ def check_repeated_signals(srv, tmp, full_json):
     REP.check(ok, "d2. the --record file is finalized and readable", detail)
 
 
+def check_record_rules(srv, tmp, full_json):
+    """d3. recordings never replace or lose anything."""
+    old = os.path.join(tmp, "d3_take.wav")
+    with open(old, "wb") as f:
+        f.write(b"not to be replaced")
+    flac = os.path.join(tmp, "d3_dry.flac")
+    bx = start_bxlive(srv, full_json, "--duration", "1.5", "--record", old, "--record-dry", flac)
+    rc, _, err = reap(bx, 30)
+    numbered = os.path.join(tmp, "d3_take-2.wav")
+    with open(old, "rb") as f:
+        kept = f.read() == b"not to be replaced"
+    try:
+        ok = sf.info(numbered).frames > RATE and sf.info(flac).format == "FLAC"
+    except Exception as e:  # soundfile raises its own error types
+        ok = False
+        err += str(e)
+    REP.check(rc == 0 and kept and ok and "d3_take-2.wav" in err,
+              "d3. --record onto an existing file records to NAME-2.wav and says so; the file "
+              "stays as it was; .flac records FLAC", f"exit {rc}: {' | '.join(own_lines(err))[-300:]}")
+    for label, extra in (("an .ogg recording", ["--record", os.path.join(tmp, "d3.ogg")]),
+                         ("a recording named as the preset", ["--record", full_json]),
+                         ("--record equal to --record-dry",
+                          ["--record", os.path.join(tmp, "d3_same.wav"), "--record-dry",
+                           os.path.join(tmp, "d3_same.wav")])):
+        t0 = time.monotonic()
+        bx = start_bxlive(srv, full_json, "--duration", "1", *extra)
+        rc, _, err = reap(bx, 30)
+        lines = own_lines(err)
+        REP.check(rc == 2 and len(lines) == 1 and time.monotonic() - t0 < 5
+                  and not os.path.exists(os.path.join(tmp, "d3_same.wav")),
+                  f"d3. {label} is refused with one line, exit 2", f"exit {rc}: {lines}")
+
+    import resource
+
+    def small_disk():
+        die_with_parent()
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    full = os.path.join(tmp, "d3_full.wav")
+    bx = subprocess.Popen([BXLIVE, full_json, "--host", "jack", "--duration", "2", "--record",
+                           full, "--status-json"], env=srv.env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, preexec_fn=small_disk)
+    CHILDREN.append(bx)
+    rc, out, err = reap(bx, 30)
+    objs, _ = parse_status(out)
+    said = [ln for ln in own_lines(err) if "recording failed" in ln]
+    try:
+        frames = sf.info(full).frames
+        r, _ = read_mono(full)
+        valid = len(r) == frames > RATE // 4
+    except Exception as e:  # soundfile raises its own error types
+        frames, valid = str(e), False
+    REP.check(rc == 5 and len(said) == 1 and objs and objs[-1].get("record_failed") == full
+              and valid,
+              "d3. a disk full mid-recording: one stderr line, \"record_failed\" in the status "
+              "JSON, exit 5, and what was recorded is a valid WAV",
+              f"exit {rc}; {said}; last status {objs[-1] if objs else None}; frames {frames}")
+
+
 def check_hot_reload(srv, tmp):
     """e. hot reload, then an invalid preset."""
     delay = STATE["delay"]
@@ -1258,6 +1326,7 @@ def main():
         if "delay" in STATE:
             REP.part(check_record_sigterm, srv, work, take, full_json)
             REP.part(check_repeated_signals, srv, work, full_json)
+            REP.part(check_record_rules, srv, work, full_json)
             REP.part(check_hot_reload, srv, work)
             REP.part(check_partial_preset, srv, work)
             REP.part(check_split_duplex, srv, work, take, full_json)
