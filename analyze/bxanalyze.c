@@ -93,6 +93,16 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL); /* a second interrupt ends the program at once */
 }
 
+/* One file: an interrupt ends the program at once, but first removes the
+ * temporary file of a preset or report being written (the output itself is
+ * untouched: it is only ever replaced whole). */
+static void on_signal_single(int sig)
+{
+    bx_temp_remove_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int cli_exit_for_input(bx_status st)
 {
     return st == BX_ERR_IO || st == BX_ERR_AUDIO || st == BX_ERR_RANGE ? BX_EXIT_INPUT
@@ -507,6 +517,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--name") == 0) {
             NEED_VALUE("a preset name");
             o.job.name = argv[++i];
+            bx_error ne;
+            if (bx_preset_check_name(o.job.name, &ne) != BX_OK) {
+                rc = usage_error("--%s", ne.msg);
+                goto out;
+            }
         } else if (strcmp(a, "--bands") == 0) {
             NEED_VALUE("a band count");
             if (parse_number(argv[++i], 1, BX_MAX_BANDS, &v) != 0 || v != (unsigned)v) {
@@ -579,6 +594,11 @@ int main(int argc, char **argv)
     } else if (!o.out_path && !o.json) {
         rc = usage_error("%s", "nothing would be written: give -o PRESET.json or --json");
     } else {
+        signal(SIGINT, on_signal_single);
+        signal(SIGTERM, on_signal_single);
+#ifdef SIGHUP
+        signal(SIGHUP, on_signal_single);
+#endif
         rc = run_single(&o, paths[0]);
     }
 out:

@@ -441,6 +441,7 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
     }
     errno = 0;
+    bx_temp_track(w->tmp);           /* NULL (written through): nothing */
     if (kind == BX_OUTPUT_THROUGH) { /* a device or a pipe: written in place */
         const int fd = bx_output_open_through(w->target, err);
         if (fd < 0) {
@@ -478,6 +479,7 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
     if (!w->sf) {
         st = bx_error_set(err, BX_ERR_IO, "%s: cannot create the file: %s", path,
                           errno ? strerror(errno) : sf_strerror(NULL));
+        bx_temp_untrack(w->tmp);
         bx_free(w->tmp);
         w->tmp = NULL; /* nothing was created */
         bx_audio_writer_abort(w);
@@ -521,8 +523,11 @@ bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
     if (rc != 0)
         st = bx_error_set(err, BX_ERR_IO, "%s: could not finish the file: %s", w->path,
                           sf_error_number(rc));
-    else if (w->tmp)
+    else if (w->tmp) {
         st = bx_file_commit(w->tmp, w->target, err);
+        if (!st)
+            bx_temp_untrack(w->tmp);
+    }
     if (st)
         bx_audio_writer_abort(w);
     else {
@@ -544,8 +549,10 @@ void bx_audio_writer_abort(bx_audio_writer *w)
     if (w->fd >= 0)
         close(w->fd);
 #endif
-    if (w->tmp)
+    if (w->tmp) {
         bx_file_remove(w->tmp);
+        bx_temp_untrack(w->tmp);
+    }
     bx_free(w->path);
     bx_free(w->target);
     bx_free(w->tmp);

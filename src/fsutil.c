@@ -128,6 +128,53 @@ out:
     return BX_OK;
 }
 
+/* The registry: a slot is claimed by a compare-and-swap on its state
+ * (0 free, 1 being filled or emptied, 2 listed); the signal handler only
+ * reads slots in state 2, whose path is complete. */
+#define TEMP_PATH_MAX 4096
+static char temp_paths[BX_TEMP_TRACKED][TEMP_PATH_MAX];
+static atomic_int temp_state[BX_TEMP_TRACKED];
+
+void bx_temp_track(const char *tmp)
+{
+    if (!tmp || strlen(tmp) >= TEMP_PATH_MAX)
+        return;
+    for (int i = 0; i < BX_TEMP_TRACKED; i++) {
+        int expect = 0;
+        if (atomic_compare_exchange_strong(&temp_state[i], &expect, 1)) {
+            memcpy(temp_paths[i], tmp, strlen(tmp) + 1);
+            atomic_store(&temp_state[i], 2);
+            return;
+        }
+    }
+}
+
+void bx_temp_untrack(const char *tmp)
+{
+    if (!tmp)
+        return;
+    for (int i = 0; i < BX_TEMP_TRACKED; i++) {
+        int expect = 2;
+        if (atomic_load(&temp_state[i]) == 2 && strcmp(temp_paths[i], tmp) == 0 &&
+            atomic_compare_exchange_strong(&temp_state[i], &expect, 1)) {
+            atomic_store(&temp_state[i], 0);
+            return;
+        }
+    }
+}
+
+void bx_temp_remove_all(void)
+{
+    for (int i = 0; i < BX_TEMP_TRACKED; i++)
+        if (atomic_load(&temp_state[i]) == 2) {
+#ifdef _WIN32
+            remove(temp_paths[i]); /* a UTF-8 name beyond ASCII may not be found here */
+#else
+            unlink(temp_paths[i]); /* async-signal-safe */
+#endif
+        }
+}
+
 char *bx_temp_sibling(const char *path)
 {
     static atomic_uint counter;
@@ -395,6 +442,7 @@ static bx_status replace_file(const char *path, const void *data, size_t len, bx
     char *tmp = bx_temp_sibling(path);
     if (!tmp)
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+    bx_temp_track(tmp); /* before it exists: a signal from now on removes it */
     bx_status st = BX_OK;
     FILE *f = bx_fopen(tmp, "wb");
     if (!f) {
@@ -417,6 +465,7 @@ static bx_status replace_file(const char *path, const void *data, size_t len, bx
     if (st)
         bx_file_remove(tmp);
 out:
+    bx_temp_untrack(tmp);
     bx_free(tmp);
     return st;
 }

@@ -915,6 +915,18 @@ char *bx_preset_to_json(const bx_preset *p, bx_error *err)
     return text;
 }
 
+bx_status bx_preset_check_name(const char *name, bx_error *err)
+{
+    const size_t n = strlen(name);
+    if (n > BX_PRESET_NAME_MAX)
+        return bx_error_set(err, BX_ERR_ARG, "name: %zu bytes, a preset's name holds at most %d", n,
+                            BX_PRESET_NAME_MAX);
+    const size_t bad = utf8_bad_offset((const unsigned char *)name, n);
+    if (bad < n)
+        return bx_error_set(err, BX_ERR_ARG, "name: not valid UTF-8 (byte %zu)", bad + 1);
+    return BX_OK;
+}
+
 bx_status bx_preset_save(const char *path, const bx_preset *p, bx_error *err)
 {
     bx_error e2;
@@ -922,6 +934,18 @@ bx_status bx_preset_save(const char *path, const bx_preset *p, bx_error *err)
     if (!text)
         return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
     size_t len = strlen(text);
+    /* what is written must load: read back with the loader's own code */
+    bx_preset back;
+    memset(&back, 0, sizeof back);
+    bx_status chk = bx_preset_parse(text, len, path, &back, &e2);
+    bx_preset_free(&back);
+    if (chk) {
+        bx_free(text);
+        return chk == BX_ERR_NOMEM
+                   ? bx_error_set(err, chk, "%s: out of memory", path)
+                   : bx_error_set(err, BX_ERR_ARG,
+                                  "refusing to write a preset bx would not load: %s", e2.msg);
+    }
     /* cJSON_Print has no final newline; files read better with one */
     char *withnl = bx_malloc(len + 2);
     bx_status st;

@@ -208,6 +208,10 @@ def tests(tmp):
         ("--name in a batch", [ref, mine, "--name", "x", "-o", j("usage-dir") + "/"]),
         ("a batch whose -o is an existing file", [ref, mine, "-o", ref]),
         ("-o and --plot naming the same file", [ref, "-o", out, "--plot", out]),
+        # what bxlive would refuse to load is refused here, before the analysis
+        ("--name of 300 bytes", [ref, "-o", out, "--name", "n" * 300]),
+        ("--name that is not UTF-8",
+         [ref, "-o", out, "--name", b"a\xff\xfeb".decode("utf-8", "surrogateescape")]),
     ]
     for label, args in usage:
         r = run(*args)

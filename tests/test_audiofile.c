@@ -8,9 +8,13 @@
  *  - report the same rate, channels, frame count and format;
  *  - read the same frames, bit for bit, in 1000-frame calls.
  * And bx_audio_open_memory refuses MPEG data unless the name ends in .mp3,
- * NULL data with a size, and empty input.
+ * NULL data with a size, and empty input. (POSIX) A writer's temporary file
+ * is removed by bx_temp_remove_all() from a SIGTERM handler: a child process
+ * that is writing a render raises SIGTERM and leaves nothing in the folder;
+ * a finished render is no longer listed (its handler removes nothing).
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +23,83 @@
 #include "bx/fsutil.h"
 #include "testutil.h"
 
-#define CHUNK 1000
-
 static int checks;
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void remove_and_exit(int sig)
+{
+    (void)sig;
+    bx_temp_remove_all();
+    _exit(0);
+}
+
+/* Entries of dir (but . and ..). */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A child writes out.wav (finished first when `finish`) and raises SIGTERM;
+ * returns the entries left in dir. */
+static int signalled_writer(const char *dir, int finish)
+{
+    const pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGTERM, remove_and_exit);
+        char out[1024];
+        snprintf(out, sizeof out, "%s/out.wav", dir);
+        bx_audio_writer *w;
+        bx_error err;
+        static float buf[48000];
+        if (bx_audio_writer_create(out, 48000, 1, BX_ENC_FLOAT, -1, &w, &err) ||
+            bx_audio_writer_write(w, buf, 48000, &err))
+            _exit(3);
+        if (finish && bx_audio_writer_commit(w, &err))
+            _exit(4);
+        raise(SIGTERM);
+        _exit(5); /* not reached */
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? entries(dir) : -1;
+}
+
+static void temp_cleanup(void)
+{
+    char dir[] = "/tmp/bx-test-temps-XXXXXX";
+    if (!mkdtemp(dir)) {
+        tu_fail("mkdtemp failed");
+        return;
+    }
+    checks += 2;
+    const int left = signalled_writer(dir, 0);
+    if (left != 0)
+        tu_fail("SIGTERM during a render: %d entries left in the folder (want 0)", left);
+    else
+        printf("SIGTERM during a render: the temporary file is removed, nothing is left\n");
+    const int kept = signalled_writer(dir, 1);
+    if (kept != 1)
+        tu_fail("SIGTERM after a finished render: %d entries (want the render alone)", kept);
+    else
+        printf("SIGTERM after a finished render: the render stays\n");
+    char out[1100];
+    snprintf(out, sizeof out, "%s/out.wav", dir);
+    remove(out);
+    rmdir(dir);
+}
+#endif
+
+#define CHUNK 1000
 
 /* Read everything from r into a new buffer of *n floats (NULL, *n = 0 if nothing). */
 static float *read_all(bx_audio_reader *r, unsigned channels, size_t *n, bx_error *err)
@@ -135,5 +213,8 @@ int main(void)
         printf("empty input: %s\n", err.msg);
     if (bx_audio_open_memory("RIFF", 4, "short.wav", &r, &info, &err) != BX_ERR_AUDIO || r)
         tu_fail("4 bytes of RIFF were not refused with BX_ERR_AUDIO");
+#ifndef _WIN32
+    temp_cleanup();
+#endif
     return tu_finish("test_audiofile", checks);
 }

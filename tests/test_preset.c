@@ -4,7 +4,8 @@
  *    bit-exact, including 1/3 and 0.1) and an identical "analysis" object;
  *  - bx_preset_save replaces a file atomically: no temporary is left behind, a
  *    failed save (missing folder) creates nothing and leaves the old file as it was;
- *  - an invalid chain is never written;
+ *  - an invalid chain is never written, nor a preset the loader would refuse
+ *    (a name of 300 bytes, or not UTF-8);
  *  - the status codes separate "not JSON" (BX_ERR_PARSE) from "not a valid
  *    preset" (BX_ERR_PRESET) and "unreadable" (BX_ERR_IO).
  * (The command-line table of malformed presets is tests/test_cli_presets.py.)
@@ -138,8 +139,33 @@ int main(void)
     bx_file_read_all(path, 1 << 20, &after, &after_len, &err);
     if (before_len != after_len || memcmp(before, after, before_len) != 0)
         tu_fail("a refused save changed the existing file");
-    bx_free(before);
+    /* what the loader would refuse is never written: a name of 300 bytes, and
+     * one that is not UTF-8 (bx_preset_check_name says so first) */
+    a.chain.bands[1].q = 0.7;
+    static const char *const bad_names[] = {"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                                            "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                                            "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                                            "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                                            "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+                                            "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn",
+                                            "a\xff\xfe"};
+    for (size_t i = 0; i < 2; i++) {
+        bx_error e1;
+        checks += 2;
+        if (bx_preset_check_name(bad_names[i], &e1) != BX_ERR_ARG)
+            tu_fail("bx_preset_check_name accepted bad name %zu", i);
+        bx_preset_set_name(&a, bad_names[i]);
+        if (bx_preset_save(path, &a, &err) != BX_ERR_ARG)
+            tu_fail("a preset with bad name %zu was written", i);
+        else
+            printf("unloadable preset refused: %s\n", err.msg);
+    }
+    bx_file_read_all(path, 1 << 20, &after, &after_len, &err);
+    checks++;
+    if (before_len != after_len || memcmp(before, after, before_len) != 0)
+        tu_fail("a refused save changed the existing file");
     bx_free(after);
+    bx_free(before);
     bx_preset_free(&a);
 
     /* status codes */

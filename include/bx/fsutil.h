@@ -33,6 +33,20 @@ bx_status bx_file_read_all(const char *path, size_t max_bytes, char **data, size
  */
 char *bx_temp_sibling(const char *path);
 
+/**
+ * Temporary files in progress. Every temporary file libbx writes (atomic
+ * replacement of presets, reports, renders) is listed here from its creation
+ * until it is renamed or removed. bx_temp_remove_all() unlinks them and is
+ * async-signal-safe: a program's SIGINT/SIGTERM handler calls it before
+ * ending, so an interrupted write leaves nothing behind. (SIGKILL cannot be
+ * caught: a hidden ".NAME.bx-PID-N.tmp" may then remain.) At most
+ * BX_TEMP_TRACKED files at once are listed; more are written but not listed.
+ */
+#define BX_TEMP_TRACKED 16
+void bx_temp_track(const char *tmp);
+void bx_temp_untrack(const char *tmp);
+void bx_temp_remove_all(void);
+
 /** Atomically move tmp over path (replacing it). BX_ERR_IO names both on failure. */
 bx_status bx_file_commit(const char *tmp, const char *path, bx_error *err);
 

@@ -56,6 +56,10 @@ void bx_preset_free(bx_preset *p);
 /** Replace the name (copied). */
 bx_status bx_preset_set_name(bx_preset *p, const char *name);
 
+/** Whether a preset can carry this name: at most BX_PRESET_NAME_MAX bytes of
+ * well-formed UTF-8 (BX_ERR_ARG saying which rule it breaks). */
+bx_status bx_preset_check_name(const char *name, bx_error *err);
+
 /**
  * Parse and validate `len` bytes of JSON. `origin` prefixes every message
  * (usually the file name). On failure *out is left empty (freed) and the
