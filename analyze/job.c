@@ -151,6 +151,11 @@ bx_status job_take_load(const char *path, double keep_seconds, job_take **out, b
     st = bx_audio_open(path, &r, &info, err);
     if (st)
         goto out;
+    if (info.channels > BX_MAX_CHANNELS) { /* what --render refuses, refused here too */
+        st = bx_error_set(err, BX_ERR_AUDIO, "%s: %u channels, bx processes at most %d", path,
+                          info.channels, BX_MAX_CHANNELS);
+        goto out;
+    }
     t->path = bx_strdup(path);
     t->rate_hz = info.rate_hz;
     t->channels = info.channels;
@@ -219,7 +224,7 @@ bx_status job_take_load(const char *path, double keep_seconds, job_take **out, b
     t->seconds = (double)total / info.rate_hz;
     if (t->seconds < JOB_MIN_SECONDS) {
         st =
-            bx_error_set(err, BX_ERR_AUDIO, "%s: %.3g s of audio, the analysis needs at least %g s",
+            bx_error_set(err, BX_ERR_AUDIO, "%s: %.6g s of audio, the analysis needs at least %g s",
                          path, t->seconds, JOB_MIN_SECONDS);
         goto out;
     }

@@ -39,6 +39,7 @@ struct bx_ltas {
     double lev_ms[NLEV];    /* summed frame mean squares per level bin */
     size_t lev_count[NLEV]; /* frames per level bin */
     size_t frames_total;
+    size_t absurd; /* frames at MS_ABSURD or above (not audio: a float file's scaling gone wrong) */
     kiss_fftr_cfg cfg; /* lives in fft_mem */
     void *fft_mem;
 };
@@ -124,6 +125,7 @@ void bx_ltas_reset(bx_ltas *l)
 {
     l->fill = 0;
     l->frames_total = 0;
+    l->absurd = 0;
     memset(l->lev_ms, 0, sizeof l->lev_ms);
     memset(l->lev_count, 0, sizeof l->lev_count);
 }
@@ -174,6 +176,7 @@ void bx_ltas_add(bx_ltas *l, const float *x, size_t frames)
             break;
         const double ms = analyse(l, l->nfft);
         const int b = level_bin(ms);
+        l->absurd += !(ms < MS_ABSURD);
         if (b >= 0) {
             double *row = l->acc + (size_t)b * l->n_bins;
             if (l->lev_count[b] == 0)
@@ -207,6 +210,7 @@ static void merge(bx_ltas *dst, const bx_ltas *src)
         dst->lev_count[b] += src->lev_count[b];
     }
     dst->frames_total += src->frames_total;
+    dst->absurd += src->absurd;
 }
 
 typedef struct ltas_job {
@@ -265,8 +269,13 @@ bx_status bx_ltas_add_parallel(bx_ltas *l, const float *x, size_t frames, const 
     return st;
 }
 
-static bx_status no_signal(bx_error *err)
+static bx_status no_signal(const bx_ltas *l, bx_error *err)
 {
+    if (l->absurd)
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "levels far beyond full scale (%zu frames above %+.0f dBFS): not "
+                            "audio bx can analyse (a float file scaled wrongly?)",
+                            l->absurd, 10.0 * log10(MS_ABSURD));
     return bx_error_set(err, BX_ERR_AUDIO, "no signal above %g dBFS", BX_LTAS_ABS_GATE_DB);
 }
 
@@ -284,7 +293,7 @@ bx_status bx_ltas_finish(bx_ltas *l, bx_spectrum *out, bx_error *err)
         const double ms = l->fill ? analyse(l, l->fill) : 0.0;
         if (level_bin(ms) < 0) {
             bx_free(power);
-            return no_signal(err);
+            return no_signal(l, err);
         }
         memcpy(power, l->frame_power, nb * sizeof *power);
         gate = floor(fmax(BX_LTAS_ABS_GATE_DB, 10.0 * log10(ms) + BX_LTAS_REL_GATE_DB));
@@ -298,7 +307,7 @@ bx_status bx_ltas_finish(bx_ltas *l, bx_spectrum *out, bx_error *err)
         }
         if (count == 0) {
             bx_free(power);
-            return no_signal(err);
+            return no_signal(l, err);
         }
         gate =
             fmax(BX_LTAS_ABS_GATE_DB, 10.0 * log10(sum_ms / (double)count) + BX_LTAS_REL_GATE_DB);

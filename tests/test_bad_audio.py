@@ -30,7 +30,9 @@ truncated data, random bytes named .wav, a header with zero frames, 10 ms,
 digital silence, DC only, a full-scale square, float WAVs with NaN, +Inf,
 -Inf, only NaN, and samples 80 dB above full scale, 8-bit unsigned, 16-, 24-
 and 32-bit integer, float and double WAV, FLAC, AIFF and OGG, 8 kHz, 11.025 kHz
-and 192 kHz, 1 to 8 channels, a path with spaces and non-ASCII letters, and
+and 192 kHz, 1 to 8 channels, a path with spaces and non-ASCII letters, a float WAV at 1e19 (said to be
+beyond full scale), one sample short of 1 s, 65 channels (refused by every
+mode alike), and
 FLAC files with a damaged frame at 10 % and at 95 % (decoding stops there:
 fewer frames than the header promises is an error in every mode, never a
 shorter render or analysis).
@@ -132,6 +134,9 @@ def make_inputs(d, x):
         add(f"float-{label}.wav", FINE, wav(y))
     add("float-only-nan.wav", NOTHING, wav(np.full(n, np.nan, np.float32)))
     add("float-80dB-over.wav", FINE, wav(x * 1e4))
+    # 1e19: frame levels beyond +300 dBFS, not audio (the message says so, not "no signal")
+    add("float-1e19.wav", every(INPUT, render=OK), wav(x * np.float32(1e19)))
+    add("one-sample-short-of-1s.wav", every(INPUT, render=OK), wav(x[:RATE - 1]))
     for subtype in ("PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"):
         add(f"wav-{subtype.lower()}.wav", FINE, wav(x, subtype))
     add("take.flac", FINE, lambda p: sf.write(p, x, RATE, format="FLAC", subtype="PCM_24"))
@@ -156,6 +161,9 @@ def make_inputs(d, x):
             lambda p, rate=rate: subprocess.run(
                 [BXGEN, "take", p, "--seconds", "3", "--rate", str(rate), "--seed", "1"],
                 check=True))
+    # more channels than --render takes: refused alike by every mode
+    add("channels-65.wav", UNREADABLE,
+        wav(np.tile(x[:RATE, None], (1, 65)).astype(np.float32)))
     for ch in range(1, 9):
         gains = 0.4 + 0.6 * np.arange(ch) / ch
         add(f"channels-{ch}.wav", FINE, wav((x[:, None] * gains[None, :]).astype(np.float32)))
