@@ -31,6 +31,12 @@
 #define WRITEBACK_STEP (8 << 20)
 #endif
 
+/* libsndfile's MPEG format values (SF_FORMAT_MPEG, SF_FORMAT_MPEG_LAYER_III
+ * since 1.1.0), as numbers: they are enum constants, which the preprocessor
+ * cannot test for, and this file must build with older headers too. */
+#define SF_MPEG_MAJOR 0x230000
+#define SF_MPEG_LAYER_III 0x0082
+
 struct bx_audio_reader {
     SNDFILE *sf;
     unsigned channels;
@@ -146,8 +152,8 @@ static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_r
     }
     r->channels = (unsigned)si->channels;
     r->rate_hz = si->samplerate;
-    /* MPEG (SF_FORMAT_MPEG, an enum libsndfile may lack) counts frames by estimate */
-    r->expected = si->frames == SF_COUNT_MAX || (si->format & SF_FORMAT_TYPEMASK) == 0x230000
+    /* MPEG counts frames by estimate */
+    r->expected = si->frames == SF_COUNT_MAX || (si->format & SF_FORMAT_TYPEMASK) == SF_MPEG_MAJOR
                       ? -1
                       : (long long)si->frames;
     info->rate_hz = si->samplerate;
@@ -383,12 +389,11 @@ static bx_status choose_format(const char *path, int through, bx_audio_encoding 
         major = SF_FORMAT_OGG;
         sub = SF_FORMAT_OPUS;
     } else if (strcmp(ext, "mp3") == 0) {
-#ifdef SF_FORMAT_MPEG
-        major = SF_FORMAT_MPEG;
-        sub = SF_FORMAT_MPEG_LAYER_III;
-#else
-        return bx_error_set(err, BX_ERR_ARG, "%s: this libsndfile cannot write MP3", path);
-#endif
+        /* libsndfile's values (1.1.0 on; enum constants, not macros: an
+         * #ifdef cannot see them); an older libsndfile refuses them in
+         * sf_format_check, which the caller reports */
+        major = SF_MPEG_MAJOR;
+        sub = SF_MPEG_LAYER_III;
     } else {
         return bx_error_set(err, BX_ERR_ARG,
                             "%s: unknown output format \"%s\" (use .wav, .flac, .aiff, .caf, .w64, "
@@ -422,6 +427,15 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
     }
     if (!sf_format_check(&si)) {
         bx_free(target);
+        if ((si.format & SF_FORMAT_TYPEMASK) == SF_MPEG_MAJOR) {
+            /* a libsndfile with MP3 takes mono or stereo at 8..48 kHz */
+            SF_INFO probe = {.samplerate = 44100, .channels = 1, .format = si.format};
+            if (!sf_format_check(&probe))
+                return bx_error_set(err, BX_ERR_ARG,
+                                    "%s: this libsndfile cannot write MP3 (1.1.0 or newer, built "
+                                    "with LAME, can)",
+                                    path);
+        }
         return bx_error_set(err, BX_ERR_ARG,
                             "%s: this format cannot hold %u channel(s) at %d Hz with that encoding",
                             path, channels, rate_hz);

@@ -29,7 +29,8 @@ The inputs: a missing file, a folder, an empty file, a truncated header,
 truncated data, random bytes named .wav, a header with zero frames, 10 ms,
 digital silence, DC only, a full-scale square, float WAVs with NaN, +Inf,
 -Inf, only NaN, and samples 80 dB above full scale, 8-bit unsigned, 16-, 24-
-and 32-bit integer, float and double WAV, FLAC, AIFF and OGG, 8 kHz, 11.025 kHz
+and 32-bit integer, float and double WAV, FLAC, AIFF, OGG (Vorbis and Opus) and MP3 (when
+libsndfile has it), 8 kHz, 11.025 kHz
 and 192 kHz, 1 to 8 channels, a path with spaces and non-ASCII letters, a float WAV at 1e19 (said to be
 beyond full scale), one sample short of 1 s, 65 channels (refused by every
 mode alike), and
@@ -156,6 +157,10 @@ def make_inputs(d, x):
     add("damaged-at-95pc.flac", UNREADABLE, damaged_flac(0.95))
     add("take.aiff", FINE, lambda p: sf.write(p, x, RATE, format="AIFF", subtype="PCM_16"))
     add("take.ogg", FINE, lambda p: sf.write(p, x, RATE, format="OGG", subtype="VORBIS"))
+    add("take.opus", FINE, lambda p: sf.write(p, x, RATE, format="OGG", subtype="OPUS"))
+    if "MP3" in sf.available_formats():  # libsndfile 1.1.0 on, built with LAME and mpg123
+        add("take.mp3", FINE,
+            lambda p: sf.write(p, x, RATE, format="MP3", subtype="MPEG_LAYER_III"))
     for rate in (8000, 11025, 192000):
         add(f"rate-{rate}.wav", OTHER_RATE,
             lambda p, rate=rate: subprocess.run(
