@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 
+#include "audiolog.h"
 #include "bridge.h"
 #include "bx/chain.h"
 #include "bx/eqfit.h"
@@ -531,7 +532,8 @@ static PaHostApiIndex find_host(const char *name)
             break;
         }
     }
-    fprintf(stderr, "bxlive: --host %s: not available; ", name);
+    fprintf(stderr, "bxlive: --host %s: not available%s; ", name,
+            strcmp(name, "jack") == 0 ? " (is a JACK server running?)" : "");
     list_hosts(stderr);
     return -1;
 }
@@ -578,6 +580,7 @@ int live_list_devices(const char *host)
 #ifdef __linux__
     PaJack_SetClientName("bxlive");
 #endif
+    audiolog_install();
     PaError e = Pa_Initialize();
     if (e != paNoError) {
         fprintf(stderr, "bxlive: PortAudio: %s\n", Pa_GetErrorText(e));
@@ -912,6 +915,7 @@ int live_run(const live_opts *o)
 #ifdef __linux__
     PaJack_SetClientName("bxlive"); /* read when PortAudio opens its JACK client */
 #endif
+    audiolog_install();
     PaError pe = Pa_Initialize();
     if (pe != paNoError) {
         fprintf(stderr, "bxlive: PortAudio: %s\n", Pa_GetErrorText(pe));

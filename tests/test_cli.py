@@ -39,7 +39,9 @@ Promises checked (each line of output names one):
   - NaN and +/-Inf samples in a float WAV give finite output, processed as if
     they were 0 (bit-identical to the render of the same file with zeros);
     huge finite samples pushed by +100 dB of gain still give finite output;
-  - no "*.tmp" file is left in the output folder after any run.
+  - no "*.tmp" file is left in the output folder after any run;
+  - --list-devices (also with --host jack and no server) prints no line of
+    libasound's or libjack's on stderr (when the build links them).
 
 Environment: BXLIVE, BXGEN (programs), BX_SOURCE_DIR (repository root),
 BX_TEST_TMP (scratch folder).
@@ -706,13 +708,29 @@ def check_nonfinite(w):
               f"exit {rc}" + (f", {int(np.sum(~np.isfinite(yh)))} non-finite" if rc == 0 else ""))
 
 
+def check_quiet_audio_libs(w):
+    """--list-devices and a --host that is missing: no line from libasound or
+    libjack on stderr (bxlive routes them; BXLIVE_AUDIO_LOG=1 shows them)."""
+    if subprocess.run(["pkg-config", "--exists", "alsa", "jack"]).returncode != 0:
+        REP.note("pkg-config finds no alsa/jack: this build cannot route their messages; skipped")
+        return
+    env = dict(os.environ)
+    env.pop("BXLIVE_AUDIO_LOG", None)
+    for args in (["--list-devices"], ["--list-devices", "--host", "jack"]):
+        r = subprocess.run([BXLIVE, *args], capture_output=True, text=True, timeout=60, env=env)
+        noise = [ln for ln in r.stderr.splitlines()
+                 if ln.startswith(("ALSA lib", "Cannot connect", "jack server", "JackShm"))]
+        REP.check(not noise, f"bxlive {' '.join(args)}: no libasound or libjack lines on stderr",
+                  f"exit {r.returncode}; {len(noise)} such lines: {noise[:2]}")
+
+
 def main():
     work = bxtest.scratch("cli-")
     print(f"bxlive {BXLIVE}\nwork   {work}")
     for part in (check_shapes, check_formats, check_quiet, check_blocks, check_bypass,
                  check_in_is_out, check_unwritable, check_replace_only_when_finished,
                  check_bad_inputs, check_unicode_paths, check_usage, check_nyquist, check_limiter,
-                 check_nonfinite):
+                 check_nonfinite, check_quiet_audio_libs):
         REP.part(part, work)
     REP.check(not LEFTOVERS, f"no *.tmp file left in the output folder after any of "
               f"{len(RUNS)} runs", "; ".join(LEFTOVERS) if LEFTOVERS else "none found")
