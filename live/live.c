@@ -1109,6 +1109,42 @@ int live_run(const live_opts *o)
             : hi->type == paWASAPI ? " (WASAPI full duplex polls: --duplex split or ASIO for less)"
                                    : "");
     }
+    if (o->status_json) { /* the first line: what the stream is */
+        cJSON *ev = cJSON_CreateObject(), *ch = cJSON_CreateArray();
+        for (unsigned k = 0; ch && k < n_out; k++)
+            cJSON_AddItemToArray(ch, cJSON_CreateNumber(outs[k]));
+        if (ev && ch) {
+            cJSON_AddStringToObject(ev, "event", "start");
+            cJSON_AddStringToObject(ev, "preset", o->preset_path);
+            cJSON_AddStringToObject(ev, "host", hi->name);
+            cJSON_AddStringToObject(ev, "input", ii->name);
+            cJSON_AddStringToObject(ev, "output", oi->name);
+            cJSON_AddNumberToObject(ev, "in_channel", mic);
+            cJSON_AddItemToObject(ev, "out_channels", ch);
+            ch = NULL;
+            cJSON_AddNumberToObject(ev, "rate", si->sampleRate);
+            if (o->buffer_frames)
+                cJSON_AddNumberToObject(ev, "buffer_frames", o->buffer_frames);
+            else
+                cJSON_AddNullToObject(ev, "buffer_frames");
+            cJSON_AddStringToObject(ev, "duplex", o->split ? "split" : "joint");
+            cJSON_AddNumberToObject(ev, "in_latency_ms", 1000.0 * in_latency);
+            cJSON_AddNumberToObject(ev, "out_latency_ms", 1000.0 * si->outputLatency);
+            if (o->record)
+                cJSON_AddStringToObject(ev, "record", rec.path);
+            if (o->record_dry)
+                cJSON_AddStringToObject(ev, "record_dry", rec_dry.path);
+            cJSON_AddBoolToObject(ev, "bypass", o->bypass);
+        }
+        char *line = ev ? cJSON_PrintUnformatted(ev) : NULL;
+        if (line) {
+            printf("%s\n", line);
+            fflush(stdout);
+            cJSON_free(line);
+        }
+        cJSON_Delete(ch);
+        cJSON_Delete(ev);
+    }
     /* split: the output first; it plays silence until the input has filled one period */
     pe = Pa_StartStream(stream);
     if (pe == paNoError && stream_in)

@@ -17,7 +17,9 @@ Promises checked (each line of output names one, with the measured numbers):
      the server (counted by a second jack_io over bxlive's whole life) had
      none (bxlive's own count of late callbacks is reported); every
      --status-json line parses and has t, in_peak_db, out_peak_db, gr_db,
-     cpu (0..1), xruns, bypass, reloads, ring_overflows; SIGTERM exits 0;
+     cpu (0..1), xruns, bypass, reloads, ring_overflows, the first being the
+     start event (host, devices, channels, rate, buffer, duplex, reported
+     latencies); SIGTERM exits 0;
   b. zero added latency: the round trip through bxlive is exactly the round
      trip through pa_passthrough (which copies its input bit for bit),
      measured in the same run;
@@ -299,16 +301,25 @@ def missed_cycles(log):
     return counts
 
 
+START_FIELDS = ("preset", "host", "input", "output", "in_channel", "out_channels", "rate",
+                "buffer_frames", "duplex", "in_latency_ms", "out_latency_ms", "bypass")
+STARTS = []  # the start events parse_status has seen, in order
+
+
 def parse_status(out):
-    """(objects, bad lines) of bxlive's --status-json stdout."""
+    """(objects, bad lines) of bxlive's --status-json stdout. The first line is
+    the start event (appended to STARTS when it has every START_FIELDS; a start
+    event anywhere else, or one missing a field, is a bad line)."""
     objs, bad = [], []
-    for line in out.splitlines():
-        if not line.strip():
-            continue
+    for i, line in enumerate(ln for ln in out.splitlines() if ln.strip()):
         try:
             o = json.loads(line)
         except ValueError:
             bad.append(line)
+            continue
+        if isinstance(o, dict) and o.get("event") == "start":
+            ok = i == 0 and all(k in o for k in START_FIELDS)
+            (STARTS if ok else bad).append(o if ok else line)
             continue
         ok = isinstance(o, dict) and all(k in o for k in STATUS_FIELDS) and \
             isinstance(o["bypass"], bool) and \
@@ -490,11 +501,18 @@ def check_render_and_latency(srv, tmp, take, full_json):
               f"peaks at {pre:.3g}, input peak {np.max(np.abs(x)):.3f}, "
               f"output peak {np.max(np.abs(ref)):.3f}, server xruns during the run "
               f"{server_xruns}")
+    n_starts = len(STARTS)
     objs, bad = parse_status(out)
     REP.check(len(objs) >= 5 and not bad,
               "a. every --status-json line parses and has t, in_peak_db, out_peak_db, gr_db, "
               "cpu (0..1), xruns, bypass, reloads, ring_overflows",
               f"{len(objs)} good lines, {len(bad)} bad: {bad[:2]}")
+    start = STARTS[-1] if len(STARTS) > n_starts else None
+    REP.check(start is not None and "JACK" in start["host"] and start["rate"] == RATE
+              and start["duplex"] == "joint" and start["out_channels"] == [1, 2]
+              and start["in_latency_ms"] >= 0 and start["out_latency_ms"] > 0,
+              "a. --status-json begins with the start event: host, devices, channels, rate, "
+              "buffer, duplex and the reported latencies", f"{start}")
     if objs:
         last = objs[-1]
         parts = ", ".join(f"{k} {last[k]}" for k in ("flag_xruns", "late") if k in last)
