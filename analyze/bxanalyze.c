@@ -167,18 +167,6 @@ static int same_file(const char *a, const char *b)
     return a && b && (strcmp(a, b) == 0 || bx_same_file(a, b));
 }
 
-/* 1 if path is written in place (/dev/null, a pipe): two outputs may share it. */
-static int written_through(const char *path)
-{
-    char *target = NULL;
-    bx_output_kind kind;
-    bx_error err;
-    const int through =
-        bx_output_prepare(path, &target, &kind, &err) == BX_OK && kind == BX_OUTPUT_THROUGH;
-    bx_free(target);
-    return through;
-}
-
 /* ---- one file ----------------------------------------------------------------- */
 
 static const char *source_word(job_mode m)
@@ -295,7 +283,7 @@ static int check_outputs(const cli_opts *o, const char *ref, const char *out, co
             return BX_EXIT_OUTPUT;
         }
     }
-    if (same_file(out, plot) && !written_through(out))
+    if (same_file(out, plot) && !bx_output_is_through(out))
         return usage_error("-o and --plot both name %s", out);
     return BX_EXIT_OK;
 }

@@ -329,18 +329,6 @@ static int record_format(const char *path)
     return 0;
 }
 
-/* 1 if path is written in place (a device, a FIFO): no name of its own. */
-static int record_through(const char *path)
-{
-    char *target = NULL;
-    bx_output_kind kind;
-    bx_error e;
-    const int through =
-        bx_output_prepare(path, &target, &kind, &e) == BX_OK && kind == BX_OUTPUT_THROUGH;
-    bx_free(target);
-    return through;
-}
-
 /* Create the file for a recording that must not replace anything: path
  * itself, else "stem-2.ext", "stem-3.ext", ... (the first name that is free,
  * taken with O_EXCL so no other writer can slip in between). A device or
@@ -880,14 +868,14 @@ int live_run(const live_opts *o)
                     r);
             return BX_EXIT_USAGE;
         }
-        if (!record_format(r) && !record_through(r)) {
+        if (!record_format(r) && !bx_output_is_through(r)) {
             fprintf(stderr,
                     "bxlive: %s %s: a recording is .wav, .w64, .rf64, .caf, .aiff or .flac\n", opt,
                     r);
             return BX_EXIT_USAGE;
         }
     }
-    if (recs[0] && recs[1] && !record_through(recs[0]) &&
+    if (recs[0] && recs[1] && !bx_output_is_through(recs[0]) &&
         (strcmp(recs[0], recs[1]) == 0 || bx_same_file(recs[0], recs[1]))) {
         fprintf(stderr, "bxlive: --record and --record-dry both name %s\n", recs[0]);
         return BX_EXIT_USAGE;

@@ -369,6 +369,17 @@ bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kin
 #endif
 }
 
+int bx_output_is_through(const char *path)
+{
+    char *target = NULL;
+    bx_output_kind kind;
+    bx_error e;
+    const int through =
+        bx_output_prepare(path, &target, &kind, &e) == BX_OK && kind == BX_OUTPUT_THROUGH;
+    bx_free(target);
+    return through;
+}
+
 int bx_output_open_through(const char *target, bx_error *err)
 {
 #ifdef _WIN32

@@ -72,6 +72,10 @@ typedef enum bx_output_kind {
  */
 bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kind, bx_error *err);
 
+/** 1 if path is a valid output of kind BX_OUTPUT_THROUGH (a device, a FIFO,
+ * a /dev or /proc name): written in place, so two outputs may share it. */
+int bx_output_is_through(const char *path);
+
 /**
  * Open an output of kind BX_OUTPUT_THROUGH for writing (no create, no
  * truncation); a FIFO with no reader is an error, not a wait. Returns a file
