@@ -84,7 +84,8 @@ static const char help_text[] =
     "  --quiet           no summary or status lines.\n"
     "\n"
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 preset, 4 input audio,\n"
-    "5 output file, 6 audio device, 130 interrupted (offline).\n";
+    "5 output file (or a recording whose writes failed), 6 audio device,\n"
+    "130 interrupted (offline).\n";
 
 static void on_stop(int sig)
 {
