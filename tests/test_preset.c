@@ -139,6 +139,7 @@ int main(void)
     bx_file_read_all(path, 1 << 20, &after, &after_len, &err);
     if (before_len != after_len || memcmp(before, after, before_len) != 0)
         tu_fail("a refused save changed the existing file");
+    bx_free(after);
     /* what the loader would refuse is never written: a name of 300 bytes, and
      * one that is not UTF-8 (bx_preset_check_name says so first) */
     a.chain.bands[1].q = 0.7;
