@@ -453,7 +453,18 @@ int main(int argc, char **argv)
 {
     const double t0 = thread_clock_s();
     bigmem_install();
-    if (console_init(&argc, &argv) != 0) {
+    static const char *const with_value[] = {"--amount", "--bands",  "--jobs", "--name",
+                                             "--output", "--paired", "--plot", "--smoothing",
+                                             "--source", NULL};
+    const char *bad = NULL;
+    const int split = console_init(&argc, &argv) == 0
+                          ? console_split_long_options(&argc, &argv, with_value, &bad)
+                          : -1;
+    if (split == -2) {
+        fprintf(stderr, "bxanalyze: %s: this option takes no value\n", bad);
+        return BX_EXIT_USAGE;
+    }
+    if (split != 0) {
         fprintf(stderr, "bxanalyze: out of memory\n");
         return BX_EXIT_INTERNAL;
     }

@@ -4,6 +4,75 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 1 if a is "--name=..." (0 for "--" and "--=..."); *len: the name's length. */
+static int has_value(const char *a, size_t *len)
+{
+    const char *eq = strchr(a, '=');
+    if (a[0] != '-' || a[1] != '-' || a[2] == '=' || !eq)
+        return 0;
+    *len = (size_t)(eq - a);
+    return 1;
+}
+
+static int takes_value(const char *a, size_t len, const char *const *with_value)
+{
+    for (const char *const *w = with_value; *w; w++)
+        if (strlen(*w) == len && strncmp(*w, a, len) == 0)
+            return 1;
+    return 0;
+}
+
+int console_split_long_options(int *argc, char ***argv, const char *const *with_value,
+                               const char **bad)
+{
+    int n = *argc, extra = 0;
+    size_t len;
+    for (int i = 1; i < n; i++) {
+        const char *a = (*argv)[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (has_value(a, &len)) {
+            if (!takes_value(a, len, with_value)) {
+                *bad = a;
+                return -2;
+            }
+            extra++;
+        }
+    }
+    if (extra == 0)
+        return 0;
+    /* the new array and the option names (the values stay where they are) */
+    size_t names = 0;
+    for (int i = 1; i < n; i++)
+        names += strlen((*argv)[i]) + 1;
+    char **out = malloc(((size_t)n + (size_t)extra + 1) * sizeof *out + names);
+    if (!out)
+        return -1;
+    char *text = (char *)(out + n + extra + 1);
+    int k = 0, opts = 1;
+    out[k++] = (*argv)[0];
+    for (int i = 1; i < n; i++) {
+        char *a = (*argv)[i];
+        if (opts && strcmp(a, "--") == 0)
+            opts = 0;
+        if (opts && has_value(a, &len)) {
+            memcpy(text, a, len);
+            text[len] = '\0';
+            out[k++] = text;
+            text += len + 1;
+            out[k++] = a + len + 1;
+        } else {
+            out[k++] = a;
+        }
+    }
+    out[k] = NULL;
+    *argc = k;
+    *argv = out; /* kept: the program's arguments point into it */
+    return 0;
+}
 
 #ifdef _WIN32
 /* The C runtime resets a handler to SIG_DFL before it calls it: the

@@ -26,6 +26,18 @@
 int console_init(int *argc, char ***argv);
 
 /**
+ * GNU-style "--name=value": each such argument (before a lone "--") whose
+ * name is one of `with_value` (a NULL-terminated list of the long options
+ * that take a value) becomes the two arguments "--name" "value", so those
+ * options take their value either way. *argv is replaced by a new array,
+ * kept for the life of the program. Returns 0; -1 if out of memory; -2 with
+ * *bad set to the argument when an option not in the list is given "=..."
+ * (it takes no value). On an error the arguments are left as they were.
+ */
+int console_split_long_options(int *argc, char ***argv, const char *const *with_value,
+                               const char **bad);
+
+/**
  * Windows: when the console window is closed, or the user logs off or the
  * system shuts down, call stop() (from another thread; it must only set
  * flags) and hold the process for up to CONSOLE_CLOSE_WAIT_MS until the

@@ -149,7 +149,19 @@ int main(int argc, char **argv)
     live_opts lo;
     memset(&ro, 0, sizeof ro);
     memset(&lo, 0, sizeof lo);
-    if (console_init(&argc, &argv) != 0) {
+    static const char *const with_value[] = {
+        "--bits",       "--block",      "--buffer", "--duplex",       "--duration", "--host",
+        "--in-channel", "--input",      "--learn",  "--out-channels", "--output",   "--rate",
+        "--record",     "--record-dry", "--render", "--save",         NULL};
+    const char *bad = NULL;
+    const int split = console_init(&argc, &argv) == 0
+                          ? console_split_long_options(&argc, &argv, with_value, &bad)
+                          : -1;
+    if (split == -2) {
+        fprintf(stderr, "bxlive: %s: this option takes no value\n", bad);
+        return BX_EXIT_USAGE;
+    }
+    if (split != 0) {
         fprintf(stderr, "bxlive: out of memory\n");
         return BX_EXIT_INTERNAL;
     }

@@ -26,6 +26,8 @@ quality of the analysis:
     missing folder and a link loop exit 5 naming the problem, before any
     analysis; a 250-byte file name works (the temporary name is shortened);
     bxlive --render does the same for /dev/null, /dev/stdout and links;
+  - "--opt=value" works for every option that takes a value (the same
+    preset as "--opt value"); "=" on one that takes none is a usage error;
   - special inputs (POSIX): a batch folder holding two links to itself and
     a link to its parent is scanned once (each folder once, with a note), a
     FIFO named *.wav in it is skipped with a note; a FIFO given as REF is read
@@ -407,6 +409,20 @@ def tests(tmp):
 
     special_outputs(tmp, ref)
     special_inputs(tmp, ref)
+
+    # "--opt=value" is the same as "--opt value"; an option without a value refuses "="
+    a, b = j("eq-spaced.json"), j("eq-joined.json")
+    r1 = run(ref, "--source", mine, "-o", a, "--bands", "3", "--name", "same", "-q")
+    r2 = run(ref, f"--source={mine}", f"--output={b}", "--bands=3", "--name=same", "-q")
+    pa, pb = load_preset(a), load_preset(b)
+    check(r1.returncode == 0 and r2.returncode == 0 and pa and pb and pa["chain"] == pb["chain"]
+          and pb["name"] == "same",
+          "--output=P --source=T --bands=3 --name=N gives the preset of the spaced form",
+          f"{tell(r1)} {tell(r2)}")
+    r = run(ref, "-o", j("eq-bad.json"), "--quiet=yes")
+    check(r.returncode == EXIT_USAGE and "--quiet=yes" in r.stderr
+          and not os.path.exists(j("eq-bad.json")),
+          "--quiet=yes (an option that takes no value) exits 2 naming it", tell(r))
 
 
 def special_inputs(tmp, ref):

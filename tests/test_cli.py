@@ -40,6 +40,8 @@ Promises checked (each line of output names one):
     they were 0 (bit-identical to the render of the same file with zeros);
     huge finite samples pushed by +100 dB of gain still give finite output;
   - no "*.tmp" file is left in the output folder after any run;
+  - "--opt=value" equals "--opt value" (bit-identical render); "=" on an
+    option that takes no value exits 2;
   - --list-devices (also with --host jack and no server) prints no line of
     libasound's or libjack's on stderr (when the build links them).
 
@@ -708,6 +710,23 @@ def check_nonfinite(w):
               f"exit {rc}" + (f", {int(np.sum(~np.isfinite(yh)))} non-finite" if rc == 0 else ""))
 
 
+def check_equals_forms(w):
+    """--opt=value is --opt value; "=" on an option without a value is a usage error."""
+    d = os.path.join(w, "equals")
+    os.makedirs(d)
+    preset = write_json(os.path.join(d, "full.json"), FULL)
+    src = gen("take", os.path.join(d, "take.wav"), "--seconds", "1", "--rate", 48000)
+    a, b = os.path.join(d, "a.wav"), os.path.join(d, "b.wav")
+    r1 = bx([preset, "--render", src, a, "--bits", "16", "--block", "64"], d, "spaced")
+    r2 = bx([preset, f"--render={src}", b, "--bits=16", "--block=64"], d, "joined")
+    REP.check(r1[0] == 0 and r2[0] == 0 and os.path.exists(b) and sha(a) == sha(b),
+              "--render=IN OUT --bits=16 --block=64 renders the bytes of the spaced form",
+              f"exits {r1[0]}, {r2[0]}")
+    rc, so, se = bx([preset, "--render", src, os.path.join(d, "c.wav"), "--quiet=1"], d, "bad =")
+    REP.check(rc == 2 and any("--quiet=1" in ln for ln in se),
+              "--quiet=1 (an option that takes no value) exits 2 naming it", show(se))
+
+
 def check_quiet_audio_libs(w):
     """--list-devices and a --host that is missing: no line from libasound or
     libjack on stderr (bxlive routes them; BXLIVE_AUDIO_LOG=1 shows them)."""
@@ -730,7 +749,7 @@ def main():
     for part in (check_shapes, check_formats, check_quiet, check_blocks, check_bypass,
                  check_in_is_out, check_unwritable, check_replace_only_when_finished,
                  check_bad_inputs, check_unicode_paths, check_usage, check_nyquist, check_limiter,
-                 check_nonfinite, check_quiet_audio_libs):
+                 check_nonfinite, check_quiet_audio_libs, check_equals_forms):
         REP.part(part, work)
     REP.check(not LEFTOVERS, f"no *.tmp file left in the output folder after any of "
               f"{len(RUNS)} runs", "; ".join(LEFTOVERS) if LEFTOVERS else "none found")
