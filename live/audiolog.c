@@ -13,11 +13,13 @@
 #include <jack/jack.h>
 #endif
 
+#if defined(BX_HAVE_ALSA_LOG) || defined(BX_HAVE_JACK_LOG)
 static int shown(void)
 {
     const char *v = getenv("BXLIVE_AUDIO_LOG");
     return v && v[0] && strcmp(v, "0") != 0;
 }
+#endif
 
 #ifdef BX_HAVE_ALSA_LOG
 static void alsa_log(const char *file, int line, const char *function, int err, const char *fmt,
