@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* console_split_long_options' array, which the program's arguments point
+ * into: kept for the life of the program, where leak checkers see it (not
+ * static, so the store is not optimised away) */
+char **console_split_args;
+
 /* 1 if a is "--name=..." (0 for "--" and "--=..."); *len: the name's length. */
 static int has_value(const char *a, size_t *len)
 {
@@ -70,7 +75,8 @@ int console_split_long_options(int *argc, char ***argv, const char *const *with_
     }
     out[k] = NULL;
     *argc = k;
-    *argv = out; /* kept: the program's arguments point into it */
+    *argv = out;
+    console_split_args = out;
     return 0;
 }
 

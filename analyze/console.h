@@ -36,6 +36,7 @@ int console_init(int *argc, char ***argv);
  */
 int console_split_long_options(int *argc, char ***argv, const char *const *with_value,
                                const char **bad);
+extern char **console_split_args; /* the array it made (NULL if none) */
 
 /**
  * Windows: when the console window is closed, or the user logs off or the
