@@ -636,97 +636,115 @@ static void keep_best(double (*kv)[NP], double *kf, int k, const double *v, doub
 }
 
 /* The search's evaluations, spread over workers: worker 0 uses the caller's
- * objective, the others copies of it with proxies of their own. */
+ * objective, the others copies of it with proxies of their own (wo for
+ * Nelder–Mead, wg for the grid: the same unless the objective has a grid
+ * of its own). */
 typedef struct search_pool {
-    objective *wo; /* per worker */
-    unsigned nw;   /* workers that have an objective */
+    objective *o;
+    proxy *fine; /* o's own proxy, put back when the pool closes */
+    objective wo[THREAD_WORKERS_MAX], wg[THREAD_WORKERS_MAX];
+    proxy wp[THREAD_WORKERS_MAX], wgp[THREAD_WORKERS_MAX];
+    unsigned nw, made, made_g;
     const double (*pt)[NP];
     double *f;          /* grid: value at each point */
     double (*nm_v)[NP]; /* Nelder–Mead: start in, result out */
     double *nm_f;
+    const bx_detector *nm_det; /* Nelder–Mead: each start's detector */
     const double *nm_step;
 } search_pool;
 
 static void grid_task(void *arg, unsigned worker, size_t i)
 {
     search_pool *S = arg;
-    S->f[i] = eval_v(&S->wo[worker], S->pt[i]);
+    S->f[i] = eval_v(&S->wg[worker], S->pt[i]);
 }
 
 static void nm_task(void *arg, unsigned worker, size_t i)
 {
     search_pool *S = arg;
-    S->nm_f[i] = nelder_mead(&S->wo[worker], S->nm_v[i], S->nm_step, NM_EVALS);
+    objective w = S->wo[worker]; /* its proxy is the worker's; the detector the start's */
+    w.detector = S->nm_det[i];
+    S->nm_f[i] = nelder_mead(&w, S->nm_v[i], S->nm_step, NM_EVALS);
 }
 
-/* Values of the n points pt through S (f[i] for pt[i]). */
-static void eval_points(search_pool *S, const bx_parallel *par, const double (*pt)[NP], size_t n,
-                        double *f)
+static void pool_close(search_pool *S)
 {
+    S->o->p = S->fine;
+    for (unsigned k = 1; k < S->made; k++)
+        proxy_clone_free(&S->wp[k]);
+    for (unsigned k = 1; S->o->grid && k < S->made_g; k++)
+        proxy_clone_free(&S->wgp[k]);
+}
+
+/* Workers' objectives for o (the stats fit's on its coarse proxy).
+ * BX_ERR_NOMEM if a worker's scratch cannot be had (nothing else fails). */
+static bx_status pool_open(search_pool *S, objective *o, const bx_parallel *par)
+{
+    memset(S, 0, sizeof *S);
+    S->o = o;
+    S->fine = o->p;
+    if (o->coarse)
+        o->p = o->coarse;
+    unsigned nw = bx_parallel_workers(par);
+    S->nw = nw > THREAD_WORKERS_MAX ? THREAD_WORKERS_MAX : nw;
+    objective *go = o->grid ? o->grid : o;
+    S->wo[0] = *o;
+    S->wg[0] = *go;
+    for (S->made = 1; S->made < S->nw; S->made++) {
+        if (proxy_clone(o->p, &S->wp[S->made]) != 0)
+            break;
+        S->wo[S->made] = *o;
+        S->wo[S->made].p = &S->wp[S->made];
+    }
+    for (S->made_g = 1; o->grid && S->made_g < S->nw; S->made_g++) {
+        if (proxy_clone(go->p, &S->wgp[S->made_g]) != 0)
+            break;
+        S->wg[S->made_g] = *go;
+        S->wg[S->made_g].p = &S->wgp[S->made_g];
+    }
+    if (S->made < S->nw || (o->grid && S->made_g < S->nw)) {
+        pool_close(S);
+        return BX_ERR_NOMEM;
+    }
+    if (!o->grid)
+        for (unsigned k = 1; k < S->nw; k++)
+            S->wg[k] = S->wo[k];
+    return BX_OK;
+}
+
+/* Values of the n points pt through S (f[i] for pt[i]) for detector d. */
+static void eval_points(search_pool *S, const bx_parallel *par, bx_detector d,
+                        const double (*pt)[NP], size_t n, double *f)
+{
+    for (unsigned k = 0; k < S->nw; k++)
+        S->wg[k].detector = d;
     S->pt = pt;
     S->f = f;
     bx_parallel_for(par, grid_task, S, n);
 }
 
-enum { SEARCH_MAX_POINTS = 288 };
+enum { SEARCH_MAX_POINTS = 288, SEARCH_KEEP = 3 };
 
-/* Grid, then Nelder–Mead from the KEEP best points. Every evaluation is
- * independent of the order they are made in, and the results are ranked in a
- * fixed order, so the outcome does not depend on par. BX_ERR_NOMEM if a
- * worker's scratch cannot be had (nothing else fails). */
-static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *out, double *err_out)
+/* The grid for detector d: its SEARCH_KEEP best points into keep_v (ascending
+ * value in keep_f; INFINITY where fewer). The stats fit takes it in two
+ * stages, threshold x ratio at a middling attack and release, then attack x
+ * release around the best STAGE1 of those (68 evaluations instead of 288; as
+ * good there). The paired fit takes every point: its error surface has
+ * narrow basins (one case of the evaluation corpus loses 5 dB of SNR with
+ * two stages). */
+static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, double (*keep_v)[NP],
+                        double *keep_f)
 {
-    /* The grid. The stats fit takes it in two stages, threshold x ratio at a
-     * middling attack and release, then attack x release around the best
-     * STAGE1 of those (68 evaluations instead of 288; as good there). The
-     * paired fit takes every point: its error surface has narrow basins (one
-     * case of the evaluation corpus loses 5 dB of SNR with two stages). */
     static const double th[] = {-48, -40, -34, -28, -22, -16, -10, -5};
     static const double ra[] = {1.5, 2.5, 4, 8};
     static const double at[] = {1, 5, 20};
     static const double re[] = {40, 120, 400};
-    enum { KEEP = 3, STAGE1 = 4, NTH = 8, NRA = 4, NAT = 3, NRE = 3, AT0 = 1, RE0 = 1 };
-    double keep_v[KEEP][NP], keep_f[KEEP];
+    enum { KEEP = SEARCH_KEEP, STAGE1 = 4, NTH = 8, NRA = 4, NAT = 3, NRE = 3, AT0 = 1, RE0 = 1 };
     for (int i = 0; i < KEEP; i++)
         keep_f[i] = INFINITY;
-    proxy *fine = o->p;
-    if (o->coarse)
-        o->p = o->coarse;
-
-    unsigned nw = bx_parallel_workers(par);
-    objective wo[THREAD_WORKERS_MAX], wg[THREAD_WORKERS_MAX];
-    proxy wp[THREAD_WORKERS_MAX], wgp[THREAD_WORKERS_MAX];
-    if (nw > THREAD_WORKERS_MAX)
-        nw = THREAD_WORKERS_MAX;
-    objective *go = o->grid ? o->grid : o;
-    go->detector = o->detector;
-    wo[0] = *o;
-    wg[0] = *go;
-    unsigned made = 1, made_g = 1;
-    for (; made < nw; made++) {
-        if (proxy_clone(o->p, &wp[made]) != 0)
-            break;
-        wo[made] = *o;
-        wo[made].p = &wp[made];
-    }
-    for (; o->grid && made_g < nw; made_g++) {
-        if (proxy_clone(go->p, &wgp[made_g]) != 0)
-            break;
-        wg[made_g] = *go;
-        wg[made_g].p = &wgp[made_g];
-    }
-    bx_status st = BX_OK;
-    if (made < nw || (o->grid && made_g < nw)) {
-        st = BX_ERR_NOMEM;
-        goto out;
-    }
-    if (!o->grid)
-        for (unsigned k = 1; k < nw; k++)
-            wg[k] = wo[k];
-    search_pool S = {wg, nw, NULL, NULL, NULL, NULL, NULL};
     double pts[SEARCH_MAX_POINTS][NP], fv[SEARCH_MAX_POINTS];
     size_t np = 0;
-    if (o->target) {
+    if (S->o->target) {
         double s1_v[STAGE1][NP], s1_f[STAGE1];
         for (int i = 0; i < STAGE1; i++)
             s1_f[i] = INFINITY;
@@ -736,7 +754,7 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
                                       BX_COMPFIT_KNEE_DB};
                 memcpy(pts[np++], v, sizeof v);
             }
-        eval_points(&S, par, (const double(*)[NP])pts, np, fv);
+        eval_points(S, par, d, (const double(*)[NP])pts, np, fv);
         for (size_t i = 0; i < np; i++)
             keep_best(s1_v, s1_f, STAGE1, pts[i], fv[i]);
         /* attack x release around each: the middle point again too (the
@@ -746,57 +764,72 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
             if (!isfinite(s1_f[k]))
                 continue;
             for (int c = 0; c < NAT; c++)
-                for (int d = 0; d < NRE; d++) {
+                for (int e = 0; e < NRE; e++) {
                     memcpy(pts[np], s1_v[k], sizeof pts[np]);
                     pts[np][2] = log(at[c]);
-                    pts[np][3] = log(re[d]);
+                    pts[np][3] = log(re[e]);
                     np++;
                 }
         }
-        eval_points(&S, par, (const double(*)[NP])pts, np, fv);
-        for (size_t i = 0; i < np; i++)
-            keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
     } else {
         for (int a = 0; a < NTH; a++)
             for (int b = 0; b < NRA; b++)
                 for (int c = 0; c < NAT; c++)
-                    for (int d = 0; d < NRE; d++) {
-                        const double v[NP] = {th[a], log(ra[b]), log(at[c]), log(re[d]),
+                    for (int e = 0; e < NRE; e++) {
+                        const double v[NP] = {th[a], log(ra[b]), log(at[c]), log(re[e]),
                                               BX_COMPFIT_KNEE_DB};
                         memcpy(pts[np++], v, sizeof v);
                     }
-        eval_points(&S, par, (const double(*)[NP])pts, np, fv);
-        for (size_t i = 0; i < np; i++)
-            keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
     }
-    S.wo = wo; /* Nelder-Mead on the full model */
-    const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
-    double nm_v[KEEP][NP], nm_f[KEEP];
+    eval_points(S, par, d, (const double(*)[NP])pts, np, fv);
+    for (size_t i = 0; i < np; i++)
+        keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
+}
+
+/* Nelder–Mead from the n starts v (det[i]: each one's detector; results in
+ * place, values in f), all at once through S's workers. */
+static void search_polish(search_pool *S, const bx_parallel *par, double (*v)[NP],
+                          const bx_detector *det, size_t n, double *f)
+{
+    static const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
+    S->nm_v = v;
+    S->nm_f = f;
+    S->nm_det = det;
+    S->nm_step = step;
+    bx_parallel_for(par, nm_task, S, n);
+}
+
+/* Grid, then Nelder–Mead from the SEARCH_KEEP best points, for o's
+ * detector. Every evaluation is independent of the order they are made in,
+ * and the results are ranked in a fixed order, so the outcome does not
+ * depend on par. BX_ERR_NOMEM if a worker's scratch cannot be had (nothing
+ * else fails). */
+static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *out, double *err_out)
+{
+    search_pool S;
+    if (pool_open(&S, o, par) != BX_OK)
+        return BX_ERR_NOMEM;
+    double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP], nm_v[SEARCH_KEEP][NP], nm_f[SEARCH_KEEP];
+    bx_detector det[SEARCH_KEEP];
+    search_grid(&S, par, o->detector, keep_v, keep_f);
     size_t nk = 0;
-    for (int k = 0; k < KEEP; k++)
-        if (isfinite(keep_f[k]))
+    for (int k = 0; k < SEARCH_KEEP; k++)
+        if (isfinite(keep_f[k])) {
+            det[nk] = o->detector;
             memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
-    S.nm_v = nm_v;
-    S.nm_f = nm_f;
-    S.nm_step = step;
-    bx_parallel_for(par, nm_task, &S, nk);
+        }
+    search_polish(&S, par, nm_v, det, nk, nm_f);
     double best_v[NP], best_f = INFINITY;
     for (size_t k = 0; k < nk; k++)
         if (nm_f[k] < best_f) {
             best_f = nm_f[k];
             memcpy(best_v, nm_v[k], sizeof best_v);
         }
-    o->p = fine;
+    pool_close(&S);
     params_from(best_v, o, out);
     *err_out = evaluate(o, out);
     out->makeup_db = o->last_offset;
-out:
-    o->p = fine;
-    for (unsigned k = 1; k < made; k++)
-        proxy_clone_free(&wp[k]);
-    for (unsigned k = 1; o->grid && k < made_g; k++)
-        proxy_clone_free(&wgp[k]);
-    return st;
+    return BX_OK;
 }
 
 /* How much the data constrained each of c's threshold, ratio, attack and
@@ -1099,25 +1132,49 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
-    /* every detector; the real compressor decides between them */
+    /* every detector: the grids one by one, then Nelder–Mead from all their
+     * starts at once; the real compressor decides between them */
     double best_real = INFINITY;
-    bx_comp_params cand;
-    for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
-        double e;
-        o.detector = (bx_detector)d;
-        if (search(&o, par, &cand, &e) != BX_OK) {
-            st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
-            break;
+    search_pool S;
+    if (pool_open(&S, &o, par) != BX_OK) {
+        st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    } else {
+        enum { N_STARTS = SEARCH_KEEP * BX_DETECTOR_COUNT };
+        double nm_v[N_STARTS][NP], nm_f[N_STARTS];
+        bx_detector det[N_STARTS];
+        size_t nk = 0;
+        for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
+            double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP];
+            search_grid(&S, par, (bx_detector)d, keep_v, keep_f);
+            for (int k = 0; k < SEARCH_KEEP; k++)
+                if (isfinite(keep_f[k])) {
+                    det[nk] = (bx_detector)d;
+                    memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
+                }
         }
-        real_gains(&p, x, &cand);
-        double mk;
-        const double er = gain_error(&p, meas, wf, nf, fb, &mk);
-        res->by_detector[d] = cand;
-        res->by_detector[d].makeup_db = mk;
-        res->by_detector_error_db[d] = er;
-        if (er < best_real) {
-            best_real = er;
-            res->params = cand;
+        search_polish(&S, par, nm_v, det, nk, nm_f);
+        pool_close(&S);
+        for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
+            double best_f = INFINITY;
+            size_t best = nk;
+            for (size_t k = 0; k < nk; k++)
+                if (det[k] == (bx_detector)d && nm_f[k] < best_f)
+                    best_f = nm_f[k], best = k;
+            if (best == nk)
+                continue;
+            bx_comp_params cand;
+            o.detector = (bx_detector)d;
+            params_from(nm_v[best], &o, &cand);
+            real_gains(&p, x, &cand);
+            double mk;
+            const double er = gain_error(&p, meas, wf, nf, fb, &mk);
+            res->by_detector[d] = cand;
+            res->by_detector[d].makeup_db = mk;
+            res->by_detector_error_db[d] = er;
+            if (er < best_real) {
+                best_real = er;
+                res->params = cand;
+            }
         }
     }
     proxy_free(&pc);
