@@ -965,14 +965,16 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
         return st;
     /* Sets of responses + model: the beam's, the start, the best so far, the
      * swap search's; then each worker's Jacobian, temporary and trial. */
-    enum { NBEAM = 2 * BEAM + EXPAND + 1, NSWAP = BX_MAX_BANDS + SWAP_TRY + 1 };
+    enum { NBEAM = 2 * BEAM + EXPAND + 1 };
+    /* no set holds more than max_bands bands (a band is added only below
+     * it), so the scratch is sized by it, not by BX_MAX_BANDS */
+    const size_t mb = o->max_bands, np = 1 + 3 * mb, nswap = mb + SWAP_TRY + 1;
     const unsigned nw = bx_parallel_workers(o->par);
-    const size_t set = (size_t)(BX_MAX_BANDS + 1) * n;
-    const size_t per_worker = (size_t)(MAX_PARAMS + 1) * n + set;
-    const size_t nsets = NBEAM + 2 + NSWAP;
+    const size_t set = (mb + 1) * n;
+    const size_t per_worker = (np + 1) * n + set;
+    const size_t nsets = NBEAM + 2 + nswap;
     double *mem =
-        bx_calloc((size_t)(6 + MAX_PARAMS) * n + nsets * set + nw * per_worker + HESS_SCRATCH,
-                  sizeof(double));
+        bx_calloc((6 + np) * n + nsets * set + nw * per_worker + HESS_SCRATCH, sizeof(double));
     bx_band *cand = bx_malloc(NCAND * sizeof(bx_band));
     eq_cand *ec = bx_malloc(BX_MAX_BANDS * NCAND * sizeof(eq_cand));
     eq_worker *wk = bx_malloc(nw * sizeof(eq_worker));
@@ -986,10 +988,9 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     if ((st = grid_init(&g, freq_hz, target_db, weight, n, o, mem, err)) != BX_OK)
         goto out;
     double *tmp = mem + n, *jac = mem + 6 * n;
-    double *sets = jac + (size_t)MAX_PARAMS * n;
+    double *sets = jac + np * n;
     for (size_t k = 0; k < nsets; k++)
-        fits[k] =
-            (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + (size_t)BX_MAX_BANDS * n};
+        fits[k] = (fit){&g, o, 0, {{0}}, 0.0, sets + k * set, sets + k * set + mb * n};
     for (int k = 0; k < BEAM; k++) {
         B->beam[k] = fits[k];
         B->next[k] = fits[BEAM + k];
@@ -1002,9 +1003,9 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     for (unsigned k = 0; k < nw; k++) {
         double *base = wmem + k * per_worker;
         wk[k].jac = base;
-        wk[k].tmp = base + (size_t)MAX_PARAMS * n;
+        wk[k].tmp = base + np * n;
         double *ts = wk[k].tmp + n;
-        wk[k].trial = (fit){&g, o, 0, {{0}}, 0.0, ts, ts + (size_t)BX_MAX_BANDS * n};
+        wk[k].trial = (fit){&g, o, 0, {{0}}, 0.0, ts, ts + mb * n};
     }
     eq_search S = {o, wk, ec, NULL, NULL, 0};
     double *hs = wmem + nw * per_worker;
@@ -1036,8 +1037,8 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
             e_best = e_tc;
         }
     }
-    swap_search(keep, &e_best, &S, swap_fits, minus_err, swap_fits + BX_MAX_BANDS, try_err,
-                swap_fits + BX_MAX_BANDS + SWAP_TRY, ec, cand);
+    swap_search(keep, &e_best, &S, swap_fits, minus_err, swap_fits + mb, try_err,
+                swap_fits + mb + SWAP_TRY, ec, cand);
     prune(keep, &e_best, &S, swap_fits, minus_err);
     finish(keep, jac, tmp, hs, res);
     res->n_rejected = S.n_rejected;
