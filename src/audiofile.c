@@ -65,16 +65,12 @@ struct bx_audio_writer {
 static SNDFILE *open_utf8(const char *path, int mode, SF_INFO *info)
 {
 #ifdef _WIN32
-    int n = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
-    if (n <= 0)
+    /* the name on the stack (the longest path Windows takes), as in
+     * fsutil.c: converting it is no allocation to refuse */
+    wchar_t w[32768];
+    if (MultiByteToWideChar(CP_UTF8, 0, path, -1, w, (int)(sizeof w / sizeof *w)) <= 0)
         return NULL;
-    wchar_t *w = bx_malloc((size_t)n * sizeof(wchar_t));
-    if (!w)
-        return NULL;
-    MultiByteToWideChar(CP_UTF8, 0, path, -1, w, n);
-    SNDFILE *sf = sf_wchar_open(w, mode, info);
-    bx_free(w);
-    return sf;
+    return sf_wchar_open(w, mode, info);
 #else
     return sf_open(path, mode, info);
 #endif

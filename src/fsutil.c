@@ -31,27 +31,27 @@
 #define LINKS_MAX 40
 
 #ifdef _WIN32
-/* UTF-8 -> UTF-16 for the wide-char file APIs; bx_free the result. */
-static wchar_t *widen(const char *s)
+/* The longest path the wide-char file APIs take, UTF-16 units (with the
+ * \\?\ prefix; plain paths stop far shorter). */
+#define WPATH_MAX 32768
+/* UTF-8 -> UTF-16 into w (WPATH_MAX units) for the wide-char file APIs;
+ * NULL if s is not UTF-8 or longer than any path (GetLastError says which).
+ * The callers keep w on the stack, not in libbx's allocator: converting a
+ * name is not memory a caller's allocator should be able to refuse (a
+ * refusal here read as a file error, "cannot create a file there"). */
+static wchar_t *widen(const char *s, wchar_t *w)
 {
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    if (n <= 0)
-        return NULL;
-    wchar_t *w = bx_malloc((size_t)n * sizeof(wchar_t));
-    if (w)
-        MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
+    return MultiByteToWideChar(CP_UTF8, 0, s, -1, w, WPATH_MAX) > 0 ? w : NULL;
 }
 #endif
 
 FILE *bx_fopen(const char *path, const char *mode)
 {
 #ifdef _WIN32
-    wchar_t *wp = widen(path), *wm = widen(mode);
-    FILE *f = (wp && wm) ? _wfopen(wp, wm) : NULL;
-    bx_free(wp);
-    bx_free(wm);
-    return f;
+    wchar_t bp[WPATH_MAX], bm[16];
+    const wchar_t *wp = widen(path, bp);
+    const int mode_ok = MultiByteToWideChar(CP_UTF8, 0, mode, -1, bm, 16) > 0;
+    return wp && mode_ok ? _wfopen(wp, bm) : NULL;
 #else
     return fopen(path, mode);
 #endif
@@ -205,10 +205,9 @@ char *bx_temp_sibling(const char *path)
 bx_status bx_file_commit(const char *tmp, const char *path, bx_error *err)
 {
 #ifdef _WIN32
-    wchar_t *wt = widen(tmp), *wp = widen(path);
+    wchar_t bt[WPATH_MAX], bp[WPATH_MAX];
+    const wchar_t *wt = widen(tmp, bt), *wp = widen(path, bp);
     BOOL ok = wt && wp && MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
-    bx_free(wt);
-    bx_free(wp);
     if (!ok)
         return bx_error_set(err, BX_ERR_IO, "%s: cannot replace the file (Windows error %lu)", path,
                             (unsigned long)GetLastError());
@@ -223,10 +222,10 @@ bx_status bx_file_commit(const char *tmp, const char *path, bx_error *err)
 void bx_file_remove(const char *path)
 {
 #ifdef _WIN32
-    wchar_t *w = widen(path);
+    wchar_t b[WPATH_MAX];
+    const wchar_t *w = widen(path, b);
     if (w)
         _wremove(w);
-    bx_free(w);
 #else
     remove(path);
 #endif
@@ -297,17 +296,16 @@ bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kin
     if (!path || !path[0])
         return bx_error_set(err, BX_ERR_IO, "an output file name is empty");
 #ifdef _WIN32
-    wchar_t *w = widen(path);
+    wchar_t b[WPATH_MAX];
+    const wchar_t *w = widen(path, b);
     if (!w)
-        return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
+        return bx_error_set(err, BX_ERR_IO, "%s: not a file name Windows takes (Windows error %lu)",
+                            path, (unsigned long)GetLastError());
     const DWORD attr = GetFileAttributesW(w);
-    if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY)) {
-        bx_free(w);
+    if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY))
         return bx_error_set(err, BX_ERR_IO, "%s: is a folder, not a file", path);
-    }
     HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                            OPEN_EXISTING, 0, NULL);
-    bx_free(w);
     if (h != INVALID_HANDLE_VALUE) {
         const DWORD type = GetFileType(h);
         CloseHandle(h);
@@ -484,12 +482,12 @@ out:
 #ifdef _WIN32
 static int file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
 {
-    wchar_t *w = widen(path);
+    wchar_t b[WPATH_MAX];
+    const wchar_t *w = widen(path, b);
     if (!w)
         return -1;
     HANDLE h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                            OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
-    bx_free(w);
     if (h == INVALID_HANDLE_VALUE)
         return -1;
     BOOL ok = GetFileInformationByHandle(h, info);
@@ -509,9 +507,9 @@ int bx_file_identity_of(const char *path, bx_file_identity *id)
 
 int bx_is_regular(const char *path)
 {
-    wchar_t *w = widen(path);
-    DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
-    bx_free(w);
+    wchar_t b[WPATH_MAX];
+    const wchar_t *w = widen(path, b);
+    const DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
     return attr != INVALID_FILE_ATTRIBUTES &&
            !(attr & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE));
 }
@@ -527,17 +525,17 @@ int bx_same_file(const char *a, const char *b)
 
 int bx_is_dir(const char *path)
 {
-    wchar_t *w = widen(path);
-    DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
-    bx_free(w);
+    wchar_t b[WPATH_MAX];
+    const wchar_t *w = widen(path, b);
+    const DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
     return attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY);
 }
 
 int bx_exists(const char *path)
 {
-    wchar_t *w = widen(path);
-    DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
-    bx_free(w);
+    wchar_t b[WPATH_MAX];
+    const wchar_t *w = widen(path, b);
+    const DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
     return attr != INVALID_FILE_ATTRIBUTES;
 }
 #else
