@@ -1,11 +1,23 @@
 /* bxlive — run a bx preset on a live microphone, or offline with --render. */
+#if !defined(_WIN32) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700 /* readlink */
+#endif
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#elif defined(__APPLE__)
+#include <mach-o/dyld.h>
+#else
+#include <unistd.h>
+#endif
 
 #include "bx/chain.h"
 #include "bx/exitcode.h"
+#include "bx/fsutil.h"
 #include "bx/version.h"
 #include "console.h"
 #include "live.h"
@@ -27,6 +39,14 @@ static const char usage_text[] =
 static const char help_text[] =
     "Run a bx preset (EQ, compressor, safety limiter) on a microphone, with zero\n"
     "added latency, or offline on a file through the same block function.\n"
+    "\n"
+    "Presets:\n"
+    "  PRESET is a preset file, or the name of an installed one: NAME (or\n"
+    "  NAME.json) is looked for in $XDG_DATA_HOME/bx/presets (by default\n"
+    "  ~/.local/share/bx/presets; %APPDATA%\\bx\\presets on Windows), then in\n"
+    "  share/bx/presets beside the installed program, then in the folder the\n"
+    "  build was configured to install to. A name with a / or \\, or starting\n"
+    "  with a dot, is a path.\n"
     "\n"
     "Live:\n"
     "  --host API        asio, wasapi, wdmks, directsound, mme, coreaudio, alsa, jack\n"
@@ -113,6 +133,126 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n%s", usage_text);
     return BX_EXIT_USAGE;
+}
+
+/* The folder of this program's executable file into buf (cap bytes), or -1. */
+static int exe_dir(char *buf, size_t cap)
+{
+#if defined(_WIN32)
+    wchar_t w[32768];
+    const DWORD n = GetModuleFileNameW(NULL, w, (DWORD)(sizeof w / sizeof *w));
+    if (n == 0 || n >= sizeof w / sizeof *w ||
+        WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)cap, NULL, NULL) <= 0)
+        return -1;
+#elif defined(__APPLE__)
+    uint32_t size = (uint32_t)cap;
+    if (_NSGetExecutablePath(buf, &size) != 0)
+        return -1;
+#elif defined(__linux__)
+    const ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+#else
+    (void)buf;
+    (void)cap;
+    return -1;
+#endif
+    char *slash = strrchr(buf, '/');
+#ifdef _WIN32
+    char *bs = strrchr(buf, '\\');
+    if (bs && (!slash || bs > slash))
+        slash = bs;
+#endif
+    if (!slash)
+        return -1;
+    *slash = 0;
+    return 0;
+}
+
+/* The folders a preset given by name is looked for in, in order: the user's
+ * ($XDG_DATA_HOME/bx/presets, by default ~/.local/share/bx/presets; on
+ * Windows %APPDATA%\\bx\\presets), the installation's beside the program
+ * (<bin>/../share/bx/presets: the install prefix, wherever it was moved),
+ * then the one the build was configured for (BX_PRESET_DIR). Returns how
+ * many (at most 3), each a string to free. */
+static int preset_dirs(char *dir[3])
+{
+    int n = 0;
+    char buf[4096], exe[4096];
+#ifdef _WIN32
+    const char *appdata = getenv("APPDATA");
+    if (appdata && appdata[0] &&
+        (size_t)snprintf(buf, sizeof buf, "%s\\bx\\presets", appdata) < sizeof buf)
+        dir[n++] = bx_strdup(buf);
+#else
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/') { /* a relative one is ignored, as the XDG spec says */
+        if ((size_t)snprintf(buf, sizeof buf, "%s/bx/presets", xdg) < sizeof buf)
+            dir[n++] = bx_strdup(buf);
+    } else if (home && home[0]) {
+        if ((size_t)snprintf(buf, sizeof buf, "%s/.local/share/bx/presets", home) < sizeof buf)
+            dir[n++] = bx_strdup(buf);
+    }
+#endif
+    if (exe_dir(exe, sizeof exe) == 0 &&
+        (size_t)snprintf(buf, sizeof buf, "%s/../share/bx/presets", exe) < sizeof buf)
+        dir[n++] = bx_strdup(buf);
+#ifdef BX_PRESET_DIR
+    dir[n++] = bx_strdup(BX_PRESET_DIR);
+#endif
+    for (int i = 0; i < n; i++)
+        if (!dir[i]) { /* out of memory: what is left is looked in */
+            for (int k = i; k + 1 < n; k++)
+                dir[k] = dir[k + 1];
+            n--, i--;
+        }
+    return n;
+}
+
+/* PRESET as given when it is a file, or a name: the first NAME.json (or
+ * NAME, if it ends in .json) in preset_dirs. A string to free in *path;
+ * BX_EXIT_OK, or an exit status after a one-line message. */
+static int resolve_preset(const char *arg, char **path)
+{
+    *path = NULL;
+    const int is_name =
+        !strchr(arg, '/') && !strchr(arg, '\\') && arg[0] != '.' && strcmp(arg, "-") != 0;
+    if (bx_exists(arg) || !is_name) {
+        *path = bx_strdup(arg);
+        goto done;
+    }
+    char *dir[3];
+    const int nd = preset_dirs(dir);
+    const size_t len = strlen(arg);
+    const int has_ext = len > 5 && strcmp(arg + len - 5, ".json") == 0;
+    char tried[3 * 4096 + 16] = "";
+    for (int i = 0; i < nd; i++) {
+        char buf[4096 + 512];
+        if ((size_t)snprintf(buf, sizeof buf, "%s/%s%s", dir[i], arg, has_ext ? "" : ".json") <
+                sizeof buf &&
+            !*path && bx_is_regular(buf))
+            *path = bx_strdup(buf);
+        snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s%s",
+                 i == 0        ? ""
+                 : i + 1 == nd ? " or "
+                               : ", ",
+                 dir[i]);
+    }
+    for (int i = 0; i < nd; i++)
+        bx_free(dir[i]);
+    if (!*path && nd > 0) {
+        fprintf(stderr, "bxlive: %s: no such file, and no preset of that name in %s\n", arg, tried);
+        return BX_EXIT_PRESET;
+    }
+    if (!*path && nd == 0)
+        *path = bx_strdup(arg); /* nowhere to look: the file's own error follows */
+done:
+    if (!*path) {
+        fprintf(stderr, "bxlive: out of memory\n");
+        return BX_EXIT_INTERNAL;
+    }
+    return BX_EXIT_OK;
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -304,14 +444,20 @@ int main(int argc, char **argv)
     console_on_signal(SIGHUP, on_hup);
 #endif
     console_on_close(on_close); /* Windows: closing the console finalises recordings */
-    int rc;
+    char *preset_file;
+    int rc = resolve_preset(preset, &preset_file);
+    if (rc != BX_EXIT_OK) {
+        console_finished();
+        return rc;
+    }
     if (render) {
-        ro.preset_path = preset;
+        ro.preset_path = preset_file;
         rc = render_run(&ro);
     } else {
-        lo.preset_path = preset;
+        lo.preset_path = preset_file;
         rc = live_run(&lo);
     }
+    bx_free(preset_file);
     console_finished();
     return rc;
 }
