@@ -242,7 +242,10 @@ static int resolve_preset(const char *arg, char **path)
     for (int i = 0; i < nd; i++)
         bx_free(dir[i]);
     if (!*path && nd > 0) {
-        fprintf(stderr, "bxlive: %s: no such file, and no preset of that name in %s\n", arg, tried);
+        fprintf(stderr,
+                "bxlive: %s: cannot open: No such file or directory, and no installed preset "
+                "of that name in %s\n",
+                arg, tried);
         return BX_EXIT_PRESET;
     }
     if (!*path && nd == 0)
