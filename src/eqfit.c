@@ -624,13 +624,67 @@ static void screen_task(void *arg, unsigned worker, size_t i)
     c->offset = t->offset;
 }
 
+/* A refined set whose band `at` ended on a limit of its domain, given the
+ * type that goes on where it stopped, in place: a low shelf pushed to its
+ * highest frequency is a high shelf of the opposite gain there, and a high
+ * shelf pushed to its lowest a low shelf (the same response exactly, the
+ * gain moved into the offset: RBJ shelves mirror, LS(g) = g + HS(-g)); the
+ * other cases as bx_eqfit_extend. The set is refined again. 1 if a type was
+ * found. */
+static int extend_fault(fit *F, int at, int iters, double *jac, double *tmp, double *err)
+{
+    const grid *g = F->g;
+    bx_band *b = &F->b[at], nb = *b;
+    double flo, fhi, qlo, qhi, gmax;
+    bx_eqfit_domain(b, g->rate, g->f[0], g->f[g->n - 1], &flo, &fhi, &qlo, &qhi, &gmax);
+    const int at_top = fabs(log(b->freq_hz / fhi)) < 0.01,
+              at_bottom = fabs(log(b->freq_hz / flo)) < 0.01;
+    if ((b->type == BX_BIQUAD_LOW_SHELF && at_top) ||
+        (b->type == BX_BIQUAD_HIGH_SHELF && at_bottom)) {
+        nb.type = b->type == BX_BIQUAD_LOW_SHELF ? BX_BIQUAD_HIGH_SHELF : BX_BIQUAD_LOW_SHELF;
+        nb.gain_db = -b->gain_db;
+        F->offset += b->gain_db;
+    } else if (!bx_eqfit_extend(b, g->rate, &nb)) {
+        return 0;
+    }
+    *b = nb;
+    clamp_band(F, b);
+    band_response(g, b, &F->resp[(size_t)at * g->n]);
+    *err = refine(F, 0, iters, jac, tmp);
+    return 1;
+}
+
+/* A joint refinement; a set that ends with a band on a limit of its domain
+ * gets that band's continuing type (extend_fault, at most twice): if that
+ * makes it sane, the search goes on from a sane set of as many bands instead
+ * of a dead end; if not, the set stays as it was, ranked as not sane (the
+ * way on from it may still lead to a sane one). */
 static void joint_task(void *arg, unsigned worker, size_t k)
 {
     eq_search *S = arg;
-    S->joint_err[k] = refine(&S->joint[k], 0, S->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS,
-                             S->wk[worker].jac, S->wk[worker].tmp);
-    if (fit_faults(&S->joint[k]))
-        S->joint_err[k] += FAULT_KEY;
+    fit *F = &S->joint[k];
+    const int iters = S->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS;
+    double *jac = S->wk[worker].jac, *tmp = S->wk[worker].tmp;
+    S->joint_err[k] = refine(F, 0, iters, jac, tmp);
+    if (!fit_faults(F))
+        return;
+    /* the set as refined, kept (in the worker's trial fit, free after the
+     * screening) in case the new types do not make it sane */
+    fit *before = &S->wk[worker].trial;
+    const double e_before = S->joint_err[k];
+    fit_copy(before, F);
+    for (int tries = 0; tries < 2; tries++) {
+        int at;
+        const grid *g = F->g;
+        if (!bx_eqfit_faults_within(F->b, F->nb, g->rate, g->f[0], g->f[g->n - 1],
+                                    F->o->max_gain_db, NULL, 0, &at) ||
+            at < 0 || !extend_fault(F, at, iters, jac, tmp, &S->joint_err[k]))
+            break;
+    }
+    if (fit_faults(F)) {
+        fit_copy(F, before);
+        S->joint_err[k] = e_before + FAULT_KEY;
+    }
 }
 
 /* dst = the state screen_task left its trial in for c: the parent, the
@@ -821,6 +875,22 @@ static void prune(fit *F, double *err_F, eq_search *S, fit *minus, double *minus
 
 enum { BEAM = 3, EXPAND = 2 * BEAM };
 
+/* Two sets whose models differ by less than SAME_RESPONSE_DB anywhere on
+ * the grid: different expansions that the joint refinement (and the change
+ * of a band's type, extend_fault) led to the same curve. Keeping both would
+ * leave the beam one way to go on instead of BEAM. */
+#define SAME_RESPONSE_DB 1e-3
+
+static int same_response(const fit *a, const fit *b)
+{
+    if (a->nb != b->nb)
+        return 0;
+    for (size_t i = 0; i < a->g->n; i++)
+        if (fabs(a->model[i] - b->model[i]) >= SAME_RESPONSE_DB)
+            return 0;
+    return 1;
+}
+
 /* Make room for a fit of error e among the *count (at most cap) of pool,
  * kept in ascending error, ties after the earlier: returns the slot (its
  * error already set; the caller fills the fit) or NULL if e does not make
@@ -897,6 +967,11 @@ static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start
         int nnext = 0;
         for (int k = 0; k < nexp; k++) {
             S->n_rejected += exp_err[k] >= FAULT_KEY;
+            int dup = 0; /* the same curve as an earlier expansion: it adds nothing */
+            for (int j = 0; j < k && !dup; j++)
+                dup = same_response(&exp_[j], &exp_[k]);
+            if (dup)
+                continue;
             fit *slot = ranked_slot(nextbeam, next_err, &nnext, BEAM, exp_err[k]);
             if (slot)
                 fit_copy(slot, &exp_[k]);
