@@ -110,24 +110,24 @@ def check_presets_by_name():
     os.makedirs(home, exist_ok=True)
     env = {"HOME": home, "XDG_DATA_HOME": ""}
     out = lambda n: os.path.join(work, n)  # noqa: E731
-    r = run([BXLIVE, "crisp", "--render", take, out("byname.wav"), "--quiet"], env)
-    r2 = run([BXLIVE, P("share", "bx", "presets", "crisp.json"), "--render", take,
-              out("bypath.wav"), "--quiet"], env)
-    same = (r.returncode == 0 and r2.returncode == 0 and
-            open(out("byname.wav"), "rb").read() == open(out("bypath.wav"), "rb").read())
-    REP.check(same, "bxlive crisp renders with the installed crisp.json (found beside the program)",
-              r.stderr.strip())
+
+    def renders_as(name, preset_file, env_name, tag):
+        """bxlive NAME and bxlive PRESET_FILE render the take bit for bit alike."""
+        r = run([BXLIVE, name, "--render", take, out(tag + "-name.wav"), "--quiet"], env_name)
+        r2 = run([BXLIVE, preset_file, "--render", take, out(tag + "-file.wav"), "--quiet"], env)
+        return (r.returncode == 0 and r2.returncode == 0 and
+                open(out(tag + "-name.wav"), "rb").read() ==
+                open(out(tag + "-file.wav"), "rb").read()), r.stderr.strip()
+
+    ok, why = renders_as("crisp", P("share", "bx", "presets", "crisp.json"), env, "installed")
+    REP.check(ok, "bxlive crisp renders with the installed crisp.json (found beside the program)",
+              why)
     user = os.path.join(work, "xdg", "bx", "presets")
     os.makedirs(user, exist_ok=True)
     shutil.copy(P("share", "bx", "presets", "neutral.json"), os.path.join(user, "crisp.json"))
-    r = run([BXLIVE, "crisp", "--render", take, out("user.wav"), "--quiet"],
-            {"HOME": home, "XDG_DATA_HOME": os.path.join(work, "xdg")})
-    r2 = run([BXLIVE, P("share", "bx", "presets", "neutral.json"), "--render", take,
-              out("neutral.wav"), "--quiet"], env)
-    same = (r.returncode == 0 and r2.returncode == 0 and
-            open(out("user.wav"), "rb").read() == open(out("neutral.wav"), "rb").read())
-    REP.check(same, "the user's preset folder ($XDG_DATA_HOME/bx/presets) comes first",
-              r.stderr.strip())
+    ok, why = renders_as("crisp", P("share", "bx", "presets", "neutral.json"),
+                         {"HOME": home, "XDG_DATA_HOME": os.path.join(work, "xdg")}, "user")
+    REP.check(ok, "the user's preset folder ($XDG_DATA_HOME/bx/presets) comes first", why)
     r = run([BXLIVE, "no-such-preset", "--render", take, out("x.wav")], env)
     lines = r.stderr.strip().split("\n")
     REP.check(r.returncode == 3 and len(lines) == 1 and "no-such-preset" in lines[0]
