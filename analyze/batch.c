@@ -7,6 +7,7 @@
 
 #include "bx/exitcode.h"
 #include "bx/preset.h"
+#include "exports.h"
 #include "report.h"
 #include "threads.h"
 
@@ -80,11 +81,16 @@ static void run_item(batch *b, item *it)
         fail_item(it, BX_EXIT_INTERNAL, &err);
     } else if ((st = bx_preset_save(it->out_path, &res.preset, &err)) != BX_OK) {
         fail_item(it, cli_exit_for_output(st), &err);
-    } else if (it->plot_path) {
-        report_info info = {it->in->path, o->source_path, it->out_path, thread_clock_s() - t};
-        st = report_write_svg(it->plot_path, &res, &info, &err);
-        if (st)
-            fail_item(it, cli_exit_for_output(st), &err);
+    } else if (it->plot_path &&
+               (st = report_write_svg(it->plot_path, &res,
+                                      &(report_info){it->in->path, o->source_path, it->out_path,
+                                                     thread_clock_s() - t},
+                                      &err)) != BX_OK) {
+        fail_item(it, cli_exit_for_output(st), &err);
+    } else if (o->exports &&
+               (st = exports_write(o->exports, &res.preset.chain, res.preset.name,
+                                   o->export_rate_hz, it->out_path, NULL, 1, &err)) != BX_OK) {
+        fail_item(it, cli_exit_for_output(st), &err);
     }
     if (it->state != ITEM_FAILED) {
         it->state = ITEM_OK;

@@ -9,11 +9,13 @@
 #include "batch.h"
 #include "bigmem.h"
 #include "bx/exitcode.h"
+#include "bx/export.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"
 #include "bx/version.h"
 #include "cli.h"
 #include "console.h"
+#include "exports.h"
 #include "inputs.h"
 #include "job.h"
 #include "report.h"
@@ -24,6 +26,7 @@ static const char usage_text[] =
     "       bxanalyze REF --source MYTAKE -o PRESET.json [options]\n"
     "       bxanalyze REF --paired DRY -o PRESET.json [options]\n"
     "       bxanalyze -o OUTDIR/ [--source MYTAKE] [options] FILE|FOLDER...\n"
+    "       bxanalyze PRESET.json --export FMT[,FMT...] [-o FILE]\n"
     "       bxanalyze --help | --version\n";
 
 static const char help_text[] =
@@ -47,6 +50,16 @@ static const char help_text[] =
     "                    curve, levels. A folder (existing, or ending in '/') gets\n"
     "                    <stem>.svg. In batch mode SVG is always a folder.\n"
     "  --name NAME       the preset's name (default: REF's stem). Not in batch mode.\n"
+    "  --export FMT[,FMT...]\n"
+    "                    also write the preset for other tools, next to the preset\n"
+    "                    file (PRESET.json -> PRESET<suffix>): apo (.apo.txt,\n"
+    "                    Equalizer APO / AutoEq EQ text), easyeffects\n"
+    "                    (.easyeffects.json, an input preset), sox (.sox.sh) and\n"
+    "                    ffmpeg (.ffmpeg.sh, shell scripts: sh FILE IN OUT),\n"
+    "                    pedalboard (.pedalboard.py). Each file says what it\n"
+    "                    approximates. In batch mode, next to every preset.\n"
+    "  --export-rate HZ  the rate the ffmpeg export's biquads are designed for\n"
+    "                    (default 48000); other rates are resampled to it.\n"
     "  -q, --quiet       no summary, progress or notes; errors are still printed.\n"
     "  -v, --verbose     the summary also gives the time each stage took.\n"
     "  Outputs are replaced if they exist, but only by a complete file (written to a\n"
@@ -80,7 +93,11 @@ static const char help_text[] =
     "  and prints the summary (exit 130); a second Ctrl-C abandons the running\n"
     "  ones without writing them.\n"
     "\n"
-    "Exit codes: 0 ok, 1 internal error (out of memory), 2 usage, 4 input audio\n"
+    "Converting a preset: bxanalyze PRESET.json --export FMT writes the exports next\n"
+    "  to PRESET.json, or to -o FILE (one format; '-' is standard output).\n"
+    "\n"
+    "Exit codes: 0 ok, 1 internal error (out of memory), 2 usage, 3 preset to\n"
+    "convert missing, unreadable or invalid, 4 input audio\n"
     "missing, unreadable or unsupported, 5 output cannot be written (or would\n"
     "overwrite an input), 130 interrupted. A batch in which files failed exits with\n"
     "the most serious of their codes (1 over 5 over 4).\n";
@@ -180,6 +197,30 @@ static void print_levels(const char *label, const char *who, const bx_level_stat
            who, s->loudness_lufs, s->sample_peak_db, s->crest_db, s->spread_db, s->seconds);
 }
 
+/* The export lines of the summary: each file, and what it approximates
+ * where the file itself cannot say it (EasyEffects' JSON). */
+static void print_exports(const cli_opts *o, const char *out, const bx_chain_params *c)
+{
+    for (int f = 0; out && f < BX_EXPORT_FORMAT_COUNT; f++) {
+        if (!(o->exports & (1u << f)))
+            continue;
+        char *path = exports_path(out, f);
+        printf("%-11s%s\n", "export", path ? path : "(out of memory)");
+        bx_free(path);
+        char *notes = f == BX_EXPORT_EASYEFFECTS
+                          ? bx_export_notes((bx_export_format)f, c, o->export_rate_hz)
+                          : NULL;
+        for (char *line = notes; line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            printf("%-11s%s\n", "", line);
+            line = nl ? nl + 1 : line + strlen(line);
+        }
+        bx_free(notes);
+    }
+}
+
 static void print_result(const cli_opts *o, const char *ref, const char *out, const char *plot,
                          const job_result *r, double seconds)
 {
@@ -257,6 +298,7 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
         printf("%-11s%s\n", k ? "" : "warnings", r->warnings[k].text);
     if (plot)
         printf("report     %s\n", plot);
+    print_exports(o, out, &r->preset.chain);
     printf("time       %.2f s\n", seconds);
     if (o->verbose) {
         printf("stages    ");
@@ -336,6 +378,11 @@ static int run_single(const cli_opts *o, const char *ref)
         }
         bx_free(target);
     }
+    if (o->exports && (st = exports_prepare(o->exports, out, NULL, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_output(st);
+        goto out;
+    }
     /* one file: its fits may use every processor (or -j N of them) */
     bx_parallel par;
     thread_parallel_init(&par, o->threads ? o->threads : thread_cpu_count());
@@ -368,6 +415,12 @@ static int run_single(const cli_opts *o, const char *ref)
             goto out;
         }
     }
+    if (o->exports && (st = exports_write(o->exports, &res.preset.chain, res.preset.name,
+                                          o->export_rate_hz, out, NULL, 1, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = cli_exit_for_output(st);
+        goto out;
+    }
     if (json)
         printf("%s\n", json);
     else if (!o->quiet)
@@ -378,6 +431,58 @@ out:
     bx_free(json);
     bx_free(out);
     bx_free(plot);
+    return rc;
+}
+
+/* ---- a preset to convert ---------------------------------------------------------- */
+
+/* 1 if path names a preset (ends in ".json", any case) rather than audio. */
+static int is_preset_path(const char *path)
+{
+    const size_t n = strlen(path);
+    static const char ext[] = ".json";
+    if (n < sizeof ext)
+        return 0;
+    for (size_t i = 0; i < sizeof ext - 1; i++)
+        if ((path[n - 5 + i] | 0x20) != ext[i])
+            return 0;
+    return 1;
+}
+
+/* bxanalyze PRESET.json --export FMT [-o FILE]: no analysis, only the exports. */
+static int run_convert(const cli_opts *o, const char *preset_path)
+{
+    bx_error err;
+    bx_status st;
+    bx_preset p;
+    if (o->source_path || o->paired_path || o->plot_path || o->json || o->job.name)
+        return usage_error("%s: a preset to convert takes --export and -o only "
+                           "(analysis needs a reference recording)",
+                           preset_path);
+    if (!o->exports)
+        return usage_error("%s is a preset, not audio: give --export FMT to convert it, "
+                           "or a reference recording to analyse",
+                           preset_path);
+    const int several = (o->exports & (o->exports - 1)) != 0;
+    if (o->out_path && several)
+        return usage_error("-o %s: names one file, and --export gives several formats",
+                           o->out_path);
+    if (o->out_path && bx_same_file(o->out_path, preset_path)) {
+        fprintf(stderr, "bxanalyze: %s: refusing to overwrite an input file\n", o->out_path);
+        return BX_EXIT_OUTPUT;
+    }
+    if ((st = bx_preset_load(preset_path, &p, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        return st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
+    }
+    int rc = BX_EXIT_OK;
+    if ((st = exports_prepare(o->exports, preset_path, o->out_path, &err)) != BX_OK ||
+        (st = exports_write(o->exports, &p.chain, p.name, o->export_rate_hz, preset_path,
+                            o->out_path, o->quiet, &err)) != BX_OK) {
+        fprintf(stderr, "bxanalyze: %s\n", err.msg);
+        rc = st == BX_ERR_RANGE ? BX_EXIT_PRESET : cli_exit_for_output(st);
+    }
+    bx_preset_free(&p);
     return rc;
 }
 
@@ -453,9 +558,9 @@ int main(int argc, char **argv)
 {
     const double t0 = thread_clock_s();
     bigmem_install();
-    static const char *const with_value[] = {"--amount", "--bands",  "--jobs", "--name",
-                                             "--output", "--paired", "--plot", "--smoothing",
-                                             "--source", NULL};
+    static const char *const with_value[] = {"--amount", "--bands",     "--export", "--export-rate",
+                                             "--jobs",   "--name",      "--output", "--paired",
+                                             "--plot",   "--smoothing", "--source", NULL};
     const char *bad = NULL;
     const int split = console_init(&argc, &argv) == 0
                           ? console_split_long_options(&argc, &argv, with_value, &bad)
@@ -471,6 +576,7 @@ int main(int argc, char **argv)
     cli_opts o;
     memset(&o, 0, sizeof o);
     job_opts_default(&o.job);
+    o.export_rate_hz = BX_EXPORT_DEFAULT_RATE_HZ;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
     int n_paths = 0, rc, only_files = 0;
     if (!paths) {
@@ -542,6 +648,24 @@ int main(int argc, char **argv)
                 goto out;
             }
             o.job.smoothing_oct = v;
+        } else if (strcmp(a, "--export") == 0) {
+            NEED_VALUE("formats: apo, easyeffects, sox, ffmpeg or pedalboard (a list: apo,sox)");
+            char badname[80];
+            const unsigned m = exports_parse(argv[++i], badname, sizeof badname);
+            if (!m) {
+                fprintf(stderr, "bxanalyze: --export: \"%s\" is not a format (%s)\n%s", badname,
+                        exports_all_names(), usage_text);
+                rc = BX_EXIT_USAGE;
+                goto out;
+            }
+            o.exports |= m;
+        } else if (strcmp(a, "--export-rate") == 0) {
+            NEED_VALUE("a rate in Hz");
+            if (parse_number(argv[++i], 8000, 768000, &v) != 0) {
+                rc = usage_error("--export-rate: \"%s\" is not a rate in 8000..768000 Hz", argv[i]);
+                goto out;
+            }
+            o.export_rate_hz = v;
         } else if (strcmp(a, "--no-compressor") == 0) {
             o.job.no_compressor = 1;
         } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "-j", 2) == 0) {
@@ -577,6 +701,10 @@ int main(int argc, char **argv)
         goto out;
     }
     o.mode = o.source_path ? JOB_SOURCE : o.paired_path ? JOB_PAIRED : JOB_REFERENCE;
+    if (n_paths == 1 && is_preset_path(paths[0]) && !bx_is_dir(paths[0])) {
+        rc = run_convert(&o, paths[0]);
+        goto out;
+    }
     if (n_paths > 1 || bx_is_dir(paths[0])) {
         if (o.paired_path && n_paths == 1) {
             fprintf(stderr, "bxanalyze: %s: is a folder; --paired takes one REF file\n", paths[0]);
@@ -592,6 +720,8 @@ int main(int argc, char **argv)
             rc = run_batch(&o, paths, n_paths, t0);
     } else if (!o.out_path && !o.json) {
         rc = usage_error("%s", "nothing would be written: give -o PRESET.json or --json");
+    } else if (o.exports && !o.out_path) {
+        rc = usage_error("%s", "--export writes next to the preset: give -o PRESET.json");
     } else {
         signal(SIGINT, on_signal_single);
         signal(SIGTERM, on_signal_single);

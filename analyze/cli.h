@@ -18,6 +18,8 @@ typedef struct cli_opts {
     const char *out_path;    /* -o: a preset file, or a folder */
     const char *plot_path;   /* --plot: an SVG file, or a folder */
     unsigned threads;        /* -j: batch workers */
+    unsigned exports;        /* --export: formats, 1 << bx_export_format */
+    double export_rate_hz;   /* --export-rate */
     int json;                /* --json */
     int quiet;               /* -q */
     int verbose;             /* -v: time of each stage */

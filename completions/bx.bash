@@ -55,13 +55,19 @@ _bxanalyze()
         COMPREPLY=($(compgen -f -- "$cur"))
         return
         ;;
-    --name | --bands | --amount | --smoothing | -j | --jobs) return ;;
+    --export)
+        local done=${cur%"${cur##*,}"} fmts="apo easyeffects sox ffmpeg pedalboard"
+        COMPREPLY=($(compgen -P "$done" -W "$fmts" -- "${cur##*,}"))
+        return
+        ;;
+    --name | --bands | --amount | --smoothing | --export-rate | -j | --jobs) return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(_bx_options "${COMP_WORDS[0]}")" -- "$cur"))
         return
     fi
     _bx_audio_files "$cur"
+    COMPREPLY+=($(compgen -f -X '!*.json' -- "$cur")) # a preset to convert (--export)
 }
 
 _bxlive()

@@ -81,6 +81,21 @@ static int on_limit(double v, double lo, double hi)
     return fabs(log(v / lo)) < 0.01 || fabs(log(v / hi)) < 0.01;
 }
 
+/* 1 if b boosts where pass p cuts: a bell or low shelf with gain centred
+ * below a highpass's corner, a bell or high shelf above a lowpass's. */
+static int boost_beyond_pass(const bx_band *b, const bx_band *p)
+{
+    if (!(b->gain_db > 0.0))
+        return 0;
+    if (p->type == BX_BIQUAD_HIGHPASS)
+        return (b->type == BX_BIQUAD_PEAK || b->type == BX_BIQUAD_LOW_SHELF) &&
+               b->freq_hz < p->freq_hz;
+    if (p->type == BX_BIQUAD_LOWPASS)
+        return (b->type == BX_BIQUAD_PEAK || b->type == BX_BIQUAD_HIGH_SHELF) &&
+               b->freq_hz > p->freq_hz;
+    return 0;
+}
+
 unsigned bx_eqfit_faults_within(const bx_band *bands, unsigned n, double rate, double glo,
                                 double ghi, double gmax_opt, char *why, size_t why_len, int *first)
 {
@@ -110,6 +125,13 @@ unsigned bx_eqfit_faults_within(const bx_band *bands, unsigned n, double rate, d
             FAULT(k, "%s at %.0f Hz has its Q on a limit (%.2f)", t, b->freq_hz, b->q);
         if (bx_biquad_type_has_gain(b->type) && fabs(b->gain_db) >= gmax * 0.999)
             FAULT(k, "%s at %.0f Hz has its gain on a limit (%.1f dB)", t, b->freq_hz, b->gain_db);
+        for (unsigned j = 0; j < n; j++) {
+            /* a boost on the far side of a pass band's corner: the pair
+             * cancels, where the pass's Q (or a shelf beside it) says it */
+            if (j != k && boost_beyond_pass(b, &bands[j]))
+                FAULT(k, "%s at %.0f Hz boosts %+.1f dB beyond the %s at %.0f Hz", t, b->freq_hz,
+                      b->gain_db, bx_biquad_type_name(bands[j].type), bands[j].freq_hz);
+        }
         for (unsigned j = k + 1; j < n; j++) {
             if (b->type != BX_BIQUAD_PEAK || bands[j].type != BX_BIQUAD_PEAK)
                 continue;

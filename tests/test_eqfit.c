@@ -15,6 +15,10 @@
  *    5-band set lies behind sets with a band on a limit of its domain);
  *  - the fit is bit for bit the same whatever bx_parallel runs its search:
  *    none, or one that runs the tasks backwards on 3 rotating workers;
+ *  - the fault rules, case by case: bands a fit once wrote next to a
+ *    highpass (a bass boost centred below its corner, which the pass
+ *    cancels) are faults; the chains engineers dial (a highpass under a low
+ *    shelf of either sign, a cut below the corner) are not;
  *  - sane always: on 120 seeded random targets (chains as engineers dial
  *    them plus correlated noise, weak-weight regions, noise alone) no fit has
  *    a fault of bx_eqfit_faults or a low boost beyond the bound, confidences
@@ -289,6 +293,40 @@ static void sane_always(void)
            TRIALS, faults, total_bands, noise_bands, noise_cases);
 }
 
+/* One band set and the number of faults bx_eqfit_faults must find in it. */
+typedef struct {
+    unsigned n, faults;
+    bx_band b[3];
+} fault_case;
+
+static void fault_rules(void)
+{
+    static const fault_case cases[] = {
+        /* written by the search before the rule: bass boost under a highpass */
+        {2, 1, {{BX_BIQUAD_HIGHPASS, 114, 0, 0.71}, {BX_BIQUAD_LOW_SHELF, 83, 8.3, 0.7}}},
+        {2, 1, {{BX_BIQUAD_HIGHPASS, 98, 0, 0.71}, {BX_BIQUAD_LOW_SHELF, 69, 3.7, 0.7}}},
+        {2, 1, {{BX_BIQUAD_PEAK, 54, 6.0, 1.0}, {BX_BIQUAD_HIGHPASS, 144, 0, 0.40}}},
+        {2, 1, {{BX_BIQUAD_LOWPASS, 8000, 0, 0.71}, {BX_BIQUAD_HIGH_SHELF, 12000, 3.0, 0.7}}},
+        {2, 1, {{BX_BIQUAD_LOWPASS, 8000, 0, 0.71}, {BX_BIQUAD_PEAK, 10000, 2.0, 2.0}}},
+        /* what engineers dial: the shelf above the corner, cuts anywhere */
+        {2, 0, {{BX_BIQUAD_HIGHPASS, 87, 0, 0.707}, {BX_BIQUAD_LOW_SHELF, 170, 3.4, 0.707}}},
+        {2, 0, {{BX_BIQUAD_HIGHPASS, 68, 0, 0.709}, {BX_BIQUAD_LOW_SHELF, 188, -7.7, 0.705}}},
+        {2, 0, {{BX_BIQUAD_HIGHPASS, 120, 0, 0.707}, {BX_BIQUAD_PEAK, 60, -4.0, 1.0}}},
+        {3,
+         0,
+         {{BX_BIQUAD_HIGHPASS, 80, 0, 0.707},
+          {BX_BIQUAD_PEAK, 3000, 2.0, 1.0},
+          {BX_BIQUAD_LOWPASS, 14000, 0, 0.707}}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char why[160] = "";
+        const unsigned got = bx_eqfit_faults(cases[i].b, cases[i].n, 48000.0, why, sizeof why);
+        checks++;
+        if (got != cases[i].faults)
+            tu_fail("fault case %zu: %u faults, expected %u (%s)", i, got, cases[i].faults, why);
+    }
+}
+
 int main(void)
 {
     make_grid();
@@ -299,6 +337,7 @@ int main(void)
     monotone();
     thorough();
     order_free();
+    fault_rules();
     sane_always();
     return tu_finish("test_eqfit", checks);
 }

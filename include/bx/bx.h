@@ -7,6 +7,7 @@
 #include "bx/chain.h"
 #include "bx/comp.h"
 #include "bx/error.h"
+#include "bx/export.h"
 #include "bx/fsutil.h"
 #include "bx/levels.h"
 #include "bx/limiter.h"

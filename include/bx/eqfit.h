@@ -19,7 +19,8 @@
  * k new parameters) and lowers the RMS error by min_gain_db. Only *sane*
  * fits are kept (bx_eqfit_faults): every band in the musical domain of its
  * type (bx_eqfit_band_limits), none on a limit of it, no two peaks within
- * 1/6 octave. The result carries each band's posterior uncertainty.
+ * 1/6 octave, no boost beyond a pass filter's corner. The result carries each band's posterior
+ * uncertainty.
  */
 #ifndef BX_EQFIT_H
 #define BX_EQFIT_H
@@ -164,7 +165,9 @@ void bx_eqfit_clamp_band(bx_band *b, double rate_hz);
  * The faults a sound engineer would not sign in n bands at rate_hz: a band
  * outside its domain or on one of its frequency or Q limits (within 1 %),
  * two peaks within BX_EQFIT_PEAK_SPACING_OCT, or of opposite gains within
- * BX_EQFIT_OPPOSITE_SPACING_OCT. Returns their number; if why is
+ * BX_EQFIT_OPPOSITE_SPACING_OCT, or a boost beyond a pass filter's corner
+ * (a bell or low shelf with gain centred below a highpass, a bell or high
+ * shelf above a lowpass: the pair cancels). Returns their number; if why is
  * not NULL, the first is described there (one line, at most why_len bytes).
  */
 unsigned bx_eqfit_faults(const bx_band *bands, unsigned n, double rate_hz, char *why,
