@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bx/audiofile.h"
 #include "bx/exitcode.h"
 #include "bx/fsutil.h"
 #include "cli.h"
@@ -55,6 +56,8 @@ int inputs_is_audio_name(const char *path)
     const char *dot = strrchr(base_name(path), '.');
     if (!dot)
         return 0;
+    if (bx_audio_name_needs_ffmpeg(path))
+        return 1;
     for (size_t i = 0; i < sizeof audio_exts / sizeof audio_exts[0]; i++)
         if (strcmp_ci(dot + 1, audio_exts[i]) == 0)
             return 1;

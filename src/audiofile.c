@@ -16,6 +16,7 @@
 #include <sndfile.h>
 
 #include "bx/fsutil.h"
+#include "decode.h"
 
 #ifndef _WIN32
 #include <unistd.h>
@@ -44,7 +45,7 @@ struct bx_audio_reader {
     /* bx_audio_open_memory: the caller's bytes and libsndfile's position in them */
     const unsigned char *data;
     sf_count_t size, pos;
-    char *owned; /* data read from a FIFO or device, freed with the reader */
+    char *owned; /* data read from a FIFO or device, or decoded by ffmpeg; freed with the reader */
     /* frames the header promises (-1: unknown or inexact, as MPEG's) and
      * frames decoded so far: fewer at the end is damage, not the end */
     long long expected, decoded;
@@ -160,6 +161,33 @@ static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_r
     return BX_OK;
 }
 
+int bx_audio_name_needs_ffmpeg(const char *path)
+{
+    return bx_decode_wants_ffmpeg(path, NULL, 0);
+}
+
+/* A container libsndfile does not read (decode.h): ffmpeg's 32-bit float
+ * WAV of it, decoded from memory. */
+static bx_status open_through_ffmpeg(const char *path, bx_audio_reader **out, bx_audio_info *info,
+                                     bx_error *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    bx_status st = bx_decode_ffmpeg(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
+    if (st)
+        return st;
+    st = bx_audio_open_memory(data, len, path, out, info, err);
+    if (st) {
+        bx_free(data);
+        return st;
+    }
+    (*out)->owned = data;
+    const char *dot = strrchr(path, '.');
+    snprintf(info->format, sizeof info->format, "%s, decoded by ffmpeg",
+             dot && !strpbrk(dot, "/\\") && dot[1] ? dot + 1 : "audio");
+    return BX_OK;
+}
+
 bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info, bx_error *err)
 {
     *out = NULL;
@@ -188,13 +216,15 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
             (*out)->owned = data;
         return st;
     }
-    unsigned char h[3] = {0, 0, 0};
+    unsigned char h[12] = {0};
     size_t n = 0;
     FILE *f = bx_fopen(path, "rb");
     if (f) {
         n = fread(h, 1, sizeof h, f);
         fclose(f);
     }
+    if (bx_decode_wants_ffmpeg(path, h, n))
+        return open_through_ffmpeg(path, out, info, err);
     bx_status st = refuse_mpeg(path, h, n, err);
     if (st)
         return st;

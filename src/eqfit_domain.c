@@ -96,6 +96,24 @@ static int boost_beyond_pass(const bx_band *b, const bx_band *p)
     return 0;
 }
 
+/* The peak, dB, of a second-order pass filter's resonance at quality q (0
+ * when q <= 1/sqrt(2): no overshoot). */
+static double resonance_db(double q)
+{
+    return q > 0.70710678118654752 ? 20.0 * log10(q / sqrt(1.0 - 1.0 / (4.0 * q * q))) : 0.0;
+}
+
+/* 1 if bell b cuts where pass p's resonance boosts (within
+ * BX_EQFIT_OPPOSITE_SPACING_OCT of its corner, a resonance of 1 dB or more):
+ * the pair cancels, where a pass of lower Q says it. */
+static int cut_in_resonance(const bx_band *b, const bx_band *p)
+{
+    return b->type == BX_BIQUAD_PEAK && b->gain_db < 0.0 &&
+           (p->type == BX_BIQUAD_HIGHPASS || p->type == BX_BIQUAD_LOWPASS) &&
+           resonance_db(p->q) >= 1.0 &&
+           fabs(log2(b->freq_hz / p->freq_hz)) < BX_EQFIT_OPPOSITE_SPACING_OCT;
+}
+
 unsigned bx_eqfit_faults_within(const bx_band *bands, unsigned n, double rate, double glo,
                                 double ghi, double gmax_opt, char *why, size_t why_len, int *first)
 {
@@ -131,6 +149,11 @@ unsigned bx_eqfit_faults_within(const bx_band *bands, unsigned n, double rate, d
             if (j != k && boost_beyond_pass(b, &bands[j]))
                 FAULT(k, "%s at %.0f Hz boosts %+.1f dB beyond the %s at %.0f Hz", t, b->freq_hz,
                       b->gain_db, bx_biquad_type_name(bands[j].type), bands[j].freq_hz);
+            if (j != k && cut_in_resonance(b, &bands[j]))
+                FAULT(k,
+                      "%s at %.0f Hz cuts %+.1f dB in the resonance of the %s at %.0f Hz (Q %.2f)",
+                      t, b->freq_hz, b->gain_db, bx_biquad_type_name(bands[j].type),
+                      bands[j].freq_hz, bands[j].q);
         }
         for (unsigned j = k + 1; j < n; j++) {
             if (b->type != BX_BIQUAD_PEAK || bands[j].type != BX_BIQUAD_PEAK)

@@ -17,8 +17,9 @@
  *    none, or one that runs the tasks backwards on 3 rotating workers;
  *  - the fault rules, case by case: bands a fit once wrote next to a
  *    highpass (a bass boost centred below its corner, which the pass
- *    cancels) are faults; the chains engineers dial (a highpass under a low
- *    shelf of either sign, a cut below the corner) are not;
+ *    cancels; a cut in its resonance) are faults; the chains engineers dial
+ *    (a highpass under a low shelf of either sign, a cut below the corner or
+ *    beside a pass without resonance) are not;
  *  - sane always: on 120 seeded random targets (chains as engineers dial
  *    them plus correlated noise, weak-weight regions, noise alone) no fit has
  *    a fault of bx_eqfit_faults or a low boost beyond the bound, confidences
@@ -308,7 +309,11 @@ static void fault_rules(void)
         {2, 1, {{BX_BIQUAD_PEAK, 54, 6.0, 1.0}, {BX_BIQUAD_HIGHPASS, 144, 0, 0.40}}},
         {2, 1, {{BX_BIQUAD_LOWPASS, 8000, 0, 0.71}, {BX_BIQUAD_HIGH_SHELF, 12000, 3.0, 0.7}}},
         {2, 1, {{BX_BIQUAD_LOWPASS, 8000, 0, 0.71}, {BX_BIQUAD_PEAK, 10000, 2.0, 2.0}}},
-        /* what engineers dial: the shelf above the corner, cuts anywhere */
+        /* a cut in a resonant highpass's bump (Q 1.62: +4.6 dB at 41 Hz) */
+        {2, 1, {{BX_BIQUAD_HIGHPASS, 40.8, 0, 1.62}, {BX_BIQUAD_PEAK, 44.6, -3.5, 2.2}}},
+        /* what engineers dial: the shelf above the corner, cuts away from a resonance */
+        {2, 0, {{BX_BIQUAD_HIGHPASS, 40, 0, 0.707}, {BX_BIQUAD_PEAK, 50, -3.0, 2.0}}},
+        {2, 0, {{BX_BIQUAD_HIGHPASS, 80, 0, 2.0}, {BX_BIQUAD_PEAK, 300, -3.0, 1.0}}},
         {2, 0, {{BX_BIQUAD_HIGHPASS, 87, 0, 0.707}, {BX_BIQUAD_LOW_SHELF, 170, 3.4, 0.707}}},
         {2, 0, {{BX_BIQUAD_HIGHPASS, 68, 0, 0.709}, {BX_BIQUAD_LOW_SHELF, 188, -7.7, 0.705}}},
         {2, 0, {{BX_BIQUAD_HIGHPASS, 120, 0, 0.707}, {BX_BIQUAD_PEAK, 60, -4.0, 1.0}}},

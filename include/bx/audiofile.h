@@ -39,11 +39,24 @@ typedef struct bx_audio_reader bx_audio_reader;
  * to its end first (at most BX_AUDIO_STREAM_MAX_BYTES) and decoded from
  * memory; one that gives nothing (a FIFO nobody writes to) is an error at
  * once, not a wait.
+ *
+ * Containers libsndfile does not read are decoded by an ffmpeg child process
+ * (PCM over a pipe into memory, no temporary file; at most
+ * BX_AUDIO_STREAM_MAX_BYTES of 32-bit float): names ending in .m4a .mp4 .m4b
+ * .m4v .aac .mov .3gp .webm .mkv .mka .avi .wmv .wma .flv .ac3 .eac3 .dts
+ * .amr .ape .wv .mpc .ts .m2ts (any case), and files that start like MP4 or
+ * Matroska/WebM whatever their name. The ffmpeg run is $BX_FFMPEG if set,
+ * else "ffmpeg" from PATH; without it the error says so and gives the
+ * command that converts the file. info->format then ends in ", decoded by
+ * ffmpeg".
  */
 #define BX_AUDIO_STREAM_MAX_BYTES ((size_t)1 << 31)
 
 bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info,
                         bx_error *err);
+
+/** 1 if bx_audio_open reads a file of this name through ffmpeg (by its extension). */
+int bx_audio_name_needs_ffmpeg(const char *path);
 
 /**
  * Open audio held in memory: the `size` bytes at `data` as a file's content,

@@ -19,7 +19,8 @@
  * k new parameters) and lowers the RMS error by min_gain_db. Only *sane*
  * fits are kept (bx_eqfit_faults): every band in the musical domain of its
  * type (bx_eqfit_band_limits), none on a limit of it, no two peaks within
- * 1/6 octave, no boost beyond a pass filter's corner. The result carries each band's posterior
+ * 1/6 octave, no boost beyond a pass filter's corner and no cut in its
+ * resonance. The result carries each band's posterior
  * uncertainty.
  */
 #ifndef BX_EQFIT_H
@@ -165,10 +166,13 @@ void bx_eqfit_clamp_band(bx_band *b, double rate_hz);
  * The faults a sound engineer would not sign in n bands at rate_hz: a band
  * outside its domain or on one of its frequency or Q limits (within 1 %),
  * two peaks within BX_EQFIT_PEAK_SPACING_OCT, or of opposite gains within
- * BX_EQFIT_OPPOSITE_SPACING_OCT, or a boost beyond a pass filter's corner
+ * BX_EQFIT_OPPOSITE_SPACING_OCT, a boost beyond a pass filter's corner
  * (a bell or low shelf with gain centred below a highpass, a bell or high
- * shelf above a lowpass: the pair cancels). Returns their number; if why is
- * not NULL, the first is described there (one line, at most why_len bytes).
+ * shelf above a lowpass: the pair cancels), or a bell that cuts within
+ * BX_EQFIT_OPPOSITE_SPACING_OCT of the corner of a pass whose resonance
+ * rises 1 dB or more (Q above about 0.96: the same). Returns their number;
+ * if why is not NULL, the first is described there (one line, at most
+ * why_len bytes).
  */
 unsigned bx_eqfit_faults(const bx_band *bands, unsigned n, double rate_hz, char *why,
                          size_t why_len);

@@ -1,0 +1,31 @@
+/*
+ * decode.h — audio libsndfile does not read (MP4/M4A/AAC, WebM/Matroska,
+ * video files, ...), decoded by an ffmpeg child process into a WAV image in
+ * memory: PCM over a pipe, no temporary file. Internal to libbx (audiofile.c).
+ */
+#ifndef BX_DECODE_H
+#define BX_DECODE_H
+
+#include <stddef.h>
+
+#include "bx/error.h"
+
+/* 1 if the file `path`, whose first n bytes are head, is a container for
+ * ffmpeg: its extension is one of those documented in bx/audiofile.h, or it
+ * starts like an MP4 (ISO base media "ftyp") or Matroska/WebM (EBML) file. */
+int bx_decode_wants_ffmpeg(const char *path, const unsigned char *head, size_t n);
+
+/* The ffmpeg that would be run: $BX_FFMPEG if set, else "ffmpeg" (looked up in PATH). */
+const char *bx_decode_ffmpeg_program(void);
+
+/*
+ * Decode the first audio stream of `path` through ffmpeg into a 32-bit float
+ * WAV image (at most max_bytes): *data (release with bx_free) and *len, its
+ * RIFF sizes set to what was read. Errors (BX_ERR_AUDIO) name the file:
+ * ffmpeg not found (with the conversion command to run elsewhere), ffmpeg's
+ * own first error line (no audio stream, damaged data), more than max_bytes.
+ */
+bx_status bx_decode_ffmpeg(const char *path, size_t max_bytes, char **data, size_t *len,
+                           bx_error *err);
+
+#endif
