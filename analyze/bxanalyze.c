@@ -66,6 +66,14 @@ static const char help_text[] =
     "  temporary file and renamed): a failed analysis leaves no partial preset or\n"
     "  report. An input file is never overwritten.\n"
     "\n"
+    "Excerpts (seconds, or minutes:seconds as 1:05.5):\n"
+    "  --start T, --end T\n"
+    "                    analyse only REF from T to T (and, with --paired, DRY\n"
+    "                    cut at the same times: the same performance; an offset\n"
+    "                    of a few seconds is aligned). Default: all of it.\n"
+    "  --source-start T, --source-end T\n"
+    "                    the same for MYTAKE.\n"
+    "\n"
     "Fitting:\n"
     "  --bands N         at most N EQ bands, 1..32 (default 6).\n"
     "  --amount PCT      how much of the difference to apply, 0..200 %% (default 100):\n"
@@ -222,6 +230,20 @@ static void print_exports(const cli_opts *o, const char *out, const bx_chain_par
     }
 }
 
+/* " (1:05.0 - 2:10.0)" after a file name, if only that part was analysed; then the newline. */
+static void print_range(const job_range *r)
+{
+    if (r->start_s > 0.0 || r->end_s >= 0.0) {
+        printf(" (%d:%04.1f - ", (int)(r->start_s / 60.0),
+               r->start_s - 60.0 * (int)(r->start_s / 60.0));
+        if (r->end_s >= 0.0)
+            printf("%d:%04.1f)", (int)(r->end_s / 60.0), r->end_s - 60.0 * (int)(r->end_s / 60.0));
+        else
+            printf("end)");
+    }
+    printf("\n");
+}
+
 static void print_result(const cli_opts *o, const char *ref, const char *out, const char *plot,
                          const job_result *r, double seconds)
 {
@@ -230,11 +252,17 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                                        "relative to your take (--source)",
                                        "paired with the dry original (--paired)"};
     printf("mode       %s\n", mode[r->mode]);
-    printf("reference  %s\n", ref);
-    if (r->mode == JOB_SOURCE)
-        printf("source     %s\n", o->source_path);
+    printf("reference  %s", ref);
+    print_range(&o->job.ref_range);
+    if (r->mode == JOB_SOURCE) {
+        printf("source     %s", o->source_path);
+        print_range(&o->job.take_range);
+    }
     if (r->mode == JOB_PAIRED)
-        printf("dry        %s (aligned by %+.2f ms)\n", o->paired_path, r->delay_ms);
+        printf("dry        %s (%saligned by %+.2f ms)\n", o->paired_path,
+               o->job.ref_range.start_s > 0.0 || o->job.ref_range.end_s >= 0.0 ? "the same part, "
+                                                                               : "",
+               r->delay_ms);
     printf("preset     %s \"%s\"\n", out ? out : "(not written)", r->preset.name);
     printf("eq         %u band%s, fit error %.2f dB RMS (%g Hz - %.3g kHz)\n", c->n_bands,
            c->n_bands == 1 ? "" : "s", r->eq_error_db, r->fit_lo_hz, r->fit_hi_hz / 1000.0);
@@ -538,8 +566,8 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
     if ((rc = prepare_folder("-o", o->out_path)) != BX_EXIT_OK ||
         (o->plot_path && (rc = prepare_folder("--plot", o->plot_path)) != BX_EXIT_OK))
         goto out;
-    if (o->mode == JOB_SOURCE &&
-        (st = job_take_load(o->source_path, JOB_KEEP_FIT_S, &take, &err)) != BX_OK) {
+    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, JOB_KEEP_FIT_S,
+                                                     &o->job.take_range, &take, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;
@@ -559,9 +587,10 @@ int main(int argc, char **argv)
 {
     const double t0 = thread_clock_s();
     bigmem_install();
-    static const char *const with_value[] = {"--amount", "--bands",     "--export", "--export-rate",
-                                             "--jobs",   "--name",      "--output", "--paired",
-                                             "--plot",   "--smoothing", "--source", NULL};
+    static const char *const with_value[] = {
+        "--amount",     "--bands",        "--end",    "--export", "--export-rate", "--jobs",
+        "--name",       "--output",       "--paired", "--plot",   "--smoothing",   "--source",
+        "--source-end", "--source-start", "--start",  NULL};
     const char *bad = NULL;
     const int split = console_init(&argc, &argv) == 0
                           ? console_split_long_options(&argc, &argv, with_value, &bad)
@@ -667,6 +696,23 @@ int main(int argc, char **argv)
                 goto out;
             }
             o.export_rate_hz = v;
+        } else if (strcmp(a, "--start") == 0 || strcmp(a, "--end") == 0 ||
+                   strcmp(a, "--source-start") == 0 || strcmp(a, "--source-end") == 0) {
+            NEED_VALUE("a time: seconds (75.5) or minutes:seconds (1:15.5)");
+            job_range *range =
+                strncmp(a, "--source", 8) == 0 ? &o.job.take_range : &o.job.ref_range;
+            if (console_parse_time(argv[++i], &v) != 0) {
+                fprintf(stderr,
+                        "bxanalyze: %s: \"%s\" is not a time (seconds, or minutes:seconds "
+                        "as 1:15.5)\n%s",
+                        a, argv[i], usage_text);
+                rc = BX_EXIT_USAGE;
+                goto out;
+            }
+            if (strstr(a, "start"))
+                range->start_s = v;
+            else
+                range->end_s = v;
         } else if (strcmp(a, "--no-compressor") == 0) {
             o.job.no_compressor = 1;
         } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "-j", 2) == 0) {
@@ -702,6 +748,18 @@ int main(int argc, char **argv)
         goto out;
     }
     o.mode = o.source_path ? JOB_SOURCE : o.paired_path ? JOB_PAIRED : JOB_REFERENCE;
+    if (o.job.ref_range.end_s >= 0.0 && !(o.job.ref_range.end_s > o.job.ref_range.start_s)) {
+        rc = usage_error("%s", "--end must come after --start");
+        goto out;
+    }
+    if (o.job.take_range.end_s >= 0.0 && !(o.job.take_range.end_s > o.job.take_range.start_s)) {
+        rc = usage_error("%s", "--source-end must come after --source-start");
+        goto out;
+    }
+    if (!o.source_path && (o.job.take_range.start_s > 0.0 || o.job.take_range.end_s >= 0.0)) {
+        rc = usage_error("%s", "--source-start and --source-end need --source");
+        goto out;
+    }
     if (n_paths == 1 && is_preset_path(paths[0]) && !bx_is_dir(paths[0])) {
         rc = run_convert(&o, paths[0]);
         goto out;

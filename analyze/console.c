@@ -209,3 +209,37 @@ void console_finished(void)
 }
 
 #endif
+
+int console_parse_time(const char *s, double *seconds)
+{
+    double total = 0.0;
+    int fields = 0;
+    const char *p = s;
+    for (;;) {
+        /* one field: digits, and a fraction in the last one */
+        const char *start = p;
+        double v = 0.0;
+        while (*p >= '0' && *p <= '9')
+            v = v * 10.0 + (*p++ - '0');
+        if (p == start)
+            return -1;
+        if (*p == '.') {
+            double scale = 0.1;
+            for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10.0)
+                v += (*p - '0') * scale;
+            if (*p != '\0')
+                return -1;
+        }
+        if (fields > 0 && v >= 60.0)
+            return -1;
+        total = total * 60.0 + v;
+        if (++fields > 3)
+            return -1;
+        if (*p == '\0')
+            break;
+        if (*p++ != ':')
+            return -1;
+    }
+    *seconds = total;
+    return 0;
+}

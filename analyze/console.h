@@ -59,4 +59,12 @@ void console_finished(void);
  */
 int console_on_signal(int sig, void (*handler)(int));
 
+/**
+ * A time as users write it: seconds ("75", "75.5") or minutes and seconds
+ * ("1:15", "1:15.5"), or hours too ("1:02:03"); minutes and seconds after a
+ * ':' are below 60. Sets *seconds (>= 0) and returns 0, or -1 if s is none
+ * of these.
+ */
+int console_parse_time(const char *s, double *seconds);
+
 #endif

@@ -121,6 +121,7 @@ void job_opts_default(job_opts *o)
     o->max_bands = 6;
     o->amount = 1.0;
     o->smoothing_oct = -1.0;
+    o->ref_range.end_s = o->take_range.end_s = -1.0;
 }
 
 double job_default_smoothing(job_mode mode)
@@ -140,7 +141,8 @@ void job_take_free(job_take *t)
     bx_free(t);
 }
 
-bx_status job_take_load(const char *path, double keep_seconds, job_take **out, bx_error *err)
+bx_status job_take_load(const char *path, double keep_seconds, const job_range *range,
+                        job_take **out, bx_error *err)
 {
     *out = NULL;
     bx_audio_reader *r = NULL;
@@ -155,6 +157,9 @@ bx_status job_take_load(const char *path, double keep_seconds, job_take **out, b
         return st;
     st = bx_audio_open(path, &r, &info, err);
     if (st)
+        goto out;
+    if (range && (range->start_s > 0.0 || range->end_s >= 0.0) &&
+        (st = bx_audio_set_excerpt(r, range->start_s, range->end_s, &info, err)) != BX_OK)
         goto out;
     if (info.channels > BX_MAX_CHANNELS) { /* what --render refuses, refused here too */
         st = bx_error_set(err, BX_ERR_AUDIO, "%s: %u channels, bx processes at most %d", path,
@@ -1799,6 +1804,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
 typedef struct side_load {
     const char *path;
     double keep_s;
+    const job_range *range;
     job_take *take;
     bx_error err;
     bx_status st;
@@ -1807,7 +1813,7 @@ typedef struct side_load {
 static void side_load_run(void *arg)
 {
     side_load *l = arg;
-    l->st = job_take_load(l->path, l->keep_s, &l->take, &l->err);
+    l->st = job_take_load(l->path, l->keep_s, l->range, &l->take, &l->err);
 }
 
 /* ---- how sure the fit is ------------------------------------------------------ */
@@ -1996,12 +2002,14 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
         return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
     const double keep = mode == JOB_PAIRED ? JOB_KEEP_PAIRED_S : JOB_KEEP_FIT_S;
     /* the other file (take or dry original) is read alongside the reference */
-    side_load side = {other_path, keep, NULL, {0}, BX_OK};
+    /* DRY is the same performance as REF: the same excerpt of its timeline */
+    side_load side = {other_path, keep, mode == JOB_PAIRED ? &o->ref_range : &o->take_range,
+                      NULL,       {0},  BX_OK};
     thread_handle th;
     int threaded = 0;
     if (mode == JOB_PAIRED || (mode == JOB_SOURCE && !source))
         threaded = thread_start(&th, side_load_run, &side) == 0 ? 1 : -1;
-    st = job_take_load(ref_path, keep, &ref, err);
+    st = job_take_load(ref_path, keep, &o->ref_range, &ref, err);
     if (threaded == 1)
         thread_join(&th);
     else if (threaded == -1 && !st)

@@ -22,6 +22,12 @@ typedef enum job_mode {
     JOB_PAIRED /**< the reference is the given dry audio through an unknown chain (--paired) */
 } job_mode;
 
+/** The part of a file to analyse, seconds: from start_s to end_s (end_s < 0:
+ * to the end). The default {0, -1} is the whole file. */
+typedef struct job_range {
+    double start_s, end_s;
+} job_range;
+
 typedef struct job_opts {
     unsigned max_bands;     /**< --bands N: most EQ bands (1..BX_MAX_BANDS), default 6 */
     double amount;          /**< --amount PCT / 100: scales EQ gains and compression, default 1 */
@@ -31,6 +37,8 @@ typedef struct job_opts {
     const char *name;       /**< preset name; NULL: the reference file's stem */
     const bx_parallel *par; /**< threads for the EQ and compressor searches; NULL: the
                                  job's own thread only (the results are the same) */
+    job_range ref_range;    /**< --start/--end: of REF, and of DRY with --paired */
+    job_range take_range;   /**< --source-start/--source-end: of MYTAKE */
 } job_opts;
 
 /** Defaults for every option. */
@@ -45,8 +53,8 @@ typedef struct job_take job_take;
 
 /**
  * Read and analyse a take, streaming: spectrum and statistics cover the whole
- * file. keep_seconds: also keep the first keep_seconds of the mono mixdown
- * (at most JOB_MAX_KEEP_SAMPLES samples) for the compressor fit or the paired
+ * file, or the part `range` gives (NULL: the whole). keep_seconds: also keep the first keep_seconds
+ * of the mono mixdown (at most JOB_MAX_KEEP_SAMPLES samples) for the compressor fit or the paired
  * identification; 0 keeps nothing. Memory is therefore bounded however long
  * the file is. Errors name the file (BX_ERR_IO / BX_ERR_AUDIO / BX_ERR_NOMEM).
  */
@@ -56,7 +64,8 @@ typedef struct job_take job_take;
 /* Shorter files are refused (BX_ERR_AUDIO): a spectrum average and level
  * statistics over less than a second say nothing about a performance. */
 #define JOB_MIN_SECONDS 1.0
-bx_status job_take_load(const char *path, double keep_seconds, job_take **out, bx_error *err);
+bx_status job_take_load(const char *path, double keep_seconds, const job_range *range,
+                        job_take **out, bx_error *err);
 void job_take_free(job_take *t);
 
 /** A curve on a log-frequency grid, for reports (arrays of n values; NULL when absent). */

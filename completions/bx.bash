@@ -60,7 +60,8 @@ _bxanalyze()
         COMPREPLY=($(compgen -P "$done" -W "$fmts" -- "${cur##*,}"))
         return
         ;;
-    --name | --bands | --amount | --smoothing | --export-rate | -j | --jobs) return ;;
+    --name | --bands | --amount | --smoothing | --export-rate | --start | --end | \
+        --source-start | --source-end | -j | --jobs) return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(_bx_options "${COMP_WORDS[0]}")" -- "$cur"))
@@ -89,7 +90,7 @@ _bxlive()
         return
         ;;
     --input | --output | --in-channel | --out-channels | --rate | --buffer | --duration | \
-        --learn | --block) return ;;
+        --learn | --block | --start | --end) return ;;
     esac
     # the word after --render's input is its output
     if ((COMP_CWORD >= 3)) && [[ ${COMP_WORDS[COMP_CWORD - 2]} == --render ]]; then
@@ -105,7 +106,8 @@ _bxlive()
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
         --host | --duplex | --bits | --record | --record-dry | --save | --input | --output | \
-            --in-channel | --out-channels | --rate | --buffer | --duration | --learn | --block)
+            --in-channel | --out-channels | --rate | --buffer | --duration | --learn | --block | \
+                --start | --end)
             ((i++)) ;;
         --render) ((i += 2)) ;;
         -*) ;;

@@ -32,7 +32,7 @@ static const char usage_text[] =
     "       bxlive PRESET --measure-latency [device options]\n"
     "       bxlive PRESET --learn SEC [--save NEW.json] [device options]\n"
     "       bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
-    "                     [--bypass] [--quiet]\n"
+    "                     [--start T] [--end T] [--bypass] [--quiet]\n"
     "       bxlive --list-devices [--host API]\n"
     "       bxlive --help | --version\n";
 
@@ -101,6 +101,9 @@ static const char help_text[] =
     "                    Default: float (24 for FLAC).\n"
     "  --block FRAMES    frames per engine call (default 128, like the live callback);\n"
     "                    the output is identical for every block size.\n"
+    "  --start T, --end T\n"
+    "                    render only IN from T to T (seconds, or minutes:seconds\n"
+    "                    as 1:05.5); the processing starts fresh at T.\n"
     "  --quiet           no summary or status lines.\n"
     "\n"
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 preset, 4 input audio,\n"
@@ -291,11 +294,13 @@ int main(int argc, char **argv)
     render_opts ro;
     live_opts lo;
     memset(&ro, 0, sizeof ro);
+    ro.end_s = -1.0;
     memset(&lo, 0, sizeof lo);
     static const char *const with_value[] = {
-        "--bits",       "--block",      "--buffer", "--duplex",       "--duration", "--host",
-        "--in-channel", "--input",      "--learn",  "--out-channels", "--output",   "--rate",
-        "--record",     "--record-dry", "--render", "--save",         NULL};
+        "--bits",         "--block",  "--buffer",     "--duplex", "--duration",
+        "--end",          "--host",   "--in-channel", "--input",  "--learn",
+        "--out-channels", "--output", "--rate",       "--record", "--record-dry",
+        "--render",       "--save",   "--start",      NULL};
     const char *bad = NULL;
     const int split = console_init(&argc, &argv) == 0
                           ? console_split_long_options(&argc, &argv, with_value, &bad)
@@ -340,6 +345,20 @@ int main(int argc, char **argv)
                 return usage_error("--block: \"%s\" is not a frame count in 1..65536",
                                    next ? next : "");
             ro.block_frames = (unsigned)d;
+            i++;
+            render_only = 1;
+        } else if (strcmp(a, "--start") == 0 || strcmp(a, "--end") == 0) {
+            if (!next || console_parse_time(next, &d) != 0)
+                return usage_error(strcmp(a, "--start") == 0
+                                       ? "--start: \"%s\" is not a time (seconds, or "
+                                         "minutes:seconds as 1:05.5)"
+                                       : "--end: \"%s\" is not a time (seconds, or "
+                                         "minutes:seconds as 1:05.5)",
+                                   next ? next : "");
+            if (strcmp(a, "--start") == 0)
+                ro.start_s = d;
+            else
+                ro.end_s = d;
             i++;
             render_only = 1;
         } else if (strcmp(a, "--bypass") == 0) {
@@ -434,7 +453,9 @@ int main(int argc, char **argv)
     if (lo.save_path && lo.learn_s <= 0)
         return usage_error("%s", "--save goes with --learn");
     if (!render && render_only)
-        return usage_error("%s", "--bits and --block apply to --render only");
+        return usage_error("%s", "--bits, --block, --start and --end apply to --render only");
+    if (ro.end_s >= 0.0 && !(ro.end_s > ro.start_s))
+        return usage_error("%s", "--end must come after --start");
 
     /* every delivery, not just the first: a second SIGHUP reloads again, a
      * second Ctrl+C during shutdown changes nothing */

@@ -136,6 +136,8 @@ int render_run(const render_opts *o)
         return exit_for_preset(st);
     }
     st = bx_audio_open(o->in_path, &in, &info, &err);
+    if (!st && (o->start_s > 0.0 || o->end_s >= 0.0))
+        st = bx_audio_set_excerpt(in, o->start_s, o->end_s, &info, &err);
     if (st) {
         fprintf(stderr, "bxlive: %s\n", err.msg);
         rc = st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_INPUT;
@@ -182,7 +184,9 @@ int render_run(const render_opts *o)
                                 &out, &err);
     if (st) {
         fprintf(stderr, "bxlive: %s\n", err.msg);
-        rc = st == BX_ERR_ARG ? BX_EXIT_USAGE : st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_OUTPUT;
+        rc = st == BX_ERR_ARG     ? BX_EXIT_USAGE
+             : st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL
+                                  : BX_EXIT_OUTPUT;
         goto out;
     }
     pl->in = in;
@@ -253,11 +257,12 @@ int render_run(const render_opts *o)
         goto out;
     }
     if (!o->quiet)
-        fprintf(stderr,
-                "bxlive: rendered %s -> %s: %.2f s, %d Hz, %u ch; peak in %.1f dBFS, out %.1f dBFS; "
-                "max gain reduction %.1f dB (compressor), %.1f dB (limiter)\n",
-                o->in_path, o->out_path, (double)total / info.rate_hz, info.rate_hz, info.channels,
-                db(in_peak), db(out_peak), comp_gr, lim_gr);
+        fprintf(
+            stderr,
+            "bxlive: rendered %s -> %s: %.2f s, %d Hz, %u ch; peak in %.1f dBFS, out %.1f dBFS; "
+            "max gain reduction %.1f dB (compressor), %.1f dB (limiter)\n",
+            o->in_path, o->out_path, (double)total / info.rate_hz, info.rate_hz, info.channels,
+            db(in_peak), db(out_peak), comp_gr, lim_gr);
 out:
     if (io_running) {
         atomic_store_explicit(&pl->stop, 1, memory_order_release);

@@ -12,6 +12,7 @@ typedef struct render_opts {
     const char *out_path;
     bx_audio_encoding encoding;
     unsigned block_frames; /* frames per engine call, like the live callback */
+    double start_s, end_s; /* --start/--end: the part of IN to render (end_s < 0: to its end) */
     int bypass;
     int quiet;
 } render_opts;

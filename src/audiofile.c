@@ -49,7 +49,11 @@ struct bx_audio_reader {
     /* frames the header promises (-1: unknown or inexact, as MPEG's) and
      * frames decoded so far: fewer at the end is damage, not the end */
     long long expected, decoded;
+    /* bx_audio_set_excerpt: frames still to skip, frames still to give (-1: all) */
+    long long skip, left;
+    double start_s;
     int rate_hz;
+    int seekable, mpeg;
 };
 
 struct bx_audio_writer {
@@ -149,6 +153,9 @@ static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_r
     }
     r->channels = (unsigned)si->channels;
     r->rate_hz = si->samplerate;
+    r->left = -1;
+    r->seekable = si->seekable;
+    r->mpeg = (si->format & SF_FORMAT_TYPEMASK) == SF_MPEG_MAJOR;
     /* MPEG counts frames by estimate */
     r->expected = si->frames == SF_COUNT_MAX || (si->format & SF_FORMAT_TYPEMASK) == SF_MPEG_MAJOR
                       ? -1
@@ -304,8 +311,59 @@ bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
     return reader_accept(r, &si, out, info, err);
 }
 
+bx_status bx_audio_set_excerpt(bx_audio_reader *r, double start_s, double end_s,
+                               bx_audio_info *info, bx_error *err)
+{
+    if (!(start_s >= 0.0 && start_s < 1e7) || (end_s >= 0.0 && !(end_s > start_s)))
+        return bx_error_set(err, BX_ERR_RANGE, "%s: an excerpt from %g s to %g s is empty", r->path,
+                            start_s, end_s);
+    const long long first = (long long)(start_s * r->rate_hz + 0.5);
+    const long long len = r->expected >= 0 ? r->expected : info ? info->frames : -1;
+    if (len >= 0 && first >= len)
+        return bx_error_set(err, BX_ERR_RANGE,
+                            "%s: the excerpt starts at %.2f s, after its end "
+                            "(%.2f s)",
+                            r->path, start_s, (double)len / r->rate_hz);
+    r->start_s = start_s;
+    r->skip = first;
+    r->left = end_s >= 0.0 ? (long long)(end_s * r->rate_hz + 0.5) - first : -1;
+    /* exact formats jump there; MPEG's seeking is approximate, so it is decoded */
+    if (first > 0 && r->seekable && !r->mpeg && sf_seek(r->sf, first, SEEK_SET) == first) {
+        r->decoded = first;
+        r->skip = 0;
+    }
+    if (info && info->frames >= 0) {
+        long long n = info->frames - first;
+        if (r->left >= 0 && r->left < n)
+            n = r->left;
+        info->frames = n;
+    }
+    return BX_OK;
+}
+
 long long bx_audio_read(bx_audio_reader *r, float *buf, size_t frames, bx_error *err)
 {
+    while (r->skip > 0 && frames > 0) { /* the part before an excerpt, decoded and dropped */
+        const sf_count_t n = r->skip < (long long)frames ? r->skip : (sf_count_t)frames;
+        const sf_count_t got = sf_readf_float(r->sf, buf, n);
+        if (got < 0 || (got == 0 && sf_error(r->sf) != SF_ERR_NO_ERROR)) {
+            bx_error_set(err, BX_ERR_AUDIO, "%s: read error: %s", r->path, sf_strerror(r->sf));
+            return -1;
+        }
+        if (got == 0) {
+            bx_error_set(err, BX_ERR_RANGE,
+                         "%s: the excerpt starts at %.2f s, after its end "
+                         "(%.2f s)",
+                         r->path, r->start_s, (double)r->decoded / r->rate_hz);
+            return -1;
+        }
+        r->decoded += (long long)got;
+        r->skip -= (long long)got;
+    }
+    if (r->left == 0)
+        return 0;
+    if (r->left > 0 && (long long)frames > r->left)
+        frames = (size_t)r->left;
     sf_count_t got = sf_readf_float(r->sf, buf, (sf_count_t)frames);
     if (got < 0 || (got == 0 && frames > 0 && sf_error(r->sf) != SF_ERR_NO_ERROR)) {
         bx_error_set(err, BX_ERR_AUDIO, "%s: read error: %s", r->path, sf_strerror(r->sf));
@@ -318,6 +376,8 @@ long long bx_audio_read(bx_audio_reader *r, float *buf, size_t frames, bx_error 
                      r->path, (double)r->decoded / r->rate_hz, (double)r->expected / r->rate_hz);
         return -1;
     }
+    if (r->left > 0)
+        r->left -= (long long)got;
     return (long long)got;
 }
 

@@ -69,6 +69,9 @@ static int append_arg(wchar_t *cl, size_t cap, const wchar_t *arg)
 #undef PUT
 }
 
+/* the entry point (-municode), declared for -Wmissing-prototypes */
+int wmain(int argc, wchar_t **argv);
+
 int wmain(int argc, wchar_t **argv)
 {
     if (argc < 3) {

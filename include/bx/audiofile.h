@@ -72,6 +72,17 @@ bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
                                bx_audio_reader **out, bx_audio_info *info, bx_error *err);
 
 /**
+ * Read only the excerpt from start_s to end_s (seconds; end_s < 0: to the
+ * end) as if the file held nothing else; call it before the first read. An
+ * end past the file's end reads to its end. If info is given and its frames
+ * are known, they become the excerpt's. Errors (BX_ERR_RANGE, naming the
+ * file): an empty excerpt, or one that starts after the end (found here when
+ * the length is known, else by the first read).
+ */
+bx_status bx_audio_set_excerpt(bx_audio_reader *r, double start_s, double end_s,
+                               bx_audio_info *info, bx_error *err);
+
+/**
  * Read up to `frames` frames into buf (frames * channels floats). Returns the
  * number read (0 at the end), or -1 with err set on a read error.
  */
