@@ -45,7 +45,8 @@ static const char help_text[] =
     "                    with '/', the preset is written as P/<stem>.json, <stem>\n"
     "                    being REF's file name without its extension.\n"
     "  --json            print the preset JSON on stdout instead of the summary (also\n"
-    "                    written to -o when given; -o is then optional).\n"
+    "                    written to -o when given; -o is then optional). -o - is the\n"
+    "                    same. REF, MYTAKE or DRY \"-\" is read from standard input.\n"
     "  --plot SVG        also write a report: spectra, EQ target and fit, compressor\n"
     "                    curve, levels. A folder (existing, or ending in '/') gets\n"
     "                    <stem>.svg. In batch mode SVG is always a folder.\n"
@@ -252,10 +253,11 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                                        "relative to your take (--source)",
                                        "paired with the dry original (--paired)"};
     printf("mode       %s\n", mode[r->mode]);
-    printf("reference  %s", ref);
+    printf("reference  %s", strcmp(ref, "-") == 0 ? "(standard input)" : ref);
     print_range(&o->job.ref_range);
     if (r->mode == JOB_SOURCE) {
-        printf("source     %s", o->source_path);
+        printf("source     %s",
+               strcmp(o->source_path, "-") == 0 ? "(standard input)" : o->source_path);
         print_range(&o->job.take_range);
     }
     if (r->mode == JOB_PAIRED)
@@ -763,6 +765,21 @@ int main(int argc, char **argv)
     if (n_paths == 1 && is_preset_path(paths[0]) && !bx_is_dir(paths[0])) {
         rc = run_convert(&o, paths[0]);
         goto out;
+    }
+    if ((strcmp(paths[0], "-") == 0) + (o.source_path && strcmp(o.source_path, "-") == 0) +
+            (o.paired_path && strcmp(o.paired_path, "-") == 0) >
+        1) {
+        rc = usage_error("%s", "standard input (\"-\") can be read only once");
+        goto out;
+    }
+    if (o.out_path && strcmp(o.out_path, "-") == 0) {
+        /* the preset on standard output: what --json does */
+        if (n_paths > 1 || bx_is_dir(paths[0])) {
+            rc = usage_error("%s", "-o - is standard output; a batch writes into a folder");
+            goto out;
+        }
+        o.out_path = NULL;
+        o.json = 1;
     }
     if (n_paths > 1 || bx_is_dir(paths[0])) {
         if (o.paired_path && n_paths == 1) {

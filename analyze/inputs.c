@@ -66,6 +66,8 @@ int inputs_is_audio_name(const char *path)
 
 char *inputs_stem(const char *path)
 {
+    if (strcmp(path, "-") == 0) /* standard input */
+        return bx_strdup("stdin");
     char *s = bx_strdup(base_name(path));
     char *dot = s ? strrchr(s, '.') : NULL;
     if (dot && dot != s)

@@ -330,6 +330,8 @@ static double clampd(double v, double lo, double hi)
 
 static const char *stem_of(const char *path, char *buf, size_t n)
 {
+    if (strcmp(path, "-") == 0) /* standard input */
+        path = "stdin";
     const char *b = strrchr(path, '/');
 #ifdef _WIN32
     const char *bs = strrchr(path, '\\');

@@ -46,7 +46,8 @@ static const char help_text[] =
     "  ~/.local/share/bx/presets; %APPDATA%\\bx\\presets on Windows), then in\n"
     "  share/bx/presets beside the installed program, then in the folder the\n"
     "  build was configured to install to. A name with a / or \\, or starting\n"
-    "  with a dot, is a path.\n"
+    "  with a dot, is a path. \"-\" reads the preset from standard input (once:\n"
+    "  SIGHUP cannot reload it).\n"
     "\n"
     "Live:\n"
     "  --host API        asio, wasapi, wdmks, directsound, mme, coreaudio, alsa, jack\n"
@@ -96,7 +97,8 @@ static const char help_text[] =
     "                    (.wav .flac .aiff .caf .w64 .rf64 .au .ogg .opus .mp3).\n"
     "                    OUT is written to a temporary file and renamed when complete,\n"
     "                    so it is replaced only by a finished render; IN is never\n"
-    "                    overwritten.\n"
+    "                    overwritten. IN \"-\" is standard input, OUT \"-\" standard\n"
+    "                    output (WAV, sent when complete).\n"
     "  --bits B          sample encoding of OUT: 16, 24, 32 (integer) or float.\n"
     "                    Default: float (24 for FLAC).\n"
     "  --block FRAMES    frames per engine call (default 128, like the live callback);\n"
@@ -454,6 +456,8 @@ int main(int argc, char **argv)
         return usage_error("%s", "--save goes with --learn");
     if (!render && render_only)
         return usage_error("%s", "--bits, --block, --start and --end apply to --render only");
+    if (render && strcmp(preset, "-") == 0 && strcmp(ro.in_path, "-") == 0)
+        return usage_error("%s", "standard input (\"-\") can be read only once");
     if (ro.end_s >= 0.0 && !(ro.end_s > ro.start_s))
         return usage_error("%s", "--end must come after --start");
 

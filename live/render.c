@@ -143,7 +143,9 @@ int render_run(const render_opts *o)
         rc = st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_INPUT;
         goto out;
     }
-    if (strcmp(o->in_path, o->out_path) == 0 || bx_same_file(o->in_path, o->out_path)) {
+    /* "-" in and "-" out are two streams, standard input and output */
+    if (strcmp(o->in_path, "-") != 0 &&
+        (strcmp(o->in_path, o->out_path) == 0 || bx_same_file(o->in_path, o->out_path))) {
         fprintf(stderr, "bxlive: %s: refusing to overwrite the input file\n", o->out_path);
         rc = BX_EXIT_OUTPUT;
         goto out;

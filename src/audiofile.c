@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +59,12 @@ struct bx_audio_reader {
 
 struct bx_audio_writer {
     SNDFILE *sf;
+    /* standard output or a pipe: libsndfile cannot stream WAV (its header
+     * needs the length), so the file is made in memory and sent at commit,
+     * to standard output (mem_fd -1) or to the descriptor mem_fd */
+    int in_memory, mem_fd;
+    unsigned char *mem;
+    sf_count_t mem_len, mem_cap, mem_pos;
     char *path;   /* as the user gave it (for messages) */
     char *target; /* what is written: path with its links resolved */
     char *tmp;    /* the temporary sibling of target; NULL when written through */
@@ -198,6 +205,26 @@ static bx_status open_through_ffmpeg(const char *path, bx_audio_reader **out, bx
 bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info, bx_error *err)
 {
     *out = NULL;
+    if (strcmp(path, "-") == 0) {
+        /* standard input: read to its end and decoded from memory; a WAV
+         * written to a pipe may carry placeholder sizes */
+        char *data = NULL;
+        size_t len = 0;
+        bx_status st = bx_file_read_all(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
+        if (st)
+            return st;
+        if (len == 0) {
+            bx_free(data);
+            return bx_error_set(err, BX_ERR_AUDIO, "standard input: nothing to read");
+        }
+        (void)bx_decode_fix_wav_sizes(data, len, 0);
+        st = bx_audio_open_memory(data, len, "standard input", out, info, err);
+        if (st)
+            bx_free(data);
+        else
+            (*out)->owned = data;
+        return st;
+    }
     if (!bx_exists(path))
         return bx_error_set(err, BX_ERR_IO, "%s: no such file", path);
     if (bx_is_dir(path))
@@ -490,6 +517,100 @@ static bx_status choose_format(const char *path, int through, bx_audio_encoding 
     return BX_OK;
 }
 
+/* libsndfile's virtual I/O over a writer's growing memory image. */
+static sf_count_t wmem_length(void *user)
+{
+    return ((const bx_audio_writer *)user)->mem_len;
+}
+
+static sf_count_t wmem_seek(sf_count_t offset, int whence, void *user)
+{
+    bx_audio_writer *w = user;
+    const sf_count_t base = whence == SEEK_SET   ? 0
+                            : whence == SEEK_CUR ? w->mem_pos
+                            : whence == SEEK_END ? w->mem_len
+                                                 : -1;
+    if (base < 0 || offset < -base || (offset > 0 && offset > SF_COUNT_MAX / 2 - base))
+        return -1;
+    w->mem_pos = base + offset;
+    return w->mem_pos;
+}
+
+static sf_count_t wmem_read(void *ptr, sf_count_t count, void *user)
+{
+    bx_audio_writer *w = user;
+    if (count <= 0 || w->mem_pos >= w->mem_len)
+        return 0;
+    if (count > w->mem_len - w->mem_pos)
+        count = w->mem_len - w->mem_pos;
+    memcpy(ptr, w->mem + w->mem_pos, (size_t)count);
+    w->mem_pos += count;
+    return count;
+}
+
+static sf_count_t wmem_write(const void *ptr, sf_count_t count, void *user)
+{
+    bx_audio_writer *w = user;
+    if (count <= 0)
+        return 0;
+    const sf_count_t end = w->mem_pos + count;
+    if (end > w->mem_cap) {
+        sf_count_t cap = w->mem_cap ? w->mem_cap : 1 << 20;
+        while (cap < end)
+            cap *= 2;
+        if ((unsigned long long)cap > (unsigned long long)SIZE_MAX)
+            return 0;
+        unsigned char *m = bx_malloc((size_t)cap);
+        if (!m)
+            return 0; /* a short write: libsndfile reports it */
+        if (w->mem_len)
+            memcpy(m, w->mem, (size_t)w->mem_len);
+        bx_free(w->mem);
+        w->mem = m;
+        w->mem_cap = cap;
+    }
+    if (w->mem_pos > w->mem_len) /* a seek past the end leaves zeros, as a file's hole */
+        memset(w->mem + w->mem_len, 0, (size_t)(w->mem_pos - w->mem_len));
+    memcpy(w->mem + w->mem_pos, ptr, (size_t)count);
+    w->mem_pos = end;
+    if (end > w->mem_len)
+        w->mem_len = end;
+    return count;
+}
+
+static sf_count_t wmem_tell(void *user)
+{
+    return ((const bx_audio_writer *)user)->mem_pos;
+}
+
+/* The finished memory image to where it goes. */
+static bx_status send_memory(bx_audio_writer *w, bx_error *err)
+{
+    if (w->mem_fd < 0)
+        return bx_write_stdout(w->mem, (size_t)w->mem_len, err);
+#ifdef _WIN32
+    return bx_error_set(err, BX_ERR_IO, "%s: cannot write there", w->path);
+#else
+    const unsigned char *p = w->mem;
+    size_t left = (size_t)w->mem_len;
+    while (left > 0) {
+        const ssize_t n = write(w->mem_fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return bx_error_set(err, BX_ERR_IO, "%s: write failed: %s", w->path,
+                                strerror(n < 0 ? errno : EIO));
+        p += n;
+        left -= (size_t)n;
+    }
+    const int fd = w->mem_fd;
+    w->mem_fd = -1;
+    if (close(fd) != 0)
+        return bx_error_set(err, BX_ERR_IO, "%s: write failed: %s", w->path, strerror(errno));
+    return BX_OK;
+#endif
+}
+
 bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channels,
                                  bx_audio_encoding enc, long long expected_frames,
                                  bx_audio_writer **out, bx_error *err)
@@ -527,6 +648,8 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
                             path, channels, rate_hz);
     }
     bx_audio_writer *w = bx_calloc(1, sizeof *w);
+    if (w)
+        w->mem_fd = -1;
 #ifdef HAVE_WRITEBACK
     if (w)
         w->fd = -1;
@@ -541,13 +664,29 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
     }
     errno = 0;
-    bx_temp_track(w->tmp);           /* NULL (written through): nothing */
-    if (kind == BX_OUTPUT_THROUGH) { /* a device or a pipe: written in place */
-        const int fd = bx_output_open_through(w->target, err);
-        if (fd < 0) {
+    bx_temp_track(w->tmp); /* NULL (written through): nothing */
+    int fd = -1;
+    if (kind == BX_OUTPUT_THROUGH && strcmp(w->target, "-") != 0 &&
+        (fd = bx_output_open_through(w->target, err)) < 0) {
+        bx_audio_writer_abort(w);
+        return err->code;
+    }
+#ifndef _WIN32
+    if (fd >= 0 && lseek(fd, 0, SEEK_CUR) < 0) /* a pipe or socket: made in memory */
+        w->mem_fd = fd, fd = -1, w->in_memory = 1;
+#endif
+    if (kind == BX_OUTPUT_THROUGH && strcmp(w->target, "-") == 0)
+        w->in_memory = 1;
+    if (w->in_memory) {
+        SF_VIRTUAL_IO io = {wmem_length, wmem_seek, wmem_read, wmem_write, wmem_tell};
+        w->sf = sf_open_virtual(&io, SFM_WRITE, &si, w);
+        if (!w->sf) {
+            st = bx_error_set(err, BX_ERR_IO, "%s: cannot write this format: %s", path,
+                              sf_strerror(NULL));
             bx_audio_writer_abort(w);
-            return err->code;
+            return st;
         }
+    } else if (kind == BX_OUTPUT_THROUGH) { /* a device: written in place */
         w->sf = sf_open_fd(fd, SFM_WRITE, &si, SF_TRUE);
         if (!w->sf) {
             st = bx_error_set(err, BX_ERR_IO, "%s: cannot write this format there: %s", path,
@@ -577,11 +716,11 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
         w->sf = open_utf8(w->tmp, SFM_WRITE, &si);
 #endif
     if (!w->sf) {
+        const int e = errno;
         st = bx_error_set(err, BX_ERR_IO, "%s: cannot create the file: %s", path,
-                          errno ? strerror(errno) : sf_strerror(NULL));
-        bx_temp_untrack(w->tmp);
-        bx_free(w->tmp);
-        w->tmp = NULL; /* nothing was created */
+                          e ? strerror(e) : sf_strerror(NULL));
+        /* libsndfile may have created the file before it refused the format
+         * (sf_wchar_open on Windows does): abort removes it */
         bx_audio_writer_abort(w);
         return st;
     }
@@ -623,6 +762,8 @@ bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
     if (rc != 0)
         st = bx_error_set(err, BX_ERR_IO, "%s: could not finish the file: %s", w->path,
                           sf_error_number(rc));
+    else if (w->in_memory)
+        st = send_memory(w, err);
     else if (w->tmp) {
         st = bx_file_commit(w->tmp, w->target, err);
         if (!st)
@@ -631,6 +772,7 @@ bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
     if (st)
         bx_audio_writer_abort(w);
     else {
+        bx_free(w->mem);
         bx_free(w->path);
         bx_free(w->target);
         bx_free(w->tmp);
@@ -653,6 +795,11 @@ void bx_audio_writer_abort(bx_audio_writer *w)
         bx_file_remove(w->tmp);
         bx_temp_untrack(w->tmp);
     }
+#ifndef _WIN32
+    if (w->mem_fd >= 0)
+        close(w->mem_fd);
+#endif
+    bx_free(w->mem);
     bx_free(w->path);
     bx_free(w->target);
     bx_free(w->tmp);

@@ -84,26 +84,27 @@ static int buf_reserve(buf *b, size_t want)
     return 0;
 }
 
-/* Set the RIFF and data chunk sizes of the WAV image b to what it holds
- * (ffmpeg, writing to a pipe, cannot go back to fill them in). 0, or -1 if
- * it is not a WAV image. */
-static int fix_wav_sizes(buf *b)
+static void put_le32(unsigned char *p, uint32_t v)
 {
-    unsigned char *p = (unsigned char *)b->p;
-    if (b->n < 12 || memcmp(p, "RIFF", 4) != 0 || memcmp(p + 8, "WAVE", 4) != 0)
-        return -1;
-    const uint32_t riff = b->n - 8 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)(b->n - 8);
     for (int k = 0; k < 4; k++)
-        p[4 + k] = (unsigned char)(riff >> (8 * k));
+        p[k] = (unsigned char)(v >> (8 * k));
+}
+
+int bx_decode_fix_wav_sizes(void *data, size_t n, int always)
+{
+    unsigned char *p = data;
+    if (n < 12 || memcmp(p, "RIFF", 4) != 0 || memcmp(p + 8, "WAVE", 4) != 0)
+        return -1;
     size_t off = 12;
-    while (off + 8 <= b->n) {
+    while (off + 8 <= n) {
         const uint32_t size = (uint32_t)p[off + 4] | (uint32_t)p[off + 5] << 8 |
                               (uint32_t)p[off + 6] << 16 | (uint32_t)p[off + 7] << 24;
         if (memcmp(p + off, "data", 4) == 0) {
-            const size_t have = b->n - off - 8;
-            const uint32_t data = have > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)have;
-            for (int k = 0; k < 4; k++)
-                p[off + 4 + k] = (unsigned char)(data >> (8 * k));
+            const size_t have = n - off - 8;
+            if (!always && size != 0 && size != 0xFFFFFFFFu && size <= have)
+                return 0; /* sizes that hold: a complete file */
+            put_le32(p + off + 4, have > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)have);
+            put_le32(p + 4, n - 8 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)(n - 8));
             return 0;
         }
         off += 8 + (size_t)size + (size & 1);
@@ -258,7 +259,7 @@ stop:
         else
             st = bx_error_set(err, BX_ERR_AUDIO, "%s: ffmpeg cannot decode it%s%s", path,
                               *line ? ": " : "", line);
-    } else if (fix_wav_sizes(&out) != 0) {
+    } else if (bx_decode_fix_wav_sizes(out.p, out.n, 1) != 0) {
         st = bx_error_set(err, BX_ERR_AUDIO, "%s: ffmpeg gave no WAV data", path);
     }
 out:
@@ -412,7 +413,7 @@ bx_status bx_decode_ffmpeg(const char *path, size_t max_bytes, char **data, size
     else if (code != 0 || out.n == 0)
         st = bx_error_set(err, BX_ERR_AUDIO, "%s: ffmpeg cannot decode it (exit status %lu)", path,
                           (unsigned long)code);
-    else if (fix_wav_sizes(&out) != 0)
+    else if (bx_decode_fix_wav_sizes(out.p, out.n, 1) != 0)
         st = bx_error_set(err, BX_ERR_AUDIO, "%s: ffmpeg gave no WAV data", path);
 out:
     if (pi.hProcess)

@@ -28,4 +28,11 @@ const char *bx_decode_ffmpeg_program(void);
 bx_status bx_decode_ffmpeg(const char *path, size_t max_bytes, char **data, size_t *len,
                            bx_error *err);
 
+/* A WAV image streamed through a pipe (its writer could not go back to fill
+ * in the sizes): set its RIFF and data chunk sizes to the n bytes it holds,
+ * always, or (always == 0) only when the data chunk's size cannot be right
+ * (0, 0xFFFFFFFF, or past the end). 0, or -1 if it is not a WAV image with
+ * a data chunk. */
+int bx_decode_fix_wav_sizes(void *data, size_t n, int always);
+
 #endif

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #ifdef _WIN32
+#include <fcntl.h>
 #include <io.h>
 #include <process.h>
 #include <windows.h>
@@ -62,15 +63,25 @@ bx_status bx_file_read_all(const char *path, size_t max_bytes, char **data, size
 {
     *data = NULL;
     *len = 0;
-    if (bx_is_dir(path))
+    const int from_stdin = strcmp(path, "-") == 0;
+    if (from_stdin)
+        path = "standard input";
+    else if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not a file", path);
+    FILE *f = NULL;
+    if (from_stdin) {
 #ifdef _WIN32
-    FILE *f = bx_fopen(path, "rb");
+        (void)_setmode(_fileno(stdin), _O_BINARY);
+#endif
+        f = stdin;
+    }
+#ifdef _WIN32
+    else
+        f = bx_fopen(path, "rb");
 #else
     /* a FIFO without a writer must not block the open: non-blocking to
      * open, blocking to read (then no writer reads as the end) */
-    FILE *f = NULL;
-    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    const int fd = from_stdin ? -1 : open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0) {
         const int fl = fcntl(fd, F_GETFL);
         if (fl >= 0)
@@ -117,7 +128,8 @@ bx_status bx_file_read_all(const char *path, size_t max_bytes, char **data, size
         }
     }
 out:
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (st) {
         bx_free(buf);
         return st;
@@ -295,6 +307,11 @@ bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kin
     *kind = BX_OUTPUT_REPLACE;
     if (!path || !path[0])
         return bx_error_set(err, BX_ERR_IO, "an output file name is empty");
+    if (strcmp(path, "-") == 0) { /* standard output */
+        *kind = BX_OUTPUT_THROUGH;
+        *target = bx_strdup(path);
+        return *target ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    }
 #ifdef _WIN32
     wchar_t b[WPATH_MAX];
     const wchar_t *w = widen(path, b);
@@ -378,6 +395,17 @@ int bx_output_is_through(const char *path)
     return through;
 }
 
+bx_status bx_write_stdout(const void *data, size_t len, bx_error *err)
+{
+#ifdef _WIN32
+    fflush(stdout);
+    (void)_setmode(_fileno(stdout), _O_BINARY);
+#endif
+    if ((len && fwrite(data, 1, len, stdout) != len) || fflush(stdout) != 0)
+        return bx_error_set(err, BX_ERR_IO, "standard output: write failed: %s", strerror(errno));
+    return BX_OK;
+}
+
 int bx_output_open_through(const char *target, bx_error *err)
 {
 #ifdef _WIN32
@@ -429,6 +457,8 @@ static bx_status write_through(const char *target, const void *data, size_t len,
 
 bx_status bx_file_write_atomic(const char *path, const void *data, size_t len, bx_error *err)
 {
+    if (strcmp(path, "-") == 0)
+        return bx_write_stdout(data, len, err);
     char *target = NULL;
     bx_output_kind kind;
     bx_status st = bx_output_prepare(path, &target, &kind, err);

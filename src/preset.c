@@ -778,7 +778,7 @@ bx_status bx_preset_load(const char *path, bx_preset *out, bx_error *err)
     bx_status st = bx_file_read_all(path, BX_PRESET_MAX_BYTES, &text, &len, err);
     if (st)
         return st;
-    st = bx_preset_parse(text, len, path, out, err);
+    st = bx_preset_parse(text, len, strcmp(path, "-") == 0 ? "standard input" : path, out, err);
     bx_free(text);
     return st;
 }

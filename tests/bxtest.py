@@ -107,6 +107,41 @@ def bursts(seed=1, seconds=5, rate=48000):
     return x
 
 
+def emulated(prog):
+    """True if prog is the wrapper script a cross build runs its program through
+    (Wine): what the host's libraries do (ALSA's messages) is not the program's."""
+    try:
+        with open(prog, "rb") as f:
+            return f.read(2) == b"#!"
+    except OSError:
+        return False
+
+
+_mp3 = {}
+
+
+def bx_mp3(bxlive, work):
+    """True if bx's own libsndfile reads and writes MP3 (1.1.0 or newer with LAME and
+    mpg123; a cross build's may have neither): bxlive renders a short file to .mp3."""
+    if bxlive not in _mp3:
+        import numpy as np
+        import json
+        import subprocess
+        import wave
+        d = tempfile.mkdtemp(prefix="mp3probe-", dir=work)
+        src, preset = os.path.join(d, "p.wav"), os.path.join(d, "p.json")
+        with wave.open(src, "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(44100)
+            w.writeframes((np.sin(np.arange(4410) * 0.05) * 8000).astype("<i2").tobytes())
+        with open(preset, "w") as f:
+            json.dump({"bxpreset": 1, "chain": {}}, f)
+        r = subprocess.run([bxlive, preset, "--render", src, os.path.join(d, "p.mp3"), "--quiet"],
+                           capture_output=True, timeout=120)
+        _mp3[bxlive] = r.returncode == 0
+        shutil.rmtree(d, ignore_errors=True)
+    return _mp3[bxlive]
+
+
 def tell(r):
     """A finished subprocess.run(..., text=True) in a few words, for a check's detail."""
     return f"exit {r.returncode}, stderr {r.stderr.strip()[:300]!r}"

@@ -178,6 +178,9 @@ def main():
     if not FFMPEG:
         REP.skip("decoding through ffmpeg", "ffmpeg is not installed")
         REP.finish(work)
+    if bxtest.emulated(BXANALYZE):
+        REP.skip("decoding through ffmpeg", "bx runs in an emulator (Wine), which has no ffmpeg.exe")
+        REP.finish(work)
     REP.part(check_lossless, wav)
     REP.part(check_rips, wav, take)
     REP.part(check_refusals, wav)

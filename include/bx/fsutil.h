@@ -21,6 +21,7 @@ FILE *bx_fopen(const char *path, const char *mode);
 /**
  * Read a whole file (at most max_bytes; larger is BX_ERR_IO naming the size).
  * *data gets a NUL-terminated copy to release with bx_free; *len its length.
+ * "-" reads standard input to its end (errors call it "standard input").
  */
 bx_status bx_file_read_all(const char *path, size_t max_bytes, char **data, size_t *len,
                            bx_error *err);
@@ -69,6 +70,7 @@ typedef enum bx_output_kind {
  * a folder, a block device, a folder to write into that does not exist, a
  * link chain that loops. On Windows links are not resolved (*target is a
  * copy of path) and only character devices and pipes are written through.
+ * "-" is standard output: BX_OUTPUT_THROUGH, *target "-".
  */
 bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kind, bx_error *err);
 
@@ -82,6 +84,10 @@ int bx_output_is_through(const char *path);
  * descriptor (POSIX) or -1 with err set.
  */
 int bx_output_open_through(const char *target, bx_error *err);
+
+/** Write data to standard output (binary on Windows) and flush it; BX_ERR_IO
+ * if that fails (a closed pipe, a full disk). */
+bx_status bx_write_stdout(const void *data, size_t len, bx_error *err);
 
 /** Write data to path: atomically (temp sibling, flush to disk, rename) for
  * BX_OUTPUT_REPLACE, in place for BX_OUTPUT_THROUGH (bx_output_prepare). */
