@@ -593,18 +593,9 @@ int main(int argc, char **argv)
         "--amount",     "--bands",        "--end",    "--export", "--export-rate", "--jobs",
         "--name",       "--output",       "--paired", "--plot",   "--smoothing",   "--source",
         "--source-end", "--source-start", "--start",  NULL};
-    const char *bad = NULL;
-    const int split = console_init(&argc, &argv) == 0
-                          ? console_split_long_options(&argc, &argv, with_value, &bad)
-                          : -1;
-    if (split == -2) {
-        fprintf(stderr, "bxanalyze: %s: this option takes no value\n", bad);
-        return BX_EXIT_USAGE;
-    }
-    if (split != 0) {
-        fprintf(stderr, "bxanalyze: out of memory\n");
-        return BX_EXIT_INTERNAL;
-    }
+    const int started = console_start("bxanalyze", &argc, &argv, with_value);
+    if (started != 0)
+        return started;
     cli_opts o;
     memset(&o, 0, sizeof o);
     job_opts_default(&o.job);

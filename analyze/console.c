@@ -1,11 +1,14 @@
 /* console.c — UTF-8 arguments and console output, console-close handling on
- * Windows, and signal handlers that stay installed. */
+ * Windows, signal handlers that stay installed, and the parsing of times. */
 #include "console.h"
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bx/exitcode.h"
 
 /* console_split_long_options' array, which the program's arguments point
  * into: kept for the life of the program, where leak checkers see it (not
@@ -241,5 +244,22 @@ int console_parse_time(const char *s, double *seconds)
             return -1;
     }
     *seconds = total;
+    return 0;
+}
+
+int console_start(const char *prog, int *argc, char ***argv, const char *const *with_value)
+{
+    const char *bad = NULL;
+    const int split = console_init(argc, argv) == 0
+                          ? console_split_long_options(argc, argv, with_value, &bad)
+                          : -1;
+    if (split == -2) {
+        fprintf(stderr, "%s: %s: this option takes no value\n", prog, bad);
+        return BX_EXIT_USAGE;
+    }
+    if (split != 0) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return BX_EXIT_INTERNAL;
+    }
     return 0;
 }

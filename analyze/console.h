@@ -39,6 +39,14 @@ int console_split_long_options(int *argc, char ***argv, const char *const *with_
 extern char **console_split_args; /* the array it made (NULL if none) */
 
 /**
+ * The start of a program's main(): console_init, then
+ * console_split_long_options. On a failure prints one line, "PROG: ..."
+ * (an option given "=value" that takes none, or out of memory), and returns
+ * the exit status (BX_EXIT_USAGE, BX_EXIT_INTERNAL); else returns 0.
+ */
+int console_start(const char *prog, int *argc, char ***argv, const char *const *with_value);
+
+/**
  * Windows: when the console window is closed, or the user logs off or the
  * system shuts down, call stop() (from another thread; it must only set
  * flags) and hold the process for up to CONSOLE_CLOSE_WAIT_MS until the

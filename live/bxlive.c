@@ -303,18 +303,9 @@ int main(int argc, char **argv)
         "--end",          "--host",   "--in-channel", "--input",  "--learn",
         "--out-channels", "--output", "--rate",       "--record", "--record-dry",
         "--render",       "--save",   "--start",      NULL};
-    const char *bad = NULL;
-    const int split = console_init(&argc, &argv) == 0
-                          ? console_split_long_options(&argc, &argv, with_value, &bad)
-                          : -1;
-    if (split == -2) {
-        fprintf(stderr, "bxlive: %s: this option takes no value\n", bad);
-        return BX_EXIT_USAGE;
-    }
-    if (split != 0) {
-        fprintf(stderr, "bxlive: out of memory\n");
-        return BX_EXIT_INTERNAL;
-    }
+    const int started = console_start("bxlive", &argc, &argv, with_value);
+    if (started != 0)
+        return started;
     ro.block_frames = BX_DEFAULT_BLOCK;
     lo.in_channel = 1;
     int render = 0, list = 0, render_only = 0, live_only = 0;

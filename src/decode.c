@@ -112,6 +112,7 @@ int bx_decode_fix_wav_sizes(void *data, size_t n, int always)
     return -1;
 }
 
+#ifndef _WIN32
 /* The first line of ffmpeg's messages, trimmed, for an error. */
 static void first_line(const char *text, size_t n, char *out, size_t out_len)
 {
@@ -130,6 +131,8 @@ static void first_line(const char *text, size_t n, char *out, size_t out_len)
             }
     snprintf(out, out_len, "%.*s", (int)(e - a > 200 ? 200 : e - a), text + a);
 }
+
+#endif
 
 static bx_status not_found(const char *path, bx_error *err)
 {
