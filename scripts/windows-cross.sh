@@ -14,8 +14,9 @@
 #    (JACK does not exist on Windows). The Python tests reach the .exe files
 #    through wrapper scripts that tests/CMakeLists.txt generates.
 #
-# Needs: cmake >= 3.22, git, pkg-config, gcc-mingw-w64-x86-64-posix (and
-# g++-mingw-w64-x86-64-posix for --asio-sdk); for the tests wine (Debian:
+# Needs: cmake >= 3.22, git, pkg-config, gcc-mingw-w64-x86-64-posix and
+# g++-mingw-w64-x86-64-posix (libvorbis's build checks for a C++ compiler;
+# PortAudio's ASIO is C++); for the tests wine (Debian:
 # wine64), python3 with numpy, scipy and soundfile, and sox. Debian/Ubuntu:
 #   apt-get install cmake git pkg-config gcc-mingw-w64-x86-64-posix \
 #     g++-mingw-w64-x86-64-posix wine64 python3-numpy python3-scipy python3-soundfile sox

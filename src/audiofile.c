@@ -39,14 +39,21 @@
 #define SF_MPEG_MAJOR 0x230000
 #define SF_MPEG_LAYER_III 0x0082
 
+/* A file in memory for libsndfile's virtual I/O: read-only over the
+ * caller's bytes, or (writable) a growing image a writer fills, rw == ro. */
+typedef struct memfile {
+    const unsigned char *ro;
+    unsigned char *rw;
+    sf_count_t size, cap, pos;
+    int writable;
+} memfile;
+
 struct bx_audio_reader {
     SNDFILE *sf;
     unsigned channels;
-    char *path; /* the name errors give */
-    /* bx_audio_open_memory: the caller's bytes and libsndfile's position in them */
-    const unsigned char *data;
-    sf_count_t size, pos;
-    char *owned; /* data read from a FIFO or device, or decoded by ffmpeg; freed with the reader */
+    char *path;   /* the name errors give */
+    memfile data; /* bx_audio_open_memory: the caller's bytes */
+    char *owned;  /* data read from a FIFO or device, or decoded by ffmpeg; freed with the reader */
     /* frames the header promises (-1: unknown or inexact, as MPEG's) and
      * frames decoded so far: fewer at the end is damage, not the end */
     long long expected, decoded;
@@ -63,8 +70,7 @@ struct bx_audio_writer {
      * needs the length), so the file is made in memory and sent at commit,
      * to standard output (mem_fd -1) or to the descriptor mem_fd */
     int in_memory, mem_fd;
-    unsigned char *mem;
-    sf_count_t mem_len, mem_cap, mem_pos;
+    memfile mem;
     char *path;   /* as the user gave it (for messages) */
     char *target; /* what is written: path with its links resolved */
     char *tmp;    /* the temporary sibling of target; NULL when written through */
@@ -180,6 +186,42 @@ int bx_audio_name_needs_ffmpeg(const char *path)
     return bx_decode_wants_ffmpeg(path, NULL, 0);
 }
 
+/* len bytes at data (bx_malloc'd) opened as the audio `name`: the reader
+ * owns them (and they are freed if it cannot be opened). */
+static bx_status open_owned(char *data, size_t len, const char *name, bx_audio_reader **out,
+                            bx_audio_info *info, bx_error *err)
+{
+    bx_status st = bx_audio_open_memory(data, len, name, out, info, err);
+    if (st)
+        bx_free(data);
+    else
+        (*out)->owned = data;
+    return st;
+}
+
+/* Standard input ("-"), a FIFO or a device: read once, to the end, and
+ * decoded from memory (it cannot be sniffed and reopened); a FIFO without a
+ * writer is empty at once instead of blocking, and a WAV written to a pipe
+ * may carry placeholder sizes. */
+static bx_status open_stream(const char *path, bx_audio_reader **out, bx_audio_info *info,
+                             bx_error *err)
+{
+    const int from_stdin = strcmp(path, "-") == 0;
+    const char *name = from_stdin ? "standard input" : path;
+    char *data = NULL;
+    size_t len = 0;
+    bx_status st = bx_file_read_all(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
+    if (st)
+        return st;
+    if (len == 0) {
+        bx_free(data);
+        return bx_error_set(err, BX_ERR_AUDIO, "%s: nothing to read%s", name,
+                            from_stdin ? "" : " (a FIFO with no writer?)");
+    }
+    (void)bx_decode_fix_wav_sizes(data, len, 0);
+    return open_owned(data, len, name, out, info, err);
+}
+
 /* A container libsndfile does not read (decode.h): ffmpeg's 32-bit float
  * WAV of it, decoded from memory. */
 static bx_status open_through_ffmpeg(const char *path, bx_audio_reader **out, bx_audio_info *info,
@@ -190,12 +232,9 @@ static bx_status open_through_ffmpeg(const char *path, bx_audio_reader **out, bx
     bx_status st = bx_decode_ffmpeg(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
     if (st)
         return st;
-    st = bx_audio_open_memory(data, len, path, out, info, err);
-    if (st) {
-        bx_free(data);
+    st = open_owned(data, len, path, out, info, err);
+    if (st)
         return st;
-    }
-    (*out)->owned = data;
     const char *dot = strrchr(path, '.');
     snprintf(info->format, sizeof info->format, "%s, decoded by ffmpeg",
              dot && !strpbrk(dot, "/\\") && dot[1] ? dot + 1 : "audio");
@@ -205,51 +244,14 @@ static bx_status open_through_ffmpeg(const char *path, bx_audio_reader **out, bx
 bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *info, bx_error *err)
 {
     *out = NULL;
-    if (strcmp(path, "-") == 0) {
-        /* standard input: read to its end and decoded from memory; a WAV
-         * written to a pipe may carry placeholder sizes */
-        char *data = NULL;
-        size_t len = 0;
-        bx_status st = bx_file_read_all(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
-        if (st)
-            return st;
-        if (len == 0) {
-            bx_free(data);
-            return bx_error_set(err, BX_ERR_AUDIO, "standard input: nothing to read");
-        }
-        (void)bx_decode_fix_wav_sizes(data, len, 0);
-        st = bx_audio_open_memory(data, len, "standard input", out, info, err);
-        if (st)
-            bx_free(data);
-        else
-            (*out)->owned = data;
-        return st;
-    }
+    if (strcmp(path, "-") == 0)
+        return open_stream(path, out, info, err);
     if (!bx_exists(path))
         return bx_error_set(err, BX_ERR_IO, "%s: no such file", path);
     if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory, not an audio file", path);
-    if (!bx_is_regular(path)) {
-        /* a FIFO or a device: read once, to the end, and decoded from memory
-         * (it cannot be sniffed and reopened); a FIFO without a writer is
-         * empty at once instead of blocking */
-        char *data = NULL;
-        size_t len = 0;
-        bx_status st = bx_file_read_all(path, BX_AUDIO_STREAM_MAX_BYTES, &data, &len, err);
-        if (st)
-            return st;
-        if (len == 0) {
-            bx_free(data);
-            return bx_error_set(err, BX_ERR_AUDIO, "%s: nothing to read (a FIFO with no writer?)",
-                                path);
-        }
-        st = bx_audio_open_memory(data, len, path, out, info, err);
-        if (st)
-            bx_free(data);
-        else
-            (*out)->owned = data;
-        return st;
-    }
+    if (!bx_is_regular(path))
+        return open_stream(path, out, info, err);
     unsigned char h[12] = {0};
     size_t n = 0;
     FILE *f = bx_fopen(path, "rb");
@@ -271,49 +273,74 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
     return reader_accept(r, &si, out, info, err);
 }
 
-/* libsndfile's virtual I/O over r->data: a read-only file of r->size bytes. */
+/* libsndfile's virtual I/O over a memfile (user). */
 static sf_count_t mem_length(void *user)
 {
-    return ((const bx_audio_reader *)user)->size;
+    return ((const memfile *)user)->size;
 }
 
 static sf_count_t mem_seek(sf_count_t offset, int whence, void *user)
 {
-    bx_audio_reader *r = user;
+    memfile *m = user;
     const sf_count_t base = whence == SEEK_SET   ? 0
-                            : whence == SEEK_CUR ? r->pos
-                            : whence == SEEK_END ? r->size
+                            : whence == SEEK_CUR ? m->pos
+                            : whence == SEEK_END ? m->size
                                                  : -1;
     /* as lseek: any position from 0 on (reads past the end get nothing);
      * offsets from a damaged header must not overflow */
-    if (base < 0 || offset < -base || (offset > 0 && offset > SF_COUNT_MAX - base))
+    if (base < 0 || offset < -base || (offset > 0 && offset > SF_COUNT_MAX / 2 - base))
         return -1;
-    r->pos = base + offset;
-    return r->pos;
+    m->pos = base + offset;
+    return m->pos;
 }
 
 static sf_count_t mem_read(void *ptr, sf_count_t count, void *user)
 {
-    bx_audio_reader *r = user;
-    if (count <= 0 || r->pos >= r->size)
+    memfile *m = user;
+    if (count <= 0 || m->pos >= m->size)
         return 0;
-    if (count > r->size - r->pos)
-        count = r->size - r->pos;
-    memcpy(ptr, r->data + r->pos, (size_t)count);
-    r->pos += count;
+    if (count > m->size - m->pos)
+        count = m->size - m->pos;
+    memcpy(ptr, m->ro + m->pos, (size_t)count);
+    m->pos += count;
     return count;
 }
 
+/* Writes grow a writable image (a read-only one takes none: a short write). */
 static sf_count_t mem_write(const void *ptr, sf_count_t count, void *user)
 {
-    (void)ptr, (void)count, (void)user;
-    return 0;
+    memfile *m = user;
+    if (count <= 0 || !m->writable)
+        return 0;
+    const sf_count_t end = m->pos + count;
+    if (end > m->cap) {
+        sf_count_t cap = m->cap ? m->cap : 1 << 20;
+        while (cap < end)
+            cap *= 2;
+        unsigned char *p = (unsigned long long)cap <= SIZE_MAX ? bx_malloc((size_t)cap) : NULL;
+        if (!p)
+            return 0; /* a short write: libsndfile reports it */
+        if (m->size)
+            memcpy(p, m->rw, (size_t)m->size);
+        bx_free(m->rw);
+        m->ro = m->rw = p;
+        m->cap = cap;
+    }
+    if (m->pos > m->size) /* a seek past the end leaves zeros, as a file's hole */
+        memset(m->rw + m->size, 0, (size_t)(m->pos - m->size));
+    memcpy(m->rw + m->pos, ptr, (size_t)count);
+    m->pos = end;
+    if (end > m->size)
+        m->size = end;
+    return count;
 }
 
 static sf_count_t mem_tell(void *user)
 {
-    return ((const bx_audio_reader *)user)->pos;
+    return ((const memfile *)user)->pos;
 }
+
+static SF_VIRTUAL_IO mem_io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
 
 bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
                                bx_audio_reader **out, bx_audio_info *info, bx_error *err)
@@ -329,12 +356,11 @@ bx_status bx_audio_open_memory(const void *data, size_t size, const char *name,
     bx_audio_reader *r = reader_new(name);
     if (!r)
         return bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", name);
-    r->data = data;
-    r->size = (sf_count_t)size;
-    SF_VIRTUAL_IO io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
+    r->data.ro = data;
+    r->data.size = (sf_count_t)size;
     SF_INFO si;
     memset(&si, 0, sizeof si);
-    r->sf = sf_open_virtual(&io, SFM_READ, &si, r);
+    r->sf = sf_open_virtual(&mem_io, SFM_READ, &si, &r->data);
     return reader_accept(r, &si, out, info, err);
 }
 
@@ -517,82 +543,16 @@ static bx_status choose_format(const char *path, int through, bx_audio_encoding 
     return BX_OK;
 }
 
-/* libsndfile's virtual I/O over a writer's growing memory image. */
-static sf_count_t wmem_length(void *user)
-{
-    return ((const bx_audio_writer *)user)->mem_len;
-}
-
-static sf_count_t wmem_seek(sf_count_t offset, int whence, void *user)
-{
-    bx_audio_writer *w = user;
-    const sf_count_t base = whence == SEEK_SET   ? 0
-                            : whence == SEEK_CUR ? w->mem_pos
-                            : whence == SEEK_END ? w->mem_len
-                                                 : -1;
-    if (base < 0 || offset < -base || (offset > 0 && offset > SF_COUNT_MAX / 2 - base))
-        return -1;
-    w->mem_pos = base + offset;
-    return w->mem_pos;
-}
-
-static sf_count_t wmem_read(void *ptr, sf_count_t count, void *user)
-{
-    bx_audio_writer *w = user;
-    if (count <= 0 || w->mem_pos >= w->mem_len)
-        return 0;
-    if (count > w->mem_len - w->mem_pos)
-        count = w->mem_len - w->mem_pos;
-    memcpy(ptr, w->mem + w->mem_pos, (size_t)count);
-    w->mem_pos += count;
-    return count;
-}
-
-static sf_count_t wmem_write(const void *ptr, sf_count_t count, void *user)
-{
-    bx_audio_writer *w = user;
-    if (count <= 0)
-        return 0;
-    const sf_count_t end = w->mem_pos + count;
-    if (end > w->mem_cap) {
-        sf_count_t cap = w->mem_cap ? w->mem_cap : 1 << 20;
-        while (cap < end)
-            cap *= 2;
-        if ((unsigned long long)cap > (unsigned long long)SIZE_MAX)
-            return 0;
-        unsigned char *m = bx_malloc((size_t)cap);
-        if (!m)
-            return 0; /* a short write: libsndfile reports it */
-        if (w->mem_len)
-            memcpy(m, w->mem, (size_t)w->mem_len);
-        bx_free(w->mem);
-        w->mem = m;
-        w->mem_cap = cap;
-    }
-    if (w->mem_pos > w->mem_len) /* a seek past the end leaves zeros, as a file's hole */
-        memset(w->mem + w->mem_len, 0, (size_t)(w->mem_pos - w->mem_len));
-    memcpy(w->mem + w->mem_pos, ptr, (size_t)count);
-    w->mem_pos = end;
-    if (end > w->mem_len)
-        w->mem_len = end;
-    return count;
-}
-
-static sf_count_t wmem_tell(void *user)
-{
-    return ((const bx_audio_writer *)user)->mem_pos;
-}
-
 /* The finished memory image to where it goes. */
 static bx_status send_memory(bx_audio_writer *w, bx_error *err)
 {
     if (w->mem_fd < 0)
-        return bx_write_stdout(w->mem, (size_t)w->mem_len, err);
+        return bx_write_stdout(w->mem.rw, (size_t)w->mem.size, err);
 #ifdef _WIN32
     return bx_error_set(err, BX_ERR_IO, "%s: cannot write there", w->path);
 #else
-    const unsigned char *p = w->mem;
-    size_t left = (size_t)w->mem_len;
+    const unsigned char *p = w->mem.rw;
+    size_t left = (size_t)w->mem.size;
     while (left > 0) {
         const ssize_t n = write(w->mem_fd, p, left);
         if (n < 0 && errno == EINTR)
@@ -678,8 +638,8 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
     if (kind == BX_OUTPUT_THROUGH && strcmp(w->target, "-") == 0)
         w->in_memory = 1;
     if (w->in_memory) {
-        SF_VIRTUAL_IO io = {wmem_length, wmem_seek, wmem_read, wmem_write, wmem_tell};
-        w->sf = sf_open_virtual(&io, SFM_WRITE, &si, w);
+        w->mem.writable = 1;
+        w->sf = sf_open_virtual(&mem_io, SFM_WRITE, &si, &w->mem);
         if (!w->sf) {
             st = bx_error_set(err, BX_ERR_IO, "%s: cannot write this format: %s", path,
                               sf_strerror(NULL));
@@ -772,7 +732,7 @@ bx_status bx_audio_writer_commit(bx_audio_writer *w, bx_error *err)
     if (st)
         bx_audio_writer_abort(w);
     else {
-        bx_free(w->mem);
+        bx_free(w->mem.rw);
         bx_free(w->path);
         bx_free(w->target);
         bx_free(w->tmp);
@@ -799,7 +759,7 @@ void bx_audio_writer_abort(bx_audio_writer *w)
     if (w->mem_fd >= 0)
         close(w->mem_fd);
 #endif
-    bx_free(w->mem);
+    bx_free(w->mem.rw);
     bx_free(w->path);
     bx_free(w->target);
     bx_free(w->tmp);

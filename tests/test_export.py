@@ -105,33 +105,29 @@ def export(preset, fmt):
                           "ffmpeg": ".ffmpeg.sh", "pedalboard": ".pedalboard.py"}[fmt]
 
 
-def check_sox(presets, src):
-    if not shutil.which("sox"):
-        REP.skip("SoX script matches bxlive", "sox is not installed")
-        return
+def check_script(presets, src, fmt, program, out_options):
+    """The fmt export of every preset, run by the real program, against bxlive --render."""
+    if not shutil.which(program):
+        REP.skip(f"{program} script matches bxlive", f"{program} is not installed")
+        return False
     for name, p in presets.items():
-        script = export(p, "sox")
-        out = os.path.join(work, name + ".sox.wav")
-        r = run(["sh", script, src, out])
-        if not REP.check(r.returncode == 0, f"{name}: the SoX script runs", bxtest.tell(r)):
+        out = os.path.join(work, f"{name}.{fmt}.wav")
+        r = run(["sh", export(p, fmt), src, out] + out_options)
+        if not REP.check(r.returncode == 0, f"{name}: the {program} script runs", bxtest.tell(r)):
             continue
         s = snr_db(render_bx(p, src), sf.read(out)[0])
-        REP.check(s >= 100, f"{name}: SoX output = bxlive --render (>= 100 dB SNR)", f"{s:.1f} dB")
+        REP.check(s >= 100, f"{name}: {program} output = bxlive --render (>= 100 dB SNR)",
+                  f"{s:.1f} dB")
+    return True
+
+
+def check_sox(presets, src):
+    check_script(presets, src, "sox", "sox", [])
 
 
 def check_ffmpeg(presets, src):
-    if not shutil.which("ffmpeg"):
-        REP.skip("ffmpeg script matches bxlive", "ffmpeg is not installed")
+    if not check_script(presets, src, "ffmpeg", "ffmpeg", ["-c:a", "pcm_f32le", "-y", "-v", "error"]):
         return
-    for name, p in presets.items():
-        script = export(p, "ffmpeg")
-        out = os.path.join(work, name + ".ffmpeg.wav")
-        r = run(["sh", script, src, out, "-c:a", "pcm_f32le", "-y", "-v", "error"])
-        if not REP.check(r.returncode == 0, f"{name}: the ffmpeg script runs", bxtest.tell(r)):
-            continue
-        s = snr_db(render_bx(p, src), sf.read(out)[0])
-        REP.check(s >= 100, f"{name}: ffmpeg output = bxlive --render (>= 100 dB SNR)",
-                  f"{s:.1f} dB")
     # another rate is resampled to the export's
     src44 = take(os.path.join(work, "take44.wav"), rate=44100, seconds=1)
     out = os.path.join(work, "rate.ffmpeg.wav")
