@@ -1,4 +1,7 @@
 /* decode.c — audio decoded by an ffmpeg child process (decode.h). */
+#ifdef __linux__
+#define _GNU_SOURCE 1 /* pipe2 */
+#endif
 #include "decode.h"
 
 #include <ctype.h>
@@ -113,6 +116,22 @@ int bx_decode_fix_wav_sizes(void *data, size_t n, int always)
 }
 
 #ifndef _WIN32
+/* A pipe whose ends another thread's child does not inherit (an ffmpeg
+ * spawned meanwhile would hold the write end open, and the reader would wait
+ * for that one to end too); dup2 in the child clears the flag where needed. */
+static int cloexec_pipe(int fd[2])
+{
+#ifdef __linux__
+    return pipe2(fd, O_CLOEXEC);
+#else
+    if (pipe(fd) != 0)
+        return -1;
+    (void)fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}
+
 /* The first line of ffmpeg's messages, trimmed, for an error. */
 static void first_line(const char *text, size_t n, char *out, size_t out_len)
 {
@@ -170,7 +189,7 @@ bx_status bx_decode_ffmpeg(const char *path, size_t max_bytes, char **data, size
     posix_spawn_file_actions_t fa;
     int fa_ok = 0;
     buf out = {NULL, 0, 0, max_bytes, 0}, msg = {NULL, 0, 0, 4096, 0};
-    if (pipe(out_fd) != 0 || pipe(err_fd) != 0) {
+    if (cloexec_pipe(out_fd) != 0 || cloexec_pipe(err_fd) != 0) {
         st = bx_error_set(err, BX_ERR_IO, "%s: cannot run ffmpeg: %s", path, strerror(errno));
         goto out;
     }
@@ -288,6 +307,8 @@ out:
 
 #else /* _WIN32 */
 
+static SRWLOCK spawn_lock = SRWLOCK_INIT;
+
 /* Append s to the command line at *w (room left *room), quoted as the C
  * runtime splits arguments: backslashes doubled before a quote. */
 static int quote_arg(wchar_t **w, size_t *room, const wchar_t *s)
@@ -360,29 +381,41 @@ bx_status bx_decode_ffmpeg(const char *path, size_t max_bytes, char **data, size
         st = bx_error_set(err, BX_ERR_AUDIO, "%s: the name is too long to pass to ffmpeg", path);
         goto out;
     }
+    /* the child inherits every inheritable handle: while ours exist, no
+     * other thread's ffmpeg may start (it would hold our pipe open) */
+    AcquireSRWLockExclusive(&spawn_lock);
     SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    STARTUPINFOW si = {0};
+    int started = 0;
     if (!CreatePipe(&rd, &wr, &sa, 0) || !SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0)) {
         st = bx_error_set(err, BX_ERR_IO, "%s: cannot run ffmpeg (no pipe)", path);
-        goto out;
+    } else {
+        nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                          &sa, OPEN_EXISTING, 0, NULL);
+        si.cb = sizeof si;
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = nul;
+        si.hStdOutput = wr;
+        si.hStdError = nul;
+        started = CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si,
+                                 &pi) != 0;
+        if (!started) {
+            const DWORD e = GetLastError();
+            st = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND
+                     ? not_found(path, err)
+                     : bx_error_set(err, BX_ERR_IO, "%s: cannot run ffmpeg (error %lu)", path,
+                                    (unsigned long)e);
+        }
     }
-    nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
-                      OPEN_EXISTING, 0, NULL);
-    STARTUPINFOW si = {0};
-    si.cb = sizeof si;
-    si.dwFlags = STARTF_USESTDHANDLES;
-    si.hStdInput = nul;
-    si.hStdOutput = wr;
-    si.hStdError = nul;
-    if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
-        const DWORD e = GetLastError();
-        st = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND
-                 ? not_found(path, err)
-                 : bx_error_set(err, BX_ERR_IO, "%s: cannot run ffmpeg (error %lu)", path,
-                                (unsigned long)e);
-        goto out;
-    }
-    CloseHandle(wr);
+    if (wr)
+        CloseHandle(wr);
     wr = NULL;
+    if (nul != INVALID_HANDLE_VALUE)
+        CloseHandle(nul);
+    nul = INVALID_HANDLE_VALUE;
+    ReleaseSRWLockExclusive(&spawn_lock);
+    if (!started)
+        goto out;
     for (;;) {
         const size_t left = out.max - out.n;
         if (left == 0) {

@@ -145,11 +145,13 @@ def check_rips(wav, take):
     folder = path("batch")
     os.makedirs(folder)
     shutil.copy(rips["AAC in .m4a"], os.path.join(folder, "a.m4a"))
+    shutil.copy(rips["Opus and video in .webm"], os.path.join(folder, "c.webm"))
     shutil.copy(wav, os.path.join(folder, "b.wav"))
     out = path("batch-out") + os.sep
-    r = run([BXANALYZE, folder, "-o", out, "-q"])
+    r = run([BXANALYZE, folder, "-o", out, "-q", "-j", "2"])
     made = sorted(os.listdir(out)) if os.path.isdir(out) else []
-    REP.check(r.returncode == 0 and made == ["a.json", "b.json"], "a batch takes .m4a files as audio",
+    REP.check(r.returncode == 0 and made == ["a.json", "b.json", "c.json"],
+              "a batch takes .m4a and .webm files as audio, two ffmpeg decodes at once (-j 2)",
               f"{bxtest.tell(r)}; {made}")
 
 
