@@ -212,9 +212,10 @@ def tests(tmp):
         ("-o and --plot naming the same file", [ref, "-o", out, "--plot", out]),
         # what bxlive would refuse to load is refused here, before the analysis
         ("--name of 300 bytes", [ref, "-o", out, "--name", "n" * 300]),
-        ("--name that is not UTF-8",
-         [ref, "-o", out, "--name", b"a\xff\xfeb".decode("utf-8", "surrogateescape")]),
     ]
+    if not bxtest.emulated(BXANALYZE):  # a Windows command line is UTF-16: no such bytes there
+        usage.append(("--name that is not UTF-8",
+                      [ref, "-o", out, "--name", b"a\xff\xfeb".decode("utf-8", "surrogateescape")]))
     for label, args in usage:
         r = run(*args)
         one_line = r.stderr.startswith("bxanalyze: ") and "usage:" in r.stderr
