@@ -309,10 +309,6 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                "%.2f, ratio %.2f, attack %.2f, release %.2f)\n",
                r->comp_margin_db, r->comp_min_gain_db, r->comp_confidence, r->comp_constrained[0],
                r->comp_constrained[1], r->comp_constrained[2], r->comp_constrained[3]);
-    else if (r->comp_from_stats && c->has_comp)
-        printf(
-            "           set by rule from REF's crest and spread (evidence z %.2f, %.2f needed)\n",
-            r->comp_evidence_z, JOB_COMP_EVIDENCE_Z);
     else if (r->comp_fitted && r->comp_margin_db > 0)
         printf("           (the best one fitted was %.2f dB closer than none, %.2f needed)\n",
                r->comp_margin_db, r->comp_min_gain_db);

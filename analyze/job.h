@@ -132,8 +132,9 @@ typedef struct job_result {
     double comp_min_gain_db;    /**< the margin it needed to be kept, dB */
     double comp_constrained[4]; /**< threshold, ratio, attack, release: 0..1 (bx_compfit_result) */
     double comp_confidence;     /**< the least of those */
-    int comp_from_stats;        /**< reference only: the compressor was weighed from REF's
-                                     crest and spread against a dry take's (no fit) */
+    int comp_from_stats;        /**< reference only: REF's crest and spread were weighed
+                                     against a dry take's for signs of compression (reported,
+                                     never set: the threshold needs the input's level) */
     double comp_evidence_z;     /**< that evidence, a z-score (JOB_COMP_EVIDENCE_Z needed) */
     unsigned n_warnings;
     job_warning warnings[JOB_MAX_WARNINGS];

@@ -487,12 +487,7 @@ static void panel_comp(sbuf *b, const job_result *r, double top)
                 "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup "
                 "included</text>\n",
                 f.x, y + 2 * ROW_H);
-        if (r->comp_from_stats)
-            put(b,
-                "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">set by rule from REF's crest and "
-                "spread \xc2\xb7 evidence z %.2f (%.2f needed)</text>\n",
-                f.x, y + 3 * ROW_H, r->comp_evidence_z, JOB_COMP_EVIDENCE_Z);
-        else if (r->comp_fitted)
+        if (r->comp_fitted)
             put(b,
                 "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">confidence %.2f \xc2\xb7 %s dB "
                 "closer than none (%s needed)</text>\n",
