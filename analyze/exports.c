@@ -84,9 +84,11 @@ bx_status exports_write(unsigned mask, const bx_chain_params *p, const char *nam
     for (int f = 0; f < BX_EXPORT_FORMAT_COUNT; f++) {
         if (!(mask & (1u << f)))
             continue;
-        char *text = bx_export((bx_export_format)f, p, name, rate_hz, err);
-        if (!text)
-            return err->code;
+        bx_error e2;
+        char *text = bx_export((bx_export_format)f, p, name, rate_hz, &e2);
+        if (!text) /* the preset the export is of, named */
+            return bx_error_set(err, e2.code, "%s: %s", preset_path ? preset_path : "preset",
+                                e2.msg);
         bx_status st = BX_OK;
         if (single && strcmp(single, "-") == 0) {
             if (fputs(text, stdout) == EOF || fflush(stdout) != 0)

@@ -368,6 +368,21 @@ static const char *stem_of(const char *path, char *buf, size_t n)
 /* Fit the EQ to cv->target_db into p's bands (scaled by --amount). raw, if not
  * NULL, receives the unscaled fit; if it already holds bands, they are only
  * polished (bx_eqfit_polish) instead of searched for anew. */
+/* A bell or shelf of less gain than this does nothing a listener hears: it
+ * is left out of a preset. */
+#define IDLE_BAND_DB 0.05
+
+/* Leave out of p the bells and shelves that do nothing (IDLE_BAND_DB): a
+ * refinement on the waveform can take a band's gain there. */
+static void drop_idle_bands(bx_chain_params *p)
+{
+    unsigned kept = 0;
+    for (unsigned k = 0; k < p->n_bands; k++)
+        if (!bx_biquad_type_has_gain(p->bands[k].type) || fabs(p->bands[k].gain_db) >= IDLE_BAND_DB)
+            p->bands[kept++] = p->bands[k];
+    p->n_bands = kept;
+}
+
 static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
                         double gain_penalty, double noise_db, int thorough, bx_chain_params *p,
                         double *err_db, bx_eqfit_result *raw, bx_error *err)
@@ -402,7 +417,7 @@ static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const j
         bx_band b = r.bands[k];
         if (bx_biquad_type_has_gain(b.type)) {
             b.gain_db = clampd(b.gain_db * o->amount, BX_EQ_GAIN_MIN_DB, BX_EQ_GAIN_MAX_DB);
-            if (fabs(b.gain_db) < 0.05)
+            if (fabs(b.gain_db) < IDLE_BAND_DB)
                 continue; /* a band that does nothing */
         } else if (o->amount <= 0) {
             continue;
@@ -1482,6 +1497,7 @@ static bx_status paired_finish(bx_chain_params *p, const job_take *ref, double f
                                const float *y, size_t n, const job_opts *o, bx_error *err)
 {
     const char *path = ref->path;
+    drop_idle_bands(p);
     if (p->has_comp) {
         scale_comp(&p->comp, o->amount);
         clamp_comp(&p->comp);

@@ -183,7 +183,9 @@ static bx_status reader_accept(bx_audio_reader *r, const SF_INFO *si, bx_audio_r
 
 int bx_audio_name_needs_ffmpeg(const char *path)
 {
-    return bx_decode_wants_ffmpeg(path, NULL, 0);
+    char ext[16];
+    extension(path, ext, sizeof ext);
+    return bx_decode_wants_ffmpeg(ext, NULL, 0);
 }
 
 /* len bytes at data (bx_malloc'd) opened as the audio `name`: the reader
@@ -235,9 +237,9 @@ static bx_status open_through_ffmpeg(const char *path, bx_audio_reader **out, bx
     st = open_owned(data, len, path, out, info, err);
     if (st)
         return st;
-    const char *dot = strrchr(path, '.');
-    snprintf(info->format, sizeof info->format, "%s, decoded by ffmpeg",
-             dot && !strpbrk(dot, "/\\") && dot[1] ? dot + 1 : "audio");
+    char ext[16];
+    extension(path, ext, sizeof ext);
+    snprintf(info->format, sizeof info->format, "%s, decoded by ffmpeg", ext[0] ? ext : "audio");
     return BX_OK;
 }
 
@@ -259,7 +261,9 @@ bx_status bx_audio_open(const char *path, bx_audio_reader **out, bx_audio_info *
         n = fread(h, 1, sizeof h, f);
         fclose(f);
     }
-    if (bx_decode_wants_ffmpeg(path, h, n))
+    char ext[16];
+    extension(path, ext, sizeof ext);
+    if (bx_decode_wants_ffmpeg(ext, h, n))
         return open_through_ffmpeg(path, out, info, err);
     bx_status st = refuse_mpeg(path, h, n, err);
     if (st)
@@ -465,6 +469,11 @@ static void extension(const char *path, char *ext, size_t n)
 {
     const char *dot = strrchr(path, '.');
     const char *sep = strrchr(path, '/');
+#ifdef _WIN32
+    const char *bs = strrchr(path, '\\');
+    if (bs && (!sep || bs > sep))
+        sep = bs;
+#endif
     ext[0] = '\0';
     if (!dot || (sep && sep > dot) || strlen(dot + 1) >= n)
         return;

@@ -28,26 +28,11 @@ static const char *const ffmpeg_exts[] = {"m4a", "mp4", "m4b", "m4v", "aac", "mo
                                           "mkv", "mka", "avi", "wmv", "wma", "flv", "ac3",  "eac3",
                                           "dts", "amr", "ape", "wv",  "mpc", "ts",  "m2ts", NULL};
 
-int bx_decode_wants_ffmpeg(const char *path, const unsigned char *head, size_t n)
+int bx_decode_wants_ffmpeg(const char *ext, const unsigned char *head, size_t n)
 {
-    const char *dot = strrchr(path, '.');
-    const char *sep = strrchr(path, '/');
-#ifdef _WIN32
-    const char *bs = strrchr(path, '\\');
-    if (bs && (!sep || bs > sep))
-        sep = bs;
-#endif
-    if (dot && (!sep || dot > sep)) {
-        char ext[8];
-        size_t k = 0;
-        for (const char *c = dot + 1; *c && k + 1 < sizeof ext; c++)
-            ext[k++] = (char)tolower((unsigned char)*c);
-        ext[k] = '\0';
-        if (strlen(dot + 1) == k)
-            for (size_t i = 0; ffmpeg_exts[i]; i++)
-                if (strcmp(ext, ffmpeg_exts[i]) == 0)
-                    return 1;
-    }
+    for (size_t i = 0; ffmpeg_exts[i]; i++)
+        if (strcmp(ext, ffmpeg_exts[i]) == 0)
+            return 1;
     static const unsigned char ebml[4] = {0x1A, 0x45, 0xDF, 0xA3};
     return (n >= 8 && memcmp(head + 4, "ftyp", 4) == 0) || (n >= 4 && memcmp(head, ebml, 4) == 0);
 }

@@ -10,10 +10,11 @@
 
 #include "bx/error.h"
 
-/* 1 if the file `path`, whose first n bytes are head, is a container for
- * ffmpeg: its extension is one of those documented in bx/audiofile.h, or it
- * starts like an MP4 (ISO base media "ftyp") or Matroska/WebM (EBML) file. */
-int bx_decode_wants_ffmpeg(const char *path, const unsigned char *head, size_t n);
+/* 1 if a file whose name ends in `ext` (lower case, no dot) and whose first
+ * n bytes are head is a container for ffmpeg: the extension is one of those
+ * documented in bx/audiofile.h, or the file starts like an MP4 (ISO base
+ * media "ftyp") or Matroska/WebM (EBML) file. */
+int bx_decode_wants_ffmpeg(const char *ext, const unsigned char *head, size_t n);
 
 /* The ffmpeg that would be run: $BX_FFMPEG if set, else "ffmpeg" (looked up in PATH). */
 const char *bx_decode_ffmpeg_program(void);

@@ -292,15 +292,13 @@ def check_notes():
     r = run([BXANALYZE, p, "--export", "easyeffects"])
     REP.check(r.returncode == 0 and "Approximate: the compressor is LSP's" in r.stdout + r.stderr,
               "easyeffects: the summary says what the preset approximates", bxtest.tell(r))
-    if shutil.which("sox"):
-        src = take(os.path.join(work, "short.wav"), seconds=1)
-        r = run(["sh", export(p, "sox"), src, os.path.join(work, "dyn.sox.wav")])
-        REP.check(r.returncode == 0, "the SoX script with compand runs", bxtest.tell(r))
-    if shutil.which("ffmpeg"):
-        src = take(os.path.join(work, "short.wav"), seconds=1)
-        r = run(["sh", export(p, "ffmpeg"), src, os.path.join(work, "dyn.ffmpeg.wav"), "-y",
-                 "-v", "error"])
-        REP.check(r.returncode == 0, "the ffmpeg script with acompressor runs", bxtest.tell(r))
+    src = take(os.path.join(work, "short.wav"), seconds=1)
+    for program, effect, extra in (("sox", "compand", []), ("ffmpeg", "acompressor", ["-y", "-v", "error"])):
+        if not shutil.which(program):
+            REP.skip(f"the {program} script with {effect} runs", f"{program} is not installed")
+            continue
+        r = run(["sh", export(p, program), src, os.path.join(work, f"dyn.{program}.wav")] + extra)
+        REP.check(r.returncode == 0, f"the {program} script with {effect} runs", bxtest.tell(r))
 
 
 def check_command_line(presets, src):
