@@ -60,6 +60,10 @@
 #define PAIRED_SETTLE_S 2.0
 /* --paired: transfer-function frames, seconds (see transfer_nfft) */
 #define PAIRED_FRAME_S 0.6
+/* --paired: the second start (y over its common gain) on overlaps up to
+ * this long; longer ones take the first start alone (the second's scratch
+ * raised the peak memory of an hour's take by 73 MB) */
+#define PAIRED_COMMON_GAIN_MAX_S 90.0
 #define FIT_HI_HZ 16000.0
 /* --source and --paired: up to 20 kHz (at most 0.45 of the rate). A take's
  * top octave is mostly noise, but the chain shaped the reference's the same
@@ -289,6 +293,16 @@ static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const flo
 /* apply_chain for measurements, in parts on par's workers: each part warms
  * up for 8 of the compressor's time constants (at least 0.5 s), so the
  * output differs from apply_chain's by less than e^-8 of a start-up. */
+/* x through p's EQ alone (no gains, compressor or limiter) into y. */
+static bx_status apply_eq(const bx_chain_params *p, double rate_hz, const float *x, float *y,
+                          size_t n, const char *path, bx_error *err)
+{
+    bx_chain_params eq_only = *p;
+    eq_only.has_comp = eq_only.has_limiter = 0;
+    eq_only.output_gain_db = eq_only.input_gain_db = 0;
+    return apply_chain(&eq_only, rate_hz, x, y, n, path, err);
+}
+
 static bx_status apply_chain_par(const bx_chain_params *p, double rate_hz, const float *x, float *y,
                                  size_t n, const bx_parallel *par, const char *path, bx_error *err)
 {
@@ -1514,6 +1528,113 @@ static bx_status paired_finish(bx_chain_params *p, const job_take *ref, double f
     return st;
 }
 
+/* What run_paired's rounds share. */
+typedef struct paired_in {
+    job_result *res;
+    const job_take *ref, *dry;
+    const float *x, *y;
+    size_t n, settle;
+    double fs;
+    const job_opts *o;
+    const double *w0;
+    double *w;
+    float *xe; /* scratch: x through the EQ */
+    double *g; /* scratch: the compressor's gain (may hold the first round's g0) */
+} paired_in;
+
+/* Where the rounds from one start end. */
+typedef struct paired_path {
+    bx_chain_params chain; /* the EQ, and the compressor if kept */
+    bx_compfit_result cr;  /* the last round's compressor fit (if comp_fitted) */
+    int comp_fitted;       /* 1: a compressor was fitted */
+    int eq_only;           /* 1: no compressor kept */
+    double eq_error_db;    /* the last EQ fit's RMS error */
+    double trace_db;       /* the gain trace's error with the compressor (or none) */
+} paired_path;
+
+/* Two rounds from one start: the EQ from the transfer function of x to y
+ * (y over g0 if not NULL), the compressor from the gain trace of x through
+ * that EQ to y; then the EQ again with that compressor's gain taken out of
+ * y, and the compressor again. Stops with eq_only set where no compressor is
+ * kept (or wanted). The curves hold the last round's target and fit. */
+static bx_status paired_rounds(const paired_in *in, const double *g0, paired_path *out,
+                               bx_error *err)
+{
+    job_result *res = in->res;
+    const job_opts *o = in->o;
+    const double fs = in->fs;
+    const size_t n = in->n;
+    memset(out, 0, sizeof *out);
+    out->chain = res->preset.chain;
+    bx_status st = BX_OK;
+    for (int round_ = 0; round_ < 2 && !st; round_++) {
+        st = paired_target(res, in->ref, in->dry, in->x, in->y, round_ ? in->g : g0, n, 0, 0, o,
+                           in->w0, in->w, err);
+        /* the plain search: with a compressor in the chain, a closer fit
+         * takes part of what the compressor does into the EQ (on a chain of
+         * bx's own, the thorough search here costs 3-16 dB of SNR) */
+        if (!st)
+            st = fit_eq(&res->curves, in->w, fs, o, 0.0, EQ_NOISE_PAIRED_COMP_DB, 0, &out->chain,
+                        &out->eq_error_db, NULL, err);
+        lap(res, JOB_STAGE_EQ);
+        if (!st)
+            st = apply_eq(&out->chain, fs, in->x, in->xe, n, in->ref->path, err);
+        if (st)
+            return st;
+        if (o->no_compressor || o->amount <= 0) {
+            out->eq_only = 1;
+            return BX_OK;
+        }
+        bx_error e2;
+        st = bx_compfit_paired(in->xe, in->y, n, in->settle, fs, COMP_MIN_GAIN_PAIRED_DB, o->par,
+                               &out->cr, &e2);
+        if (st)
+            return bx_error_set(err, st, "%s: %s", in->ref->path, e2.msg);
+        out->comp_fitted = 1;
+        out->trace_db = out->cr.use_comp ? out->cr.error_db : out->cr.error_off_db;
+        out->chain.has_comp = out->cr.use_comp;
+        lap(res, JOB_STAGE_COMP);
+        if (!out->cr.use_comp) {
+            out->eq_only = 1;
+            return BX_OK;
+        }
+        out->chain.comp = out->cr.params;
+        clamp_comp(&out->chain.comp);
+        /* the compressor's gain over time, to take out of y next round */
+        bx_comp comp;
+        bx_comp_params cp = out->chain.comp;
+        cp.makeup_db = 0;
+        bx_comp_init(&comp, &cp, fs);
+        for (size_t i = 0; i < n; i++) {
+            double v = in->xe[i]; /* the detector must hear the signal; read the gain it applies */
+            bx_comp_process(&comp, &v, 1, 1);
+            in->g[i] = pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+        }
+    }
+    return st;
+}
+
+/* How close chain p's rendering of x comes to y over m samples after the
+ * first `warm` (buf: m samples of scratch), at the best level: the SNR of y
+ * against its projection on the rendering, dB. */
+static bx_status excerpt_snr(const bx_chain_params *p, double fs, const float *x, const float *y,
+                             float *buf, size_t m, size_t warm, double *snr_db, const char *path,
+                             bx_error *err)
+{
+    const bx_status st = apply_chain(p, fs, x, buf, m, path, err);
+    if (st)
+        return st;
+    double ab = 0, aa = 0, bb = 0;
+    for (size_t i = warm; i < m; i++) {
+        ab += (double)buf[i] * y[i];
+        aa += (double)buf[i] * buf[i];
+        bb += (double)y[i] * y[i];
+    }
+    const double rho2 = aa > 0 && bb > 0 ? fmin(ab * ab / (aa * bb), 1.0) : 0.0;
+    *snr_db = -10.0 * log10(fmax(1.0 - rho2, 1e-30));
+    return BX_OK;
+}
+
 static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
                             const job_opts *o, double *w, bx_error *err)
 {
@@ -1563,8 +1684,6 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         return oom(err, ref->path);
     }
     memcpy(w0, w, cv->n * sizeof(double));
-    /* two rounds: EQ from the transfer function, compressor from the gain
-     * trace; then the EQ again with the compressor's gain taken out */
     int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
     bx_comp_params faint;  /* a compressor that helped the gain trace too little to keep */
     int has_faint = 0;
@@ -1574,72 +1693,11 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     memset(&last_cr, 0, sizeof last_cr);
     bx_chain_params s_base; /* the EQ a compressor refitted on the first seconds would get */
     int has_s_base = 0;
-    for (int round_ = 0; round_ < 2 && !st; round_++) {
-        st = paired_target(res, ref, dry, x, y, round_ ? g : NULL, n, 0, 0, o, w0, w, err);
-        if (st)
-            break;
-        const job_opts one = *o;
-        bx_chain_params q = *p;
-        /* the plain search: with a compressor in the chain, a closer fit
-         * takes part of what the compressor does into the EQ (on a chain of
-         * bx's own, the thorough search here costs 3-16 dB of SNR) */
-        st = fit_eq(cv, w, fs, &one, 0.0, EQ_NOISE_PAIRED_COMP_DB, 0, &q, &res->eq_error_db, NULL,
-                    err);
-        lap(res, JOB_STAGE_EQ);
-        if (st)
-            break;
-        p->n_bands = q.n_bands;
-        memcpy(p->bands, q.bands, sizeof q.bands);
-        bx_chain_params eq_only = *p;
-        eq_only.has_comp = eq_only.has_limiter = 0;
-        eq_only.output_gain_db = eq_only.input_gain_db = 0;
-        st = apply_chain(&eq_only, fs, x, xe, n, ref->path, err);
-        if (st)
-            break;
-        if (o->no_compressor || o->amount <= 0) {
-            eq_only_chain = 1;
-            break;
-        }
-        bx_compfit_result cr;
-        st = bx_compfit_paired(xe, y, n, settle, fs, COMP_MIN_GAIN_PAIRED_DB, o->par, &cr, &e2);
-        if (st) {
-            bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
-            break;
-        }
-        res->comp_error_db = cr.use_comp ? cr.error_db : cr.error_off_db;
-        note_comp(res, &cr, COMP_MIN_GAIN_PAIRED_DB);
-        p->has_comp = cr.use_comp;
-        last_cr = cr;
-        if (!cr.use_comp) {
-            eq_only_chain = 1;
-            if (cr.error_db < cr.error_off_db) { /* too little gain to trust on its own */
-                faint = cr.params;
-                has_faint = 1;
-            }
-            break;
-        }
-        p->comp = cr.params;
-        clamp_comp(&p->comp);
-        /* the compressor's gain over time, to take out of y next round */
-        bx_comp comp;
-        bx_comp_params cp = p->comp;
-        cp.makeup_db = 0;
-        bx_comp_init(&comp, &cp, fs);
-        for (size_t i = 0; i < n; i++) {
-            double v = xe[i]; /* the detector must hear the signal; read the gain it applies */
-            bx_comp_process(&comp, &v, 1, 1);
-            g[i] = pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
-        }
-        lap(res, JOB_STAGE_COMP);
-    }
-    lap(res, JOB_STAGE_COMP);
-    bx_free(g); /* from here on xe is the renderings' scratch */
-    g = NULL;
     /* the waveform refinement's excerpt: the loudest REFINE_S seconds after
      * the settling time (after REFINE_WARMUP_S more for the chain to settle) */
     const size_t win = (size_t)((REFINE_S + REFINE_WARMUP_S) * fs), hop = (size_t)(0.25 * fs);
     const size_t warm = (size_t)(REFINE_WARMUP_S * fs);
-    const int can_refine = !st && o->amount == 1.0 && n > win;
+    const int can_refine = o->amount == 1.0 && n > win;
     size_t at = 0;
     if (can_refine) {
         double be = -1;
@@ -1651,6 +1709,70 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 be = e, at = a;
         }
     }
+    /* The rounds (paired_rounds) from two starts: the transfer function of
+     * x to y as it is, where a compressor's gain weighs on the loud, often
+     * bass-heavy hits and bends the estimate, and of x to y over the gain
+     * over time read without a model (bx_transfer_common_gain: right where
+     * a compressor acts, a little noise where none does). Where both end
+     * with a compressor, the chain closer to y on the waveform's excerpt
+     * goes on; else the one whose compressor (or none) explains y's gain
+     * trace better. On test takes of bx's own with a compressor, the first
+     * start alone ended anywhere from 3 to 36 dB of SNR; the two, at 37. */
+    const paired_in in = {res, ref, dry, x, y, n, settle, fs, o, w0, w, xe, g};
+    paired_path path[2];
+    int n_paths = 0;
+    double *saved = bx_malloc(2 * cv->n * sizeof(double)); /* path 0's curves */
+    st = saved ? paired_rounds(&in, NULL, &path[0], err) : oom(err, ref->path);
+    if (!st) {
+        n_paths = 1;
+        memcpy(saved, cv->target_db, cv->n * sizeof(double));
+        memcpy(saved + cv->n, cv->fit_db, cv->n * sizeof(double));
+        if (!(o->no_compressor || o->amount <= 0) && (double)n <= PAIRED_COMMON_GAIN_MAX_S * fs) {
+            bx_error e4;
+            st = bx_transfer_common_gain(x, y, n, fs, g, &e4);
+            if (st == BX_ERR_NOMEM)
+                bx_error_set(err, st, "%s: %s", ref->path, e4.msg);
+            else if (st == BX_OK)
+                st = paired_rounds(&in, g, &path[1], err), n_paths = 2;
+            else
+                st = BX_OK; /* too short to read: y as it is */
+        }
+    }
+    int chosen = 0;
+    if (!st && n_paths == 2) {
+        if (!path[0].eq_only && !path[1].eq_only && can_refine) {
+            double c[2];
+            for (int k = 0; k < 2 && !st; k++)
+                st = excerpt_snr(&path[k].chain, fs, x + at, y + at, xe, win, warm, &c[k],
+                                 ref->path, err);
+            chosen = !st && c[1] > c[0];
+        } else {
+            chosen = path[1].trace_db < path[0].trace_db;
+        }
+        if (!chosen) { /* path 0's curves, for the report */
+            memcpy(cv->target_db, saved, cv->n * sizeof(double));
+            memcpy(cv->fit_db, saved + cv->n, cv->n * sizeof(double));
+        }
+    }
+    bx_free(saved);
+    if (!st) {
+        const paired_path *pp = &path[chosen];
+        *p = pp->chain;
+        res->eq_error_db = pp->eq_error_db;
+        eq_only_chain = pp->eq_only;
+        if (pp->comp_fitted) {
+            last_cr = pp->cr;
+            res->comp_error_db = pp->trace_db;
+            note_comp(res, &pp->cr, COMP_MIN_GAIN_PAIRED_DB);
+            if (!pp->cr.use_comp && pp->cr.error_db < pp->cr.error_off_db) {
+                faint = pp->cr.params; /* too little gain to trust on its own */
+                has_faint = 1;
+            }
+        }
+    }
+    lap(res, JOB_STAGE_COMP);
+    bx_free(g); /* from here on xe is the renderings' scratch */
+    g = NULL;
     int refined = 0;
     if (!st && eq_only_chain) {
         /* no compressor: the target is the EQ's own response; measure it

@@ -511,6 +511,18 @@ static bx_status sc_transfer(digest *d, bx_error *err)
     return BX_OK;
 }
 
+static bx_status sc_common_gain(digest *d, bx_error *err)
+{
+    double *g = malloc(N_MONO * sizeof *g);
+    if (!g)
+        return bx_error_set(err, BX_ERR_NOMEM, "test: out of memory");
+    bx_status st = bx_transfer_common_gain(xs, ys, N_MONO, FS, g, err);
+    if (!st)
+        dg_bytes(d, g, N_MONO * sizeof *g);
+    free(g);
+    return st;
+}
+
 static bx_status sc_parallel_apply(digest *d, bx_error *err)
 {
     float *y = malloc(N_MONO * sizeof *y);
@@ -607,6 +619,7 @@ static const scenario scenarios[] = {
     {"align", sc_align},
     {"resample", sc_resample},
     {"transfer", sc_transfer},
+    {"common gain", sc_common_gain},
     {"par_apply", sc_parallel_apply},
     {"par_eqfit", sc_parallel_eqfit},
     {"par_compfit", sc_parallel_compfit},

@@ -40,6 +40,21 @@ bx_status bx_transfer_estimate(const float *x, const float *y, const double *gai
 void bx_transfer_free(bx_transfer *t);
 
 /**
+ * A broadband gain that varies over time (a compressor's), read off x and y
+ * without a model of what made it: y's short frames (about 21 ms, a quarter
+ * apart) are taken as g(t) H(f) times x's, and g and H (in 1/6-octave bands,
+ * from 8 cycles per frame up) are found by alternating least squares. g (n
+ * values) receives the gain per sample, linear between the frames' centres
+ * and scaled so that its energy-weighted mean log is 0 (H holds the rest).
+ * Frames more than 60 dB below the loudest take their neighbours' gain.
+ * Dividing y by g takes a compressor's gain out of a transfer estimate
+ * (bx_transfer_estimate's `gain`) before its settings are known. Errors:
+ * BX_ERR_AUDIO (shorter than one frame), BX_ERR_NOMEM.
+ */
+bx_status bx_transfer_common_gain(const float *x, const float *y, size_t n, double rate_hz,
+                                  double *g, bx_error *err);
+
+/**
  * |H| in dB at freq_hz, over a band smooth_oct octaves wide (the cross and
  * auto spectra are summed over the band before dividing). -300 where x has no energy.
  */
