@@ -290,9 +290,6 @@ static bx_status apply_chain(const bx_chain_params *p, double rate_hz, const flo
     return st ? bx_error_set(err, st, "%s: %s", path, e2.msg) : BX_OK;
 }
 
-/* apply_chain for measurements, in parts on par's workers: each part warms
- * up for 8 of the compressor's time constants (at least 0.5 s), so the
- * output differs from apply_chain's by less than e^-8 of a start-up. */
 /* x through p's EQ alone (no gains, compressor or limiter) into y. */
 static bx_status apply_eq(const bx_chain_params *p, double rate_hz, const float *x, float *y,
                           size_t n, const char *path, bx_error *err)
@@ -303,6 +300,9 @@ static bx_status apply_eq(const bx_chain_params *p, double rate_hz, const float 
     return apply_chain(&eq_only, rate_hz, x, y, n, path, err);
 }
 
+/* apply_chain for measurements, in parts on par's workers: each part warms
+ * up for 8 of the compressor's time constants (at least 0.5 s), so the
+ * output differs from apply_chain's by less than e^-8 of a start-up. */
 static bx_status apply_chain_par(const bx_chain_params *p, double rate_hz, const float *x, float *y,
                                  size_t n, const bx_parallel *par, const char *path, bx_error *err)
 {
