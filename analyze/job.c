@@ -53,6 +53,8 @@
  * the refinement 10-65 % faster where a compressor races */
 #define RACE_ITERATIONS 2
 #define RACE_FINALISTS 3
+/* starts of the race: the rounds' ends (run_paired) */
+#define RACE_STARTS_MAX 2
 #define RACE_ERROR_RATIO 1.5
 /* --paired: the first seconds of REF are not compared for the dynamics (the
  * processor that made it may have started in any state: SoX's compand starts
@@ -1313,29 +1315,38 @@ static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y
  * on the waveform get RACE_ITERATIONS more (successive halving: the early
  * steps sort out the hopeless ones), and the best of them goes on to the
  * full refinement. */
-static bx_status race_detectors(bx_chain_params *p, const bx_compfit_result *cr, const float *x,
+static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
+                                const bx_compfit_result *crs, int n_starts, const float *x,
                                 const float *y, size_t win, size_t warm, double fs,
-                                const bx_parallel *par, const char *path, bx_error *err)
+                                const bx_parallel *par, int *winner, const char *path,
+                                bx_error *err)
 {
-    bx_chain_params cand[BX_DETECTOR_COUNT + 2];
-    double snr[BX_DETECTOR_COUNT + 2];
+    bx_chain_params cand[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
+    double snr[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
+    int from[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)]; /* each candidate's start */
     int nc = 0;
-    cand[nc++] = *p;
-    for (int d = 0; d <= BX_DETECTOR_COUNT; d++) {
-        bx_chain_params q = *p;
-        if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
-            if (p->comp.detector == BX_DETECTOR_BRANCH || !(cr->error_db > 0))
+    for (int s = 0; s < n_starts && s < RACE_STARTS_MAX; s++) {
+        const bx_chain_params *p0 = &starts[s];
+        const bx_compfit_result *cr = &crs[s];
+        from[nc] = s;
+        cand[nc++] = *p0;
+        for (int d = 0; d <= BX_DETECTOR_COUNT; d++) {
+            bx_chain_params q = *p0;
+            if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
+                if (p0->comp.detector == BX_DETECTOR_BRANCH || !(cr->error_db > 0))
+                    continue;
+                q.comp = cr->by_detector[BX_DETECTOR_PEAK];
+                q.comp.detector = BX_DETECTOR_BRANCH;
+            } else if (d == (int)p0->comp.detector ||
+                       !(cr->by_detector_error_db[d] <= RACE_ERROR_RATIO * cr->error_db)) {
                 continue;
-            q.comp = cr->by_detector[BX_DETECTOR_PEAK];
-            q.comp.detector = BX_DETECTOR_BRANCH;
-        } else if (d == (int)p->comp.detector ||
-                   !(cr->by_detector_error_db[d] <= RACE_ERROR_RATIO * cr->error_db)) {
-            continue;
-        } else {
-            q.comp = cr->by_detector[d];
+            } else {
+                q.comp = cr->by_detector[d];
+            }
+            clamp_comp(&q.comp);
+            from[nc] = s;
+            cand[nc++] = q;
         }
-        clamp_comp(&q.comp);
-        cand[nc++] = q;
     }
     bx_status st = BX_OK;
     for (int k = 0; k < nc && !st; k++) {
@@ -1352,8 +1363,9 @@ static bx_status race_detectors(bx_chain_params *p, const bx_compfit_result *cr,
                 if (snr[k] > snr[i]) {
                     const bx_chain_params tp = cand[i];
                     const double ts = snr[i];
-                    cand[i] = cand[k], snr[i] = snr[k];
-                    cand[k] = tp, snr[k] = ts;
+                    const int tf = from[i];
+                    cand[i] = cand[k], snr[i] = snr[k], from[i] = from[k];
+                    cand[k] = tp, snr[k] = ts, from[k] = tf;
                 }
         nc = RACE_FINALISTS;
     }
@@ -1367,6 +1379,7 @@ static bx_status race_detectors(bx_chain_params *p, const bx_compfit_result *cr,
         if (snr[k] > snr[best])
             best = k;
     *p = cand[best];
+    *winner = from[best];
     return BX_OK;
 }
 
@@ -1614,25 +1627,18 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
     return st;
 }
 
-/* How close chain p's rendering of x comes to y over m samples after the
- * first `warm` (buf: m samples of scratch), at the best level: the SNR of y
- * against its projection on the rendering, dB. */
-static bx_status excerpt_snr(const bx_chain_params *p, double fs, const float *x, const float *y,
-                             float *buf, size_t m, size_t warm, double *snr_db, const char *path,
-                             bx_error *err)
+/* The report and the summary take path pp's fit: its curves (target,
+ * then fit, at curves), EQ error and compressor notes. */
+static void adopt_path(job_result *res, const paired_path *pp, const double *curves)
 {
-    const bx_status st = apply_chain(p, fs, x, buf, m, path, err);
-    if (st)
-        return st;
-    double ab = 0, aa = 0, bb = 0;
-    for (size_t i = warm; i < m; i++) {
-        ab += (double)buf[i] * y[i];
-        aa += (double)buf[i] * buf[i];
-        bb += (double)y[i] * y[i];
+    job_curves *cv = &res->curves;
+    memcpy(cv->target_db, curves, cv->n * sizeof(double));
+    memcpy(cv->fit_db, curves + cv->n, cv->n * sizeof(double));
+    res->eq_error_db = pp->eq_error_db;
+    if (pp->comp_fitted) {
+        res->comp_error_db = pp->trace_db;
+        note_comp(res, &pp->cr, COMP_MIN_GAIN_PAIRED_DB);
     }
-    const double rho2 = aa > 0 && bb > 0 ? fmin(ab * ab / (aa * bb), 1.0) : 0.0;
-    *snr_db = -10.0 * log10(fmax(1.0 - rho2, 1e-30));
-    return BX_OK;
 }
 
 static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
@@ -1721,7 +1727,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     const paired_in in = {res, ref, dry, x, y, n, settle, fs, o, w0, w, xe, g};
     paired_path path[2];
     int n_paths = 0;
-    double *saved = bx_malloc(2 * cv->n * sizeof(double)); /* path 0's curves */
+    double *saved = bx_malloc(4 * cv->n * sizeof(double)); /* each path's curves */
     st = saved ? paired_rounds(&in, NULL, &path[0], err) : oom(err, ref->path);
     if (!st) {
         n_paths = 1;
@@ -1738,36 +1744,22 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 st = BX_OK; /* too short to read: y as it is */
         }
     }
-    int chosen = 0;
+    int chosen = 0, race_both = 0;
     if (!st && n_paths == 2) {
-        if (!path[0].eq_only && !path[1].eq_only && can_refine) {
-            double c[2];
-            for (int k = 0; k < 2 && !st; k++)
-                st = excerpt_snr(&path[k].chain, fs, x + at, y + at, xe, win, warm, &c[k],
-                                 ref->path, err);
-            chosen = !st && c[1] > c[0];
-        } else {
-            chosen = path[1].trace_db < path[0].trace_db;
-        }
-        if (!chosen) { /* path 0's curves, for the report */
-            memcpy(cv->target_db, saved, cv->n * sizeof(double));
-            memcpy(cv->fit_db, saved + cv->n, cv->n * sizeof(double));
-        }
+        memcpy(saved + 2 * cv->n, cv->target_db, cv->n * sizeof(double));
+        memcpy(saved + 3 * cv->n, cv->fit_db, cv->n * sizeof(double));
+        race_both = !path[0].eq_only && !path[1].eq_only && can_refine;
+        chosen = !race_both && path[1].trace_db < path[0].trace_db;
     }
-    bx_free(saved);
     if (!st) {
-        const paired_path *pp = &path[chosen];
-        *p = pp->chain;
-        res->eq_error_db = pp->eq_error_db;
-        eq_only_chain = pp->eq_only;
-        if (pp->comp_fitted) {
-            last_cr = pp->cr;
-            res->comp_error_db = pp->trace_db;
-            note_comp(res, &pp->cr, COMP_MIN_GAIN_PAIRED_DB);
-            if (!pp->cr.use_comp && pp->cr.error_db < pp->cr.error_off_db) {
-                faint = pp->cr.params; /* too little gain to trust on its own */
-                has_faint = 1;
-            }
+        adopt_path(res, &path[chosen], saved + 2 * (size_t)chosen * cv->n);
+        *p = path[chosen].chain;
+        eq_only_chain = path[chosen].eq_only;
+        last_cr = path[chosen].cr;
+        if (path[chosen].comp_fitted && !path[chosen].cr.use_comp &&
+            path[chosen].cr.error_db < path[chosen].cr.error_off_db) {
+            faint = path[chosen].cr.params; /* too little gain to trust on its own */
+            has_faint = 1;
         }
     }
     lap(res, JOB_STAGE_COMP);
@@ -1832,8 +1824,20 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
     if (!st && can_refine && !refined) {
         /* finally the whole chain at once, on the waveform */
         double snr;
-        if (p->has_comp)
-            st = race_detectors(p, &last_cr, x + at, y + at, win, warm, fs, o->par, ref->path, err);
+        if (p->has_comp) {
+            /* where the rounds from both starts kept a compressor, all their
+             * candidates race (and the winner's fit is what the report shows) */
+            const bx_chain_params starts[2] = {path[0].chain, path[1].chain};
+            const bx_compfit_result crs[2] = {path[0].cr, path[1].cr};
+            int won = 0;
+            st = race_detectors(p, race_both ? starts : p, race_both ? crs : &last_cr,
+                                race_both ? 2 : 1, x + at, y + at, win, warm, fs, o->par, &won,
+                                ref->path, err);
+            if (!st && race_both) {
+                adopt_path(res, &path[won], saved + 2 * (size_t)won * cv->n);
+                last_cr = path[won].cr;
+            }
+        }
         if (!st)
             st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
         lap(res, JOB_STAGE_REFINE);
@@ -1922,6 +1926,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         }
         res->match_snr_db = 10.0 * log10((sy + 1e-30) / (e + 1e-30));
     }
+    bx_free(saved);
     bx_free(w0);
     bx_free(xe);
     bx_free(g);

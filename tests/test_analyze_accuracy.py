@@ -130,7 +130,7 @@ PAIRED = {
     # when the fit has a highpass; 5.2 dB when it has none (seed 1). LTAS 0.12-0.18 dB.
     # Near miss: SNR 10.1 dB, LTAS 0.81 dB.
     "EQ": (20.0, 0.35),
-    # EQ+compressor: SNR 36.9 / 24.8 / 36.9 dB (plain / cut / padded); 36.8-37.5 dB over
+    # EQ+compressor: SNR 36.9 / 33.2 / 36.9 dB (plain / cut / padded); 36.8-37.5 dB over
     # the seeds 21, 31, 5, 1 and 7, where 2^-24 of noise on DRY moves it by under 1 dB
     # (with one start for the rounds it ranged from 3.4 to 36 dB). LTAS 0.24-0.36 dB.
     # Near miss: SNR 10.3 dB, LTAS 0.63 dB; dry take: SNR 2.3 dB.
