@@ -1720,12 +1720,13 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
      * bass-heavy hits and bends the estimate, and of x to y over the gain
      * over time read without a model (bx_transfer_common_gain: right where
      * a compressor acts, a little noise where none does). Where both end
-     * with a compressor, the chain closer to y on the waveform's excerpt
-     * goes on; else the one whose compressor (or none) explains y's gain
-     * trace better. On test takes of bx's own with a compressor, the first
+     * with a compressor, both race on the waveform (race_detectors, below);
+     * else the one whose compressor (or none) explains y's gain trace
+     * better goes on. On test takes of bx's own with a compressor, the first
      * start alone ended anywhere from 3 to 36 dB of SNR; the two, at 37. */
     const paired_in in = {res, ref, dry, x, y, n, settle, fs, o, w0, w, xe, g};
     paired_path path[2];
+    memset(path, 0, sizeof path);
     int n_paths = 0;
     double *saved = bx_malloc(4 * cv->n * sizeof(double)); /* each path's curves */
     st = saved ? paired_rounds(&in, NULL, &path[0], err) : oom(err, ref->path);
