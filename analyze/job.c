@@ -1139,9 +1139,7 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         common_rate_free(&rates);
         return st;
     }
-    bx_chain_params eq_only = *p;
-    eq_only.has_comp = eq_only.has_limiter = 0;
-    st = apply_chain(&eq_only, src->rate_hz, src->mono, xe, n, src->path, err);
+    st = apply_eq(p, src->rate_hz, src->mono, xe, n, src->path, err);
     if (!st && want_comp) {
         bx_compfit_result cr;
         memset(&cr, 0, sizeof cr);

@@ -252,11 +252,13 @@ static double cg_gain(const double *h_re, const double *h_im, size_t n_bands, co
 bx_status bx_transfer_common_gain(const float *x, const float *y, size_t n, double rate_hz,
                                   double *g, bx_error *err)
 {
+    if (!(rate_hz > 0 && rate_hz < 1e7))
+        return bx_error_set(err, BX_ERR_ARG, "cannot measure a gain over time at %g Hz", rate_hz);
     size_t nfft = 64;
-    while (rate_hz > 0 && (double)nfft < CG_FRAME_S * rate_hz * 0.7071)
+    while ((double)nfft < CG_FRAME_S * rate_hz * 0.7071)
         nfft *= 2;
     const size_t hop = nfft / 4, nb = nfft / 2 + 1;
-    if (!(rate_hz > 0) || n < nfft)
+    if (n < nfft)
         return bx_error_set(err, BX_ERR_AUDIO,
                             "too short to measure a gain over time (%zu samples, need %zu)", n,
                             nfft);

@@ -49,7 +49,8 @@ void bx_transfer_free(bx_transfer *t);
  * Frames more than 60 dB below the loudest take their neighbours' gain.
  * Dividing y by g takes a compressor's gain out of a transfer estimate
  * (bx_transfer_estimate's `gain`) before its settings are known. Errors:
- * BX_ERR_AUDIO (shorter than one frame), BX_ERR_NOMEM.
+ * BX_ERR_ARG (a rate not above 0 or of 10 MHz and more), BX_ERR_AUDIO
+ * (shorter than one frame), BX_ERR_NOMEM.
  */
 bx_status bx_transfer_common_gain(const float *x, const float *y, size_t n, double rate_hz,
                                   double *g, bx_error *err);
