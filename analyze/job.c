@@ -1597,8 +1597,12 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
             return BX_OK;
         }
         bx_error e2;
-        st = bx_compfit_paired(in->xe, in->y, n, in->settle, fs, COMP_MIN_GAIN_PAIRED_DB, o->par,
-                               &out->cr, &e2);
+        /* the second round from the first's compressors: the EQ moved little */
+        st = round_
+                 ? bx_compfit_paired_near(in->xe, in->y, n, in->settle, fs, COMP_MIN_GAIN_PAIRED_DB,
+                                          &out->cr, o->par, &out->cr, &e2)
+                 : bx_compfit_paired(in->xe, in->y, n, in->settle, fs, COMP_MIN_GAIN_PAIRED_DB,
+                                     o->par, &out->cr, &e2);
         if (st)
             return bx_error_set(err, st, "%s: %s", in->ref->path, e2.msg);
         out->comp_fitted = 1;

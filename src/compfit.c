@@ -1037,9 +1037,9 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     return BX_OK;
 }
 
-bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
-                            double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
-                            bx_error *err)
+static bx_status paired_fit(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
+                            double min_gain_db, const bx_compfit_result *prev,
+                            const bx_parallel *par, bx_compfit_result *res, bx_error *err)
 {
     if (skip >= n)
         return bx_error_set(err, BX_ERR_ARG, "compressor fit: nothing to compare");
@@ -1144,6 +1144,16 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
         bx_detector det[N_STARTS];
         size_t nk = 0;
         for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
+            if (prev) { /* its best of this detector, if it had one */
+                const bx_comp_params *c = &prev->by_detector[d];
+                if (!(c->ratio >= 1.0 && c->attack_ms > 0 && c->release_ms > 0))
+                    continue;
+                det[nk] = (bx_detector)d;
+                const double v[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms),
+                                      log(c->release_ms), c->knee_db};
+                memcpy(nm_v[nk++], v, sizeof v);
+                continue;
+            }
             double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP];
             search_grid(&S, par, (bx_detector)d, keep_v, keep_f);
             for (int k = 0; k < SEARCH_KEEP; k++)
@@ -1198,4 +1208,22 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
     proxy_free(&p);
     proxy_free(&py);
     return BX_OK;
+}
+
+bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
+                            double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
+                            bx_error *err)
+{
+    return paired_fit(x, y, n, skip, rate_hz, min_gain_db, NULL, par, res, err);
+}
+
+bx_status bx_compfit_paired_near(const float *x, const float *y, size_t n, size_t skip,
+                                 double rate_hz, double min_gain_db, const bx_compfit_result *prev,
+                                 const bx_parallel *par, bx_compfit_result *res, bx_error *err)
+{
+    int fitted = 0;
+    for (int d = 0; prev && d < BX_DETECTOR_COUNT; d++)
+        fitted |= prev->by_detector[d].ratio >= 1.0;
+    const bx_compfit_result from = fitted ? *prev : (bx_compfit_result){0}; /* res may be prev */
+    return paired_fit(x, y, n, skip, rate_hz, min_gain_db, fitted ? &from : NULL, par, res, err);
 }
