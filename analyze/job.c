@@ -34,6 +34,12 @@
 #define MATCH_TRUST_DB 3.0
 #define MATCH_DISTRUST_DB 5.0
 #define MATCH_XOVER_HZ 70.0
+/* --source: below this the target comes from long frames (low_end_target) */
+#define LOW_XOVER_HZ 150.0
+/* their length: at least this long (a power of two of samples), at most
+ * LOW_NFFT_MAX points */
+#define LOW_FRAME_S 0.6
+#define LOW_NFFT_MAX 32768
 /* --source with a compressor: the EQ is refitted once to at least this share
  * of what the whole chain still misses in the long-term spectrum, however
  * much the paired sounds are trusted (they see the compressor's tilt only
@@ -77,9 +83,10 @@
 /* a compressor must improve its fit by this much to be kept, dB: against another
  * performance (--source) a small gain is within take-to-take noise */
 #define COMP_MIN_GAIN_SOURCE_DB 0.5
-/* --source: a compressor whose dynamics signature stays further than this
- * from the reference's does not explain the difference (another kind of
- * material, a take that is not a performance); it is left off, dB */
+/* --source: when the take's dynamics signature stays further than this from
+ * the reference's with the best compressor and without one, no compressor
+ * explains the difference (another kind of material, a take that is not a
+ * performance): none is set, and the user is told, dB */
 #define COMP_MISFIT_DB 3.0
 /* Fewer hits than this in a file: its level statistics and onsets are thin evidence. */
 #define FEW_HITS 12
@@ -999,6 +1006,108 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
     return BX_OK;
 }
 
+/* The target below LOW_XOVER_HZ, from long frames. The long-term spectra's
+ * 170 ms Hann frames blur a steep slope: their main lobe spans +-12 Hz, so
+ * at 20-40 Hz a reference cut by a highpass reads the energy just above the
+ * cut. And the ratio of two spectra each averaged over the smoothing width
+ * is the chain's response weighted by the take's own spectrum, which rises
+ * steeply there (a kick's fundamental): both read the cut as shallower than
+ * it is. Here: spectra of frames of at least LOW_FRAME_S (1.5 Hz bins at
+ * 48 kHz), and over the smoothing width the ratio of REF's power to the
+ * take's with every bin divided by the take's mean over 1/3 octave around
+ * it (sum R/T3 over sum T/T3): the take's slope no longer weighs the bins,
+ * and a bin the take leaves empty (a click train is a comb of lines) counts
+ * as little as in a plain power ratio. Joined to the target at
+ * LOW_XOVER_HZ; the two spectra (their plain mean over the same width)
+ * replace theirs there too, so that the weights see where a take is empty
+ * below its floor (in 170 ms frames a click train's leakage filled its low
+ * end). Files too short for four frames
+ * keep the target as it is. Only BX_ERR_NOMEM is an error. */
+static bx_status low_end_target(job_curves *cv, const common_rate *cr, const job_opts *o)
+{
+    if (cr->rate_hz <= 0)
+        return BX_OK;
+    size_t nfft = 256;
+    while ((double)nfft < LOW_FRAME_S * cr->rate_hz && nfft < LOW_NFFT_MAX)
+        nfft *= 2;
+    if (cr->n_ref < 4 * nfft || cr->n_take < 4 * nfft)
+        return BX_OK;
+    size_t ix = 0;
+    while (ix + 1 < cv->n && cv->freq_hz[ix + 1] <= LOW_XOVER_HZ)
+        ix++;
+    const double half = exp2(0.5 * fmax(o->smoothing_oct, 1.0 / 6.0)), third = exp2(1.0 / 6.0);
+    const double bin_hz = cr->rate_hz / (double)nfft;
+    /* the bins the windows reach, and the take's running sum over them */
+    const size_t top = (size_t)ceil(cv->freq_hz[ix] * half * third / bin_hz) + 2;
+    if (top >= nfft / 2)
+        return BX_OK;
+    double *cum = bx_malloc((top + 2 + 2 * (ix + 1)) * sizeof(double));
+    if (!cum)
+        return BX_ERR_NOMEM;
+    bx_spectrum sp[2];
+    memset(sp, 0, sizeof sp);
+    bx_status st = BX_OK;
+    for (int k = 0; k < 2 && !st; k++) {
+        bx_error e2;
+        bx_ltas *l = bx_ltas_create(cr->rate_hz, nfft, &e2);
+        if (!l) {
+            st = e2.code;
+            break;
+        }
+        st = bx_ltas_add_parallel(l, k ? cr->take : cr->ref, k ? cr->n_take : cr->n_ref, o->par,
+                                  &e2);
+        if (!st)
+            st = bx_ltas_finish(l, &sp[k], &e2);
+        bx_ltas_destroy(l);
+    }
+    if (!st) {
+        const double *R = sp[0].power, *T = sp[1].power;
+        cum[0] = 0;
+        for (size_t k = 0; k <= top; k++)
+            cum[k + 1] = cum[k] + T[k];
+        const double eps = 1e-12 * (cum[top + 1] / (double)(top + 1)) + 1e-300;
+        double *low = cv->fit_db; /* scratch until the fit */
+        double *lr = cum + top + 2, *lt = lr + ix + 1;
+        for (size_t i = 0; i <= ix; i++) {
+            size_t k0 = (size_t)ceil(cv->freq_hz[i] / half / bin_hz),
+                   k1 = (size_t)floor(cv->freq_hz[i] * half / bin_hz);
+            if (k0 < 1)
+                k0 = 1;
+            if (k1 < k0)
+                k0 = k1 = (size_t)floor(cv->freq_hz[i] / bin_hz + 0.5);
+            double num = 0, den = 0, pr = 0, pt = 0;
+            for (size_t k = k0; k <= k1; k++) {
+                pr += R[k], pt += T[k];
+                const size_t a = (size_t)floor((double)k / third),
+                             b = (size_t)ceil((double)k * third);
+                const double t3 = (cum[b + 1] - cum[a]) / (double)(b - a + 1) + eps;
+                num += R[k] / t3, den += T[k] / t3;
+            }
+            low[i] = 10.0 * log10((num + 1e-300) / (den + 1e-300));
+            /* the spectra too: where the take is below its floor, the
+             * weights (floor_weights) must see it */
+            lr[i] = 10.0 * log10(pr / (double)(k1 - k0 + 1) + 1e-300);
+            lt[i] = 10.0 * log10(pt / (double)(k1 - k0 + 1) + 1e-300);
+        }
+        /* the spectra on the long-term spectra's scale: power per bin goes
+         * with the bin's width */
+        const double join = cv->target_db[ix] - low[ix];
+        const double jr = 10.0 * log10((double)nfft / (double)cr->ref_spec->nfft),
+                     jt = 10.0 * log10((double)nfft / (double)cr->take_spec->nfft);
+        for (size_t i = 0; i <= ix; i++) {
+            cv->target_db[i] = low[i] + join;
+            cv->reference_db[i] = lr[i] + jr;
+            cv->source_db[i] = lt[i] + jt;
+            cv->fit_db[i] = 0;
+        }
+    }
+    bx_spectrum_free(&sp[0]);
+    bx_spectrum_free(&sp[1]);
+    bx_free(cum);
+    /* anything else (silence in one file) leaves the target as it is */
+    return st == BX_ERR_NOMEM ? st : BX_OK;
+}
+
 /* A compressor tilts the spectrum too (it turns the loud, bass-heavy hits
  * down more than the rest). Run the EQ'd take through the compressor, compare
  * its spectrum with the reference's (at the common rate, on the same bins),
@@ -1108,7 +1217,9 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
             cv->source_db[i] = bx_spectrum_db_at(rates.take_spec, cv->freq_hz[i], o->smoothing_oct);
             cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
         }
-        st = like_with_like(res, &rates, o);
+        st = low_end_target(cv, &rates, o);
+        if (!st)
+            st = like_with_like(res, &rates, o);
     }
     if (st) {
         if (threaded == 1)
@@ -1156,8 +1267,10 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
             st = BX_OK; /* too short or too quiet for dynamics: no compressor */
             cr.use_comp = 0;
         }
-        if (!st && cr.use_comp && cr.error_db > COMP_MISFIT_DB) {
-            cr.use_comp = 0; /* it does not explain the dynamics: it only fits their mismatch */
+        if (!st && fmin(cr.error_db, cr.error_off_db) > COMP_MISFIT_DB) {
+            /* neither the best compressor nor none comes close to REF's
+             * dynamics: a compressor would only fit their mismatch */
+            cr.use_comp = 0;
             res->comp_misfit = 1;
         }
         if (!st && cr.use_comp) {
@@ -2104,7 +2217,7 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
         warn(res, "compressor_misfit",
              "no compressor explains the difference in dynamics (the closest stays %.1f dB "
              "away): left off",
-             res->comp_error_db - res->comp_margin_db);
+             fmin(res->comp_error_db, res->comp_error_db - res->comp_margin_db));
     const double level_db =
         p->input_gain_db + p->output_gain_db + (p->has_comp ? p->comp.makeup_db : 0);
     if (res->mode == JOB_SOURCE && fabs(level_db) > LEVEL_JUMP_DB)
