@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bx/exitcode.h"
 #include "bx/preset.h"
+#include "exitcode.h"
 #include "exports.h"
 #include "report.h"
 #include "threads.h"

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "bx/audiofile.h"
-#include "bx/exitcode.h"
 #include "bx/fsutil.h"
 #include "cli.h"
+#include "exitcode.h"
 
 #ifdef _WIN32
 #include <windows.h>

@@ -7,9 +7,9 @@
 
 /* quarter-octave points from 30 Hz; the median of the measured curves,
  * lightly smoothed */
-static const double table_db[] = {2.0,  4.0,  8.0,  11.0,  14.0,  15.0,  14.0,  13.0,  11.5, 10.5,
-                                  11.0, 10.5, 8.0,  7.0,   6.0,   4.5,   3.5,   4.0,   3.5,  2.0,
-                                  0.5,  -2.0, -3.0, -3.0,  -4.0,  -4.5,  -5.5,  -7.0,  -8.5, -9.5,
+static const double table_db[] = {2.0,   4.0,   8.0,   11.0,  14.0,  15.0,  14.0, 13.0, 11.5, 10.5,
+                                  11.0,  10.5,  8.0,   7.0,   6.0,   4.5,   3.5,  4.0,  3.5,  2.0,
+                                  0.5,   -2.0,  -3.0,  -3.0,  -4.0,  -4.5,  -5.5, -7.0, -8.5, -9.5,
                                   -10.0, -10.5, -11.5, -13.0, -14.5, -16.0, -19.0};
 /* interquartile range of the measured curves at the same points */
 static const double iqr_db[] = {9.1,  14.7, 15.1, 15.3, 7.7, 10.5, 11.7, 10.0, 10.9, 9.3,

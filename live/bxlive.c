@@ -16,10 +16,10 @@
 #endif
 
 #include "bx/chain.h"
-#include "bx/exitcode.h"
 #include "bx/fsutil.h"
 #include "bx/version.h"
 #include "console.h"
+#include "exitcode.h"
 #include "live.h"
 #include "render.h"
 

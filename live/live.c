@@ -26,10 +26,10 @@
 #include "bridge.h"
 #include "bx/chain.h"
 #include "bx/eqfit.h"
-#include "bx/exitcode.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"
 #include "bx/spectrum.h"
+#include "exitcode.h"
 #include "ring.h"
 #include "threads.h"
 

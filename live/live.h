@@ -8,22 +8,22 @@
 
 typedef struct live_opts {
     const char *preset_path;
-    const char *host;        /* --host name, NULL: PortAudio's default host API */
-    const char *input;       /* --input: index or name substring, NULL: default */
-    const char *output;      /* --output */
-    unsigned in_channel;     /* --in-channel, 1-based (the mic) */
+    const char *host;                    /* --host name, NULL: PortAudio's default host API */
+    const char *input;                   /* --input: index or name substring, NULL: default */
+    const char *output;                  /* --output */
+    unsigned in_channel;                 /* --in-channel, 1-based (the mic) */
     unsigned out_channels[LIVE_MAX_OUT]; /* --out-channels, 1-based; n_out == 0: 1 and 2 */
     unsigned n_out;
-    double rate_hz;          /* --rate, 0: the devices' default */
-    unsigned buffer_frames;  /* --buffer, 0: let the host choose */
-    double duration_s;       /* --duration, 0: until stopped */
-    const char *record;      /* --record FILE.wav (processed) */
-    const char *record_dry;  /* --record-dry FILE.wav */
+    double rate_hz;         /* --rate, 0: the devices' default */
+    unsigned buffer_frames; /* --buffer, 0: let the host choose */
+    double duration_s;      /* --duration, 0: until stopped */
+    const char *record;     /* --record FILE.wav (processed) */
+    const char *record_dry; /* --record-dry FILE.wav */
     int status_json, quiet, bypass, exclusive;
-    int split;               /* --duplex split: input and output as two streams and a ring */
-    int measure_latency;     /* --measure-latency: loopback round-trip measurement */
-    double learn_s;          /* --learn SEC: re-fit the EQ to the mic, 0: off */
-    const char *save_path;   /* --save PRESET: where --learn writes the result */
+    int split;             /* --duplex split: input and output as two streams and a ring */
+    int measure_latency;   /* --measure-latency: loopback round-trip measurement */
+    double learn_s;        /* --learn SEC: re-fit the EQ to the mic, 0: off */
+    const char *save_path; /* --save PRESET: where --learn writes the result */
 } live_opts;
 
 /* Set by SIGINT/SIGTERM (stop) and SIGHUP (reload). */

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "bx/chain.h"
-#include "bx/exitcode.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"
+#include "exitcode.h"
 #include "threads.h"
 
 volatile sig_atomic_t render_stop;

@@ -38,11 +38,11 @@ static bx_status check(bx_error *err, const char *path, double v, double lo, dou
     return BX_OK;
 }
 
-#define CHECK(path, v, lo, hi)                                                                  \
-    do {                                                                                       \
-        bx_status s_ = check(err, path, v, lo, hi);                                            \
-        if (s_)                                                                                \
-            return s_;                                                                         \
+#define CHECK(path, v, lo, hi)                                                                     \
+    do {                                                                                           \
+        bx_status s_ = check(err, path, v, lo, hi);                                                \
+        if (s_)                                                                                    \
+            return s_;                                                                             \
     } while (0)
 
 bx_status bx_chain_params_check(const bx_chain_params *p, double rate_hz, bx_error *err)
@@ -96,8 +96,7 @@ bx_chain *bx_chain_create(const bx_chain_params *p, double rate_hz, unsigned cha
                           bx_error *err)
 {
     if (channels < 1 || channels > BX_MAX_CHANNELS) {
-        bx_error_set(err, BX_ERR_ARG, "%u channels: bx processes 1..%d", channels,
-                     BX_MAX_CHANNELS);
+        bx_error_set(err, BX_ERR_ARG, "%u channels: bx processes 1..%d", channels, BX_MAX_CHANNELS);
         return NULL;
     }
     if (!(rate_hz >= 1000.0 && rate_hz <= 1e6)) {

@@ -11,14 +11,22 @@
 const char *bx_strerror(bx_status status)
 {
     switch (status) {
-    case BX_OK: return "success";
-    case BX_ERR_NOMEM: return "out of memory";
-    case BX_ERR_ARG: return "invalid argument";
-    case BX_ERR_IO: return "file error";
-    case BX_ERR_PARSE: return "invalid JSON";
-    case BX_ERR_PRESET: return "invalid preset";
-    case BX_ERR_RANGE: return "value out of range";
-    case BX_ERR_AUDIO: return "audio file error";
+    case BX_OK:
+        return "success";
+    case BX_ERR_NOMEM:
+        return "out of memory";
+    case BX_ERR_ARG:
+        return "invalid argument";
+    case BX_ERR_IO:
+        return "file error";
+    case BX_ERR_PARSE:
+        return "invalid JSON";
+    case BX_ERR_PRESET:
+        return "invalid preset";
+    case BX_ERR_RANGE:
+        return "value out of range";
+    case BX_ERR_AUDIO:
+        return "audio file error";
     }
     return "unknown error";
 }
@@ -54,8 +62,14 @@ static bx_alloc_fn g_alloc;
 static bx_free_fn g_free;
 static void *g_user;
 
-static void *cjson_alloc(size_t size) { return bx_malloc(size); }
-static void cjson_free(void *ptr) { bx_free(ptr); }
+static void *cjson_alloc(size_t size)
+{
+    return bx_malloc(size);
+}
+static void cjson_free(void *ptr)
+{
+    bx_free(ptr);
+}
 
 void bx_set_allocator(bx_alloc_fn alloc, bx_free_fn release, void *user)
 {

@@ -36,9 +36,12 @@ static double complex prototype(const cs *c, double complex s)
     const double A = pow(10.0, c->gain_db / 40.0), Q = c->q;
     const double complex s2 = s * s;
     switch (c->type) {
-    case BX_BIQUAD_LOWPASS: return 1.0 / (s2 + s / Q + 1.0);
-    case BX_BIQUAD_HIGHPASS: return s2 / (s2 + s / Q + 1.0);
-    case BX_BIQUAD_PEAK: return (s2 + s * (A / Q) + 1.0) / (s2 + s / (A * Q) + 1.0);
+    case BX_BIQUAD_LOWPASS:
+        return 1.0 / (s2 + s / Q + 1.0);
+    case BX_BIQUAD_HIGHPASS:
+        return s2 / (s2 + s / Q + 1.0);
+    case BX_BIQUAD_PEAK:
+        return (s2 + s * (A / Q) + 1.0) / (s2 + s / (A * Q) + 1.0);
     case BX_BIQUAD_LOW_SHELF:
         return A * (s2 + (sqrt(A) / Q) * s + A) / (A * s2 + (sqrt(A) / Q) * s + 1.0);
     case BX_BIQUAD_HIGH_SHELF:
@@ -65,14 +68,22 @@ static double wrap_deg(double d)
 int main(void)
 {
     static const cs cases[] = {
-        {BX_BIQUAD_PEAK, 1000, 6, 1},        {BX_BIQUAD_PEAK, 2500, -3, 1.2},
-        {BX_BIQUAD_PEAK, 35, 9, 2},          {BX_BIQUAD_PEAK, 12000, -12, 4},
-        {BX_BIQUAD_LOW_SHELF, 100, 6, 0.707}, {BX_BIQUAD_LOW_SHELF, 30, -8, 0.5},
-        {BX_BIQUAD_LOW_SHELF, 400, 3, 1.5},   {BX_BIQUAD_HIGH_SHELF, 8000, 4, 0.707},
-        {BX_BIQUAD_HIGH_SHELF, 3000, -6, 0.9}, {BX_BIQUAD_HIGH_SHELF, 150, 5, 0.6},
-        {BX_BIQUAD_HIGHPASS, 40, 0, 0.7071},  {BX_BIQUAD_HIGHPASS, 25, 0, 2},
-        {BX_BIQUAD_HIGHPASS, 300, 0, 0.5},    {BX_BIQUAD_LOWPASS, 3500, 0, 0.7071},
-        {BX_BIQUAD_LOWPASS, 15000, 0, 1.5},   {BX_BIQUAD_LOWPASS, 60, 0, 0.8},
+        {BX_BIQUAD_PEAK, 1000, 6, 1},
+        {BX_BIQUAD_PEAK, 2500, -3, 1.2},
+        {BX_BIQUAD_PEAK, 35, 9, 2},
+        {BX_BIQUAD_PEAK, 12000, -12, 4},
+        {BX_BIQUAD_LOW_SHELF, 100, 6, 0.707},
+        {BX_BIQUAD_LOW_SHELF, 30, -8, 0.5},
+        {BX_BIQUAD_LOW_SHELF, 400, 3, 1.5},
+        {BX_BIQUAD_HIGH_SHELF, 8000, 4, 0.707},
+        {BX_BIQUAD_HIGH_SHELF, 3000, -6, 0.9},
+        {BX_BIQUAD_HIGH_SHELF, 150, 5, 0.6},
+        {BX_BIQUAD_HIGHPASS, 40, 0, 0.7071},
+        {BX_BIQUAD_HIGHPASS, 25, 0, 2},
+        {BX_BIQUAD_HIGHPASS, 300, 0, 0.5},
+        {BX_BIQUAD_LOWPASS, 3500, 0, 0.7071},
+        {BX_BIQUAD_LOWPASS, 15000, 0, 1.5},
+        {BX_BIQUAD_LOWPASS, 60, 0, 0.8},
     };
     static const double rates[] = {44100, 48000, 96000};
     const int nf = 60;
@@ -129,10 +140,11 @@ int main(void)
                 worst_proc_deg = fmax(worst_proc_deg, p_deg);
                 checks += 2;
                 if (e_db > 0.01 || e_deg > 0.01)
-                    tu_fail("%s f0=%g gain=%g q=%g fs=%g at %.1f Hz: coefficients %.6f dB %.6f deg, "
-                            "closed form %.6f dB %.6f deg",
-                            bx_biquad_type_name(c->type), c->f0, c->gain_db, c->q, fs, f, mag_db,
-                            ph * 180 / M_PI, ref_db, ref_deg);
+                    tu_fail(
+                        "%s f0=%g gain=%g q=%g fs=%g at %.1f Hz: coefficients %.6f dB %.6f deg, "
+                        "closed form %.6f dB %.6f deg",
+                        bx_biquad_type_name(c->type), c->f0, c->gain_db, c->q, fs, f, mag_db,
+                        ph * 180 / M_PI, ref_db, ref_deg);
                 if (p_db > 0.01 || p_deg > 0.01)
                     tu_fail("%s f0=%g gain=%g q=%g fs=%g at %.1f Hz: processed %.6f dB off, %.6f "
                             "deg off",
@@ -146,8 +158,8 @@ int main(void)
            worst_coef_db, worst_coef_deg, worst_proc_db, worst_proc_deg);
 
     /* Nyquist is an error, never a clamp */
-    static const double bad[][2] = {{24000, 48000}, {30000, 48000}, {22050, 44100}, {0, 48000},
-                                    {-5, 48000}};
+    static const double bad[][2] = {
+        {24000, 48000}, {30000, 48000}, {22050, 44100}, {0, 48000}, {-5, 48000}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         bx_biquad_coefs co;
         bx_error err;

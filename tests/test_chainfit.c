@@ -63,8 +63,10 @@ int main(void)
     }
     checks += 2;
     if (snr < 40.0 || snr < snr0 + 20.0)
-        tu_fail("from a perturbed start: SNR %.1f dB (start %.1f dB), want >= 40 and +20", snr, snr0);
-    printf("from a perturbed start: SNR %.1f dB -> %.1f dB (limit >= 40 dB, +20 dB); found hp %.1f Hz, "
+        tu_fail("from a perturbed start: SNR %.1f dB (start %.1f dB), want >= 40 and +20", snr,
+                snr0);
+    printf("from a perturbed start: SNR %.1f dB -> %.1f dB (limit >= 40 dB, +20 dB); found hp %.1f "
+           "Hz, "
            "bell %.1f Hz %+.2f dB, threshold %.2f dB, ratio %.2f\n",
            snr0, snr, p.bands[0].freq_hz, p.bands[2].freq_hz, p.bands[2].gain_db,
            p.comp.threshold_db, p.comp.ratio);

@@ -45,14 +45,30 @@ static void ceiling_holds(double ceiling_db)
             for (size_t i = 0; i < n * ch; i++) {
                 const size_t k = i / ch;
                 switch (sig) {
-                case 0: x[i] = (k / 240) % 2 ? 1.0 : -1.0; break;  /* 100 Hz full-scale square */
-                case 1: x[i] = (k / 24) % 2 ? 1.0 : -1.0; break;   /* 1 kHz */
-                case 2: x[i] = (k / 2) % 2 ? 4.0 : -4.0; break;    /* 12 kHz, +12 dB */
-                case 3: x[i] = 10.0 * tu_noise(&seed); break;      /* +20 dB noise */
-                case 4: x[i] = k % 4800 == 0 ? 1000.0 : 0.01 * tu_noise(&seed); break;
-                case 5: x[i] = k % 9600 == 17 ? -1e30 : 0.5 * tu_noise(&seed); break;
-                case 6: x[i] = (i % ch == 0) ? 3.0 * tu_noise(&seed) : 0.0; break; /* one hot channel */
-                default: x[i] = c * (1.0 + 1e-9) * ((k % 2) ? 1 : -1); break;     /* a hair over */
+                case 0:
+                    x[i] = (k / 240) % 2 ? 1.0 : -1.0;
+                    break; /* 100 Hz full-scale square */
+                case 1:
+                    x[i] = (k / 24) % 2 ? 1.0 : -1.0;
+                    break; /* 1 kHz */
+                case 2:
+                    x[i] = (k / 2) % 2 ? 4.0 : -4.0;
+                    break; /* 12 kHz, +12 dB */
+                case 3:
+                    x[i] = 10.0 * tu_noise(&seed);
+                    break; /* +20 dB noise */
+                case 4:
+                    x[i] = k % 4800 == 0 ? 1000.0 : 0.01 * tu_noise(&seed);
+                    break;
+                case 5:
+                    x[i] = k % 9600 == 17 ? -1e30 : 0.5 * tu_noise(&seed);
+                    break;
+                case 6:
+                    x[i] = (i % ch == 0) ? 3.0 * tu_noise(&seed) : 0.0;
+                    break; /* one hot channel */
+                default:
+                    x[i] = c * (1.0 + 1e-9) * ((k % 2) ? 1 : -1);
+                    break; /* a hair over */
                 }
             }
             /* several block sizes, as a live callback would use */

@@ -142,12 +142,13 @@ int main(void)
     int checks = 1;
     if (hook_calls != 0)
         tu_fail("libbx allocated or freed %ld times inside bx_engine_process", hook_calls);
-    printf("libbx allocator hook: %ld calls during %zu frames of processing (limit 0)\n", hook_calls,
-           n);
+    printf("libbx allocator hook: %ld calls during %zu frames of processing (limit 0)\n",
+           hook_calls, n);
 #ifdef INTERPOSE
     checks++;
     if (libc_calls != 0)
-        tu_fail("the C library allocator was called %ld times inside bx_engine_process", libc_calls);
+        tu_fail("the C library allocator was called %ld times inside bx_engine_process",
+                libc_calls);
     printf("process-wide malloc/free interposition: %ld calls (limit 0)\n", libc_calls);
 #else
     printf("process-wide malloc interposition: SKIPPED (needs glibc without a sanitizer)\n");

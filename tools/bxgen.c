@@ -16,8 +16,8 @@
 
 #include "bx/audiofile.h"
 #include "bx/error.h"
-#include "bx/exitcode.h"
 #include "console.h"
+#include "exitcode.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -111,8 +111,8 @@ static void make_take(float *x, size_t n, double fs)
 {
     const double bpm = 96.0, step = 60.0 / bpm / 4.0; /* 16th notes */
     /* 16-step patterns: K = kick, S = snare, h = closed hat, o = open hat */
-    static const char *const bars[] = {"K.h.S.hKK.h.S.ho", "K.h.S.h.K.hKS.h.",
-                                       "K.hKS.h.K.h.S.hh", "K.h.S.hKK.hoS.SS"};
+    static const char *const bars[] = {"K.h.S.hKK.h.S.ho", "K.h.S.h.K.hKS.h.", "K.hKS.h.K.h.S.hh",
+                                       "K.h.S.hKK.hoS.SS"};
     static const double hum_notes[] = {55.0, 55.0, 65.4, 49.0};
     const size_t steps = (size_t)(n / fs / step) + 1;
     for (size_t s = 0; s < steps; s++) {
@@ -214,8 +214,8 @@ int main(int argc, char **argv)
     }
     bx_error err;
     bx_audio_writer *w;
-    bx_status st = bx_audio_writer_create(o.out, (int)o.rate, nch, BX_ENC_DEFAULT, (long long)n,
-                                          &w, &err);
+    bx_status st =
+        bx_audio_writer_create(o.out, (int)o.rate, nch, BX_ENC_DEFAULT, (long long)n, &w, &err);
     if (!st)
         st = bx_audio_writer_write(w, x, n, &err);
     if (!st)

@@ -18,11 +18,11 @@ extern "C" {
 
 /** Filter shapes. Gain is used by PEAK and the shelves only. */
 typedef enum bx_biquad_type {
-    BX_BIQUAD_PEAK = 0,    /**< "peak": bell, gain_db at freq_hz, bandwidth from q */
-    BX_BIQUAD_LOW_SHELF,   /**< "low_shelf": gain_db below freq_hz (midpoint), slope from q */
-    BX_BIQUAD_HIGH_SHELF,  /**< "high_shelf": gain_db above freq_hz (midpoint), slope from q */
-    BX_BIQUAD_HIGHPASS,    /**< "highpass": 12 dB/oct, -3 dB at freq_hz when q = 0.7071 */
-    BX_BIQUAD_LOWPASS      /**< "lowpass": 12 dB/oct, -3 dB at freq_hz when q = 0.7071 */
+    BX_BIQUAD_PEAK = 0,   /**< "peak": bell, gain_db at freq_hz, bandwidth from q */
+    BX_BIQUAD_LOW_SHELF,  /**< "low_shelf": gain_db below freq_hz (midpoint), slope from q */
+    BX_BIQUAD_HIGH_SHELF, /**< "high_shelf": gain_db above freq_hz (midpoint), slope from q */
+    BX_BIQUAD_HIGHPASS,   /**< "highpass": 12 dB/oct, -3 dB at freq_hz when q = 0.7071 */
+    BX_BIQUAD_LOWPASS     /**< "lowpass": 12 dB/oct, -3 dB at freq_hz when q = 0.7071 */
 } bx_biquad_type;
 
 #define BX_BIQUAD_TYPE_COUNT 5

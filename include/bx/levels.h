@@ -74,21 +74,21 @@ extern "C" {
 #define BX_LEVELS_MAX_CHANNELS 64
 
 typedef struct bx_level_stats {
-    double seconds;          /**< duration analysed */
-    double loudness_lufs;    /**< BS.1770 integrated loudness, LUFS (-70 if below the gate) */
-    double energy_lufs;      /**< K-weighted energy with the absolute gate only, LUFS
-                                  (bx_meter_energy; -70 if below the gate) */
-    double lra_lu;           /**< EBU R 128 loudness range, LU (0 if too short or steady) */
-    double sample_peak_db;   /**< largest |sample| over all channels, dBFS */
-    double rms_db;           /**< RMS of the mono mixdown over the whole signal, dBFS */
-    double crest_db;         /**< sample_peak_db - rms_db (of the mixdown) */
+    double seconds;                /**< duration analysed */
+    double loudness_lufs;          /**< BS.1770 integrated loudness, LUFS (-70 if below the gate) */
+    double energy_lufs;            /**< K-weighted energy with the absolute gate only, LUFS
+                                        (bx_meter_energy; -70 if below the gate) */
+    double lra_lu;                 /**< EBU R 128 loudness range, LU (0 if too short or steady) */
+    double sample_peak_db;         /**< largest |sample| over all channels, dBFS */
+    double rms_db;                 /**< RMS of the mono mixdown over the whole signal, dBFS */
+    double crest_db;               /**< sample_peak_db - rms_db (of the mixdown) */
     double p10_db, p50_db, p95_db; /**< percentiles of the BX_LEVELS_ENV_MS RMS envelope of
                                         the mixdown, dBFS, frames within ENV_RANGE of the loudest */
-    double spread_db;        /**< p95_db - p10_db */
-    double attack_ms;        /**< median 10 %->90 % rise time of detected transients (0 if none) */
-    double decay_ms;         /**< median time from a transient's peak to 20 dB below it (0 if none
-                                  measured) */
-    unsigned transients;     /**< transients detected */
+    double spread_db;              /**< p95_db - p10_db */
+    double attack_ms;    /**< median 10 %->90 % rise time of detected transients (0 if none) */
+    double decay_ms;     /**< median time from a transient's peak to 20 dB below it (0 if none
+                              measured) */
+    unsigned transients; /**< transients detected */
 } bx_level_stats;
 
 typedef struct bx_levels bx_levels;

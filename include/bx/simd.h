@@ -15,6 +15,10 @@
 #ifndef BX_SIMD_H
 #define BX_SIMD_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum bx_simd {
     BX_SIMD_BASELINE = 0, /**< the compiler's baseline for the target */
     BX_SIMD_AVX2_FMA = 1  /**< x86: AVX2 and FMA3 */
@@ -27,5 +31,9 @@ bx_simd bx_simd_detect(void);
 
 /** "baseline" or "avx2+fma". */
 const char *bx_simd_name(bx_simd s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* BX_SIMD_H */

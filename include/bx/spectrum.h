@@ -58,13 +58,13 @@ extern "C" {
 /** An averaged one-sided power spectrum. */
 typedef struct bx_spectrum {
     double rate_hz;
-    size_t nfft;          /**< FFT length used (bins = nfft / 2 + 1) */
+    size_t nfft; /**< FFT length used (bins = nfft / 2 + 1) */
     size_t n_bins;
-    double bin_hz;        /**< rate_hz / nfft; bin k is centred on k * bin_hz */
-    double *power;        /**< n_bins mean-square values per bin (owned; bx_spectrum_free) */
-    double gate_db;       /**< the gate applied, dBFS (a whole number) */
-    size_t frames_total;  /**< Welch frames seen */
-    size_t frames_used;   /**< frames at or above the gate */
+    double bin_hz;       /**< rate_hz / nfft; bin k is centred on k * bin_hz */
+    double *power;       /**< n_bins mean-square values per bin (owned; bx_spectrum_free) */
+    double gate_db;      /**< the gate applied, dBFS (a whole number) */
+    size_t frames_total; /**< Welch frames seen */
+    size_t frames_used;  /**< frames at or above the gate */
 } bx_spectrum;
 
 typedef struct bx_ltas bx_ltas;

@@ -1,11 +1,11 @@
 /*
- * threads.h — the little bxanalyze needs from the operating system to run
+ * threads.h — what the programs need from the operating system to run
  * jobs in parallel: start and join a thread (pthreads on POSIX, Win32 threads
  * on Windows), sleep, count processors, read a monotonic clock. Threads
  * communicate through C11 atomics; there are no locks.
  */
-#ifndef BX_ANALYZE_THREADS_H
-#define BX_ANALYZE_THREADS_H
+#ifndef BX_COMMON_THREADS_H
+#define BX_COMMON_THREADS_H
 
 #ifdef _WIN32
 #include <fenv.h>

@@ -5,18 +5,18 @@
  * allocates after ring_create: a write that does not fit is refused whole and
  * counted as an overflow (the callback never blocks on a slow disk).
  */
-#ifndef BX_LIVE_RING_H
-#define BX_LIVE_RING_H
+#ifndef BX_COMMON_RING_H
+#define BX_COMMON_RING_H
 
 #include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct ring {
     float *buf;
-    size_t cap;                 /* power of two, in floats */
-    atomic_size_t head;         /* written by the producer */
-    atomic_size_t tail;         /* written by the consumer */
-    atomic_size_t overflows;    /* refused writes */
+    size_t cap;              /* power of two, in floats */
+    atomic_size_t head;      /* written by the producer */
+    atomic_size_t tail;      /* written by the consumer */
+    atomic_size_t overflows; /* refused writes */
 } ring;
 
 /** A ring holding at least min_floats floats; NULL if out of memory. */

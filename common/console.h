@@ -10,8 +10,8 @@
  * without a signal. bx prints no ANSI escape sequences (progress and meters
  * redraw with a carriage return), so any console shows them as they are.
  */
-#ifndef BX_ANALYZE_CONSOLE_H
-#define BX_ANALYZE_CONSOLE_H
+#ifndef BX_COMMON_CONSOLE_H
+#define BX_COMMON_CONSOLE_H
 
 /** How long the close handler waits for console_finished(), ms (Windows ends
  * the process about 5 s after the console closes). */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bx/exitcode.h"
+#include "exitcode.h"
 
 /* console_split_long_options' array, which the program's arguments point
  * into: kept for the life of the program, where leak checkers see it (not
