@@ -1018,11 +1018,11 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
  * it (sum R/T3 over sum T/T3): the take's slope no longer weighs the bins,
  * and a bin the take leaves empty (a click train is a comb of lines) counts
  * as little as in a plain power ratio. Joined to the target at
- * LOW_XOVER_HZ; the two spectra (their plain mean over the same width)
- * replace theirs there too, so that the weights see where a take is empty
- * below its floor (in 170 ms frames a click train's leakage filled its low
- * end). Files too short for four frames
- * keep the target as it is. Only BX_ERR_NOMEM is an error. */
+ * LOW_XOVER_HZ; the two spectra (their plain mean over the same width, on
+ * the long-term spectra's scale) replace theirs there too, so that the
+ * weights and the report read the same frames as the target. Files too
+ * short for four frames keep the target as it is. Only BX_ERR_NOMEM is an
+ * error. */
 static bx_status low_end_target(job_curves *cv, const common_rate *cr, const job_opts *o)
 {
     if (cr->rate_hz <= 0)

@@ -36,6 +36,7 @@
 
 #include "bx/chain.h"
 #include "bx/comp.h"
+#include "bx/engine.h"
 #include "bx/limiter.h"
 #include "bx/simd.h"
 #include "ring.h"

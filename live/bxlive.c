@@ -16,6 +16,7 @@
 #endif
 
 #include "bx/chain.h"
+#include "bx/engine.h"
 #include "bx/fsutil.h"
 #include "bx/version.h"
 #include "console.h"

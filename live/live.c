@@ -25,6 +25,7 @@
 #include "audiolog.h"
 #include "bridge.h"
 #include "bx/chain.h"
+#include "bx/engine.h"
 #include "bx/eqfit.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bx/chain.h"
+#include "bx/engine.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"
 #include "exitcode.h"

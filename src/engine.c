@@ -1,6 +1,7 @@
 /* engine.c — the one block function: current chain, hot-reload crossfade,
  * bypass crossfade, meters. Real-time safe: no allocation, locks or I/O after
  * bx_engine_create; the other thread talks to it through two atomic mailboxes. */
+#include "bx/engine.h"
 #include "bx/chain.h"
 
 #include <float.h>

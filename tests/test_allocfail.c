@@ -38,6 +38,7 @@
 #include "bx/audiofile.h"
 #include "bx/chainfit.h"
 #include "bx/compfit.h"
+#include "bx/engine.h"
 #include "bx/eqfit.h"
 #include "bx/fsutil.h"
 #include "bx/levels.h"

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "bx/chain.h"
+#include "bx/engine.h"
 #include "testutil.h"
 
 #ifndef M_PI

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bx/chain.h"
+#include "bx/engine.h"
 #include "testutil.h"
 
 #if defined(__has_feature)

@@ -120,8 +120,9 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
  * from prev's best compressor of each detector (prev->by_detector, as from
  * bx_compfit_paired on nearly the same x and y, e.g. after the EQ before it
  * moved a little) instead of from its grid. About a quarter of the
- * evaluations; a basin prev did not find is not found here either. prev
- * without a compressor fit (all errors 0): the same as bx_compfit_paired.
+ * evaluations; a basin prev did not find is not found here either. A prev
+ * with no compressor in by_detector (zeroed, or from a fit that had none):
+ * the same as bx_compfit_paired.
  */
 bx_status bx_compfit_paired_near(const float *x, const float *y, size_t n, size_t skip,
                                  double rate_hz, double min_gain_db, const bx_compfit_result *prev,

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "bx/chain.h"
+#include "bx/engine.h"
 #include "bx/preset.h"
 
 #define ORIGIN "fuzz.json"
