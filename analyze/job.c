@@ -13,6 +13,7 @@
 #include "bx/chain.h"
 #include "bx/chainfit.h"
 #include "bx/compfit.h"
+#include "bx/dynsig.h"
 #include "bx/eqfit.h"
 #include "bx/match.h"
 #include "bx/meter.h"

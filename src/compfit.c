@@ -1,6 +1,7 @@
 /* compfit.c — compressor identification on a block-rate model of bx_comp:
  * coarse grid, then Nelder–Mead, then a check with the real compressor. */
 #include "bx/compfit.h"
+#include "bx/dynsig.h"
 
 #include <float.h>
 #include <math.h>

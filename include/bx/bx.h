@@ -9,6 +9,7 @@
 #include "bx/chainfit.h"
 #include "bx/comp.h"
 #include "bx/compfit.h"
+#include "bx/dynsig.h"
 #include "bx/engine.h"
 #include "bx/eqfit.h"
 #include "bx/error.h"

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "bx/comp.h"
+#include "bx/dynsig.h"
 #include "bx/error.h"
 #include "bx/parallel.h"
 
@@ -47,30 +48,6 @@ extern "C" {
 #define BX_COMPFIT_STATS_RATIO_MAX 10.0
 #define BX_COMPFIT_STATS_RELEASE_MAX_MS 1000.0
 #define BX_COMPFIT_STATS_BELOW_RMS_DB 10.0
-/** Quantiles (percent) of the envelope levels that make up a dynamics signature. */
-#define BX_DYNSIG_NQ 13
-extern const double bx_dynsig_percent[BX_DYNSIG_NQ];
-
-/** Dynamics signature: envelope-level quantiles (dBFS) at 10 ms and 50 ms, and crest. */
-typedef struct bx_dynsig {
-    double q10[BX_DYNSIG_NQ]; /**< quantiles of the 10 ms RMS envelope, frames within 60 dB of the
-                                 loudest */
-    double q50[BX_DYNSIG_NQ]; /**< same for 50 ms frames */
-    double crest_db;          /**< 99.9th percentile of the peaks of BX_COMPFIT_BLOCK_MS blocks
-                                   over the RMS, dB */
-} bx_dynsig;
-
-/** Signature of mono x (n samples at rate_hz). BX_ERR_AUDIO if silent or shorter than 0.5 s. */
-bx_status bx_dynsig_compute(const float *x, size_t n, double rate_hz, bx_dynsig *out,
-                            bx_error *err);
-
-/**
- * Distance between signatures, dB: RMS over all quantiles of (a - b - offset),
- * with the offset that minimises it (returned in *offset_db if not NULL),
- * plus the crest difference as one more term.
- */
-double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset_db);
-
 typedef struct bx_compfit_result {
     int use_comp;          /**< 0: compression does not help; leave the compressor off */
     bx_comp_params params; /**< fitted parameters (makeup_db included) */
