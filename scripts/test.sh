@@ -46,7 +46,7 @@ if [[ -z $fuzz_cc ]]; then
 fi
 echo "== fuzz build ($fuzz_cc) =="
 CC=$fuzz_cc cmake -S . -B build-fuzz -DBX_WERROR=ON -DBX_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build-fuzz -j "$jobs" --target fuzz_preset fuzz_audio >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz_preset fuzz_audio fuzz_eqfit >/dev/null
 echo "== fuzz smoke (about a minute per harness) =="
 (cd build-fuzz && ctest -R '^fuzz_' --output-on-failure -j "$jobs")
 echo "== all tests passed (plain, sanitized and fuzz smoke) =="

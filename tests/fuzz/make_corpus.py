@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the seed corpora of the fuzz harnesses (tests/fuzz/corpus/).
 
-    python3 tests/fuzz/make_corpus.py
+    python3 tests/fuzz/make_corpus.py [audio] [preset] [eqfit]   (default: all)
 
 The audio seeds are small files of every container bx reads (libsndfile,
 through python3-soundfile), each holding a signal that reaches a different
@@ -9,7 +9,8 @@ part of the analysis: hits with transients (long enough for the dynamics
 signature and the like-with-like pairing), a sine, silence, DC, float
 samples beyond full scale, NaN and infinity, many channels, extreme rates,
 and damaged headers. The preset seeds are the shipped presets and a table of
-edge cases. Run it again only to change the seeds (Ogg files differ from run
+edge cases. The EQ-fit seeds are targets in fuzz_eqfit's byte layout: pass
+filters, shelves, bells, a tilt, noise, a comb, flat, and refused ones. Run it again only to change the seeds (Ogg files differ from run
 to run by their random stream serial numbers); the fuzzers' findings are
 added next to them by hand.
 """
@@ -26,6 +27,7 @@ import soundfile as sf
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUDIO = os.path.join(HERE, "corpus", "audio")
 PRESET = os.path.join(HERE, "corpus", "preset")
+EQFIT = os.path.join(HERE, "corpus", "eqfit")
 rng = np.random.default_rng(20240611)
 
 
@@ -178,19 +180,75 @@ def preset_seeds():
     return s
 
 
+RATES = [8000, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000]
+
+
+def eqfit_input(rate, bands, flags, f0_hz, step_oct, target_db, weight=None):
+    """fuzz_eqfit's layout (see its header): a target on a log grid."""
+    n = len(target_db)
+    code = round(np.log2(f0_hz / 10.0) / np.log2(2000.0) * 65535)
+    b = bytes([RATES.index(rate), bands - 1, flags, n - 4]) + struct.pack("<H", code)
+    for i, t in enumerate(target_db):
+        w = 255 if weight is None else weight[i]
+        q = -32768 if np.isnan(t) else int(np.clip(round(t * 256), -32767, 32767))
+        b += bytes([round(step_oct / 0.5 * 255)]) + struct.pack("<h", q) + bytes([w])
+    return b
+
+
+def eqfit_seeds():
+    s = {}
+
+    def grid(rate):
+        """30 Hz up to 0.45 rate (at most 16 kHz), 4 points per octave, as log2 f."""
+        f = 30.0 * 2.0 ** (np.arange(40) / 4.0)
+        return np.log2(f[f < min(16000.0, 0.45 * rate)])
+
+    lf = grid(48000)
+    s["highpass_shelf.bin"] = eqfit_input(48000, 4, 1, 30.0, 0.25,
+                                          np.minimum(0, 24 * (lf - np.log2(90))) +
+                                          -4 / (1 + 2 ** (4 * (lf - np.log2(150)))))
+    lf = grid(44100)
+    s["bells.bin"] = eqfit_input(44100, 6, 0, 30.0, 0.25,
+                                 5 * np.exp(-((lf - np.log2(2500)) / 0.4) ** 2) -
+                                 3 * np.exp(-((lf - np.log2(400)) / 0.3) ** 2))
+    lf = grid(96000)
+    s["tilt_thorough.bin"] = eqfit_input(96000, 3, 2, 30.0, 0.25, 1.5 * (lf - np.log2(1000)))
+    lf = grid(48000)
+    s["noise_weighted.bin"] = eqfit_input(48000, 8, 1, 30.0, 0.25, rng.normal(0, 3, len(lf)),
+                                          list(rng.integers(0, 256, len(lf))))
+    lf = grid(32000)
+    s["comb_no_pass.bin"] = eqfit_input(32000, 5, 4 | 8 | 64, 30.0, 0.25,
+                                        8 * np.sign(np.sin(np.arange(len(lf)))))
+    lf = grid(8000)
+    s["flat_noise0_8k.bin"] = eqfit_input(8000, 2, 16 | 128, 30.0, 0.25, np.zeros(len(lf)))
+    lf = grid(22050)
+    s["lowpass_null_weights.bin"] = eqfit_input(
+        22050, 3, 32, 30.0, 0.25, np.minimum(0, -24 * (lf - np.log2(6000))))
+    s["bad_nan.bin"] = eqfit_input(48000, 3, 0, 100.0, 0.25, [0, 1, float("nan"), 2, 3])
+    s["bad_repeat.bin"] = eqfit_input(48000, 3, 0, 100.0, 0.0, [0, 1, 2, 3])
+    s["bad_zero_weights.bin"] = eqfit_input(48000, 3, 0, 100.0, 0.25, [0, 1, 2, 3], [0] * 4)
+    s["bad_above_nyquist.bin"] = eqfit_input(8000, 3, 0, 2000.0, 0.5, [0, 1, 2, 3, 4])
+    return s
+
+
 def main():
-    for folder, seeds in ((AUDIO, audio_seeds()), (PRESET, preset_seeds())):
+    wanted = set(sys.argv[1:]) or {"audio", "preset", "eqfit"}
+    for kind, folder, make in (("audio", AUDIO, audio_seeds), ("preset", PRESET, preset_seeds),
+                               ("eqfit", EQFIT, eqfit_seeds)):
+        if kind not in wanted:
+            continue
+        seeds = make()
         os.makedirs(folder, exist_ok=True)
         for name, data in sorted(seeds.items()):
             write(folder, name, data)
     for name in sorted(os.listdir(os.path.join(HERE, "..", "..", "presets"))):
-        if name.endswith(".json"):
+        if name.endswith(".json") and "preset" in wanted:
             shutil.copy(os.path.join(HERE, "..", "..", "presets", name),
                         os.path.join(PRESET, "shipped_" + name))
-    total = sum(os.path.getsize(os.path.join(d, f)) for d in (AUDIO, PRESET)
-                for f in os.listdir(d))
-    print(f"make_corpus: {len(os.listdir(AUDIO))} audio and {len(os.listdir(PRESET))} preset "
-          f"seeds, {total} bytes", file=sys.stderr)
+    folders = (AUDIO, PRESET, EQFIT)
+    total = sum(os.path.getsize(os.path.join(d, f)) for d in folders for f in os.listdir(d))
+    print(f"make_corpus: {' and '.join(f'{len(os.listdir(d))} {os.path.basename(d)}' for d in folders)}"
+          f" seeds, {total} bytes", file=sys.stderr)
 
 
 if __name__ == "__main__":
