@@ -38,7 +38,7 @@ typedef struct item {
 
 typedef struct batch {
     const cli_opts *o;
-    const job_take *source;
+    const bx_take *source;
     item *items;
     size_t n;
     atomic_size_t next;     /* index of the next file to take */
@@ -68,11 +68,11 @@ static void fail_item(item *it, int code, const bx_error *err)
 static void run_item(batch *b, item *it)
 {
     const cli_opts *o = b->o;
-    job_result res;
+    bx_analysis_result res;
     bx_error err;
     bx_error_clear(&err);
     const double t = thread_clock_s();
-    bx_status st = job_run(it->in->path, o->mode, b->source, NULL, &o->job, &res, &err);
+    bx_status st = bx_analysis_run(it->in->path, o->mode, b->source, NULL, &o->job, &res, &err);
     if (st) {
         fail_item(it, cli_exit_for_input(st), &err);
         goto out;
@@ -96,7 +96,7 @@ static void run_item(batch *b, item *it)
         it->state = ITEM_OK;
         it->eq_error_db = res.eq_error_db;
     }
-    job_result_free(&res);
+    bx_analysis_result_free(&res);
 out:
     it->seconds = thread_clock_s() - t;
 }
@@ -278,7 +278,7 @@ static void print_summary(const batch *b, const cli_opts *o, const input_list *i
 
 /* ---- the run ----------------------------------------------------------------------- */
 
-int batch_run(const cli_opts *o, const input_list *in, const job_take *source, double t0)
+int batch_run(const cli_opts *o, const input_list *in, const bx_take *source, double t0)
 {
     int rc = in->exit_code;
     batch b = {.o = o, .source = source, .n = in->n};

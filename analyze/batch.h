@@ -21,6 +21,6 @@
  * exit code: BX_EXIT_OK, the worst failure's code (also counting in->exit_code),
  * or BX_EXIT_INTERRUPTED.
  */
-int batch_run(const cli_opts *o, const input_list *in, const job_take *source, double t0);
+int batch_run(const cli_opts *o, const input_list *in, const bx_take *source, double t0);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "batch.h"
 #include "bigmem.h"
+#include "bx/analysis.h"
 #include "bx/export.h"
 #include "bx/fsutil.h"
 #include "bx/preset.h"
@@ -17,7 +18,6 @@
 #include "exitcode.h"
 #include "exports.h"
 #include "inputs.h"
-#include "job.h"
 #include "report.h"
 #include "threads.h"
 
@@ -196,9 +196,9 @@ static int same_file(const char *a, const char *b)
 
 /* ---- one file ----------------------------------------------------------------- */
 
-static const char *source_word(job_mode m)
+static const char *source_word(bx_analysis_mode m)
 {
-    return m == JOB_SOURCE ? "your take" : m == JOB_PAIRED ? "dry" : "model";
+    return m == BX_ANALYSIS_SOURCE ? "your take" : m == BX_ANALYSIS_PAIRED ? "dry" : "model";
 }
 
 static void print_levels(const char *label, const char *who, const bx_level_stats *s)
@@ -232,7 +232,7 @@ static void print_exports(const cli_opts *o, const char *out, const bx_chain_par
 }
 
 /* " (1:05.0 - 2:10.0)" after a file name, if only that part was analysed; then the newline. */
-static void print_range(const job_range *r)
+static void print_range(const bx_take_range *r)
 {
     if (r->start_s > 0.0 || r->end_s >= 0.0) {
         printf(" (%d:%04.1f - ", (int)(r->start_s / 60.0),
@@ -246,7 +246,7 @@ static void print_range(const job_range *r)
 }
 
 static void print_result(const cli_opts *o, const char *ref, const char *out, const char *plot,
-                         const job_result *r, double seconds)
+                         const bx_analysis_result *r, double seconds)
 {
     const bx_chain_params *c = &r->preset.chain;
     static const char *const mode[] = {"reference only (against the neutral model)",
@@ -255,12 +255,12 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     printf("mode       %s\n", mode[r->mode]);
     printf("reference  %s", strcmp(ref, "-") == 0 ? "(standard input)" : ref);
     print_range(&o->job.ref_range);
-    if (r->mode == JOB_SOURCE) {
+    if (r->mode == BX_ANALYSIS_SOURCE) {
         printf("source     %s",
                strcmp(o->source_path, "-") == 0 ? "(standard input)" : o->source_path);
         print_range(&o->job.take_range);
     }
-    if (r->mode == JOB_PAIRED)
+    if (r->mode == BX_ANALYSIS_PAIRED)
         printf("dry        %s (%saligned by %+.2f ms)\n", o->paired_path,
                o->job.ref_range.start_s > 0.0 || o->job.ref_range.end_s >= 0.0 ? "the same part, "
                                                                                : "",
@@ -268,7 +268,7 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     printf("preset     %s \"%s\"\n", out ? out : "(not written)", r->preset.name);
     printf("eq         %u band%s, fit error %.2f dB RMS (%g Hz - %.3g kHz)\n", c->n_bands,
            c->n_bands == 1 ? "" : "s", r->eq_error_db, r->fit_lo_hz, r->fit_hi_hz / 1000.0);
-    if (r->mode == JOB_SOURCE && r->match_pairs > 0) {
+    if (r->mode == BX_ANALYSIS_SOURCE && r->match_pairs > 0) {
         printf("           %zu sounds paired like with like", r->match_pairs);
         if (r->match_resampled)
             printf(" (compared at %g kHz)", r->match_rate_hz / 1000.0);
@@ -314,12 +314,12 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                r->comp_margin_db, r->comp_min_gain_db);
     if (c->has_limiter)
         printf("limiter    ceiling %.1f dBFS\n", c->ceiling_db);
-    if (r->mode == JOB_PAIRED)
+    if (r->mode == BX_ANALYSIS_PAIRED)
         printf("match      the chain turns the dry file into REF to %.1f dB SNR (aligned "
                "overlap)\n",
                r->match_snr_db);
     print_levels("levels", "reference", &r->reference);
-    if (r->mode != JOB_REFERENCE)
+    if (r->mode != BX_ANALYSIS_REFERENCE)
         print_levels("", source_word(r->mode), &r->source);
     for (unsigned k = 0; k < r->n_warnings; k++)
         printf("%-11s%s\n", k ? "" : "warnings", r->warnings[k].text);
@@ -330,9 +330,9 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
     if (o->verbose) {
         printf("stages    ");
         const char *sep = " ";
-        for (int s = 0; s < JOB_STAGE_COUNT; s++)
+        for (int s = 0; s < BX_ANALYSIS_STAGE_COUNT; s++)
             if (r->stage_s[s] >= 0.0005) {
-                printf("%s%s %.3f s", sep, job_stage_names[s], r->stage_s[s]);
+                printf("%s%s %.3f s", sep, bx_analysis_stage_names[s], r->stage_s[s]);
                 sep = ", ";
             }
         printf("\n");
@@ -381,7 +381,7 @@ static int run_single(const cli_opts *o, const char *ref)
     const double t0 = thread_clock_s();
     bx_error err;
     bx_status st;
-    job_result res;
+    bx_analysis_result res;
     int have_res = 0, rc = BX_EXIT_OK;
     char *out = NULL, *plot = NULL, *json = NULL;
 
@@ -413,11 +413,12 @@ static int run_single(const cli_opts *o, const char *ref)
     /* one file: its fits may use every processor (or -j N of them) */
     bx_parallel par;
     thread_parallel_init(&par, o->threads ? o->threads : thread_cpu_count());
-    job_opts jo = o->job;
+    bx_analysis_opts jo = o->job;
     jo.par = &par;
-    /* the take or the dry original is read by job_run, alongside REF */
-    if ((st = job_run(ref, o->mode, NULL, o->mode == JOB_SOURCE ? o->source_path : o->paired_path,
-                      &jo, &res, &err)) != BX_OK) {
+    /* the take or the dry original is read by bx_analysis_run, alongside REF */
+    if ((st = bx_analysis_run(ref, o->mode, NULL,
+                              o->mode == BX_ANALYSIS_SOURCE ? o->source_path : o->paired_path, &jo,
+                              &res, &err)) != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;
@@ -434,8 +435,9 @@ static int run_single(const cli_opts *o, const char *ref)
         goto out;
     }
     if (plot) {
-        const report_info info = {ref, o->mode == JOB_SOURCE ? o->source_path : o->paired_path, out,
-                                  thread_clock_s() - t0};
+        const report_info info = {ref,
+                                  o->mode == BX_ANALYSIS_SOURCE ? o->source_path : o->paired_path,
+                                  out, thread_clock_s() - t0};
         if ((st = report_write_svg(plot, &res, &info, &err)) != BX_OK) {
             fprintf(stderr, "bxanalyze: %s\n", err.msg);
             rc = cli_exit_for_output(st);
@@ -454,7 +456,7 @@ static int run_single(const cli_opts *o, const char *ref)
         print_result(o, ref, out, plot, &res, thread_clock_s() - t0);
 out:
     if (have_res)
-        job_result_free(&res);
+        bx_analysis_result_free(&res);
     bx_free(json);
     bx_free(out);
     bx_free(plot);
@@ -538,7 +540,7 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
     bx_error err;
     bx_status st;
     input_list in = {.quiet = o->quiet};
-    job_take *take = NULL;
+    bx_take *take = NULL;
     int rc = BX_EXIT_OK;
 
     for (int i = 0; i < n_paths; i++) {
@@ -564,8 +566,9 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
     if ((rc = prepare_folder("-o", o->out_path)) != BX_EXIT_OK ||
         (o->plot_path && (rc = prepare_folder("--plot", o->plot_path)) != BX_EXIT_OK))
         goto out;
-    if (o->mode == JOB_SOURCE && (st = job_take_load(o->source_path, JOB_KEEP_FIT_S,
-                                                     &o->job.take_range, &take, &err)) != BX_OK) {
+    if (o->mode == BX_ANALYSIS_SOURCE &&
+        (st = bx_take_load(o->source_path, BX_TAKE_KEEP_FIT_S, &o->job.take_range, &take, &err)) !=
+            BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;
@@ -574,7 +577,7 @@ static int run_batch(const cli_opts *o, char **paths, int n_paths, double t0)
     signal(SIGTERM, on_signal);
     rc = batch_run(o, &in, take, t0);
 out:
-    job_take_free(take);
+    bx_take_free(take);
     inputs_free(&in);
     return rc;
 }
@@ -594,7 +597,7 @@ int main(int argc, char **argv)
         return started;
     cli_opts o;
     memset(&o, 0, sizeof o);
-    job_opts_default(&o.job);
+    bx_analysis_opts_default(&o.job);
     o.export_rate_hz = BX_EXPORT_DEFAULT_RATE_HZ;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
     int n_paths = 0, rc, only_files = 0;
@@ -688,7 +691,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--start") == 0 || strcmp(a, "--end") == 0 ||
                    strcmp(a, "--source-start") == 0 || strcmp(a, "--source-end") == 0) {
             NEED_VALUE("a time: seconds (75.5) or minutes:seconds (1:15.5)");
-            job_range *range =
+            bx_take_range *range =
                 strncmp(a, "--source", 8) == 0 ? &o.job.take_range : &o.job.ref_range;
             if (console_parse_time(argv[++i], &v) != 0) {
                 fprintf(stderr,
@@ -736,7 +739,9 @@ int main(int argc, char **argv)
         rc = usage_error("%s", "--source and --paired exclude each other");
         goto out;
     }
-    o.mode = o.source_path ? JOB_SOURCE : o.paired_path ? JOB_PAIRED : JOB_REFERENCE;
+    o.mode = o.source_path   ? BX_ANALYSIS_SOURCE
+             : o.paired_path ? BX_ANALYSIS_PAIRED
+                             : BX_ANALYSIS_REFERENCE;
     if (o.job.ref_range.end_s >= 0.0 && !(o.job.ref_range.end_s > o.job.ref_range.start_s)) {
         rc = usage_error("%s", "--end must come after --start");
         goto out;

@@ -7,12 +7,12 @@
 
 #include <stdatomic.h>
 
+#include "bx/analysis.h"
 #include "bx/error.h"
-#include "job.h"
 
 typedef struct cli_opts {
-    job_opts job;
-    job_mode mode;
+    bx_analysis_opts job;
+    bx_analysis_mode mode;
     const char *source_path; /* --source: the user's dry take */
     const char *paired_path; /* --paired: the dry original of the reference */
     const char *out_path;    /* -o: a preset file, or a folder */

@@ -258,7 +258,7 @@ static void legend(sbuf *b, double x, double y, const char *const *labels, const
 }
 
 /* Smallest and largest finite value of y over the frequencies in [lo, hi]. */
-static void range_of(const job_curves *c, const double *y, double lo, double hi, double *mn,
+static void range_of(const bx_analysis_curves *c, const double *y, double lo, double hi, double *mn,
                      double *mx)
 {
     for (size_t i = 0; y && i < c->n; i++) {
@@ -269,7 +269,7 @@ static void range_of(const job_curves *c, const double *y, double lo, double hi,
     }
 }
 
-static double interp(const job_curves *c, const double *y, double hz)
+static double interp(const bx_analysis_curves *c, const double *y, double hz)
 {
     if (!y || c->n == 0)
         return NAN;
@@ -285,7 +285,7 @@ static double interp(const job_curves *c, const double *y, double hz)
 }
 
 /* Mean of reference_db - source_db over 100 Hz - 10 kHz (0 if undefined). */
-static double mean_difference(const job_curves *c)
+static double mean_difference(const bx_analysis_curves *c)
 {
     double sum = 0;
     size_t n = 0;
@@ -301,24 +301,26 @@ static double mean_difference(const job_curves *c)
 
 /* ---- the panels ---------------------------------------------------------------------- */
 
-static const char *mode_text(job_mode m)
+static const char *mode_text(bx_analysis_mode m)
 {
-    return m == JOB_SOURCE   ? "relative to your dry take (--source)"
-           : m == JOB_PAIRED ? "paired: reference = dry original through an unknown chain"
-                             : "reference only, against the neutral model";
+    return m == BX_ANALYSIS_SOURCE   ? "relative to your dry take (--source)"
+           : m == BX_ANALYSIS_PAIRED ? "paired: reference = dry original through an unknown chain"
+                                     : "reference only, against the neutral model";
 }
 
-static const char *source_label(job_mode m)
+static const char *source_label(bx_analysis_mode m)
 {
-    return m == JOB_SOURCE ? "your take" : m == JOB_PAIRED ? "dry original" : "neutral model";
+    return m == BX_ANALYSIS_SOURCE   ? "your take"
+           : m == BX_ANALYSIS_PAIRED ? "dry original"
+                                     : "neutral model";
 }
 
-static void panel_spectrum(sbuf *b, const job_result *r, double top)
+static void panel_spectrum(sbuf *b, const bx_analysis_result *r, double top)
 {
-    const job_curves *c = &r->curves;
+    const bx_analysis_curves *c = &r->curves;
     frame f = {PLOT_X, top + 30, PLOT_W, 210, FREQ_MIN_HZ, FREQ_MAX_HZ, -90, -10, 1};
     /* the neutral model has a shape but no level: draw it at the reference's mean level */
-    const double offset = r->mode == JOB_REFERENCE ? mean_difference(c) : 0;
+    const double offset = r->mode == BX_ANALYSIS_REFERENCE ? mean_difference(c) : 0;
     double mn = INFINITY, mx = -INFINITY;
     range_of(c, c->reference_db, FREQ_MIN_HZ, FREQ_MAX_HZ, &mn, &mx);
     if (c->source_db) {
@@ -352,15 +354,15 @@ static void panel_spectrum(sbuf *b, const job_result *r, double top)
             f.x + f.w / 2, f.y + f.h / 2);
     char src[64];
     snprintf(src, sizeof src, "%s%s", source_label(r->mode),
-             r->mode == JOB_REFERENCE ? " (level-matched)" : "");
+             r->mode == BX_ANALYSIS_REFERENCE ? " (level-matched)" : "");
     const char *labels[] = {"reference", src};
     const char *cls[] = {"reference", "source"};
     legend(b, f.x + f.w - 8, f.y + 8, labels, cls, c->source_db ? 2 : 1);
 }
 
-static void panel_eq(sbuf *b, const job_result *r, double top)
+static void panel_eq(sbuf *b, const bx_analysis_result *r, double top)
 {
-    const job_curves *c = &r->curves;
+    const bx_analysis_curves *c = &r->curves;
     const bx_chain_params *ch = &r->preset.chain;
     frame f = {PLOT_X, top + 30, PLOT_W, 210, FREQ_MIN_HZ, FREQ_MAX_HZ, -6, 6, 1};
     double mn = 0, mx = 0;
@@ -403,7 +405,7 @@ static void panel_eq(sbuf *b, const job_result *r, double top)
     legend(b, f.x + f.w - 8, f.y + 8, labels, cls, 2);
 }
 
-static void panel_comp(sbuf *b, const job_result *r, double top)
+static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
 {
     const bx_chain_params *ch = &r->preset.chain;
     const bx_comp_params *cp = &ch->comp;
@@ -413,7 +415,7 @@ static void panel_comp(sbuf *b, const job_result *r, double top)
     char t1[32], t2[32], t3[32];
     put(b, "<text class=\"h2\" x=\"%d\" y=\"%.1f\">Compressor</text>\n", PLOT_X, top + 18);
     frame_open(b, &f, "clip-comp");
-    if (r->mode != JOB_REFERENCE && r->source.p95_db > r->source.p10_db) {
+    if (r->mode != BX_ANALYSIS_REFERENCE && r->source.p95_db > r->source.p10_db) {
         const double x0 = fx(&f, fmax(r->source.p10_db, f.x_lo));
         const double x1 = fx(&f, fmin(r->source.p95_db, f.x_hi));
         if (x1 > x0)
@@ -498,7 +500,7 @@ static void panel_comp(sbuf *b, const job_result *r, double top)
 }
 
 /* The plain warnings about the evidence, one line each. */
-static void block_warnings(sbuf *b, const job_result *r, double top)
+static void block_warnings(sbuf *b, const bx_analysis_result *r, double top)
 {
     if (r->n_warnings == 0)
         return;
@@ -527,7 +529,7 @@ static const char *type_text(bx_biquad_type t)
     return "?";
 }
 
-static void table_bands(sbuf *b, const job_result *r, double x, double top)
+static void table_bands(sbuf *b, const bx_analysis_result *r, double x, double top)
 {
     const bx_chain_params *ch = &r->preset.chain;
     char t1[32], t2[32];
@@ -585,10 +587,10 @@ static void stat_row(sbuf *b, double x, double y, const char *label, double ref,
         have_src ? fmt_num(t2, sizeof t2, src, decimals) : "\xe2\x80\x94");
 }
 
-static void table_stats(sbuf *b, const job_result *r, double x, double top)
+static void table_stats(sbuf *b, const bx_analysis_result *r, double x, double top)
 {
     const bx_level_stats *a = &r->reference, *s = &r->source;
-    const int hs = r->mode != JOB_REFERENCE;
+    const int hs = r->mode != BX_ANALYSIS_REFERENCE;
     put(b, "<text class=\"h2\" x=\"%.1f\" y=\"%.1f\">Levels</text>\n", x, top + 18);
     double y = top + 48;
     put(b,
@@ -620,7 +622,7 @@ static void table_stats(sbuf *b, const job_result *r, double x, double top)
         stat_row(b, x, y, rows[i].label, rows[i].ref, rows[i].src, hs, rows[i].decimals);
     }
     y += ROW_H + 10;
-    if (r->mode == JOB_PAIRED) {
+    if (r->mode == BX_ANALYSIS_PAIRED) {
         char t[32];
         put(b,
             "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">alignment of the dry original: %s ms"
@@ -676,7 +678,7 @@ static void meta(sbuf *b, double x, double y, const char *label, const char *val
     put(b, "</tspan></text>\n");
 }
 
-static void header(sbuf *b, const job_result *r, const report_info *info)
+static void header(sbuf *b, const bx_analysis_result *r, const report_info *info)
 {
     put(b, "<text class=\"h1\" x=\"%d\" y=\"38\">bx analysis \xe2\x80\x94 ", PLOT_X);
     put_text(b, r->preset.name && r->preset.name[0] ? r->preset.name : "untitled", 80);
@@ -691,7 +693,7 @@ static void header(sbuf *b, const job_result *r, const report_info *info)
         PLOT_X + PLOT_W);
 }
 
-char *report_svg(const job_result *r, const report_info *info)
+char *report_svg(const bx_analysis_result *r, const report_info *info)
 {
     sbuf b = {0};
     const double top_eq = 370, top_bottom = 672;
@@ -724,7 +726,7 @@ char *report_svg(const job_result *r, const report_info *info)
     return b.s;
 }
 
-bx_status report_write_svg(const char *path, const job_result *r, const report_info *info,
+bx_status report_write_svg(const char *path, const bx_analysis_result *r, const report_info *info,
                            bx_error *err)
 {
     char *svg = report_svg(r, info);

@@ -13,8 +13,8 @@
 #ifndef BX_ANALYZE_REPORT_H
 #define BX_ANALYZE_REPORT_H
 
+#include "bx/analysis.h"
 #include "bx/error.h"
-#include "job.h"
 
 /** What the report says about where things came from and went. */
 typedef struct report_info {
@@ -25,10 +25,10 @@ typedef struct report_info {
 } report_info;
 
 /** The SVG text (NUL-terminated, bx_free it), or NULL if out of memory. */
-char *report_svg(const job_result *r, const report_info *info);
+char *report_svg(const bx_analysis_result *r, const report_info *info);
 
 /** Write the SVG to path atomically. BX_ERR_NOMEM or BX_ERR_IO (naming path). */
-bx_status report_write_svg(const char *path, const job_result *r, const report_info *info,
+bx_status report_write_svg(const char *path, const bx_analysis_result *r, const report_info *info,
                            bx_error *err);
 
 #endif

@@ -3,6 +3,13 @@
 
 #include <stdatomic.h>
 
+#include "bx/clock.h"
+
+double thread_clock_s(void)
+{
+    return bx_clock_s();
+}
+
 /* ---- thread_parallel (the same on every platform) ---- */
 
 typedef struct par_call {
@@ -117,14 +124,6 @@ unsigned thread_cpu_count(void)
     return si.dwNumberOfProcessors > 0 ? (unsigned)si.dwNumberOfProcessors : 1u;
 }
 
-double thread_clock_s(void)
-{
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)f.QuadPart;
-}
-
 #else
 #include <sched.h>
 #include <time.h>
@@ -172,10 +171,4 @@ unsigned thread_cpu_count(void)
     return n > 0 ? (unsigned)n : 1u;
 }
 
-double thread_clock_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 #endif

@@ -24,6 +24,7 @@
 
 #include "audiolog.h"
 #include "bridge.h"
+#include "bx/analysis.h"
 #include "bx/chain.h"
 #include "bx/engine.h"
 #include "bx/eqfit.h"
@@ -721,47 +722,6 @@ static void keys_end(void)
 }
 #endif
 
-/* Reference LTAS curve stored by bxanalyze (analysis.reference.ltas) at f,
- * interpolated in log frequency; NAN if the preset has none. */
-typedef struct ref_curve {
-    int n;
-    double f[128], db[128];
-} ref_curve;
-
-static int load_ref_curve(const char *analysis_json, ref_curve *rc)
-{
-    rc->n = 0;
-    cJSON *a = analysis_json ? cJSON_Parse(analysis_json) : NULL;
-    const cJSON *l =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "reference"), "ltas");
-    const cJSON *jf = cJSON_GetObjectItemCaseSensitive(l, "freq_hz");
-    const cJSON *jd = cJSON_GetObjectItemCaseSensitive(l, "db");
-    if (cJSON_IsArray(jf) && cJSON_IsArray(jd) &&
-        cJSON_GetArraySize(jf) == cJSON_GetArraySize(jd)) {
-        const cJSON *x = jf->child, *y = jd->child;
-        for (; x && y && rc->n < 128; x = x->next, y = y->next) {
-            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !(x->valuedouble > 0))
-                break;
-            rc->f[rc->n] = x->valuedouble;
-            rc->db[rc->n++] = y->valuedouble;
-        }
-    }
-    cJSON_Delete(a);
-    return rc->n >= 4 ? 0 : -1;
-}
-
-static double ref_at(const ref_curve *rc, double f)
-{
-    if (f <= rc->f[0])
-        return rc->db[0];
-    for (int i = 1; i < rc->n; i++)
-        if (f <= rc->f[i]) {
-            const double t = log(f / rc->f[i - 1]) / log(rc->f[i] / rc->f[i - 1]);
-            return rc->db[i - 1] + t * (rc->db[i] - rc->db[i - 1]);
-        }
-    return rc->db[rc->n - 1];
-}
-
 /* --learn: fit the EQ so the mic's spectrum (spec) becomes the reference's. */
 static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate)
 {
@@ -771,9 +731,9 @@ static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate
         fprintf(stderr, "bxlive: %s\n", err.msg);
         return BX_EXIT_PRESET;
     }
-    ref_curve rc;
+    bx_analysis_curve rc;
     int rcode = BX_EXIT_OK;
-    if (load_ref_curve(p.analysis_json, &rc) != 0) {
+    if (bx_analysis_reference_ltas(p.analysis_json, &rc, &err) != BX_OK) {
         fprintf(stderr,
                 "bxlive: %s: has no reference spectrum (analysis.reference.ltas); make it "
                 "with bxanalyze\n",
@@ -786,7 +746,7 @@ static int learn_finish(const live_opts *o, const bx_spectrum *spec, double rate
     const double hi = fmin(16000.0, 0.45 * rate);
     for (int i = 0; i < N; i++) {
         f[i] = 30.0 * pow(hi / 30.0, (double)i / (N - 1));
-        t[i] = ref_at(&rc, f[i]) - bx_spectrum_db_at(spec, f[i], 1.0 / 3.0);
+        t[i] = bx_analysis_curve_db_at(&rc, f[i]) - bx_spectrum_db_at(spec, f[i], 1.0 / 3.0);
     }
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate, p.chain.n_bands > 0 ? p.chain.n_bands : 6);
@@ -889,8 +849,8 @@ int live_run(const live_opts *o)
         return err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
     }
     if (o->learn_s > 0) {
-        ref_curve rcv;
-        if (load_ref_curve(probe.analysis_json, &rcv) != 0) {
+        bx_analysis_curve rcv;
+        if (bx_analysis_reference_ltas(probe.analysis_json, &rcv, &err) != BX_OK) {
             fprintf(stderr,
                     "bxlive: %s: has no reference spectrum (analysis.reference.ltas) to "
                     "learn towards; make the preset with bxanalyze\n",

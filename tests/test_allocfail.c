@@ -17,7 +17,8 @@
  * JSON text, save and load), chain and engine with a hot reload, spectrum,
  * levels, loudness meter, EQ, compressor and chain fits, match, align,
  * resample, transfer function, the parallel entry points (through a
- * bx_parallel with three workers), and audio files (read, write).
+ * bx_parallel with three workers), audio files (read, write), a take read
+ * for analysis, and a whole --source analysis with its record read back.
  *
  * `test_allocfail NAME [N]` runs one scenario, and only failure point N.
  */
@@ -35,6 +36,7 @@
 #endif
 
 #include "bx/align.h"
+#include "bx/analysis.h"
 #include "bx/audiofile.h"
 #include "bx/chainfit.h"
 #include "bx/compfit.h"
@@ -600,6 +602,44 @@ static bx_status sc_audio_write(digest *d, bx_error *err)
     return BX_OK;
 }
 
+static bx_status sc_take(digest *d, bx_error *err)
+{
+    bx_take *t;
+    bx_status st = bx_take_load(wav_in, 0.5, NULL, &t, err);
+    if (st)
+        return st;
+    size_t n;
+    const float *m = bx_take_mono(t, &n);
+    dg_bytes(d, m, n * sizeof *m);
+    const bx_spectrum *sp = bx_take_spectrum(t);
+    dg_bytes(d, sp->power, sp->n_bins * sizeof *sp->power);
+    dg_bytes(d, bx_take_stats(t), sizeof(bx_level_stats));
+    bx_take_free(t);
+    return BX_OK;
+}
+
+/* the whole analysis of a reference (both files read "at once" through three) */
+static bx_status sc_analysis(digest *d, bx_error *err)
+{
+    bx_analysis_opts o;
+    bx_analysis_opts_default(&o);
+    o.par = &three;
+    bx_analysis_result r;
+    bx_status st = bx_analysis_run(wav_in, BX_ANALYSIS_SOURCE, NULL, wav_in, &o, &r, err);
+    if (st)
+        return st;
+    dg_params(d, &r.preset.chain);
+    dg_str(d, r.preset.analysis_json);
+    bx_analysis_curve c;
+    st = bx_analysis_reference_ltas(r.preset.analysis_json, &c, err);
+    if (!st) {
+        dg_bytes(d, c.freq_hz, c.n * sizeof *c.freq_hz);
+        dg_bytes(d, c.db, c.n * sizeof *c.db);
+    }
+    bx_analysis_result_free(&r);
+    return st;
+}
+
 typedef struct scenario {
     const char *name;
     bx_status (*run)(digest *d, bx_error *err);
@@ -627,6 +667,8 @@ static const scenario scenarios[] = {
     {"par_chainfit", sc_parallel_chainfit},
     {"audio_read", sc_audio_read},
     {"audio_write", sc_audio_write},
+    {"take", sc_take},
+    {"analysis", sc_analysis},
 };
 
 /* ---- what must not be taken for a lack of memory --------------------------- */

@@ -163,7 +163,7 @@ REF_MAX_BAND_GAIN_DB = 12.0         # every fitted EQ band, reference-only mode 
 REF_MAX_NET_EQ_DB = 12.0            # net EQ response, 30 Hz - 16 kHz, about its median: ±2.0-2.4
 REF_NEUTRAL_LU = 1.0                # reference only: out vs in, LU
 ASSUMED_INPUT_RMS_DB = -28.0        # the live input level the neutral model assumes (neutral.h)
-ASSUMED_INPUT_LUFS = ASSUMED_INPUT_RMS_DB + 2.0  # as loudness: K-weighting adds ~2 dB (job.c)
+ASSUMED_INPUT_LUFS = ASSUMED_INPUT_RMS_DB + 2.0  # as loudness: K-weighting adds ~2 dB (src/analysis.c)
 
 REP = bxtest.Report(bxtest.colon)
 check = REP.check

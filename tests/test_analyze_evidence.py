@@ -265,7 +265,7 @@ def reference_only():
     does not give), but the evidence of one reported; the input's loudness kept (within
     LEVEL_LU) at any level."""
     LEVEL_LU = 1.0
-    ASSUMED_RMS_DB = -28.0  # the live input level reference only assumes (analyze/neutral.h)
+    ASSUMED_RMS_DB = -28.0  # the live input level reference only assumes (src/neutral.h)
     print("\nreference only: no compressor, its evidence reported, the level left alone")
     if not os.path.exists(path("groove.wav")):
         gen("take", path("groove.wav"), "--seconds", "20", "--seed", "3")

@@ -2,7 +2,7 @@
 """How far a reference alone can take the spectral shape: an oracle bound.
 
 For each same-kit case (c*) of a corpus, REF's 1/3-octave spectrum minus
-bx's neutral model (analyze/neutral.c, read from the source) is applied to
+bx's neutral model (src/neutral.c, read from the source) is applied to
 the take times a constant k, and the scorer's shape distance to the truth
 is measured. The best k is then chosen per corpus afterwards, which no
 analysis of one reference can do: the median at that k bounds what a
@@ -20,7 +20,7 @@ from score import BANDS, bands_db, mono  # noqa: E402 (the evaluation kit's scor
 
 
 def table(name):
-    src = open(os.path.join(here, "..", "..", "analyze", "neutral.c")).read()
+    src = open(os.path.join(here, "..", "..", "src", "neutral.c")).read()
     body = re.search(name + r"\[\] = \{([^}]*)\}", src).group(1)
     return np.array([float(v) for v in body.replace("\n", " ").split(",") if v.strip()])
 

@@ -3,10 +3,12 @@
 #define BX_BX_H
 
 #include "bx/align.h"
+#include "bx/analysis.h"
 #include "bx/audiofile.h"
 #include "bx/biquad.h"
 #include "bx/chain.h"
 #include "bx/chainfit.h"
+#include "bx/clock.h"
 #include "bx/comp.h"
 #include "bx/compfit.h"
 #include "bx/dynsig.h"
@@ -24,6 +26,7 @@
 #include "bx/resample.h"
 #include "bx/simd.h"
 #include "bx/spectrum.h"
+#include "bx/take.h"
 #include "bx/transfer.h"
 #include "bx/version.h"
 

@@ -3,10 +3,11 @@
  * reads.
  *
  * Every input is an audio file's content. Up to FUZZ_MAX_S seconds (and at
- * most FUZZ_MAX_SAMPLES samples) are read and analysed as analyze/job.c
- * does: the mono mixdown (non-finite samples as silence) into the long-term
- * spectrum and the level statistics; the interleaved channels into level
- * statistics of their own (which refuse non-finite samples); then the
+ * most FUZZ_MAX_SAMPLES samples) are read and measured by bx_take_read, as
+ * bxanalyze reads every file (with no minimum length): the mono mixdown
+ * (non-finite samples as silence) into the long-term spectrum and the level
+ * statistics. The interleaved channels go into level statistics of their
+ * own (which refuse non-finite samples). Then the
  * spectrum on the EQ fit's grid, the dynamics signature, the like-with-like
  * curve of the first half against the second, and a sample rate conversion.
  * The EQ fit has a harness of its own, fuzz_eqfit, which gives it arbitrary
@@ -33,6 +34,7 @@
 #include "bx/match.h"
 #include "bx/resample.h"
 #include "bx/spectrum.h"
+#include "bx/take.h"
 
 #define NAME "fuzz-input"
 #define FUZZ_MAX_S 4.0
@@ -132,129 +134,128 @@ static void check_stats(const bx_level_stats *s, outcome *o)
 /* ---- the analysis ---------------------------------------------------------- */
 
 typedef struct take {
+    bx_take *take; /* what bxanalyze reads (bx_take_read) */
     double rate_hz;
-    unsigned channels;
-    float *mono; /* mixdown, non-finite samples as 0 */
+    const float *mono; /* the kept mixdown, non-finite samples as 0 */
     size_t n;
-    bx_spectrum spec;
-    int have_spec;
+    const bx_spectrum *spec;
 } take;
 
-/* Open and read, with levels and spectrum as the frames stream in. */
-static bx_status read_take(const uint8_t *data, size_t size, take *t, outcome *o)
+/* Frames to read from a file of this rate and channel count. */
+static double max_seconds(const bx_audio_info *info)
 {
-    bx_audio_reader *r = NULL;
-    bx_audio_info info;
+    return fmin(FUZZ_MAX_S, (double)(FUZZ_MAX_SAMPLES / info->channels) / info->rate_hz);
+}
+
+/* Open the bytes; the refusal, if any, checked. */
+static bx_status open_input(const uint8_t *data, size_t size, bx_audio_reader **r,
+                            bx_audio_info *info, outcome *o)
+{
     bx_error err;
-    bx_ltas *ltas = NULL;
-    bx_levels *lev_mono = NULL, *lev_all = NULL;
-    float *buf = NULL;
-    bx_status st = bx_audio_open_memory(data, size, NAME, &r, &info, &err);
+    *r = NULL;
+    bx_status st = bx_audio_open_memory(data, size, NAME, r, info, &err);
     if (st) {
         static const bx_status allowed[] = {BX_ERR_AUDIO};
         check_refusal(&err, st, allowed, 1, 1);
         return st;
     }
-    if (info.rate_hz < BX_AUDIO_RATE_MIN || info.rate_hz > BX_AUDIO_RATE_MAX || info.channels < 1 ||
-        info.frames == 0 || info.frames < -1)
+    if (info->rate_hz < BX_AUDIO_RATE_MIN || info->rate_hz > BX_AUDIO_RATE_MAX ||
+        info->channels < 1 || info->frames == 0 || info->frames < -1)
         fail("bx_audio_open_memory accepted what bx_audio_open refuses", NULL);
-    if (!memchr(info.format, '\0', sizeof info.format))
+    if (!memchr(info->format, '\0', sizeof info->format))
         fail("format description not terminated", NULL);
-    note(o, info.rate_hz);
-    note(o, info.channels);
-    t->rate_hz = info.rate_hz;
-    t->channels = info.channels;
-    size_t cap = (size_t)(FUZZ_MAX_S * info.rate_hz);
-    if (cap > FUZZ_MAX_SAMPLES / info.channels)
-        cap = FUZZ_MAX_SAMPLES / info.channels;
-    if (cap < 1)
-        cap = 1;
-    const size_t chunk = cap < READ_FRAMES ? cap : READ_FRAMES;
-    buf = bx_malloc(chunk * info.channels * sizeof(float));
-    t->mono = bx_malloc(cap * sizeof(float));
-    ltas = bx_ltas_create(info.rate_hz, 0, &err);
-    lev_mono = bx_levels_create(info.rate_hz, 1, &err);
-    if (info.channels <= BX_LEVELS_MAX_CHANNELS)
-        lev_all = bx_levels_create(info.rate_hz, info.channels, &err);
-    if (!buf || !t->mono || !ltas || !lev_mono ||
-        (info.channels <= BX_LEVELS_MAX_CHANNELS && !lev_all)) {
-        st = BX_ERR_NOMEM;
-        goto out;
+    note(o, info->rate_hz);
+    note(o, info->channels);
+    st = bx_audio_set_excerpt(*r, 0.0, max_seconds(info), info, &err);
+    if (st) {
+        static const bx_status allowed[] = {BX_ERR_AUDIO};
+        check_refusal(&err, st, allowed, 1, 1);
+        bx_audio_close(*r);
+        *r = NULL;
     }
-    int all_ok = lev_all != NULL; /* lev_all has seen only finite samples */
-    while (t->n < cap) {
-        const size_t want = cap - t->n < chunk ? cap - t->n : chunk;
-        const long long got = bx_audio_read(r, buf, want, &err);
-        if (got < 0) {
-            static const bx_status allowed[] = {BX_ERR_AUDIO};
-            check_refusal(&err, err.code, allowed, 1, 1);
-            break; /* a damaged file: analyse what was read */
-        }
-        if (got == 0)
-            break;
-        if ((size_t)got > want)
-            fail("bx_audio_read returned more frames than asked for", NULL);
-        float *m = t->mono + t->n;
-        for (long long i = 0; i < got; i++) {
-            double s = 0;
-            for (unsigned c = 0; c < info.channels; c++) {
-                const float v = buf[i * info.channels + c];
-                s += isfinite(v) ? v : 0.0f;
-            }
-            m[i] = (float)(s / info.channels);
-        }
-        bx_ltas_add(ltas, m, (size_t)got);
-        st = bx_levels_add(lev_mono, m, (size_t)got, &err);
-        if (st) {
-            static const bx_status allowed[] = {BX_ERR_NOMEM};
-            check_refusal(&err, st, allowed, 1, 0);
-            goto out;
-        }
-        if (all_ok) {
-            st = bx_levels_add(lev_all, buf, (size_t)got, &err);
-            if (st == BX_ERR_AUDIO)
-                all_ok = 0; /* a NaN or infinity: refused, as documented */
-            else if (st)
-                goto out;
-            st = BX_OK;
-        }
-        t->n += (size_t)got;
-    }
-    note(o, (double)t->n);
-    if (t->n == 0)
-        goto out; /* nothing to analyse */
-    bx_level_stats s;
-    st = bx_levels_finish(lev_mono, &s, &err);
+    return st;
+}
+
+/* Read and measure as bxanalyze does (bx_take_read), with no minimum length. */
+static bx_status read_take(const uint8_t *data, size_t size, take *t, outcome *o)
+{
+    bx_audio_reader *r = NULL;
+    bx_audio_info info;
+    bx_error err;
+    bx_status st = open_input(data, size, &r, &info, o);
     if (st)
-        goto out;
-    check_stats(&s, o);
-    if (all_ok) {
-        st = bx_levels_finish(lev_all, &s, &err);
-        if (st)
-            goto out;
-        check_stats(&s, o);
-    }
-    st = bx_ltas_finish(ltas, &t->spec, &err);
-    if (st == BX_ERR_AUDIO) {
-        st = BX_OK; /* nothing above the gate */
-    } else if (!st) {
-        t->have_spec = 1;
-        const bx_spectrum *sp = &t->spec;
-        if (sp->n_bins != sp->nfft / 2 + 1 || sp->frames_used > sp->frames_total ||
-            sp->frames_used == 0)
-            fail("inconsistent spectrum", NULL);
-        finite("gate_db", sp->gate_db, o);
-        for (size_t k = 0; k < sp->n_bins; k++) {
-            finite("spectrum power", sp->power[k], o);
-            if (sp->power[k] < 0)
-                fail_value("negative power", sp->power[k]);
-        }
-    }
-out:
+        return st;
+    st = bx_take_read(r, &info, NAME, FUZZ_MAX_S, 0.0, &t->take, &err);
     bx_audio_close(r);
-    bx_ltas_destroy(ltas);
-    bx_levels_destroy(lev_mono);
-    bx_levels_destroy(lev_all);
+    if (st) {
+        /* a damaged file, no frames, nothing above the spectrum's gate, too many channels */
+        static const bx_status allowed[] = {BX_ERR_AUDIO};
+        check_refusal(&err, st, allowed, 1, 1);
+        return st;
+    }
+    t->rate_hz = bx_take_rate_hz(t->take);
+    t->mono = bx_take_mono(t->take, &t->n);
+    t->spec = bx_take_spectrum(t->take);
+    if (bx_take_channels(t->take) != info.channels || t->rate_hz != info.rate_hz)
+        fail("the take's format differs from the file's", NULL);
+    note(o, (double)t->n);
+    note(o, bx_take_seconds(t->take));
+    if ((double)t->n > FUZZ_MAX_S * t->rate_hz + 1)
+        fail("more audio kept than asked for", NULL);
+    check_stats(bx_take_stats(t->take), o);
+    const bx_spectrum *sp = t->spec;
+    if (sp->n_bins != sp->nfft / 2 + 1 || sp->frames_used > sp->frames_total ||
+        sp->frames_used == 0)
+        fail("inconsistent spectrum", NULL);
+    finite("gate_db", sp->gate_db, o);
+    for (size_t k = 0; k < sp->n_bins; k++) {
+        finite("spectrum power", sp->power[k], o);
+        if (sp->power[k] < 0)
+            fail_value("negative power", sp->power[k]);
+    }
+    return BX_OK;
+}
+
+/* Level statistics of the interleaved channels, which refuse non-finite
+ * samples (bx_take_read measures the mono mixdown). */
+static bx_status channel_levels(const uint8_t *data, size_t size, outcome *o)
+{
+    bx_audio_reader *r = NULL;
+    bx_audio_info info;
+    bx_error err;
+    const bx_status opened = open_input(data, size, &r, &info, o);
+    if (opened || info.channels > BX_LEVELS_MAX_CHANNELS) {
+        bx_audio_close(r);
+        /* refused, or too many channels for bx_levels: as documented */
+        return opened == BX_ERR_NOMEM ? opened : BX_OK;
+    }
+    bx_levels *lev = bx_levels_create(info.rate_hz, info.channels, &err);
+    float *buf = bx_malloc((size_t)READ_FRAMES * info.channels * sizeof(float));
+    bx_status st = lev && buf ? BX_OK : BX_ERR_NOMEM;
+    size_t n = 0;
+    while (!st) {
+        const long long got = bx_audio_read(r, buf, READ_FRAMES, &err);
+        if (got <= 0)
+            break; /* the end, or damage (bx_take_read has checked its refusal) */
+        if ((size_t)got > READ_FRAMES)
+            fail("bx_audio_read returned more frames than asked for", NULL);
+        st = bx_levels_add(lev, buf, (size_t)got, &err);
+        n += (size_t)got;
+    }
+    if (st == BX_ERR_AUDIO) {
+        st = BX_OK; /* a NaN or infinity: refused, as documented */
+    } else if (!st && n > 0) {
+        bx_level_stats s;
+        st = bx_levels_finish(lev, &s, &err);
+        if (!st)
+            check_stats(&s, o);
+    }
+    if (st && st != BX_ERR_NOMEM) {
+        static const bx_status allowed[] = {BX_ERR_NOMEM};
+        check_refusal(&err, st, allowed, 1, 0);
+    }
+    bx_audio_close(r);
+    bx_levels_destroy(lev);
     bx_free(buf);
     return st;
 }
@@ -266,11 +267,11 @@ static void spectrum_grid(const take *t, outcome *o)
 {
     const double lo = 30.0, hi = fmin(16000.0, 0.45 * t->rate_hz);
     for (double fr = lo; fr <= hi; fr *= exp2(1.0 / 4.0)) {
-        const double level = bx_spectrum_db_at(&t->spec, fr, 1.0 / 3.0);
+        const double level = bx_spectrum_db_at(t->spec, fr, 1.0 / 3.0);
         if (!(level >= BX_SPECTRUM_FLOOR_DB) || !isfinite(level))
             fail_value("spectrum level below the floor or not finite", level);
         note(o, level);
-        const double band = bx_spectrum_band_db(&t->spec, fr / 1.09, fr * 1.09);
+        const double band = bx_spectrum_band_db(t->spec, fr / 1.09, fr * 1.09);
         if (!(band >= BX_SPECTRUM_FLOOR_DB) || !isfinite(band))
             fail_value("band level below the floor or not finite", band);
         note(o, band);
@@ -356,7 +357,7 @@ static bx_status analyse(const uint8_t *data, size_t size, outcome *o)
     memset(&t, 0, sizeof t);
     o->digest = 1469598103934665603ull;
     bx_status st = read_take(data, size, &t, o);
-    if (!st && t.have_spec)
+    if (!st)
         spectrum_grid(&t, o);
     if (!st && t.n > 0)
         st = dynamics(&t, o);
@@ -364,8 +365,12 @@ static bx_status analyse(const uint8_t *data, size_t size, outcome *o)
         st = match(&t, o);
     if (!st && t.n > 0)
         st = resample(&t, o);
-    bx_spectrum_free(&t.spec);
-    bx_free(t.mono);
+    bx_take_free(t.take);
+    if (!st || st == BX_ERR_AUDIO) {
+        const bx_status st2 = channel_levels(data, size, o);
+        if (st2 == BX_ERR_NOMEM)
+            st = st2;
+    }
     return st;
 }
 

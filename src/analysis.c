@@ -1,17 +1,19 @@
-/* job.c — one analysis: read the files, measure, fit the EQ and the
- * compressor, match the loudness, and describe it all in the preset. */
-#include "job.h"
+/* analysis.c — one analysis (bx/analysis.h): read the files, measure, fit
+ * the EQ and the compressor, match the loudness, and describe it all in the
+ * preset's analysis record. */
+#include "bx/analysis.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis_record.h"
 #include "bx/align.h"
 #include "bx/audiofile.h"
 #include "bx/chain.h"
 #include "bx/chainfit.h"
+#include "bx/clock.h"
 #include "bx/compfit.h"
 #include "bx/dynsig.h"
 #include "bx/eqfit.h"
@@ -20,11 +22,9 @@
 #include "bx/resample.h"
 #include "bx/spectrum.h"
 #include "bx/transfer.h"
-#include "bx/version.h"
 #include "neutral.h"
-#include "threads.h"
+#include "take_impl.h"
 
-#define READ_FRAMES 8192
 #define FIT_LO_HZ 30.0
 /* --source: down to 20 Hz, so that the EQ also follows the chain where a
  * kick has its weight and its peaks (a highpass in the chain shows there) */
@@ -118,18 +118,7 @@
 #define LTAS_SD_DB 0.5
 #define EQ_NOISE_REFERENCE_DB 1.0
 
-struct job_take {
-    char *path;
-    int rate_hz;
-    unsigned channels;
-    double seconds;
-    bx_spectrum spec;
-    bx_level_stats stats;
-    float *mono;   /* kept audio (mono mixdown), NULL if not kept */
-    size_t n_mono; /* samples kept */
-};
-
-void job_opts_default(job_opts *o)
+void bx_analysis_opts_default(bx_analysis_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->max_bands = 6;
@@ -138,150 +127,20 @@ void job_opts_default(job_opts *o)
     o->ref_range.end_s = o->take_range.end_s = -1.0;
 }
 
-double job_default_smoothing(job_mode mode)
+double bx_analysis_default_smoothing(bx_analysis_mode mode)
 {
-    return mode == JOB_PAIRED ? 1.0 / 12.0 : mode == JOB_SOURCE ? 2.0 / 3.0 : 1.0;
-}
-
-/* ---- reading ---------------------------------------------------------------- */
-
-void job_take_free(job_take *t)
-{
-    if (!t)
-        return;
-    bx_free(t->path);
-    bx_spectrum_free(&t->spec);
-    bx_free(t->mono);
-    bx_free(t);
-}
-
-bx_status job_take_load(const char *path, double keep_seconds, const job_range *range,
-                        job_take **out, bx_error *err)
-{
-    *out = NULL;
-    bx_audio_reader *r = NULL;
-    bx_audio_info info;
-    bx_ltas *ltas = NULL;
-    bx_levels *lev = NULL;
-    float *buf = NULL, *mono = NULL;
-    bx_error e2;
-    job_take *t = bx_calloc(1, sizeof *t);
-    bx_status st = t ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
-    if (st)
-        return st;
-    st = bx_audio_open(path, &r, &info, err);
-    if (st)
-        goto out;
-    if (range && (range->start_s > 0.0 || range->end_s >= 0.0) &&
-        (st = bx_audio_set_excerpt(r, range->start_s, range->end_s, &info, err)) != BX_OK)
-        goto out;
-    if (info.channels > BX_MAX_CHANNELS) { /* what --render refuses, refused here too */
-        st = bx_error_set(err, BX_ERR_AUDIO, "%s: %u channels, bx processes at most %d", path,
-                          info.channels, BX_MAX_CHANNELS);
-        goto out;
-    }
-    t->path = bx_strdup(path);
-    t->rate_hz = info.rate_hz;
-    t->channels = info.channels;
-    buf = bx_malloc((size_t)READ_FRAMES * info.channels * sizeof(float));
-    mono = bx_malloc(READ_FRAMES * sizeof(float));
-    ltas = bx_ltas_create(info.rate_hz, 0, &e2);
-    lev = bx_levels_create(info.rate_hz, 1, &e2);
-    if (!t->path || !buf || !mono || !ltas || !lev) {
-        st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    size_t keep_max = (size_t)(keep_seconds * info.rate_hz);
-    if (keep_max > JOB_MAX_KEEP_SAMPLES)
-        keep_max = JOB_MAX_KEEP_SAMPLES;
-    size_t keep_cap = 0;
-    long long total = 0;
-    for (;;) {
-        const long long got = bx_audio_read(r, buf, READ_FRAMES, err);
-        if (got < 0) {
-            st = err->code;
-            goto out;
-        }
-        if (got == 0)
-            break;
-        /* the analysis hears the mono mixdown; non-finite samples count as silence */
-        for (long long i = 0; i < got; i++) {
-            double s = 0;
-            for (unsigned c = 0; c < info.channels; c++) {
-                const float v = buf[i * info.channels + c];
-                s += isfinite(v) ? v : 0.0f;
-            }
-            mono[i] = (float)(s / info.channels);
-        }
-        bx_ltas_add(ltas, mono, (size_t)got);
-        st = bx_levels_add(lev, mono, (size_t)got, &e2);
-        if (st) {
-            bx_error_set(err, st, "%s: %s", path, e2.msg);
-            goto out;
-        }
-        if (t->n_mono < keep_max) {
-            size_t n = (size_t)got;
-            if (n > keep_max - t->n_mono)
-                n = keep_max - t->n_mono;
-            if (t->n_mono + n > keep_cap) {
-                size_t cap = keep_cap ? keep_cap * 2 : (size_t)(30.0 * info.rate_hz);
-                if (cap > keep_max)
-                    cap = keep_max;
-                if (cap < t->n_mono + n)
-                    cap = t->n_mono + n;
-                float *nm = bx_malloc(cap * sizeof(float));
-                if (!nm) {
-                    st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", path);
-                    goto out;
-                }
-                if (t->n_mono)
-                    memcpy(nm, t->mono, t->n_mono * sizeof(float));
-                bx_free(t->mono);
-                t->mono = nm;
-                keep_cap = cap;
-            }
-            memcpy(t->mono + t->n_mono, mono, n * sizeof(float));
-            t->n_mono += n;
-        }
-        total += got;
-    }
-    t->seconds = (double)total / info.rate_hz;
-    if (t->seconds < JOB_MIN_SECONDS) {
-        st =
-            bx_error_set(err, BX_ERR_AUDIO, "%s: %.6g s of audio, the analysis needs at least %g s",
-                         path, t->seconds, JOB_MIN_SECONDS);
-        goto out;
-    }
-    st = bx_ltas_finish(ltas, &t->spec, &e2);
-    if (!st)
-        st = bx_levels_finish(lev, &t->stats, &e2);
-    if (st) {
-        bx_error_set(err, st, "%s: %s", path, e2.msg);
-        goto out;
-    }
-out:
-    bx_audio_close(r);
-    bx_ltas_destroy(ltas);
-    bx_levels_destroy(lev);
-    bx_free(buf);
-    bx_free(mono);
-    if (st) {
-        job_take_free(t);
-        return st;
-    }
-    *out = t;
-    return BX_OK;
+    return mode == BX_ANALYSIS_PAIRED ? 1.0 / 12.0 : mode == BX_ANALYSIS_SOURCE ? 2.0 / 3.0 : 1.0;
 }
 
 /* ---- helpers --------------------------------------------------------------- */
 
-const char *const job_stage_names[JOB_STAGE_COUNT] = {
+const char *const bx_analysis_stage_names[BX_ANALYSIS_STAGE_COUNT] = {
     "load", "align", "eq", "compressor", "refinement", "loudness", "record"};
 
 /* The time since the last lap counts for stage s. */
-static void lap(job_result *res, job_stage s)
+static void lap(bx_analysis_result *res, bx_analysis_stage s)
 {
-    const double t = thread_clock_s();
+    const double t = bx_clock_s();
     res->stage_s[s] += t - res->lap_t;
     res->lap_t = t;
 }
@@ -352,41 +211,6 @@ static double clampd(double v, double lo, double hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-static const char *stem_of(const char *path, char *buf, size_t n)
-{
-    if (strcmp(path, "-") == 0) /* standard input */
-        path = "stdin";
-    const char *b = strrchr(path, '/');
-#ifdef _WIN32
-    const char *bs = strrchr(path, '\\');
-    if (bs && (!b || bs > b))
-        b = bs;
-#endif
-    b = b ? b + 1 : path;
-    snprintf(buf, n, "%s", b);
-    char *dot = strrchr(buf, '.');
-    if (dot && dot != buf)
-        *dot = '\0';
-    /* a preset name must be UTF-8: replace bytes that are not (e.g. a
-     * Latin-1 file name) and control characters with '?' */
-    for (unsigned char *c = (unsigned char *)buf; *c;) {
-        int len = *c < 0x80             ? 1
-                  : (*c & 0xE0) == 0xC0 ? 2
-                  : (*c & 0xF0) == 0xE0 ? 3
-                  : (*c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        for (int k = 1; k < len; k++)
-            if ((c[k] & 0xC0) != 0x80)
-                len = 0;
-        if (len == 0 || *c < 0x20 || *c == 0x7F) {
-            *c++ = '?';
-            continue;
-        }
-        c += len;
-    }
-    return buf;
-}
-
 /* ---- the EQ ------------------------------------------------------------------ */
 
 /* Fit the EQ to cv->target_db into p's bands (scaled by --amount). raw, if not
@@ -407,9 +231,10 @@ static void drop_idle_bands(bx_chain_params *p)
     p->n_bands = kept;
 }
 
-static bx_status fit_eq(job_curves *cv, const double *w, double rate_hz, const job_opts *o,
-                        double gain_penalty, double noise_db, int thorough, bx_chain_params *p,
-                        double *err_db, bx_eqfit_result *raw, bx_error *err)
+static bx_status fit_eq(bx_analysis_curves *cv, const double *w, double rate_hz,
+                        const bx_analysis_opts *o, double gain_penalty, double noise_db,
+                        int thorough, bx_chain_params *p, double *err_db, bx_eqfit_result *raw,
+                        bx_error *err)
 {
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate_hz, o->max_bands);
@@ -476,7 +301,7 @@ static void floor_weights(const double *db, size_t n, double *w)
 #define CUTOFF_DROP_DB 20.0
 #define CUTOFF_HOLD_WEIGHT 0.25
 
-static double band_limit_hz(const job_curves *cv, const bx_spectrum *ref,
+static double band_limit_hz(const bx_analysis_curves *cv, const bx_spectrum *ref,
                             const bx_spectrum *other /* NULL: REF alone */)
 {
     const size_t k = GRID_PER_OCT / 6; /* 1/6 octave in grid points */
@@ -506,7 +331,7 @@ static double band_limit_hz(const job_curves *cv, const bx_spectrum *ref,
  * the target is held at its value half the smoothing width below it (where
  * the smoothed curves no longer see the wall), with a light weight that keeps
  * the bands from running off there. */
-static void hold_above(job_curves *cv, double *w, double cutoff_hz, double smooth_oct)
+static void hold_above(bx_analysis_curves *cv, double *w, double cutoff_hz, double smooth_oct)
 {
     if (cutoff_hz <= 0)
         return;
@@ -520,7 +345,7 @@ static void hold_above(job_curves *cv, double *w, double cutoff_hz, double smoot
     }
 }
 
-static bx_status curves_alloc(job_curves *cv, double lo, double top, double rate_hz,
+static bx_status curves_alloc(bx_analysis_curves *cv, double lo, double top, double rate_hz,
                               const char *path, bx_error *err)
 {
     const double hi = fmin(top, 0.45 * rate_hz);
@@ -537,188 +362,6 @@ static bx_status curves_alloc(job_curves *cv, double lo, double top, double rate
     cv->sd_db = m + 6 * n;
     for (size_t i = 0; i < n; i++)
         cv->freq_hz[i] = lo * exp2((double)i / GRID_PER_OCT);
-    return BX_OK;
-}
-
-/* ---- the analysis record ---------------------------------------------------- */
-
-static cJSON *curve_json(const double *f, const double *db, size_t n, size_t step)
-{
-    cJSON *o = cJSON_CreateObject(), *jf = cJSON_CreateArray(), *jd = cJSON_CreateArray();
-    if (!o || !jf || !jd) {
-        cJSON_Delete(o);
-        cJSON_Delete(jf);
-        cJSON_Delete(jd);
-        return NULL;
-    }
-    cJSON_AddItemToObject(o, "freq_hz", jf);
-    cJSON_AddItemToObject(o, "db", jd);
-    for (size_t i = 0; i < n; i += step) {
-        cJSON_AddItemToArray(jf, cJSON_CreateNumber(round(f[i] * 10) / 10));
-        cJSON_AddItemToArray(jd, cJSON_CreateNumber(round(db[i] * 100) / 100));
-    }
-    return o;
-}
-
-static cJSON *take_json(const job_take *t, const char *role)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    const bx_level_stats *s = &t->stats;
-    char stem[256];
-    cJSON_AddStringToObject(o, "role", role);
-    cJSON_AddStringToObject(o, "file", stem_of(t->path, stem, sizeof stem));
-    cJSON_AddNumberToObject(o, "rate_hz", t->rate_hz);
-    cJSON_AddNumberToObject(o, "channels", t->channels);
-    cJSON_AddNumberToObject(o, "seconds", round(t->seconds * 1000) / 1000);
-    cJSON_AddNumberToObject(o, "loudness_lufs", round(s->loudness_lufs * 100) / 100);
-    cJSON_AddNumberToObject(o, "loudness_range_lu", round(s->lra_lu * 100) / 100);
-    cJSON_AddNumberToObject(o, "sample_peak_db", round(s->sample_peak_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "rms_db", round(s->rms_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "crest_db", round(s->crest_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "level_p10_db", round(s->p10_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "level_p50_db", round(s->p50_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "level_p95_db", round(s->p95_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "level_spread_db", round(s->spread_db * 100) / 100);
-    cJSON_AddNumberToObject(o, "transients", s->transients);
-    cJSON_AddNumberToObject(o, "attack_ms", round(s->attack_ms * 100) / 100);
-    cJSON_AddNumberToObject(o, "decay_ms", round(s->decay_ms * 100) / 100);
-    /* long-term spectrum: 1/6-octave log-frequency curve and the octave view */
-    double f[64], db[64];
-    size_t n = 0;
-    for (double fr = 20.0; fr < fmin(20000.0, 0.49 * t->rate_hz) && n < 64; fr *= exp2(1.0 / 6.0)) {
-        f[n] = fr;
-        db[n] = fmax(bx_spectrum_db_at(&t->spec, fr, 1.0 / 6.0), -200.0);
-        n++;
-    }
-    cJSON_AddItemToObject(o, "ltas", curve_json(f, db, n, 1));
-    static const double oct[10] = {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000};
-    n = 0;
-    for (int k = 0; k < 10; k++) {
-        if (oct[k] * 1.4142 > 0.5 * t->rate_hz)
-            break;
-        f[n] = oct[k];
-        db[n] = fmax(bx_spectrum_band_db(&t->spec, oct[k] / 1.4142, oct[k] * 1.4142), -200.0);
-        n++;
-    }
-    cJSON_AddItemToObject(o, "octaves", curve_json(f, db, n, 1));
-    return o;
-}
-
-static double r3(double v)
-{
-    return round(v * 1000) / 1000;
-}
-
-/* analysis.confidence: per band, the compressor, the warnings. */
-static cJSON *confidence_json(const job_result *res)
-{
-    cJSON *c = cJSON_CreateObject();
-    if (!c)
-        return NULL;
-    cJSON *eq = cJSON_AddObjectToObject(c, "eq");
-    if (eq) {
-        cJSON_AddNumberToObject(eq, "noise_db", r3(res->eq_noise_db));
-        cJSON_AddNumberToObject(eq, "independent_points", round(res->eq_n_eff * 10) / 10);
-        cJSON *bands = cJSON_AddArrayToObject(eq, "bands");
-        for (unsigned k = 0; bands && k < res->preset.chain.n_bands; k++) {
-            const bx_eqfit_band_conf *bc = &res->eq_conf[k];
-            cJSON *b = cJSON_CreateObject();
-            if (!b)
-                break;
-            cJSON_AddItemToArray(bands, b);
-            cJSON_AddNumberToObject(b, "confidence", r3(bc->confidence));
-            cJSON_AddNumberToObject(b, "freq_sd_oct", r3(bc->freq_sd_oct));
-            if (bx_biquad_type_has_gain(res->preset.chain.bands[k].type))
-                cJSON_AddNumberToObject(b, "gain_sd_db", r3(bc->gain_sd_db));
-            cJSON_AddNumberToObject(b, "q_sd_oct", r3(bc->q_sd_oct));
-        }
-    }
-    if (res->comp_from_stats) {
-        cJSON *cp = cJSON_AddObjectToObject(c, "compressor");
-        if (cp) {
-            cJSON_AddBoolToObject(cp, "kept", res->preset.chain.has_comp);
-            cJSON_AddNumberToObject(cp, "evidence_z", r3(res->comp_evidence_z));
-            cJSON_AddNumberToObject(cp, "evidence_needed_z", JOB_COMP_EVIDENCE_Z);
-        }
-    }
-    if (res->comp_fitted) {
-        cJSON *cp = cJSON_AddObjectToObject(c, "compressor");
-        if (cp) {
-            cJSON_AddBoolToObject(cp, "kept", res->comp_kept);
-            cJSON_AddNumberToObject(cp, "improvement_db", r3(res->comp_margin_db));
-            cJSON_AddNumberToObject(cp, "improvement_needed_db", r3(res->comp_min_gain_db));
-            cJSON_AddNumberToObject(cp, "confidence", r3(res->comp_confidence));
-            static const char *const names[4] = {"threshold", "ratio", "attack", "release"};
-            cJSON *cons = cJSON_AddObjectToObject(cp, "constrained");
-            for (int k = 0; cons && k < 4; k++)
-                cJSON_AddNumberToObject(cons, names[k], r3(res->comp_constrained[k]));
-        }
-    }
-    cJSON *ws = cJSON_AddArrayToObject(c, "warnings");
-    for (unsigned k = 0; ws && k < res->n_warnings; k++) {
-        cJSON *w = cJSON_CreateObject();
-        if (!w)
-            break;
-        cJSON_AddItemToArray(ws, w);
-        cJSON_AddStringToObject(w, "code", res->warnings[k].code);
-        cJSON_AddStringToObject(w, "text", res->warnings[k].text);
-    }
-    return c;
-}
-
-static bx_status write_analysis(job_result *res, const job_take *ref, const job_take *src,
-                                const char *mode, const job_opts *o, bx_error *err)
-{
-    cJSON *a = cJSON_CreateObject();
-    if (!a)
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
-    cJSON_AddStringToObject(a, "generator", "bxanalyze " BX_VERSION_STRING);
-    cJSON_AddStringToObject(a, "mode", mode);
-    cJSON *opt = cJSON_AddObjectToObject(a, "options");
-    if (opt) {
-        cJSON_AddNumberToObject(opt, "bands", o->max_bands);
-        cJSON_AddNumberToObject(opt, "amount_pct", o->amount * 100.0);
-        cJSON_AddNumberToObject(opt, "smoothing_oct", round(o->smoothing_oct * 1000) / 1000);
-        cJSON_AddBoolToObject(opt, "compressor", !o->no_compressor);
-    }
-    cJSON_AddItemToObject(a, "reference", take_json(ref, "reference"));
-    if (src)
-        cJSON_AddItemToObject(a, "source",
-                              take_json(src, res->mode == JOB_PAIRED ? "dry" : "source"));
-    cJSON *fit = cJSON_AddObjectToObject(a, "fit");
-    if (fit) {
-        cJSON_AddNumberToObject(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000);
-        cJSON_AddNumberToObject(fit, "compressor_error_db",
-                                round(res->comp_error_db * 1000) / 1000);
-        if (res->band_limit_hz > 0)
-            cJSON_AddNumberToObject(fit, "reference_band_limit_hz", round(res->band_limit_hz));
-        if (res->mode == JOB_PAIRED) {
-            cJSON_AddNumberToObject(fit, "delay_ms", round(res->delay_ms * 1000) / 1000);
-            cJSON_AddNumberToObject(fit, "alignment_score", round(res->align_score * 1000) / 1000);
-            cJSON_AddNumberToObject(fit, "snr_db", round(res->match_snr_db * 100) / 100);
-        }
-        if (res->mode == JOB_SOURCE) {
-            cJSON *m = cJSON_AddObjectToObject(fit, "like_with_like");
-            if (m) {
-                cJSON_AddNumberToObject(m, "pairs", (double)res->match_pairs);
-                cJSON_AddNumberToObject(m, "distance_db",
-                                        round(res->match_distance_db * 1000) / 1000);
-                cJSON_AddNumberToObject(m, "weight", round(res->match_weight * 1000) / 1000);
-                cJSON_AddNumberToObject(m, "rate_hz", res->match_rate_hz);
-            }
-        }
-        cJSON_AddItemToObject(
-            fit, "target",
-            curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4));
-    }
-    cJSON_AddItemToObject(a, "confidence", confidence_json(res));
-    char *text = cJSON_PrintUnformatted(a);
-    cJSON_Delete(a);
-    if (!text)
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
-    res->preset.analysis_json = text;
     return BX_OK;
 }
 
@@ -820,7 +463,7 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
     return st;
 }
 
-static void set_limiter(bx_chain_params *p, const job_take *ref)
+static void set_limiter(bx_chain_params *p, const bx_take *ref)
 {
     p->has_limiter = 1;
     p->ceiling_db = ref->stats.sample_peak_db > -1.0 ? -0.1 : -1.0;
@@ -882,7 +525,7 @@ static float *resampled(const float *x, size_t n, double from_hz, double to_hz, 
 /* Errors: BX_ERR_NOMEM only; a conversion that cannot be made leaves the
  * recordings as they are (rates differ: like_with_like then keeps the
  * long-term spectra). */
-static bx_status common_rate_init(common_rate *c, const job_take *ref, const job_take *src)
+static bx_status common_rate_init(common_rate *c, const bx_take *ref, const bx_take *src)
 {
     memset(c, 0, sizeof *c);
     c->ref = ref->mono, c->n_ref = ref->n_mono, c->ref_spec = &ref->spec;
@@ -891,7 +534,7 @@ static bx_status common_rate_init(common_rate *c, const job_take *ref, const job
     if (ref->rate_hz == src->rate_hz)
         return BX_OK;
     const int down_ref = ref->rate_hz > src->rate_hz;
-    const job_take *hi = down_ref ? ref : src, *lo = down_ref ? src : ref;
+    const bx_take *hi = down_ref ? ref : src, *lo = down_ref ? src : ref;
     size_t m;
     bx_error e2;
     bx_status st;
@@ -930,9 +573,10 @@ static bx_status common_rate_init(common_rate *c, const job_take *ref, const job
  * another voice: then the long-term spectra are the only common ground).
  * Below MATCH_XOVER_HZ, where 80 ms frames cannot resolve the spectrum, the
  * long-term difference continues the curve. Only BX_ERR_NOMEM is an error. */
-static bx_status like_with_like(job_result *res, const common_rate *cr, const job_opts *o)
+static bx_status like_with_like(bx_analysis_result *res, const common_rate *cr,
+                                const bx_analysis_opts *o)
 {
-    job_curves *cv = &res->curves;
+    bx_analysis_curves *cv = &res->curves;
     bx_match_curve mc;
     bx_error e2;
     res->match_weight = 0.0;
@@ -1024,7 +668,8 @@ static bx_status like_with_like(job_result *res, const common_rate *cr, const jo
  * weights and the report read the same frames as the target. Files too
  * short for four frames keep the target as it is. Only BX_ERR_NOMEM is an
  * error. */
-static bx_status low_end_target(job_curves *cv, const common_rate *cr, const job_opts *o)
+static bx_status low_end_target(bx_analysis_curves *cv, const common_rate *cr,
+                                const bx_analysis_opts *o)
 {
     if (cr->rate_hz <= 0)
         return BX_OK;
@@ -1116,11 +761,11 @@ static bx_status low_end_target(job_curves *cv, const common_rate *cr, const job
  * bands found: same types, new parameters). xe: the take through the EQ
  * alone (src->n_mono samples; what the compressor was fitted on), left
  * through the compressor too; raw: the unscaled fit. */
-static bx_status close_the_loop(job_result *res, const job_take *src, const common_rate *rates,
-                                const job_opts *o, double *w, float *xe, bx_eqfit_result *raw,
-                                bx_error *err)
+static bx_status close_the_loop(bx_analysis_result *res, const bx_take *src,
+                                const common_rate *rates, const bx_analysis_opts *o, double *w,
+                                float *xe, bx_eqfit_result *raw, bx_error *err)
 {
-    job_curves *cv = &res->curves;
+    bx_analysis_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
     bx_chain_params q;
     bx_chain_params_default(&q); /* the compressor alone */
@@ -1170,7 +815,7 @@ static bx_status close_the_loop(job_result *res, const job_take *src, const comm
 }
 
 /* What the compressor fit says about its own evidence, for the report. */
-static void note_comp(job_result *res, const bx_compfit_result *cr, double min_gain_db)
+static void note_comp(bx_analysis_result *res, const bx_compfit_result *cr, double min_gain_db)
 {
     res->comp_fitted = 1;
     res->comp_kept = cr->use_comp;
@@ -1180,53 +825,57 @@ static void note_comp(job_result *res, const bx_compfit_result *cr, double min_g
     res->comp_confidence = cr->confidence;
 }
 
-/* The reference's dynamics signature, computed on its own thread while the
- * EQ is fitted (it does not depend on the EQ). */
+/* The reference's dynamics signature, computed alongside the EQ fit (it
+ * does not depend on the EQ). */
 typedef struct ref_dynamics {
-    const job_take *ref;
+    const bx_take *ref;
     bx_dynsig sig;
     bx_error err;
     bx_status st;
 } ref_dynamics;
 
-static void ref_dynamics_run(void *arg)
+static void ref_dynamics_run(ref_dynamics *d)
 {
-    ref_dynamics *d = arg;
     d->st = bx_dynsig_compute(d->ref->mono, d->ref->n_mono, d->ref->rate_hz, &d->sig, &d->err);
 }
 
-static bx_status run_source(job_result *res, const job_take *ref, const job_take *src,
-                            const job_opts *o, double *w, bx_error *err)
-{
-    job_curves *cv = &res->curves;
-    bx_chain_params *p = &res->preset.chain;
-    bx_status st;
-    const int want_comp = !o->no_compressor && o->amount > 0;
-    ref_dynamics dyn;
-    memset(&dyn, 0, sizeof dyn);
-    dyn.ref = ref;
-    thread_handle th;
-    int threaded = 0; /* 1: on its thread, -1: to do here */
-    if (want_comp)
-        threaded = thread_start(&th, ref_dynamics_run, &dyn) == 0 ? 1 : -1;
+/* --source's EQ: the target from the long-term spectra, the low end and the
+ * like-with-like curve, then the fit. */
+typedef struct source_eq {
+    bx_analysis_result *res;
+    const bx_take *ref, *src;
+    const bx_analysis_opts *o;
+    double *w;
+    bx_error *err;
     common_rate rates;
-    st = common_rate_init(&rates, ref, src);
+    bx_eqfit_result raw;
+    bx_status st;
+    int early; /* st came before the fit: the target could not be made */
+} source_eq;
+
+static void source_eq_run(source_eq *e)
+{
+    bx_analysis_result *res = e->res;
+    bx_analysis_curves *cv = &res->curves;
+    const bx_analysis_opts *o = e->o;
+    double *w = e->w;
+    bx_status st = common_rate_init(&e->rates, e->ref, e->src);
     if (!st) {
         for (size_t i = 0; i < cv->n; i++) {
             cv->reference_db[i] =
-                bx_spectrum_db_at(rates.ref_spec, cv->freq_hz[i], o->smoothing_oct);
-            cv->source_db[i] = bx_spectrum_db_at(rates.take_spec, cv->freq_hz[i], o->smoothing_oct);
+                bx_spectrum_db_at(e->rates.ref_spec, cv->freq_hz[i], o->smoothing_oct);
+            cv->source_db[i] =
+                bx_spectrum_db_at(e->rates.take_spec, cv->freq_hz[i], o->smoothing_oct);
             cv->target_db[i] = cv->reference_db[i] - cv->source_db[i];
         }
-        st = low_end_target(cv, &rates, o);
+        st = low_end_target(cv, &e->rates, o);
         if (!st)
-            st = like_with_like(res, &rates, o);
+            st = like_with_like(res, &e->rates, o);
     }
     if (st) {
-        if (threaded == 1)
-            thread_join(&th);
-        common_rate_free(&rates);
-        return bx_error_set(err, st, "%s: out of memory", src->path);
+        e->st = st;
+        e->early = 1;
+        return;
     }
     floor_weights(cv->reference_db, cv->n, w);
     floor_weights(cv->source_db, cv->n, w);
@@ -1235,32 +884,68 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         const double r = cv->sd_db[i] / EQ_NOISE_SOURCE_DB;
         w[i] = fmin(w[i], 1.0 / (1.0 + r * r));
     }
-    res->band_limit_hz = band_limit_hz(cv, rates.ref_spec, rates.take_spec);
+    res->band_limit_hz = band_limit_hz(cv, e->rates.ref_spec, e->rates.take_spec);
     hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
-    bx_eqfit_result raw = {0};
-    st =
-        fit_eq(cv, w, src->rate_hz, o, 0.0, EQ_NOISE_SOURCE_DB, 0, p, &res->eq_error_db, &raw, err);
-    lap(res, JOB_STAGE_EQ);
-    if (threaded == 1)
-        thread_join(&th);
+    e->st = fit_eq(cv, w, e->src->rate_hz, o, 0.0, EQ_NOISE_SOURCE_DB, 0, &res->preset.chain,
+                   &res->eq_error_db, &e->raw, e->err);
+    lap(res, BX_ANALYSIS_STAGE_EQ);
+}
+
+/* Task 0 the EQ, task 1 the reference's dynamics, at once through o->par. */
+typedef struct source_first {
+    source_eq eq;
+    ref_dynamics dyn;
+} source_first;
+
+static void source_first_task(void *arg, unsigned worker, size_t index)
+{
+    (void)worker;
+    source_first *f = arg;
+    if (index == 0)
+        source_eq_run(&f->eq);
+    else
+        ref_dynamics_run(&f->dyn);
+}
+
+static bx_status run_source(bx_analysis_result *res, const bx_take *ref, const bx_take *src,
+                            const bx_analysis_opts *o, double *w, bx_error *err)
+{
+    bx_chain_params *p = &res->preset.chain;
+    const int want_comp = !o->no_compressor && o->amount > 0;
+    source_first first;
+    memset(&first, 0, sizeof first);
+    first.eq.res = res;
+    first.eq.ref = ref;
+    first.eq.src = src;
+    first.eq.o = o;
+    first.eq.w = w;
+    first.eq.err = err;
+    first.dyn.ref = ref;
+    bx_parallel_for(o->par, source_first_task, &first, want_comp ? 2 : 1);
+    const ref_dynamics *dyn = &first.dyn;
+    common_rate *rates = &first.eq.rates; /* its spectra may point into it: not copied */
+    bx_eqfit_result *raw = &first.eq.raw;
+    bx_status st = first.eq.st;
+    if (st && first.eq.early) {
+        common_rate_free(rates);
+        return bx_error_set(err, st, "%s: out of memory", src->path);
+    }
     const size_t n = src->n_mono;
     float *xe = st ? NULL : bx_malloc(n * sizeof(float));
     if (!st && !xe)
         st = oom(err, src->path);
     if (st) {
-        common_rate_free(&rates);
+        common_rate_free(rates);
         return st;
     }
     st = apply_eq(p, src->rate_hz, src->mono, xe, n, src->path, err);
     if (!st && want_comp) {
         bx_compfit_result cr;
         memset(&cr, 0, sizeof cr);
-        if (threaded == -1)
-            ref_dynamics_run(&dyn);
-        st = dyn.st;
-        bx_error e2 = dyn.err;
+        st = dyn->st;
+        bx_error e2 = dyn->err;
         if (!st)
-            st = bx_compfit_stats(xe, n, src->rate_hz, &dyn.sig, COMP_MIN_GAIN_SOURCE_DB, o->par,
+            st = bx_compfit_stats(xe, n, src->rate_hz, &dyn->sig, COMP_MIN_GAIN_SOURCE_DB, o->par,
                                   &cr, &e2);
         if (st == BX_ERR_NOMEM) {
             bx_error_set(err, st, "%s: %s", src->path, e2.msg);
@@ -1285,25 +970,25 @@ static bx_status run_source(job_result *res, const job_take *ref, const job_take
         if (!st && (cr.use_comp || cr.error_off_db > 0))
             note_comp(res, &cr, COMP_MIN_GAIN_SOURCE_DB);
     }
-    lap(res, JOB_STAGE_COMP);
+    lap(res, BX_ANALYSIS_STAGE_COMP);
     if (!st && p->has_comp)
-        st = close_the_loop(res, src, &rates, o, w, xe, &raw, err);
-    lap(res, JOB_STAGE_REFINE);
-    common_rate_free(&rates);
+        st = close_the_loop(res, src, rates, o, w, xe, raw, err);
+    lap(res, BX_ANALYSIS_STAGE_REFINE);
+    common_rate_free(rates);
     if (!st) {
         set_limiter(p, ref);
         st = match_loudness(p, src->rate_hz, src->mono, n, LOUD_ENERGY, ref->stats.energy_lufs, xe,
                             o->par, src->path, err);
     }
     bx_free(xe);
-    lap(res, JOB_STAGE_LOUDNESS);
+    lap(res, BX_ANALYSIS_STAGE_LOUDNESS);
     return st;
 }
 
-static bx_status run_reference(job_result *res, const job_take *ref, const job_opts *o, double *w,
-                               bx_error *err)
+static bx_status run_reference(bx_analysis_result *res, const bx_take *ref,
+                               const bx_analysis_opts *o, double *w, bx_error *err)
 {
-    job_curves *cv = &res->curves;
+    bx_analysis_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
     /* The reference's deviation from the neutral spectrum is partly the chain
      * and partly the performance (other voices, other kits). Shrink it where
@@ -1328,7 +1013,7 @@ static bx_status run_reference(job_result *res, const job_take *ref, const job_o
     /* a cautious fit: a pair of big bells that nearly cancel is not believable */
     bx_status st = fit_eq(cv, w, ref->rate_hz, o, REF_GAIN_PENALTY, EQ_NOISE_REFERENCE_DB, 0, p,
                           &res->eq_error_db, NULL, err);
-    lap(res, JOB_STAGE_EQ);
+    lap(res, BX_ANALYSIS_STAGE_EQ);
     if (st)
         return st;
     /* Dynamics from the statistics: a compressor lowers both the crest
@@ -1502,12 +1187,12 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
  * standard error. While a compressor may be in it, its gain modulation lowers
  * the coherence everywhere and biases the estimate unevenly: the estimate's
  * precision is not what limits the fit then. */
-static bx_status paired_target(job_result *res, const job_take *ref, const job_take *dry,
+static bx_status paired_target(bx_analysis_result *res, const bx_take *ref, const bx_take *dry,
                                const float *x, const float *y, const double *g, size_t n,
-                               size_t nfft, int precise, const job_opts *o, const double *w0,
-                               double *w, bx_error *err)
+                               size_t nfft, int precise, const bx_analysis_opts *o,
+                               const double *w0, double *w, bx_error *err)
 {
-    job_curves *cv = &res->curves;
+    bx_analysis_curves *cv = &res->curves;
     bx_transfer tf;
     bx_error e2;
     const bx_status st = bx_transfer_estimate(x, y, g, n, ref->rate_hz, nfft, &tf, &e2);
@@ -1632,8 +1317,8 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
 
 /* The last steps of a paired chain: the amount, the limiter, the loudness of
  * y, and the compressor's starting level (which moves the loudness a little). */
-static bx_status paired_finish(bx_chain_params *p, const job_take *ref, double fs, const float *x,
-                               const float *y, size_t n, const job_opts *o, bx_error *err)
+static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs, const float *x,
+                               const float *y, size_t n, const bx_analysis_opts *o, bx_error *err)
 {
     const char *path = ref->path;
     drop_idle_bands(p);
@@ -1655,12 +1340,12 @@ static bx_status paired_finish(bx_chain_params *p, const job_take *ref, double f
 
 /* What run_paired's rounds share. */
 typedef struct paired_in {
-    job_result *res;
-    const job_take *ref, *dry;
+    bx_analysis_result *res;
+    const bx_take *ref, *dry;
     const float *x, *y;
     size_t n, settle;
     double fs;
-    const job_opts *o;
+    const bx_analysis_opts *o;
     const double *w0;
     double *w;
     float *xe; /* scratch: x through the EQ */
@@ -1685,8 +1370,8 @@ typedef struct paired_path {
 static bx_status paired_rounds(const paired_in *in, const double *g0, paired_path *out,
                                bx_error *err)
 {
-    job_result *res = in->res;
-    const job_opts *o = in->o;
+    bx_analysis_result *res = in->res;
+    const bx_analysis_opts *o = in->o;
     const double fs = in->fs;
     const size_t n = in->n;
     memset(out, 0, sizeof *out);
@@ -1701,7 +1386,7 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
         if (!st)
             st = fit_eq(&res->curves, in->w, fs, o, 0.0, EQ_NOISE_PAIRED_COMP_DB, 0, &out->chain,
                         &out->eq_error_db, NULL, err);
-        lap(res, JOB_STAGE_EQ);
+        lap(res, BX_ANALYSIS_STAGE_EQ);
         if (!st)
             st = apply_eq(&out->chain, fs, in->x, in->xe, n, in->ref->path, err);
         if (st)
@@ -1722,7 +1407,7 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
         out->comp_fitted = 1;
         out->trace_db = out->cr.use_comp ? out->cr.error_db : out->cr.error_off_db;
         out->chain.has_comp = out->cr.use_comp;
-        lap(res, JOB_STAGE_COMP);
+        lap(res, BX_ANALYSIS_STAGE_COMP);
         if (!out->cr.use_comp) {
             out->eq_only = 1;
             return BX_OK;
@@ -1745,9 +1430,9 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
 
 /* The report and the summary take path pp's fit: its curves (target,
  * then fit, at curves), EQ error and compressor notes. */
-static void adopt_path(job_result *res, const paired_path *pp, const double *curves)
+static void adopt_path(bx_analysis_result *res, const paired_path *pp, const double *curves)
 {
-    job_curves *cv = &res->curves;
+    bx_analysis_curves *cv = &res->curves;
     memcpy(cv->target_db, curves, cv->n * sizeof(double));
     memcpy(cv->fit_db, curves + cv->n, cv->n * sizeof(double));
     res->eq_error_db = pp->eq_error_db;
@@ -1757,10 +1442,10 @@ static void adopt_path(job_result *res, const paired_path *pp, const double *cur
     }
 }
 
-static bx_status run_paired(job_result *res, const job_take *ref, const job_take *dry,
-                            const job_opts *o, double *w, bx_error *err)
+static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const bx_take *dry,
+                            const bx_analysis_opts *o, double *w, bx_error *err)
 {
-    job_curves *cv = &res->curves;
+    bx_analysis_curves *cv = &res->curves;
     bx_chain_params *p = &res->preset.chain;
     bx_status st;
     if (ref->rate_hz != dry->rate_hz)
@@ -1780,7 +1465,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                             "%s: does not match the dry file %s (correlation %.2f); --paired needs "
                             "the same performance",
                             ref->path, dry->path, score);
-    lap(res, JOB_STAGE_ALIGN);
+    lap(res, BX_ANALYSIS_STAGE_ALIGN);
     res->delay_ms = 1000.0 * (double)d / fs;
     res->align_score = score;
     /* overlap: ref[n] ~ chain(dry)[n - d] */
@@ -1879,7 +1564,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             has_faint = 1;
         }
     }
-    lap(res, JOB_STAGE_COMP);
+    lap(res, BX_ANALYSIS_STAGE_COMP);
     bx_free(g); /* from here on xe is the renderings' scratch */
     g = NULL;
     int refined = 0;
@@ -1893,7 +1578,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         st = paired_target(res, ref, dry, x, y, NULL, n, transfer_nfft(fs, n), 1, o, w0, w, err);
         if (!st)
             st = fit_eq(cv, w, fs, o, 0.0, EQ_NOISE_PAIRED_DB, 1, &q, &res->eq_error_db, NULL, err);
-        lap(res, JOB_STAGE_EQ);
+        lap(res, BX_ANALYSIS_STAGE_EQ);
         if (!st && can_refine) {
             /* and a compressor that changed the gain trace too little to
              * pass on its own (one that seldom acts) gets the same test */
@@ -1932,7 +1617,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                     cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
             }
             refined = 1;
-            lap(res, JOB_STAGE_REFINE);
+            lap(res, BX_ANALYSIS_STAGE_REFINE);
         } else if (!st) {
             p->n_bands = q.n_bands;
             memcpy(p->bands, q.bands, sizeof q.bands);
@@ -1957,11 +1642,11 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
         }
         if (!st)
             st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
-        lap(res, JOB_STAGE_REFINE);
+        lap(res, BX_ANALYSIS_STAGE_REFINE);
     }
     if (!st)
         st = paired_finish(p, ref, fs, x, y, n, o, err);
-    lap(res, JOB_STAGE_LOUDNESS);
+    lap(res, BX_ANALYSIS_STAGE_LOUDNESS);
     double e_p = 0; /* p's squared error over the whole file */
     if (!st && has_s_base) {
         /* when the file's first seconds are far worse than the rest, the
@@ -2008,7 +1693,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
                 st = refine_chain(&s0, x, y, win, 0, fs, o->par, &snr_s, ref->path, err);
             if (!st)
                 alt[n_alt++] = s0;
-            lap(res, JOB_STAGE_REFINE);
+            lap(res, BX_ANALYSIS_STAGE_REFINE);
         }
     }
     if (!st && n_alt) {
@@ -2032,7 +1717,7 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
             for (size_t i = 0; i < cv->n; i++)
                 cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
         }
-        lap(res, JOB_STAGE_LOUDNESS);
+        lap(res, BX_ANALYSIS_STAGE_LOUDNESS);
     }
     if (!st) { /* how close the whole chain comes, for the summary and the preset */
         st = apply_chain(p, fs, x, xe, n, ref->path, err);
@@ -2051,19 +1736,21 @@ static bx_status run_paired(job_result *res, const job_take *ref, const job_take
 }
 
 /* The second file of a job, read on its own thread. */
-typedef struct side_load {
+/* One file to read: REF, and alongside it through o->par the take or DRY. */
+typedef struct file_load {
     const char *path;
     double keep_s;
-    const job_range *range;
-    job_take *take;
+    const bx_take_range *range;
+    bx_take *take;
     bx_error err;
     bx_status st;
-} side_load;
+} file_load;
 
-static void side_load_run(void *arg)
+static void file_load_task(void *arg, unsigned worker, size_t index)
 {
-    side_load *l = arg;
-    l->st = job_take_load(l->path, l->keep_s, l->range, &l->take, &l->err);
+    (void)worker;
+    file_load *l = (file_load *)arg + index;
+    l->st = bx_take_load(l->path, l->keep_s, l->range, &l->take, &l->err);
 }
 
 /* ---- how sure the fit is ------------------------------------------------------ */
@@ -2079,11 +1766,11 @@ static void side_load_run(void *arg)
 /* --paired: below this SNR the chain does not reproduce REF. */
 #define PAIRED_LOW_SNR_DB 20.0
 
-static void warn(job_result *res, const char *code, const char *fmt, ...)
+static void warn(bx_analysis_result *res, const char *code, const char *fmt, ...)
 {
-    if (res->n_warnings >= JOB_MAX_WARNINGS)
+    if (res->n_warnings >= BX_ANALYSIS_MAX_WARNINGS)
         return;
-    job_warning *w = &res->warnings[res->n_warnings++];
+    bx_analysis_warning *w = &res->warnings[res->n_warnings++];
     w->code = code;
     va_list ap;
     va_start(ap, fmt);
@@ -2122,20 +1809,20 @@ static const char *comp_at_limit(const bx_chain_params *p)
     return NULL;
 }
 
-static double mode_noise_db(job_mode m)
+static double mode_noise_db(bx_analysis_mode m)
 {
-    return m == JOB_PAIRED   ? EQ_NOISE_PAIRED_DB
-           : m == JOB_SOURCE ? EQ_NOISE_SOURCE_DB
-                             : EQ_NOISE_REFERENCE_DB;
+    return m == BX_ANALYSIS_PAIRED   ? EQ_NOISE_PAIRED_DB
+           : m == BX_ANALYSIS_SOURCE ? EQ_NOISE_SOURCE_DB
+                                     : EQ_NOISE_REFERENCE_DB;
 }
 
 /* The preset's bands judged against the final target (bx_eqfit_confidence,
  * with --amount undone), and the plain warnings. */
-static bx_status assess(job_result *res, const job_take *ref, const job_take *other,
-                        const job_opts *o, const double *w, double rate, bx_error *err)
+static bx_status assess(bx_analysis_result *res, const bx_take *ref, const bx_take *other,
+                        const bx_analysis_opts *o, const double *w, double rate, bx_error *err)
 {
     const bx_chain_params *p = &res->preset.chain;
-    const job_curves *cv = &res->curves;
+    const bx_analysis_curves *cv = &res->curves;
     bx_eqfit_opts eo;
     bx_eqfit_opts_default(&eo, rate, o->max_bands);
     eo.noise_db = res->eq_noise_db = mode_noise_db(res->mode);
@@ -2159,28 +1846,29 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
         res->eq_n_eff = fmax(4.0, used * step / fmax(step, o->smoothing_oct)); /* as bx_eqfit */
     }
 
-    if (res->mode == JOB_REFERENCE)
+    if (res->mode == BX_ANALYSIS_REFERENCE)
         warn(res, "reference_only",
              "reference only: REF is compared with a model of a dry take, not with your voice "
              "and mic; record a take (bxlive --record-dry take.wav) and use --source take.wav");
-    const job_take *files[2] = {ref, other};
+    const bx_take *files[2] = {ref, other};
     for (int k = 0; k < 2; k++)
         if (files[k] && files[k]->stats.transients < FEW_HITS) {
             char stem[256];
             warn(res, "few_hits",
                  "%s has %u hit%s (%d or more make a groove): its dynamics and sounds are thin "
                  "evidence",
-                 stem_of(files[k]->path, stem, sizeof stem), files[k]->stats.transients,
+                 bx_analysis_stem(files[k]->path, stem, sizeof stem), files[k]->stats.transients,
                  files[k]->stats.transients == 1 ? "" : "s", FEW_HITS);
         }
-    if (res->mode == JOB_SOURCE && res->match_pairs > 0 && res->match_weight < 0.5)
+    if (res->mode == BX_ANALYSIS_SOURCE && res->match_pairs > 0 && res->match_weight < 0.5)
         warn(res, "take_unlike_reference",
              "your take and REF do not sound alike (their closest sounds differ by %.1f dB in "
              "shape): the EQ follows their long-term spectra, which also differ by what was "
              "played",
              res->match_distance_db);
     /* (--paired: the waveform's SNR says it, below) */
-    if (res->mode != JOB_PAIRED && res->eq_error_db > MISFIT_NOISE_FACTOR * res->eq_noise_db)
+    if (res->mode != BX_ANALYSIS_PAIRED &&
+        res->eq_error_db > MISFIT_NOISE_FACTOR * res->eq_noise_db)
         warn(res, "eq_misfit",
              "the EQ leaves %.2f dB RMS of its target unexplained (more than %u bands can "
              "follow): REF may differ by more than an EQ",
@@ -2201,13 +1889,13 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              "%.2f dB needed): %s",
              res->comp_margin_db, res->comp_min_gain_db,
              p->has_comp ? "kept, at low confidence" : "left off");
-    if (res->comp_from_stats && res->comp_evidence_z > JOB_COMP_EVIDENCE_Z)
+    if (res->comp_from_stats && res->comp_evidence_z > BX_ANALYSIS_COMP_EVIDENCE_Z)
         warn(res, "reference_compressed",
              "REF sounds compressed (its crest and spread lie below a dry take's: z %.2f, %.2f "
              "needed), but a compressor's threshold needs your input's level, which REF alone "
              "does not give: none is set; record a take (bxlive --record-dry take.wav) and use "
              "--source take.wav",
-             res->comp_evidence_z, JOB_COMP_EVIDENCE_Z);
+             res->comp_evidence_z, BX_ANALYSIS_COMP_EVIDENCE_Z);
     const char *limit = comp_at_limit(p);
     if (limit)
         warn(res, "compressor_at_limit",
@@ -2221,12 +1909,12 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
              fmin(res->comp_error_db, res->comp_error_db - res->comp_margin_db));
     const double level_db =
         p->input_gain_db + p->output_gain_db + (p->has_comp ? p->comp.makeup_db : 0);
-    if (res->mode == JOB_SOURCE && fabs(level_db) > LEVEL_JUMP_DB)
+    if (res->mode == BX_ANALYSIS_SOURCE && fabs(level_db) > LEVEL_JUMP_DB)
         warn(res, "level_jump",
              "the level match changes the level by %+.0f dB: your take is far %s than REF "
              "(the mic gain, or not the same kind of performance?)",
              level_db, level_db > 0 ? "quieter" : "louder");
-    if (res->mode == JOB_PAIRED && res->match_snr_db < PAIRED_LOW_SNR_DB)
+    if (res->mode == BX_ANALYSIS_PAIRED && res->match_snr_db < PAIRED_LOW_SNR_DB)
         warn(res, "paired_low_snr",
              "the chain reproduces REF to only %.1f dB SNR: REF holds processing bx does not "
              "model (saturation, reverb, modulation) or the files differ",
@@ -2234,55 +1922,58 @@ static bx_status assess(job_result *res, const job_take *ref, const job_take *ot
     return BX_OK;
 }
 
-bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
-                  const char *other_path, const job_opts *o, job_result *res, bx_error *err)
+bx_status bx_analysis_run(const char *ref_path, bx_analysis_mode mode, const bx_take *source,
+                          const char *other_path, const bx_analysis_opts *o,
+                          bx_analysis_result *res, bx_error *err)
 {
     memset(res, 0, sizeof *res);
     res->mode = mode;
-    const double t0 = thread_clock_s();
+    const double t0 = bx_clock_s();
     res->lap_t = t0;
-    job_take *ref = NULL, *dry = NULL, *own_source = NULL;
+    bx_take *ref = NULL, *dry = NULL, *own_source = NULL;
     double *w = NULL;
     bx_status st = bx_preset_init(&res->preset);
     if (st)
         return oom(err, ref_path);
-    if (mode == JOB_SOURCE && !source && !other_path)
+    if (mode == BX_ANALYSIS_SOURCE && !source && !other_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: source mode needs a source take", ref_path);
-    if (mode == JOB_PAIRED && !other_path)
+    if (mode == BX_ANALYSIS_PAIRED && !other_path)
         return bx_error_set(err, BX_ERR_ARG, "%s: paired mode needs the dry file", ref_path);
-    const double keep = mode == JOB_PAIRED ? JOB_KEEP_PAIRED_S : JOB_KEEP_FIT_S;
+    const double keep = mode == BX_ANALYSIS_PAIRED ? BX_TAKE_KEEP_PAIRED_S : BX_TAKE_KEEP_FIT_S;
     /* the other file (take or dry original) is read alongside the reference */
     /* DRY is the same performance as REF: the same excerpt of its timeline */
-    side_load side = {other_path, keep, mode == JOB_PAIRED ? &o->ref_range : &o->take_range,
-                      NULL,       {0},  BX_OK};
-    thread_handle th;
-    int threaded = 0;
-    if (mode == JOB_PAIRED || (mode == JOB_SOURCE && !source))
-        threaded = thread_start(&th, side_load_run, &side) == 0 ? 1 : -1;
-    st = job_take_load(ref_path, keep, &o->ref_range, &ref, err);
-    if (threaded == 1)
-        thread_join(&th);
-    else if (threaded == -1 && !st)
-        side_load_run(&side);
-    if (!st && threaded && side.st) {
-        *err = side.err;
-        st = side.st;
+    file_load load[2] = {{ref_path, keep, &o->ref_range, NULL, {0}, BX_OK},
+                         {other_path,
+                          keep,
+                          mode == BX_ANALYSIS_PAIRED ? &o->ref_range : &o->take_range,
+                          NULL,
+                          {0},
+                          BX_OK}};
+    const int side = mode == BX_ANALYSIS_PAIRED || (mode == BX_ANALYSIS_SOURCE && !source);
+    bx_parallel_for(o->par, file_load_task, load, side ? 2 : 1);
+    ref = load[0].take;
+    st = load[0].st;
+    if (st)
+        *err = load[0].err;
+    else if (side && load[1].st) {
+        *err = load[1].err;
+        st = load[1].st;
     }
-    if (mode == JOB_PAIRED)
-        dry = side.take;
-    else if (mode == JOB_SOURCE && !source)
-        source = own_source = side.take;
-    lap(res, JOB_STAGE_LOAD);
+    if (mode == BX_ANALYSIS_PAIRED)
+        dry = load[1].take;
+    else if (mode == BX_ANALYSIS_SOURCE && !source)
+        source = own_source = load[1].take;
+    lap(res, BX_ANALYSIS_STAGE_LOAD);
     if (st)
         goto out;
-    const job_take *other = mode == JOB_SOURCE ? source : dry;
+    const bx_take *other = mode == BX_ANALYSIS_SOURCE ? source : dry;
     const double rate = other ? other->rate_hz : ref->rate_hz;
     /* paired: fit down to 12 Hz — a highpass's phase in the kick's range depends
      * on what it does below 30 Hz, and identification is judged sample by sample */
-    res->fit_lo_hz = mode == JOB_PAIRED   ? FIT_LO_PAIRED_HZ
-                     : mode == JOB_SOURCE ? FIT_LO_SOURCE_HZ
-                                          : FIT_LO_HZ;
-    res->fit_hi_hz = fmin(mode == JOB_REFERENCE ? FIT_HI_HZ : FIT_HI_TAKE_HZ, 0.45 * rate);
+    res->fit_lo_hz = mode == BX_ANALYSIS_PAIRED   ? FIT_LO_PAIRED_HZ
+                     : mode == BX_ANALYSIS_SOURCE ? FIT_LO_SOURCE_HZ
+                                                  : FIT_LO_HZ;
+    res->fit_hi_hz = fmin(mode == BX_ANALYSIS_REFERENCE ? FIT_HI_HZ : FIT_HI_TAKE_HZ, 0.45 * rate);
     st = curves_alloc(&res->curves, res->fit_lo_hz, res->fit_hi_hz, rate, ref_path, err);
     if (st)
         goto out;
@@ -2294,13 +1985,13 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     for (size_t i = 0; i < res->curves.n; i++)
         w[i] = 1.0;
 
-    job_opts eff = *o;
+    bx_analysis_opts eff = *o;
     if (eff.smoothing_oct < 0)
-        eff.smoothing_oct = job_default_smoothing(mode);
+        eff.smoothing_oct = bx_analysis_default_smoothing(mode);
     o = &eff;
-    if (mode == JOB_SOURCE)
+    if (mode == BX_ANALYSIS_SOURCE)
         st = run_source(res, ref, source, o, w, err);
-    else if (mode == JOB_PAIRED)
+    else if (mode == BX_ANALYSIS_PAIRED)
         st = run_paired(res, ref, dry, o, w, err);
     else
         st = run_reference(res, ref, o, w, err);
@@ -2308,7 +1999,8 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
         goto out;
 
     char stem[256];
-    st = bx_preset_set_name(&res->preset, o->name ? o->name : stem_of(ref_path, stem, sizeof stem));
+    st = bx_preset_set_name(&res->preset,
+                            o->name ? o->name : bx_analysis_stem(ref_path, stem, sizeof stem));
     if (st) {
         st = oom(err, ref_path);
         goto out;
@@ -2327,20 +2019,20 @@ bx_status job_run(const char *ref_path, job_mode mode, const job_take *source,
     if (st)
         goto out;
     static const char *const names[] = {"reference", "source", "paired"};
-    st = write_analysis(res, ref, other, names[mode], o, err);
-    lap(res, JOB_STAGE_RECORD);
+    st = bx_analysis_record_write(res, ref, other, names[mode], o, err);
+    lap(res, BX_ANALYSIS_STAGE_RECORD);
 out:
-    res->seconds = thread_clock_s() - t0;
-    job_take_free(ref);
-    job_take_free(dry);
-    job_take_free(own_source);
+    res->seconds = bx_clock_s() - t0;
+    bx_take_free(ref);
+    bx_take_free(dry);
+    bx_take_free(own_source);
     bx_free(w);
     if (st)
-        job_result_free(res);
+        bx_analysis_result_free(res);
     return st;
 }
 
-void job_result_free(job_result *r)
+void bx_analysis_result_free(bx_analysis_result *r)
 {
     bx_preset_free(&r->preset);
     bx_free(r->curves.freq_hz);

@@ -1,0 +1,340 @@
+/* analysis_record.c — the preset's `analysis` record: written by
+ * bx_analysis_run, read back by bx_analysis_reference_ltas (bx/analysis.h). */
+#include "analysis_record.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bx/version.h"
+#include "json.h"
+#include "take_impl.h"
+
+const char *bx_analysis_stem(const char *path, char *buf, size_t n)
+{
+    if (strcmp(path, "-") == 0) /* standard input */
+        path = "stdin";
+    const char *b = strrchr(path, '/');
+#ifdef _WIN32
+    const char *bs = strrchr(path, '\\');
+    if (bs && (!b || bs > b))
+        b = bs;
+#endif
+    b = b ? b + 1 : path;
+    snprintf(buf, n, "%s", b);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf)
+        *dot = '\0';
+    /* a preset name must be UTF-8: replace bytes that are not (e.g. a
+     * Latin-1 file name) and control characters with '?' */
+    for (unsigned char *c = (unsigned char *)buf; *c;) {
+        int len = *c < 0x80             ? 1
+                  : (*c & 0xE0) == 0xC0 ? 2
+                  : (*c & 0xF0) == 0xE0 ? 3
+                  : (*c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        for (int k = 1; k < len; k++)
+            if ((c[k] & 0xC0) != 0x80)
+                len = 0;
+        if (len == 0 || *c < 0x20 || *c == 0x7F) {
+            *c++ = '?';
+            continue;
+        }
+        c += len;
+    }
+    return buf;
+}
+
+/* ---- the analysis record ----------------------------------------------------
+ * Built with cJSON, whose calls fail silently when memory runs out: every
+ * one goes through these, which clear *ok on a failure (and free what could
+ * not be added), so that a record is complete or not written at all. */
+
+static void num(cJSON *o, const char *key, double v, int *ok)
+{
+    if (!o || !cJSON_AddNumberToObject(o, key, v))
+        *ok = 0;
+}
+
+static void str(cJSON *o, const char *key, const char *v, int *ok)
+{
+    if (!o || !cJSON_AddStringToObject(o, key, v))
+        *ok = 0;
+}
+
+static void flag(cJSON *o, const char *key, int v, int *ok)
+{
+    if (!o || !cJSON_AddBoolToObject(o, key, v))
+        *ok = 0;
+}
+
+static cJSON *obj_in(cJSON *o, const char *key, int *ok)
+{
+    cJSON *c = o ? cJSON_AddObjectToObject(o, key) : NULL;
+    if (!c)
+        *ok = 0;
+    return c;
+}
+
+static cJSON *arr_in(cJSON *o, const char *key, int *ok)
+{
+    cJSON *c = o ? cJSON_AddArrayToObject(o, key) : NULL;
+    if (!c)
+        *ok = 0;
+    return c;
+}
+
+/* Add item (owned) to o under key; 1, or 0 with item freed. */
+static int put(cJSON *o, const char *key, cJSON *item, int *ok)
+{
+    if (o && item && cJSON_AddItemToObject(o, key, item))
+        return 1;
+    cJSON_Delete(item);
+    *ok = 0;
+    return 0;
+}
+
+/* Append item (owned) to array a; 1, or 0 with item freed. */
+static int push(cJSON *a, cJSON *item, int *ok)
+{
+    if (a && item && cJSON_AddItemToArray(a, item))
+        return 1;
+    cJSON_Delete(item);
+    *ok = 0;
+    return 0;
+}
+
+static cJSON *curve_json(const double *f, const double *db, size_t n, size_t step, int *ok)
+{
+    cJSON *o = cJSON_CreateObject(), *jf = cJSON_CreateArray(), *jd = cJSON_CreateArray();
+    if (!o || !jf || !jd) {
+        cJSON_Delete(o);
+        cJSON_Delete(jf);
+        cJSON_Delete(jd);
+        *ok = 0;
+        return NULL;
+    }
+    if (!put(o, "freq_hz", jf, ok))
+        jf = NULL;
+    if (!put(o, "db", jd, ok))
+        jd = NULL;
+    for (size_t i = 0; i < n; i += step) {
+        push(jf, cJSON_CreateNumber(round(f[i] * 10) / 10), ok);
+        push(jd, cJSON_CreateNumber(round(db[i] * 100) / 100), ok);
+    }
+    return o;
+}
+
+static cJSON *take_json(const bx_take *t, const char *role, int *ok)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        *ok = 0;
+        return NULL;
+    }
+    const bx_level_stats *s = &t->stats;
+    char stem[256];
+    str(o, "role", role, ok);
+    str(o, "file", bx_analysis_stem(t->path, stem, sizeof stem), ok);
+    num(o, "rate_hz", t->rate_hz, ok);
+    num(o, "channels", t->channels, ok);
+    num(o, "seconds", round(t->seconds * 1000) / 1000, ok);
+    num(o, "loudness_lufs", round(s->loudness_lufs * 100) / 100, ok);
+    num(o, "loudness_range_lu", round(s->lra_lu * 100) / 100, ok);
+    num(o, "sample_peak_db", round(s->sample_peak_db * 100) / 100, ok);
+    num(o, "rms_db", round(s->rms_db * 100) / 100, ok);
+    num(o, "crest_db", round(s->crest_db * 100) / 100, ok);
+    num(o, "level_p10_db", round(s->p10_db * 100) / 100, ok);
+    num(o, "level_p50_db", round(s->p50_db * 100) / 100, ok);
+    num(o, "level_p95_db", round(s->p95_db * 100) / 100, ok);
+    num(o, "level_spread_db", round(s->spread_db * 100) / 100, ok);
+    num(o, "transients", s->transients, ok);
+    num(o, "attack_ms", round(s->attack_ms * 100) / 100, ok);
+    num(o, "decay_ms", round(s->decay_ms * 100) / 100, ok);
+    /* long-term spectrum: 1/6-octave log-frequency curve and the octave view */
+    double f[64], db[64];
+    size_t n = 0;
+    for (double fr = 20.0; fr < fmin(20000.0, 0.49 * t->rate_hz) && n < 64; fr *= exp2(1.0 / 6.0)) {
+        f[n] = fr;
+        db[n] = fmax(bx_spectrum_db_at(&t->spec, fr, 1.0 / 6.0), -200.0);
+        n++;
+    }
+    put(o, "ltas", curve_json(f, db, n, 1, ok), ok);
+    static const double oct[10] = {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000};
+    n = 0;
+    for (int k = 0; k < 10; k++) {
+        if (oct[k] * 1.4142 > 0.5 * t->rate_hz)
+            break;
+        f[n] = oct[k];
+        db[n] = fmax(bx_spectrum_band_db(&t->spec, oct[k] / 1.4142, oct[k] * 1.4142), -200.0);
+        n++;
+    }
+    put(o, "octaves", curve_json(f, db, n, 1, ok), ok);
+    return o;
+}
+
+static double r3(double v)
+{
+    return round(v * 1000) / 1000;
+}
+
+/* analysis.confidence: per band, the compressor, the warnings. */
+static cJSON *confidence_json(const bx_analysis_result *res, int *ok)
+{
+    cJSON *c = cJSON_CreateObject();
+    if (!c) {
+        *ok = 0;
+        return NULL;
+    }
+    cJSON *eq = obj_in(c, "eq", ok);
+    if (eq) {
+        num(eq, "noise_db", r3(res->eq_noise_db), ok);
+        num(eq, "independent_points", round(res->eq_n_eff * 10) / 10, ok);
+        cJSON *bands = arr_in(eq, "bands", ok);
+        for (unsigned k = 0; bands && k < res->preset.chain.n_bands; k++) {
+            const bx_eqfit_band_conf *bc = &res->eq_conf[k];
+            cJSON *b = cJSON_CreateObject();
+            if (!push(bands, b, ok))
+                break;
+            num(b, "confidence", r3(bc->confidence), ok);
+            num(b, "freq_sd_oct", r3(bc->freq_sd_oct), ok);
+            if (bx_biquad_type_has_gain(res->preset.chain.bands[k].type))
+                num(b, "gain_sd_db", r3(bc->gain_sd_db), ok);
+            num(b, "q_sd_oct", r3(bc->q_sd_oct), ok);
+        }
+    }
+    if (res->comp_from_stats) {
+        cJSON *cp = obj_in(c, "compressor", ok);
+        if (cp) {
+            flag(cp, "kept", res->preset.chain.has_comp, ok);
+            num(cp, "evidence_z", r3(res->comp_evidence_z), ok);
+            num(cp, "evidence_needed_z", BX_ANALYSIS_COMP_EVIDENCE_Z, ok);
+        }
+    }
+    if (res->comp_fitted) {
+        cJSON *cp = obj_in(c, "compressor", ok);
+        if (cp) {
+            flag(cp, "kept", res->comp_kept, ok);
+            num(cp, "improvement_db", r3(res->comp_margin_db), ok);
+            num(cp, "improvement_needed_db", r3(res->comp_min_gain_db), ok);
+            num(cp, "confidence", r3(res->comp_confidence), ok);
+            static const char *const names[4] = {"threshold", "ratio", "attack", "release"};
+            cJSON *cons = obj_in(cp, "constrained", ok);
+            for (int k = 0; cons && k < 4; k++)
+                num(cons, names[k], r3(res->comp_constrained[k]), ok);
+        }
+    }
+    cJSON *ws = arr_in(c, "warnings", ok);
+    for (unsigned k = 0; ws && k < res->n_warnings; k++) {
+        cJSON *w = cJSON_CreateObject();
+        if (!push(ws, w, ok))
+            break;
+        str(w, "code", res->warnings[k].code, ok);
+        str(w, "text", res->warnings[k].text, ok);
+    }
+    return c;
+}
+
+bx_status bx_analysis_record_write(bx_analysis_result *res, const bx_take *ref, const bx_take *src,
+                                   const char *mode, const bx_analysis_opts *o, bx_error *err)
+{
+    cJSON *a = cJSON_CreateObject();
+    if (!a)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    int all = 1, *ok = &all; /* cleared by any call that ran out of memory */
+    str(a, "generator", "bxanalyze " BX_VERSION_STRING, ok);
+    str(a, "mode", mode, ok);
+    cJSON *opt = obj_in(a, "options", ok);
+    if (opt) {
+        num(opt, "bands", o->max_bands, ok);
+        num(opt, "amount_pct", o->amount * 100.0, ok);
+        num(opt, "smoothing_oct", round(o->smoothing_oct * 1000) / 1000, ok);
+        flag(opt, "compressor", !o->no_compressor, ok);
+    }
+    put(a, "reference", take_json(ref, "reference", ok), ok);
+    if (src)
+        put(a, "source", take_json(src, res->mode == BX_ANALYSIS_PAIRED ? "dry" : "source", ok),
+            ok);
+    cJSON *fit = obj_in(a, "fit", ok);
+    if (fit) {
+        num(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000, ok);
+        num(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000, ok);
+        if (res->band_limit_hz > 0)
+            num(fit, "reference_band_limit_hz", round(res->band_limit_hz), ok);
+        if (res->mode == BX_ANALYSIS_PAIRED) {
+            num(fit, "delay_ms", round(res->delay_ms * 1000) / 1000, ok);
+            num(fit, "alignment_score", round(res->align_score * 1000) / 1000, ok);
+            num(fit, "snr_db", round(res->match_snr_db * 100) / 100, ok);
+        }
+        if (res->mode == BX_ANALYSIS_SOURCE) {
+            cJSON *m = obj_in(fit, "like_with_like", ok);
+            if (m) {
+                num(m, "pairs", (double)res->match_pairs, ok);
+                num(m, "distance_db", round(res->match_distance_db * 1000) / 1000, ok);
+                num(m, "weight", round(res->match_weight * 1000) / 1000, ok);
+                num(m, "rate_hz", res->match_rate_hz, ok);
+            }
+        }
+        put(fit, "target",
+            curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4, ok), ok);
+    }
+    put(a, "confidence", confidence_json(res, ok), ok);
+    char *text = all ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    if (!text)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    res->preset.analysis_json = text;
+    return BX_OK;
+}
+
+/* ---- reading it back -------------------------------------------------------- */
+
+bx_status bx_analysis_reference_ltas(const char *analysis_json, bx_analysis_curve *c, bx_error *err)
+{
+    c->n = 0;
+    if (!analysis_json)
+        return bx_error_set(err, BX_ERR_PRESET, "no analysis record");
+    cJSON *a = cJSON_Parse(analysis_json);
+    if (!a)
+        return bx_json_syntax_ok(analysis_json, strlen(analysis_json))
+                   ? bx_error_set(err, BX_ERR_NOMEM, "out of memory reading the analysis record")
+                   : bx_error_set(err, BX_ERR_PRESET, "the analysis record is not JSON");
+    const cJSON *l =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "reference"), "ltas");
+    const cJSON *jf = cJSON_GetObjectItemCaseSensitive(l, "freq_hz");
+    const cJSON *jd = cJSON_GetObjectItemCaseSensitive(l, "db");
+    if (cJSON_IsArray(jf) && cJSON_IsArray(jd) &&
+        cJSON_GetArraySize(jf) == cJSON_GetArraySize(jd)) {
+        const cJSON *x = jf->child, *y = jd->child;
+        for (; x && y && c->n < BX_ANALYSIS_CURVE_MAX; x = x->next, y = y->next) {
+            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !(x->valuedouble > 0) ||
+                (c->n && !(x->valuedouble > c->freq_hz[c->n - 1])) || !isfinite(y->valuedouble))
+                break;
+            c->freq_hz[c->n] = x->valuedouble;
+            c->db[c->n++] = y->valuedouble;
+        }
+    }
+    cJSON_Delete(a);
+    if (c->n < 4) {
+        c->n = 0;
+        return bx_error_set(err, BX_ERR_PRESET,
+                            "no reference spectrum (analysis.reference.ltas) in the analysis "
+                            "record");
+    }
+    return BX_OK;
+}
+
+double bx_analysis_curve_db_at(const bx_analysis_curve *c, double freq_hz)
+{
+    if (c->n == 0)
+        return NAN;
+    if (freq_hz <= c->freq_hz[0])
+        return c->db[0];
+    for (size_t i = 1; i < c->n; i++)
+        if (freq_hz <= c->freq_hz[i]) {
+            const double t =
+                log(freq_hz / c->freq_hz[i - 1]) / log(c->freq_hz[i] / c->freq_hz[i - 1]);
+            return c->db[i - 1] + t * (c->db[i] - c->db[i - 1]);
+        }
+    return c->db[c->n - 1];
+}
