@@ -16,13 +16,14 @@ unsigned exports_parse(const char *list, char *bad, size_t bad_len)
         const char *e = strchr(s, ',');
         const size_t n = e ? (size_t)(e - s) : strlen(s);
         char name[32];
-        int f = -1;
+        bx_export_format f = BX_EXPORT_FORMAT_COUNT;
+        int known = 0;
         if (n < sizeof name) {
             memcpy(name, s, n);
             name[n] = '\0';
-            f = bx_export_format_from_name(name);
+            known = bx_export_format_parse(name, &f) == BX_OK;
         }
-        if (f < 0) {
+        if (!known) {
             snprintf(bad, bad_len, "%.*s", (int)(n < 64 ? n : 64), s);
             return 0;
         }

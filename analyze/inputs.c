@@ -228,7 +228,7 @@ static bx_status add_path(input_list *l, const char *path, int depth, int explic
         return BX_OK;
     }
     bx_file_identity id;
-    if (bx_file_identity_of(path, &id) == 0) {
+    if (bx_file_identity_of(path, &id) == BX_OK) {
         for (size_t i = 0; i < l->n_dirs; i++)
             if (l->dirs[i].volume == id.volume && l->dirs[i].index == id.index) {
                 note(l, path, "skipped (a folder already scanned, reached again through a link)");

@@ -331,7 +331,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--bits") == 0) {
             if (!next)
                 return usage_error("%s needs a value (16, 24, 32 or float)", a);
-            if (bx_audio_encoding_parse(argv[++i], &ro.encoding) != 0)
+            if (bx_audio_encoding_parse(argv[++i], &ro.encoding) != BX_OK)
                 return usage_error("--bits: \"%s\" is not 16, 24, 32 or float", argv[i]);
             render_only = 1;
         } else if (strcmp(a, "--block") == 0) {

@@ -159,7 +159,7 @@ int render_run(const render_opts *o)
     }
     chain = bx_chain_create(&preset.chain, info.rate_hz, info.channels, &err);
     if (!chain) {
-        fprintf(stderr, "bxlive: %s: %s (%s is %d Hz)\n", o->preset_path, err.msg, o->in_path,
+        fprintf(stderr, "bxlive: %s: %s (%s is %g Hz)\n", o->preset_path, err.msg, o->in_path,
                 info.rate_hz);
         rc = err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
         goto out;
@@ -262,7 +262,7 @@ int render_run(const render_opts *o)
     if (!o->quiet)
         fprintf(
             stderr,
-            "bxlive: rendered %s -> %s: %.2f s, %d Hz, %u ch; peak in %.1f dBFS, out %.1f dBFS; "
+            "bxlive: rendered %s -> %s: %.2f s, %g Hz, %u ch; peak in %.1f dBFS, out %.1f dBFS; "
             "max gain reduction %.1f dB (compressor), %.1f dB (limiter)\n",
             o->in_path, o->out_path, (double)total / info.rate_hz, info.rate_hz, info.channels,
             db(in_peak), db(out_peak), comp_gr, lim_gr);

@@ -17,6 +17,7 @@
 #include "bx/compfit.h"
 #include "bx/dynsig.h"
 #include "bx/eqfit.h"
+#include "bx/ltas.h"
 #include "bx/match.h"
 #include "bx/meter.h"
 #include "bx/resample.h"
@@ -1450,7 +1451,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     bx_status st;
     if (ref->rate_hz != dry->rate_hz)
         return bx_error_set(err, BX_ERR_AUDIO,
-                            "%s: %d Hz but the dry file %s is %d Hz; --paired needs the same rate",
+                            "%s: %g Hz but the dry file %s is %g Hz; --paired needs the same rate",
                             ref->path, ref->rate_hz, dry->path, dry->rate_hz);
     const double fs = ref->rate_hz;
     long d;

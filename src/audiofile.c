@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -449,7 +450,7 @@ void bx_audio_close(bx_audio_reader *r)
     bx_free(r);
 }
 
-int bx_audio_encoding_parse(const char *s, bx_audio_encoding *enc)
+bx_status bx_audio_encoding_parse(const char *s, bx_audio_encoding *enc)
 {
     if (strcmp(s, "16") == 0)
         *enc = BX_ENC_PCM16;
@@ -460,8 +461,8 @@ int bx_audio_encoding_parse(const char *s, bx_audio_encoding *enc)
     else if (strcmp(s, "float") == 0 || strcmp(s, "32f") == 0)
         *enc = BX_ENC_FLOAT;
     else
-        return -1;
-    return 0;
+        return BX_ERR_ARG;
+    return BX_OK;
 }
 
 /* Lower-case extension of path (without the dot) into ext; "" if none. */
@@ -580,16 +581,19 @@ static bx_status send_memory(bx_audio_writer *w, bx_error *err)
 #endif
 }
 
-bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channels,
+bx_status bx_audio_writer_create(const char *path, double rate_hz, unsigned channels,
                                  bx_audio_encoding enc, long long expected_frames,
                                  bx_audio_writer **out, bx_error *err)
 {
     *out = NULL;
+    if (!(rate_hz >= 1.0 && rate_hz <= 1e7) || rate_hz != floor(rate_hz))
+        return bx_error_set(err, BX_ERR_ARG, "%s: a rate of %g Hz cannot be written (whole Hz)",
+                            path, rate_hz);
     if (bx_is_dir(path))
         return bx_error_set(err, BX_ERR_IO, "%s: is a directory", path);
     SF_INFO si;
     memset(&si, 0, sizeof si);
-    si.samplerate = rate_hz;
+    si.samplerate = (int)rate_hz;
     si.channels = (int)channels;
     bx_output_kind kind;
     char *target = NULL;
@@ -613,7 +617,7 @@ bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channel
                                     path);
         }
         return bx_error_set(err, BX_ERR_ARG,
-                            "%s: this format cannot hold %u channel(s) at %d Hz with that encoding",
+                            "%s: this format cannot hold %u channel(s) at %g Hz with that encoding",
                             path, channels, rate_hz);
     }
     bx_audio_writer *w = bx_calloc(1, sizeof *w);

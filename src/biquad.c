@@ -17,15 +17,15 @@ const char *bx_biquad_type_name(bx_biquad_type type)
     return (unsigned)type < BX_BIQUAD_TYPE_COUNT ? type_names[type] : "unknown";
 }
 
-int bx_biquad_type_parse(const char *name, bx_biquad_type *type)
+bx_status bx_biquad_type_parse(const char *name, bx_biquad_type *type)
 {
     for (int i = 0; i < BX_BIQUAD_TYPE_COUNT; i++) {
         if (strcmp(name, type_names[i]) == 0) {
             *type = (bx_biquad_type)i;
-            return 0;
+            return BX_OK;
         }
     }
-    return -1;
+    return BX_ERR_ARG;
 }
 
 int bx_biquad_type_has_gain(bx_biquad_type type)

@@ -23,12 +23,14 @@ const char *bx_detector_name(bx_detector d)
     return (unsigned)d < sizeof detector_names / sizeof *detector_names ? detector_names[d] : NULL;
 }
 
-int bx_detector_from_name(const char *name)
+bx_status bx_detector_parse(const char *name, bx_detector *d)
 {
     for (unsigned i = 0; i < sizeof detector_names / sizeof *detector_names; i++)
-        if (strcmp(name, detector_names[i]) == 0)
-            return (int)i;
-    return -1;
+        if (strcmp(name, detector_names[i]) == 0) {
+            *d = (bx_detector)i;
+            return BX_OK;
+        }
+    return BX_ERR_ARG;
 }
 
 void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)

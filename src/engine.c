@@ -71,10 +71,10 @@ void bx_engine_destroy(bx_engine *e)
     bx_free(e);
 }
 
-int bx_engine_post_chain(bx_engine *e, bx_chain *next)
+bx_status bx_engine_post_chain(bx_engine *e, bx_chain *next)
 {
     bx_chain *expected = NULL;
-    return atomic_compare_exchange_strong(&e->incoming, &expected, next) ? 0 : -1;
+    return atomic_compare_exchange_strong(&e->incoming, &expected, next) ? BX_OK : BX_ERR_BUSY;
 }
 
 bx_chain *bx_engine_collect(bx_engine *e)

@@ -27,6 +27,8 @@ const char *bx_strerror(bx_status status)
         return "value out of range";
     case BX_ERR_AUDIO:
         return "audio file error";
+    case BX_ERR_BUSY:
+        return "busy";
     }
     return "unknown error";
 }

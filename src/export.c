@@ -24,16 +24,18 @@ const char *bx_export_format_name(bx_export_format f)
     return (unsigned)f < BX_EXPORT_FORMAT_COUNT ? format_names[f] : NULL;
 }
 
-int bx_export_format_from_name(const char *name)
+bx_status bx_export_format_parse(const char *name, bx_export_format *f)
 {
-    for (int f = 0; name && f < BX_EXPORT_FORMAT_COUNT; f++) {
-        const char *a = name, *b = format_names[f];
+    for (int k = 0; name && k < BX_EXPORT_FORMAT_COUNT; k++) {
+        const char *a = name, *b = format_names[k];
         while (*a && tolower((unsigned char)*a) == *b)
             a++, b++;
-        if (!*a && !*b)
-            return f;
+        if (!*a && !*b) {
+            *f = (bx_export_format)k;
+            return BX_OK;
+        }
     }
-    return -1;
+    return BX_ERR_ARG;
 }
 
 const char *bx_export_suffix(bx_export_format f)

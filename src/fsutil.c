@@ -525,14 +525,14 @@ static int file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
     return ok ? 0 : -1;
 }
 
-int bx_file_identity_of(const char *path, bx_file_identity *id)
+bx_status bx_file_identity_of(const char *path, bx_file_identity *id)
 {
     BY_HANDLE_FILE_INFORMATION info;
     if (file_id(path, &info))
-        return -1;
+        return BX_ERR_IO;
     id->volume = info.dwVolumeSerialNumber;
     id->index = ((unsigned long long)info.nFileIndexHigh << 32) | info.nFileIndexLow;
-    return 0;
+    return BX_OK;
 }
 
 int bx_is_regular(const char *path)
@@ -569,14 +569,14 @@ int bx_exists(const char *path)
     return attr != INVALID_FILE_ATTRIBUTES;
 }
 #else
-int bx_file_identity_of(const char *path, bx_file_identity *id)
+bx_status bx_file_identity_of(const char *path, bx_file_identity *id)
 {
     struct stat s;
     if (stat(path, &s) != 0)
-        return -1;
+        return BX_ERR_IO;
     id->volume = (unsigned long long)s.st_dev;
     id->index = (unsigned long long)s.st_ino;
-    return 0;
+    return BX_OK;
 }
 
 int bx_is_regular(const char *path)

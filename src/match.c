@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bx/ltas.h"
 #include "bx/spectrum.h"
 
 #ifndef M_PI

@@ -125,7 +125,7 @@ static bx_status parse_band(const cJSON *jb, unsigned i, bx_band *b, const char 
         return bx_error_set(err, BX_ERR_PRESET, "%s: %s.type: expected a string, found %s", origin,
                             path, bx_json_kind(jt));
     char tbuf[64];
-    if (bx_biquad_type_parse(jt->valuestring, &b->type) != 0)
+    if (bx_biquad_type_parse(jt->valuestring, &b->type) != BX_OK)
         return bx_error_set(err, BX_ERR_PRESET,
                             "%s: %s.type: unknown band type \"%s\" (allowed: peak, low_shelf, "
                             "high_shelf, highpass, lowpass)",
@@ -202,13 +202,11 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: expected a string, found %s",
                                     origin, bx_json_kind(jd));
-            const int d = bx_detector_from_name(jd->valuestring);
-            if (d < 0)
+            if (bx_detector_parse(jd->valuestring, &c->detector) != BX_OK)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: unknown detector \"%s\" "
                                     "(allowed: peak, rms, level, branch)",
                                     origin, bx_json_printable(jd->valuestring, dbuf, sizeof dbuf));
-            c->detector = (bx_detector)d;
             if (c->detector == BX_DETECTOR_BRANCH && version < 2)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: \"branch\" needs "

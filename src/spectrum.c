@@ -3,6 +3,7 @@
  * frame level so the gate (in the spirit of the BS.1770 two-stage gate) can
  * be chosen at the end without keeping the frames. */
 #include "bx/spectrum.h"
+#include "bx/ltas.h"
 
 #include <math.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bx/chain.h"
+#include "bx/ltas.h"
 #include "take_impl.h"
 
 #define READ_FRAMES 8192

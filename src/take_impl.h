@@ -6,7 +6,7 @@
 
 struct bx_take {
     char *path; /* the name it was loaded under */
-    int rate_hz;
+    double rate_hz;
     unsigned channels;
     double seconds;
     bx_spectrum spec;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "bx/audiofile.h"
+#include "bx/ltas.h"
 #include "bx/spectrum.h"
 
 #define BLOCK 4096

@@ -44,6 +44,7 @@
 #include "bx/eqfit.h"
 #include "bx/fsutil.h"
 #include "bx/levels.h"
+#include "bx/ltas.h"
 #include "bx/match.h"
 #include "bx/meter.h"
 #include "bx/preset.h"
@@ -304,7 +305,7 @@ static bx_status sc_chain_engine(digest *d, bx_error *err)
                 st = err->code;
                 break;
             }
-            if (bx_engine_post_chain(e, next) != 0) {
+            if (bx_engine_post_chain(e, next) != BX_OK) {
                 bx_chain_destroy(next);
                 st = bx_error_set(err, BX_ERR_ARG, "post refused");
                 break;

@@ -151,7 +151,7 @@ static void compare(const char *path)
         checks += 2;
         if (fi.rate_hz != mi.rate_hz || fi.channels != mi.channels || fi.frames != mi.frames ||
             strcmp(fi.format, mi.format) != 0)
-            tu_fail("%s: file %d Hz %u ch %lld frames (%s), memory %d Hz %u ch %lld frames (%s)",
+            tu_fail("%s: file %g Hz %u ch %lld frames (%s), memory %g Hz %u ch %lld frames (%s)",
                     path, fi.rate_hz, fi.channels, fi.frames, fi.format, mi.rate_hz, mi.channels,
                     mi.frames, mi.format);
         size_t nf, nm;
@@ -160,7 +160,7 @@ static void compare(const char *path)
         if (nf != nm || (nf && memcmp(af, am, nf * sizeof *af) != 0))
             tu_fail("%s: file and memory read different samples (%zu and %zu)", path, nf, nm);
         else
-            printf("  read alike: %d Hz, %u ch, %zu frames, %s\n", fi.rate_hz, fi.channels,
+            printf("  read alike: %g Hz, %u ch, %zu frames, %s\n", fi.rate_hz, fi.channels,
                    nf / fi.channels, fi.format);
         free(af);
         free(am);

@@ -117,7 +117,7 @@ static float *run(const float *in, size_t n, unsigned ch, size_t block, uint64_t
             bx_chain_params p;
             alt_params(&p);
             bx_chain *c = bx_chain_create(&p, FS, ch, NULL);
-            if (bx_engine_post_chain(e, c) != 0)
+            if (bx_engine_post_chain(e, c) != BX_OK)
                 tu_fail("post_chain refused with an empty mailbox");
         }
         if (pos == ev_byp_on)

@@ -24,6 +24,7 @@
 
 #include "bx/chain.h"
 #include "bx/eqfit.h"
+#include "bx/ltas.h"
 #include "bx/match.h"
 #include "bx/spectrum.h"
 #include "testutil.h"

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bx/ltas.h"
 #include "bx/spectrum.h"
 #include "testutil.h"
 

@@ -24,7 +24,7 @@ extern "C" {
 #define BX_AUDIO_RATE_MAX 192000
 
 typedef struct bx_audio_info {
-    int rate_hz;
+    double rate_hz; /**< a whole number of Hz, BX_AUDIO_RATE_MIN..MAX */
     unsigned channels;
     long long frames; /**< frame count as the header says (-1 if unknown) */
     char format[64];  /**< e.g. "WAV float", "FLAC 24-bit" */
@@ -99,8 +99,8 @@ typedef enum bx_audio_encoding {
     BX_ENC_FLOAT
 } bx_audio_encoding;
 
-/** Parse "16", "24", "32", "float" (as given to --bits); -1 if unknown. */
-int bx_audio_encoding_parse(const char *s, bx_audio_encoding *enc);
+/** Parse "16", "24", "32", "float" (as given to --bits) into *enc: BX_OK, or BX_ERR_ARG. */
+bx_status bx_audio_encoding_parse(const char *s, bx_audio_encoding *enc);
 
 typedef struct bx_audio_writer bx_audio_writer;
 
@@ -110,7 +110,7 @@ typedef struct bx_audio_writer bx_audio_writer;
  * (or -1) lets a .wav that would pass 4 GiB become RF64 automatically. PCM
  * output clips at full scale instead of wrapping.
  */
-bx_status bx_audio_writer_create(const char *path, int rate_hz, unsigned channels,
+bx_status bx_audio_writer_create(const char *path, double rate_hz, unsigned channels,
                                  bx_audio_encoding enc, long long expected_frames,
                                  bx_audio_writer **out, bx_error *err);
 

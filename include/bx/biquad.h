@@ -40,8 +40,8 @@ typedef struct bx_biquad_state {
 /** Preset spelling of a type ("peak", "low_shelf", ...). */
 const char *bx_biquad_type_name(bx_biquad_type type);
 
-/** Parse a preset spelling; returns 0 and sets *type, or -1 if unknown. */
-int bx_biquad_type_parse(const char *name, bx_biquad_type *type);
+/** Parse a preset spelling into *type: BX_OK, or BX_ERR_ARG if unknown. */
+bx_status bx_biquad_type_parse(const char *name, bx_biquad_type *type);
 
 /** Non-zero if the type uses gain_db. */
 int bx_biquad_type_has_gain(bx_biquad_type type);

@@ -19,6 +19,7 @@
 #include "bx/fsutil.h"
 #include "bx/levels.h"
 #include "bx/limiter.h"
+#include "bx/ltas.h"
 #include "bx/match.h"
 #include "bx/meter.h"
 #include "bx/parallel.h"

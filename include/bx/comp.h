@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "bx/error.h"
 #include "bx/simd.h"
 
 #ifdef __cplusplus
@@ -38,11 +39,11 @@ typedef enum bx_detector {
 /** Number of detectors (the values 0 .. BX_DETECTOR_COUNT - 1). */
 #define BX_DETECTOR_COUNT 4
 
-/** The detector's name in presets ("peak", "rms", "level"); NULL for an unknown value. */
+/** The detector's name in presets ("peak", "rms", "level", "branch"); NULL for an unknown value. */
 const char *bx_detector_name(bx_detector d);
 
-/** The detector named `name`; -1 if there is none. */
-int bx_detector_from_name(const char *name);
+/** Parse a detector's name into *d: BX_OK, or BX_ERR_ARG if there is none of that name. */
+bx_status bx_detector_parse(const char *name, bx_detector *d);
 
 /** Averaging time constant of the rms detector, in ms. */
 #define BX_COMP_RMS_MS 10.0

@@ -62,10 +62,10 @@ void bx_engine_process(bx_engine *e, const float *in, float *out, size_t frames,
 
 /**
  * Hand a new chain to the audio thread (any one other thread). The engine
- * crossfades to it over BX_FADE_MS. Returns 0 if taken (the engine now owns
- * it), -1 if a previous chain is still waiting (try again later).
+ * crossfades to it over BX_FADE_MS. Returns BX_OK if taken (the engine now
+ * owns it), BX_ERR_BUSY if a previous chain is still waiting (try again later).
  */
-int bx_engine_post_chain(bx_engine *e, bx_chain *next);
+bx_status bx_engine_post_chain(bx_engine *e, bx_chain *next);
 
 /**
  * Take back a chain the engine has finished with, to destroy it outside the

@@ -23,7 +23,8 @@ typedef enum bx_status {
     BX_ERR_PARSE,  /**< the text is not valid JSON (or is too large / nested) */
     BX_ERR_PRESET, /**< valid JSON, but not a valid bx preset */
     BX_ERR_RANGE,  /**< a value is outside what the sample rate allows */
-    BX_ERR_AUDIO   /**< an audio file is unreadable, unsupported or empty */
+    BX_ERR_AUDIO,  /**< an audio file is unreadable, unsupported or empty */
+    BX_ERR_BUSY    /**< an earlier request is still pending: try again later */
 } bx_status;
 
 /** Longest message a bx_error holds, including the terminating NUL. */

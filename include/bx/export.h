@@ -44,8 +44,9 @@ typedef enum bx_export_format {
 /** "apo", "easyeffects", "sox", "ffmpeg", "pedalboard"; NULL for an unknown value. */
 const char *bx_export_format_name(bx_export_format f);
 
-/** The format named `name` (case-insensitive); -1 if there is none. */
-int bx_export_format_from_name(const char *name);
+/** Parse a format's name (case-insensitive) into *f: BX_OK, or BX_ERR_ARG if there is
+ * none of that name. */
+bx_status bx_export_format_parse(const char *name, bx_export_format *f);
 
 /** What the file's name ends with: ".apo.txt", ".easyeffects.json", ".sox.sh",
  * ".ffmpeg.sh", ".pedalboard.py". */

@@ -102,8 +102,8 @@ typedef struct bx_file_identity {
     unsigned long long index;  /**< inode (POSIX st_ino) or file index */
 } bx_file_identity;
 
-/** The identity of the file at path; 0 on success, -1 if it cannot be had. */
-int bx_file_identity_of(const char *path, bx_file_identity *id);
+/** The identity of the file at path: BX_OK, or BX_ERR_IO if it cannot be had. */
+bx_status bx_file_identity_of(const char *path, bx_file_identity *id);
 
 /** 1 if path exists and is a regular file (links followed): not a folder, device, FIFO or
  * socket. */

@@ -176,7 +176,7 @@ static void exercise_chain(const bx_chain_params *p, double rate_hz, unsigned ch
         bx_chain *next = bx_chain_create(k == 0 ? &id : p, rate_hz, channels, &err);
         if (!next)
             break; /* out of memory */
-        if (bx_engine_post_chain(e, next) != 0)
+        if (bx_engine_post_chain(e, next) != BX_OK)
             fail("bx_engine_post_chain refused with nothing pending", NULL);
         run(e, channels, fade, 0);
         bx_chain_destroy(bx_engine_collect(e));
