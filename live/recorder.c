@@ -120,8 +120,8 @@ static int record_open(const char *path, char *out, size_t out_n, bx_error *err)
         else
             snprintf(out, out_n, "%.*s-%d%s", (int)stem, target, k, dot ? dot : "");
 #ifdef _WIN32
-        wchar_t w[MAX_PATH * 4];
-        fd = MultiByteToWideChar(CP_UTF8, 0, out, -1, w, (int)(sizeof w / sizeof *w)) > 0
+        wchar_t w[BX_WPATH_MAX];
+        fd = bx_widen(out, w)
                  ? _wopen(w, _O_RDWR | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE)
                  : -1;
 #else

@@ -5,6 +5,8 @@
 
 #ifdef _WIN32
 #include <windows.h>
+
+#include "bx/fsutil.h"
 #endif
 
 file_stamp stamp_of(const char *path)
@@ -12,10 +14,9 @@ file_stamp stamp_of(const char *path)
     file_stamp f = {0, 0, 0, 0, 0};
 #if defined(_WIN32)
     /* the path is UTF-8: ask through its wide-character form (100 ns ticks) */
-    wchar_t w[MAX_PATH * 4];
+    wchar_t w[BX_WPATH_MAX];
     WIN32_FILE_ATTRIBUTE_DATA fa;
-    if (MultiByteToWideChar(CP_UTF8, 0, path, -1, w, (int)(sizeof w / sizeof *w)) <= 0 ||
-        !GetFileAttributesExW(w, GetFileExInfoStandard, &fa))
+    if (!bx_widen(path, w) || !GetFileAttributesExW(w, GetFileExInfoStandard, &fa))
         return f;
     const unsigned long long t = ((unsigned long long)fa.ftLastWriteTime.dwHighDateTime << 32) |
                                  fa.ftLastWriteTime.dwLowDateTime;

@@ -1736,7 +1736,6 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     return st;
 }
 
-/* The second file of a job, read on its own thread. */
 /* One file to read: REF, and alongside it through o->par the take or DRY. */
 typedef struct file_load {
     const char *path;

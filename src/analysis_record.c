@@ -25,23 +25,16 @@ const char *bx_analysis_stem(const char *path, char *buf, size_t n)
     char *dot = strrchr(buf, '.');
     if (dot && dot != buf)
         *dot = '\0';
-    /* a preset name must be UTF-8: replace bytes that are not (e.g. a
-     * Latin-1 file name) and control characters with '?' */
-    for (unsigned char *c = (unsigned char *)buf; *c;) {
-        int len = *c < 0x80             ? 1
-                  : (*c & 0xE0) == 0xC0 ? 2
-                  : (*c & 0xF0) == 0xE0 ? 3
-                  : (*c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        for (int k = 1; k < len; k++)
-            if ((c[k] & 0xC0) != 0x80)
-                len = 0;
-        if (len == 0 || *c < 0x20 || *c == 0x7F) {
-            *c++ = '?';
-            continue;
-        }
-        c += len;
-    }
+    /* a preset name must be UTF-8, as bx_preset_parse checks it: replace
+     * bytes that are not (e.g. a Latin-1 file name) and control characters
+     * with '?' */
+    unsigned char *u = (unsigned char *)buf;
+    const size_t len = strlen(buf);
+    for (size_t at = 0; (at += bx_json_utf8_bad_offset(u + at, len - at)) < len; at++)
+        u[at] = '?';
+    for (size_t i = 0; i < len; i++)
+        if (u[i] < 0x20 || u[i] == 0x7F)
+            u[i] = '?';
     return buf;
 }
 

@@ -84,10 +84,8 @@ struct bx_audio_writer {
 static SNDFILE *open_utf8(const char *path, int mode, SF_INFO *info)
 {
 #ifdef _WIN32
-    /* the name on the stack (the longest path Windows takes), as in
-     * fsutil.c: converting it is no allocation to refuse */
-    wchar_t w[32768];
-    if (MultiByteToWideChar(CP_UTF8, 0, path, -1, w, (int)(sizeof w / sizeof *w)) <= 0)
+    wchar_t w[BX_WPATH_MAX];
+    if (!bx_widen(path, w))
         return NULL;
     return sf_wchar_open(w, mode, info);
 #else

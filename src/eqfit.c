@@ -629,8 +629,8 @@ static void screen_task(void *arg, unsigned worker, size_t i)
  * highest frequency is a high shelf of the opposite gain there, and a high
  * shelf pushed to its lowest a low shelf (the same response exactly, the
  * gain moved into the offset: RBJ shelves mirror, LS(g) = g + HS(-g)); the
- * other cases as bx_eqfit_extend. The set is refined again. 1 if a type was
- * found. */
+ * other cases as bx_eqfit_extend (a pass filter only where the options allow
+ * one). The set is refined again. 1 if a type was found. */
 static int extend_fault(fit *F, int at, int iters, double *jac, double *tmp, double *err)
 {
     const grid *g = F->g;
@@ -644,8 +644,10 @@ static int extend_fault(fit *F, int at, int iters, double *jac, double *tmp, dou
         nb.type = b->type == BX_BIQUAD_LOW_SHELF ? BX_BIQUAD_HIGH_SHELF : BX_BIQUAD_LOW_SHELF;
         nb.gain_db = -b->gain_db;
         F->offset += b->gain_db;
-    } else if (!bx_eqfit_extend(b, g->rate, &nb)) {
-        return 0;
+    } else if (!bx_eqfit_extend(b, g->rate, &nb) ||
+               (nb.type == BX_BIQUAD_HIGHPASS && !F->o->allow_highpass) ||
+               (nb.type == BX_BIQUAD_LOWPASS && !F->o->allow_lowpass)) {
+        return 0; /* no way on, or only through a type the options rule out */
     }
     *b = nb;
     clamp_band(F, b);

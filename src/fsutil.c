@@ -32,25 +32,17 @@
 #define LINKS_MAX 40
 
 #ifdef _WIN32
-/* The longest path the wide-char file APIs take, UTF-16 units (with the
- * \\?\ prefix; plain paths stop far shorter). */
-#define WPATH_MAX 32768
-/* UTF-8 -> UTF-16 into w (WPATH_MAX units) for the wide-char file APIs;
- * NULL if s is not UTF-8 or longer than any path (GetLastError says which).
- * The callers keep w on the stack, not in libbx's allocator: converting a
- * name is not memory a caller's allocator should be able to refuse (a
- * refusal here read as a file error, "cannot create a file there"). */
-static wchar_t *widen(const char *s, wchar_t *w)
+wchar_t *bx_widen(const char *s, wchar_t *w)
 {
-    return MultiByteToWideChar(CP_UTF8, 0, s, -1, w, WPATH_MAX) > 0 ? w : NULL;
+    return MultiByteToWideChar(CP_UTF8, 0, s, -1, w, BX_WPATH_MAX) > 0 ? w : NULL;
 }
 #endif
 
 FILE *bx_fopen(const char *path, const char *mode)
 {
 #ifdef _WIN32
-    wchar_t bp[WPATH_MAX], bm[16];
-    const wchar_t *wp = widen(path, bp);
+    wchar_t bp[BX_WPATH_MAX], bm[16];
+    const wchar_t *wp = bx_widen(path, bp);
     const int mode_ok = MultiByteToWideChar(CP_UTF8, 0, mode, -1, bm, 16) > 0;
     return wp && mode_ok ? _wfopen(wp, bm) : NULL;
 #else
@@ -217,8 +209,8 @@ char *bx_temp_sibling(const char *path)
 bx_status bx_file_commit(const char *tmp, const char *path, bx_error *err)
 {
 #ifdef _WIN32
-    wchar_t bt[WPATH_MAX], bp[WPATH_MAX];
-    const wchar_t *wt = widen(tmp, bt), *wp = widen(path, bp);
+    wchar_t bt[BX_WPATH_MAX], bp[BX_WPATH_MAX];
+    const wchar_t *wt = bx_widen(tmp, bt), *wp = bx_widen(path, bp);
     BOOL ok = wt && wp && MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
     if (!ok)
         return bx_error_set(err, BX_ERR_IO, "%s: cannot replace the file (Windows error %lu)", path,
@@ -234,8 +226,8 @@ bx_status bx_file_commit(const char *tmp, const char *path, bx_error *err)
 void bx_file_remove(const char *path)
 {
 #ifdef _WIN32
-    wchar_t b[WPATH_MAX];
-    const wchar_t *w = widen(path, b);
+    wchar_t b[BX_WPATH_MAX];
+    const wchar_t *w = bx_widen(path, b);
     if (w)
         _wremove(w);
 #else
@@ -313,8 +305,8 @@ bx_status bx_output_prepare(const char *path, char **target, bx_output_kind *kin
         return *target ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "out of memory");
     }
 #ifdef _WIN32
-    wchar_t b[WPATH_MAX];
-    const wchar_t *w = widen(path, b);
+    wchar_t b[BX_WPATH_MAX];
+    const wchar_t *w = bx_widen(path, b);
     if (!w)
         return bx_error_set(err, BX_ERR_IO, "%s: not a file name Windows takes (Windows error %lu)",
                             path, (unsigned long)GetLastError());
@@ -512,8 +504,8 @@ out:
 #ifdef _WIN32
 static int file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
 {
-    wchar_t b[WPATH_MAX];
-    const wchar_t *w = widen(path, b);
+    wchar_t b[BX_WPATH_MAX];
+    const wchar_t *w = bx_widen(path, b);
     if (!w)
         return -1;
     HANDLE h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
@@ -537,8 +529,8 @@ bx_status bx_file_identity_of(const char *path, bx_file_identity *id)
 
 int bx_is_regular(const char *path)
 {
-    wchar_t b[WPATH_MAX];
-    const wchar_t *w = widen(path, b);
+    wchar_t b[BX_WPATH_MAX];
+    const wchar_t *w = bx_widen(path, b);
     const DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
     return attr != INVALID_FILE_ATTRIBUTES &&
            !(attr & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE));
@@ -555,16 +547,16 @@ int bx_same_file(const char *a, const char *b)
 
 int bx_is_dir(const char *path)
 {
-    wchar_t b[WPATH_MAX];
-    const wchar_t *w = widen(path, b);
+    wchar_t b[BX_WPATH_MAX];
+    const wchar_t *w = bx_widen(path, b);
     const DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
     return attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY);
 }
 
 int bx_exists(const char *path)
 {
-    wchar_t b[WPATH_MAX];
-    const wchar_t *w = widen(path, b);
+    wchar_t b[BX_WPATH_MAX];
+    const wchar_t *w = bx_widen(path, b);
     const DWORD attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
     return attr != INVALID_FILE_ATTRIBUTES;
 }

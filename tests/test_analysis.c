@@ -12,7 +12,10 @@
  *  4. bx_analysis_run in each mode gives the same preset and record whatever
  *     order its parallel tasks run in (a bx_parallel that runs them
  *     backwards, on two worker numbers, against none).
- *  5. The record reads back: bx_analysis_reference_ltas gives REF's
+ *  5. A file name that is not UTF-8 (Latin-1, an overlong sequence, a control
+ *     character) names the preset with '?' for those bytes, and the preset
+ *     written out parses again (POSIX: Windows file names are UTF-16).
+ *  6. The record reads back: bx_analysis_reference_ltas gives REF's
  *     long-term spectrum at 1/6 octave as written (to its 0.01 dB rounding),
  *     bx_analysis_curve_db_at interpolates it linearly in log frequency, and
  *     records without it are refused with BX_ERR_PRESET and a message.
@@ -227,6 +230,47 @@ static void test_modes(const char *ref_path, const char *take_path, const char *
     }
 }
 
+static void test_odd_name(const char *dir, const char *ref_path)
+{
+#ifndef _WIN32
+    char odd[1100];
+    snprintf(odd, sizeof odd, "%s/caf\xE9 \xC0\xAF x\x01y.wav", dir);
+    size_t size = 0;
+    char *bytes = slurp(ref_path, &size);
+    FILE *f = fopen(odd, "wb");
+    if (!bytes || !f || fwrite(bytes, 1, size, f) != size) {
+        tu_fail("cannot write %s", odd);
+        if (f)
+            fclose(f);
+        free(bytes);
+        return;
+    }
+    fclose(f);
+    free(bytes);
+    bx_analysis_opts o;
+    bx_analysis_opts_default(&o);
+    bx_analysis_result r;
+    bx_error err;
+    if (bx_analysis_run(odd, BX_ANALYSIS_REFERENCE, NULL, NULL, &o, &r, &err) == BX_OK) {
+        check(strcmp(r.preset.name, "caf? ?? x?y") == 0, "bytes that are not UTF-8 become '?'");
+        char *text = bx_preset_to_json(&r.preset, &err);
+        bx_preset back;
+        const int parsed = text && bx_preset_parse(text, strlen(text), "odd", &back, &err) == 0;
+        check(parsed, "the preset of an odd file name parses again");
+        if (parsed)
+            bx_preset_free(&back);
+        bx_free(text);
+        bx_analysis_result_free(&r);
+    } else {
+        tu_fail("%s: %s", odd, err.msg);
+    }
+    remove(odd);
+#else
+    (void)dir;
+    (void)ref_path;
+#endif
+}
+
 static void test_record_reader(void)
 {
     bx_analysis_curve c;
@@ -285,6 +329,7 @@ int main(void)
         write_wav(take_path, take, n, 1)) /* the take: another performance (another seed) */
         return tu_finish("test_analysis", checks);
     test_takes(dir, ref_path);
+    test_odd_name(dir, ref_path);
     test_record_reader();
     /* paired: REF with DRY; source: REF against the take; reference: REF */
     test_modes(ref_path, take_path, dry_path);

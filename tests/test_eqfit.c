@@ -20,6 +20,9 @@
  *    cancels; a cut in its resonance) are faults; the chains engineers dial
  *    (a highpass under a low shelf of either sign, a cut below the corner or
  *    beside a pass without resonance) are not;
+ *  - with allow_highpass and allow_lowpass 0, steep roll-offs at both ends
+ *    (at 32 and 48 kHz) are fitted without a pass filter, also not one a
+ *    shelf on its limit would have gone on as;
  *  - sane always: on 120 seeded random targets (chains as engineers dial
  *    them plus correlated noise, weak-weight regions, noise alone) no fit has
  *    a fault of bx_eqfit_faults or a low boost beyond the bound, confidences
@@ -332,6 +335,42 @@ static void fault_rules(void)
     }
 }
 
+/* allow_highpass / allow_lowpass 0: no pass filter, also not by way of a
+ * shelf that reached its limit and would go on as one (the fuzz finding kept
+ * as tests/fuzz/corpus/eqfit/found_lowpass_not_allowed.bin). Targets a pass
+ * filter matches best: steep roll-offs at both ends, deeper than a shelf's
+ * 15 dB, on the 30 Hz .. 16 kHz grid at 32 and 48 kHz. */
+static void options_respected(void)
+{
+    static const double rates[2] = {32000.0, 48000.0};
+    static const double corners[3][2] = {{90.0, 6000.0}, {150.0, 4000.0}, {60.0, 9000.0}};
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 3; c++) {
+            size_t n = 0; /* the grid below 0.45 of the rate */
+            for (; n < NPTS && freq[n] < 0.45 * rates[r]; n++)
+                target[n] = fmin(0.0, 40.0 * log2(freq[n] / corners[c][0])) +
+                            fmin(0.0, -40.0 * log2(freq[n] / corners[c][1]));
+            bx_eqfit_opts o;
+            bx_eqfit_opts_default(&o, rates[r], 6);
+            o.allow_highpass = o.allow_lowpass = 0;
+            o.thorough = c == 2;
+            bx_eqfit_result res;
+            bx_error err;
+            checks++;
+            if (bx_eqfit(freq, target, NULL, n, &o, &res, &err)) {
+                tu_fail("options: %s", err.msg);
+                continue;
+            }
+            for (unsigned k = 0; k < res.n_bands; k++)
+                if (res.bands[k].type == BX_BIQUAD_HIGHPASS ||
+                    res.bands[k].type == BX_BIQUAD_LOWPASS)
+                    tu_fail("options: a %s at %.0f Hz where no pass filter is allowed (%g Hz, "
+                            "corners %g / %g Hz)",
+                            bx_biquad_type_name(res.bands[k].type), res.bands[k].freq_hz, rates[r],
+                            corners[c][0], corners[c][1]);
+        }
+}
+
 int main(void)
 {
     make_grid();
@@ -344,5 +383,6 @@ int main(void)
     order_free();
     fault_rules();
     sane_always();
+    options_respected();
     return tu_finish("test_eqfit", checks);
 }

@@ -18,6 +18,21 @@ extern "C" {
 /** fopen with a UTF-8 path. */
 FILE *bx_fopen(const char *path, const char *mode);
 
+#ifdef _WIN32
+#include <wchar.h>
+/** The longest path the wide-char file APIs take, UTF-16 units (with the
+ * \\?\ prefix; plain paths stop far shorter). */
+#define BX_WPATH_MAX 32768
+/**
+ * UTF-8 s as UTF-16 in w (BX_WPATH_MAX units) for the wide-char file APIs;
+ * NULL if s is not UTF-8 or longer than any path (GetLastError says which).
+ * Keep w on the stack, not in an allocator: converting a name is no memory
+ * a caller's allocator should be able to refuse (a refusal would read as a
+ * file error, "cannot create a file there").
+ */
+wchar_t *bx_widen(const char *s, wchar_t *w);
+#endif
+
 /**
  * Read a whole file (at most max_bytes; larger is BX_ERR_IO naming the size).
  * *data gets a NUL-terminated copy to release with bx_free; *len its length.

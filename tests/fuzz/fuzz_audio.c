@@ -57,14 +57,6 @@ static void fail_value(const char *what, double v)
 
 #include "fuzz_alloc.h"
 
-static uint64_t fnv1a(const void *d, size_t n, uint64_t h)
-{
-    const uint8_t *b = d;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
-
 /* ---- checks ---------------------------------------------------------------- */
 
 /* What one analysis found: a digest of every result, to compare two runs. */
@@ -355,7 +347,7 @@ static bx_status analyse(const uint8_t *data, size_t size, outcome *o)
 {
     take t;
     memset(&t, 0, sizeof t);
-    o->digest = 1469598103934665603ull;
+    o->digest = FNV1A_START;
     bx_status st = read_take(data, size, &t, o);
     if (!st)
         spectrum_grid(&t, o);
@@ -389,7 +381,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const unsigned long n_alloc = alloc_count;
     if (n_alloc > 0) {
         alloc_count = 0;
-        alloc_fail_at = 1 + fnv1a(data, size, 1469598103934665603ull) % n_alloc;
+        alloc_fail_at = 1 + fnv1a(data, size, FNV1A_START) % n_alloc;
         const bx_status st2 = analyse(data, size, &b);
         if (st2 == BX_OK && (st != BX_OK || a.digest != b.digest))
             fail("with an allocation failing, the analysis succeeded differently", NULL);

@@ -45,14 +45,6 @@ static void fail(const char *what, const char *detail)
 
 #include "fuzz_alloc.h"
 
-static uint64_t fnv1a(const void *d, size_t n, uint64_t h)
-{
-    const uint8_t *b = d;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
-
 /* The bytes as a stream: 0 past the end. */
 typedef struct reader {
     const uint8_t *d;
@@ -205,7 +197,7 @@ static bx_status run(const problem *p, uint64_t *h)
     const double *w = p->weights ? p->w : NULL;
     bx_eqfit_result res;
     bx_error err;
-    *h = 1469598103934665603ull;
+    *h = FNV1A_START;
     bx_status st = bx_eqfit(p->f, p->t, w, p->n, &p->o, &res, &err);
     if (st) {
         check_refusal(&err, st);
@@ -264,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const unsigned long n_alloc = alloc_count;
     if (n_alloc > 0) {
         alloc_count = 0;
-        alloc_fail_at = 1 + fnv1a(data, size, 1469598103934665603ull) % n_alloc;
+        alloc_fail_at = 1 + fnv1a(data, size, FNV1A_START) % n_alloc;
         const bx_status st2 = run(&p, &b);
         if (st2 == BX_OK && (st != BX_OK || a != b))
             fail("with an allocation failing, the fit succeeded differently", NULL);

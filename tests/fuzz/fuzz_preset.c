@@ -37,14 +37,6 @@ static void fail(const char *what, const char *detail)
 
 #include "fuzz_alloc.h"
 
-static uint64_t fnv1a(const uint8_t *d, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ d[i]) * 1099511628211ull;
-    return h;
-}
-
 /* ---- checks ---------------------------------------------------------------- */
 
 static void check_message(const bx_error *err, bx_status st)
@@ -256,7 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const unsigned long n_alloc = alloc_count;
     if (n_alloc > 0) {
         alloc_count = 0;
-        alloc_fail_at = 1 + fnv1a(data, size) % n_alloc;
+        alloc_fail_at = 1 + fnv1a(data, size, FNV1A_START) % n_alloc;
         bx_preset q;
         bx_error err;
         const bx_status st2 = bx_preset_parse(text, size, ORIGIN, &q, &err);
