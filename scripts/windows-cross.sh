@@ -240,15 +240,17 @@ t_bx=$(($(now) - t0))
 if [[ -z $asio_sdk ]]; then
   pa_src=$(ls -d "$prefix"/src/portaudio-* | head -n 1)
   echo "== bx's ASIO code, compiled against $pa_src/include/pa_asio.h (not linked) =="
-  x86_64-w64-mingw32-gcc -std=c11 -fsyntax-only -Wall -Wextra -Wshadow -Wstrict-prototypes \
-    -Wmissing-prototypes -Wcast-qual -Werror -D__USE_MINGW_ANSI_STDIO=1 -DCJSON_HIDE_SYMBOLS \
-    -isystem "$pa_src/include" -isystem "$prefix/include" -I"$repo/include" -I"$repo/common" \
-    -I"$repo/live" "$repo/live/live.c"
-  macros=$(x86_64-w64-mingw32-gcc -std=c11 -E -dM -isystem "$pa_src/include" \
-    -isystem "$prefix/include" -I"$repo/include" -I"$repo/common" -I"$repo/live" "$repo/live/live.c")
-  [[ $macros == *"define HAVE_PA_ASIO 1"* ]] ||
-    { echo "windows-cross: live/live.c did not see pa_asio.h" >&2; exit 1; }
-  echo "  live/live.c with HAVE_PA_ASIO: no warning"
+  for f in live.c devices.c; do
+    x86_64-w64-mingw32-gcc -std=c11 -fsyntax-only -Wall -Wextra -Wshadow -Wstrict-prototypes \
+      -Wmissing-prototypes -Wcast-qual -Werror -D__USE_MINGW_ANSI_STDIO=1 -DCJSON_HIDE_SYMBOLS \
+      -isystem "$pa_src/include" -isystem "$prefix/include" -I"$repo/include" -I"$repo/common" \
+      -I"$repo/live" "$repo/live/$f"
+    macros=$(x86_64-w64-mingw32-gcc -std=c11 -E -dM -isystem "$pa_src/include" \
+      -isystem "$prefix/include" -I"$repo/include" -I"$repo/common" -I"$repo/live" "$repo/live/$f")
+    [[ $macros == *"define HAVE_PA_ASIO 1"* ]] ||
+      { echo "windows-cross: live/$f did not see pa_asio.h" >&2; exit 1; }
+    echo "  live/$f with HAVE_PA_ASIO: no warning"
+  done
 fi
 
 exes=()
