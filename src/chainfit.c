@@ -278,11 +278,7 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
                 A0[b * m + a] = A0[a * m + b];
         int improved = 0;
         while (lambda < 1e8) {
-            memcpy(A, A0, sizeof(double) * (size_t)(m * m));
-            memcpy(step, g, sizeof(double) * (size_t)m);
-            for (int a = 0; a < m; a++)
-                A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
-            if (bx_linalg_solve(A, step, m) != 0) {
+            if (bx_linalg_lm_step(A0, g, lambda, m, A, step) != 0) {
                 lambda *= 10;
                 continue;
             }

@@ -264,7 +264,7 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
     const int m = param_layout(F, first, idx_band, idx_par);
     rebuild_model(F);
     double err = error_of(g, F->model) + penalty(F), lambda = 1e-3;
-    double A[MAX_PARAMS * MAX_PARAMS], y[MAX_PARAMS], A0[MAX_PARAMS * MAX_PARAMS];
+    double A[MAX_PARAMS * MAX_PARAMS], y[MAX_PARAMS], step[MAX_PARAMS], A0[MAX_PARAMS * MAX_PARAMS];
     bx_band saved[BX_MAX_BANDS];
 
     for (int it = 0; it < iters; it++) {
@@ -289,24 +289,18 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
             A0[p * m + p] += prec * g->wsum;
             y[p] -= prec * g->wsum * (get_p(b, idx_par[p]) - c);
         }
-        double ysave[MAX_PARAMS];
-        memcpy(ysave, y, sizeof(double) * (size_t)m);
         int improved = 0;
         while (lambda < 1e10) {
-            memcpy(A, A0, sizeof(double) * (size_t)(m * m));
-            memcpy(y, ysave, sizeof(double) * (size_t)m);
-            for (int a = 0; a < m; a++)
-                A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
-            if (bx_linalg_solve(A, y, m) != 0) {
+            if (bx_linalg_lm_step(A0, y, lambda, m, A, step) != 0) {
                 lambda *= 10.0;
                 continue;
             }
             memcpy(saved, F->b, sizeof saved);
             const double off_saved = F->offset;
-            F->offset += y[0];
+            F->offset += step[0];
             for (int p = 1; p < m; p++) {
                 bx_band *b = &F->b[idx_band[p]];
-                set_p(b, idx_par[p], get_p(b, idx_par[p]) + y[p]);
+                set_p(b, idx_par[p], get_p(b, idx_par[p]) + step[p]);
             }
             for (unsigned k = first; k < F->nb; k++) {
                 clamp_band(F, &F->b[k]);

@@ -1,7 +1,9 @@
-/* linalg.c — Gaussian elimination with partial pivoting. */
+/* linalg.c — Gaussian elimination with partial pivoting, and the damped
+ * solve of a Levenberg–Marquardt step. */
 #include "linalg.h"
 
 #include <math.h>
+#include <string.h>
 
 int bx_linalg_solve(double *A, double *b, int m)
 {
@@ -36,4 +38,14 @@ int bx_linalg_solve(double *A, double *b, int m)
         b[c] = s / A[c * m + c];
     }
     return 0;
+}
+
+int bx_linalg_lm_step(const double *A0, const double *g, double lambda, int m, double *A,
+                      double *step)
+{
+    memcpy(A, A0, sizeof(double) * (size_t)(m * m));
+    memcpy(step, g, sizeof(double) * (size_t)m);
+    for (int a = 0; a < m; a++)
+        A[a * m + a] += lambda * A0[a * m + a] + 1e-12;
+    return bx_linalg_solve(A, step, m);
 }

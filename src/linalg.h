@@ -8,4 +8,13 @@
  */
 int bx_linalg_solve(double *A, double *b, int m);
 
+/**
+ * One Levenberg–Marquardt step: solve (A0 + lambda diag(A0) + 1e-12 I) step
+ * = g for step (m unknowns; A0 m x m row-major, the Gauss–Newton normal
+ * matrix, and g its right-hand side are kept). A is m x m scratch. Returns 0,
+ * or -1 if the damped matrix is singular (the caller raises lambda).
+ */
+int bx_linalg_lm_step(const double *A0, const double *g, double lambda, int m, double *A,
+                      double *step);
+
 #endif
