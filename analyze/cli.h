@@ -1,6 +1,8 @@
 /*
- * cli.h — what bxanalyze's command line asked for, shared by the single-file
- * runner (bxanalyze.c) and the batch runner (batch.c).
+ * cli.h — what bxanalyze's command line asked for, and the helpers its
+ * runners share (cli.c): the single-file runner (bxanalyze.c), the batch
+ * runner (batch.c) and the input scan (inputs.c). bxanalyze.c calls them;
+ * none of them calls back into it.
  */
 #ifndef BX_ANALYZE_CLI_H
 #define BX_ANALYZE_CLI_H
