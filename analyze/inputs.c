@@ -155,16 +155,17 @@ static int list_dir(const char *dir, name_vec *out, const char **why)
 #ifdef _WIN32
     int rc = 0;
     char *pattern = cli_join(dir, "*", "");
-    int wn = pattern ? MultiByteToWideChar(CP_UTF8, 0, pattern, -1, NULL, 0) : 0;
-    wchar_t *wpat = wn > 0 ? bx_malloc((size_t)wn * sizeof(wchar_t)) : NULL;
-    if (wpat)
-        MultiByteToWideChar(CP_UTF8, 0, pattern, -1, wpat, wn);
-    bx_free(pattern);
-    if (!wpat)
+    if (!pattern)
         return -2;
+    wchar_t wpat[BX_WPATH_MAX];
+    const int named = bx_widen(pattern, wpat) != NULL;
+    bx_free(pattern);
+    if (!named) {
+        *why = "cannot read the folder (its name is not UTF-8 or too long)";
+        return -1;
+    }
     WIN32_FIND_DATAW fd;
     HANDLE h = FindFirstFileW(wpat, &fd);
-    bx_free(wpat);
     if (h == INVALID_HANDLE_VALUE) {
         if (GetLastError() == ERROR_FILE_NOT_FOUND)
             return 0; /* empty */
@@ -398,14 +399,8 @@ void inputs_free(input_list *l)
 static int make_one_dir(const char *path)
 {
 #ifdef _WIN32
-    int n = MultiByteToWideChar(CP_UTF8, 0, path, -1, NULL, 0);
-    wchar_t *w = n > 0 ? bx_malloc((size_t)n * sizeof(wchar_t)) : NULL;
-    if (!w)
-        return -1;
-    MultiByteToWideChar(CP_UTF8, 0, path, -1, w, n);
-    BOOL ok = CreateDirectoryW(w, NULL);
-    bx_free(w);
-    return ok ? 0 : -1;
+    wchar_t w[BX_WPATH_MAX];
+    return bx_widen(path, w) && CreateDirectoryW(w, NULL) ? 0 : -1;
 #else
     return mkdir(path, 0777);
 #endif
