@@ -1,4 +1,6 @@
 /* take.c — an audio file read and measured for analysis (bx/take.h). */
+#include "bx/take.h"
+
 #include <math.h>
 #include <string.h>
 
