@@ -158,15 +158,30 @@ static void scale(double *x, size_t n, double g)
 
 void bx_chain_process(bx_chain *c, double *x, size_t frames)
 {
-    const unsigned nch = c->channels;
-    scale(x, frames * nch, c->in_gain);
-    for (unsigned ch = 0; ch < nch; ch++)
-        bx_biquad_cascade(c->coefs, &c->st[ch], nch, c->p.n_bands, x + ch, frames, nch);
-    if (c->p.has_comp)
+    bx_chain_process_stages(c, 0, BX_CHAIN_STAGES(c->p.n_bands), x, frames);
+}
+
+void bx_chain_process_stages(bx_chain *c, unsigned first, unsigned end, double *x, size_t frames)
+{
+    const unsigned nch = c->channels, nb = c->p.n_bands;
+    if (end > BX_CHAIN_STAGES(nb))
+        end = BX_CHAIN_STAGES(nb);
+    if (first == 0 && end > 0)
+        scale(x, frames * nch, c->in_gain);
+    /* bands b0 .. b1 - 1: one cascade (each section's arithmetic is the
+     * same alone or in a cascade) */
+    const unsigned b0 = first > 1 ? first - 1 : 0, b1 = end > 1 ? (end - 1 < nb ? end - 1 : nb) : 0;
+    if (b1 > b0)
+        for (unsigned ch = 0; ch < nch; ch++)
+            bx_biquad_cascade(c->coefs + b0, &c->st[(size_t)b0 * nch + ch], nch, b1 - b0, x + ch,
+                              frames, nch);
+    if (first <= nb + 1 && end > nb + 1 && c->p.has_comp)
         bx_comp_process(&c->comp, x, frames, nch);
-    scale(x, frames * nch, c->out_gain);
-    if (c->p.has_limiter)
-        bx_limiter_process(&c->lim, x, frames, nch);
+    if (first <= nb + 2 && end > nb + 2) {
+        scale(x, frames * nch, c->out_gain);
+        if (c->p.has_limiter)
+            bx_limiter_process(&c->lim, x, frames, nch);
+    }
 }
 
 void bx_chain_take_gr(bx_chain *c, double *comp_db, double *lim_db)
@@ -210,7 +225,7 @@ void bx_chain_copy_state(bx_chain *dst, const bx_chain *src)
         dst->comp.env = src->comp.env;
     }
     if (dst->p.has_limiter && src->p.has_limiter)
-        dst->lim.g = src->lim.g;
+        dst->lim.d = src->lim.d;
 }
 
 bx_status bx_chain_apply(const bx_chain_params *p, double rate_hz, const float *x, float *y,

@@ -104,6 +104,46 @@ static bx_status render(const bx_chain_params *p, double rate, const float *x, d
     return BX_OK;
 }
 
+/* Render from a signal saved after the first `stage` stages of a chain
+ * (bx_chain_process_stages) through the rest of p, into out: the same
+ * result as render, bit for bit, where p's first stages equal the saved
+ * signal's. */
+static bx_status render_from(const bx_chain_params *p, double rate, const double *in,
+                             unsigned stage, double *out, size_t n)
+{
+    bx_error e;
+    bx_chain *c = bx_chain_create(p, rate, 1, &e);
+    if (!c)
+        return e.code;
+    memcpy(out, in, n * sizeof *out);
+    const unsigned end = BX_CHAIN_STAGES(p->n_bands);
+    for (size_t i = 0; i < n; i += 4096)
+        bx_chain_process_stages(c, stage, end, out + i, n - i < 4096 ? n - i : 4096);
+    bx_chain_destroy(c);
+    return BX_OK;
+}
+
+/* pre[k] (k = 0 .. n_bands, each n samples): x after stages 0 .. k of p
+ * (the input gain and the first k bands). */
+static bx_status prefixes(const bx_chain_params *p, double rate, const float *x, double *pre,
+                          size_t n)
+{
+    bx_error e;
+    bx_chain *c = bx_chain_create(p, rate, 1, &e);
+    if (!c)
+        return e.code;
+    for (size_t i = 0; i < n; i++)
+        pre[i] = x[i];
+    bx_chain_process_stages(c, 0, 1, pre, n);
+    for (unsigned k = 1; k <= p->n_bands; k++) {
+        double *dst = pre + (size_t)k * n;
+        memcpy(dst, dst - n, n * sizeof *dst);
+        bx_chain_process_stages(c, k, k + 1, dst, n);
+    }
+    bx_chain_destroy(c);
+    return BX_OK;
+}
+
 static double sse(const float *y, const double *o, size_t from, size_t n)
 {
     double s = 0;
@@ -115,9 +155,9 @@ static double sse(const float *y, const double *o, size_t from, size_t n)
 }
 
 /* The Jacobian and the normal equations, spread over workers: column i
- * is a render with parameter i nudged (into the worker's own buffer), row a
- * of J^T J and J^T r one task each; every value is computed the same way
- * whatever runs it. */
+ * is a render with parameter i nudged (into the worker's own buffer; from
+ * the signal saved before the stage it changes), row a of J^T J and J^T r
+ * one task each; every value is computed the same way whatever runs it. */
 typedef struct jac_job {
     const bx_chain_params *cur;
     const layout *L;
@@ -125,6 +165,7 @@ typedef struct jac_job {
     size_t n, warmup;
     double rate;
     const double *out; /* the current render */
+    const double *pre; /* the current chain's prefixes (see prefixes) */
     double *jac;       /* m columns of n */
     double **trial;    /* per worker */
     bx_status *st;     /* per column */
@@ -155,7 +196,9 @@ static void column_task(void *arg, unsigned worker, size_t i)
     set(&q, L, k, get(J->cur, L, k) + h, J->rate);
     const double hh = get(&q, L, k) - get(J->cur, L, k);
     double *trial = J->trial[worker];
-    J->st[i] = render(&q, J->rate, J->x, trial, J->n, NULL);
+    /* a band's parameter: from the signal before that band; the compressor's: before it */
+    const unsigned stage = L->band[k] >= 0 ? 1u + (unsigned)L->band[k] : 1u + q.n_bands;
+    J->st[i] = render_from(&q, J->rate, J->pre + (size_t)(stage - 1) * J->n, stage, trial, J->n);
     if (J->st[i])
         return;
     for (size_t t = J->warmup; t < J->n; t++)
@@ -214,8 +257,9 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
     const size_t cnt = n - warmup;
     const unsigned nw = bx_parallel_workers(par);
     const size_t n_chunks = (n - warmup + NORMAL_CHUNK - 1) / NORMAL_CHUNK;
-    double *mem =
-        bx_malloc((((size_t)m + 2 + nw) * n + n_chunks * (size_t)(m * m + m)) * sizeof(double));
+    const size_t n_pre = (size_t)cur.n_bands + 1;
+    double *mem = bx_malloc((((size_t)m + 2 + nw + n_pre) * n + n_chunks * (size_t)(m * m + m)) *
+                            sizeof(double));
     double **trials = bx_malloc(nw * sizeof(double *));
     bx_status *col_st = bx_malloc(((size_t)m + 1) * sizeof(bx_status));
     if (!mem || !trials || !col_st) {
@@ -228,7 +272,7 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
     for (unsigned w = 0; w < nw; w++)
         trials[w] = mem + ((size_t)m + 1 + w) * n;
     double *trial = trials[0];
-    double *resid = mem + ((size_t)m + 1 + nw) * n, *part = resid + n;
+    double *resid = mem + ((size_t)m + 1 + nw) * n, *pre = resid + n, *part = pre + n_pre * n;
     double A[MAXP * MAXP], A0[MAXP * MAXP], g[MAXP], step[MAXP];
     bx_status st = render(&cur, rate_hz, x, out, n, err);
     const double e_start = st ? INFINITY : sse(y, out, warmup, n);
@@ -248,7 +292,13 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
     }
     double e = st ? INFINITY : sse(y, out, warmup, n), lambda = 1e-2;
     for (int it = 0; it < iterations && !st; it++) {
-        jac_job J = {&cur, &L,     x,      y, n,  warmup, rate_hz, out,
+        if ((st = prefixes(&cur, rate_hz, x, pre, n))) {
+            st = bx_error_set(err, st, "%s",
+                              st == BX_ERR_NOMEM ? "out of memory refining the chain"
+                                                 : "chain refinement: the chain is unusable");
+            break;
+        }
+        jac_job J = {&cur, &L,     x,      y, n,  warmup, rate_hz, out,  pre,
                      jac,  trials, col_st, m, A0, g,      part,    resid};
         bx_parallel_for(par, column_task, &J, (size_t)m);
         for (int i = 0; i < m && !st; i++)

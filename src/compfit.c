@@ -34,6 +34,10 @@ const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5,  10, 20, 30, 40, 50,  60,
 #define RELEASE_MAX_MS 3000.0
 #define RATIO_MAX 30.0
 #define NM_EVALS 60
+/* the paired fit's Nelder–Mead runs on the grid's blocks first, then this
+ * many evaluations on the fine blocks, from a simplex this much smaller */
+#define NM_FINE_EVALS 40
+#define NM_FINE_SCALE 0.5
 
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
 typedef struct proxy {
@@ -652,6 +656,8 @@ typedef struct search_pool {
     double *nm_f;
     const bx_detector *nm_det; /* Nelder–Mead: each start's detector */
     const double *nm_step;
+    int nm_evals;  /* Nelder–Mead: evaluations per start */
+    int nm_coarse; /* Nelder–Mead on the grid's (coarser) objective */
 } search_pool;
 
 static void grid_task(void *arg, unsigned worker, size_t i)
@@ -663,9 +669,10 @@ static void grid_task(void *arg, unsigned worker, size_t i)
 static void nm_task(void *arg, unsigned worker, size_t i)
 {
     search_pool *S = arg;
-    objective w = S->wo[worker]; /* its proxy is the worker's; the detector the start's */
+    /* its proxy is the worker's; the detector the start's */
+    objective w = S->nm_coarse ? S->wg[worker] : S->wo[worker];
     w.detector = S->nm_det[i];
-    S->nm_f[i] = nelder_mead(&w, S->nm_v[i], S->nm_step, NM_EVALS);
+    S->nm_f[i] = nelder_mead(&w, S->nm_v[i], S->nm_step, S->nm_evals);
 }
 
 static void pool_close(search_pool *S)
@@ -788,15 +795,23 @@ static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, d
 }
 
 /* Nelder–Mead from the n starts v (det[i]: each one's detector; results in
- * place, values in f), all at once through S's workers. */
+ * place, values in f), all at once through S's workers: `evals` evaluations
+ * each, with the initial simplex `scale` times the usual one, on the grid's
+ * objective if `coarse`. */
 static void search_polish(search_pool *S, const bx_parallel *par, double (*v)[NP],
-                          const bx_detector *det, size_t n, double *f)
+                          const bx_detector *det, size_t n, double *f, int evals, double scale,
+                          int coarse)
 {
-    static const double step[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
+    static const double step0[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
+    double step[NP];
+    for (int j = 0; j < NP; j++)
+        step[j] = scale * step0[j];
     S->nm_v = v;
     S->nm_f = f;
     S->nm_det = det;
     S->nm_step = step;
+    S->nm_evals = evals;
+    S->nm_coarse = coarse;
     bx_parallel_for(par, nm_task, S, n);
 }
 
@@ -819,7 +834,7 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
             det[nk] = o->detector;
             memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
         }
-    search_polish(&S, par, nm_v, det, nk, nm_f);
+    search_polish(&S, par, nm_v, det, nk, nm_f, NM_EVALS, 1.0, 0);
     double best_v[NP], best_f = INFINITY;
     for (size_t k = 0; k < nk; k++)
         if (nm_f[k] < best_f) {
@@ -1163,7 +1178,26 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
                     memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
                 }
         }
-        search_polish(&S, par, nm_v, det, nk, nm_f);
+        if (prev) { /* near its best: on the fine blocks only */
+            search_polish(&S, par, nm_v, det, nk, nm_f, NM_EVALS, 1.0, 0);
+        } else {
+            /* Nelder–Mead on the grid's blocks from every start, then on the
+             * fine blocks from the best of each detector */
+            search_polish(&S, par, nm_v, det, nk, nm_f, NM_EVALS, 1.0, 1);
+            size_t nb = 0;
+            for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
+                size_t best = nk;
+                for (size_t k = 0; k < nk; k++)
+                    if (det[k] == (bx_detector)d && (best == nk || nm_f[k] < nm_f[best]))
+                        best = k;
+                if (best == nk)
+                    continue;
+                memmove(nm_v[nb], nm_v[best], sizeof nm_v[0]);
+                det[nb++] = (bx_detector)d;
+            }
+            nk = nb;
+            search_polish(&S, par, nm_v, det, nk, nm_f, NM_FINE_EVALS, NM_FINE_SCALE, 0);
+        }
         pool_close(&S);
         for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
             double best_f = INFINITY;

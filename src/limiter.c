@@ -19,7 +19,7 @@ void bx_limiter_init(bx_limiter *l, double ceiling_db, double rate_hz)
 
 void bx_limiter_reset(bx_limiter *l)
 {
-    l->g = 1.0;
+    l->d = 0.0;
     l->gr_peak_db = 0.0;
 }
 
@@ -35,10 +35,9 @@ enum { LIM_CHUNK = 64 };
 void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channels)
 {
     const double c = l->ceiling_lin, ar = l->alpha_r;
-    double g = l->g;
-    if (!(g > 0.0 && g <= 1.0))
-        g = 1.0; /* non-finite or corrupt state: start over */
-    double d = 1.0 - g, dmax = 0.0;
+    double d = l->d, dmax = 0.0;
+    if (!(d >= 0.0 && d <= D_MAX))
+        d = 0.0; /* non-finite or corrupt state: start over */
     double buf[LIM_CHUNK];
     for (size_t i0 = 0; i0 < frames; i0 += LIM_CHUNK) {
         const size_t m = frames - i0 < LIM_CHUNK ? frames - i0 : LIM_CHUNK;
@@ -102,7 +101,7 @@ void bx_limiter_process(bx_limiter *l, double *x, size_t frames, unsigned channe
                 }
         }
     }
-    l->g = 1.0 - d;
+    l->d = d;
     const double gr = -20.0 * log10(1.0 - dmax);
     if (gr > l->gr_peak_db)
         l->gr_peak_db = gr;

@@ -20,7 +20,12 @@
  *  - full scale is a hard stop: a chain without a limiter and +24 dB of output
  *    gain never gives a sample beyond +-1 (also for 1e30 input), and every
  *    sample is the same chain's output at +0 dB times 10^(24/20), clamped to
- *    +-1 (within float rounding, 1e-6 relative).
+ *    +-1 (within float rounding, 1e-6 relative);
+ *  - bx_chain_process_stages: the first s stages by one chain, the rest by
+ *    another made from the same params (in blocks of 4096), give
+ *    bx_chain_process's output on the whole signal in one call bit for bit,
+ *    for every s, mono and stereo (the limiter limits here: its state
+ *    carries across block boundaries without rounding).
  */
 #include <math.h>
 #include <stdio.h>
@@ -158,6 +163,44 @@ static void block_independence(unsigned ch)
     }
     free(in);
     free(ref);
+}
+
+static void stages_split(unsigned ch)
+{
+    const size_t n = (size_t)(1.0 * FS);
+    float *in = test_signal(n, ch, 7);
+    double *ref = malloc(n * ch * sizeof *ref), *buf = malloc(n * ch * sizeof *buf);
+    bx_chain_params p;
+    full_params(&p);
+    bx_chain *whole = bx_chain_create(&p, FS, ch, NULL);
+    for (size_t i = 0; i < n * ch; i++)
+        ref[i] = in[i];
+    bx_chain_process(whole, ref, n);
+    double comp_db, lim_db;
+    bx_chain_take_gr(whole, &comp_db, &lim_db);
+    checks++;
+    if (!(lim_db > 0.1))
+        tu_fail("%u ch: the limiter should act on this signal (%.3f dB)", ch, lim_db);
+    bx_chain_destroy(whole);
+    const unsigned end = BX_CHAIN_STAGES(p.n_bands);
+    for (unsigned s = 0; s <= end; s++) {
+        bx_chain *a = bx_chain_create(&p, FS, ch, NULL), *b = bx_chain_create(&p, FS, ch, NULL);
+        for (size_t i = 0; i < n * ch; i++)
+            buf[i] = in[i];
+        bx_chain_process_stages(a, 0, s, buf, n);
+        for (size_t i = 0; i < n; i += 4096)
+            bx_chain_process_stages(b, s, end, buf + i * ch, n - i < 4096 ? n - i : 4096);
+        checks++;
+        if (memcmp(buf, ref, n * ch * sizeof *buf) != 0)
+            tu_fail("%u ch: stages 0..%u then %u..%u differ from the whole chain", ch, s, s, end);
+        bx_chain_destroy(a);
+        bx_chain_destroy(b);
+    }
+    printf("%u ch: the chain split after any of its %u stages gives its output bit for bit\n", ch,
+           end);
+    free(in);
+    free(ref);
+    free(buf);
 }
 
 static double max_step(const float *y, size_t from, size_t to)
@@ -458,5 +501,7 @@ int main(void)
     apply_parallel(1);
     reload_keeps_state();
     full_scale();
+    stages_split(1);
+    stages_split(2);
     return tu_finish("test_engine", checks);
 }

@@ -98,6 +98,18 @@ const bx_chain_params *bx_chain_params_of(const bx_chain *c);
 void bx_chain_process(bx_chain *c, double *x, size_t frames);
 
 /**
+ * The stages of a chain with n bands, in order: 0 the input gain, 1 .. n
+ * the bands, n + 1 the compressor, n + 2 the output gain and the limiter
+ * (BX_CHAIN_STAGES(n) in all; a stage the chain does not have does
+ * nothing). bx_chain_process_stages runs stages first .. end - 1 on x, as
+ * bx_chain_process does (the same result, bit for bit, for 0 .. all); the
+ * others are skipped and keep their state. A fitter uses it to start from
+ * a signal saved after the stages that a change of parameters leaves alone.
+ */
+#define BX_CHAIN_STAGES(n_bands) ((n_bands) + 3u)
+void bx_chain_process_stages(bx_chain *c, unsigned first, unsigned end, double *x, size_t frames);
+
+/**
  * Offline convenience: run mono float x (frames samples) through a fresh
  * chain made from p at rate_hz into y (y may equal x), in 1024-frame blocks.
  * Errors as bx_chain_create.

@@ -21,7 +21,8 @@ extern "C" {
 typedef struct bx_limiter {
     double ceiling_lin; /* linear ceiling, (0, 1], rounded down to a float value */
     double alpha_r;     /* release one-pole coefficient */
-    double g;           /* current gain, (0, 1] */
+    double d;           /* current reduction, 1 - gain, [0, 1): kept as d, not as the
+                           gain, so that a block boundary does not round it */
     double gr_peak_db;  /* largest reduction since last read, dB >= 0 */
 } bx_limiter;
 
