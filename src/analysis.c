@@ -1420,11 +1420,15 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
         bx_comp_params cp = out->chain.comp;
         cp.makeup_db = 0;
         bx_comp_init(&comp, &cp, fs);
-        for (size_t i = 0; i < n; i++) {
-            double v = in->xe[i]; /* the detector must hear the signal; read the gain it applies */
-            bx_comp_process(&comp, &v, 1, 1);
-            in->g[i] = pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+        double v[1024]; /* the detector must hear the signal; read the gain it applies */
+        for (size_t i = 0; i < n; i += 1024) {
+            const size_t m = n - i < 1024 ? n - i : 1024;
+            for (size_t k = 0; k < m; k++)
+                v[k] = in->xe[i + k];
+            bx_comp_process_gr(&comp, v, m, 1, in->g + i);
         }
+        for (size_t i = 0; i < n; i++)
+            in->g[i] = pow(10.0, -in->g[i] / 20.0);
     }
     return st;
 }

@@ -83,18 +83,24 @@ double bx_comp_static_db(const bx_comp_params *p, double x)
 /* The kernels: comp_kernel.h compiled here for the baseline instruction set
  * and in comp_avx2.c for AVX2 + FMA; bx_comp_init picks one. */
 #define COMP_KERNEL comp_process_baseline
-static void comp_process_baseline(bx_comp *c, double *x, size_t frames, unsigned channels);
+static void comp_process_baseline(bx_comp *c, double *x, size_t frames, unsigned channels,
+                                  double *gr_db);
 #include "comp_kernel.h"
 
-void bx_comp_process(bx_comp *c, double *x, size_t frames, unsigned channels)
+void bx_comp_process_gr(bx_comp *c, double *x, size_t frames, unsigned channels, double *gr_db)
 {
 #if BX_HAVE_AVX2_KERNELS
     if (c->simd == BX_SIMD_AVX2_FMA) {
-        bx_comp_process_avx2(c, x, frames, channels);
+        bx_comp_process_avx2(c, x, frames, channels, gr_db);
         return;
     }
 #endif
-    comp_process_baseline(c, x, frames, channels);
+    comp_process_baseline(c, x, frames, channels, gr_db);
+}
+
+void bx_comp_process(bx_comp *c, double *x, size_t frames, unsigned channels)
+{
+    bx_comp_process_gr(c, x, frames, channels, NULL);
 }
 
 double bx_comp_gain_reduction_db(const bx_comp *c)

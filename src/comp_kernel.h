@@ -35,7 +35,7 @@ static inline double comp_reduction_db(double level, double lo, double t, double
     return level > lo ? xl : 0.0;
 }
 
-void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels)
+void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double *gr_db)
 {
     const double aa = c->alpha_a, ar = c->alpha_r, arms = c->alpha_rms;
     const double lo = c->knee_lo_lin, makeup_lin = c->makeup_lin, makeup_db = c->p.makeup_db;
@@ -116,6 +116,9 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels)
                 buf[j] = yl;
             }
         }
+        if (gr_db) /* each frame's reduction: yl after it (the level detector's own) */
+            for (size_t j = 0; j < m; j++)
+                gr_db[i0 + j] = buf[j];
         /* 4. the gains, applied */
         if (channels == 1) {
             for (size_t j = 0; j < m; j++) {

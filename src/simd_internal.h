@@ -14,7 +14,7 @@
 
 #if BX_HAVE_AVX2_KERNELS
 /** bx_comp_process on AVX2 + FMA: only on processors bx_simd_detect approves. */
-void bx_comp_process_avx2(bx_comp *c, double *x, size_t frames, unsigned channels);
+void bx_comp_process_avx2(bx_comp *c, double *x, size_t frames, unsigned channels, double *gr_db);
 #endif
 
 #endif /* BX_SIMD_INTERNAL_H */

@@ -14,7 +14,10 @@
  *    written with libm's log10 and pow by less than -120 dB (error energy
  *    over output energy), and no sample by more than 1e-6 -- for each kernel
  *    this processor runs (bx/simd.h: the baseline one, and AVX2 + FMA where
- *    present), which therefore also agree with each other to that bound.
+ *    present), which therefore also agree with each other to that bound;
+ *  - bx_comp_process_gr: in blocks of 1000 frames, the same output and, per
+ *    frame, the reduction bx_comp_gain_reduction_db gives after processing
+ *    frame by frame, bit for bit, for every detector and kernel.
  */
 #include <math.h>
 #include <stdio.h>
@@ -324,6 +327,36 @@ static void start_level(bx_detector det, double level_db)
     free(x);
 }
 
+static void per_frame_gr(bx_detector d, bx_simd simd)
+{
+    const size_t n = 24000;
+    bx_comp_params p = {-30, 4, 6, 2, 80, 3, d, 0, 0};
+    bx_comp a, b;
+    bx_comp_init(&a, &p, FS);
+    bx_comp_init(&b, &p, FS);
+    a.simd = b.simd = simd;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *gr = malloc(n * sizeof *gr);
+    uint64_t seed = 5;
+    for (size_t i = 0; i < n; i++) /* bursts 0.1 s long, every 0.25 s */
+        x[i] = y[i] = (i % 12000 < 4800 ? 0.8 : 0.02) * tu_noise(&seed);
+    for (size_t i = 0; i < n; i += 1000)
+        bx_comp_process_gr(&a, y + i, n - i < 1000 ? n - i : 1000, 1, gr + i);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        bx_comp_process(&b, &x[i], 1, 1);
+        bad += x[i] != y[i] || bx_comp_gain_reduction_db(&b) != gr[i];
+    }
+    checks++;
+    if (bad)
+        tu_fail("per-frame reduction, detector %d, kernel %d: %zu frames differ", (int)d, (int)simd,
+                bad);
+    else
+        printf("per-frame reduction, detector %d, kernel %d: bit for bit\n", (int)d, (int)simd);
+    free(x);
+    free(y);
+    free(gr);
+}
+
 int main(void)
 {
     static_curve(-20, 4, 6, 3);
@@ -346,6 +379,11 @@ int main(void)
         fast_math(BX_DETECTOR_BRANCH, bx_simd_detect());
     } else {
         printf("fast math: this processor runs only the baseline kernel\n");
+    }
+    for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
+        per_frame_gr((bx_detector)d, BX_SIMD_BASELINE);
+        if (bx_simd_detect() != BX_SIMD_BASELINE)
+            per_frame_gr((bx_detector)d, bx_simd_detect());
     }
     for (int d = 0; d < 3; d++) {
         start_level((bx_detector)d, 0.0);

@@ -95,6 +95,12 @@ double bx_comp_static_db(const bx_comp_params *p, double level_db);
  */
 void bx_comp_process(bx_comp *c, double *x, size_t frames, unsigned channels);
 
+/**
+ * bx_comp_process, and each frame's gain reduction into gr_db[0..frames)
+ * (what bx_comp_gain_reduction_db returns after that frame, bit for bit).
+ */
+void bx_comp_process_gr(bx_comp *c, double *x, size_t frames, unsigned channels, double *gr_db);
+
 /** Gain reduction being applied right now, dB (>= 0, makeup not included). */
 double bx_comp_gain_reduction_db(const bx_comp *c);
 
