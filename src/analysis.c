@@ -1447,6 +1447,9 @@ static void adopt_path(bx_analysis_result *res, const paired_path *pp, const dou
     }
 }
 
+static const char *comp_at_limit(const bx_chain_params *p);
+static void warn(bx_analysis_result *res, const char *code, const char *fmt, ...);
+
 static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const bx_take *dry,
                             const bx_analysis_opts *o, double *w, bx_error *err)
 {
@@ -1499,7 +1502,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
     bx_comp_params faint;  /* a compressor that helped the gain trace too little to keep */
     int has_faint = 0;
-    bx_chain_params alt[2]; /* other chains for the whole file to judge */
+    double faint_gain_db = 0; /* kept after all: the SNR it gained on the excerpt */
+    bx_chain_params alt[2];   /* other chains for the whole file to judge */
     int n_alt = 0;
     bx_compfit_result last_cr; /* the last round's compressor fit */
     memset(&last_cr, 0, sizeof last_cr);
@@ -1598,10 +1602,19 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
                 c.comp = faint;
                 c.comp.makeup_db = 0;
                 clamp_comp(&c.comp);
-                st =
-                    refine_chain(&c, x + at, y + at, win, warm, fs, o->par, &snr_c, ref->path, err);
+                /* its detector is decided on the waveform, as a kept one's */
+                int won = 0;
+                st = race_detectors(&c, &c, &last_cr, 1, x + at, y + at, win, warm, fs, o->par,
+                                    &won, ref->path, err);
+                if (!st)
+                    st = refine_chain(&c, x + at, y + at, win, warm, fs, o->par, &snr_c, ref->path,
+                                      err);
             }
-            const int faint_wins = !st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB;
+            /* a compressor that only wins with a setting on the end of its
+             * range is not one the data identified (a release pinned at its
+             * shortest turns it into a distortion of the peaks) */
+            const int faint_wins =
+                !st && snr_c > snr_q && snr_c > snr_first + FAINT_COMP_MIN_DB && !comp_at_limit(&c);
             if (!st && has_faint) {
                 /* for the whole file to judge (below): the chain this choice
                  * left out, and the faint compressor refitted on the file's
@@ -1612,8 +1625,10 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
                 s_base = *eq_best;
                 has_s_base = 1;
             }
-            if (faint_wins)
+            if (faint_wins) {
                 *p = c;
+                faint_gain_db = snr_c - fmax(snr_first, snr_q);
+            }
             if (!faint_wins && !st && snr_q > snr_first) {
                 *p = q;
             } else { /* the first EQ stays: the report shows it */
@@ -1719,11 +1734,21 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
         }
         if (!st && pick >= 0) {
             *p = alt[pick]; /* the report shows its EQ */
+            if (!p->has_comp)
+                faint_gain_db = 0;
             for (size_t i = 0; i < cv->n; i++)
                 cv->fit_db[i] = bx_eq_response_db(p->bands, p->n_bands, fs, cv->freq_hz[i]);
         }
         lap(res, BX_ANALYSIS_STAGE_LOUDNESS);
     }
+    if (!st && res->comp_fitted)
+        res->comp_kept = p->has_comp; /* the waveform's choice, where it overrode the trace */
+    if (!st && faint_gain_db > 0 && p->has_comp)
+        warn(res, "compressor_faint",
+             "a compressor that seldom acts: it changes REF's gain over time too little to show "
+             "there (%.2f dB, %.2f dB needed), but brings the waveform %.1f dB closer; its "
+             "settings are loosely determined",
+             last_cr.error_off_db - last_cr.error_db, COMP_MIN_GAIN_PAIRED_DB, faint_gain_db);
     if (!st) { /* how close the whole chain comes, for the summary and the preset */
         st = apply_chain(p, fs, x, xe, n, ref->path, err);
         double e = 0, sy = 0;
@@ -1886,7 +1911,10 @@ static bx_status assess(bx_analysis_result *res, const bx_take *ref, const bx_ta
         }
     /* within a factor 2 of the margin either way: neither clearly a
      * compressor nor clearly none */
-    if (res->comp_fitted && res->comp_margin_db > 0.5 * res->comp_min_gain_db &&
+    int faint = 0; /* --paired kept one on the waveform's word: said already */
+    for (unsigned k = 0; k < res->n_warnings; k++)
+        faint |= strcmp(res->warnings[k].code, "compressor_faint") == 0;
+    if (res->comp_fitted && !faint && res->comp_margin_db > 0.5 * res->comp_min_gain_db &&
         res->comp_margin_db < 2.0 * res->comp_min_gain_db)
         warn(res, "compressor_indistinct",
              "the data can hardly tell a compressor from none (it improves the fit by %.2f dB, "

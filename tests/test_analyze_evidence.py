@@ -23,7 +23,11 @@
     bell narrower than Q 8 under 100 Hz, no two bells within 1/6 octave with
     opposite gains, no boost over +6 dB by a band centred under 60 Hz);
   - analysis.confidence has a confidence in 0..1 for every band and, when a
-    compressor was fitted, for it and each of its four time/level parameters.
+    compressor was fitted, for it and each of its four time/level parameters;
+  - --paired with a compressor that seldom acts (ffmpeg's acompressor a few
+    dB under the groove's peaks, after an EQ): a sane preset, no compressor
+    setting on the end of its range, and a compressor kept with less
+    evidence in the gain trace than it needs says so (compressor_faint).
 
 Audio from bxgen and numpy (seeded; the seed is printed); speech from
 espeak-ng (that case is skipped without it). Exit status: 0 all passed,
@@ -307,7 +311,36 @@ def reference_only():
                       f"comes out as loud as it went in (within {LEVEL_LU:g} LU)", f"{d:+.2f} LU")
 
 
+def faint_compressor():
+    print("\n--paired: a compressor that seldom acts")
+    if not shutil.which("ffmpeg"):
+        REP.skip("[a faint compressor] --paired says how sure it is", "ffmpeg is not installed")
+        return
+    if not os.path.exists(path("groove.wav")):
+        gen("take", path("groove.wav"), "--seconds", "20", "--seed", "3")
+    # the groove peaks at -6 dBFS; the EQ lifts them a little, the compressor catches the top
+    for threshold in (0.3, 0.25):
+        label = f"[acompressor threshold {threshold} after an EQ, --paired]"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", path("groove.wav"), "-af",
+                        "lowshelf=f=120:g=-4,equalizer=f=3500:t=q:w=1.5:g=5,"
+                        f"acompressor=threshold={threshold}:ratio=4:attack=5:release=120",
+                        path("faint.wav")], check=True)
+        r, p = analyze(path("faint.wav"), path("faint.json"), "--paired", path("groove.wav"))
+        if not REP.check(p is not None, f"{label} bxanalyze exits 0", r.stderr[-200:]):
+            continue
+        REP.check(not insane(p, FS), f"{label} the preset is sane", "; ".join(insane(p, FS)))
+        comp = p.get("analysis", {}).get("confidence", {}).get("compressor") or {}
+        short = comp.get("improvement_db", 0) < comp.get("improvement_needed_db", 0)
+        REP.check("compressor_at_limit" not in codes(p)
+                  and (not ("compressor" in p["chain"] and short) or "compressor_faint" in codes(p)),
+                  f"{label} no compressor setting on its limit; one kept on thin evidence "
+                  "says so (compressor_faint)",
+                  f"compressor {p['chain'].get('compressor')}, evidence {comp}, "
+                  f"warnings {sorted(codes(p))}")
+
+
 degenerate()
 reference_only()
+faint_compressor()
 property_random_chains()
 REP.finish(work)
