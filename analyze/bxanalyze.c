@@ -19,12 +19,14 @@
 #include "exports.h"
 #include "inputs.h"
 #include "report.h"
+#include "summary.h"
 #include "threads.h"
 
 static const char usage_text[] =
     "usage: bxanalyze REF -o PRESET.json [options]\n"
     "       bxanalyze REF --source MYTAKE -o PRESET.json [options]\n"
     "       bxanalyze REF --paired DRY -o PRESET.json [options]\n"
+    "       bxanalyze PRESET.json --source MYTAKE -o NEW.json [options]\n"
     "       bxanalyze -o OUTDIR/ [--source MYTAKE] [options] FILE|FOLDER...\n"
     "       bxanalyze PRESET.json --export FMT[,FMT...] [-o FILE]\n"
     "       bxanalyze --help | --version\n";
@@ -39,6 +41,10 @@ static const char help_text[] =
     "                    file); the preset turns MYTAKE's sound into REF's.\n"
     "  --paired DRY      REF is DRY processed by an unknown chain; the preset\n"
     "                    reproduces that chain. One REF only.\n"
+    "  PRESET.json --source MYTAKE\n"
+    "                    a preset made by bxanalyze keeps a profile of its\n"
+    "                    reference: MYTAKE is fitted to that, as to REF itself\n"
+    "                    (the same preset; the name is PRESET's unless --name).\n"
     "\n"
     "Output:\n"
     "  -o, --output P    the preset file to write. If P is an existing folder or ends\n"
@@ -107,7 +113,7 @@ static const char help_text[] =
     "  to PRESET.json, or to -o FILE (one format; '-' is standard output).\n"
     "\n"
     "Exit codes: 0 ok, 1 internal error (out of memory), 2 usage, 3 preset to\n"
-    "convert missing, unreadable or invalid, 4 input audio\n"
+    "convert or fit to missing, unreadable, invalid or without a profile, 4 input audio\n"
     "missing, unreadable or unsupported, 5 output cannot be written (or would\n"
     "overwrite an input), 130 interrupted. A batch in which files failed exits with\n"
     "the most serious of their codes (1 over 5 over 4).\n";
@@ -154,15 +160,17 @@ static int same_file(const char *a, const char *b)
 
 /* ---- one file ----------------------------------------------------------------- */
 
-static const char *source_word(bx_analysis_mode m)
+/* 1 if path names a preset (ends in ".json", any case) rather than audio. */
+static int is_preset_path(const char *path)
 {
-    return m == BX_ANALYSIS_SOURCE ? "your take" : m == BX_ANALYSIS_PAIRED ? "dry" : "model";
-}
-
-static void print_levels(const char *label, const char *who, const bx_level_stats *s)
-{
-    printf("%-11s%-10s %.1f LUFS, peak %.1f dBFS, crest %.1f dB, spread %.1f dB, %.1f s\n", label,
-           who, s->loudness_lufs, s->sample_peak_db, s->crest_db, s->spread_db, s->seconds);
+    const size_t n = strlen(path);
+    static const char ext[] = ".json";
+    if (n < sizeof ext)
+        return 0;
+    for (size_t i = 0; i < sizeof ext - 1; i++)
+        if ((path[n - 5 + i] | 0x20) != ext[i])
+            return 0;
+    return 1;
 }
 
 /* The export lines of the summary: each file, and what it approximates
@@ -206,13 +214,15 @@ static void print_range(const bx_take_range *r)
 static void print_result(const cli_opts *o, const char *ref, const char *out, const char *plot,
                          const bx_analysis_result *r, double seconds)
 {
-    const bx_chain_params *c = &r->preset.chain;
     static const char *const mode[] = {"reference only (against the neutral model)",
                                        "relative to your take (--source)",
                                        "paired with the dry original (--paired)"};
     printf("mode       %s\n", mode[r->mode]);
     printf("reference  %s", strcmp(ref, "-") == 0 ? "(standard input)" : ref);
-    print_range(&o->job.ref_range);
+    if (is_preset_path(ref)) /* --source against the profile a preset keeps */
+        printf(" (its profile of the reference)\n");
+    else
+        print_range(&o->job.ref_range);
     if (r->mode == BX_ANALYSIS_SOURCE) {
         printf("source     %s",
                strcmp(o->source_path, "-") == 0 ? "(standard input)" : o->source_path);
@@ -224,63 +234,7 @@ static void print_result(const cli_opts *o, const char *ref, const char *out, co
                                                                                : "",
                r->delay_ms);
     printf("preset     %s \"%s\"\n", out ? out : "(not written)", r->preset.name);
-    printf("eq         %u band%s, fit error %.2f dB RMS (%g Hz - %.3g kHz)\n", c->n_bands,
-           c->n_bands == 1 ? "" : "s", r->eq_error_db, r->fit_lo_hz, r->fit_hi_hz / 1000.0);
-    if (r->mode == BX_ANALYSIS_SOURCE && r->match_pairs > 0) {
-        printf("           %zu sounds paired like with like", r->match_pairs);
-        if (r->match_resampled)
-            printf(" (compared at %g kHz)", r->match_rate_hz / 1000.0);
-        printf(", %.1f dB apart in shape: their curve counts %.0f %%\n", r->match_distance_db,
-               100.0 * r->match_weight);
-    }
-    if (r->band_limit_hz > 0)
-        printf("           reference cut off above %.1f kHz (a lossy codec's lowpass?): the EQ "
-               "stays flat there\n",
-               r->band_limit_hz / 1000.0);
-    for (unsigned i = 0; i < c->n_bands; i++) {
-        const bx_band *b = &c->bands[i];
-        printf("  %2u  %-10s %8.1f Hz", i + 1, bx_biquad_type_name(b->type), b->freq_hz);
-        if (bx_biquad_type_has_gain(b->type))
-            printf("  %+5.1f dB", b->gain_db);
-        else
-            printf("  %8s", "");
-        printf("  Q %5.2f  confidence %.2f\n", b->q, r->eq_conf[i].confidence);
-    }
-    if (c->input_gain_db != 0 || c->output_gain_db != 0)
-        printf("gain       input %+.1f dB, output %+.1f dB\n", c->input_gain_db, c->output_gain_db);
-    if (c->has_comp) {
-        printf("compressor threshold %.1f dBFS, ratio %.3g:1, knee %.1f dB, attack %.3g ms, "
-               "release %.4g ms, makeup %+.1f dB, %s detector",
-               c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
-               c->comp.release_ms, c->comp.makeup_db, bx_detector_name(c->comp.detector));
-        if (r->comp_fitted) /* reference only sets it by rule: no fit to report */
-            printf("; fit error %.2f dB", r->comp_error_db);
-        printf("\n");
-    }
-    if (c->has_comp && c->comp.has_start_level)
-        printf("           starts at %.1f dBFS (the detector's level when REF begins)\n",
-               c->comp.start_level_db);
-    if (!c->has_comp)
-        printf("compressor off\n");
-    if (r->comp_fitted && c->has_comp)
-        printf("           %.2f dB closer than none (%.2f needed); confidence %.2f (threshold "
-               "%.2f, ratio %.2f, attack %.2f, release %.2f)\n",
-               r->comp_margin_db, r->comp_min_gain_db, r->comp_confidence, r->comp_constrained[0],
-               r->comp_constrained[1], r->comp_constrained[2], r->comp_constrained[3]);
-    else if (r->comp_fitted && r->comp_margin_db > 0)
-        printf("           (the best one fitted was %.2f dB closer than none, %.2f needed)\n",
-               r->comp_margin_db, r->comp_min_gain_db);
-    if (c->has_limiter)
-        printf("limiter    ceiling %.1f dBFS\n", c->ceiling_db);
-    if (r->mode == BX_ANALYSIS_PAIRED)
-        printf("match      the chain turns the dry file into REF to %.1f dB SNR (aligned "
-               "overlap)\n",
-               r->match_snr_db);
-    print_levels("levels", "reference", &r->reference);
-    if (r->mode != BX_ANALYSIS_REFERENCE)
-        print_levels("", source_word(r->mode), &r->source);
-    for (unsigned k = 0; k < r->n_warnings; k++)
-        printf("%-11s%s\n", k ? "" : "warnings", r->warnings[k].text);
+    summary_fit(r);
     if (plot)
         printf("report     %s\n", plot);
     print_exports(o, out, &r->preset.chain);
@@ -373,10 +327,36 @@ static int run_single(const cli_opts *o, const char *ref)
     thread_parallel_init(&par, o->threads ? o->threads : thread_cpu_count());
     bx_analysis_opts jo = o->job;
     jo.par = &par;
-    /* the take or the dry original is read by bx_analysis_run, alongside REF */
-    if ((st = bx_analysis_run(ref, o->mode, NULL,
-                              o->mode == BX_ANALYSIS_SOURCE ? o->source_path : o->paired_path, &jo,
-                              &res, &err)) != BX_OK) {
+    if (is_preset_path(ref)) {
+        /* PRESET --source TAKE: the reference is the profile PRESET keeps */
+        bx_preset in;
+        bx_profile *prof = NULL;
+        if ((st = bx_preset_load(ref, &in, &err)) != BX_OK) {
+            fprintf(stderr, "bxanalyze: %s\n", err.msg);
+            rc = st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
+            goto out;
+        }
+        st = bx_profile_from_preset(&in, ref, &prof, &err);
+        char *name = NULL;
+        if (!st && !jo.name && !(jo.name = name = bx_strdup(in.name)))
+            st = bx_error_set(&err, BX_ERR_NOMEM, "out of memory");
+        bx_preset_free(&in);
+        if (st) {
+            fprintf(stderr, "bxanalyze: %s\n", err.msg);
+            rc = st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
+            bx_free(name);
+            goto out;
+        }
+        st = bx_analysis_run_profile(prof, NULL, o->source_path, &jo, &res, &err);
+        bx_profile_free(prof);
+        bx_free(name);
+    } else {
+        /* the take or the dry original is read by bx_analysis_run, alongside REF */
+        st = bx_analysis_run(ref, o->mode, NULL,
+                             o->mode == BX_ANALYSIS_SOURCE ? o->source_path : o->paired_path, &jo,
+                             &res, &err);
+    }
+    if (st != BX_OK) {
         fprintf(stderr, "bxanalyze: %s\n", err.msg);
         rc = cli_exit_for_input(st);
         goto out;
@@ -423,32 +403,24 @@ out:
 
 /* ---- a preset to convert ---------------------------------------------------------- */
 
-/* 1 if path names a preset (ends in ".json", any case) rather than audio. */
-static int is_preset_path(const char *path)
-{
-    const size_t n = strlen(path);
-    static const char ext[] = ".json";
-    if (n < sizeof ext)
-        return 0;
-    for (size_t i = 0; i < sizeof ext - 1; i++)
-        if ((path[n - 5 + i] | 0x20) != ext[i])
-            return 0;
-    return 1;
-}
-
 /* bxanalyze PRESET.json --export FMT [-o FILE]: no analysis, only the exports. */
 static int run_convert(const cli_opts *o, const char *preset_path)
 {
     bx_error err;
     bx_status st;
     bx_preset p;
-    if (o->source_path || o->paired_path || o->plot_path || o->json || o->job.name)
-        return usage_error("%s: a preset to convert takes --export and -o only "
-                           "(analysis needs a reference recording)",
+    if (o->paired_path)
+        return usage_error("%s: --paired needs the reference recording itself (a preset "
+                           "keeps its profile, not its audio)",
+                           preset_path);
+    if (o->plot_path || o->json || o->job.name)
+        return usage_error("%s: a preset to convert takes --export and -o only (--source "
+                           "TAKE fits a take to it)",
                            preset_path);
     if (!o->exports)
         return usage_error("%s is a preset, not audio: give --export FMT to convert it, "
-                           "or a reference recording to analyse",
+                           "--source TAKE to fit your take to its reference, or a reference "
+                           "recording to analyse",
                            preset_path);
     const int several = (o->exports & (o->exports - 1)) != 0;
     if (o->out_path && several)
@@ -712,7 +684,7 @@ int main(int argc, char **argv)
         rc = usage_error("%s", "--source-start and --source-end need --source");
         goto out;
     }
-    if (n_paths == 1 && is_preset_path(paths[0]) && !bx_is_dir(paths[0])) {
+    if (n_paths == 1 && is_preset_path(paths[0]) && !bx_is_dir(paths[0]) && !o.source_path) {
         rc = run_convert(&o, paths[0]);
         goto out;
     }

@@ -3,63 +3,133 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "bx/analysis.h"
-#include "bx/eqfit.h"
+#include "bx/chain.h"
+#include "bx/spectrum.h"
 #include "exitcode.h"
-/* --learn: fit the EQ of the running preset p so the mic's spectrum (spec)
- * becomes the reference's; p's bands are replaced, and p saved to --save. */
-int learn_finish(const live_opts *o, bx_preset *p, const bx_spectrum *spec, double rate)
+#include "summary.h"
+#include "threads.h"
+
+void learn_clip_add(learn_clip *c, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (fabsf(x[i]) >= LEARN_CLIP_LEVEL) {
+            if (++c->run == LEARN_CLIP_RUN)
+                c->runs++;
+        } else {
+            c->run = 0;
+        }
+    }
+}
+
+int learn_check_levels(const bx_take *take, const learn_clip *clip)
+{
+    const bx_level_stats *s = bx_take_stats(take);
+    if (clip->runs >= LEARN_CLIP_RUNS) {
+        fprintf(stderr,
+                "bxlive: --learn: the microphone clipped (%lu times at full scale): lower the "
+                "input gain and learn again; nothing was written\n",
+                clip->runs);
+        return BX_EXIT_INPUT;
+    }
+    if (s->sample_peak_db < LEARN_QUIET_PEAK_DB) {
+        fprintf(stderr,
+                "bxlive: --learn: the microphone is too quiet (peak %.1f dBFS, under %.0f): raise "
+                "the input gain and learn again; nothing was written\n",
+                s->sample_peak_db, LEARN_QUIET_PEAK_DB);
+        return BX_EXIT_INPUT;
+    }
+    return BX_EXIT_OK;
+}
+
+/* The RMS over 1/3-octave bands from 40 Hz to min(16 kHz, 0.45 rate) of a
+ * minus b, dB, with their mean difference removed: how far apart two spectra
+ * are in shape. */
+static double shape_distance_db(const bx_spectrum *a, const bx_spectrum *b, double rate_hz)
+{
+    const double hi = fmin(16000.0, 0.45 * rate_hz);
+    double d[40], mean = 0;
+    int n = 0;
+    for (double f = 40.0; f <= hi && n < 40; f *= exp2(1.0 / 3.0)) {
+        d[n] = bx_spectrum_db_at(a, f, 1.0 / 3.0) - bx_spectrum_db_at(b, f, 1.0 / 3.0);
+        mean += d[n++];
+    }
+    mean /= n > 0 ? n : 1;
+    double e = 0;
+    for (int k = 0; k < n; k++)
+        e += (d[k] - mean) * (d[k] - mean);
+    return n > 0 ? sqrt(e / n) : 0.0;
+}
+
+/* The take's kept audio through chain p, measured as a take. */
+static bx_status processed(const bx_chain_params *p, const bx_take *take, bx_take **out,
+                           bx_error *err)
+{
+    *out = NULL;
+    size_t n;
+    const float *x = bx_take_mono(take, &n);
+    const double rate = bx_take_rate_hz(take);
+    float *y = bx_malloc((n ? n : 1) * sizeof(float));
+    if (!y)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    bx_status st = bx_chain_apply(p, rate, x, y, n, err);
+    bx_take_acc *a = st ? NULL : bx_take_acc_create(rate, 1, "processed", 0, err);
+    if (!st && !a)
+        st = err->code;
+    if (!st)
+        st = bx_take_acc_add(a, y, n, err);
+    if (!st)
+        st = bx_take_acc_finish(a, 0.0, out, err);
+    bx_take_acc_destroy(a);
+    bx_free(y);
+    return st;
+}
+
+int learn_finish(const live_opts *o, bx_preset *p, const bx_profile *ref, const bx_take *take)
 {
     bx_error err;
-    bx_analysis_curve rc;
-    int rcode = BX_EXIT_OK;
-    if (bx_analysis_reference_ltas(p->analysis_json, &rc, &err) != BX_OK) {
-        fprintf(stderr,
-                "bxlive: %s: has no reference spectrum (analysis.reference.ltas); make it "
-                "with bxanalyze\n",
-                o->preset_path);
-        return BX_EXIT_PRESET;
-    }
-    enum { N = 200 };
-    double f[N], t[N];
-    const double hi = fmin(16000.0, 0.45 * rate);
-    for (int i = 0; i < N; i++) {
-        f[i] = 30.0 * pow(hi / 30.0, (double)i / (N - 1));
-        t[i] = bx_analysis_curve_db_at(&rc, f[i]) - bx_spectrum_db_at(spec, f[i], 1.0 / 3.0);
-    }
-    bx_eqfit_opts eo;
-    bx_eqfit_opts_default(&eo, rate, p->chain.n_bands > 0 ? p->chain.n_bands : 6);
-    bx_eqfit_result r;
-    if (bx_eqfit(f, t, NULL, N, &eo, &r, &err)) {
+    bx_analysis_opts ao;
+    bx_analysis_opts_default(&ao);
+    ao.name = p->name;
+    bx_parallel par;
+    thread_parallel_init(&par, thread_cpu_count());
+    ao.par = &par;
+    bx_analysis_result res;
+    bx_status st = bx_analysis_run_profile(ref, take, NULL, &ao, &res, &err);
+    if (st) {
         fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
-        return BX_EXIT_INTERNAL;
+        return st == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_INPUT;
     }
-    p->chain.n_bands = 0;
-    for (unsigned k = 0; k < r.n_bands; k++) {
-        bx_band b = r.bands[k];
-        b.gain_db = fmin(fmax(b.gain_db, BX_EQ_GAIN_MIN_DB), BX_EQ_GAIN_MAX_DB);
-        b.q = fmin(fmax(b.q, BX_Q_MIN), BX_Q_MAX);
-        p->chain.bands[p->chain.n_bands++] = b;
+    printf("learned    %.1f s of your microphone against %s's reference (%s)\n",
+           bx_take_seconds(take), o->preset_path, bx_profile_file(ref));
+    summary_fit(&res);
+    /* before and after: the mic as it is and through the learned chain */
+    bx_take *after = NULL;
+    if (processed(&res.preset.chain, take, &after, &err) == BX_OK) {
+        const double rate = bx_take_rate_hz(take);
+        printf("distance   to the reference's spectrum %.2f dB before, %.2f dB after (RMS over "
+               "1/3 octaves, level removed)\n",
+               shape_distance_db(bx_profile_spectrum(ref), bx_take_spectrum(take), rate),
+               shape_distance_db(bx_profile_spectrum(ref), bx_take_spectrum(after), rate));
+        summary_levels("", "processed", bx_take_stats(after));
+        bx_take_free(after);
+    } else {
+        fprintf(stderr, "bxlive: --learn: the before/after comparison: %s\n", err.msg);
     }
-    printf("learned EQ (%u bands, fit error %.2f dB RMS, level offset %+.1f dB):\n", r.n_bands,
-           r.rms_error_db, r.offset_db);
-    for (unsigned k = 0; k < p->chain.n_bands; k++) {
-        const bx_band *b = &p->chain.bands[k];
-        if (bx_biquad_type_has_gain(b->type))
-            printf("  %-10s %8.1f Hz %+6.1f dB  Q %.2f\n", bx_biquad_type_name(b->type), b->freq_hz,
-                   b->gain_db, b->q);
-        else
-            printf("  %-10s %8.1f Hz           Q %.2f\n", bx_biquad_type_name(b->type), b->freq_hz,
-                   b->q);
-    }
+    int rc = BX_EXIT_OK;
+    bx_preset_free(p);
+    *p = res.preset; /* the result runs from here on: its record is the new fit's */
+    memset(&res.preset, 0, sizeof res.preset);
+    bx_analysis_result_free(&res);
     if (o->save_path) {
         if (bx_preset_save(o->save_path, p, &err)) {
             fprintf(stderr, "bxlive: %s\n", err.msg);
-            rcode = BX_EXIT_OUTPUT;
+            rc = err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_OUTPUT;
         } else {
-            printf("saved %s\n", o->save_path);
+            printf("saved      %s\n", o->save_path);
         }
     }
-    return rcode;
+    return rc;
 }

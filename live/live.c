@@ -309,7 +309,9 @@ typedef struct session {
     bx_preset preset; /* the running preset: as read before the devices were touched, or
                          at the last reload */
     recorder rec, rec_dry;
-    bx_ltas *learn;
+    bx_take_acc *learn;  /* --learn: the dry mic, measured as it comes */
+    learn_clip clip;     /* and its clipping */
+    bx_profile *profile; /* --learn: the reference's, from the preset */
     int tty;
     double t0;
     unsigned long reloads;
@@ -356,15 +358,10 @@ static int load_preset(session *ss)
         fprintf(stderr, "bxlive: %s\n", err.msg);
         return err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
     }
-    if (o->learn_s > 0) {
-        bx_analysis_curve rcv;
-        if (bx_analysis_reference_ltas(ss->preset.analysis_json, &rcv, &err) != BX_OK) {
-            fprintf(stderr,
-                    "bxlive: %s: has no reference spectrum (analysis.reference.ltas) to "
-                    "learn towards; make the preset with bxanalyze\n",
-                    o->preset_path);
-            return BX_EXIT_PRESET;
-        }
+    if (o->learn_s > 0 &&
+        bx_profile_from_preset(&ss->preset, o->preset_path, &ss->profile, &err) != BX_OK) {
+        fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
+        return err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_PRESET;
     }
     return BX_EXIT_OK;
 }
@@ -452,8 +449,9 @@ static int make_state(session *ss)
             return BX_EXIT_INTERNAL;
         s->split = 1;
     }
-    if (o->learn_s > 0 && (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
-                           !(ss->learn = bx_ltas_create(rate, 0, &err))))
+    if (o->learn_s > 0 &&
+        (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
+         !(ss->learn = bx_take_acc_create(rate, 1, "the microphone", BX_TAKE_KEEP_FIT_S, &err))))
         return BX_EXIT_INTERNAL;
     s->measuring = o->measure_latency;
     s->click_every = (unsigned long)(0.5 * rate);
@@ -716,13 +714,16 @@ static void show_meters(session *ss, double now, double *next_status)
     }
 }
 
-/* --learn: what the callback has put in the ring, into the spectrum. */
+/* --learn: what the callback has put in the ring, into the take. */
 static void learn_drain(session *ss)
 {
     float buf[4096];
     size_t got;
-    while ((got = ring_read(ss->s->learn, buf, 4096)) > 0)
-        bx_ltas_add(ss->learn, buf, got);
+    bx_error err;
+    while ((got = ring_read(ss->s->learn, buf, 4096)) > 0) {
+        learn_clip_add(&ss->clip, buf, got);
+        bx_take_acc_add(ss->learn, buf, got, &err); /* a failure is reported at the end */
+    }
 }
 
 /* Until q, Ctrl+C, SIGTERM, --duration, the end of --learn or of the latency
@@ -805,15 +806,22 @@ static void finish_learning(session *ss)
         Pa_StopStream(ss->stream_in);
     ss->started = 0;
     learn_drain(ss);
-    bx_spectrum spec;
+    bx_take *take = NULL;
     bx_error err;
-    if (bx_ltas_finish(ss->learn, &spec, &err)) {
-        fprintf(stderr, "bxlive: --learn: %s (was the microphone silent?)\n", err.msg);
-        ss->rc = BX_EXIT_DEVICE;
-        return;
+    const bx_status st = bx_take_acc_finish(ss->learn, BX_TAKE_MIN_SECONDS, &take, &err);
+    if (st == BX_ERR_AUDIO) {
+        fprintf(stderr,
+                "bxlive: --learn: %s (is the input connected, on the right channel "
+                "--in-channel, its gain up?); nothing was written\n",
+                err.msg);
+        ss->rc = BX_EXIT_INPUT;
+    } else if (st) {
+        fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
+        ss->rc = BX_EXIT_INTERNAL;
+    } else if ((ss->rc = learn_check_levels(take, &ss->clip)) == BX_EXIT_OK) {
+        ss->rc = learn_finish(ss->o, &ss->preset, ss->profile, take);
     }
-    ss->rc = learn_finish(ss->o, &ss->preset, &spec, ss->si->sampleRate);
-    bx_spectrum_free(&spec);
+    bx_take_free(take);
 }
 
 /* Stop and close what was opened, finalize the recordings, free the state. */
@@ -838,7 +846,8 @@ static void session_close(session *ss)
     if (recorder_check(&ss->rec, 0) | recorder_check(&ss->rec_dry, 0))
         if (ss->rc == BX_EXIT_OK)
             ss->rc = BX_EXIT_OUTPUT;
-    bx_ltas_destroy(ss->learn);
+    bx_take_acc_destroy(ss->learn);
+    bx_profile_free(ss->profile);
     cb_state *s = ss->s;
     if (s && !o->quiet) {
         report_overflows(ss->rec.path, s->rec);

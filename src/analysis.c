@@ -24,6 +24,7 @@
 #include "bx/spectrum.h"
 #include "bx/transfer.h"
 #include "neutral.h"
+#include "profile_impl.h"
 #include "take_impl.h"
 
 #define FIT_LO_HZ 30.0
@@ -36,12 +37,8 @@
 #define MATCH_TRUST_DB 3.0
 #define MATCH_DISTRUST_DB 5.0
 #define MATCH_XOVER_HZ 70.0
-/* --source: below this the target comes from long frames (low_end_target) */
-#define LOW_XOVER_HZ 150.0
-/* their length: at least this long (a power of two of samples), at most
- * LOW_NFFT_MAX points */
-#define LOW_FRAME_S 0.6
-#define LOW_NFFT_MAX 32768
+/* --source: below LOW_XOVER_HZ the target comes from long frames
+ * (low_end_target; profile_impl.h) */
 /* --source with a compressor: the EQ is refitted once to at least this share
  * of what the whole chain still misses in the long-term spectrum, however
  * much the paired sounds are trusted (they see the compressor's tilt only
@@ -485,18 +482,18 @@ static void clamp_comp(bx_comp_params *c)
     c->makeup_db = clampd(c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
 }
 
-/* REF and the take at one sample rate, for comparing them: the lower of the
- * two rates (the higher-rate recording is resampled: what it has above the
- * other's band cannot be compared anyway), with both long-term spectra on
- * the same FFT bins. Fine-grained spectra on different bins do not subtract
- * cleanly: at 30 Hz a 1/3-octave band holds one or two bins, and where they
- * fall differs from rate to rate. */
+/* REF and the take at one sample rate, for comparing them: REF's (its
+ * profile was measured there), the take resampled to it if it differs, with
+ * both long-term spectra on the same FFT bins. Fine-grained spectra on
+ * different bins do not subtract cleanly: at 30 Hz a 1/3-octave band holds
+ * one or two bins, and where they fall differs from rate to rate. */
 typedef struct common_rate {
-    const float *ref, *take;
-    size_t n_ref, n_take;
-    double rate_hz;
+    const bx_profile *ref;
+    const float *take;
+    size_t n_take;
+    double rate_hz; /* 0: no common rate (a conversion that cannot be made) */
     const bx_spectrum *ref_spec, *take_spec;
-    float *conv;      /* the resampled recording (owned), or NULL */
+    float *conv;      /* the resampled take (owned), or NULL */
     bx_spectrum spec; /* its spectrum (owned) */
 } common_rate;
 
@@ -524,25 +521,24 @@ static float *resampled(const float *x, size_t n, double from_hz, double to_hz, 
 }
 
 /* Errors: BX_ERR_NOMEM only; a conversion that cannot be made leaves the
- * recordings as they are (rates differ: like_with_like then keeps the
- * long-term spectra). */
-static bx_status common_rate_init(common_rate *c, const bx_take *ref, const bx_take *src)
+ * take as it is (rates differ: like_with_like then keeps the long-term
+ * spectra). */
+static bx_status common_rate_init(common_rate *c, const bx_profile *ref, const bx_take *src)
 {
     memset(c, 0, sizeof *c);
-    c->ref = ref->mono, c->n_ref = ref->n_mono, c->ref_spec = &ref->spec;
+    c->ref = ref;
+    c->ref_spec = &ref->ref.spec;
     c->take = src->mono, c->n_take = src->n_mono, c->take_spec = &src->spec;
     c->rate_hz = src->rate_hz;
-    if (ref->rate_hz == src->rate_hz)
+    if (ref->ref.rate_hz == src->rate_hz)
         return BX_OK;
-    const int down_ref = ref->rate_hz > src->rate_hz;
-    const bx_take *hi = down_ref ? ref : src, *lo = down_ref ? src : ref;
     size_t m;
     bx_error e2;
     bx_status st;
-    c->conv = resampled(hi->mono, hi->n_mono, hi->rate_hz, lo->rate_hz, &m, &st);
+    c->conv = resampled(src->mono, src->n_mono, src->rate_hz, ref->ref.rate_hz, &m, &st);
     bx_ltas *l = NULL;
     if (!st) {
-        l = bx_ltas_create(lo->rate_hz, lo->spec.nfft, &e2);
+        l = bx_ltas_create(ref->ref.rate_hz, ref->ref.spec.nfft, &e2);
         st = l ? BX_OK : e2.code;
     }
     if (!st) {
@@ -553,16 +549,14 @@ static bx_status common_rate_init(common_rate *c, const bx_take *ref, const bx_t
     if (st) {
         common_rate_free(c);
         memset(c, 0, sizeof *c);
-        c->ref = ref->mono, c->n_ref = ref->n_mono, c->ref_spec = &ref->spec;
+        c->ref = ref;
+        c->ref_spec = &ref->ref.spec;
         c->take = src->mono, c->n_take = src->n_mono, c->take_spec = &src->spec;
         c->rate_hz = 0; /* no common rate */
         return st == BX_ERR_NOMEM ? st : BX_OK;
     }
-    c->rate_hz = lo->rate_hz;
-    if (down_ref)
-        c->ref = c->conv, c->n_ref = m, c->ref_spec = &c->spec;
-    else
-        c->take = c->conv, c->n_take = m, c->take_spec = &c->spec;
+    c->rate_hz = ref->ref.rate_hz;
+    c->take = c->conv, c->n_take = m, c->take_spec = &c->spec;
     return BX_OK;
 }
 
@@ -587,8 +581,11 @@ static bx_status like_with_like(bx_analysis_result *res, const common_rate *cr,
         cv->sd_db[i] = LTAS_SD_DB;
     if (cr->rate_hz <= 0)
         return BX_OK; /* no common rate: long-term spectra */
-    const bx_status st =
-        bx_match_curve_estimate(cr->ref, cr->n_ref, cr->take, cr->n_take, cr->rate_hz, &mc, &e2);
+    bx_match_frames tf;
+    bx_status st = bx_match_frames_compute(cr->take, cr->n_take, cr->rate_hz, 0, &tf, &e2);
+    if (!st)
+        st = bx_match_curve_from_frames(&cr->ref->onsets, &tf, &mc, &e2);
+    bx_match_frames_free(&tf);
     if (st)
         return st == BX_ERR_NOMEM ? st : BX_OK; /* nothing to pair: long-term spectra */
     res->match_pairs = mc.pairs;
@@ -672,12 +669,11 @@ static bx_status like_with_like(bx_analysis_result *res, const common_rate *cr,
 static bx_status low_end_target(bx_analysis_curves *cv, const common_rate *cr,
                                 const bx_analysis_opts *o)
 {
-    if (cr->rate_hz <= 0)
+    const bx_spectrum *ref_low = &cr->ref->low;
+    if (cr->rate_hz <= 0 || ref_low->n_bins == 0)
         return BX_OK;
-    size_t nfft = 256;
-    while ((double)nfft < LOW_FRAME_S * cr->rate_hz && nfft < LOW_NFFT_MAX)
-        nfft *= 2;
-    if (cr->n_ref < 4 * nfft || cr->n_take < 4 * nfft)
+    const size_t nfft = ref_low->nfft;
+    if (cr->n_take < 4 * nfft)
         return BX_OK;
     size_t ix = 0;
     while (ix + 1 < cv->n && cv->freq_hz[ix + 1] <= LOW_XOVER_HZ)
@@ -686,29 +682,21 @@ static bx_status low_end_target(bx_analysis_curves *cv, const common_rate *cr,
     const double bin_hz = cr->rate_hz / (double)nfft;
     /* the bins the windows reach, and the take's running sum over them */
     const size_t top = (size_t)ceil(cv->freq_hz[ix] * half * third / bin_hz) + 2;
-    if (top >= nfft / 2)
+    if (top >= nfft / 2 || top >= ref_low->n_bins)
         return BX_OK;
     double *cum = bx_malloc((top + 2 + 2 * (ix + 1)) * sizeof(double));
     if (!cum)
         return BX_ERR_NOMEM;
-    bx_spectrum sp[2];
-    memset(sp, 0, sizeof sp);
-    bx_status st = BX_OK;
-    for (int k = 0; k < 2 && !st; k++) {
-        bx_error e2;
-        bx_ltas *l = bx_ltas_create(cr->rate_hz, nfft, &e2);
-        if (!l) {
-            st = e2.code;
-            break;
-        }
-        st = bx_ltas_add_parallel(l, k ? cr->take : cr->ref, k ? cr->n_take : cr->n_ref, o->par,
-                                  &e2);
-        if (!st)
-            st = bx_ltas_finish(l, &sp[k], &e2);
-        bx_ltas_destroy(l);
-    }
+    bx_spectrum take_low;
+    memset(&take_low, 0, sizeof take_low);
+    bx_error e2;
+    bx_ltas *l = bx_ltas_create(cr->rate_hz, nfft, &e2);
+    bx_status st = l ? bx_ltas_add_parallel(l, cr->take, cr->n_take, o->par, &e2) : e2.code;
+    if (!st)
+        st = bx_ltas_finish(l, &take_low, &e2);
+    bx_ltas_destroy(l);
     if (!st) {
-        const double *R = sp[0].power, *T = sp[1].power;
+        const double *R = ref_low->power, *T = take_low.power;
         cum[0] = 0;
         for (size_t k = 0; k <= top; k++)
             cum[k + 1] = cum[k] + T[k];
@@ -748,8 +736,7 @@ static bx_status low_end_target(bx_analysis_curves *cv, const common_rate *cr,
             cv->fit_db[i] = 0;
         }
     }
-    bx_spectrum_free(&sp[0]);
-    bx_spectrum_free(&sp[1]);
+    bx_spectrum_free(&take_low);
     bx_free(cum);
     /* anything else (silence in one file) leaves the target as it is */
     return st == BX_ERR_NOMEM ? st : BX_OK;
@@ -826,25 +813,12 @@ static void note_comp(bx_analysis_result *res, const bx_compfit_result *cr, doub
     res->comp_confidence = cr->confidence;
 }
 
-/* The reference's dynamics signature, computed alongside the EQ fit (it
- * does not depend on the EQ). */
-typedef struct ref_dynamics {
-    const bx_take *ref;
-    bx_dynsig sig;
-    bx_error err;
-    bx_status st;
-} ref_dynamics;
-
-static void ref_dynamics_run(ref_dynamics *d)
-{
-    d->st = bx_dynsig_compute(d->ref->mono, d->ref->n_mono, d->ref->rate_hz, &d->sig, &d->err);
-}
-
 /* --source's EQ: the target from the long-term spectra, the low end and the
  * like-with-like curve, then the fit. */
 typedef struct source_eq {
     bx_analysis_result *res;
-    const bx_take *ref, *src;
+    const bx_profile *ref;
+    const bx_take *src;
     const bx_analysis_opts *o;
     double *w;
     bx_error *err;
@@ -892,42 +866,18 @@ static void source_eq_run(source_eq *e)
     lap(res, BX_ANALYSIS_STAGE_EQ);
 }
 
-/* Task 0 the EQ, task 1 the reference's dynamics, at once through o->par. */
-typedef struct source_first {
-    source_eq eq;
-    ref_dynamics dyn;
-} source_first;
-
-static void source_first_task(void *arg, unsigned worker, size_t index)
-{
-    (void)worker;
-    source_first *f = arg;
-    if (index == 0)
-        source_eq_run(&f->eq);
-    else
-        ref_dynamics_run(&f->dyn);
-}
-
-static bx_status run_source(bx_analysis_result *res, const bx_take *ref, const bx_take *src,
+/* --source against REF's profile (the reference's audio is not needed). */
+static bx_status run_source(bx_analysis_result *res, const bx_profile *ref, const bx_take *src,
                             const bx_analysis_opts *o, double *w, bx_error *err)
 {
     bx_chain_params *p = &res->preset.chain;
     const int want_comp = !o->no_compressor && o->amount > 0;
-    source_first first;
-    memset(&first, 0, sizeof first);
-    first.eq.res = res;
-    first.eq.ref = ref;
-    first.eq.src = src;
-    first.eq.o = o;
-    first.eq.w = w;
-    first.eq.err = err;
-    first.dyn.ref = ref;
-    bx_parallel_for(o->par, source_first_task, &first, want_comp ? 2 : 1);
-    const ref_dynamics *dyn = &first.dyn;
-    common_rate *rates = &first.eq.rates; /* its spectra may point into it: not copied */
-    bx_eqfit_result *raw = &first.eq.raw;
-    bx_status st = first.eq.st;
-    if (st && first.eq.early) {
+    source_eq eq = {.res = res, .ref = ref, .src = src, .o = o, .w = w, .err = err};
+    source_eq_run(&eq);
+    common_rate *rates = &eq.rates; /* its spectra may point into it: not copied */
+    bx_eqfit_result *raw = &eq.raw;
+    bx_status st = eq.st;
+    if (st && eq.early) {
         common_rate_free(rates);
         return bx_error_set(err, st, "%s: out of memory", src->path);
     }
@@ -943,10 +893,10 @@ static bx_status run_source(bx_analysis_result *res, const bx_take *ref, const b
     if (!st && want_comp) {
         bx_compfit_result cr;
         memset(&cr, 0, sizeof cr);
-        st = dyn->st;
-        bx_error e2 = dyn->err;
+        bx_error e2;
+        st = ref->has_dyn ? BX_OK : BX_ERR_AUDIO; /* REF too short or quiet for dynamics */
         if (!st)
-            st = bx_compfit_stats(xe, n, src->rate_hz, &dyn->sig, COMP_MIN_GAIN_SOURCE_DB, o->par,
+            st = bx_compfit_stats(xe, n, src->rate_hz, &ref->dyn, COMP_MIN_GAIN_SOURCE_DB, o->par,
                                   &cr, &e2);
         if (st == BX_ERR_NOMEM) {
             bx_error_set(err, st, "%s: %s", src->path, e2.msg);
@@ -977,9 +927,9 @@ static bx_status run_source(bx_analysis_result *res, const bx_take *ref, const b
     lap(res, BX_ANALYSIS_STAGE_REFINE);
     common_rate_free(rates);
     if (!st) {
-        set_limiter(p, ref);
-        st = match_loudness(p, src->rate_hz, src->mono, n, LOUD_ENERGY, ref->stats.energy_lufs, xe,
-                            o->par, src->path, err);
+        set_limiter(p, &ref->ref);
+        st = match_loudness(p, src->rate_hz, src->mono, n, LOUD_ENERGY, ref->ref.stats.energy_lufs,
+                            xe, o->par, src->path, err);
     }
     bx_free(xe);
     lap(res, BX_ANALYSIS_STAGE_LOUDNESS);
@@ -1886,7 +1836,7 @@ static bx_status assess(bx_analysis_result *res, const bx_take *ref, const bx_ta
             warn(res, "few_hits",
                  "%s has %u hit%s (%d or more make a groove): its dynamics and sounds are thin "
                  "evidence",
-                 bx_analysis_stem(files[k]->path, stem, sizeof stem), files[k]->stats.transients,
+                 bx_analysis_take_file(files[k], stem, sizeof stem), files[k]->stats.transients,
                  files[k]->stats.transients == 1 ? "" : "s", FEW_HITS);
         }
     if (res->mode == BX_ANALYSIS_SOURCE && res->match_pairs > 0 && res->match_weight < 0.5)
@@ -1954,16 +1904,78 @@ static bx_status assess(bx_analysis_result *res, const bx_take *ref, const bx_ta
     return BX_OK;
 }
 
+/* The analysis once its inputs are read: ref (NULL with --source from a
+ * profile alone), REF's profile prof (always), the take or DRY. */
+static bx_status analyse(bx_analysis_result *res, bx_analysis_mode mode, const bx_take *ref,
+                         const bx_profile *prof, const bx_take *other, const char *name,
+                         const bx_analysis_opts *o, bx_error *err)
+{
+    /* --source hears REF only through its profile, whether it was measured
+     * here or read from a preset: the two give the same preset */
+    const bx_take *rt = mode == BX_ANALYSIS_SOURCE ? &prof->ref : ref;
+    const double rate = other ? other->rate_hz : rt->rate_hz;
+    /* paired: fit down to 12 Hz — a highpass's phase in the kick's range depends
+     * on what it does below 30 Hz, and identification is judged sample by sample */
+    res->fit_lo_hz = mode == BX_ANALYSIS_PAIRED   ? FIT_LO_PAIRED_HZ
+                     : mode == BX_ANALYSIS_SOURCE ? FIT_LO_SOURCE_HZ
+                                                  : FIT_LO_HZ;
+    res->fit_hi_hz = fmin(mode == BX_ANALYSIS_REFERENCE ? FIT_HI_HZ : FIT_HI_TAKE_HZ, 0.45 * rate);
+    bx_status st = curves_alloc(&res->curves, res->fit_lo_hz, res->fit_hi_hz, rate, rt->path, err);
+    if (st)
+        return st;
+    double *w = bx_malloc(res->curves.n * sizeof(double));
+    if (!w)
+        return oom(err, rt->path);
+    for (size_t i = 0; i < res->curves.n; i++)
+        w[i] = 1.0;
+
+    bx_analysis_opts eff = *o;
+    if (eff.smoothing_oct < 0)
+        eff.smoothing_oct = bx_analysis_default_smoothing(mode);
+    o = &eff;
+    if (mode == BX_ANALYSIS_SOURCE)
+        st = run_source(res, prof, other, o, w, err);
+    else if (mode == BX_ANALYSIS_PAIRED)
+        st = run_paired(res, ref, other, o, w, err);
+    else
+        st = run_reference(res, ref, o, w, err);
+    if (!st && bx_preset_set_name(&res->preset, o->name ? o->name : name))
+        st = oom(err, rt->path);
+    if (!st) {
+        res->reference = rt->stats;
+        if (other)
+            res->source = other->stats;
+        /* the preset must be valid for the rate it was fitted at */
+        bx_error e2;
+        if (bx_chain_params_check(&res->preset.chain, rate, &e2))
+            st = bx_error_set(err, BX_ERR_RANGE, "%s: fitted an unusable chain: %s", rt->path,
+                              e2.msg);
+    }
+    if (!st)
+        st = assess(res, rt, other, o, w, rate, err);
+    static const char *const names[] = {"reference", "source", "paired"};
+    if (!st)
+        st = bx_analysis_record_write(res, rt, other, prof, names[mode], o, err);
+    lap(res, BX_ANALYSIS_STAGE_RECORD);
+    bx_free(w);
+    return st;
+}
+
+/* res emptied for an analysis in mode starting now; the start time. */
+static double result_begin(bx_analysis_result *res, bx_analysis_mode mode)
+{
+    memset(res, 0, sizeof *res);
+    res->mode = mode;
+    return res->lap_t = bx_clock_s();
+}
+
 bx_status bx_analysis_run(const char *ref_path, bx_analysis_mode mode, const bx_take *source,
                           const char *other_path, const bx_analysis_opts *o,
                           bx_analysis_result *res, bx_error *err)
 {
-    memset(res, 0, sizeof *res);
-    res->mode = mode;
-    const double t0 = bx_clock_s();
-    res->lap_t = t0;
+    const double t0 = result_begin(res, mode);
     bx_take *ref = NULL, *dry = NULL, *own_source = NULL;
-    double *w = NULL;
+    bx_profile *prof = NULL;
     bx_status st = bx_preset_init(&res->preset);
     if (st)
         return oom(err, ref_path);
@@ -1995,70 +2007,45 @@ bx_status bx_analysis_run(const char *ref_path, bx_analysis_mode mode, const bx_
         dry = load[1].take;
     else if (mode == BX_ANALYSIS_SOURCE && !source)
         source = own_source = load[1].take;
+    /* every preset carries REF's profile, for a --source fit without REF */
+    if (!st)
+        st = bx_profile_measure(ref, o->par, &prof, err);
     lap(res, BX_ANALYSIS_STAGE_LOAD);
-    if (st)
-        goto out;
-    const bx_take *other = mode == BX_ANALYSIS_SOURCE ? source : dry;
-    const double rate = other ? other->rate_hz : ref->rate_hz;
-    /* paired: fit down to 12 Hz — a highpass's phase in the kick's range depends
-     * on what it does below 30 Hz, and identification is judged sample by sample */
-    res->fit_lo_hz = mode == BX_ANALYSIS_PAIRED   ? FIT_LO_PAIRED_HZ
-                     : mode == BX_ANALYSIS_SOURCE ? FIT_LO_SOURCE_HZ
-                                                  : FIT_LO_HZ;
-    res->fit_hi_hz = fmin(mode == BX_ANALYSIS_REFERENCE ? FIT_HI_HZ : FIT_HI_TAKE_HZ, 0.45 * rate);
-    st = curves_alloc(&res->curves, res->fit_lo_hz, res->fit_hi_hz, rate, ref_path, err);
-    if (st)
-        goto out;
-    w = bx_malloc(res->curves.n * sizeof(double));
-    if (!w) {
-        st = oom(err, ref_path);
-        goto out;
+    if (!st) {
+        char stem[256];
+        st = analyse(res, mode, ref, prof, mode == BX_ANALYSIS_SOURCE ? source : dry,
+                     bx_analysis_stem(ref_path, stem, sizeof stem), o, err);
     }
-    for (size_t i = 0; i < res->curves.n; i++)
-        w[i] = 1.0;
-
-    bx_analysis_opts eff = *o;
-    if (eff.smoothing_oct < 0)
-        eff.smoothing_oct = bx_analysis_default_smoothing(mode);
-    o = &eff;
-    if (mode == BX_ANALYSIS_SOURCE)
-        st = run_source(res, ref, source, o, w, err);
-    else if (mode == BX_ANALYSIS_PAIRED)
-        st = run_paired(res, ref, dry, o, w, err);
-    else
-        st = run_reference(res, ref, o, w, err);
-    if (st)
-        goto out;
-
-    char stem[256];
-    st = bx_preset_set_name(&res->preset,
-                            o->name ? o->name : bx_analysis_stem(ref_path, stem, sizeof stem));
-    if (st) {
-        st = oom(err, ref_path);
-        goto out;
-    }
-    res->reference = ref->stats;
-    if (other)
-        res->source = other->stats;
-    /* the preset must be valid for the rate it was fitted at */
-    bx_error e2;
-    st = bx_chain_params_check(&res->preset.chain, rate, &e2);
-    if (st) {
-        st = bx_error_set(err, BX_ERR_RANGE, "%s: fitted an unusable chain: %s", ref_path, e2.msg);
-        goto out;
-    }
-    st = assess(res, ref, other, o, w, rate, err);
-    if (st)
-        goto out;
-    static const char *const names[] = {"reference", "source", "paired"};
-    st = bx_analysis_record_write(res, ref, other, names[mode], o, err);
-    lap(res, BX_ANALYSIS_STAGE_RECORD);
-out:
     res->seconds = bx_clock_s() - t0;
     bx_take_free(ref);
     bx_take_free(dry);
     bx_take_free(own_source);
-    bx_free(w);
+    bx_profile_free(prof);
+    if (st)
+        bx_analysis_result_free(res);
+    return st;
+}
+
+bx_status bx_analysis_run_profile(const bx_profile *ref, const bx_take *source,
+                                  const char *take_path, const bx_analysis_opts *o,
+                                  bx_analysis_result *res, bx_error *err)
+{
+    const double t0 = result_begin(res, BX_ANALYSIS_SOURCE);
+    bx_take *own = NULL;
+    if (!source && !take_path)
+        return bx_error_set(err, BX_ERR_ARG, "%s: a --source fit needs a take", ref->ref.path);
+    bx_status st = bx_preset_init(&res->preset);
+    if (st)
+        return oom(err, ref->ref.path);
+    if (!source) {
+        st = bx_take_load(take_path, BX_TAKE_KEEP_FIT_S, &o->take_range, &own, err);
+        source = own;
+    }
+    lap(res, BX_ANALYSIS_STAGE_LOAD);
+    if (!st)
+        st = analyse(res, BX_ANALYSIS_SOURCE, NULL, ref, source, ref->ref.path, o, err);
+    res->seconds = bx_clock_s() - t0;
+    bx_take_free(own);
     if (st)
         bx_analysis_result_free(res);
     return st;

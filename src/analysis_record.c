@@ -8,6 +8,7 @@
 
 #include "bx/version.h"
 #include "json.h"
+#include "profile_impl.h"
 #include "take_impl.h"
 
 const char *bx_analysis_stem(const char *path, char *buf, size_t n)
@@ -38,64 +39,15 @@ const char *bx_analysis_stem(const char *path, char *buf, size_t n)
     return buf;
 }
 
-/* ---- the analysis record ----------------------------------------------------
- * Built with cJSON, whose calls fail silently when memory runs out: every
- * one goes through these, which clear *ok on a failure (and free what could
- * not be added), so that a record is complete or not written at all. */
-
-static void num(cJSON *o, const char *key, double v, int *ok)
+const char *bx_analysis_take_file(const bx_take *t, char *buf, size_t n)
 {
-    if (!o || !cJSON_AddNumberToObject(o, key, v))
-        *ok = 0;
+    if (!t->named_by_stem)
+        return bx_analysis_stem(t->path, buf, n);
+    snprintf(buf, n, "%s", t->path);
+    return buf;
 }
 
-static void str(cJSON *o, const char *key, const char *v, int *ok)
-{
-    if (!o || !cJSON_AddStringToObject(o, key, v))
-        *ok = 0;
-}
-
-static void flag(cJSON *o, const char *key, int v, int *ok)
-{
-    if (!o || !cJSON_AddBoolToObject(o, key, v))
-        *ok = 0;
-}
-
-static cJSON *obj_in(cJSON *o, const char *key, int *ok)
-{
-    cJSON *c = o ? cJSON_AddObjectToObject(o, key) : NULL;
-    if (!c)
-        *ok = 0;
-    return c;
-}
-
-static cJSON *arr_in(cJSON *o, const char *key, int *ok)
-{
-    cJSON *c = o ? cJSON_AddArrayToObject(o, key) : NULL;
-    if (!c)
-        *ok = 0;
-    return c;
-}
-
-/* Add item (owned) to o under key; 1, or 0 with item freed. */
-static int put(cJSON *o, const char *key, cJSON *item, int *ok)
-{
-    if (o && item && cJSON_AddItemToObject(o, key, item))
-        return 1;
-    cJSON_Delete(item);
-    *ok = 0;
-    return 0;
-}
-
-/* Append item (owned) to array a; 1, or 0 with item freed. */
-static int push(cJSON *a, cJSON *item, int *ok)
-{
-    if (a && item && cJSON_AddItemToArray(a, item))
-        return 1;
-    cJSON_Delete(item);
-    *ok = 0;
-    return 0;
-}
+/* ---- the analysis record ---------------------------------------------------- */
 
 static cJSON *curve_json(const double *f, const double *db, size_t n, size_t step, int *ok)
 {
@@ -107,13 +59,13 @@ static cJSON *curve_json(const double *f, const double *db, size_t n, size_t ste
         *ok = 0;
         return NULL;
     }
-    if (!put(o, "freq_hz", jf, ok))
+    if (!bx_jw_put(o, "freq_hz", jf, ok))
         jf = NULL;
-    if (!put(o, "db", jd, ok))
+    if (!bx_jw_put(o, "db", jd, ok))
         jd = NULL;
     for (size_t i = 0; i < n; i += step) {
-        push(jf, cJSON_CreateNumber(round(f[i] * 10) / 10), ok);
-        push(jd, cJSON_CreateNumber(round(db[i] * 100) / 100), ok);
+        bx_jw_push(jf, cJSON_CreateNumber(round(f[i] * 10) / 10), ok);
+        bx_jw_push(jd, cJSON_CreateNumber(round(db[i] * 100) / 100), ok);
     }
     return o;
 }
@@ -127,23 +79,23 @@ static cJSON *take_json(const bx_take *t, const char *role, int *ok)
     }
     const bx_level_stats *s = &t->stats;
     char stem[256];
-    str(o, "role", role, ok);
-    str(o, "file", bx_analysis_stem(t->path, stem, sizeof stem), ok);
-    num(o, "rate_hz", t->rate_hz, ok);
-    num(o, "channels", t->channels, ok);
-    num(o, "seconds", round(t->seconds * 1000) / 1000, ok);
-    num(o, "loudness_lufs", round(s->loudness_lufs * 100) / 100, ok);
-    num(o, "loudness_range_lu", round(s->lra_lu * 100) / 100, ok);
-    num(o, "sample_peak_db", round(s->sample_peak_db * 100) / 100, ok);
-    num(o, "rms_db", round(s->rms_db * 100) / 100, ok);
-    num(o, "crest_db", round(s->crest_db * 100) / 100, ok);
-    num(o, "level_p10_db", round(s->p10_db * 100) / 100, ok);
-    num(o, "level_p50_db", round(s->p50_db * 100) / 100, ok);
-    num(o, "level_p95_db", round(s->p95_db * 100) / 100, ok);
-    num(o, "level_spread_db", round(s->spread_db * 100) / 100, ok);
-    num(o, "transients", s->transients, ok);
-    num(o, "attack_ms", round(s->attack_ms * 100) / 100, ok);
-    num(o, "decay_ms", round(s->decay_ms * 100) / 100, ok);
+    bx_jw_str(o, "role", role, ok);
+    bx_jw_str(o, "file", bx_analysis_take_file(t, stem, sizeof stem), ok);
+    bx_jw_num(o, "rate_hz", t->rate_hz, ok);
+    bx_jw_num(o, "channels", t->channels, ok);
+    bx_jw_num(o, "seconds", round(t->seconds * 1000) / 1000, ok);
+    bx_jw_num(o, "loudness_lufs", round(s->loudness_lufs * 100) / 100, ok);
+    bx_jw_num(o, "loudness_range_lu", round(s->lra_lu * 100) / 100, ok);
+    bx_jw_num(o, "sample_peak_db", round(s->sample_peak_db * 100) / 100, ok);
+    bx_jw_num(o, "rms_db", round(s->rms_db * 100) / 100, ok);
+    bx_jw_num(o, "crest_db", round(s->crest_db * 100) / 100, ok);
+    bx_jw_num(o, "level_p10_db", round(s->p10_db * 100) / 100, ok);
+    bx_jw_num(o, "level_p50_db", round(s->p50_db * 100) / 100, ok);
+    bx_jw_num(o, "level_p95_db", round(s->p95_db * 100) / 100, ok);
+    bx_jw_num(o, "level_spread_db", round(s->spread_db * 100) / 100, ok);
+    bx_jw_num(o, "transients", s->transients, ok);
+    bx_jw_num(o, "attack_ms", round(s->attack_ms * 100) / 100, ok);
+    bx_jw_num(o, "decay_ms", round(s->decay_ms * 100) / 100, ok);
     /* long-term spectrum: 1/6-octave log-frequency curve and the octave view */
     double f[64], db[64];
     size_t n = 0;
@@ -152,7 +104,7 @@ static cJSON *take_json(const bx_take *t, const char *role, int *ok)
         db[n] = fmax(bx_spectrum_db_at(&t->spec, fr, 1.0 / 6.0), -200.0);
         n++;
     }
-    put(o, "ltas", curve_json(f, db, n, 1, ok), ok);
+    bx_jw_put(o, "ltas", curve_json(f, db, n, 1, ok), ok);
     static const double oct[10] = {31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000};
     n = 0;
     for (int k = 0; k < 10; k++) {
@@ -162,7 +114,7 @@ static cJSON *take_json(const bx_take *t, const char *role, int *ok)
         db[n] = fmax(bx_spectrum_band_db(&t->spec, oct[k] / 1.4142, oct[k] * 1.4142), -200.0);
         n++;
     }
-    put(o, "octaves", curve_json(f, db, n, 1, ok), ok);
+    bx_jw_put(o, "octaves", curve_json(f, db, n, 1, ok), ok);
     return o;
 }
 
@@ -179,99 +131,102 @@ static cJSON *confidence_json(const bx_analysis_result *res, int *ok)
         *ok = 0;
         return NULL;
     }
-    cJSON *eq = obj_in(c, "eq", ok);
+    cJSON *eq = bx_jw_obj(c, "eq", ok);
     if (eq) {
-        num(eq, "noise_db", r3(res->eq_noise_db), ok);
-        num(eq, "independent_points", round(res->eq_n_eff * 10) / 10, ok);
-        cJSON *bands = arr_in(eq, "bands", ok);
+        bx_jw_num(eq, "noise_db", r3(res->eq_noise_db), ok);
+        bx_jw_num(eq, "independent_points", round(res->eq_n_eff * 10) / 10, ok);
+        cJSON *bands = bx_jw_arr(eq, "bands", ok);
         for (unsigned k = 0; bands && k < res->preset.chain.n_bands; k++) {
             const bx_eqfit_band_conf *bc = &res->eq_conf[k];
             cJSON *b = cJSON_CreateObject();
-            if (!push(bands, b, ok))
+            if (!bx_jw_push(bands, b, ok))
                 break;
-            num(b, "confidence", r3(bc->confidence), ok);
-            num(b, "freq_sd_oct", r3(bc->freq_sd_oct), ok);
+            bx_jw_num(b, "confidence", r3(bc->confidence), ok);
+            bx_jw_num(b, "freq_sd_oct", r3(bc->freq_sd_oct), ok);
             if (bx_biquad_type_has_gain(res->preset.chain.bands[k].type))
-                num(b, "gain_sd_db", r3(bc->gain_sd_db), ok);
-            num(b, "q_sd_oct", r3(bc->q_sd_oct), ok);
+                bx_jw_num(b, "gain_sd_db", r3(bc->gain_sd_db), ok);
+            bx_jw_num(b, "q_sd_oct", r3(bc->q_sd_oct), ok);
         }
     }
     if (res->comp_from_stats) {
-        cJSON *cp = obj_in(c, "compressor", ok);
+        cJSON *cp = bx_jw_obj(c, "compressor", ok);
         if (cp) {
-            flag(cp, "kept", res->preset.chain.has_comp, ok);
-            num(cp, "evidence_z", r3(res->comp_evidence_z), ok);
-            num(cp, "evidence_needed_z", BX_ANALYSIS_COMP_EVIDENCE_Z, ok);
+            bx_jw_flag(cp, "kept", res->preset.chain.has_comp, ok);
+            bx_jw_num(cp, "evidence_z", r3(res->comp_evidence_z), ok);
+            bx_jw_num(cp, "evidence_needed_z", BX_ANALYSIS_COMP_EVIDENCE_Z, ok);
         }
     }
     if (res->comp_fitted) {
-        cJSON *cp = obj_in(c, "compressor", ok);
+        cJSON *cp = bx_jw_obj(c, "compressor", ok);
         if (cp) {
-            flag(cp, "kept", res->comp_kept, ok);
-            num(cp, "improvement_db", r3(res->comp_margin_db), ok);
-            num(cp, "improvement_needed_db", r3(res->comp_min_gain_db), ok);
-            num(cp, "confidence", r3(res->comp_confidence), ok);
+            bx_jw_flag(cp, "kept", res->comp_kept, ok);
+            bx_jw_num(cp, "improvement_db", r3(res->comp_margin_db), ok);
+            bx_jw_num(cp, "improvement_needed_db", r3(res->comp_min_gain_db), ok);
+            bx_jw_num(cp, "confidence", r3(res->comp_confidence), ok);
             static const char *const names[4] = {"threshold", "ratio", "attack", "release"};
-            cJSON *cons = obj_in(cp, "constrained", ok);
+            cJSON *cons = bx_jw_obj(cp, "constrained", ok);
             for (int k = 0; cons && k < 4; k++)
-                num(cons, names[k], r3(res->comp_constrained[k]), ok);
+                bx_jw_num(cons, names[k], r3(res->comp_constrained[k]), ok);
         }
     }
-    cJSON *ws = arr_in(c, "warnings", ok);
+    cJSON *ws = bx_jw_arr(c, "warnings", ok);
     for (unsigned k = 0; ws && k < res->n_warnings; k++) {
         cJSON *w = cJSON_CreateObject();
-        if (!push(ws, w, ok))
+        if (!bx_jw_push(ws, w, ok))
             break;
-        str(w, "code", res->warnings[k].code, ok);
-        str(w, "text", res->warnings[k].text, ok);
+        bx_jw_str(w, "code", res->warnings[k].code, ok);
+        bx_jw_str(w, "text", res->warnings[k].text, ok);
     }
     return c;
 }
 
 bx_status bx_analysis_record_write(bx_analysis_result *res, const bx_take *ref, const bx_take *src,
-                                   const char *mode, const bx_analysis_opts *o, bx_error *err)
+                                   const bx_profile *prof, const char *mode,
+                                   const bx_analysis_opts *o, bx_error *err)
 {
     cJSON *a = cJSON_CreateObject();
     if (!a)
         return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
     int all = 1, *ok = &all; /* cleared by any call that ran out of memory */
-    str(a, "generator", "bxanalyze " BX_VERSION_STRING, ok);
-    str(a, "mode", mode, ok);
-    cJSON *opt = obj_in(a, "options", ok);
+    bx_jw_str(a, "generator", "bxanalyze " BX_VERSION_STRING, ok);
+    bx_jw_str(a, "mode", mode, ok);
+    cJSON *opt = bx_jw_obj(a, "options", ok);
     if (opt) {
-        num(opt, "bands", o->max_bands, ok);
-        num(opt, "amount_pct", o->amount * 100.0, ok);
-        num(opt, "smoothing_oct", round(o->smoothing_oct * 1000) / 1000, ok);
-        flag(opt, "compressor", !o->no_compressor, ok);
+        bx_jw_num(opt, "bands", o->max_bands, ok);
+        bx_jw_num(opt, "amount_pct", o->amount * 100.0, ok);
+        bx_jw_num(opt, "smoothing_oct", round(o->smoothing_oct * 1000) / 1000, ok);
+        bx_jw_flag(opt, "compressor", !o->no_compressor, ok);
     }
-    put(a, "reference", take_json(ref, "reference", ok), ok);
+    cJSON *jr = take_json(ref, "reference", ok);
+    if (bx_jw_put(a, "reference", jr, ok) && prof)
+        bx_jw_put(jr, "profile", bx_profile_json(prof, ok), ok);
     if (src)
-        put(a, "source", take_json(src, res->mode == BX_ANALYSIS_PAIRED ? "dry" : "source", ok),
-            ok);
-    cJSON *fit = obj_in(a, "fit", ok);
+        bx_jw_put(a, "source",
+                  take_json(src, res->mode == BX_ANALYSIS_PAIRED ? "dry" : "source", ok), ok);
+    cJSON *fit = bx_jw_obj(a, "fit", ok);
     if (fit) {
-        num(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000, ok);
-        num(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000, ok);
+        bx_jw_num(fit, "eq_rms_error_db", round(res->eq_error_db * 1000) / 1000, ok);
+        bx_jw_num(fit, "compressor_error_db", round(res->comp_error_db * 1000) / 1000, ok);
         if (res->band_limit_hz > 0)
-            num(fit, "reference_band_limit_hz", round(res->band_limit_hz), ok);
+            bx_jw_num(fit, "reference_band_limit_hz", round(res->band_limit_hz), ok);
         if (res->mode == BX_ANALYSIS_PAIRED) {
-            num(fit, "delay_ms", round(res->delay_ms * 1000) / 1000, ok);
-            num(fit, "alignment_score", round(res->align_score * 1000) / 1000, ok);
-            num(fit, "snr_db", round(res->match_snr_db * 100) / 100, ok);
+            bx_jw_num(fit, "delay_ms", round(res->delay_ms * 1000) / 1000, ok);
+            bx_jw_num(fit, "alignment_score", round(res->align_score * 1000) / 1000, ok);
+            bx_jw_num(fit, "snr_db", round(res->match_snr_db * 100) / 100, ok);
         }
         if (res->mode == BX_ANALYSIS_SOURCE) {
-            cJSON *m = obj_in(fit, "like_with_like", ok);
+            cJSON *m = bx_jw_obj(fit, "like_with_like", ok);
             if (m) {
-                num(m, "pairs", (double)res->match_pairs, ok);
-                num(m, "distance_db", round(res->match_distance_db * 1000) / 1000, ok);
-                num(m, "weight", round(res->match_weight * 1000) / 1000, ok);
-                num(m, "rate_hz", res->match_rate_hz, ok);
+                bx_jw_num(m, "pairs", (double)res->match_pairs, ok);
+                bx_jw_num(m, "distance_db", round(res->match_distance_db * 1000) / 1000, ok);
+                bx_jw_num(m, "weight", round(res->match_weight * 1000) / 1000, ok);
+                bx_jw_num(m, "rate_hz", res->match_rate_hz, ok);
             }
         }
-        put(fit, "target",
-            curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4, ok), ok);
+        bx_jw_put(fit, "target",
+                  curve_json(res->curves.freq_hz, res->curves.target_db, res->curves.n, 4, ok), ok);
     }
-    put(a, "confidence", confidence_json(res, ok), ok);
+    bx_jw_put(a, "confidence", confidence_json(res, ok), ok);
     char *text = all ? cJSON_PrintUnformatted(a) : NULL;
     cJSON_Delete(a);
     if (!text)

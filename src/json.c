@@ -394,3 +394,62 @@ bx_status bx_json_check_tree(const cJSON *j, const char *path, const char *origi
     }
     return BX_OK;
 }
+
+/* ---- building JSON -------------------------------------------------------------
+ * Built with cJSON, whose calls fail silently when memory runs out: every
+ * one goes through these, which clear *ok on a failure (and free what could
+ * not be added), so that a record is complete or not written at all. */
+
+void bx_jw_num(cJSON *o, const char *key, double v, int *ok)
+{
+    if (!o || !cJSON_AddNumberToObject(o, key, v))
+        *ok = 0;
+}
+
+void bx_jw_str(cJSON *o, const char *key, const char *v, int *ok)
+{
+    if (!o || !cJSON_AddStringToObject(o, key, v))
+        *ok = 0;
+}
+
+void bx_jw_flag(cJSON *o, const char *key, int v, int *ok)
+{
+    if (!o || !cJSON_AddBoolToObject(o, key, v))
+        *ok = 0;
+}
+
+cJSON *bx_jw_obj(cJSON *o, const char *key, int *ok)
+{
+    cJSON *c = o ? cJSON_AddObjectToObject(o, key) : NULL;
+    if (!c)
+        *ok = 0;
+    return c;
+}
+
+cJSON *bx_jw_arr(cJSON *o, const char *key, int *ok)
+{
+    cJSON *c = o ? cJSON_AddArrayToObject(o, key) : NULL;
+    if (!c)
+        *ok = 0;
+    return c;
+}
+
+/* Add item (owned) to o under key; 1, or 0 with item freed. */
+int bx_jw_put(cJSON *o, const char *key, cJSON *item, int *ok)
+{
+    if (o && item && cJSON_AddItemToObject(o, key, item))
+        return 1;
+    cJSON_Delete(item);
+    *ok = 0;
+    return 0;
+}
+
+/* Append item (owned) to array a; 1, or 0 with item freed. */
+int bx_jw_push(cJSON *a, cJSON *item, int *ok)
+{
+    if (a && item && cJSON_AddItemToArray(a, item))
+        return 1;
+    cJSON_Delete(item);
+    *ok = 0;
+    return 0;
+}

@@ -41,4 +41,18 @@ const char *bx_json_kind(const cJSON *j);
  * BX_ERR_PRESET naming origin and the path (BX_ERR_NOMEM if out of memory). */
 bx_status bx_json_check_tree(const cJSON *j, const char *path, const char *origin, bx_error *err);
 
+/* Building JSON with cJSON, whose calls fail silently when memory runs out:
+ * each of these clears *ok on a failure (and frees what it could not add), so
+ * that a document is complete or not written at all. A NULL parent is a
+ * failure already made: they do nothing then but clear *ok. */
+void bx_jw_num(cJSON *o, const char *key, double v, int *ok);
+void bx_jw_str(cJSON *o, const char *key, const char *v, int *ok);
+void bx_jw_flag(cJSON *o, const char *key, int v, int *ok);
+/** A new object (array) under key in o; NULL on failure. */
+cJSON *bx_jw_obj(cJSON *o, const char *key, int *ok);
+cJSON *bx_jw_arr(cJSON *o, const char *key, int *ok);
+/** Add item (owned) to o under key / append it to array a: 1, or 0 with item freed. */
+int bx_jw_put(cJSON *o, const char *key, cJSON *item, int *ok);
+int bx_jw_push(cJSON *a, cJSON *item, int *ok);
+
 #endif

@@ -108,12 +108,11 @@ static size_t onsets(const float *x, size_t n, size_t hop, size_t len, double *e
     return m;
 }
 
-/* One signal's onset frames: band levels (dB) into db (at most
- * BX_MATCH_MAX_FRAMES x b->n), their mean linear power per band into mean,
- * the frame count into *count. Its own FFT plan, window and scratch; only
- * BX_ERR_NOMEM can fail. */
-static bx_status analyse_side(const float *x, size_t n, double rate_hz, const bands *b, double *db,
-                              double *mean, size_t *count)
+/* One signal's onset frames: band levels (dB) into db (at most cap x
+ * b->n), the frame count into *count. Its own FFT plan, window and scratch;
+ * only BX_ERR_NOMEM can fail. */
+static bx_status analyse_side(const float *x, size_t n, double rate_hz, const bands *b, size_t cap,
+                              double *db, size_t *count)
 {
     const size_t nfft = frame_length(rate_hz), len = frame_samples(rate_hz), hop = len / 16;
     const size_t nb = nfft / 2 + 1;
@@ -136,9 +135,7 @@ static bx_status analyse_side(const float *x, size_t n, double rate_hz, const ba
     kiss_fft_scalar *tin = (kiss_fft_scalar *)(void *)(tout + nb);
     for (size_t i = 0; i < nfft; i++)
         win[i] = i < len ? 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)len) : 0.0;
-    const size_t m = onsets(x, n, hop, len, e, starts, BX_MATCH_MAX_FRAMES);
-    for (size_t k = 0; k < b->n; k++)
-        mean[k] = 0;
+    const size_t m = onsets(x, n, hop, len, e, starts, cap);
     for (size_t f = 0; f < m; f++) {
         const float *s = x + starts[f];
         for (size_t i = 0; i < nfft; i++)
@@ -155,7 +152,6 @@ static bx_status analyse_side(const float *x, size_t n, double rate_hz, const ba
                 if (ov > 0)
                     pw += ov * ((double)tout[j].r * tout[j].r + (double)tout[j].i * tout[j].i);
             }
-            mean[k] += pw / (double)(m > 0 ? m : 1);
             db[f * b->n + k] = 10.0 * log10(pw + POWER_FLOOR);
         }
     }
@@ -199,47 +195,96 @@ static double shape_distance(const double *a, const double *t, const bands *b, d
     return dist / (double)cnt;
 }
 
-bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *take, size_t n_take,
-                                  double rate_hz, bx_match_curve *out, bx_error *err)
+size_t bx_match_band_count(double rate_hz)
 {
-    if (!out || !ref || !take)
-        return bx_error_set(err, BX_ERR_ARG, "bx_match_curve_estimate: NULL argument");
+    if (!(rate_hz >= BX_LTAS_RATE_MIN && rate_hz <= BX_LTAS_RATE_MAX))
+        return 0;
+    bands b;
+    bands_init(&b, rate_hz, frame_length(rate_hz));
+    return b.n;
+}
+
+void bx_match_frames_free(bx_match_frames *f)
+{
+    if (!f)
+        return;
+    bx_free(f->db);
+    memset(f, 0, sizeof *f);
+}
+
+bx_status bx_match_frames_compute(const float *x, size_t n, double rate_hz, size_t max_frames,
+                                  bx_match_frames *out, bx_error *err)
+{
+    if (!out || !x)
+        return bx_error_set(err, BX_ERR_ARG, "bx_match_frames_compute: NULL argument");
     memset(out, 0, sizeof *out);
     if (!(rate_hz >= BX_LTAS_RATE_MIN && rate_hz <= BX_LTAS_RATE_MAX))
         return bx_error_set(err, BX_ERR_ARG, "sample rate %g Hz is out of range", rate_hz);
+    if (max_frames == 0 || max_frames > BX_MATCH_MAX_FRAMES)
+        max_frames = BX_MATCH_MAX_FRAMES;
     bands b;
     bands_init(&b, rate_hz, frame_length(rate_hz));
+    double *db = bx_malloc((max_frames * b.n + 1) * sizeof(double));
+    size_t m = 0;
+    if (!db || analyse_side(x, n, rate_hz, &b, max_frames, db, &m) != BX_OK) {
+        bx_free(db);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory comparing the spectra");
+    }
+    out->rate_hz = rate_hz;
+    out->n_bands = b.n;
+    out->n_frames = m;
+    out->db = db;
+    return BX_OK;
+}
+
+/* The mean linear power of f's frames per band, dB. */
+static void frames_mean_db(const bx_match_frames *f, double *mean_db)
+{
+    for (size_t k = 0; k < f->n_bands; k++) {
+        double s = 0;
+        for (size_t i = 0; i < f->n_frames; i++)
+            s += pow(10.0, 0.1 * f->db[i * f->n_bands + k]);
+        mean_db[k] = 10.0 * log10(s / (double)(f->n_frames ? f->n_frames : 1) + POWER_FLOOR);
+    }
+}
+
+bx_status bx_match_curve_from_frames(const bx_match_frames *ref, const bx_match_frames *take,
+                                     bx_match_curve *out, bx_error *err)
+{
+    if (!out || !ref || !take)
+        return bx_error_set(err, BX_ERR_ARG, "bx_match_curve_from_frames: NULL argument");
+    memset(out, 0, sizeof *out);
+    const double rate_hz = ref->rate_hz;
+    if (!(rate_hz >= BX_LTAS_RATE_MIN && rate_hz <= BX_LTAS_RATE_MAX) || take->rate_hz != rate_hz)
+        return bx_error_set(err, BX_ERR_ARG, "onset frames at %g and %g Hz cannot be compared",
+                            ref->rate_hz, take->rate_hz);
+    bands b;
+    bands_init(&b, rate_hz, frame_length(rate_hz));
+    if (ref->n_bands != b.n || take->n_bands != b.n || ref->n_frames > BX_MATCH_MAX_FRAMES ||
+        take->n_frames > BX_MATCH_MAX_FRAMES)
+        return bx_error_set(err, BX_ERR_ARG, "onset frames of %zu and %zu bands, %zu expected",
+                            ref->n_bands, take->n_bands, b.n);
     size_t n_match = 0;
     for (size_t k = 0; k < b.n; k++)
         n_match += (size_t)b.in_match[k];
     if (n_match < 4)
         return bx_error_set(err, BX_ERR_AUDIO, "too few frequency bands to compare at %g Hz",
                             rate_hz);
-    const size_t F = BX_MATCH_MAX_FRAMES;
-    /* one block: band levels of both sides, the two means, the curve, a
-     * column and the pairs */
-    double *rdb = bx_malloc(2 * F * b.n * sizeof(double) + 4 * b.n * sizeof(double) +
-                            F * sizeof(double) + F * sizeof(pair));
-    if (!rdb)
+    const size_t nr = ref->n_frames, nt = take->n_frames;
+    if (nr < BX_MATCH_MIN_FRAMES || nt < BX_MATCH_MIN_FRAMES)
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "too few distinct sounds to pair (%zu and %zu onsets)", nr, nt);
+    const double *rdb = ref->db, *tdb = take->db;
+    /* one block: the two means, the curve, a column and the pairs */
+    double *rmean = bx_malloc(3 * b.n * sizeof(double) + nr * sizeof(double) + nr * sizeof(pair));
+    if (!rmean)
         return bx_error_set(err, BX_ERR_NOMEM, "out of memory comparing the spectra");
-    double *tdb = rdb + F * b.n, *rmean = tdb + F * b.n, *tmean = rmean + b.n;
-    double *curve = tmean + b.n, *col = curve + b.n;
-    pair *pr = (pair *)(void *)(col + F);
-    size_t nr = 0, nt = 0;
-    bx_status st = analyse_side(ref, n_ref, rate_hz, &b, rdb, rmean, &nr);
-    if (!st)
-        st = analyse_side(take, n_take, rate_hz, &b, tdb, tmean, &nt);
-    if (st) {
-        st = bx_error_set(err, st, "out of memory comparing the spectra");
-        goto out;
-    }
-    if (nr < BX_MATCH_MIN_FRAMES || nt < BX_MATCH_MIN_FRAMES) {
-        st = bx_error_set(err, BX_ERR_AUDIO, "too few distinct sounds to pair (%zu and %zu onsets)",
-                          nr, nt);
-        goto out;
-    }
+    double *tmean = rmean + b.n, *curve = tmean + b.n, *col = curve + b.n;
+    pair *pr = (pair *)(void *)(col + nr);
+    frames_mean_db(ref, rmean);
+    frames_mean_db(take, tmean);
     for (size_t k = 0; k < b.n; k++)
-        curve[k] = 10.0 * log10((rmean[k] + POWER_FLOOR) / (tmean[k] + POWER_FLOOR));
+        curve[k] = rmean[k] - tmean[k];
 
     double a[BX_MATCH_MAX_BANDS], se[BX_MATCH_MAX_BANDS] = {0};
     size_t keep = 0;
@@ -290,8 +335,25 @@ bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *t
     out->take_frames = nt;
     out->pairs = keep;
     out->distance_db = pr[keep / 2].dist;
-out:
-    bx_free(rdb);
+    bx_free(rmean);
+    return BX_OK;
+}
+
+bx_status bx_match_curve_estimate(const float *ref, size_t n_ref, const float *take, size_t n_take,
+                                  double rate_hz, bx_match_curve *out, bx_error *err)
+{
+    if (!out || !ref || !take)
+        return bx_error_set(err, BX_ERR_ARG, "bx_match_curve_estimate: NULL argument");
+    memset(out, 0, sizeof *out);
+    bx_match_frames fr, ft;
+    bx_status st = bx_match_frames_compute(ref, n_ref, rate_hz, 0, &fr, err);
+    if (st)
+        return st;
+    st = bx_match_frames_compute(take, n_take, rate_hz, 0, &ft, err);
+    if (!st)
+        st = bx_match_curve_from_frames(&fr, &ft, out, err);
+    bx_match_frames_free(&fr);
+    bx_match_frames_free(&ft);
     return st;
 }
 

@@ -20,45 +20,161 @@ void bx_take_free(bx_take *t)
     bx_free(t);
 }
 
+/* ---- the accumulator ------------------------------------------------------------ */
+
+struct bx_take_acc {
+    bx_take *t;
+    bx_ltas *ltas;
+    bx_levels *lev;
+    float *chunk; /* READ_FRAMES samples being gathered: every caller's pieces are
+                     measured in the same blocks, so the result does not depend on them */
+    size_t fill;
+    size_t keep_max, keep_cap;
+    long long total;
+    bx_status st; /* the first failure: later calls do nothing */
+    bx_error err;
+};
+
+bx_take_acc *bx_take_acc_create(double rate_hz, unsigned channels, const char *name,
+                                double keep_seconds, bx_error *err)
+{
+    bx_error e2;
+    bx_take_acc *a = bx_calloc(1, sizeof *a);
+    if (!a || !(a->t = bx_calloc(1, sizeof *a->t)) || !(a->t->path = bx_strdup(name)) ||
+        !(a->chunk = bx_malloc(READ_FRAMES * sizeof(float)))) {
+        bx_take_acc_destroy(a);
+        bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", name);
+        return NULL;
+    }
+    a->t->rate_hz = rate_hz;
+    a->t->channels = channels;
+    if (!(a->ltas = bx_ltas_create(rate_hz, 0, &e2)) ||
+        !(a->lev = bx_levels_create(rate_hz, 1, &e2))) {
+        bx_take_acc_destroy(a);
+        bx_error_set(err, e2.code, "%s: %s", name, e2.msg);
+        return NULL;
+    }
+    const size_t keep_max = (size_t)(keep_seconds * rate_hz);
+    a->keep_max = keep_max > BX_TAKE_MAX_KEEP_SAMPLES ? BX_TAKE_MAX_KEEP_SAMPLES : keep_max;
+    return a;
+}
+
+void bx_take_acc_destroy(bx_take_acc *a)
+{
+    if (!a)
+        return;
+    bx_take_free(a->t);
+    bx_ltas_destroy(a->ltas);
+    bx_levels_destroy(a->lev);
+    bx_free(a->chunk);
+    bx_free(a);
+}
+
+/* The gathered chunk into the spectrum, the statistics and the kept audio. */
+static void acc_flush(bx_take_acc *a)
+{
+    const size_t got = a->fill;
+    a->fill = 0;
+    if (a->st || got == 0)
+        return;
+    bx_take *t = a->t;
+    const char *name = t->path;
+    bx_error e2;
+    bx_ltas_add(a->ltas, a->chunk, got);
+    bx_status st = bx_levels_add(a->lev, a->chunk, got, &e2);
+    if (st) {
+        a->st = bx_error_set(&a->err, st, "%s: %s", name, e2.msg);
+        return;
+    }
+    if (t->n_mono < a->keep_max) {
+        size_t n = got;
+        if (n > a->keep_max - t->n_mono)
+            n = a->keep_max - t->n_mono;
+        if (t->n_mono + n > a->keep_cap) {
+            size_t cap = a->keep_cap ? a->keep_cap * 2 : (size_t)(30.0 * t->rate_hz);
+            if (cap > a->keep_max)
+                cap = a->keep_max;
+            if (cap < t->n_mono + n)
+                cap = t->n_mono + n;
+            float *nm = bx_malloc(cap * sizeof(float));
+            if (!nm) {
+                a->st = bx_error_set(&a->err, BX_ERR_NOMEM, "%s: out of memory", name);
+                return;
+            }
+            if (t->n_mono)
+                memcpy(nm, t->mono, t->n_mono * sizeof(float));
+            bx_free(t->mono);
+            t->mono = nm;
+            a->keep_cap = cap;
+        }
+        memcpy(t->mono + t->n_mono, a->chunk, n * sizeof(float));
+        t->n_mono += n;
+    }
+    a->total += (long long)got;
+}
+
+bx_status bx_take_acc_add(bx_take_acc *a, const float *mono, size_t n, bx_error *err)
+{
+    while (n > 0 && !a->st) {
+        size_t k = READ_FRAMES - a->fill;
+        if (k > n)
+            k = n;
+        /* non-finite samples count as silence */
+        for (size_t i = 0; i < k; i++)
+            a->chunk[a->fill + i] = isfinite(mono[i]) ? mono[i] : 0.0f;
+        a->fill += k, mono += k, n -= k;
+        if (a->fill == READ_FRAMES)
+            acc_flush(a);
+    }
+    if (a->st)
+        *err = a->err;
+    return a->st;
+}
+
+bx_status bx_take_acc_finish(bx_take_acc *a, double min_seconds, bx_take **out, bx_error *err)
+{
+    *out = NULL;
+    acc_flush(a);
+    if (a->st) {
+        *err = a->err;
+        return a->st;
+    }
+    bx_take *t = a->t;
+    t->seconds = (double)a->total / t->rate_hz;
+    if (t->seconds < min_seconds)
+        return bx_error_set(err, BX_ERR_AUDIO,
+                            "%s: %.6g s of audio, the analysis needs at least %g s", t->path,
+                            t->seconds, min_seconds);
+    bx_error e2;
+    bx_status st = bx_ltas_finish(a->ltas, &t->spec, &e2);
+    if (!st)
+        st = bx_levels_finish(a->lev, &t->stats, &e2);
+    if (st)
+        return bx_error_set(err, st, "%s: %s", t->path, e2.msg);
+    a->t = NULL;
+    *out = t;
+    return BX_OK;
+}
+
 bx_status bx_take_read(bx_audio_reader *r, const bx_audio_info *info_in, const char *name,
                        double keep_seconds, double min_seconds, bx_take **out, bx_error *err)
 {
     *out = NULL;
     const bx_audio_info info = *info_in;
-    bx_ltas *ltas = NULL;
-    bx_levels *lev = NULL;
-    float *buf = NULL, *mono = NULL;
-    bx_error e2;
-    bx_take *t = bx_calloc(1, sizeof *t);
-    bx_status st = t ? BX_OK : bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", name);
-    if (st)
-        return st;
-    if (info.channels > BX_MAX_CHANNELS) { /* what --render refuses, refused here too */
-        st = bx_error_set(err, BX_ERR_AUDIO, "%s: %u channels, bx processes at most %d", name,
-                          info.channels, BX_MAX_CHANNELS);
-        goto out;
-    }
-    t->path = bx_strdup(name);
-    t->rate_hz = info.rate_hz;
-    t->channels = info.channels;
-    buf = bx_malloc((size_t)READ_FRAMES * info.channels * sizeof(float));
-    mono = bx_malloc(READ_FRAMES * sizeof(float));
-    ltas = bx_ltas_create(info.rate_hz, 0, &e2);
-    lev = bx_levels_create(info.rate_hz, 1, &e2);
-    if (!t->path || !buf || !mono || !ltas || !lev) {
+    if (info.channels > BX_MAX_CHANNELS) /* what --render refuses, refused here too */
+        return bx_error_set(err, BX_ERR_AUDIO, "%s: %u channels, bx processes at most %d", name,
+                            info.channels, BX_MAX_CHANNELS);
+    bx_take_acc *a = bx_take_acc_create(info.rate_hz, info.channels, name, keep_seconds, err);
+    float *buf = bx_malloc((size_t)READ_FRAMES * info.channels * sizeof(float));
+    float *mono = bx_malloc(READ_FRAMES * sizeof(float));
+    bx_status st = a ? BX_OK : err->code;
+    if (!st && (!buf || !mono))
         st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", name);
-        goto out;
-    }
-    size_t keep_max = (size_t)(keep_seconds * info.rate_hz);
-    if (keep_max > BX_TAKE_MAX_KEEP_SAMPLES)
-        keep_max = BX_TAKE_MAX_KEEP_SAMPLES;
-    size_t keep_cap = 0;
-    long long total = 0;
-    for (;;) {
+    while (!st) {
         const long long got = bx_audio_read(r, buf, READ_FRAMES, err);
         if (got < 0) {
             st = err->code;
-            goto out;
+            break;
         }
         if (got == 0)
             break;
@@ -71,63 +187,14 @@ bx_status bx_take_read(bx_audio_reader *r, const bx_audio_info *info_in, const c
             }
             mono[i] = (float)(s / info.channels);
         }
-        bx_ltas_add(ltas, mono, (size_t)got);
-        st = bx_levels_add(lev, mono, (size_t)got, &e2);
-        if (st) {
-            bx_error_set(err, st, "%s: %s", name, e2.msg);
-            goto out;
-        }
-        if (t->n_mono < keep_max) {
-            size_t n = (size_t)got;
-            if (n > keep_max - t->n_mono)
-                n = keep_max - t->n_mono;
-            if (t->n_mono + n > keep_cap) {
-                size_t cap = keep_cap ? keep_cap * 2 : (size_t)(30.0 * info.rate_hz);
-                if (cap > keep_max)
-                    cap = keep_max;
-                if (cap < t->n_mono + n)
-                    cap = t->n_mono + n;
-                float *nm = bx_malloc(cap * sizeof(float));
-                if (!nm) {
-                    st = bx_error_set(err, BX_ERR_NOMEM, "%s: out of memory", name);
-                    goto out;
-                }
-                if (t->n_mono)
-                    memcpy(nm, t->mono, t->n_mono * sizeof(float));
-                bx_free(t->mono);
-                t->mono = nm;
-                keep_cap = cap;
-            }
-            memcpy(t->mono + t->n_mono, mono, n * sizeof(float));
-            t->n_mono += n;
-        }
-        total += got;
+        st = bx_take_acc_add(a, mono, (size_t)got, err);
     }
-    t->seconds = (double)total / info.rate_hz;
-    if (t->seconds < min_seconds) {
-        st =
-            bx_error_set(err, BX_ERR_AUDIO, "%s: %.6g s of audio, the analysis needs at least %g s",
-                         name, t->seconds, min_seconds);
-        goto out;
-    }
-    st = bx_ltas_finish(ltas, &t->spec, &e2);
     if (!st)
-        st = bx_levels_finish(lev, &t->stats, &e2);
-    if (st) {
-        bx_error_set(err, st, "%s: %s", name, e2.msg);
-        goto out;
-    }
-out:
-    bx_ltas_destroy(ltas);
-    bx_levels_destroy(lev);
+        st = bx_take_acc_finish(a, min_seconds, out, err);
+    bx_take_acc_destroy(a);
     bx_free(buf);
     bx_free(mono);
-    if (st) {
-        bx_take_free(t);
-        return st;
-    }
-    *out = t;
-    return BX_OK;
+    return st;
 }
 
 bx_status bx_take_load(const char *path, double keep_seconds, const bx_take_range *range,

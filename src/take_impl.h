@@ -11,8 +11,9 @@ struct bx_take {
     double seconds;
     bx_spectrum spec;
     bx_level_stats stats;
-    float *mono;   /* kept audio (mono mixdown), NULL if not kept */
-    size_t n_mono; /* samples kept */
+    float *mono;       /* kept audio (mono mixdown), NULL if not kept */
+    size_t n_mono;     /* samples kept */
+    int named_by_stem; /* path is already the file's stem (a profile's reference) */
 };
 
 #endif

@@ -18,7 +18,8 @@
  * levels, loudness meter, EQ, compressor and chain fits, match, align,
  * resample, transfer function, the parallel entry points (through a
  * bx_parallel with three workers), audio files (read, write), a take read
- * for analysis, and a whole --source analysis with its record read back.
+ * for analysis, a whole --source analysis, and a preset's record read back
+ * (its spectrum, its reference profile) with a take fitted to the profile.
  *
  * `test_allocfail NAME [N]` runs one scenario, and only failure point N.
  */
@@ -48,6 +49,7 @@
 #include "bx/match.h"
 #include "bx/meter.h"
 #include "bx/preset.h"
+#include "bx/profile.h"
 #include "bx/resample.h"
 #include "bx/spectrum.h"
 #include "bx/transfer.h"
@@ -631,14 +633,48 @@ static bx_status sc_analysis(digest *d, bx_error *err)
         return st;
     dg_params(d, &r.preset.chain);
     dg_str(d, r.preset.analysis_json);
-    bx_analysis_curve c;
-    st = bx_analysis_reference_ltas(r.preset.analysis_json, &c, err);
-    if (!st) {
-        dg_bytes(d, c.freq_hz, c.n * sizeof *c.freq_hz);
-        dg_bytes(d, c.db, c.n * sizeof *c.db);
-    }
     bx_analysis_result_free(&r);
     return st;
+}
+
+/* a preset's reference profile read back, and a take fitted to it (the
+ * preset's record made in setup, before allocations are counted) */
+static char *profile_record;
+
+static bx_status sc_profile(digest *d, bx_error *err)
+{
+    bx_analysis_opts o;
+    bx_analysis_opts_default(&o);
+    o.par = &three;
+    o.no_compressor = 1; /* the compressor's search is "analysis"'s; here the profile's paths */
+    /* the record's spectrum, as older tools read it (cheap: its parse fails early) */
+    bx_analysis_curve c;
+    bx_status st = bx_analysis_reference_ltas(profile_record, &c, err);
+    if (st)
+        return st;
+    dg_bytes(d, c.freq_hz, c.n * sizeof *c.freq_hz);
+    dg_bytes(d, c.db, c.n * sizeof *c.db);
+    bx_preset p;
+    if (bx_preset_init(&p))
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    if (!(p.analysis_json = bx_strdup(profile_record))) {
+        bx_preset_free(&p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory");
+    }
+    bx_profile *prof = NULL;
+    st = bx_profile_from_preset(&p, "p.json", &prof, err);
+    bx_preset_free(&p);
+    if (st)
+        return st;
+    bx_analysis_result f;
+    st = bx_analysis_run_profile(prof, NULL, wav_in, &o, &f, err);
+    bx_profile_free(prof);
+    if (st)
+        return st;
+    dg_params(d, &f.preset.chain);
+    dg_str(d, f.preset.analysis_json);
+    bx_analysis_result_free(&f);
+    return BX_OK;
 }
 
 typedef struct scenario {
@@ -670,6 +706,7 @@ static const scenario scenarios[] = {
     {"audio_write", sc_audio_write},
     {"take", sc_take},
     {"analysis", sc_analysis},
+    {"profile", sc_profile},
 };
 
 /* ---- what must not be taken for a lack of memory --------------------------- */
@@ -843,7 +880,16 @@ static int setup(void)
         tu_fail("cannot write %s: %s", wav_in, err.msg);
         return -1;
     }
-    return 0;
+    bx_analysis_opts o;
+    bx_analysis_opts_default(&o);
+    bx_analysis_result r;
+    if (bx_analysis_run(wav_in, BX_ANALYSIS_REFERENCE, NULL, NULL, &o, &r, &err)) {
+        tu_fail("cannot analyse %s: %s", wav_in, err.msg);
+        return -1;
+    }
+    profile_record = strdup(r.preset.analysis_json);
+    bx_analysis_result_free(&r);
+    return profile_record ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -872,6 +918,7 @@ int main(int argc, char **argv)
     if (live)
         tu_fail("%ld blocks from the hook still live at the end", live);
     remove(wav_in);
+    free(profile_record);
     remove(wav_out);
     remove(json_path);
     rmdir(dir);

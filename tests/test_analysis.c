@@ -19,6 +19,13 @@
  *     long-term spectrum at 1/6 octave as written (to its 0.01 dB rounding),
  *     bx_analysis_curve_db_at interpolates it linearly in log frequency, and
  *     records without it are refused with BX_ERR_PRESET and a message.
+ *  7. Every mode's preset keeps REF's profile (bx/profile.h): read back from
+ *     the preset as saved and loaded, bx_analysis_run_profile fits the take
+ *     to the same preset and record, bit for bit, as bx_analysis_run from
+ *     REF's audio; a profile written again from what was read is the same
+ *     text. Presets without a record or a profile, of another profile
+ *     version, or with a field out of shape are refused with BX_ERR_PRESET
+ *     and a message naming the field.
  */
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +34,7 @@
 
 #include "bx/analysis.h"
 #include "bx/audiofile.h"
+#include "bx/profile.h"
 #include "bx/take.h"
 #include "testutil.h"
 
@@ -108,6 +116,37 @@ static void test_takes(const char *dir, const char *ref_path)
     check(fabs(bx_take_seconds(t) - SECONDS) < 1e-9, "seconds of the whole file");
     check(n == 2 * RATE, "keep_seconds 2 keeps 2 s");
     check(strcmp(bx_take_name(t), ref_path) == 0, "the take is named by its path");
+
+    /* the same samples through the accumulator, in pieces of odd sizes */
+    {
+        bx_take *all = NULL, *acc_take = NULL;
+        size_t na = 0;
+        bx_take_acc *a = NULL;
+        if (bx_take_load(ref_path, 100.0, NULL, &all, &err) == BX_OK &&
+            (a = bx_take_acc_create(RATE, 1, ref_path, 2.0, &err)) != NULL) {
+            const float *x = bx_take_mono(all, &na);
+            bx_status st = BX_OK;
+            for (size_t at = 0, step = 1; at < na && !st; at += step, step = step * 3 % 9973 + 1)
+                st = bx_take_acc_add(a, x + at, at + step <= na ? step : na - at, &err);
+            if (!st)
+                st = bx_take_acc_finish(a, BX_TAKE_MIN_SECONDS, &acc_take, &err);
+            check(st == BX_OK && same_take(t, acc_take),
+                  "bx_take_acc fed in pieces measures what bx_take_load measures, bit for bit");
+        } else {
+            tu_fail("bx_take_acc: %s", err.msg);
+        }
+        bx_take_acc_destroy(a);
+        bx_take_free(all);
+        bx_take_free(acc_take);
+        bx_take_acc *q = bx_take_acc_create(RATE, 1, "short", 2.0, &err);
+        float zeros[4800] = {0};
+        bx_take *none = NULL;
+        check(q && bx_take_acc_add(q, zeros, 4800, &err) == BX_OK &&
+                  bx_take_acc_finish(q, BX_TAKE_MIN_SECONDS, &none, &err) == BX_ERR_AUDIO &&
+                  !none && strstr(err.msg, "short"),
+              "bx_take_acc: 0.1 s refused, naming the take");
+        bx_take_acc_destroy(q);
+    }
 
     /* the same bytes from memory */
     size_t size = 0;
@@ -304,6 +343,163 @@ static void test_record_reader(void)
           "held beyond the ends");
 }
 
+/* s with the first occurrence of from replaced by to (malloc'd; NULL if absent). */
+static char *replaced(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    if (!at)
+        return NULL;
+    const size_t n = strlen(s) - strlen(from) + strlen(to) + 1;
+    char *r = malloc(n);
+    if (r)
+        snprintf(r, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return r;
+}
+
+/* A preset whose analysis record is json (NULL: none), through bx_profile_from_preset: its
+ * status, and the message in err. */
+static bx_status profile_of(const char *json, bx_error *err)
+{
+    bx_preset p;
+    if (bx_preset_init(&p))
+        return BX_ERR_NOMEM;
+    if (json && !(p.analysis_json = bx_strdup(json))) {
+        bx_preset_free(&p);
+        return BX_ERR_NOMEM;
+    }
+    bx_profile *prof = NULL;
+    const bx_status st = bx_profile_from_preset(&p, "p.json", &prof, err);
+    bx_profile_free(prof);
+    bx_preset_free(&p);
+    return st;
+}
+
+static void test_profile(const char *dir, const char *ref_path, const char *take_path,
+                         const char *dry_path)
+{
+    static const bx_analysis_mode modes[] = {BX_ANALYSIS_REFERENCE, BX_ANALYSIS_SOURCE,
+                                             BX_ANALYSIS_PAIRED};
+    static const char *const names[] = {"reference", "source", "paired"};
+    bx_analysis_opts o;
+    bx_analysis_opts_default(&o);
+    bx_analysis_result direct;
+    bx_error err;
+    if (bx_analysis_run(ref_path, BX_ANALYSIS_SOURCE, NULL, take_path, &o, &direct, &err)) {
+        tu_fail("source: %s", err.msg);
+        return;
+    }
+    char saved[1100];
+    snprintf(saved, sizeof saved, "%s/made.json", dir);
+    for (int k = 0; k < 3; k++) {
+        bx_analysis_result made, fit;
+        const char *other = modes[k] == BX_ANALYSIS_PAIRED   ? dry_path
+                            : modes[k] == BX_ANALYSIS_SOURCE ? take_path
+                                                             : NULL;
+        if (bx_analysis_run(ref_path, modes[k], NULL, other, &o, &made, &err)) {
+            tu_fail("%s: %s", names[k], err.msg);
+            continue;
+        }
+        /* through the file, as bxanalyze PRESET --source reads it */
+        bx_preset back;
+        bx_profile *prof = NULL;
+        const int ok = bx_preset_save(saved, &made.preset, &err) == BX_OK &&
+                       bx_preset_load(saved, &back, &err) == BX_OK;
+        bx_analysis_result_free(&made);
+        if (!ok) {
+            tu_fail("%s: saving and loading the preset: %s", names[k], err.msg);
+            continue;
+        }
+        const bx_status st = bx_profile_from_preset(&back, saved, &prof, &err);
+        char what[800];
+        snprintf(what, sizeof what, "%s: the preset keeps REF's profile (%s)", names[k],
+                 st ? err.msg : "read");
+        check(st == BX_OK, what);
+        if (st) {
+            bx_preset_free(&back);
+            continue;
+        }
+        snprintf(what, sizeof what, "%s: the profile names REF's file and rate", names[k]);
+        check(strcmp(bx_profile_file(prof), "ref") == 0 && bx_profile_rate_hz(prof) == RATE &&
+                  bx_profile_spectrum(prof)->n_bins > 0 && bx_profile_stats(prof)->transients > 0,
+              what);
+        if (bx_analysis_run_profile(prof, NULL, take_path, &o, &fit, &err) == BX_OK) {
+            snprintf(what, sizeof what,
+                     "%s's profile: --source from it is --source from REF, bit for bit", names[k]);
+            check(memcmp(&fit.preset.chain, &direct.preset.chain, sizeof fit.preset.chain) == 0 &&
+                      strcmp(fit.preset.name, direct.preset.name) == 0 &&
+                      strcmp(fit.preset.analysis_json, direct.preset.analysis_json) == 0,
+                  what);
+            bx_analysis_result_free(&fit);
+        } else {
+            tu_fail("%s's profile: %s", names[k], err.msg);
+        }
+        bx_profile_free(prof);
+        bx_preset_free(&back);
+    }
+    remove(saved);
+
+    /* refusals: each names what is wrong */
+    const char *rec = direct.preset.analysis_json;
+    struct {
+        const char *from, *to, *needle;
+    } bad[] = {
+        {"\"profile\":", "\"profil\":", "no reference profile"},
+        {"\"version\":1", "\"version\":2", "version 2"},
+        {"\"nfft\":8192", "\"nfft\":8000", "ltas.nfft"},
+        {"\"power_cdb\":[", "\"power_cdb\":[1,", "ltas.power_cdb"},
+        {"\"onsets\":{\"bands\":", "\"onsets\":{\"bands\":1,\"x\":", "onsets.bands"},
+        {"\"version\":1,\"rate_hz\":48000", "\"version\":1,\"rate_hz\":-1", "rate_hz"},
+        {"\"q10_db\":[", "\"q10_db\":[\"a\",", "dynamics.q10_db"},
+    };
+    check(profile_of(NULL, &err) == BX_ERR_PRESET && strstr(err.msg, "no analysis record"),
+          "a preset without a record: refused, and said");
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *j = replaced(rec, bad[k].from, bad[k].to);
+        char what[800];
+        if (!j) {
+            snprintf(what, sizeof what, "the record holds %s", bad[k].from);
+            check(0, what);
+            continue;
+        }
+        const bx_status st = profile_of(j, &err);
+        snprintf(what, sizeof what, "%s -> %s: refused, naming %s (%s)", bad[k].from, bad[k].to,
+                 bad[k].needle, st ? err.msg : "accepted");
+        check(st == BX_ERR_PRESET && strstr(err.msg, bad[k].needle) && strstr(err.msg, "p.json"),
+              what);
+        free(j);
+    }
+    bx_analysis_result_free(&direct);
+
+    /* a reference without onsets (a steady tone): a profile of no frames reads back */
+    char tone[1100];
+    snprintf(tone, sizeof tone, "%s/tone.wav", dir);
+    const size_t n = 2 * RATE;
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; x && i < n; i++)
+        x[i] = (float)(0.3 * sin(2.0 * 3.14159265358979 * 440.0 * (double)i / RATE));
+    bx_analysis_result r, f;
+    if (x && write_wav(tone, x, n, 1) == 0 &&
+        bx_analysis_run(tone, BX_ANALYSIS_REFERENCE, NULL, NULL, &o, &r, &err) == BX_OK) {
+        bx_profile *prof = NULL;
+        const int ok = bx_profile_from_preset(&r.preset, "tone.json", &prof, &err) == BX_OK &&
+                       strstr(r.preset.analysis_json, "\"frames_cdb\":[]") &&
+                       bx_analysis_run_profile(prof, NULL, take_path, &o, &f, &err) == BX_OK;
+        char what[800];
+        snprintf(what, sizeof what,
+                 "a tone's profile (no onset frames) reads back and a take fits to it (%s)",
+                 ok ? "yes" : err.msg);
+        check(ok, what);
+        if (ok)
+            bx_analysis_result_free(&f);
+        bx_profile_free(prof);
+        bx_analysis_result_free(&r);
+    } else {
+        tu_fail("the tone: %s", err.msg);
+    }
+    free(x);
+    remove(tone);
+}
+
 int main(void)
 {
     char dir[1024];
@@ -333,6 +529,7 @@ int main(void)
     test_record_reader();
     /* paired: REF with DRY; source: REF against the take; reference: REF */
     test_modes(ref_path, take_path, dry_path);
+    test_profile(dir, ref_path, take_path, dry_path);
     free(dry);
     free(take);
     free(ref);

@@ -5,7 +5,9 @@ This tests the program's behaviour as a user and a script see it, not the
 quality of the analysis:
 
   - each form (REF alone, --source, --paired, a folder of files) exits 0 and
-    writes a valid preset where -o says;
+    writes a valid preset where -o says; PRESET.json --source MYTAKE writes
+    the bytes REF --source MYTAKE writes (a preset without a profile exits 3,
+    one with --paired or alone 2, each with a line saying why);
   - --json prints valid JSON on stdout; --plot writes an SVG that parses and
     refers to nothing outside itself;
   - bad command lines exit 2, a missing or unreadable REF exits 4, an output
@@ -143,6 +145,35 @@ def tests(tmp):
         if p:
             check(p.get("name") == "ref", f"`bxanalyze {label}` names the preset after REF's stem",
                   f"name = {p.get('name')!r}")
+
+    # ---- a preset as the reference: PRESET.json --source MYTAKE --------------------------
+    made = j("made.json")
+    r = run(ref, "-o", made, "--name", "Made", "-q")
+    from_ref, from_preset = j("from-ref.json"), j("from-preset.json")
+    r1 = run(ref, "--source", mine, "-o", from_ref, "--name", "Made", "-q")
+    r2 = run(made, "--source", mine, "-o", from_preset)
+    same = (r1.returncode == 0 and r2.returncode == 0 and os.path.exists(from_ref)
+            and os.path.exists(from_preset)
+            and open(from_ref, "rb").read() == open(from_preset, "rb").read())
+    check(same, "`bxanalyze PRESET.json --source MYTAKE` writes, byte for byte, the preset "
+          "`bxanalyze REF --source MYTAKE` writes (named after PRESET)", tell(r1) + tell(r2))
+    check("profile of the reference" in r2.stdout,
+          "its summary says the reference is PRESET's profile", r2.stdout[:200])
+    old = j("old.json")
+    p = load_preset(made) or {"analysis": {"reference": {}}}
+    p["analysis"]["reference"].pop("profile", None)
+    json.dump(p, open(old, "w"))
+    for label, args, code, words in (
+            ("a preset without a profile", [old, "--source", mine, "-o", j("no.json")], 3,
+             "no reference profile"),
+            ("a preset with --paired", [made, "--paired", dry, "-o", j("no.json")], EXIT_USAGE,
+             "--paired needs the reference recording"),
+            ("a preset alone", [made, "-o", j("no.json")], EXIT_USAGE, "--source TAKE")):
+        r = run(*args)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == code and lines and words in lines[0]
+              and not os.path.exists(j("no.json")),
+              f"{label}: exit {code}, a line saying so ({words!r}), nothing written", tell(r))
 
     # one file: -j N only sets the threads its fits use, never the result
     for label, extra in (("--source", ["--source", mine]), ("--paired", ["--paired", dry])):

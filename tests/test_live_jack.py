@@ -61,6 +61,16 @@ Promises checked (each line of output names one, with the measured numbers):
      the old preset's render until the file is complete, then switches to
      the new one; a file left truncated afterwards keeps the new chain
      running; each incomplete file gets one stderr line naming it;
+  h. --learn 4 --save --record-dry, fed a take: bxlive prints the fit
+     (bands, compressor, levels, the spectrum distance to the reference
+     before and after) and writes a preset whose chain is bit for bit, and
+     whose record but for the take's name is, what `bxanalyze PRESET
+     --source DRY` makes of the dry recording of the same samples (the fit
+     against the reference's profile in the preset, no reference audio); the
+     learned EQ brings the take's 1/3-octave spectrum at least 30 % closer
+     to the reference's; with nothing connected (silence) or a clipping
+     input it exits 4, with a preset that has no reference profile 3, each
+     with one line saying why and nothing written;
   j. CPU load: with stress-ng on every core (the sub-check is skipped without
      it) and the server stopped twice for 0.4 s (SIGSTOP: the server starved
      of CPU, so that xruns happen for sure), bxlive keeps running and exits 0
@@ -1296,28 +1306,65 @@ def shape_error(a, b):
     return float(np.mean(np.abs(d - np.mean(d))))
 
 
+def learn_run(srv, preset, feed, seconds, *extra, tmp):
+    """bxlive PRESET --learn SECONDS on the server, fed `feed` (None: nothing connected);
+    returns (rc, stdout, stderr lines)."""
+    bx = start_bxlive(srv, preset, "--learn", str(seconds), *extra)
+    jio = None
+    if feed:
+        jio = start_jack_io(srv, feed, os.path.join(tmp, "h_cap.wav"), seconds + 1.0, wait=0.5)
+    rc, out, err = reap(bx, 60)
+    if jio:
+        finish_jack_io(jio)
+    return rc, out, own_lines(err)
+
+
+def same_but_source_file(a, b):
+    """Two presets equal in every value but the take's name (analysis.source.file: a file's
+    stem, or "the microphone" for what --learn heard; and where a warning names it)."""
+    a, b = json.loads(json.dumps(a)), json.loads(json.dumps(b))
+    for p in (a, b):
+        name = p.get("analysis", {}).get("source", {}).pop("file", None)
+        for w in p.get("analysis", {}).get("confidence", {}).get("warnings", []):
+            w["text"] = w.get("text", "").replace(name or "\0", "TAKE")
+    return a == b
+
+
 def check_learn(srv, tmp, take):
-    """h. --learn SEC --save: re-fit the EQ to the mic heard live."""
+    """h. --learn SEC --save: the --source fit of the mic heard live, against the reference's
+    profile in the preset: what bxanalyze PRESET --source gives for the same samples."""
     other = os.path.join(tmp, "h_other.wav")
     ref = os.path.join(tmp, "h_ref.wav")
     preset = os.path.join(tmp, "h_preset.json")
     learned = os.path.join(tmp, "h_learned.json")
+    dry = os.path.join(tmp, "h_dry.wav")
     subprocess.run([BXGEN, "take", other, "--seconds", "5", "--rate", str(RATE), "--seed", "12"],
                    check=True, capture_output=True)
     render(os.path.join(SRC_DIR, "presets", "crisp.json"), other, ref)
     r = subprocess.run([BXANALYZE, ref, "-o", preset, "-q"], capture_output=True, text=True)
     if r.returncode != 0:
-        REP.check(False, "h. bxanalyze made a preset with a reference spectrum", bxtest.tell(r))
+        REP.check(False, "h. bxanalyze made a preset with a reference profile", bxtest.tell(r))
         return
-    bx = start_bxlive(srv, preset, "--learn", "4", "--save", learned, "--quiet")
-    jio = start_jack_io(srv, take, os.path.join(tmp, "h_cap.wav"), 5.0, wait=0.5)
-    rc, out, err = reap(bx, 30)
-    finish_jack_io(jio)
-    REP.check(rc == 0 and os.path.exists(learned) and "learned EQ" in out,
-              "h. --learn 4 --save prints the learned bands and writes the preset",
-              f"exit {rc}; {out.strip()[:160]!r} {' | '.join(own_lines(err))[-200:]}")
+    rc, out, err = learn_run(srv, preset, take, 4, "--save", learned, "--record-dry", dry,
+                             tmp=tmp)
+    REP.check(rc == 0 and os.path.exists(learned) and out.startswith("learned")
+              and "distance " in out and "eq " in out,
+              "h. --learn 4 --save prints the fit (bands, compressor, levels, the distance "
+              "before and after) and writes the preset",
+              f"exit {rc}; {out.strip()[:200]!r} {' | '.join(err)[-200:]}")
     if not os.path.exists(learned):
         return
+    # the same samples, recorded beside it, through bxanalyze PRESET --source
+    fitted = os.path.join(tmp, "h_fitted.json")
+    r = subprocess.run([BXANALYZE, preset, "--source", dry, "-o", fitted, "-q"],
+                       capture_output=True, text=True)
+    if REP.check(r.returncode == 0, "h. bxanalyze PRESET --source DRY (the recording of what "
+                 "--learn heard) exits 0", bxtest.tell(r)):
+        a, b = json.load(open(learned)), json.load(open(fitted))
+        REP.check(a["chain"] == b["chain"] and same_but_source_file(a, b),
+                  "h. --learn's preset is bxanalyze PRESET --source's on the same samples: the "
+                  "chain bit for bit, the record but for the take's name",
+                  f"learned {a['chain']}, fitted {b['chain']}")
     y = render(learned, take, os.path.join(tmp, "h_out.wav"))
     x = read_mono(take)[0]
     target = ltas_third_octaves(read_mono(ref)[0])
@@ -1325,6 +1372,29 @@ def check_learn(srv, tmp, take):
     REP.check(after < 0.7 * before,
               "h. the learned EQ brings the take's spectrum toward the reference's (shape error "
               "down by at least 30 %)", f"{before:.2f} dB -> {after:.2f} dB")
+
+    # what --learn refuses, writing nothing: nothing connected, a clipping mic, a preset
+    # without a profile
+    loud = os.path.join(tmp, "h_loud.wav")
+    xs, _ = read_mono(take)
+    sf.write(loud, np.clip(xs * 40.0, -1.0, 1.0), RATE, subtype="FLOAT")
+    old = os.path.join(tmp, "h_old.json")
+    p = json.load(open(preset))
+    del p["analysis"]["reference"]["profile"]
+    json.dump(p, open(old, "w"))
+    for label, pre, feed, code, words in (
+            ("no input connected", preset, None, 4, "no signal"),
+            ("a clipping input", preset, loud, 4, "clipped"),
+            ("a preset without a reference profile", old, take, 3, "no reference profile")):
+        out_path = os.path.join(tmp, "h_refused.json")
+        if os.path.exists(out_path):
+            os.remove(out_path)
+        rc, out, err = learn_run(srv, pre, feed, 2, "--save", out_path, tmp=tmp)
+        said = [line for line in err if line.startswith("bxlive: ")]
+        REP.check(rc == code and not os.path.exists(out_path)
+                  and any(words in line for line in said),
+                  f"h. --learn with {label}: exit {code}, one line saying so ({words!r}), "
+                  "nothing written", f"exit {rc}; {said[-2:]}")
 
 
 def main():

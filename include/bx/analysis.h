@@ -16,6 +16,7 @@
 #include "bx/levels.h"
 #include "bx/parallel.h"
 #include "bx/preset.h"
+#include "bx/profile.h"
 #include "bx/take.h"
 
 #ifdef __cplusplus
@@ -140,12 +141,23 @@ bx_status bx_analysis_run(const char *ref_path, bx_analysis_mode mode, const bx_
                           const char *other_path, const bx_analysis_opts *o,
                           bx_analysis_result *res, bx_error *err);
 
+/**
+ * --source from REF's profile (bx/profile.h: read from a preset, or measured)
+ * instead of its audio: `source` (shared, read-only) or, if NULL, the take
+ * at take_path. For the same take it gives the preset bx_analysis_run gives
+ * from the reference file the profile was measured on, bit for bit (the
+ * reference's name from the profile; o->name overrides it as there).
+ */
+bx_status bx_analysis_run_profile(const bx_profile *ref, const bx_take *source,
+                                  const char *take_path, const bx_analysis_opts *o,
+                                  bx_analysis_result *res, bx_error *err);
+
 void bx_analysis_result_free(bx_analysis_result *r);
 
 /* ---- the analysis record ----------------------------------------------------
  * bx_analysis_run describes its evidence in the preset's free-form
  * `analysis` object (bx_preset.analysis_json; the fields are in
- * docs/preset-format.md). These read it back. */
+ * docs/analysis-record.md). These read it back. */
 
 /** A curve of the record: n points in ascending frequency. */
 #define BX_ANALYSIS_CURVE_MAX 128

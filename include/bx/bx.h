@@ -24,6 +24,7 @@
 #include "bx/meter.h"
 #include "bx/parallel.h"
 #include "bx/preset.h"
+#include "bx/profile.h"
 #include "bx/resample.h"
 #include "bx/simd.h"
 #include "bx/spectrum.h"

@@ -64,6 +64,36 @@ typedef struct bx_match_curve {
     double distance_db;               /**< their median shape distance, dB (mean |d - mean d|) */
 } bx_match_curve;
 
+/** One signal's onset frames, as the pairing compares them. */
+typedef struct bx_match_frames {
+    double rate_hz;  /**< the rate they were measured at */
+    size_t n_bands;  /**< bands per frame: bx_match_band_count(rate_hz) */
+    size_t n_frames; /**< frames, at most BX_MATCH_MAX_FRAMES */
+    double *db;      /**< n_frames x n_bands band levels, dB (owned; bx_match_frames_free) */
+} bx_match_frames;
+
+/** The 1/6-octave bands a frame has at rate_hz (0 if the rate is out of range). */
+size_t bx_match_band_count(double rate_hz);
+
+/**
+ * The onset frames of mono x (n samples at rate_hz), at most max_frames of
+ * them evenly spread over the onsets (0 or more than BX_MATCH_MAX_FRAMES:
+ * BX_MATCH_MAX_FRAMES). A signal without onsets gives 0 frames, not an error.
+ * Errors: BX_ERR_ARG (rate, NULL), BX_ERR_NOMEM.
+ */
+bx_status bx_match_frames_compute(const float *x, size_t n, double rate_hz, size_t max_frames,
+                                  bx_match_frames *out, bx_error *err);
+void bx_match_frames_free(bx_match_frames *f);
+
+/**
+ * The curve from two sets of frames measured at the same rate (a reference's
+ * may come from a stored profile). Errors: BX_ERR_ARG (rates or band counts
+ * differ), BX_ERR_AUDIO (fewer than BX_MATCH_MIN_FRAMES frames on a side),
+ * BX_ERR_NOMEM.
+ */
+bx_status bx_match_curve_from_frames(const bx_match_frames *ref, const bx_match_frames *take,
+                                     bx_match_curve *out, bx_error *err);
+
 /**
  * Estimate the curve that turns the take's sounds into the reference's. ref
  * and take: mono, n_ref and n_take samples at rate_hz (BX_LTAS_RATE_MIN..MAX

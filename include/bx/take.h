@@ -62,6 +62,24 @@ bx_status bx_take_read(bx_audio_reader *r, const bx_audio_info *info, const char
 
 void bx_take_free(bx_take *t);
 
+/**
+ * A take measured from mono samples as they come (bxlive --learn: the mic):
+ * what bx_take_read makes of a file of the same samples, bit for bit,
+ * however the samples are cut into calls. channels: what the take reports
+ * (the samples are its mono mixdown).
+ */
+typedef struct bx_take_acc bx_take_acc;
+bx_take_acc *bx_take_acc_create(double rate_hz, unsigned channels, const char *name,
+                                double keep_seconds, bx_error *err);
+/** Add n samples (non-finite ones count as silence). BX_ERR_NOMEM, BX_ERR_AUDIO;
+ * after a failure every call fails the same way. */
+bx_status bx_take_acc_add(bx_take_acc *a, const float *mono, size_t n, bx_error *err);
+/** The take (*out, freed with bx_take_free); refused, as bx_take_read refuses, when
+ * shorter than min_seconds or without a signal above the gate. a is still
+ * destroyed by the caller. */
+bx_status bx_take_acc_finish(bx_take_acc *a, double min_seconds, bx_take **out, bx_error *err);
+void bx_take_acc_destroy(bx_take_acc *a);
+
 /** The name it was loaded under (bx_take_load: the path). */
 const char *bx_take_name(const bx_take *t);
 /** Sample rate, Hz; channels of the file; seconds read. */

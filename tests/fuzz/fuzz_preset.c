@@ -15,7 +15,10 @@
  *    with a hot reload and a bypass crossfade: the output is finite, and
  *    with a limiter it stays under the ceiling while neither fade runs;
  *  - the same parse with one allocation failing (which one depends on the
- *    input) frees everything and either fails or gives the same preset.
+ *    input) frees everything and either fails or gives the same preset;
+ *  - the reference profile of an accepted preset (bx/profile.h) is read or
+ *    refused with BX_ERR_PRESET and a one-line message that starts with the
+ *    origin.
  */
 #include <math.h>
 #include <stdint.h>
@@ -26,6 +29,7 @@
 #include "bx/chain.h"
 #include "bx/engine.h"
 #include "bx/preset.h"
+#include "bx/profile.h"
 
 #define ORIGIN "fuzz.json"
 
@@ -242,6 +246,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == BX_OK) {
         exercise_chain(&p.chain, 44100.0, 2);
         exercise_chain(&p.chain, 96000.0, 1);
+        bx_profile *prof = NULL;
+        bx_error perr;
+        const bx_status pst = bx_profile_from_preset(&p, ORIGIN, &prof, &perr);
+        if (pst == BX_OK) {
+            if (!prof || bx_profile_spectrum(prof)->n_bins < 129 || !(bx_profile_rate_hz(prof) > 0))
+                fail("a profile read without its spectrum or rate", NULL);
+            bx_profile_free(prof);
+        } else {
+            if (pst != BX_ERR_PRESET && pst != BX_ERR_NOMEM)
+                fail("a profile refused with an undocumented status", perr.msg);
+            check_message(&perr, pst);
+        }
     }
 
     /* again, with one of the parser's allocations failing */
