@@ -28,8 +28,8 @@ static const char usage_text[] =
     "usage: bxlive PRESET [--host API] [--input DEV] [--output DEV] [--in-channel N]\n"
     "                     [--out-channels A,B,..] [--rate HZ] [--buffer FRAMES]\n"
     "                     [--duration SEC] [--record FILE.wav] [--record-dry FILE.wav]\n"
-    "                     [--status-json] [--bypass] [--exclusive] [--duplex MODE]\n"
-    "                     [--quiet]\n"
+    "                     [--status-json [--status-spectrum]] [--bypass] [--exclusive]\n"
+    "                     [--duplex MODE] [--no-view] [--quiet]\n"
     "       bxlive PRESET --measure-latency [device options]\n"
     "       bxlive PRESET --learn SEC [--save NEW.json] [device options]\n"
     "       bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
@@ -73,6 +73,13 @@ static const char help_text[] =
     "                    rate, buffer, latencies), then one per second (levels,\n"
     "                    gain reduction, CPU load, xruns, reloads, recording\n"
     "                    overflows and failures), the last with \"final\": true.\n"
+    "  --status-spectrum with --status-json: the start line gains bands_hz (the\n"
+    "                    1/3-octave centres) and ref_db (the reference's bands, from\n"
+    "                    the preset's profile), each status line mic_db and out_db\n"
+    "                    (the dry mic's and the output's bands, 0.3 s average).\n"
+    "  --no-view         on a terminal, the meter line alone (by default the\n"
+    "                    1/3-octave spectrum of the reference, the mic and the output\n"
+    "                    is drawn above it, 15 times a second).\n"
     "  --bypass          start bypassed (A/B); the 'b' key toggles, crossfaded.\n"
     "  --exclusive       WASAPI exclusive mode with pro-audio thread priority.\n"
     "  --duplex MODE     joint (default): one full-duplex stream, one callback.\n"
@@ -368,6 +375,12 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--status-json") == 0) {
             lo.status_json = 1;
             live_only = 1;
+        } else if (strcmp(a, "--status-spectrum") == 0) {
+            lo.status_spectrum = 1;
+            live_only = 1;
+        } else if (strcmp(a, "--no-view") == 0) {
+            lo.no_view = 1;
+            live_only = 1;
         } else if (strcmp(a, "--measure-latency") == 0) {
             lo.measure_latency = 1;
             live_only = 1;
@@ -450,6 +463,8 @@ int main(int argc, char **argv)
         return usage_error("%s", "live options do not apply to --render");
     if (lo.save_path && lo.learn_s <= 0)
         return usage_error("%s", "--save goes with --learn");
+    if (lo.status_spectrum && !lo.status_json)
+        return usage_error("%s", "--status-spectrum goes with --status-json");
     if (!render && render_only)
         return usage_error("%s", "--bits, --block, --start and --end apply to --render only");
     if (render && strcmp(preset, "-") == 0 && strcmp(ro.in_path, "-") == 0)

@@ -31,6 +31,7 @@
 #include "recorder.h"
 #include "ring.h"
 #include "threads.h"
+#include "view.h"
 #include "watch.h"
 
 #if defined(__SSE__) || defined(_M_X64) || defined(_M_IX86_FP)
@@ -78,7 +79,8 @@ typedef struct cb_state {
     unsigned long click_every;   /* frames between clicks */
     float threshold;             /* input level that counts as the click arriving */
     atomic_ullong lat_sum, lat_count, lat_min, lat_max;
-    ring *learn; /* --learn: the dry mic, to the main thread */
+    ring *learn;              /* --learn: the dry mic, to the main thread */
+    ring *view_in, *view_out; /* the live view: the dry mic and the output, to the main thread */
     /* --duplex split: input and output streams joined by an SPSC ring */
     int split;
     bridge br;
@@ -160,10 +162,14 @@ static void run_block(cb_state *s, const float *in, unsigned in_ch, unsigned mic
             ring_write(s->rec_dry, s->mono, n);
         if (s->learn)
             ring_write(s->learn, s->mono, n);
+        if (s->view_in)
+            ring_write(s->view_in, s->mono, n);
         bx_block_stats st;
         bx_engine_process(s->engine, s->mono, s->mono, n, &st);
         if (s->rec)
             ring_write(s->rec, s->mono, n);
+        if (s->view_out)
+            ring_write(s->view_out, s->mono, n);
         for (size_t i = 0; i < n; i++)
             for (unsigned c = 0; c < s->out_ch; c++)
                 out[(done + i) * s->out_ch + c] = s->out_mask[c] ? s->mono[i] : 0.0f;
@@ -312,6 +318,8 @@ typedef struct session {
     bx_take_acc *learn;  /* --learn: the dry mic, measured as it comes */
     learn_clip clip;     /* and its clipping */
     bx_profile *profile; /* --learn: the reference's, from the preset */
+    view view;           /* the live spectrum (view_on: on a terminal or --status-spectrum) */
+    int view_on;
     int tty;
     double t0;
     unsigned long reloads;
@@ -453,6 +461,14 @@ static int make_state(session *ss)
         (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
          !(ss->learn = bx_take_acc_create(rate, 1, "the microphone", BX_TAKE_KEEP_FIT_S, &err))))
         return BX_EXIT_INTERNAL;
+    ss->tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
+    if (((ss->tty && !o->no_view) || o->status_spectrum) && !o->measure_latency) {
+        if (!(s->view_in = ring_create((size_t)rate)) ||
+            !(s->view_out = ring_create((size_t)rate)) ||
+            view_init(&ss->view, rate, &ss->preset) != 0)
+            return BX_EXIT_INTERNAL;
+        ss->view_on = 1;
+    }
     s->measuring = o->measure_latency;
     s->click_every = (unsigned long)(0.5 * rate);
     s->threshold = 0.05f;
@@ -589,6 +605,18 @@ static void announce(const session *ss)
         if (o->record_dry)
             cJSON_AddStringToObject(ev, "record_dry", ss->rec_dry.path);
         cJSON_AddBoolToObject(ev, "bypass", o->bypass);
+        if (o->status_spectrum && ss->view_on) {
+            double hz[BX_BANDS_MAX];
+            for (size_t k = 0; k < ss->view.n; k++)
+                hz[k] = round(10.0 * bx_bands_centre_hz(ss->view.mic, k)) / 10.0;
+            cJSON_AddItemToObject(ev, "bands_hz", cJSON_CreateDoubleArray(hz, (int)ss->view.n));
+            if (ss->view.have_ref) {
+                double r[BX_BANDS_MAX];
+                for (size_t k = 0; k < ss->view.n; k++)
+                    r[k] = round(10.0 * ss->view.ref_db[k]) / 10.0;
+                cJSON_AddItemToObject(ev, "ref_db", cJSON_CreateDoubleArray(r, (int)ss->view.n));
+            }
+        }
     }
     char *line = ev ? cJSON_PrintUnformatted(ev) : NULL;
     if (line) {
@@ -612,16 +640,18 @@ static size_t ring_overflows(const cb_state *s)
 static void print_status(session *ss, double t, double cpu, int final)
 {
     cb_state *s = ss->s;
-    char rj[4200];
+    char rj[4200], vj[1024] = "";
+    if (ss->o->status_spectrum && ss->view_on)
+        view_json(&ss->view, vj, sizeof vj);
     printf("{\"t\":%.2f,\"in_peak_db\":%.1f,\"out_peak_db\":%.1f,\"gr_db\":%.1f,"
            "\"lim_db\":%.1f,\"cpu\":%.3f,\"xruns\":%lu,\"flag_xruns\":%lu,\"late\":%lu,"
            "\"callbacks\":%lu,\"bypass\":%s,\"reloads\":%lu,\"ring_overflows\":%zu,"
-           "\"record_failed\":%s%s%s}\n",
+           "\"record_failed\":%s%s%s%s}\n",
            t, db(ss->st_in), db(ss->st_out), ss->st_gr, ss->st_lim, cpu,
            atomic_load(&s->xruns) + atomic_load(&s->late) + split_glitches(s),
            atomic_load(&s->xruns), atomic_load(&s->late), atomic_load(&s->callbacks),
            bx_engine_get_bypass(s->engine) ? "true" : "false", ss->reloads, ring_overflows(s),
-           recorder_json(&ss->rec, &ss->rec_dry, rj, sizeof rj), bridge_json(s),
+           recorder_json(&ss->rec, &ss->rec_dry, rj, sizeof rj), bridge_json(s), vj,
            final ? ",\"final\":true" : "");
     fflush(stdout);
 }
@@ -696,16 +726,26 @@ static void show_meters(session *ss, double now, double *next_status)
         Pa_GetStreamCpuLoad(ss->stream) + (ss->stream_in ? Pa_GetStreamCpuLoad(ss->stream_in) : 0);
     const size_t ovf = ring_overflows(s);
     const int rec_bad = recorder_check(&ss->rec, ss->tty) | recorder_check(&ss->rec_dry, ss->tty);
+    if (ss->view_on)
+        view_feed(&ss->view, s->view_in, s->view_out);
     if (ss->tty) {
         /* the flags in a field of fixed width: one that goes away is wiped */
-        char flags[64];
+        char flags[96];
         snprintf(flags, sizeof flags, "%s%s", bx_engine_get_bypass(s->engine) ? " | BYPASS" : "",
                  rec_bad ? " | REC FAILED"
                  : ovf   ? " | REC OVERFLOW"
                          : "");
-        fprintf(stderr,
-                "\r in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%-27s",
-                db(in_pk), gr, db(out_pk), 100.0 * cpu, xr, flags);
+        if (ss->learn)
+            snprintf(flags + strlen(flags), sizeof flags - strlen(flags),
+                     " | learning %.0f of %g s", now - ss->t0, o->learn_s);
+        char line[256];
+        snprintf(line, sizeof line,
+                 " in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%-27s",
+                 db(in_pk), gr, db(out_pk), 100.0 * cpu, xr, flags);
+        if (ss->view_on && !o->no_view)
+            view_draw(&ss->view, stderr, line);
+        else
+            fprintf(stderr, "\r%s", line);
     }
     if (o->status_json && now >= *next_status) {
         print_status(ss, now - ss->t0, cpu, 0);
@@ -732,7 +772,6 @@ static void control_loop(session *ss)
 {
     const live_opts *o = ss->o;
     cb_state *s = ss->s;
-    ss->tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
     keys_begin();
     ss->seen = ss->pending = stamp_of(o->preset_path);
     ss->t0 = thread_clock_s();
@@ -848,6 +887,7 @@ static void session_close(session *ss)
             ss->rc = BX_EXIT_OUTPUT;
     bx_take_acc_destroy(ss->learn);
     bx_profile_free(ss->profile);
+    view_free(&ss->view);
     cb_state *s = ss->s;
     if (s && !o->quiet) {
         report_overflows(ss->rec.path, s->rec);
@@ -862,6 +902,8 @@ static void session_close(session *ss)
         ring_destroy(s->rec);
         ring_destroy(s->rec_dry);
         ring_destroy(s->learn);
+        ring_destroy(s->view_in);
+        ring_destroy(s->view_out);
         if (s->split)
             bridge_free(&s->br);
         bx_free(s);

@@ -24,6 +24,8 @@ typedef struct live_opts {
     int measure_latency;   /* --measure-latency: loopback round-trip measurement */
     double learn_s;        /* --learn SEC: re-fit the EQ to the mic, 0: off */
     const char *save_path; /* --save PRESET: where --learn writes the result */
+    int no_view;           /* --no-view: the meter line alone on a terminal */
+    int status_spectrum;   /* --status-spectrum: the bands in --status-json */
 } live_opts;
 
 /* Set by SIGINT/SIGTERM (stop) and SIGHUP (reload). */

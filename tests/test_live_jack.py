@@ -71,6 +71,14 @@ Promises checked (each line of output names one, with the measured numbers):
      to the reference's; with nothing connected (silence) or a clipping
      input it exits 4, with a preset that has no reference profile 3, each
      with one line saying why and nothing written;
+  m. --status-json --status-spectrum with a preset made from five steady
+     tones, fed those tones: the start line gives the 1/3-octave centres
+     (IEC base 10, 40 Hz - 16 kHz) and ref_db, the reference's bands from the
+     preset's profile, equal within 0.1 dB in the tones' bands to a numpy
+     third-octave analysis written here from bx/bands.h's definition; a
+     status line 2-4 s in gives mic_db equal to that analysis of what was
+     played within 0.2 dB in the tones' bands, and out_db that analysis of
+     the preset's --render of the tones;
   j. CPU load: with stress-ng on every core (the sub-check is skipped without
      it) and the server stopped twice for 0.4 s (SIGSTOP: the server starved
      of CPU, so that xruns happen for sure), bxlive keeps running and exits 0
@@ -1389,12 +1397,81 @@ def check_learn(srv, tmp, take):
         out_path = os.path.join(tmp, "h_refused.json")
         if os.path.exists(out_path):
             os.remove(out_path)
-        rc, out, err = learn_run(srv, pre, feed, 2, "--save", out_path, tmp=tmp)
+        rc, out, err = learn_run(srv, pre, feed, 3, "--save", out_path, tmp=tmp)
         said = [line for line in err if line.startswith("bxlive: ")]
         REP.check(rc == code and not os.path.exists(out_path)
                   and any(words in line for line in said),
                   f"h. --learn with {label}: exit {code}, one line saying so ({words!r}), "
                   "nothing written", f"exit {rc}; {said[-2:]}")
+
+
+def iec_third_octaves(x, rate):
+    """bx/bands.h's 1/3-octave bands, written again here from its definition: IEC base-10
+    centres 1000 * 10^(m/10) from 40 Hz to 16 kHz, edges 10^(+-1/20) around them, bins of
+    8192-point periodic Hann frames every 4096 samples summed inside each band as mean-square
+    powers (2 |X|^2 / (N sum w^2)), averaged over the frames. Returns (centres, dB)."""
+    n = 8192
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    frames = [x[i:i + n] * w for i in range(0, len(x) - n + 1, n // 2)]
+    p = 2 * np.mean([np.abs(np.fft.rfft(f)) ** 2 for f in frames], axis=0) / (n * np.sum(w * w))
+    f = np.arange(len(p)) * rate / n
+    cs, out = [], []
+    for m in range(-14, 13):
+        fc = 1000 * 10 ** (m / 10)
+        sel = (f >= fc * 10 ** -0.05) & (f < fc * 10 ** 0.05)
+        if sel.any():
+            cs.append(fc)
+            out.append(10 * np.log10(np.sum(p[sel]) + 1e-30))
+    return np.array(cs), np.array(out)
+
+
+def check_spectrum(srv, tmp):
+    """m. --status-spectrum: the bands of the start line and of the status lines."""
+    tones = ((100.0, 0.2), (400.0, 0.05), (1000.0, 0.1), (4000.0, 0.02), (10000.0, 0.01))
+    t = np.arange(int(6 * RATE)) / RATE
+    x = sum(a * np.sin(2 * np.pi * f * t) for f, a in tones)
+    steady = os.path.join(tmp, "m_tones.wav")
+    sf.write(steady, x, RATE, subtype="FLOAT")
+    preset = os.path.join(tmp, "m_preset.json")
+    r = subprocess.run([BXANALYZE, steady, "-o", preset, "-q"], capture_output=True, text=True)
+    if not REP.check(r.returncode == 0, "m. bxanalyze made a preset of the tones", bxtest.tell(r)):
+        return
+    bx = start_bxlive(srv, preset, "--status-json", "--status-spectrum", "--duration", "5")
+    jio = start_jack_io(srv, steady, os.path.join(tmp, "m_cap.wav"), 4.5, wait=0.5)
+    rc, out, err = reap(bx, 30)
+    finish_jack_io(jio)
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    start = lines[0] if lines else {}
+    cs, want = iec_third_octaves(x, RATE)
+    hz = np.array(start.get("bands_hz", []))
+    REP.check(rc == 0 and len(hz) == len(cs) and np.allclose(hz, cs, atol=0.06),
+              "m. the start line names the 1/3-octave centres (IEC base 10, 40 Hz - 16 kHz)",
+              f"exit {rc}; bands_hz {list(hz)[:6]}...")
+    if len(hz) != len(cs):
+        return
+    tone_bands = [int(np.argmin(np.abs(np.log(cs / f)))) for f, _ in tones]
+    ref = np.array(start.get("ref_db", []))
+    d_ref = np.max(np.abs(ref[tone_bands] - want[tone_bands])) if len(ref) == len(cs) else 99
+    REP.check(d_ref <= 0.1,
+              "m. ref_db: the reference's bands from the preset's profile equal an offline "
+              "third-octave analysis of the reference within 0.1 dB in the tones' bands",
+              f"worst {d_ref:.3f} dB")
+    # a status line while the tones played (at least 2 s in): the running bands
+    during = [o for o in lines[1:] if "mic_db" in o and 2.0 <= o.get("t", 0) <= 4.0]
+    if not REP.check(bool(during), "m. status lines carry mic_db and out_db while playing",
+                     f"{len(lines)} lines"):
+        return
+    mic = np.array(during[-1]["mic_db"])
+    d_mic = np.max(np.abs(mic[tone_bands] - want[tone_bands]))
+    REP.check(d_mic <= 0.2,
+              "m. mic_db equals the offline third-octave analysis of what was played within "
+              "0.2 dB in the tones' bands", f"worst {d_mic:.3f} dB at t = {during[-1]['t']}")
+    y = render(preset, steady, os.path.join(tmp, "m_rendered.wav"))
+    _, want_out = iec_third_octaves(y, RATE)
+    d_out = np.max(np.abs(np.array(during[-1]["out_db"])[tone_bands] - want_out[tone_bands]))
+    REP.check(d_out <= 0.2,
+              "m. out_db equals the offline third-octave analysis of the preset's --render of "
+              "it within 0.2 dB in the tones' bands", f"worst {d_out:.3f} dB")
 
 
 def main():
@@ -1422,6 +1499,7 @@ def main():
             REP.check(False, "the graph delay was measured (d, e and l need it)")
         REP.part(check_measure_latency, srv, work)
         REP.part(check_learn, srv, work, take)
+        REP.part(check_spectrum, srv, work)
         REP.part(check_cpu_load, srv, work, full_json)
         REP.part(check_slow_disk, srv, work, full_json)
         REP.part(check_server_death, srv, work, take, full_json)

@@ -5,6 +5,7 @@
 #include "bx/align.h"
 #include "bx/analysis.h"
 #include "bx/audiofile.h"
+#include "bx/bands.h"
 #include "bx/biquad.h"
 #include "bx/chain.h"
 #include "bx/chainfit.h"
