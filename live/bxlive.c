@@ -31,7 +31,7 @@ static const char usage_text[] =
     "                     [--status-json [--status-spectrum]] [--bypass] [--exclusive]\n"
     "                     [--duplex MODE] [--no-view] [--quiet]\n"
     "       bxlive PRESET --measure-latency [device options]\n"
-    "       bxlive PRESET --learn SEC [--save NEW.json] [device options]\n"
+    "       bxlive PRESET --learn SEC [--save NEW.json] [--yes] [device options]\n"
     "       bxlive PRESET --render IN OUT [--bits 16|24|32|float] [--block FRAMES]\n"
     "                     [--start T] [--end T] [--bypass] [--quiet]\n"
     "       bxlive --list-devices [--host API]\n"
@@ -101,7 +101,13 @@ static const char help_text[] =
     "                    how sure it is, and the distance to the reference before and\n"
     "                    after. A silent (exit 4), too quiet or clipping (exit 4) mic,\n"
     "                    or a preset without a profile (exit 3) writes nothing.\n"
-    "                    --save NEW.json writes the result (atomically).\n"
+    "                    --save NEW.json writes the result (atomically). On a\n"
+    "                    terminal it guides: a 3 s count-in, listening again when\n"
+    "                    the mic clips or is silent or too quiet, then the result\n"
+    "                    plays: b = A/B, k = keep (and save), d = discard, l = learn\n"
+    "                    again. Not on a terminal, or with --yes: no count-in or\n"
+    "                    question, the result saved at once. Stopped before the end\n"
+    "                    (q, Ctrl+C, SIGTERM): nothing is written, exit 130.\n"
     "\n"
     "Offline:\n"
     "  --render IN OUT   process the audio file IN through PRESET into OUT. OUT has\n"
@@ -122,7 +128,7 @@ static const char help_text[] =
     "\n"
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 preset, 4 input audio,\n"
     "5 output file (or a recording whose writes failed), 6 audio device,\n"
-    "130 interrupted (offline).\n";
+    "130 interrupted (offline, or --learn before its end).\n";
 
 static void on_stop(int sig)
 {
@@ -378,6 +384,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--status-spectrum") == 0) {
             lo.status_spectrum = 1;
             live_only = 1;
+        } else if (strcmp(a, "--yes") == 0 || strcmp(a, "-y") == 0) {
+            lo.yes = 1;
+            live_only = 1;
         } else if (strcmp(a, "--no-view") == 0) {
             lo.no_view = 1;
             live_only = 1;
@@ -463,6 +472,8 @@ int main(int argc, char **argv)
         return usage_error("%s", "live options do not apply to --render");
     if (lo.save_path && lo.learn_s <= 0)
         return usage_error("%s", "--save goes with --learn");
+    if (lo.yes && lo.learn_s <= 0)
+        return usage_error("%s", "--yes goes with --learn");
     if (lo.status_spectrum && !lo.status_json)
         return usage_error("%s", "--status-spectrum goes with --status-json");
     if (!render && render_only)

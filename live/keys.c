@@ -34,6 +34,11 @@ int key_poll(void)
     return -1;
 }
 
+int keys_interactive(void)
+{
+    return isatty(STDIN_FILENO);
+}
+
 void keys_end(void)
 {
     if (tty_raw)
@@ -47,6 +52,10 @@ void keys_begin(void)
 int key_poll(void)
 {
     return _isatty(_fileno(stdin)) && _kbhit() ? _getch() : -1;
+}
+int keys_interactive(void)
+{
+    return _isatty(_fileno(stdin));
 }
 void keys_end(void)
 {

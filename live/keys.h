@@ -9,6 +9,9 @@ void keys_begin(void);
 /** The key pressed since the last call, or -1. Never blocks. */
 int key_poll(void);
 
+/** 1 if keys can be read: stdin is a terminal. */
+int keys_interactive(void);
+
 /** Restore the terminal as keys_begin found it. */
 void keys_end(void);
 

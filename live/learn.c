@@ -24,21 +24,21 @@ void learn_clip_add(learn_clip *c, const float *x, size_t n)
     }
 }
 
-int learn_check_levels(const bx_take *take, const learn_clip *clip)
+int learn_check_levels(const bx_take *take, const learn_clip *clip, const char *then)
 {
     const bx_level_stats *s = bx_take_stats(take);
     if (clip->runs >= LEARN_CLIP_RUNS) {
         fprintf(stderr,
                 "bxlive: --learn: the microphone clipped (%lu times at full scale): lower the "
-                "input gain and learn again; nothing was written\n",
-                clip->runs);
+                "input gain; %s\n",
+                clip->runs, then);
         return BX_EXIT_INPUT;
     }
     if (s->sample_peak_db < LEARN_QUIET_PEAK_DB) {
         fprintf(stderr,
                 "bxlive: --learn: the microphone is too quiet (peak %.1f dBFS, under %.0f): raise "
-                "the input gain and learn again; nothing was written\n",
-                s->sample_peak_db, LEARN_QUIET_PEAK_DB);
+                "the input gain; %s\n",
+                s->sample_peak_db, LEARN_QUIET_PEAK_DB, then);
         return BX_EXIT_INPUT;
     }
     return BX_EXIT_OK;
@@ -87,7 +87,8 @@ static bx_status processed(const bx_chain_params *p, const bx_take *take, bx_tak
     return st;
 }
 
-int learn_finish(const live_opts *o, bx_preset *p, const bx_profile *ref, const bx_take *take)
+int learn_fit(const live_opts *o, const bx_preset *p, const bx_profile *ref, const bx_take *take,
+              bx_preset *out)
 {
     bx_error err;
     bx_analysis_opts ao;
@@ -118,18 +119,21 @@ int learn_finish(const live_opts *o, bx_preset *p, const bx_profile *ref, const 
     } else {
         fprintf(stderr, "bxlive: --learn: the before/after comparison: %s\n", err.msg);
     }
-    int rc = BX_EXIT_OK;
-    bx_preset_free(p);
-    *p = res.preset; /* the result runs from here on: its record is the new fit's */
+    fflush(stdout);
+    *out = res.preset; /* its record is the new fit's */
     memset(&res.preset, 0, sizeof res.preset);
     bx_analysis_result_free(&res);
-    if (o->save_path) {
-        if (bx_preset_save(o->save_path, p, &err)) {
-            fprintf(stderr, "bxlive: %s\n", err.msg);
-            rc = err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_OUTPUT;
-        } else {
-            printf("saved      %s\n", o->save_path);
-        }
+    return BX_EXIT_OK;
+}
+
+int learn_save(const live_opts *o, const bx_preset *p)
+{
+    bx_error err;
+    if (bx_preset_save(o->save_path, p, &err)) {
+        fprintf(stderr, "bxlive: %s\n", err.msg);
+        return err.code == BX_ERR_NOMEM ? BX_EXIT_INTERNAL : BX_EXIT_OUTPUT;
     }
-    return rc;
+    printf("saved      %s\n", o->save_path);
+    fflush(stdout);
+    return BX_EXIT_OK;
 }

@@ -25,13 +25,17 @@ typedef struct learn_clip {
 void learn_clip_add(learn_clip *c, const float *x, size_t n);
 
 /* The take's level, checked: BX_EXIT_OK, or BX_EXIT_INPUT with the reason
- * printed (too quiet, clipped). */
-int learn_check_levels(const bx_take *take, const learn_clip *clip);
+ * printed (too quiet, clipped), ending in `then` ("nothing was written",
+ * "listening again"). */
+int learn_check_levels(const bx_take *take, const learn_clip *clip, const char *then);
 
-/* --learn's end: take (the dry mic) fitted to the reference profile ref as
- * bxanalyze PRESET --source does; the result printed with its before/after
- * and, with --save, written. p: the running preset (its name is kept);
- * replaced by the result. Returns a BX_EXIT_* code. */
-int learn_finish(const live_opts *o, bx_preset *p, const bx_profile *ref, const bx_take *take);
+/* take (the dry mic) fitted to the reference profile ref as bxanalyze PRESET
+ * --source does, named as p; the fit printed with its before/after. *out
+ * receives the result (bx_preset_free it). Returns a BX_EXIT_* code. */
+int learn_fit(const live_opts *o, const bx_preset *p, const bx_profile *ref, const bx_take *take,
+              bx_preset *out);
+
+/* --save: p written atomically (a message either way). Returns a BX_EXIT_* code. */
+int learn_save(const live_opts *o, const bx_preset *p);
 
 #endif

@@ -80,6 +80,7 @@ typedef struct cb_state {
     float threshold;             /* input level that counts as the click arriving */
     atomic_ullong lat_sum, lat_count, lat_min, lat_max;
     ring *learn;              /* --learn: the dry mic, to the main thread */
+    atomic_int learning;      /* and whether it is being fed (not during a count-in) */
     ring *view_in, *view_out; /* the live view: the dry mic and the output, to the main thread */
     /* --duplex split: input and output streams joined by an SPSC ring */
     int split;
@@ -90,6 +91,11 @@ typedef struct cb_state {
     _Atomic float in_peak, out_peak, comp_gr, lim_gr;
     atomic_ulong callbacks, xruns, late;
 } cb_state;
+
+/* --learn's phases: counting in (guided only), listening, the result offered (guided
+ * only: keep or discard), done. */
+typedef enum learn_phase { LEARN_COUNTIN, LEARN_LISTEN, LEARN_OFFER, LEARN_DONE } learn_phase;
+#define LEARN_COUNTIN_S 3.0
 
 static void peak_max(_Atomic float *m, float v)
 {
@@ -160,7 +166,7 @@ static void run_block(cb_state *s, const float *in, unsigned in_ch, unsigned mic
             s->mono[i] = in ? in[(done + i) * in_ch + mic] : 0.0f;
         if (s->rec_dry)
             ring_write(s->rec_dry, s->mono, n);
-        if (s->learn)
+        if (s->learn && atomic_load_explicit(&s->learning, memory_order_relaxed))
             ring_write(s->learn, s->mono, n);
         if (s->view_in)
             ring_write(s->view_in, s->mono, n);
@@ -318,7 +324,11 @@ typedef struct session {
     bx_take_acc *learn;  /* --learn: the dry mic, measured as it comes */
     learn_clip clip;     /* and its clipping */
     bx_profile *profile; /* --learn: the reference's, from the preset */
-    view view;           /* the live spectrum (view_on: on a terminal or --status-spectrum) */
+    int guided;          /* --learn on a terminal: count-in, level checks, keep or discard */
+    learn_phase phase;
+    double phase_t0;   /* when the phase began */
+    bx_preset learned; /* the result, while it is offered (phase LEARN_OFFER) */
+    view view;         /* the live spectrum (view_on: on a terminal or --status-spectrum) */
     int view_on;
     int tty;
     double t0;
@@ -457,11 +467,14 @@ static int make_state(session *ss)
             return BX_EXIT_INTERNAL;
         s->split = 1;
     }
+    ss->tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
+    ss->guided = o->learn_s > 0 && ss->tty && !o->yes && keys_interactive();
+    ss->phase = ss->guided ? LEARN_COUNTIN : LEARN_LISTEN;
+    atomic_init(&s->learning, !ss->guided);
     if (o->learn_s > 0 &&
         (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
          !(ss->learn = bx_take_acc_create(rate, 1, "the microphone", BX_TAKE_KEEP_FIT_S, &err))))
         return BX_EXIT_INTERNAL;
-    ss->tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
     if (((ss->tty && !o->no_view) || o->status_spectrum) && !o->measure_latency) {
         if (!(s->view_in = ring_create((size_t)rate)) ||
             !(s->view_out = ring_create((size_t)rate)) ||
@@ -735,9 +748,15 @@ static void show_meters(session *ss, double now, double *next_status)
                  rec_bad ? " | REC FAILED"
                  : ovf   ? " | REC OVERFLOW"
                          : "");
-        if (ss->learn)
-            snprintf(flags + strlen(flags), sizeof flags - strlen(flags),
-                     " | learning %.0f of %g s", now - ss->t0, o->learn_s);
+        const size_t at = strlen(flags);
+        if (ss->learn && ss->phase == LEARN_COUNTIN)
+            snprintf(flags + at, sizeof flags - at, " | perform in %.0f",
+                     ceil(LEARN_COUNTIN_S - (now - ss->phase_t0)));
+        else if (ss->learn && ss->phase == LEARN_LISTEN)
+            snprintf(flags + at, sizeof flags - at, " | learning %.0f of %g s", now - ss->phase_t0,
+                     o->learn_s);
+        else if (ss->learn && ss->phase == LEARN_OFFER)
+            snprintf(flags + at, sizeof flags - at, " | LEARNED: k keep, d discard, l again");
         char line[256];
         snprintf(line, sizeof line,
                  " in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%-27s",
@@ -766,6 +785,150 @@ static void learn_drain(session *ss)
     }
 }
 
+/* --learn: the take so far, measured, checked and fitted; what is wrong said,
+ * ending in `then`. BX_EXIT_OK with ss->learned filled, or an exit status. */
+static int learn_take(session *ss, const char *then)
+{
+    learn_drain(ss);
+    bx_take *take = NULL;
+    bx_error err;
+    int rc;
+    const bx_status st = bx_take_acc_finish(ss->learn, BX_TAKE_MIN_SECONDS, &take, &err);
+    if (st == BX_ERR_AUDIO) {
+        fprintf(stderr,
+                "bxlive: --learn: %s (is the input connected, on the right channel "
+                "--in-channel, its gain up?); %s\n",
+                err.msg, then);
+        rc = BX_EXIT_INPUT;
+    } else if (st) {
+        fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
+        rc = BX_EXIT_INTERNAL;
+    } else if ((rc = learn_check_levels(take, &ss->clip, then)) == BX_EXIT_OK) {
+        rc = learn_fit(ss->o, &ss->preset, ss->profile, take, &ss->learned);
+    }
+    bx_take_free(take);
+    return rc;
+}
+
+/* Listening again from a count-in: the take so far forgotten. */
+static void learn_restart(session *ss, double now)
+{
+    bx_error err;
+    atomic_store(&ss->s->learning, 0);
+    learn_drain(ss);
+    bx_take_acc_destroy(ss->learn);
+    ss->learn =
+        bx_take_acc_create(ss->si->sampleRate, 1, "the microphone", BX_TAKE_KEEP_FIT_S, &err);
+    memset(&ss->clip, 0, sizeof ss->clip);
+    ss->phase = LEARN_COUNTIN;
+    ss->phase_t0 = now;
+    if (!ss->learn) {
+        fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
+        ss->rc = BX_EXIT_INTERNAL;
+        ss->phase = LEARN_DONE;
+    }
+}
+
+/* Print on the terminal below the live view (which starts again under it). */
+static void learn_say_begin(session *ss)
+{
+    if (ss->tty)
+        fprintf(stderr, "\n");
+    if (ss->view_on)
+        ss->view.drawn = 0;
+}
+
+/* One turn of --learn: 1 when the session ends. Unguided: listen for SEC,
+ * then fit and save. Guided: count in, listen (clipping starts it again),
+ * fit (a take too quiet or silent starts it again), offer the result. */
+static int learn_step(session *ss, double now)
+{
+    const live_opts *o = ss->o;
+    if (ss->phase == LEARN_COUNTIN && now - ss->phase_t0 >= LEARN_COUNTIN_S) {
+        ss->phase = LEARN_LISTEN;
+        ss->phase_t0 = now;
+        atomic_store(&ss->s->learning, 1);
+    }
+    if (ss->phase != LEARN_LISTEN)
+        return ss->phase == LEARN_DONE;
+    learn_drain(ss);
+    if (ss->guided && ss->clip.runs >= LEARN_CLIP_RUNS) {
+        learn_say_begin(ss);
+        fprintf(stderr, "bxlive: --learn: the microphone clips: lower the input gain; listening "
+                        "again after a count-in\n");
+        learn_restart(ss, now);
+        return ss->phase == LEARN_DONE;
+    }
+    if (now - ss->phase_t0 < o->learn_s)
+        return 0;
+    atomic_store(&ss->s->learning, 0);
+    if (!ss->guided) {
+        /* the stream stops first: nothing more reaches the ring */
+        Pa_StopStream(ss->stream);
+        if (ss->stream_in)
+            Pa_StopStream(ss->stream_in);
+        ss->started = 0;
+        int rc = learn_take(ss, "nothing was written");
+        if (rc == BX_EXIT_OK && o->save_path)
+            rc = learn_save(o, &ss->learned);
+        ss->rc = rc;
+        ss->phase = LEARN_DONE;
+        return 1;
+    }
+    learn_say_begin(ss);
+    const int rc = learn_take(ss, "listening again after a count-in");
+    if (rc == BX_EXIT_INPUT) {
+        learn_restart(ss, now);
+        return ss->phase == LEARN_DONE;
+    }
+    if (rc != BX_EXIT_OK) {
+        ss->rc = rc;
+        ss->phase = LEARN_DONE;
+        return 1;
+    }
+    /* the result plays from here on: A/B it with b */
+    bx_error err;
+    bx_chain *c = bx_chain_create(&ss->learned.chain, ss->si->sampleRate, 1, &err);
+    if (c && bx_engine_post_chain(ss->s->engine, c) != BX_OK) {
+        bx_chain_destroy(bx_engine_collect(ss->s->engine));
+        if (bx_engine_post_chain(ss->s->engine, c) != BX_OK)
+            bx_chain_destroy(c);
+    }
+    fprintf(stderr,
+            "bxlive: you hear the result: b = bypass (A/B), k = keep%s%s, d = discard, l = learn "
+            "again\n",
+            o->save_path ? " and save to " : " (running; give --save FILE to write it)",
+            o->save_path ? o->save_path : "");
+    ss->phase = LEARN_OFFER;
+    ss->phase_t0 = now;
+    return 0;
+}
+
+/* A key while the result is offered: 1 when the session ends. */
+static int learn_key(session *ss, int key, double now)
+{
+    const live_opts *o = ss->o;
+    if (key == 'k' || key == 'K') {
+        learn_say_begin(ss);
+        ss->rc = o->save_path ? learn_save(o, &ss->learned) : BX_EXIT_OK;
+        ss->phase = LEARN_DONE;
+        return 1;
+    }
+    if (key == 'd' || key == 'D' || key == 'q' || key == 'Q') {
+        learn_say_begin(ss);
+        fprintf(stderr, "bxlive: --learn: discarded; nothing was written\n");
+        ss->phase = LEARN_DONE;
+        return 1;
+    }
+    if (key == 'l' || key == 'L') {
+        learn_say_begin(ss);
+        bx_preset_free(&ss->learned);
+        fprintf(stderr, "bxlive: --learn: listening again after a count-in\n");
+        learn_restart(ss, now);
+    }
+    return 0;
+}
+
 /* Until q, Ctrl+C, SIGTERM, --duration, the end of --learn or of the latency
  * measurement, or the loss of the stream: keys, preset watch, meters. */
 static void control_loop(session *ss)
@@ -774,7 +937,7 @@ static void control_loop(session *ss)
     cb_state *s = ss->s;
     keys_begin();
     ss->seen = ss->pending = stamp_of(o->preset_path);
-    ss->t0 = thread_clock_s();
+    ss->t0 = ss->phase_t0 = thread_clock_s();
     double next_status = ss->t0 + 1.0;
     while (!live_stop) {
         thread_sleep_ms(66);
@@ -783,11 +946,8 @@ static void control_loop(session *ss)
             break;
         if (o->measure_latency && o->duration_s <= 0 && now - ss->t0 >= 5.0)
             break;
-        if (ss->learn) {
-            learn_drain(ss);
-            if (now - ss->t0 >= o->learn_s)
-                break;
-        }
+        if (ss->learn && learn_step(ss, now))
+            break;
         if (Pa_IsStreamActive(ss->stream) != 1 ||
             (ss->stream_in && Pa_IsStreamActive(ss->stream_in) != 1)) {
             fprintf(stderr, "%sbxlive: the audio stream stopped (device lost or server gone)\n",
@@ -797,6 +957,8 @@ static void control_loop(session *ss)
             break;
         }
         const int key = key_poll();
+        if (ss->phase == LEARN_OFFER && learn_key(ss, key, now))
+            break;
         if (key == 'q' || key == 'Q')
             break;
         if (key == 'b' || key == 'B' || key == 'a' || key == 'A')
@@ -837,32 +999,6 @@ static void report_latency(session *ss)
            1000.0 * driver, driver * sr);
 }
 
-/* --learn: the stream stopped, the rest of the ring read, the EQ fitted. */
-static void finish_learning(session *ss)
-{
-    Pa_StopStream(ss->stream);
-    if (ss->stream_in)
-        Pa_StopStream(ss->stream_in);
-    ss->started = 0;
-    learn_drain(ss);
-    bx_take *take = NULL;
-    bx_error err;
-    const bx_status st = bx_take_acc_finish(ss->learn, BX_TAKE_MIN_SECONDS, &take, &err);
-    if (st == BX_ERR_AUDIO) {
-        fprintf(stderr,
-                "bxlive: --learn: %s (is the input connected, on the right channel "
-                "--in-channel, its gain up?); nothing was written\n",
-                err.msg);
-        ss->rc = BX_EXIT_INPUT;
-    } else if (st) {
-        fprintf(stderr, "bxlive: --learn: %s\n", err.msg);
-        ss->rc = BX_EXIT_INTERNAL;
-    } else if ((ss->rc = learn_check_levels(take, &ss->clip)) == BX_EXIT_OK) {
-        ss->rc = learn_finish(ss->o, &ss->preset, ss->profile, take);
-    }
-    bx_take_free(take);
-}
-
 /* Stop and close what was opened, finalize the recordings, free the state. */
 static void session_close(session *ss)
 {
@@ -887,6 +1023,7 @@ static void session_close(session *ss)
             ss->rc = BX_EXIT_OUTPUT;
     bx_take_acc_destroy(ss->learn);
     bx_profile_free(ss->profile);
+    bx_preset_free(&ss->learned);
     view_free(&ss->view);
     cb_state *s = ss->s;
     if (s && !o->quiet) {
@@ -947,10 +1084,16 @@ static int session_run(session *ss)
     }
     ss->started = 1;
     control_loop(ss);
+    if (ss->learn && ss->rc == BX_EXIT_OK &&
+        (ss->phase == LEARN_COUNTIN || ss->phase == LEARN_LISTEN)) {
+        fprintf(stderr,
+                "bxlive: --learn: stopped before the end of its %g s; nothing was "
+                "written\n",
+                o->learn_s);
+        ss->rc = BX_EXIT_INTERRUPTED;
+    }
     if (o->measure_latency && ss->rc == BX_EXIT_OK)
         report_latency(ss);
-    if (ss->learn && ss->rc == BX_EXIT_OK)
-        finish_learning(ss);
     return ss->rc;
 }
 

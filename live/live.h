@@ -25,6 +25,7 @@ typedef struct live_opts {
     double learn_s;        /* --learn SEC: re-fit the EQ to the mic, 0: off */
     const char *save_path; /* --save PRESET: where --learn writes the result */
     int no_view;           /* --no-view: the meter line alone on a terminal */
+    int yes;               /* --yes: --learn without count-in or question (scripts) */
     int status_spectrum;   /* --status-spectrum: the bands in --status-json */
 } live_opts;
 

@@ -79,6 +79,11 @@ Promises checked (each line of output names one, with the measured numbers):
      status line 2-4 s in gives mic_db equal to that analysis of what was
      played within 0.2 dB in the tones' bands, and out_db that analysis of
      the preset's --render of the tones;
+  n. --learn 3 --save on a pseudo-terminal: a count-in ("perform in 3"),
+     the progress, the fit, then the result offered and playing (b shows
+     BYPASS), and k saves a --source preset; a clipping input is said and
+     listened to again after a count-in, and q before the end exits 130
+     with nothing written;
   j. CPU load: with stress-ng on every core (the sub-check is skipped without
      it) and the server stopped twice for 0.4 s (SIGSTOP: the server starved
      of CPU, so that xruns happen for sure), bxlive keeps running and exits 0
@@ -1405,6 +1410,81 @@ def check_learn(srv, tmp, take):
                   "nothing written", f"exit {rc}; {said[-2:]}")
 
 
+def guided_learn(srv, preset, feed, keys, tmp, save):
+    """bxlive PRESET --learn 3 --save SAVE --no-view on a pseudo-terminal (stdin and stderr),
+    fed `feed` while keys = [(after_s, key)] are typed; returns (rc, what the terminal showed,
+    stdout)."""
+    import pty
+    import threading
+    master, slave = pty.openpty()
+    p = subprocess.Popen([BXLIVE, preset, "--host", "jack", "--learn", "3", "--save", save,
+                          "--no-view"], env=dict(srv.env, LANG="C.UTF-8"), stdin=slave,
+                         stderr=slave, stdout=subprocess.PIPE, text=True,
+                         preexec_fn=die_with_parent)
+    CHILDREN.append(p)
+    os.close(slave)
+    shown = []
+
+    def reader():
+        while True:
+            try:
+                b = os.read(master, 4096)
+            except OSError:
+                return
+            if not b:
+                return
+            shown.append(b.decode("utf-8", "replace"))
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    jio = start_jack_io(srv, feed, os.path.join(tmp, "g_cap.wav"), 14.0, wait=0.5)
+    t0 = time.monotonic()
+    for after, key in keys:
+        time.sleep(max(0.0, after - (time.monotonic() - t0)))
+        os.write(master, key.encode())
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    out = p.stdout.read()
+    finish_jack_io(jio)
+    os.close(master)
+    t.join(2)
+    return rc, "".join(shown), out
+
+
+def check_learn_guided(srv, tmp, take):
+    """n. --learn on a terminal: count-in, level check, the result offered."""
+    ref = os.path.join(tmp, "h_ref.wav")
+    preset = os.path.join(tmp, "n_preset.json")
+    r = subprocess.run([BXANALYZE, ref, "-o", preset, "-q"], capture_output=True, text=True)
+    if not REP.check(r.returncode == 0, "n. bxanalyze made a preset", bxtest.tell(r)):
+        return
+    long_take = os.path.join(tmp, "n_take.wav")
+    x, _ = read_mono(take)
+    sf.write(long_take, np.concatenate([x, x, x]), RATE, subtype="FLOAT")
+    save = os.path.join(tmp, "n_kept.json")
+    # count-in 3 s + 3 s of listening + the fit: k at 9 s keeps it
+    rc, shown, out = guided_learn(srv, preset, long_take, [(9.0, "b"), (9.5, "k")], tmp, save)
+    kept = json.load(open(save)) if os.path.exists(save) else None
+    REP.check(rc == 0 and "perform in 3" in shown and "learning" in shown
+              and "k = keep and save" in shown and "BYPASS" in shown and "learned" in out
+              and kept and kept["analysis"]["mode"] == "source",
+              "n. on a terminal: a count-in, progress, the fit, the result offered (b A/B's it), "
+              "k saves it",
+              f"exit {rc}; saved {kept is not None}; terminal {shown[-300:]!r}")
+    # a clipping mic: said, listened to again; q then ends it with nothing written
+    loud = os.path.join(tmp, "n_loud.wav")
+    sf.write(loud, np.clip(np.concatenate([x, x, x]) * 40.0, -1, 1), RATE, subtype="FLOAT")
+    save2 = os.path.join(tmp, "n_none.json")
+    rc, shown, out = guided_learn(srv, preset, loud, [(6.0, "q")], tmp, save2)
+    REP.check(rc == 130 and "clips" in shown and "listening again" in shown
+              and "nothing was written" in shown and not os.path.exists(save2),
+              "n. a clipping mic is said and listened to again after a count-in; q before the "
+              "end exits 130 and writes nothing", f"exit {rc}; terminal {shown[-300:]!r}")
+
+
 def iec_third_octaves(x, rate):
     """bx/bands.h's 1/3-octave bands, written again here from its definition: IEC base-10
     centres 1000 * 10^(m/10) from 40 Hz to 16 kHz, edges 10^(+-1/20) around them, bins of
@@ -1500,6 +1580,7 @@ def main():
         REP.part(check_measure_latency, srv, work)
         REP.part(check_learn, srv, work, take)
         REP.part(check_spectrum, srv, work)
+        REP.part(check_learn_guided, srv, work, take)
         REP.part(check_cpu_load, srv, work, full_json)
         REP.part(check_slow_disk, srv, work, full_json)
         REP.part(check_server_death, srv, work, take, full_json)
