@@ -761,7 +761,7 @@ static void show_meters(session *ss, double now, double *next_status)
         snprintf(line, sizeof line,
                  " in %6.1f dB | GR %5.1f dB | out %6.1f dB | cpu %3.0f%% | xruns %lu%-27s",
                  db(in_pk), gr, db(out_pk), 100.0 * cpu, xr, flags);
-        if (ss->view_on && !o->no_view)
+        if (ss->view_on && !o->no_view && ss->view.can_draw)
             view_draw(&ss->view, stderr, line);
         else
             fprintf(stderr, "\r%s", line);
@@ -1084,6 +1084,8 @@ static int session_run(session *ss)
     }
     ss->started = 1;
     control_loop(ss);
+    if (ss->learn && ss->rc == BX_EXIT_OK && ss->phase == LEARN_OFFER)
+        fprintf(stderr, "bxlive: --learn: stopped without k: the result was not kept\n");
     if (ss->learn && ss->rc == BX_EXIT_OK &&
         (ss->phase == LEARN_COUNTIN || ss->phase == LEARN_LISTEN)) {
         fprintf(stderr,

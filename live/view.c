@@ -7,22 +7,43 @@
 
 #include "bx/profile.h"
 
-/* 1 if the locale (or the platform) says the terminal takes UTF-8. */
-static int terminal_utf8(void)
-{
 #ifdef _WIN32
-    return 0; /* a console's code page may not hold the block characters */
+#include <windows.h>
+#ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
+#define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004
+#endif
+/* The console takes escape sequences (cursor up, clear to the end of the
+ * line) once asked to (Windows 10 and later); its code page says UTF-8
+ * (console_init sets it). 0 if stderr is no such console. */
+static int terminal_setup(int *utf8)
+{
+    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+    DWORD mode;
+    if (h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode))
+        return 0;
+    if (!(mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING) &&
+        !SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING))
+        return 0;
+    *utf8 = GetConsoleOutputCP() == CP_UTF8;
+    return 1;
+}
 #else
+/* A terminal takes the escape sequences; the locale says whether it takes UTF-8. */
+static int terminal_setup(int *utf8)
+{
+    *utf8 = 0;
     const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
     for (int i = 0; i < 3; i++) {
         const char *s = getenv(vars[i]);
-        if (s && *s)
-            return strstr(s, "UTF-8") || strstr(s, "utf-8") || strstr(s, "UTF8") ||
-                   strstr(s, "utf8");
+        if (s && *s) {
+            *utf8 =
+                strstr(s, "UTF-8") || strstr(s, "utf-8") || strstr(s, "UTF8") || strstr(s, "utf8");
+            break;
+        }
     }
-    return 0;
-#endif
+    return 1;
 }
+#endif
 
 int view_init(view *v, double rate_hz, const bx_preset *p)
 {
@@ -41,7 +62,7 @@ int view_init(view *v, double rate_hz, const bx_preset *p)
         v->have_ref = 1;
     }
     bx_profile_free(prof);
-    v->utf8 = terminal_utf8();
+    v->can_draw = terminal_setup(&v->utf8);
     return 0;
 }
 

@@ -26,6 +26,7 @@ typedef struct view {
     double ref_db[BX_BANDS_MAX];
     int have_ref; /* the preset keeps a reference profile */
     int utf8;     /* the terminal takes block characters */
+    int can_draw; /* and the escape sequences that redraw the view */
     int drawn;    /* lines drawn last time (the cursor goes back up over them) */
 } view;
 
