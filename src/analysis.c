@@ -229,6 +229,54 @@ static void drop_idle_bands(bx_chain_params *p)
     p->n_bands = kept;
 }
 
+/* A band, or two together, whose response stays within FLAT_SET_DB of a
+ * constant over 20 Hz - min(20 kHz, 0.45 rate) only changes the level (a low
+ * and a high shelf at one frequency with one gain, which a refinement on the
+ * waveform can leave behind): such bands are left out and their level moved
+ * into the input gain, where it acts as they did (before the compressor). */
+#define FLAT_SET_DB 0.01
+#define FLAT_GRID 96
+
+/* The constant the response of bands a and b (b < 0: a alone) stays within
+ * FLAT_SET_DB of, in *level_db; 1 if it does. */
+static int flat_set(const bx_chain_params *p, int a, int b, double rate_hz, double *level_db)
+{
+    bx_band two[2] = {p->bands[a], p->bands[b >= 0 ? b : a]};
+    const unsigned n = b >= 0 ? 2 : 1;
+    const double top = fmin(20000.0, 0.45 * rate_hz);
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < FLAT_GRID; i++) {
+        const double f = 20.0 * pow(top / 20.0, (double)i / (FLAT_GRID - 1));
+        const double r = bx_eq_response_db(two, n, rate_hz, f);
+        lo = fmin(lo, r), hi = fmax(hi, r);
+    }
+    *level_db = 0.5 * (lo + hi);
+    return hi - lo <= 2.0 * FLAT_SET_DB;
+}
+
+static void drop_flat_sets(bx_chain_params *p, double rate_hz)
+{
+    for (int a = 0; a < (int)p->n_bands; a++) {
+        if (!bx_biquad_type_has_gain(p->bands[a].type))
+            continue;
+        int partner = -2; /* -1: a alone */
+        double level = 0;
+        for (int b = -1; b < (int)p->n_bands && partner == -2; b++)
+            if (b != a && (b < 0 || bx_biquad_type_has_gain(p->bands[b].type)) &&
+                flat_set(p, a, b, rate_hz, &level))
+                partner = b;
+        if (partner == -2)
+            continue;
+        p->input_gain_db += level;
+        unsigned kept = 0;
+        for (int k = 0; k < (int)p->n_bands; k++)
+            if (k != a && k != partner)
+                p->bands[kept++] = p->bands[k];
+        p->n_bands = kept;
+        a = -1; /* from the start: the indices moved */
+    }
+}
+
 static bx_status fit_eq(bx_analysis_curves *cv, const double *w, double rate_hz,
                         const bx_analysis_opts *o, double gain_penalty, double noise_db,
                         int thorough, bx_chain_params *p, double *err_db, bx_eqfit_result *raw,
@@ -1273,6 +1321,7 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
 {
     const char *path = ref->path;
     drop_idle_bands(p);
+    drop_flat_sets(p, fs);
     if (p->has_comp) {
         scale_comp(&p->comp, o->amount);
         clamp_comp(&p->comp);
@@ -1939,6 +1988,8 @@ static bx_status analyse(bx_analysis_result *res, bx_analysis_mode mode, const b
         st = run_paired(res, ref, other, o, w, err);
     else
         st = run_reference(res, ref, o, w, err);
+    if (!st && mode != BX_ANALYSIS_PAIRED) /* (paired: before its waveform is judged) */
+        drop_flat_sets(&res->preset.chain, rate);
     if (!st && bx_preset_set_name(&res->preset, o->name ? o->name : name))
         st = oom(err, rt->path);
     if (!st) {

@@ -21,7 +21,8 @@
     sanity rules (checked here independently of the fitter: every band in
     20 Hz .. min(20 kHz, 0.45 fs), no Q on the preset's limits 0.1 / 40, no
     bell narrower than Q 8 under 100 Hz, no two bells within 1/6 octave with
-    opposite gains, no boost over +6 dB by a band centred under 60 Hz);
+    opposite gains, no boost over +6 dB by a band centred under 60 Hz, no low
+    and high shelf at one frequency with one gain and Q: a level change);
   - analysis.confidence has a confidence in 0..1 for every band and, when a
     compressor was fitted, for it and each of its four time/level parameters;
   - --paired with a compressor that seldom acts (ffmpeg's acompressor a few
@@ -84,6 +85,15 @@ def insane(preset, fs):
             why.append(f"bell {i} Q {q:.1f} at {f:.0f} Hz")
         if b["type"] in ("peak", "low_shelf") and f < 60 and g > 6.0 + 1e-6:
             why.append(f"band {i} boosts {g:+.1f} dB at {f:.0f} Hz")
+    # a low and a high shelf at one frequency with one gain and Q are only a level change
+    shelves = [b for b in eq if b["type"] in ("low_shelf", "high_shelf")]
+    for i in range(len(shelves)):
+        for j in range(i + 1, len(shelves)):
+            a, c = shelves[i], shelves[j]
+            if (a["type"] != c["type"] and abs(math.log(a["freq_hz"] / c["freq_hz"])) < 0.01
+                    and abs(a["gain_db"] - c["gain_db"]) < 0.01 * max(abs(a["gain_db"]), 0.1)
+                    and abs(math.log(a.get("q", 0.7071) / c.get("q", 0.7071))) < 0.01):
+                why.append(f"shelves at {a['freq_hz']:.0f} Hz only change the level")
     peaks = [b for b in eq if b["type"] == "peak"]
     for i in range(len(peaks)):
         for j in range(i + 1, len(peaks)):
