@@ -100,8 +100,9 @@ Promises checked (each line of output names one, with the measured numbers):
      valid WAV of whole processed blocks in order, recorded + dropped =
      blocks processed;
   f. killing the JACK server mid-stream makes bxlive exit with code 6 and a
-     message within 5 s, leaving its --record and --record-dry files
-     finalized, readable and of one length: the dry one is what jack_io
+     message within 5 s (and a --learn beside it exit 6 with nothing
+     written), leaving its --record and --record-dry files finalized,
+     readable and of one length: the dry one is what jack_io
      played up to the kill (ending within two periods of its last frame), the
      processed one what the graph received (but for the last two periods,
      which the kill may cut short; neither judged if the server skipped
@@ -920,9 +921,18 @@ def check_server_death(srv, tmp, take, full_json):
     if session is None:
         return
     rec, cap, t0, bx, jio, ts = session
+    # beside it, a --learn that the kill interrupts (the preset h made, with a profile)
+    learn_preset, learn_save = os.path.join(tmp, "h_preset.json"), os.path.join(tmp, "f_learn.json")
+    lbx = start_bxlive(srv, learn_preset, "--learn", "20", "--save", learn_save) \
+        if os.path.exists(learn_preset) else None
     time.sleep(1.5)
     t_kill = time.monotonic()
     srv.kill9()
+    if lbx:
+        lrc, _, lerr = reap(lbx, 8)
+        REP.check(lrc == 6 and not os.path.exists(learn_save),
+                  "f. a --learn the kill interrupts exits 6 and writes nothing",
+                  f"exit {lrc}; {' | '.join(own_lines(lerr))[-200:]}")
     rc, _, err = reap(bx, 8)
     t_exit = time.monotonic()
     jrc, jev, _ = finish_jack_io(jio)
