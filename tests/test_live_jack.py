@@ -68,9 +68,10 @@ Promises checked (each line of output names one, with the measured numbers):
      --source DRY` makes of the dry recording of the same samples (the fit
      against the reference's profile in the preset, no reference audio); the
      learned EQ brings the take's 1/3-octave spectrum at least 30 % closer
-     to the reference's; with nothing connected (silence) or a clipping
-     input it exits 4, with a preset that has no reference profile 3, each
-     with one line saying why and nothing written;
+     to the reference's; with nothing connected, a connected input that
+     plays digital silence, or a clipping input it exits 4, with a preset
+     that has no reference profile 3, each with one line saying why and
+     nothing written;
   m. --status-json --status-spectrum with a preset made from five steady
      tones, fed those tones: the start line gives the 1/3-octave centres
      (IEC base 10, 40 Hz - 16 kHz) and ref_db, the reference's bands from the
@@ -1405,8 +1406,11 @@ def check_learn(srv, tmp, take):
     p = json.load(open(preset))
     del p["analysis"]["reference"]["profile"]
     json.dump(p, open(old, "w"))
+    silent = os.path.join(tmp, "h_silent.wav")
+    sf.write(silent, np.zeros(len(xs)), RATE, subtype="FLOAT")
     for label, pre, feed, code, words in (
             ("no input connected", preset, None, 4, "no signal"),
+            ("a silent input (connected, digital silence)", preset, silent, 4, "no signal"),
             ("a clipping input", preset, loud, 4, "clipped"),
             ("a preset without a reference profile", old, take, 3, "no reference profile")):
         out_path = os.path.join(tmp, "h_refused.json")
