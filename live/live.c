@@ -430,6 +430,13 @@ static int choose_devices(session *ss)
     return BX_EXIT_OK;
 }
 
+/* A failed allocation before the stream starts: said, and exit 1. */
+static int out_of_memory(void)
+{
+    fprintf(stderr, "bxlive: out of memory\n");
+    return BX_EXIT_INTERNAL;
+}
+
 /* What the callbacks share: the engine with the preset's chain, the rings,
  * the split-duplex bridge, the latency clicker. */
 static int make_state(session *ss)
@@ -439,7 +446,7 @@ static int make_state(session *ss)
     bx_error err;
     cb_state *s = ss->s = bx_calloc(1, sizeof *s);
     if (!s)
-        return BX_EXIT_INTERNAL;
+        return out_of_memory();
     bx_chain *chain = chain_for(&ss->preset, o->preset_path, rate, &err);
     if (!chain) {
         fprintf(stderr, "bxlive: %s\n", err.msg);
@@ -459,12 +466,12 @@ static int make_state(session *ss)
     for (unsigned k = 0; k < ss->n_out; k++)
         s->out_mask[ss->outs[k] - 1] = 1;
     if (o->record && !(s->rec = ring_create((size_t)(RING_SECONDS * rate))))
-        return BX_EXIT_INTERNAL;
+        return out_of_memory();
     if (o->record_dry && !(s->rec_dry = ring_create((size_t)(RING_SECONDS * rate))))
-        return BX_EXIT_INTERNAL;
+        return out_of_memory();
     if (o->split) {
         if (bridge_init(&s->br, 8 * MONO_MAX) != 0)
-            return BX_EXIT_INTERNAL;
+            return out_of_memory();
         s->split = 1;
     }
     ss->tty = isatty(fileno(stderr)) && !o->quiet && !o->status_json;
@@ -474,12 +481,12 @@ static int make_state(session *ss)
     if (o->learn_s > 0 &&
         (!(s->learn = ring_create((size_t)(RING_SECONDS * rate))) ||
          !(ss->learn = bx_take_acc_create(rate, 1, "the microphone", BX_TAKE_KEEP_FIT_S, &err))))
-        return BX_EXIT_INTERNAL;
+        return out_of_memory();
     if (((ss->tty && !o->no_view) || o->status_spectrum) && !o->measure_latency) {
         if (!(s->view_in = ring_create((size_t)rate)) ||
             !(s->view_out = ring_create((size_t)rate)) ||
             view_init(&ss->view, rate, &ss->preset) != 0)
-            return BX_EXIT_INTERNAL;
+            return out_of_memory();
         ss->view_on = 1;
     }
     s->measuring = o->measure_latency;
