@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "linalg.h"
 
 #define MAXP (3 * BX_MAX_BANDS + 6)
@@ -104,25 +105,6 @@ static bx_status render(const bx_chain_params *p, double rate, const float *x, d
     return BX_OK;
 }
 
-/* Render from a signal saved after the first `stage` stages of a chain
- * (bx_chain_process_stages) through the rest of p, into out: the same
- * result as render, bit for bit, where p's first stages equal the saved
- * signal's. */
-static bx_status render_from(const bx_chain_params *p, double rate, const double *in,
-                             unsigned stage, double *out, size_t n)
-{
-    bx_error e;
-    bx_chain *c = bx_chain_create(p, rate, 1, &e);
-    if (!c)
-        return e.code;
-    memcpy(out, in, n * sizeof *out);
-    const unsigned end = BX_CHAIN_STAGES(p->n_bands);
-    for (size_t i = 0; i < n; i += 4096)
-        bx_chain_process_stages(c, stage, end, out + i, n - i < 4096 ? n - i : 4096);
-    bx_chain_destroy(c);
-    return BX_OK;
-}
-
 /* pre[k] (k = 0 .. n_bands, each n samples): x after stages 0 .. k of p
  * (the input gain and the first k bands). */
 static bx_status prefixes(const bx_chain_params *p, double rate, const float *x, double *pre,
@@ -154,10 +136,12 @@ static double sse(const float *y, const double *o, size_t from, size_t n)
     return s;
 }
 
-/* The Jacobian and the normal equations, spread over workers: column i
- * is a render with parameter i nudged (into the worker's own buffer; from
- * the signal saved before the stage it changes), row a of J^T J and J^T r
- * one task each; every value is computed the same way whatever runs it. */
+/* The Jacobian and the normal equations, spread over workers. The columns
+ * are rendered BX_LANES at a time (lanes.h), each group from the signal
+ * saved before the earliest stage its parameters change (a lane whose own
+ * stage comes later runs the stages before it unchanged); row a of J^T J
+ * and J^T r is one task each. The groups are fixed by the layout, so every
+ * value is computed the same way whatever runs it. */
 typedef struct jac_job {
     const bx_chain_params *cur;
     const layout *L;
@@ -167,42 +151,69 @@ typedef struct jac_job {
     const double *out; /* the current render */
     const double *pre; /* the current chain's prefixes (see prefixes) */
     double *jac;       /* m columns of n */
-    double **trial;    /* per worker */
-    bx_status *st;     /* per column */
+    double **trial;    /* per worker: BX_LANES x n, lane-interleaved, then n of scratch */
+    bx_status *st;     /* per group */
+    const int *order;  /* the columns to render, latest stage first */
+    int n_render;      /* how many */
     int m;
     double *A0, *g; /* normal equations */
     double *part;   /* per chunk: m x m (upper triangle) then m partial sums */
     double *resid;  /* y - out */
 } jac_job;
 
-static void column_task(void *arg, unsigned worker, size_t i)
+/* the stage parameter k changes: its band's, or the compressor's */
+static unsigned param_stage(const layout *L, const bx_chain_params *p, int k)
+{
+    return L->band[k] >= 0 ? 1u + (unsigned)L->band[k] : 1u + p->n_bands;
+}
+
+static void group_task(void *arg, unsigned worker, size_t gi)
 {
     jac_job *J = arg;
     const layout *L = J->L;
-    bx_chain_params q = *J->cur;
-    const int k = (int)i;
-    const double h = L->band[k] >= 0 && L->what[k] == 1                         ? 0.01
-                     : L->band[k] == -2                                         ? 0.01
-                     : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
-                                                                                : 0.002;
-    double *col = J->jac + i * J->n;
-    if (L->band[k] == -2) { /* the output gain, last in the chain (its limiter off): exact */
-        const double d = log(10.0) / 20.0;
-        for (size_t t = J->warmup; t < J->n; t++)
-            col[t] = J->out[t] * d;
-        J->st[i] = BX_OK;
-        return;
+    bx_chain_params q[BX_LANES];
+    const bx_chain_params *qp[BX_LANES];
+    double hh[BX_LANES];
+    int col[BX_LANES];
+    unsigned first = 0;
+    for (int l = 0; l < BX_LANES; l++) {
+        const int at = (int)gi * BX_LANES + l;
+        q[l] = *J->cur;
+        qp[l] = &q[l];
+        col[l] = at < J->n_render ? J->order[at] : -1;
+        hh[l] = 0;
+        if (col[l] < 0)
+            continue;
+        const int k = col[l];
+        const double h = L->band[k] >= 0 && L->what[k] == 1                         ? 0.01
+                         : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
+                                                                                    : 0.002;
+        set(&q[l], L, k, get(J->cur, L, k) + h, J->rate);
+        hh[l] = get(&q[l], L, k) - get(J->cur, L, k);
+        const unsigned s = param_stage(L, J->cur, k);
+        first = first == 0 || s < first ? s : first;
     }
-    set(&q, L, k, get(J->cur, L, k) + h, J->rate);
-    const double hh = get(&q, L, k) - get(J->cur, L, k);
-    double *trial = J->trial[worker];
-    /* a band's parameter: from the signal before that band; the compressor's: before it */
-    const unsigned stage = L->band[k] >= 0 ? 1u + (unsigned)L->band[k] : 1u + q.n_bands;
-    J->st[i] = render_from(&q, J->rate, J->pre + (size_t)(stage - 1) * J->n, stage, trial, J->n);
-    if (J->st[i])
+    bx_lanes lanes;
+    bx_error e;
+    J->st[gi] = bx_lanes_init(&lanes, qp, first, J->rate, &e);
+    if (J->st[gi])
         return;
-    for (size_t t = J->warmup; t < J->n; t++)
-        col[t] = hh != 0 ? (trial[t] - J->out[t]) / hh : 0.0;
+    double *trial = J->trial[worker];
+    bx_lanes_process(&lanes, J->pre + (size_t)(first - 1) * J->n, trial, J->n);
+    /* the columns, all lanes in one pass over the render (a lane without a
+     * column writes to the worker's scratch past the render) */
+    double *c[BX_LANES], inv[BX_LANES];
+    for (int l = 0; l < BX_LANES; l++) {
+        const int ok = col[l] >= 0 && hh[l] != 0;
+        c[l] = col[l] >= 0 ? J->jac + (size_t)col[l] * J->n
+                           : J->trial[worker] + (size_t)BX_LANES * J->n;
+        inv[l] = ok ? 1.0 / hh[l] : 0.0;
+    }
+    for (size_t t = J->warmup; t < J->n; t++) {
+        const double o = J->out[t], *tr = trial + t * BX_LANES;
+        for (int l = 0; l < BX_LANES; l++)
+            c[l][t] = (tr[l] - o) * inv[l];
+    }
 }
 
 /* J^T J and J^T r over one chunk of NORMAL_CHUNK samples, into the chunk's
@@ -210,21 +221,6 @@ static void column_task(void *arg, unsigned worker, size_t i)
  * not depend on how the chunks were spread): every column's chunk stays in
  * cache while all pairs are formed. */
 #define NORMAL_CHUNK 2048
-
-static double dot(const double *a, const double *b, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        s0 += a[k] * b[k];
-        s1 += a[k + 1] * b[k + 1];
-        s2 += a[k + 2] * b[k + 2];
-        s3 += a[k + 3] * b[k + 3];
-    }
-    for (; k < n; k++)
-        s0 += a[k] * b[k];
-    return (s0 + s1) + (s2 + s3);
-}
 
 static void normal_chunk_task(void *arg, unsigned worker, size_t c)
 {
@@ -238,17 +234,26 @@ static void normal_chunk_task(void *arg, unsigned worker, size_t c)
         r[k] = J->y[t0 + k] - J->out[t0 + k];
     for (int a = 0; a < m; a++) {
         const double *ja = J->jac + (size_t)a * J->n + t0;
-        part[m * m + a] = dot(ja, r, len);
+        part[m * m + a] = bx_lanes_dot(ja, r, len);
         for (int b = a; b < m; b++)
-            part[a * m + b] = dot(ja, J->jac + (size_t)b * J->n + t0, len);
+            part[a * m + b] = bx_lanes_dot(ja, J->jac + (size_t)b * J->n + t0, len);
     }
 }
 
+/* What levenberg works in, kept from one call to the next (the renders are
+ * large: fresh pages for each call cost more than the arithmetic). */
+typedef struct lm_ws {
+    double *mem;
+    size_t cap;      /* doubles at mem */
+    double **trials; /* per worker */
+    bx_status *st;   /* per group of columns */
+} lm_ws;
+
 /* Levenberg–Marquardt on *p (its limiter off) from its start; *e_start and
  * *e_end: the sum of squared errors before and after. */
-static bx_status levenberg(const float *x, const float *y, size_t n, size_t warmup, double rate_hz,
-                           int iterations, const bx_parallel *par, bx_chain_params *p,
-                           double *e_start_out, double *e_end, bx_error *err)
+static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, size_t warmup,
+                           double rate_hz, int iterations, const bx_parallel *par,
+                           bx_chain_params *p, double *e_start_out, double *e_end, bx_error *err)
 {
     bx_chain_params cur = *p;
     layout L;
@@ -258,21 +263,34 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
     const unsigned nw = bx_parallel_workers(par);
     const size_t n_chunks = (n - warmup + NORMAL_CHUNK - 1) / NORMAL_CHUNK;
     const size_t n_pre = (size_t)cur.n_bands + 1;
-    double *mem = bx_malloc((((size_t)m + 2 + nw + n_pre) * n + n_chunks * (size_t)(m * m + m)) *
-                            sizeof(double));
-    double **trials = bx_malloc(nw * sizeof(double *));
-    bx_status *col_st = bx_malloc(((size_t)m + 1) * sizeof(bx_status));
-    if (!mem || !trials || !col_st) {
-        bx_free(mem);
-        bx_free(trials);
-        bx_free(col_st);
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
+    const size_t need =
+        ((size_t)m + 2 + (BX_LANES + 1) * (size_t)nw + n_pre) * n + n_chunks * (size_t)(m * m + m);
+    if (need > ws->cap) {
+        bx_free(ws->mem);
+        ws->cap = 0;
+        ws->mem = bx_malloc(need * sizeof(double));
+        if (!ws->mem)
+            return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
+        ws->cap = need;
     }
+    double *mem = ws->mem, **trials = ws->trials;
+    bx_status *col_st = ws->st;
     double *out = mem, *jac = mem + n; /* jac: m columns of n */
     for (unsigned w = 0; w < nw; w++)
-        trials[w] = mem + ((size_t)m + 1 + w) * n;
+        trials[w] = mem + ((size_t)m + 1 + (BX_LANES + 1) * (size_t)w) * n;
     double *trial = trials[0];
-    double *resid = mem + ((size_t)m + 1 + nw) * n, *pre = resid + n, *part = pre + n_pre * n;
+    double *resid = mem + ((size_t)m + 1 + (BX_LANES + 1) * (size_t)nw) * n, *pre = resid + n,
+           *part = pre + n_pre * n;
+    /* the columns to render, the compressor's first, then the bands' from
+     * the last (a group of lanes starts at its earliest stage); the output
+     * gain's is exact */
+    int order[MAXP], n_render = 0, gain_col = -1;
+    for (int k = m - 1; k >= 0; k--)
+        if (L.band[k] == -2)
+            gain_col = k;
+        else
+            order[n_render++] = k;
+    const size_t n_groups = ((size_t)n_render + BX_LANES - 1) / BX_LANES;
     double A[MAXP * MAXP], A0[MAXP * MAXP], g[MAXP], step[MAXP];
     bx_status st = render(&cur, rate_hz, x, out, n, err);
     const double e_start = st ? INFINITY : sse(y, out, warmup, n);
@@ -298,10 +316,10 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
                                                  : "chain refinement: the chain is unusable");
             break;
         }
-        jac_job J = {&cur, &L,     x,      y, n,  warmup, rate_hz, out,  pre,
-                     jac,  trials, col_st, m, A0, g,      part,    resid};
-        bx_parallel_for(par, column_task, &J, (size_t)m);
-        for (int i = 0; i < m && !st; i++)
+        jac_job J = {&cur,   &L,     x,     y,        n, warmup, rate_hz, out,  pre,  jac,
+                     trials, col_st, order, n_render, m, A0,     g,       part, resid};
+        bx_parallel_for(par, group_task, &J, n_groups);
+        for (size_t i = 0; i < n_groups && !st; i++)
             if (col_st[i])
                 st = bx_error_set(err, col_st[i], "%s",
                                   col_st[i] == BX_ERR_NOMEM
@@ -309,6 +327,12 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
                                       : "chain refinement: a trial chain is unusable");
         if (st)
             break;
+        if (gain_col >= 0) { /* the output gain, last in the chain (its limiter off) */
+            double *c = jac + (size_t)gain_col * n;
+            const double d = log(10.0) / 20.0;
+            for (size_t t = warmup; t < n; t++)
+                c[t] = out[t] * d;
+        }
         bx_parallel_for(par, normal_chunk_task, &J, n_chunks);
         for (int a = 0; a < m; a++) {
             g[a] = 0;
@@ -352,9 +376,6 @@ static bx_status levenberg(const float *x, const float *y, size_t n, size_t warm
             break;
     }
     (void)cnt;
-    bx_free(mem);
-    bx_free(trials);
-    bx_free(col_st);
     *p = cur;
     *e_start_out = e_start;
     *e_end = e;
@@ -376,7 +397,15 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
     bx_chain_params cur = *p;
     cur.has_limiter = 0;
     double e_start, e, e0;
-    bx_status st = levenberg(x, y, n, warmup, rate_hz, iterations, par, &cur, &e_start, &e, err);
+    const unsigned nw = bx_parallel_workers(par);
+    lm_ws ws = {NULL, 0, bx_malloc(nw * sizeof(double *)), bx_malloc(MAXP * sizeof(bx_status))};
+    if (!ws.trials || !ws.st) {
+        bx_free(ws.trials);
+        bx_free(ws.st);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
+    }
+    bx_status st =
+        levenberg(&ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e_start, &e, err);
     for (int drop = 0; !st && drop < MAX_DROPS; drop++) {
         const int bad = bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz);
         if (bad < 0)
@@ -389,8 +418,11 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
                 cur.bands[k] = cur.bands[k + 1];
             cur.n_bands--;
         }
-        st = levenberg(x, y, n, warmup, rate_hz, iterations, par, &cur, &e0, &e, err);
+        st = levenberg(&ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e0, &e, err);
     }
+    bx_free(ws.mem);
+    bx_free(ws.trials);
+    bx_free(ws.st);
     const int sane = !st && bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz) < 0;
     if (sane && e < e_start) {
         const int lim = p->has_limiter;

@@ -11,7 +11,7 @@
 #include <math.h>
 
 #include "bx/comp.h"
-#include "fastmath.h"
+#include "comp_static.h"
 
 /* Frames per pass of bx_comp_process. The detector levels, the static gain
  * reduction and the gains of a chunk are each one loop of independent
@@ -20,20 +20,6 @@
 #ifndef COMP_CHUNK
 #define COMP_CHUNK 64
 #endif
-
-/* Static gain reduction (dB, >= 0) at linear detector level `level`, zero
- * at or below lo (the bottom of the knee). Free of branches, so that a loop
- * of it vectorises; the same curve as bx_comp_static_db. */
-static inline double comp_reduction_db(double level, double lo, double t, double half_w,
-                                       double slope, double inv_2w)
-{
-    /* lo > 0; the clamp keeps the logarithm's argument a positive normal number */
-    const double lv = level > lo ? (level < 1e300 ? level : 1e300) : lo;
-    const double over = 8.685889638065035 * bx_fast_ln_normal(lv) - t; /* 20 log10 - t */
-    const double k = over + half_w;
-    const double xl = over > half_w ? slope * over : slope * k * k * inv_2w;
-    return level > lo ? xl : 0.0;
-}
 
 void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double *gr_db)
 {
@@ -80,9 +66,17 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
                 env = level > env ? aa * env + (1.0 - aa) * level : ar * env + (1.0 - ar) * level;
                 buf[j] = env;
             }
-        /* 2. the static gain reduction, dB >= 0 */
+        /* 2. the static gain reduction, dB >= 0 (none in a chunk that stays
+         * below the knee, the common case between hits: the same zeros) */
+        int over = 0;
         for (size_t j = 0; j < m; j++)
-            buf[j] = comp_reduction_db(buf[j], lo, t, half_w, slope, inv_2w);
+            over |= buf[j] > lo;
+        if (over)
+            for (size_t j = 0; j < m; j++)
+                buf[j] = comp_reduction_db(buf[j], lo, t, half_w, slope, inv_2w);
+        else
+            for (size_t j = 0; j < m; j++)
+                buf[j] = 0.0;
         /* 3. smoothing: the level detector's level is smoothed already (the
          * gain follows it at once); the others go through the smooth
          * decoupled peak detector */

@@ -15,6 +15,10 @@
 #if BX_HAVE_AVX2_KERNELS
 /** bx_comp_process on AVX2 + FMA: only on processors bx_simd_detect approves. */
 void bx_comp_process_avx2(bx_comp *c, double *x, size_t frames, unsigned channels, double *gr_db);
+struct bx_lanes;
+/** bx_lanes_process on AVX2 + FMA (lanes.h), likewise. */
+void bx_lanes_process_avx2(struct bx_lanes *L, const double *in, double *out, size_t n);
+double bx_lanes_dot_avx2(const double *a, const double *b, size_t n);
 #endif
 
 #endif /* BX_SIMD_INTERNAL_H */
