@@ -1111,6 +1111,41 @@ static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y
  * on the waveform get RACE_ITERATIONS more (successive halving: the early
  * steps sort out the hopeless ones), and the best of them goes on to the
  * full refinement. */
+/* One heat of the race: RACE_ITERATIONS of refinement for each candidate,
+ * the candidates spread over par's workers (each refinement on its own
+ * thread: the same result as with par, and the processors stay busy where
+ * a refinement's own tasks are too few to share out). */
+typedef struct race_heat {
+    bx_chain_params *cand;
+    double *snr;
+    const float *x, *y;
+    size_t win, warm;
+    double fs;
+    const char *path;
+    bx_status st[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
+    bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
+} race_heat;
+
+static void heat_task(void *arg, unsigned worker, size_t k)
+{
+    (void)worker;
+    race_heat *h = arg;
+    h->snr[k] = -INFINITY;
+    h->st[k] = refine_chain_n(&h->cand[k], h->x, h->y, h->win, h->warm, h->fs, RACE_ITERATIONS,
+                              NULL, &h->snr[k], h->path, &h->err[k]);
+}
+
+static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error *err)
+{
+    bx_parallel_for(par, heat_task, h, (size_t)nc);
+    for (int k = 0; k < nc; k++)
+        if (h->st[k]) {
+            *err = h->err[k];
+            return h->st[k];
+        }
+    return BX_OK;
+}
+
 static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
                                 const bx_compfit_result *crs, int n_starts, const float *x,
                                 const float *y, size_t win, size_t warm, double fs,
@@ -1144,12 +1179,8 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
             cand[nc++] = q;
         }
     }
-    bx_status st = BX_OK;
-    for (int k = 0; k < nc && !st; k++) {
-        snr[k] = -INFINITY;
-        st =
-            refine_chain_n(&cand[k], x, y, win, warm, fs, RACE_ITERATIONS, par, &snr[k], path, err);
-    }
+    race_heat h = {cand, snr, x, y, win, warm, fs, path, {BX_OK}, {{0}}};
+    bx_status st = run_heat(&h, nc, par, err);
     if (st)
         return st;
     if (nc > RACE_FINALISTS) {
@@ -1165,9 +1196,8 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
                 }
         nc = RACE_FINALISTS;
     }
-    for (int k = 0; k < nc && !st && nc > 1; k++)
-        st =
-            refine_chain_n(&cand[k], x, y, win, warm, fs, RACE_ITERATIONS, par, &snr[k], path, err);
+    if (nc > 1)
+        st = run_heat(&h, nc, par, err);
     if (st)
         return st;
     int best = 0;
@@ -1179,6 +1209,53 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
     return BX_OK;
 }
 
+/* Refinements that do not depend on each other, spread over par's workers,
+ * each on its own thread (the same results as one after the other with
+ * par). A job with `race` set first races its compressor's detectors
+ * (race_detectors, from its own start and that fit) and then refines. */
+typedef struct refine_job {
+    bx_chain_params *p;
+    double *snr;
+    const bx_compfit_result *race;
+    bx_status st;
+    bx_error err;
+} refine_job;
+
+typedef struct refine_jobs {
+    refine_job *job;
+    const float *x, *y;
+    size_t win, warm;
+    double fs;
+    const char *path;
+} refine_jobs;
+
+static void refine_job_task(void *arg, unsigned worker, size_t k)
+{
+    (void)worker;
+    const refine_jobs *J = arg;
+    refine_job *j = &J->job[k];
+    j->st = BX_OK;
+    if (j->race) {
+        int won = 0;
+        j->st = race_detectors(j->p, j->p, j->race, 1, J->x, J->y, J->win, J->warm, J->fs, NULL,
+                               &won, J->path, &j->err);
+    }
+    if (!j->st)
+        j->st =
+            refine_chain(j->p, J->x, J->y, J->win, J->warm, J->fs, NULL, j->snr, J->path, &j->err);
+}
+
+static bx_status run_refine_jobs(refine_jobs *J, int n, const bx_parallel *par, bx_error *err)
+{
+    bx_parallel_for(par, refine_job_task, J, (size_t)n);
+    for (int k = 0; k < n; k++)
+        if (J->job[k].st) {
+            *err = J->job[k].err;
+            return J->job[k].st;
+        }
+    return BX_OK;
+}
+
 /* The paired fit's curves: the spectra, and as target the transfer function
  * from x to y (y divided by g first, if not NULL) with nfft-point frames (0:
  * bx_transfer's default); weights from w0 and the floor of the dry spectrum,
@@ -1186,12 +1263,11 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
  * standard error. While a compressor may be in it, its gain modulation lowers
  * the coherence everywhere and biases the estimate unevenly: the estimate's
  * precision is not what limits the fit then. */
-static bx_status paired_target(bx_analysis_result *res, const bx_take *ref, const bx_take *dry,
-                               const float *x, const float *y, const double *g, size_t n,
-                               size_t nfft, int precise, const bx_analysis_opts *o,
+static bx_status paired_target(bx_analysis_curves *cv, double *band_limit, const bx_take *ref,
+                               const bx_take *dry, const float *x, const float *y, const double *g,
+                               size_t n, size_t nfft, int precise, const bx_analysis_opts *o,
                                const double *w0, double *w, bx_error *err)
 {
-    bx_analysis_curves *cv = &res->curves;
     bx_transfer tf;
     bx_error e2;
     const bx_status st = bx_transfer_estimate(x, y, g, n, ref->rate_hz, nfft, &tf, &e2);
@@ -1214,8 +1290,8 @@ static bx_status paired_target(bx_analysis_result *res, const bx_take *ref, cons
     }
     bx_transfer_free(&tf);
     floor_weights(cv->source_db, cv->n, w);
-    res->band_limit_hz = band_limit_hz(cv, &ref->spec, &dry->spec);
-    hold_above(cv, w, res->band_limit_hz, o->smoothing_oct);
+    *band_limit = band_limit_hz(cv, &ref->spec, &dry->spec);
+    hold_above(cv, w, *band_limit, o->smoothing_oct);
     return BX_OK;
 }
 
@@ -1338,18 +1414,21 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
     return st;
 }
 
-/* What run_paired's rounds share. */
+/* What one start's rounds (paired_rounds) work with. */
 typedef struct paired_in {
-    bx_analysis_result *res;
+    bx_analysis_result *res; /* its preset's chain starts them; laps if `lap` */
     const bx_take *ref, *dry;
     const float *x, *y;
     size_t n, settle;
     double fs;
     const bx_analysis_opts *o;
     const double *w0;
-    double *w;
-    float *xe; /* scratch: x through the EQ */
-    double *g; /* scratch: the compressor's gain (may hold the first round's g0) */
+    bx_analysis_curves *cv; /* this start's curves (freq_hz shared) */
+    double *band_limit;     /* this start's band limit */
+    double *w;              /* scratch: weights */
+    float *xe;              /* scratch: x through the EQ */
+    double *g;              /* scratch: the compressor's gain (may hold the first round's g0) */
+    int lap;                /* 1: time the stages into res (only one start at a time) */
 } paired_in;
 
 /* Where the rounds from one start end. */
@@ -1370,23 +1449,24 @@ typedef struct paired_path {
 static bx_status paired_rounds(const paired_in *in, const double *g0, paired_path *out,
                                bx_error *err)
 {
-    bx_analysis_result *res = in->res;
+    bx_analysis_result *res = in->lap ? in->res : NULL;
     const bx_analysis_opts *o = in->o;
     const double fs = in->fs;
     const size_t n = in->n;
     memset(out, 0, sizeof *out);
-    out->chain = res->preset.chain;
+    out->chain = in->res->preset.chain;
     bx_status st = BX_OK;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
-        st = paired_target(res, in->ref, in->dry, in->x, in->y, round_ ? in->g : g0, n, 0, 0, o,
-                           in->w0, in->w, err);
+        st = paired_target(in->cv, in->band_limit, in->ref, in->dry, in->x, in->y,
+                           round_ ? in->g : g0, n, 0, 0, o, in->w0, in->w, err);
         /* the plain search: with a compressor in the chain, a closer fit
          * takes part of what the compressor does into the EQ (on a chain of
          * bx's own, the thorough search here costs 3-16 dB of SNR) */
         if (!st)
-            st = fit_eq(&res->curves, in->w, fs, o, 0.0, EQ_NOISE_PAIRED_COMP_DB, 0, &out->chain,
+            st = fit_eq(in->cv, in->w, fs, o, 0.0, EQ_NOISE_PAIRED_COMP_DB, 0, &out->chain,
                         &out->eq_error_db, NULL, err);
-        lap(res, BX_ANALYSIS_STAGE_EQ);
+        if (res)
+            lap(res, BX_ANALYSIS_STAGE_EQ);
         if (!st)
             st = apply_eq(&out->chain, fs, in->x, in->xe, n, in->ref->path, err);
         if (st)
@@ -1407,7 +1487,8 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
         out->comp_fitted = 1;
         out->trace_db = out->cr.use_comp ? out->cr.error_db : out->cr.error_off_db;
         out->chain.has_comp = out->cr.use_comp;
-        lap(res, BX_ANALYSIS_STAGE_COMP);
+        if (res)
+            lap(res, BX_ANALYSIS_STAGE_COMP);
         if (!out->cr.use_comp) {
             out->eq_only = 1;
             return BX_OK;
@@ -1430,6 +1511,22 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
             in->g[i] = pow(10.0, -in->g[i] / 20.0);
     }
     return st;
+}
+
+/* Both starts' rounds at once (run_paired): start k from g0[k]. */
+typedef struct start_job {
+    const paired_in *in;
+    paired_path *path;
+    const double *g0[2];
+    bx_status st[2];
+    bx_error err[2];
+} start_job;
+
+static void start_task(void *arg, unsigned worker, size_t k)
+{
+    (void)worker;
+    start_job *J = arg;
+    J->st[k] = paired_rounds(&J->in[k], J->g0[k], &J->path[k], &J->err[k]);
 }
 
 /* The report and the summary take path pp's fit: its curves (target,
@@ -1533,31 +1630,66 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
      * else the one whose compressor (or none) explains y's gain trace
      * better goes on. On test takes of bx's own with a compressor, the first
      * start alone ended anywhere from 3 to 36 dB of SNR; the two, at 37. */
-    const paired_in in = {res, ref, dry, x, y, n, settle, fs, o, w0, w, xe, g};
+    paired_in in[2] = {
+        {res, ref, dry, x, y, n, settle, fs, o, w0, cv, &res->band_limit_hz, w, xe, g, 1}};
     paired_path path[2];
     memset(path, 0, sizeof path);
     int n_paths = 0;
     double *saved = bx_malloc(4 * cv->n * sizeof(double)); /* each path's curves */
-    st = saved ? paired_rounds(&in, NULL, &path[0], err) : oom(err, ref->path);
-    if (!st) {
+    int two = !(o->no_compressor || o->amount <= 0) && (double)n <= PAIRED_COMMON_GAIN_MAX_S * fs;
+    /* the second start's own scratch: the gain, x through its EQ, its curves */
+    double *g1 = two ? bx_malloc(n * sizeof(double)) : NULL;
+    float *xe1 = two ? bx_malloc(n * sizeof(float)) : NULL;
+    double *c1 = two ? bx_malloc(5 * cv->n * sizeof(double)) : NULL;
+    st = saved && (!two || (g1 && xe1 && c1)) ? BX_OK : oom(err, ref->path);
+    if (!st && two) {
+        bx_error e4;
+        st = bx_transfer_common_gain(x, y, n, fs, g1, &e4);
+        if (st == BX_ERR_NOMEM)
+            bx_error_set(err, st, "%s: %s", ref->path, e4.msg);
+        else if (st)
+            st = BX_OK, two = 0; /* too short to read: y as it is */
+    }
+    if (!st && !two) {
+        st = paired_rounds(&in[0], NULL, &path[0], err);
         n_paths = 1;
-        memcpy(saved, cv->target_db, cv->n * sizeof(double));
-        memcpy(saved + cv->n, cv->fit_db, cv->n * sizeof(double));
-        if (!(o->no_compressor || o->amount <= 0) && (double)n <= PAIRED_COMMON_GAIN_MAX_S * fs) {
-            bx_error e4;
-            st = bx_transfer_common_gain(x, y, n, fs, g, &e4);
-            if (st == BX_ERR_NOMEM)
-                bx_error_set(err, st, "%s: %s", ref->path, e4.msg);
-            else if (st == BX_OK)
-                st = paired_rounds(&in, g, &path[1], err), n_paths = 2;
-            else
-                st = BX_OK; /* too short to read: y as it is */
+    } else if (!st) {
+        /* both starts at once, each on its own worker (the same result as
+         * one after the other: nothing in them depends on par); timed
+         * together as the compressor stage */
+        bx_analysis_opts o1 = *o;
+        o1.par = NULL;
+        bx_analysis_curves cv1 = *cv;
+        cv1.reference_db = c1;
+        cv1.source_db = c1 + cv->n;
+        cv1.target_db = c1 + 2 * cv->n;
+        cv1.fit_db = c1 + 3 * cv->n;
+        double band1 = 0;
+        in[0].o = &o1;
+        in[0].lap = 0;
+        in[1] = (paired_in){
+            res, ref, dry, x, y, n, settle, fs, &o1, w0, &cv1, &band1, c1 + 4 * cv->n, xe1, g1, 0};
+        start_job J = {in, path, {NULL, g1}, {BX_OK, BX_OK}, {{0}}};
+        bx_parallel_for(o->par, start_task, &J, 2);
+        for (int k = 0; k < 2 && !st; k++)
+            if (J.st[k])
+                *err = J.err[k], st = J.st[k];
+        in[0].o = o;
+        n_paths = 2;
+        if (!st) {
+            memcpy(saved + 2 * cv->n, cv1.target_db, cv->n * sizeof(double));
+            memcpy(saved + 3 * cv->n, cv1.fit_db, cv->n * sizeof(double));
         }
     }
+    if (!st) {
+        memcpy(saved, cv->target_db, cv->n * sizeof(double));
+        memcpy(saved + cv->n, cv->fit_db, cv->n * sizeof(double));
+    }
+    bx_free(g1);
+    bx_free(xe1);
+    bx_free(c1);
     int chosen = 0, race_both = 0;
     if (!st && n_paths == 2) {
-        memcpy(saved + 2 * cv->n, cv->target_db, cv->n * sizeof(double));
-        memcpy(saved + 3 * cv->n, cv->fit_db, cv->n * sizeof(double));
         race_both = !path[0].eq_only && !path[1].eq_only && can_refine;
         chosen = !race_both && path[1].trace_db < path[0].trace_db;
     }
@@ -1583,7 +1715,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
          * on the waveform and the better one stays. */
         bx_chain_params q = *p;
         const double err_first = res->eq_error_db;
-        st = paired_target(res, ref, dry, x, y, NULL, n, transfer_nfft(fs, n), 1, o, w0, w, err);
+        st = paired_target(cv, &res->band_limit_hz, ref, dry, x, y, NULL, n, transfer_nfft(fs, n),
+                           1, o, w0, w, err);
         if (!st)
             st = fit_eq(cv, w, fs, o, 0.0, EQ_NOISE_PAIRED_DB, 1, &q, &res->eq_error_db, NULL, err);
         lap(res, BX_ANALYSIS_STAGE_EQ);
@@ -1592,23 +1725,19 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
              * pass on its own (one that seldom acts) gets the same test */
             double snr_first = -INFINITY, snr_q = -INFINITY, snr_c = -INFINITY;
             bx_chain_params c = *p;
-            st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr_first, ref->path, err);
-            if (!st)
-                st =
-                    refine_chain(&q, x + at, y + at, win, warm, fs, o->par, &snr_q, ref->path, err);
-            if (!st && has_faint) {
+            if (has_faint) {
                 c.has_comp = 1;
                 c.comp = faint;
                 c.comp.makeup_db = 0;
                 clamp_comp(&c.comp);
-                /* its detector is decided on the waveform, as a kept one's */
-                int won = 0;
-                st = race_detectors(&c, &c, &last_cr, 1, x + at, y + at, win, warm, fs, o->par,
-                                    &won, ref->path, err);
-                if (!st)
-                    st = refine_chain(&c, x + at, y + at, win, warm, fs, o->par, &snr_c, ref->path,
-                                      err);
             }
+            /* the three refinements are independent: each on its own worker
+             * (the longest, the faint compressor's race, first) */
+            refine_job jobs[3] = {{&c, &snr_c, &last_cr, BX_OK, {0}},
+                                  {p, &snr_first, NULL, BX_OK, {0}},
+                                  {&q, &snr_q, NULL, BX_OK, {0}}};
+            refine_jobs J = {has_faint ? jobs : jobs + 1, x + at, y + at, win, warm, fs, ref->path};
+            st = run_refine_jobs(&J, has_faint ? 3 : 2, o->par, err);
             /* a compressor that only wins with a setting on the end of its
              * range is not one the data identified (a release pinned at its
              * shortest turns it into a distortion of the peaks) */

@@ -508,18 +508,41 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
 }
 
 /* Paired fit: RMS over the frames with weight of measured minus applied gain
- * (p->e over p->ms), dB, the mean difference removed (returned in *mean). */
-static double gain_error(const proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
+ * (p->e over p->ms), dB, the mean difference removed (returned in *mean).
+ * The logarithms run as one flat loop over p->work (vectorised); the few
+ * ratios that are not positive normal numbers go to libm as bx_fast_ln
+ * would send them. */
+static double gain_error(proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
                          double *mean)
 {
+    double *r = p->work; /* nf <= nblk */
+    for (size_t f = 0; f < nf; f++) {
+        double num = 0, den = 0;
+        for (size_t b = f * fb; b < (f + 1) * fb; b++)
+            num += p->e[b], den += p->ms[b];
+        r[f] = num / den;
+    }
+    int odd = 0;
+    for (size_t f = 0; f < nf; f++) {
+        const double v = r[f];
+        const int normal = v >= 2.2250738585072014e-308 && v <= 1.7976931348623157e308;
+        odd |= !normal;
+        r[f] = bx_fast_ln_normal(normal ? v : 1.0);
+    }
+    if (odd) /* recompute those from the ratios */
+        for (size_t f = 0; f < nf; f++) {
+            double num = 0, den = 0;
+            for (size_t b = f * fb; b < (f + 1) * fb; b++)
+                num += p->e[b], den += p->ms[b];
+            const double v = num / den;
+            if (!(v >= 2.2250738585072014e-308 && v <= 1.7976931348623157e308))
+                r[f] = log(v);
+        }
     double sw = 0, sd = 0, sdd = 0;
     for (size_t f = 0; f < nf; f++) {
         if (wf[f] <= 0)
             continue;
-        double num = 0, den = 0;
-        for (size_t b = f * fb; b < (f + 1) * fb; b++)
-            num += p->e[b], den += p->ms[b];
-        const double d = meas[f] - 4.342944819032518 * bx_fast_ln(num / den); /* 10 log10 */
+        const double d = meas[f] - 4.342944819032518 * r[f]; /* 10 log10 */
         sw += 1, sd += d, sdd += d * d;
     }
     if (mean)
