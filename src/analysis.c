@@ -1081,21 +1081,23 @@ static size_t transfer_nfft(double fs, size_t n)
 }
 
 /* bx_chainfit_refine of p on the excerpt x, y (win samples, the first
- * REFINE_WARMUP_S to settle); its SNR there in *snr. Errors name `path`. */
+ * REFINE_WARMUP_S to settle) in workspace ws; its SNR there in *snr.
+ * Errors name `path`. */
 static bx_status refine_chain_n(bx_chain_params *p, const float *x, const float *y, size_t win,
                                 size_t warm, double fs, int iterations, const bx_parallel *par,
-                                double *snr, const char *path, bx_error *err)
+                                bx_chainfit_ws *ws, double *snr, const char *path, bx_error *err)
 {
     bx_error e3;
-    const bx_status st = bx_chainfit_refine(x, y, win, warm, fs, iterations, par, p, snr, &e3);
+    const bx_status st =
+        bx_chainfit_refine_ws(ws, x, y, win, warm, fs, iterations, par, p, snr, &e3);
     return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
 }
 
 static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y, size_t win,
-                              size_t warm, double fs, const bx_parallel *par, double *snr,
-                              const char *path, bx_error *err)
+                              size_t warm, double fs, const bx_parallel *par, bx_chainfit_ws *ws,
+                              double *snr, const char *path, bx_error *err)
 {
-    return refine_chain_n(p, x, y, win, warm, fs, REFINE_ITERATIONS, par, snr, path, err);
+    return refine_chain_n(p, x, y, win, warm, fs, REFINE_ITERATIONS, par, ws, snr, path, err);
 }
 
 /* The compressor's detector, decided on the waveform: the gain trace picked
@@ -1122,17 +1124,17 @@ typedef struct race_heat {
     size_t win, warm;
     double fs;
     const char *path;
+    bx_chainfit_ws *const *ws; /* per worker */
     bx_status st[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
     bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
 } race_heat;
 
 static void heat_task(void *arg, unsigned worker, size_t k)
 {
-    (void)worker;
     race_heat *h = arg;
     h->snr[k] = -INFINITY;
     h->st[k] = refine_chain_n(&h->cand[k], h->x, h->y, h->win, h->warm, h->fs, RACE_ITERATIONS,
-                              NULL, &h->snr[k], h->path, &h->err[k]);
+                              NULL, h->ws[worker], &h->snr[k], h->path, &h->err[k]);
 }
 
 static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error *err)
@@ -1149,8 +1151,8 @@ static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error
 static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
                                 const bx_compfit_result *crs, int n_starts, const float *x,
                                 const float *y, size_t win, size_t warm, double fs,
-                                const bx_parallel *par, int *winner, const char *path,
-                                bx_error *err)
+                                const bx_parallel *par, bx_chainfit_ws *const *ws, int *winner,
+                                const char *path, bx_error *err)
 {
     bx_chain_params cand[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
     double snr[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
@@ -1179,7 +1181,7 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
             cand[nc++] = q;
         }
     }
-    race_heat h = {cand, snr, x, y, win, warm, fs, path, {BX_OK}, {{0}}};
+    race_heat h = {cand, snr, x, y, win, warm, fs, path, ws, {BX_OK}, {{0}}};
     bx_status st = run_heat(&h, nc, par, err);
     if (st)
         return st;
@@ -1227,22 +1229,22 @@ typedef struct refine_jobs {
     size_t win, warm;
     double fs;
     const char *path;
+    bx_chainfit_ws *const *ws; /* per worker */
 } refine_jobs;
 
 static void refine_job_task(void *arg, unsigned worker, size_t k)
 {
-    (void)worker;
     const refine_jobs *J = arg;
     refine_job *j = &J->job[k];
     j->st = BX_OK;
-    if (j->race) {
+    if (j->race) { /* its heats on this thread, in this worker's workspace */
         int won = 0;
         j->st = race_detectors(j->p, j->p, j->race, 1, J->x, J->y, J->win, J->warm, J->fs, NULL,
-                               &won, J->path, &j->err);
+                               &J->ws[worker], &won, J->path, &j->err);
     }
     if (!j->st)
-        j->st =
-            refine_chain(j->p, J->x, J->y, J->win, J->warm, J->fs, NULL, j->snr, J->path, &j->err);
+        j->st = refine_chain(j->p, J->x, J->y, J->win, J->warm, J->fs, NULL, J->ws[worker], j->snr,
+                             J->path, &j->err);
 }
 
 static bx_status run_refine_jobs(refine_jobs *J, int n, const bx_parallel *par, bx_error *err)
@@ -1546,6 +1548,13 @@ static void adopt_path(bx_analysis_result *res, const paired_path *pp, const dou
 static const char *comp_at_limit(const bx_chain_params *p);
 static void warn(bx_analysis_result *res, const char *code, const char *fmt, ...);
 
+static void free_workspaces(bx_chainfit_ws **ws, unsigned n)
+{
+    for (unsigned k = 0; ws && k < n; k++)
+        bx_chainfit_ws_destroy(ws[k]);
+    bx_free(ws);
+}
+
 static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const bx_take *dry,
                             const bx_analysis_opts *o, double *w, bx_error *err)
 {
@@ -1595,6 +1604,21 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
         return oom(err, ref->path);
     }
     memcpy(w0, w, cv->n * sizeof(double));
+    /* the refinements' workspaces, one per worker (kept from one refinement
+     * to the next) */
+    const unsigned n_ws = bx_parallel_workers(o->par);
+    bx_chainfit_ws **ws = bx_calloc(n_ws, sizeof *ws);
+    for (unsigned k = 0; ws && k < n_ws; k++)
+        if (!(ws[k] = bx_chainfit_ws_create())) {
+            free_workspaces(ws, n_ws);
+            ws = NULL;
+        }
+    if (!ws) {
+        bx_free(xe);
+        bx_free(g);
+        bx_free(w0);
+        return oom(err, ref->path);
+    }
     int eq_only_chain = 0; /* no compressor: the first round's target is the EQ's alone */
     bx_comp_params faint;  /* a compressor that helped the gain trace too little to keep */
     int has_faint = 0;
@@ -1736,7 +1760,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
             refine_job jobs[3] = {{&c, &snr_c, &last_cr, BX_OK, {0}},
                                   {p, &snr_first, NULL, BX_OK, {0}},
                                   {&q, &snr_q, NULL, BX_OK, {0}}};
-            refine_jobs J = {has_faint ? jobs : jobs + 1, x + at, y + at, win, warm, fs, ref->path};
+            refine_jobs J = {
+                has_faint ? jobs : jobs + 1, x + at, y + at, win, warm, fs, ref->path, ws};
             st = run_refine_jobs(&J, has_faint ? 3 : 2, o->par, err);
             /* a compressor that only wins with a setting on the end of its
              * range is not one the data identified (a release pinned at its
@@ -1781,7 +1806,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
             const bx_compfit_result crs[2] = {path[0].cr, path[1].cr};
             int won = 0;
             st = race_detectors(p, race_both ? starts : p, race_both ? crs : &last_cr,
-                                race_both ? 2 : 1, x + at, y + at, win, warm, fs, o->par, &won,
+                                race_both ? 2 : 1, x + at, y + at, win, warm, fs, o->par, ws, &won,
                                 ref->path, err);
             if (!st && race_both) {
                 adopt_path(res, &path[won], saved + 2 * (size_t)won * cv->n);
@@ -1789,7 +1814,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
             }
         }
         if (!st)
-            st = refine_chain(p, x + at, y + at, win, warm, fs, o->par, &snr, ref->path, err);
+            st =
+                refine_chain(p, x + at, y + at, win, warm, fs, o->par, ws[0], &snr, ref->path, err);
         lap(res, BX_ANALYSIS_STAGE_REFINE);
     }
     if (!st)
@@ -1838,7 +1864,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
             s0.comp = c_best;
             double snr_s; /* from the very start: no warm-up */
             if (!st)
-                st = refine_chain(&s0, x, y, win, 0, fs, o->par, &snr_s, ref->path, err);
+                st = refine_chain(&s0, x, y, win, 0, fs, o->par, ws[0], &snr_s, ref->path, err);
             if (!st)
                 alt[n_alt++] = s0;
             lap(res, BX_ANALYSIS_STAGE_REFINE);
@@ -1890,6 +1916,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     bx_free(w0);
     bx_free(xe);
     bx_free(g);
+    free_workspaces(ws, n_ws);
     return st;
 }
 

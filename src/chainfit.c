@@ -242,12 +242,29 @@ static void normal_chunk_task(void *arg, unsigned worker, size_t c)
 
 /* What levenberg works in, kept from one call to the next (the renders are
  * large: fresh pages for each call cost more than the arithmetic). */
-typedef struct lm_ws {
+struct bx_chainfit_ws {
     double *mem;
     size_t cap;      /* doubles at mem */
     double **trials; /* per worker */
-    bx_status *st;   /* per group of columns */
-} lm_ws;
+    unsigned n_trials;
+    bx_status st[MAXP]; /* per group of columns */
+};
+
+bx_chainfit_ws *bx_chainfit_ws_create(void)
+{
+    return bx_calloc(1, sizeof(bx_chainfit_ws));
+}
+
+void bx_chainfit_ws_destroy(bx_chainfit_ws *ws)
+{
+    if (!ws)
+        return;
+    bx_free(ws->mem);
+    bx_free(ws->trials);
+    bx_free(ws);
+}
+
+typedef bx_chainfit_ws lm_ws;
 
 /* Levenberg–Marquardt on *p (its limiter off) from its start; *e_start and
  * *e_end: the sum of squared errors before and after. */
@@ -273,8 +290,16 @@ static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, 
             return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
         ws->cap = need;
     }
+    if (nw > ws->n_trials) {
+        bx_free(ws->trials);
+        ws->n_trials = 0;
+        ws->trials = bx_malloc(nw * sizeof(double *));
+        if (!ws->trials)
+            return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
+        ws->n_trials = nw;
+    }
     double *mem = ws->mem, **trials = ws->trials;
-    bx_status *col_st = ws->st;
+    bx_status *col_st = ws->st;        /* n_groups <= MAXP */
     double *out = mem, *jac = mem + n; /* jac: m columns of n */
     for (unsigned w = 0; w < nw; w++)
         trials[w] = mem + ((size_t)m + 1 + (BX_LANES + 1) * (size_t)w) * n;
@@ -392,20 +417,27 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
                              double rate_hz, int iterations, const bx_parallel *par,
                              bx_chain_params *p, double *snr_db, bx_error *err)
 {
+    bx_chainfit_ws *ws = bx_chainfit_ws_create();
+    if (!ws)
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
+    const bx_status st =
+        bx_chainfit_refine_ws(ws, x, y, n, warmup, rate_hz, iterations, par, p, snr_db, err);
+    bx_chainfit_ws_destroy(ws);
+    return st;
+}
+
+bx_status bx_chainfit_refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
+                                size_t warmup, double rate_hz, int iterations,
+                                const bx_parallel *par, bx_chain_params *p, double *snr_db,
+                                bx_error *err)
+{
     if (warmup >= n)
         return bx_error_set(err, BX_ERR_ARG, "chain refinement: nothing to fit");
     bx_chain_params cur = *p;
     cur.has_limiter = 0;
     double e_start, e, e0;
-    const unsigned nw = bx_parallel_workers(par);
-    lm_ws ws = {NULL, 0, bx_malloc(nw * sizeof(double *)), bx_malloc(MAXP * sizeof(bx_status))};
-    if (!ws.trials || !ws.st) {
-        bx_free(ws.trials);
-        bx_free(ws.st);
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
-    }
     bx_status st =
-        levenberg(&ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e_start, &e, err);
+        levenberg(ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e_start, &e, err);
     for (int drop = 0; !st && drop < MAX_DROPS; drop++) {
         const int bad = bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz);
         if (bad < 0)
@@ -418,11 +450,8 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
                 cur.bands[k] = cur.bands[k + 1];
             cur.n_bands--;
         }
-        st = levenberg(&ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e0, &e, err);
+        st = levenberg(ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e0, &e, err);
     }
-    bx_free(ws.mem);
-    bx_free(ws.trials);
-    bx_free(ws.st);
     const int sane = !st && bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz) < 0;
     if (sane && e < e_start) {
         const int lim = p->has_limiter;

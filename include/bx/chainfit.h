@@ -35,6 +35,23 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
                              double rate_hz, int iterations, const bx_parallel *par,
                              bx_chain_params *p, double *snr_db, bx_error *err);
 
+/**
+ * Scratch for refinements, kept from one to the next: a refinement's renders
+ * take tens of MB, and fresh memory for each costs more than the arithmetic
+ * where many short refinements run (bxanalyze --paired's detector race).
+ * One workspace serves one refinement at a time. create: NULL if out of
+ * memory; destroy(NULL) does nothing.
+ */
+typedef struct bx_chainfit_ws bx_chainfit_ws;
+bx_chainfit_ws *bx_chainfit_ws_create(void);
+void bx_chainfit_ws_destroy(bx_chainfit_ws *ws);
+
+/** bx_chainfit_refine in the workspace ws (grown as needed, kept). */
+bx_status bx_chainfit_refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
+                                size_t warmup, double rate_hz, int iterations,
+                                const bx_parallel *par, bx_chain_params *p, double *snr_db,
+                                bx_error *err);
+
 #ifdef __cplusplus
 }
 #endif
