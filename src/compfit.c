@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compfit_impl.h"
 #include "fastmath.h"
 #include "linalg.h"
+#include "simd_internal.h"
 
 /* most workers a search uses */
 #define THREAD_WORKERS_MAX 16
@@ -38,25 +40,6 @@ const double bx_dynsig_percent[BX_DYNSIG_NQ] = {5,  10, 20, 30, 40, 50,  60,
  * many evaluations on the fine blocks, from a simplex this much smaller */
 #define NM_FINE_EVALS 40
 #define NM_FINE_SCALE 0.5
-
-/* Block summary of a mono signal: what the block-rate compressor model needs. */
-typedef struct proxy {
-    size_t nblk, blk; /* number of blocks, samples per block */
-    double rate_hz;
-    double *pk;      /* max |x| per block */
-    double *ms;      /* mean square per block */
-    double *ma;      /* mean |x| per block (input of the "level" follower) */
-    double *pk_db;   /* peak detector level per block, dB */
-    double *rms_db;  /* RMS detector level at the end of each block, dB */
-    double *g;       /* scratch: linear gain per block */
-    double *e;       /* scratch: mean square per block after the gain */
-    double *work;    /* scratch for quantiles */
-    double *work2;   /* scratch for quantiles */
-    uint32_t *order; /* blocks by peak for the crest's top percentile: the loudest
-                        n_sorted in descending order, then the rest, all quieter */
-    size_t n_sorted;
-    uint16_t *key; /* scratch for quantiles: histogram bin per value */
-} proxy;
 
 static void proxy_free(proxy *p)
 {
@@ -230,58 +213,6 @@ static bx_status proxy_coarsen(const proxy *fine, size_t factor, proxy *p, bx_er
         p->ma[b] = a / (double)factor;
     }
     return proxy_finish(p, err);
-}
-
-/* Linear gain per block of bx_comp with params c (makeup ignored), block rate:
- * the same gain computer and smooth decoupled peak detector, in dB. The
- * detector runs first (a serial recursion), then the gains (a loop compilers
- * vectorise). */
-static void proxy_run(proxy *p, const bx_comp_params *c)
-{
-    const double B = (double)p->blk, fs = p->rate_hz;
-    const double aa = exp(-B / (c->attack_ms * 1e-3 * fs));
-    const double ar = exp(-B / (c->release_ms * 1e-3 * fs));
-    const double t = c->threshold_db, w = c->knee_db, slope = 1.0 - 1.0 / c->ratio;
-    const double lo = t - 0.5 * w, hi = t + 0.5 * w, kw = w > 0 ? slope / (2.0 * w) : 0.0;
-    const double *lv = c->detector == BX_DETECTOR_RMS ? p->rms_db : p->pk_db;
-    double *g = p->g;
-    const size_t n = p->nblk;
-    double y1 = 0, yl = 0, env = 0;
-    if (c->detector == BX_DETECTOR_LEVEL) {
-        /* the follower in amplitude, fed the block's mean |x|; the gain acts at once */
-        for (size_t b = 0; b < n; b++) {
-            const double u = p->ma[b];
-            env = u > env ? aa * env + (1.0 - aa) * u : ar * env + (1.0 - ar) * u;
-            const double xg = env > 1e-30 ? 8.685889638065035 * bx_fast_ln(env) : -1000.0;
-            double k = xg - lo;
-            k = k > 0.0 ? k : 0.0;
-            g[b] = xg <= hi ? kw * k * k : slope * (xg - t);
-        }
-    } else {
-        const int branch = c->detector == BX_DETECTOR_BRANCH;
-        for (size_t b = 0; b < n; b++) {
-            /* static gain reduction (Giannoulis et al. 2012, eq. 4), branch-free:
-             * 0 below the knee, kw k^2 in it, slope (xg - t) above */
-            const double xg = lv[b];
-            double k = xg - lo;
-            k = k > 0.0 ? k : 0.0;
-            const double xl = xg <= hi ? kw * k * k : slope * (xg - t);
-            if (branch) { /* one one-pole, rising with attack, falling with release */
-                yl = xl > yl ? aa * yl + (1.0 - aa) * xl : ar * yl + (1.0 - ar) * xl;
-            } else { /* the smooth decoupled detector */
-                const double rel = ar * y1 + (1.0 - ar) * xl;
-                y1 = xl > rel ? xl : rel;
-                yl = aa * yl + (1.0 - aa) * y1;
-            }
-            g[b] = yl;
-        }
-    }
-    const double *ms = p->ms;
-    double *e = p->e;
-    for (size_t b = 0; b < n; b++) {
-        g[b] = bx_fast_exp(-0.11512925464970229 * g[b]); /* 10^(-yl/20) */
-        e[b] = g[b] * g[b] * ms[b];
-    }
 }
 
 /* numpy-style percentiles (linear interpolation between order statistics,
@@ -474,6 +405,50 @@ double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset
     return sqrt(s / (2.0 * BX_DYNSIG_NQ + 1.0));
 }
 
+/* the kernels for the baseline instruction set (compfit_kernel.h) */
+#define COMPFIT_RUN bx_compfit_proxy_run_baseline
+#define COMPFIT_GAIN_ERROR bx_compfit_gain_error_baseline
+void bx_compfit_proxy_run_baseline(proxy *p, const bx_comp_params *c);
+double bx_compfit_gain_error_baseline(proxy *p, const double *meas, const double *wf, size_t nf,
+                                      size_t fb, double *mean);
+#include "compfit_kernel.h"
+
+void bx_compfit_proxy_run(bx_simd s, proxy *p, const bx_comp_params *c)
+{
+#if BX_HAVE_AVX2_KERNELS
+    if (s == BX_SIMD_AVX2_FMA) {
+        bx_compfit_proxy_run_avx2(p, c);
+        return;
+    }
+#else
+    (void)s;
+#endif
+    bx_compfit_proxy_run_baseline(p, c);
+}
+
+double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const double *wf, size_t nf,
+                             size_t fb, double *mean)
+{
+#if BX_HAVE_AVX2_KERNELS
+    if (s == BX_SIMD_AVX2_FMA)
+        return bx_compfit_gain_error_avx2(p, meas, wf, nf, fb, mean);
+#else
+    (void)s;
+#endif
+    return bx_compfit_gain_error_baseline(p, meas, wf, nf, fb, mean);
+}
+
+static void proxy_run(proxy *p, const bx_comp_params *c)
+{
+    bx_compfit_proxy_run(bx_simd_detect(), p, c);
+}
+
+static double gain_error(proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
+                         double *mean)
+{
+    return bx_compfit_gain_error(bx_simd_detect(), p, meas, wf, nf, fb, mean);
+}
+
 /* ---- search ---------------------------------------------------------------- */
 
 typedef struct objective {
@@ -505,49 +480,6 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
     c->detector = o->detector;
     c->has_start_level = 0;
     c->start_level_db = 0.0;
-}
-
-/* Paired fit: RMS over the frames with weight of measured minus applied gain
- * (p->e over p->ms), dB, the mean difference removed (returned in *mean).
- * The logarithms run as one flat loop over p->work (vectorised); the few
- * ratios that are not positive normal numbers go to libm as bx_fast_ln
- * would send them. */
-static double gain_error(proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
-                         double *mean)
-{
-    double *r = p->work; /* nf <= nblk */
-    for (size_t f = 0; f < nf; f++) {
-        double num = 0, den = 0;
-        for (size_t b = f * fb; b < (f + 1) * fb; b++)
-            num += p->e[b], den += p->ms[b];
-        r[f] = num / den;
-    }
-    int odd = 0;
-    for (size_t f = 0; f < nf; f++) {
-        const double v = r[f];
-        const int normal = v >= 2.2250738585072014e-308 && v <= 1.7976931348623157e308;
-        odd |= !normal;
-        r[f] = bx_fast_ln_normal(normal ? v : 1.0);
-    }
-    if (odd) /* recompute those from the ratios */
-        for (size_t f = 0; f < nf; f++) {
-            double num = 0, den = 0;
-            for (size_t b = f * fb; b < (f + 1) * fb; b++)
-                num += p->e[b], den += p->ms[b];
-            const double v = num / den;
-            if (!(v >= 2.2250738585072014e-308 && v <= 1.7976931348623157e308))
-                r[f] = log(v);
-        }
-    double sw = 0, sd = 0, sdd = 0;
-    for (size_t f = 0; f < nf; f++) {
-        if (wf[f] <= 0)
-            continue;
-        const double d = meas[f] - 4.342944819032518 * r[f]; /* 10 log10 */
-        sw += 1, sd += d, sdd += d * d;
-    }
-    if (mean)
-        *mean = sd / sw;
-    return sqrt(fmax(sdd / sw - (sd / sw) * (sd / sw), 0.0));
 }
 
 static double evaluate(objective *o, const bx_comp_params *c)

@@ -1,5 +1,7 @@
-/* test_lanes — the Jacobian's renders in vector lanes (src/lanes.h) are the
- * chain's own renders.
+/* test_kernels — the analysis's vector kernels against the plain code.
+ *
+ * 1. The Jacobian's renders in vector lanes (src/lanes.h) are the chain's
+ * own renders.
  *
  * For each detector, with and without a starting level, and from each stage
  * a lane group can start at (a band, the compressor), BX_LANES variants of
@@ -8,12 +10,17 @@
  * bursty noise saved after the stages before. Each lane must match
  * bx_chain_process_stages of its own chain on the same input within -120 dB
  * of the signal's peak, on every kernel this processor runs. bx_lanes_dot
- * must match a plain sum within 1e-12 relative. */
+ * must match a plain sum within 1e-12 relative.
+ *
+ * 2. The compressor fit's block model (src/compfit_impl.h) gives the same
+ * gains and gain error bit for bit on every kernel this processor runs, for
+ * each detector, on random block statistics. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/compfit_impl.h"
 #include "../src/lanes.h"
 #include "bx/chain.h"
 #include "testutil.h"
@@ -34,6 +41,59 @@ static void variant(bx_chain_params *p, int l, bx_detector d, int start)
     p->comp.has_start_level = start;
     p->comp.start_level_db = -6.0 - l;
     p->output_gain_db = 1.5 - 0.25 * l;
+}
+
+/* 2: the block model on each kernel against the baseline's */
+static int block_model(void)
+{
+    enum { NB = 4099, FB = 2 };
+    if (bx_simd_detect() != BX_SIMD_AVX2_FMA)
+        return 0; /* one kernel only */
+    static double mem[2][10][NB];
+    proxy p[2];
+    uint64_t seed = 11;
+    for (int k = 0; k < 2; k++) {
+        memset(&p[k], 0, sizeof p[k]);
+        p[k].nblk = NB, p[k].blk = 24, p[k].rate_hz = FS;
+        p[k].pk = mem[k][0], p[k].ms = mem[k][1], p[k].ma = mem[k][2];
+        p[k].pk_db = mem[k][3], p[k].rms_db = mem[k][4], p[k].g = mem[k][5];
+        p[k].e = mem[k][6], p[k].work = mem[k][7], p[k].work2 = mem[k][8];
+    }
+    for (size_t b = 0; b < NB; b++) {
+        const double a = 0.5 * (1.0 + tu_noise(&seed)) * ((b / 200) % 3 ? 0.02 : 0.9);
+        for (int k = 0; k < 2; k++) {
+            p[k].pk[b] = a;
+            p[k].ms[b] = 0.3 * a * a;
+            p[k].ma[b] = 0.5 * a;
+            p[k].pk_db[b] = tu_db(a);
+            p[k].rms_db[b] = tu_db(0.55 * a);
+        }
+    }
+    double meas[NB / FB], wf[NB / FB];
+    for (size_t f = 0; f < NB / FB; f++) {
+        meas[f] = -3.0 * (0.5 + 0.5 * tu_noise(&seed));
+        wf[f] = (f % 7) != 0;
+    }
+    int checks = 0;
+    for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
+        const bx_comp_params c = {-24, 4, 6, 3, 150, 0, (bx_detector)d, 0, 0};
+        bx_compfit_proxy_run(BX_SIMD_BASELINE, &p[0], &c);
+        bx_compfit_proxy_run(BX_SIMD_AVX2_FMA, &p[1], &c);
+        double m0, m1;
+        const double e0 =
+            bx_compfit_gain_error(BX_SIMD_BASELINE, &p[0], meas, wf, NB / FB, FB, &m0);
+        const double e1 =
+            bx_compfit_gain_error(BX_SIMD_AVX2_FMA, &p[1], meas, wf, NB / FB, FB, &m1);
+        checks++;
+        if (memcmp(p[0].g, p[1].g, sizeof mem[0][5]) || memcmp(p[0].e, p[1].e, sizeof mem[0][6]))
+            tu_fail("block model, detector %s: the AVX2 gains differ from the baseline's",
+                    bx_detector_name((bx_detector)d));
+        checks++;
+        if (e0 != e1 || m0 != m1 || !(e0 > 0))
+            tu_fail("block model, detector %s: gain error %.17g / %.17g (baseline %.17g / %.17g)",
+                    bx_detector_name((bx_detector)d), e1, m1, e0, m0);
+    }
+    return checks;
 }
 
 int main(void)
@@ -118,9 +178,10 @@ int main(void)
                 tu_fail("%s dot of %zu: %.17g, a plain sum %.17g", bx_simd_name(kernels[kk]), len,
                         got, s);
         }
+    checks += block_model();
     free(x);
     free(pre);
     free(ref);
     free(out);
-    return tu_finish("test_lanes", checks);
+    return tu_finish("test_kernels", checks);
 }

@@ -1,0 +1,38 @@
+/* compfit_impl.h — internal: the compressor fit's block model (compfit.c),
+ * shared with its kernels (compfit_kernel.h). */
+#ifndef BX_COMPFIT_IMPL_H
+#define BX_COMPFIT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bx/comp.h"
+#include "bx/simd.h"
+
+/* Block summary of a mono signal: what the block-rate compressor model needs. */
+typedef struct proxy {
+    size_t nblk, blk; /* number of blocks, samples per block */
+    double rate_hz;
+    double *pk;      /* max |x| per block */
+    double *ms;      /* mean square per block */
+    double *ma;      /* mean |x| per block (input of the "level" follower) */
+    double *pk_db;   /* peak detector level per block, dB */
+    double *rms_db;  /* RMS detector level at the end of each block, dB */
+    double *g;       /* scratch: linear gain per block */
+    double *e;       /* scratch: mean square per block after the gain */
+    double *work;    /* scratch for quantiles */
+    double *work2;   /* scratch for quantiles */
+    uint32_t *order; /* blocks by peak for the crest's top percentile: the loudest
+                        n_sorted in descending order, then the rest, all quieter */
+    size_t n_sorted;
+    uint16_t *key; /* scratch for quantiles: histogram bin per value */
+} proxy;
+
+/* The kernels, on instruction set s (bx/simd.h): compfit_kernel.h built for
+ * the baseline in compfit.c and, on x86, for AVX2 in compfit_avx2.c (without
+ * fused multiply-adds: the same values bit for bit, four at a time). */
+void bx_compfit_proxy_run(bx_simd s, proxy *p, const bx_comp_params *c);
+double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const double *wf, size_t nf,
+                             size_t fb, double *mean);
+
+#endif /* BX_COMPFIT_IMPL_H */
