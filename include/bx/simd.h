@@ -4,7 +4,9 @@
  * The compressor's kernels exist twice, built from one source: for the
  * processor family's baseline (SSE2 on x86-64, the only choice elsewhere) and,
  * in x86 builds, for AVX2 with FMA. bx_comp_init takes the best one this
- * processor runs, once; the live callback never asks again. The two agree to
+ * processor runs, once; the live callback never asks again. The analysis's
+ * own inner loops (the waveform refinement's renders in vector lanes, the
+ * compressor search's block model) are built the same two ways. The two agree to
  * far better than -120 dB (fused multiply-adds round differently), and a
  * given machine always takes the same one, so bxlive --render reproduces the
  * live output bit for bit.
