@@ -1100,31 +1100,23 @@ static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y
     return refine_chain_n(p, x, y, win, warm, fs, REFINE_ITERATIONS, par, ws, snr, path, err);
 }
 
-/* The compressor's detector, decided on the waveform: the gain trace picked
- * p's, but an EQ fitted beside a compressor takes part of its work and
- * misleads that trace, and the block-rate model the trace is fitted with
- * follows the "branch" detector poorly on noisy sounds (its release acts
- * between the waveform's peaks, within a block). The race: p's own
- * compressor, every detector whose best compressor came within
- * RACE_ERROR_RATIO of the chosen one's gain-trace error, and the "branch"
- * detector with the "peak" detector's settings (the two share the level and
- * differ only in how attack and release combine) each get RACE_ITERATIONS of
- * the whole chain's refinement from the same start; the RACE_FINALISTS best
- * on the waveform get RACE_ITERATIONS more (successive halving: the early
- * steps sort out the hopeless ones), and the best of them goes on to the
- * full refinement. */
 /* One heat of the race: RACE_ITERATIONS of refinement for each candidate,
  * the candidates spread over par's workers (each refinement on its own
  * thread: the same result as with par, and the processors stay busy where
  * a refinement's own tasks are too few to share out). */
-typedef struct race_heat {
-    bx_chain_params *cand;
-    double *snr;
+/* The excerpt refinements run on, and their workspaces (one per worker). */
+typedef struct excerpt {
     const float *x, *y;
     size_t win, warm;
     double fs;
     const char *path;
-    bx_chainfit_ws *const *ws; /* per worker */
+    bx_chainfit_ws *const *ws;
+} excerpt;
+
+typedef struct race_heat {
+    bx_chain_params *cand;
+    double *snr;
+    excerpt ex;
     bx_status st[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
     bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
 } race_heat;
@@ -1132,9 +1124,10 @@ typedef struct race_heat {
 static void heat_task(void *arg, unsigned worker, size_t k)
 {
     race_heat *h = arg;
+    const excerpt *e = &h->ex;
     h->snr[k] = -INFINITY;
-    h->st[k] = refine_chain_n(&h->cand[k], h->x, h->y, h->win, h->warm, h->fs, RACE_ITERATIONS,
-                              NULL, h->ws[worker], &h->snr[k], h->path, &h->err[k]);
+    h->st[k] = refine_chain_n(&h->cand[k], e->x, e->y, e->win, e->warm, e->fs, RACE_ITERATIONS,
+                              NULL, e->ws[worker], &h->snr[k], e->path, &h->err[k]);
 }
 
 static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error *err)
@@ -1148,6 +1141,19 @@ static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error
     return BX_OK;
 }
 
+/* The compressor's detector, decided on the waveform: the gain trace picked
+ * p's, but an EQ fitted beside a compressor takes part of its work and
+ * misleads that trace, and the block-rate model the trace is fitted with
+ * follows the "branch" detector poorly on noisy sounds (its release acts
+ * between the waveform's peaks, within a block). The race: p's own
+ * compressor, every detector whose best compressor came within
+ * RACE_ERROR_RATIO of the chosen one's gain-trace error, and the "branch"
+ * detector with the "peak" detector's settings (the two share the level and
+ * differ only in how attack and release combine) each get RACE_ITERATIONS of
+ * the whole chain's refinement from the same start; the RACE_FINALISTS best
+ * on the waveform get RACE_ITERATIONS more (successive halving: the early
+ * steps sort out the hopeless ones), and the best of them goes on to the
+ * full refinement. */
 static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
                                 const bx_compfit_result *crs, int n_starts, const float *x,
                                 const float *y, size_t win, size_t warm, double fs,
@@ -1181,7 +1187,7 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
             cand[nc++] = q;
         }
     }
-    race_heat h = {cand, snr, x, y, win, warm, fs, path, ws, {BX_OK}, {{0}}};
+    race_heat h = {cand, snr, {x, y, win, warm, fs, path, ws}, {BX_OK}, {{0}}};
     bx_status st = run_heat(&h, nc, par, err);
     if (st)
         return st;
@@ -1225,26 +1231,23 @@ typedef struct refine_job {
 
 typedef struct refine_jobs {
     refine_job *job;
-    const float *x, *y;
-    size_t win, warm;
-    double fs;
-    const char *path;
-    bx_chainfit_ws *const *ws; /* per worker */
+    excerpt ex;
 } refine_jobs;
 
 static void refine_job_task(void *arg, unsigned worker, size_t k)
 {
     const refine_jobs *J = arg;
+    const excerpt *e = &J->ex;
     refine_job *j = &J->job[k];
     j->st = BX_OK;
     if (j->race) { /* its heats on this thread, in this worker's workspace */
         int won = 0;
-        j->st = race_detectors(j->p, j->p, j->race, 1, J->x, J->y, J->win, J->warm, J->fs, NULL,
-                               &J->ws[worker], &won, J->path, &j->err);
+        j->st = race_detectors(j->p, j->p, j->race, 1, e->x, e->y, e->win, e->warm, e->fs, NULL,
+                               &e->ws[worker], &won, e->path, &j->err);
     }
     if (!j->st)
-        j->st = refine_chain(j->p, J->x, J->y, J->win, J->warm, J->fs, NULL, J->ws[worker], j->snr,
-                             J->path, &j->err);
+        j->st = refine_chain(j->p, e->x, e->y, e->win, e->warm, e->fs, NULL, e->ws[worker], j->snr,
+                             e->path, &j->err);
 }
 
 static bx_status run_refine_jobs(refine_jobs *J, int n, const bx_parallel *par, bx_error *err)
@@ -1760,8 +1763,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
             refine_job jobs[3] = {{&c, &snr_c, &last_cr, BX_OK, {0}},
                                   {p, &snr_first, NULL, BX_OK, {0}},
                                   {&q, &snr_q, NULL, BX_OK, {0}}};
-            refine_jobs J = {
-                has_faint ? jobs : jobs + 1, x + at, y + at, win, warm, fs, ref->path, ws};
+            refine_jobs J = {has_faint ? jobs : jobs + 1,
+                             {x + at, y + at, win, warm, fs, ref->path, ws}};
             st = run_refine_jobs(&J, has_faint ? 3 : 2, o->par, err);
             /* a compressor that only wins with a setting on the end of its
              * range is not one the data identified (a release pinned at its
