@@ -408,6 +408,9 @@ double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset
 /* the kernels for the baseline instruction set (compfit_kernel.h) */
 #define COMPFIT_RUN bx_compfit_proxy_run_baseline
 #define COMPFIT_GAIN_ERROR bx_compfit_gain_error_baseline
+#define COMPFIT_RUN8 bx_compfit_proxy_run8_baseline
+void bx_compfit_proxy_run8_baseline(const proxy *p, const bx_comp_params *c, double *g, double *e,
+                                    double *scratch);
 void bx_compfit_proxy_run_baseline(proxy *p, const bx_comp_params *c);
 double bx_compfit_gain_error_baseline(proxy *p, const double *meas, const double *wf, size_t nf,
                                       size_t fb, double *mean);
@@ -436,6 +439,20 @@ double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const doub
     (void)s;
 #endif
     return bx_compfit_gain_error_baseline(p, meas, wf, nf, fb, mean);
+}
+
+void bx_compfit_proxy_run8(bx_simd s, const proxy *p, const bx_comp_params *c, double *g, double *e,
+                           double *scratch)
+{
+#if BX_HAVE_AVX2_KERNELS
+    if (s == BX_SIMD_AVX2_FMA) {
+        bx_compfit_proxy_run8_avx2(p, c, g, e, scratch);
+        return;
+    }
+#else
+    (void)s;
+#endif
+    bx_compfit_proxy_run8_baseline(p, c, g, e, scratch);
 }
 
 static void proxy_run(proxy *p, const bx_comp_params *c)
@@ -482,9 +499,9 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
     c->start_level_db = 0.0;
 }
 
-static double evaluate(objective *o, const bx_comp_params *c)
+/* The objective for the gains now in o->p (g and e). */
+static double objective_value(objective *o)
 {
-    proxy_run(o->p, c);
     if (o->target) {
         bx_dynsig s;
         signature(o->p, &s);
@@ -494,17 +511,31 @@ static double evaluate(objective *o, const bx_comp_params *c)
     return gain_error(o->p, o->meas_db, o->wf, o->nf, o->fb, &o->last_offset);
 }
 
-static double eval_v(objective *o, const double *v)
+static double evaluate(objective *o, const bx_comp_params *c)
 {
-    bx_comp_params c;
-    params_from(v, o, &c);
-    /* outside the box: evaluate at the clamped point, plus a penalty */
+    proxy_run(o->p, c);
+    return objective_value(o);
+}
+
+/* The compressor at search point v (clamped into the box) into *c, and the
+ * penalty for how far outside the box v lies. */
+static double box_penalty(const objective *o, const double *v, bx_comp_params *c)
+{
+    params_from(v, o, c);
     double pen = 0;
     pen += fmax(0, v[0]) + fmax(0, o->threshold_min_db - v[0]);
     pen += fmax(0, -v[1]) + fmax(0, v[1] - log(o->ratio_max));
     pen += fmax(0, log(0.1) - v[2]) + fmax(0, v[2] - log(300.0));
     pen += fmax(0, log(o->release_min_ms) - v[3]) + fmax(0, v[3] - log(o->release_max_ms));
     pen += fmax(0, -v[4]) + fmax(0, v[4] - 24.0);
+    return pen;
+}
+
+static double eval_v(objective *o, const double *v)
+{
+    bx_comp_params c;
+    /* outside the box: evaluate at the clamped point, plus a penalty */
+    const double pen = box_penalty(o, v, &c);
     return evaluate(o, &c) + 10.0 * pen;
 }
 
@@ -606,8 +637,10 @@ typedef struct search_pool {
     proxy wp[THREAD_WORKERS_MAX], wgp[THREAD_WORKERS_MAX];
     unsigned nw, made, made_g;
     const double (*pt)[NP];
-    double *f;          /* grid: value at each point */
-    double (*nm_v)[NP]; /* Nelder–Mead: start in, result out */
+    size_t n_pt;
+    double *f;                         /* grid: value at each point */
+    double *lanes[THREAD_WORKERS_MAX]; /* grid: eight points' gains at once, per worker */
+    double (*nm_v)[NP];                /* Nelder–Mead: start in, result out */
     double *nm_f;
     const bx_detector *nm_det; /* Nelder–Mead: each start's detector */
     const double *nm_step;
@@ -619,6 +652,30 @@ static void grid_task(void *arg, unsigned worker, size_t i)
 {
     search_pool *S = arg;
     S->f[i] = eval_v(&S->wg[worker], S->pt[i]);
+}
+
+/* Grid points 8 gi .. 8 gi + 7 at once (one detector, not "level"): the
+ * same values as grid_task's, lane by lane. */
+static void grid8_task(void *arg, unsigned worker, size_t gi)
+{
+    search_pool *S = arg;
+    objective *o = &S->wg[worker];
+    proxy *p = o->p;
+    const size_t i0 = 8 * gi, nb = p->nblk;
+    bx_comp_params c[8];
+    double pen[8];
+    for (size_t l = 0; l < 8; l++) /* past the end: the last point again, not kept */
+        pen[l] = box_penalty(o, S->pt[i0 + l < S->n_pt ? i0 + l : S->n_pt - 1], &c[l]);
+    double *g8 = S->lanes[worker], *e8 = g8 + 8 * nb, *scratch = e8 + 8 * nb;
+    bx_compfit_proxy_run8(bx_simd_detect(), p, c, g8, e8, scratch);
+    double *g = p->g, *e = p->e;
+    for (size_t l = 0; l < 8 && i0 + l < S->n_pt; l++) {
+        p->g = g8 + l * nb;
+        p->e = e8 + l * nb;
+        S->f[i0 + l] = objective_value(o) + 10.0 * pen[l];
+    }
+    p->g = g;
+    p->e = e;
 }
 
 static void nm_task(void *arg, unsigned worker, size_t i)
@@ -633,6 +690,8 @@ static void nm_task(void *arg, unsigned worker, size_t i)
 static void pool_close(search_pool *S)
 {
     S->o->p = S->fine;
+    for (unsigned k = 0; k < THREAD_WORKERS_MAX; k++)
+        bx_free(S->lanes[k]);
     for (unsigned k = 1; k < S->made; k++)
         proxy_clone_free(&S->wp[k]);
     for (unsigned k = 1; S->o->grid && k < S->made_g; k++)
@@ -672,6 +731,11 @@ static bx_status pool_open(search_pool *S, objective *o, const bx_parallel *par)
     if (!o->grid)
         for (unsigned k = 1; k < S->nw; k++)
             S->wg[k] = S->wo[k];
+    for (unsigned k = 0; k < S->nw; k++)
+        if (!(S->lanes[k] = bx_malloc(24 * S->wg[k].p->nblk * sizeof(double)))) {
+            pool_close(S);
+            return BX_ERR_NOMEM;
+        }
     return BX_OK;
 }
 
@@ -682,8 +746,12 @@ static void eval_points(search_pool *S, const bx_parallel *par, bx_detector d,
     for (unsigned k = 0; k < S->nw; k++)
         S->wg[k].detector = d;
     S->pt = pt;
+    S->n_pt = n;
     S->f = f;
-    bx_parallel_for(par, grid_task, S, n);
+    if (d == BX_DETECTOR_LEVEL) /* its detector takes a logarithm per block: one at a time */
+        bx_parallel_for(par, grid_task, S, n);
+    else
+        bx_parallel_for(par, grid8_task, S, (n + 7) / 8);
 }
 
 enum { SEARCH_MAX_POINTS = 288, SEARCH_KEEP = 3 };

@@ -7,6 +7,8 @@
 #if BX_HAVE_AVX2_KERNELS
 #define COMPFIT_RUN bx_compfit_proxy_run_avx2
 #define COMPFIT_GAIN_ERROR bx_compfit_gain_error_avx2
+#define COMPFIT_RUN8 bx_compfit_proxy_run8_avx2
+#define VEC8_AVX2 1
 #include "compfit_kernel.h"
 #else
 typedef int bx_compfit_avx2_unused; /* an empty translation unit is not ISO C */

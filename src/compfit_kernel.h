@@ -1,14 +1,16 @@
 /* compfit_kernel.h — internal: the compressor fit's inner loops, compiled
  * once per instruction set (like comp_kernel.h). The including file defines
- * COMPFIT_RUN and COMPFIT_GAIN_ERROR as the functions' names. */
-#if !defined(COMPFIT_RUN) || !defined(COMPFIT_GAIN_ERROR)
-#error "define COMPFIT_RUN and COMPFIT_GAIN_ERROR before including compfit_kernel.h"
+ * COMPFIT_RUN, COMPFIT_RUN8 and COMPFIT_GAIN_ERROR as the functions' names
+ * (and VEC8_AVX2, see vec8.h). */
+#if !defined(COMPFIT_RUN) || !defined(COMPFIT_RUN8) || !defined(COMPFIT_GAIN_ERROR)
+#error "define COMPFIT_RUN, COMPFIT_RUN8 and COMPFIT_GAIN_ERROR before including compfit_kernel.h"
 #endif
 
 #include <math.h>
 
 #include "compfit_impl.h"
 #include "fastmath.h"
+#include "vec8.h"
 
 /* Linear gain per block of bx_comp with params c (makeup ignored), block rate:
  * the same gain computer and smooth decoupled peak detector, in dB. The
@@ -103,4 +105,57 @@ double COMPFIT_GAIN_ERROR(proxy *p, const double *meas, const double *wf, size_t
     if (mean)
         *mean = sd / sw;
     return sqrt(fmax(sdd / sw - (sd / sw) * (sd / sw), 0.0));
+}
+
+/* COMPFIT_RUN for eight compressors at once (c[0..8), one detector, not
+ * "level"): lane l's gains into g + l * nblk and e + l * nblk, the same
+ * values as COMPFIT_RUN gives for c[l]; scratch: 8 * nblk doubles. */
+void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e, double *scratch)
+{
+    const double B = (double)p->blk, fs = p->rate_hz;
+    double aa[8], ar[8], aa1[8], ar1[8], t[8], slope[8], lo[8], hi[8], kw[8];
+    for (int l = 0; l < 8; l++) {
+        aa[l] = exp(-B / (c[l].attack_ms * 1e-3 * fs));
+        ar[l] = exp(-B / (c[l].release_ms * 1e-3 * fs));
+        aa1[l] = 1.0 - aa[l], ar1[l] = 1.0 - ar[l];
+        t[l] = c[l].threshold_db;
+        const double w = c[l].knee_db;
+        slope[l] = 1.0 - 1.0 / c[l].ratio;
+        lo[l] = t[l] - 0.5 * w, hi[l] = t[l] + 0.5 * w;
+        kw[l] = w > 0 ? slope[l] / (2.0 * w) : 0.0;
+    }
+    const double *lv = c[0].detector == BX_DETECTOR_RMS ? p->rms_db : p->pk_db;
+    const int branch = c[0].detector == BX_DETECTOR_BRANCH;
+    const vd vaa = v_ld(aa), var = v_ld(ar), vaa1 = v_ld(aa1), var1 = v_ld(ar1);
+    const vd vt = v_ld(t), vslope = v_ld(slope), vlo = v_ld(lo), vhi = v_ld(hi), vkw = v_ld(kw);
+    const vd zero = v_set1(0.0);
+    vd y1 = zero, yl = zero;
+    const size_t n = p->nblk;
+    for (size_t b = 0; b < n; b++) {
+        const vd xg = v_set1(lv[b]);
+        vd k = v_sub(xg, vlo);
+        k = v_sel(v_gt(k, zero), k, zero);
+        /* xg <= hi, as !(xg > hi): the same choice for every value the
+         * scalar code sees (NaN does not reach here) */
+        const vd xl = v_sel(v_gt(xg, vhi), v_mul(vslope, v_sub(xg, vt)), v_mul(v_mul(vkw, k), k));
+        if (branch) {
+            yl = v_sel(v_gt(xl, yl), v_add(v_mul(vaa, yl), v_mul(vaa1, xl)),
+                       v_add(v_mul(var, yl), v_mul(var1, xl)));
+        } else {
+            const vd rel = v_add(v_mul(var, y1), v_mul(var1, xl));
+            y1 = v_sel(v_gt(xl, rel), xl, rel);
+            yl = v_add(v_mul(vaa, yl), v_mul(vaa1, y1));
+        }
+        v_st(scratch + b * 8, yl);
+    }
+    for (size_t k = 0; k < 8 * n; k++)
+        scratch[k] = bx_fast_exp(-0.11512925464970229 * scratch[k]);
+    const double *ms = p->ms;
+    for (int l = 0; l < 8; l++) {
+        double *gl = g + (size_t)l * n, *el = e + (size_t)l * n;
+        for (size_t b = 0; b < n; b++) {
+            gl[b] = scratch[b * 8 + l];
+            el[b] = gl[b] * gl[b] * ms[b];
+        }
+    }
 }

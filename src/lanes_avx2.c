@@ -6,7 +6,7 @@
 #if BX_HAVE_AVX2_KERNELS
 #define LANES_KERNEL bx_lanes_process_avx2
 #define LANES_DOT bx_lanes_dot_avx2
-#define LANES_AVX2 1
+#define VEC8_AVX2 1
 #include "lanes_kernel.h"
 #else
 typedef int bx_lanes_avx2_unused; /* an empty translation unit is not ISO C */

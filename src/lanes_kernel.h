@@ -1,7 +1,7 @@
 /* lanes_kernel.h — internal: the body of bx_lanes_process, compiled once per
  * instruction set (like comp_kernel.h). The including file defines
- * LANES_KERNEL and LANES_DOT as the functions' names, and LANES_AVX2 to 1 where AVX2 and
- * FMA may be used. The per-sample recursions (the filters, the detectors)
+ * LANES_KERNEL and LANES_DOT as the functions' names, and VEC8_AVX2 to 1 where AVX2 (and
+ * FMA) may be used. The per-sample recursions (the filters, the detectors)
  * run all lanes as one vector, as two independent halves in AVX2 registers
  * so that each waits on its own result only half as often; the logarithms
  * and exponentials run over the chunk's lane-interleaved values as one flat
@@ -20,144 +20,10 @@
 #define LANES_CHUNK 64
 #define NL BX_LANES
 
-#ifndef LANES_VEC_DEFINED
-#define LANES_VEC_DEFINED
-#if LANES_AVX2
-#include <immintrin.h>
+#include "vec8.h"
+
 #if BX_LANES != 8
-#error "the AVX2 lanes are two registers of four"
-#endif
-typedef struct vd {
-    __m256d a, b;
-} vd;
-#define V2(op, x, y)                                                                               \
-    vd r;                                                                                          \
-    r.a = op(x.a, y.a);                                                                            \
-    r.b = op(x.b, y.b);                                                                            \
-    return r
-static inline vd v_ld(const double *p)
-{
-    vd r;
-    r.a = _mm256_loadu_pd(p);
-    r.b = _mm256_loadu_pd(p + 4);
-    return r;
-}
-static inline void v_st(double *p, vd x)
-{
-    _mm256_storeu_pd(p, x.a);
-    _mm256_storeu_pd(p + 4, x.b);
-}
-static inline vd v_set1(double x)
-{
-    vd r;
-    r.a = r.b = _mm256_set1_pd(x);
-    return r;
-}
-static inline vd v_add(vd x, vd y)
-{
-    V2(_mm256_add_pd, x, y);
-}
-static inline vd v_sub(vd x, vd y)
-{
-    V2(_mm256_sub_pd, x, y);
-}
-static inline vd v_mul(vd x, vd y)
-{
-    V2(_mm256_mul_pd, x, y);
-}
-static inline vd v_sqrt(vd x)
-{
-    vd r;
-    r.a = _mm256_sqrt_pd(x.a);
-    r.b = _mm256_sqrt_pd(x.b);
-    return r;
-}
-static inline __m256d gt_(__m256d x, __m256d y)
-{
-    return _mm256_cmp_pd(x, y, _CMP_GT_OQ);
-}
-static inline __m256d lt_(__m256d x, __m256d y)
-{
-    return _mm256_cmp_pd(x, y, _CMP_LT_OQ);
-}
-static inline vd v_gt(vd x, vd y)
-{
-    V2(gt_, x, y);
-}
-static inline vd v_lt(vd x, vd y)
-{
-    V2(lt_, x, y);
-}
-static inline vd v_and(vd x, vd y)
-{
-    V2(_mm256_and_pd, x, y);
-}
-/* m ? x : y, m from v_gt / v_lt / v_and */
-static inline vd v_sel(vd m, vd x, vd y)
-{
-    vd r;
-    r.a = _mm256_blendv_pd(y.a, x.a, m.a);
-    r.b = _mm256_blendv_pd(y.b, x.b, m.b);
-    return r;
-}
-#undef V2
-#else
-typedef struct vd {
-    double v[NL];
-} vd;
-#define V_MAP(expr)                                                                                \
-    vd r;                                                                                          \
-    for (int l = 0; l < NL; l++)                                                                   \
-        r.v[l] = (expr);                                                                           \
-    return r
-static inline vd v_ld(const double *p)
-{
-    V_MAP(p[l]);
-}
-static inline void v_st(double *p, vd x)
-{
-    for (int l = 0; l < NL; l++)
-        p[l] = x.v[l];
-}
-static inline vd v_set1(double x)
-{
-    V_MAP(x);
-}
-static inline vd v_add(vd x, vd y)
-{
-    V_MAP(x.v[l] + y.v[l]);
-}
-static inline vd v_sub(vd x, vd y)
-{
-    V_MAP(x.v[l] - y.v[l]);
-}
-static inline vd v_mul(vd x, vd y)
-{
-    V_MAP(x.v[l] * y.v[l]);
-}
-static inline vd v_sqrt(vd x)
-{
-    V_MAP(sqrt(x.v[l]));
-}
-/* masks are 1.0 (true) or 0.0 */
-static inline vd v_gt(vd x, vd y)
-{
-    V_MAP(x.v[l] > y.v[l] ? 1.0 : 0.0);
-}
-static inline vd v_lt(vd x, vd y)
-{
-    V_MAP(x.v[l] < y.v[l] ? 1.0 : 0.0);
-}
-static inline vd v_and(vd x, vd y)
-{
-    V_MAP(x.v[l] != 0.0 && y.v[l] != 0.0 ? 1.0 : 0.0);
-}
-static inline vd v_sel(vd m, vd x, vd y)
-{
-    V_MAP(m.v[l] != 0.0 ? x.v[l] : y.v[l]);
-}
-#undef V_MAP
-#endif
+#error "a vd (vec8.h) holds the eight lanes"
 #endif
 
 void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)

@@ -22,6 +22,8 @@ double bx_lanes_dot_avx2(const double *a, const double *b, size_t n);
 struct proxy;
 /** The compressor fit's block model on AVX2 (compfit_impl.h), likewise. */
 void bx_compfit_proxy_run_avx2(struct proxy *p, const bx_comp_params *c);
+void bx_compfit_proxy_run8_avx2(const struct proxy *p, const bx_comp_params *c, double *g,
+                                double *e, double *scratch);
 double bx_compfit_gain_error_avx2(struct proxy *p, const double *meas, const double *wf, size_t nf,
                                   size_t fb, double *mean);
 #endif

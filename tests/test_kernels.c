@@ -14,7 +14,8 @@
  *
  * 2. The compressor fit's block model (src/compfit_impl.h) gives the same
  * gains and gain error bit for bit on every kernel this processor runs, for
- * each detector, on random block statistics. */
+ * each detector, on random block statistics; and eight compressors at once
+ * give each one's gains of one at a time, bit for bit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +48,6 @@ static void variant(bx_chain_params *p, int l, bx_detector d, int start)
 static int block_model(void)
 {
     enum { NB = 4099, FB = 2 };
-    if (bx_simd_detect() != BX_SIMD_AVX2_FMA)
-        return 0; /* one kernel only */
     static double mem[2][10][NB];
     proxy p[2];
     uint64_t seed = 11;
@@ -75,6 +74,32 @@ static int block_model(void)
         wf[f] = (f % 7) != 0;
     }
     int checks = 0;
+    /* eight compressors at once against one at a time, on every kernel */
+    static double g8[8 * NB], e8[8 * NB], scratch[8 * NB];
+    const int n_kernels = bx_simd_detect() == BX_SIMD_AVX2_FMA ? 2 : 1;
+    const bx_simd kernels[2] = {BX_SIMD_BASELINE, BX_SIMD_AVX2_FMA};
+    for (int kk = 0; kk < n_kernels; kk++)
+        for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
+            if (d == BX_DETECTOR_LEVEL)
+                continue; /* one at a time only */
+            bx_comp_params c[8];
+            for (int l = 0; l < 8; l++)
+                c[l] = (bx_comp_params){-30 + 2 * l,    1.5 + l,     3.0 * (l % 3),
+                                        0.5 + l,        40 + 30 * l, 0,
+                                        (bx_detector)d, 0,           0};
+            bx_compfit_proxy_run8(kernels[kk], &p[1], c, g8, e8, scratch);
+            for (int l = 0; l < 8; l++) {
+                bx_compfit_proxy_run(BX_SIMD_BASELINE, &p[0], &c[l]);
+                checks++;
+                if (memcmp(p[0].g, g8 + (size_t)l * NB, NB * sizeof(double)) ||
+                    memcmp(p[0].e, e8 + (size_t)l * NB, NB * sizeof(double)))
+                    tu_fail("block model, %s kernel, eight at once, detector %s, lane %d: not the "
+                            "gains of one at a time",
+                            bx_simd_name(kernels[kk]), bx_detector_name((bx_detector)d), l);
+            }
+        }
+    if (n_kernels < 2)
+        return checks; /* the baseline only */
     for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
         const bx_comp_params c = {-24, 4, 6, 3, 150, 0, (bx_detector)d, 0, 0};
         bx_compfit_proxy_run(BX_SIMD_BASELINE, &p[0], &c);
