@@ -136,12 +136,31 @@ static double sse(const float *y, const double *o, size_t from, size_t n)
     return s;
 }
 
+/* samples per piece of a group's render */
+#define GROUP_BLOCK 1024
+
+/* One group of columns: its lanes, the column each lane renders (-1: none)
+ * and 1 / the parameter's step. */
+typedef struct lane_group {
+    bx_lanes lanes;
+    int col[BX_LANES];
+    double inv[BX_LANES];
+} lane_group;
+
+/* The normal equations are formed a block of NORMAL_CHUNK * JAC_CHUNKS
+ * samples at a time: the Jacobian is kept for one block only. */
+#define NORMAL_CHUNK 2048
+#define JAC_CHUNKS 16
+#define JAC_BLOCK (NORMAL_CHUNK * JAC_CHUNKS)
+
 /* The Jacobian and the normal equations, spread over workers. The columns
  * are rendered BX_LANES at a time (lanes.h), each group from the signal
  * saved before the earliest stage its parameters change (a lane whose own
- * stage comes later runs the stages before it unchanged); row a of J^T J
- * and J^T r is one task each. The groups are fixed by the layout, so every
- * value is computed the same way whatever runs it. */
+ * stage comes later runs the stages before it unchanged), a block of
+ * JAC_BLOCK samples at a time: each block's columns, then its chunks of
+ * J^T J and J^T r (one task each), so that only one block of the Jacobian
+ * is ever kept. The groups and chunks are fixed by the layout and the
+ * length, so every value is computed the same way whatever runs it. */
 typedef struct jac_job {
     const bx_chain_params *cur;
     const layout *L;
@@ -150,8 +169,11 @@ typedef struct jac_job {
     double rate;
     const double *out; /* the current render */
     const double *pre; /* the current chain's prefixes (see prefixes) */
-    double *jac;       /* m columns of n */
-    double **trial;    /* per worker: BX_LANES x n, lane-interleaved, then n of scratch */
+    double *jac;       /* m columns of the block: sample t at jac[k * JAC_BLOCK + t - from] */
+    size_t from, to;   /* the block rendered now: samples [from, to) */
+    size_t chunk0;     /* its first chunk of the normal equations */
+    int init;          /* 1: the first block; the groups set up their lanes */
+    lane_group *grp;   /* per group: its lanes, kept from block to block */
     bx_status *st;     /* per group */
     const int *order;  /* the columns to render, latest stage first */
     int n_render;      /* how many */
@@ -169,50 +191,53 @@ static unsigned param_stage(const layout *L, const bx_chain_params *p, int k)
 
 static void group_task(void *arg, unsigned worker, size_t gi)
 {
+    (void)worker;
     jac_job *J = arg;
     const layout *L = J->L;
-    bx_chain_params q[BX_LANES];
-    const bx_chain_params *qp[BX_LANES];
-    double hh[BX_LANES];
-    int col[BX_LANES];
-    unsigned first = 0;
-    for (int l = 0; l < BX_LANES; l++) {
-        const int at = (int)gi * BX_LANES + l;
-        q[l] = *J->cur;
-        qp[l] = &q[l];
-        col[l] = at < J->n_render ? J->order[at] : -1;
-        hh[l] = 0;
-        if (col[l] < 0)
-            continue;
-        const int k = col[l];
-        const double h = L->band[k] >= 0 && L->what[k] == 1                         ? 0.01
-                         : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
-                                                                                    : 0.002;
-        set(&q[l], L, k, get(J->cur, L, k) + h, J->rate);
-        hh[l] = get(&q[l], L, k) - get(J->cur, L, k);
-        const unsigned s = param_stage(L, J->cur, k);
-        first = first == 0 || s < first ? s : first;
+    lane_group *G = &J->grp[gi];
+    if (J->init) {
+        bx_chain_params q[BX_LANES];
+        const bx_chain_params *qp[BX_LANES];
+        unsigned first = 0;
+        for (int l = 0; l < BX_LANES; l++) {
+            const int at = (int)gi * BX_LANES + l;
+            q[l] = *J->cur;
+            qp[l] = &q[l];
+            G->col[l] = at < J->n_render ? J->order[at] : -1;
+            G->inv[l] = 0;
+            if (G->col[l] < 0)
+                continue;
+            const int k = G->col[l];
+            const double h = L->band[k] >= 0 && L->what[k] == 1                         ? 0.01
+                             : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
+                                                                                        : 0.002;
+            set(&q[l], L, k, get(J->cur, L, k) + h, J->rate);
+            const double hh = get(&q[l], L, k) - get(J->cur, L, k);
+            G->inv[l] = hh != 0 ? 1.0 / hh : 0.0;
+            const unsigned s = param_stage(L, J->cur, k);
+            first = first == 0 || s < first ? s : first;
+        }
+        bx_error e;
+        J->st[gi] = bx_lanes_init(&G->lanes, qp, first, J->rate, &e);
     }
-    bx_lanes lanes;
-    bx_error e;
-    J->st[gi] = bx_lanes_init(&lanes, qp, first, J->rate, &e);
     if (J->st[gi])
         return;
-    double *trial = J->trial[worker];
-    bx_lanes_process(&lanes, J->pre + (size_t)(first - 1) * J->n, trial, J->n);
-    /* the columns, all lanes in one pass over the render (a lane without a
-     * column writes to the worker's scratch past the render) */
-    double *c[BX_LANES], inv[BX_LANES];
-    for (int l = 0; l < BX_LANES; l++) {
-        const int ok = col[l] >= 0 && hh[l] != 0;
-        c[l] = col[l] >= 0 ? J->jac + (size_t)col[l] * J->n
-                           : J->trial[worker] + (size_t)BX_LANES * J->n;
-        inv[l] = ok ? 1.0 / hh[l] : 0.0;
-    }
-    for (size_t t = J->warmup; t < J->n; t++) {
-        const double o = J->out[t], *tr = trial + t * BX_LANES;
-        for (int l = 0; l < BX_LANES; l++)
-            c[l][t] = (tr[l] - o) * inv[l];
+    /* the block a piece at a time (the lanes keep their state between
+     * calls: the same values as one call), each piece's columns written as
+     * it comes; before the warm-up's end, the render only */
+    double blk[BX_LANES * GROUP_BLOCK];
+    const double *in = J->pre + (size_t)(G->lanes.first - 1) * J->n;
+    for (size_t t0 = J->from; t0 < J->to; t0 += GROUP_BLOCK) {
+        const size_t len = J->to - t0 < GROUP_BLOCK ? J->to - t0 : GROUP_BLOCK;
+        bx_lanes_process(&G->lanes, in + t0, blk, len);
+        const size_t from = J->warmup > t0 ? J->warmup : t0;
+        for (int l = 0; l < BX_LANES; l++) {
+            if (G->col[l] < 0)
+                continue;
+            double *c = J->jac + (size_t)G->col[l] * JAC_BLOCK - J->from;
+            for (size_t t = from; t < t0 + len; t++)
+                c[t] = (blk[(t - t0) * BX_LANES + l] - J->out[t]) * G->inv[l];
+        }
     }
 }
 
@@ -220,23 +245,23 @@ static void group_task(void *arg, unsigned worker, size_t gi)
  * own partial sums (the caller adds them in chunk order, so the result does
  * not depend on how the chunks were spread): every column's chunk stays in
  * cache while all pairs are formed. */
-#define NORMAL_CHUNK 2048
-
 static void normal_chunk_task(void *arg, unsigned worker, size_t c)
 {
     jac_job *J = arg;
     (void)worker;
     const int m = J->m;
+    c += J->chunk0;
     const size_t t0 = J->warmup + c * NORMAL_CHUNK;
     const size_t len = J->n - t0 < NORMAL_CHUNK ? J->n - t0 : NORMAL_CHUNK;
     double *part = J->part + c * (size_t)(m * m + m), *r = J->resid + t0;
     for (size_t k = 0; k < len; k++)
         r[k] = J->y[t0 + k] - J->out[t0 + k];
+    const double *jac = J->jac + (t0 - J->from);
     for (int a = 0; a < m; a++) {
-        const double *ja = J->jac + (size_t)a * J->n + t0;
+        const double *ja = jac + (size_t)a * JAC_BLOCK;
         part[m * m + a] = bx_lanes_dot(ja, r, len);
         for (int b = a; b < m; b++)
-            part[a * m + b] = bx_lanes_dot(ja, J->jac + (size_t)b * J->n + t0, len);
+            part[a * m + b] = bx_lanes_dot(ja, jac + (size_t)b * JAC_BLOCK, len);
     }
 }
 
@@ -244,10 +269,9 @@ static void normal_chunk_task(void *arg, unsigned worker, size_t c)
  * large: fresh pages for each call cost more than the arithmetic). */
 struct bx_chainfit_ws {
     double *mem;
-    size_t cap;      /* doubles at mem */
-    double **trials; /* per worker */
-    unsigned n_trials;
+    size_t cap;         /* doubles at mem */
     bx_status st[MAXP]; /* per group of columns */
+    lane_group grp[(MAXP + BX_LANES - 1) / BX_LANES];
 };
 
 bx_chainfit_ws *bx_chainfit_ws_create(void)
@@ -260,7 +284,6 @@ void bx_chainfit_ws_destroy(bx_chainfit_ws *ws)
     if (!ws)
         return;
     bx_free(ws->mem);
-    bx_free(ws->trials);
     bx_free(ws);
 }
 
@@ -277,11 +300,9 @@ static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, 
     make_layout(&cur, &L);
     const int m = L.np;
     const size_t cnt = n - warmup;
-    const unsigned nw = bx_parallel_workers(par);
     const size_t n_chunks = (n - warmup + NORMAL_CHUNK - 1) / NORMAL_CHUNK;
     const size_t n_pre = (size_t)cur.n_bands + 1;
-    const size_t need =
-        ((size_t)m + 2 + (BX_LANES + 1) * (size_t)nw + n_pre) * n + n_chunks * (size_t)(m * m + m);
+    const size_t need = (3 + n_pre) * n + (size_t)m * JAC_BLOCK + n_chunks * (size_t)(m * m + m);
     if (need > ws->cap) {
         bx_free(ws->mem);
         ws->cap = 0;
@@ -290,22 +311,10 @@ static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, 
             return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
         ws->cap = need;
     }
-    if (nw > ws->n_trials) {
-        bx_free(ws->trials);
-        ws->n_trials = 0;
-        ws->trials = bx_malloc(nw * sizeof(double *));
-        if (!ws->trials)
-            return bx_error_set(err, BX_ERR_NOMEM, "out of memory refining the chain");
-        ws->n_trials = nw;
-    }
-    double *mem = ws->mem, **trials = ws->trials;
-    bx_status *col_st = ws->st;        /* n_groups <= MAXP */
-    double *out = mem, *jac = mem + n; /* jac: m columns of n */
-    for (unsigned w = 0; w < nw; w++)
-        trials[w] = mem + ((size_t)m + 1 + (BX_LANES + 1) * (size_t)w) * n;
-    double *trial = trials[0];
-    double *resid = mem + ((size_t)m + 1 + (BX_LANES + 1) * (size_t)nw) * n, *pre = resid + n,
-           *part = pre + n_pre * n;
+    double *mem = ws->mem;
+    bx_status *col_st = ws->st; /* n_groups <= MAXP */
+    double *out = mem, *trial = out + n, *resid = trial + n, *pre = resid + n;
+    double *jac = pre + n_pre * n, *part = jac + (size_t)m * JAC_BLOCK;
     /* the columns to render, the compressor's first, then the bands' from
      * the last (a group of lanes starts at its earliest stage); the output
      * gain's is exact */
@@ -341,8 +350,10 @@ static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, 
                                                  : "chain refinement: the chain is unusable");
             break;
         }
-        jac_job J = {&cur,   &L,     x,     y,        n, warmup, rate_hz, out,  pre,  jac,
-                     trials, col_st, order, n_render, m, A0,     g,       part, resid};
+        jac_job J = {&cur,  &L,       x, y,      n, warmup, rate_hz, out,
+                     pre,   jac,      0, warmup, 0, 1,      ws->grp, col_st,
+                     order, n_render, m, A0,     g, part,   resid};
+        /* the warm-up: the groups' lanes set up and run to its end */
         bx_parallel_for(par, group_task, &J, n_groups);
         for (size_t i = 0; i < n_groups && !st; i++)
             if (col_st[i])
@@ -352,13 +363,23 @@ static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, 
                                       : "chain refinement: a trial chain is unusable");
         if (st)
             break;
-        if (gain_col >= 0) { /* the output gain, last in the chain (its limiter off) */
-            double *c = jac + (size_t)gain_col * n;
-            const double d = log(10.0) / 20.0;
-            for (size_t t = warmup; t < n; t++)
-                c[t] = out[t] * d;
+        J.init = 0;
+        /* then block by block: the columns, then the block's chunks of the
+         * normal equations */
+        for (size_t c0 = 0; c0 < n_chunks; c0 += JAC_CHUNKS) {
+            const size_t c1 = c0 + JAC_CHUNKS < n_chunks ? c0 + JAC_CHUNKS : n_chunks;
+            J.from = warmup + c0 * NORMAL_CHUNK;
+            J.to = warmup + c1 * NORMAL_CHUNK < n ? warmup + c1 * NORMAL_CHUNK : n;
+            J.chunk0 = c0;
+            bx_parallel_for(par, group_task, &J, n_groups);
+            if (gain_col >= 0) { /* the output gain, last in the chain (its limiter off) */
+                double *c = jac + (size_t)gain_col * JAC_BLOCK - J.from;
+                const double d = log(10.0) / 20.0;
+                for (size_t t = J.from; t < J.to; t++)
+                    c[t] = out[t] * d;
+            }
+            bx_parallel_for(par, normal_chunk_task, &J, c1 - c0);
         }
-        bx_parallel_for(par, normal_chunk_task, &J, n_chunks);
         for (int a = 0; a < m; a++) {
             g[a] = 0;
             for (int b = a; b < m; b++)
