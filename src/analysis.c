@@ -1100,10 +1100,6 @@ static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y
     return refine_chain_n(p, x, y, win, warm, fs, REFINE_ITERATIONS, par, ws, snr, path, err);
 }
 
-/* One heat of the race: RACE_ITERATIONS of refinement for each candidate,
- * the candidates spread over par's workers (each refinement on its own
- * thread: the same result as with par, and the processors stay busy where
- * a refinement's own tasks are too few to share out). */
 /* The excerpt refinements run on, and their workspaces (one per worker). */
 typedef struct excerpt {
     const float *x, *y;
@@ -1113,6 +1109,10 @@ typedef struct excerpt {
     bx_chainfit_ws *const *ws;
 } excerpt;
 
+/* One heat of the race: RACE_ITERATIONS of refinement for each candidate,
+ * the candidates spread over par's workers (each refinement on its own
+ * thread: the same result as with par, and the processors stay busy where
+ * a refinement's own tasks are too few to share out). */
 typedef struct race_heat {
     bx_chain_params *cand;
     double *snr;

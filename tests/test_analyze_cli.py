@@ -47,6 +47,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -485,10 +486,22 @@ def special_inputs(tmp, ref):
           "a FIFO as REF with nothing writing to it fails at once with exit 4", tell(r))
     with open(ref, "rb") as f:
         audio = f.read()
-    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", ref, fifo])
+    # the writer is there before bxanalyze looks (opening a FIFO for reading
+    # and writing does not wait for a reader); a thread feeds it, then closes
+    # it: bxanalyze reads to the end. (A writer started as a process could
+    # still be starting when bxanalyze opens the FIFO, which then reads as
+    # empty: the case above.)
+    wfd = os.open(fifo, os.O_RDWR)
+
+    def feed():
+        with os.fdopen(wfd, "wb") as w:
+            w.write(audio)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
     r = run(fifo, "-o", j("fifo.json"), "-q")
-    writer.wait(timeout=60)
-    check(r.returncode == 0 and load_preset(j("fifo.json")) is not None and len(audio) > 0,
+    feeder.join(60)
+    check(r.returncode == 0 and load_preset(j("fifo.json")) is not None and len(audio) > 65536,
           "a FIFO as REF with a writer is read and analysed", tell(r))
 
     crisp = os.path.join(SRC_DIR, "presets", "crisp.json")
