@@ -53,7 +53,8 @@ Promises checked (each line of output names one, with the measured numbers):
   i. --duplex split (an input and an output stream joined by a ring): the
      live output at period 1024 equals `--render` of the take once the
      graph delay is removed (1e-6), the round trip is the full-duplex one
-     plus at most one period, and the status JSON counts no bridge
+     plus at most one period (a run in which the server itself xrunned is
+     tried once more, as in a), and the status JSON counts no bridge
      underruns or drops (when the server saw no xruns);
   l. a preset saved in place in two writes 0.6 s apart (the second keeping
      the first's modification time, as when both land within one tick of the
@@ -588,23 +589,31 @@ def check_render_and_latency(srv, tmp, take, full_json):
 def check_split_duplex(srv, tmp, take, full_json):
     """i. --duplex split: two streams and a ring, one period more at most."""
     ref = render(full_json, take, os.path.join(tmp, "i_ref.wav"))
-    cap = os.path.join(tmp, "i_cap.wav")
-    mon = start_monitor(srv, "xmon_i")
-    bx = start_bxlive(srv, full_json, "--status-json", "--duplex", "split")
-    jio = start_jack_io(srv, take, cap, 6.0)
-    jrc, jev, jerr = finish_jack_io(jio)
-    time.sleep(1.1)
-    bx.send_signal(signal.SIGTERM)
-    rc, out, err = reap(bx, 10)
-    server_xruns = stop_monitor(mon)
+    for attempt in (1, 2):
+        cap = os.path.join(tmp, f"i_cap{attempt}.wav")
+        mon = start_monitor(srv, "xmon_i")
+        bx = start_bxlive(srv, full_json, "--status-json", "--duplex", "split")
+        jio = start_jack_io(srv, take, cap, 6.0)
+        jrc, jev, jerr = finish_jack_io(jio)
+        time.sleep(1.1)
+        bx.send_signal(signal.SIGTERM)
+        rc, out, err = reap(bx, 10)
+        server_xruns = stop_monitor(mon)
+        if jrc != 0 or "stop" not in jev or rc != 0:
+            break
+        y = read_mono(cap)[0]
+        lag = lag_of(y, ref)
+        d = max_diff(y[lag:lag + len(ref)], ref)
+        if d <= 1e-6 or not server_xruns:
+            break
+        # a server xrun drops whole cycles of the graph, whatever the client does: once more
+        REP.note(f"i. attempt {attempt}: max abs diff {d:.3g} with {server_xruns} server "
+                 "xrun(s) during the run; trying again")
     if not REP.check(jrc == 0 and "stop" in jev and rc == 0,
                      "i. bxlive --duplex split ran under jack_io and stopped with exit 0",
                      f"jack_io exit {jrc}, bxlive exit {rc}: "
                      f"{' | '.join(own_lines(err + jerr))[-300:]}"):
         return
-    y = read_mono(cap)[0]
-    lag = lag_of(y, ref)
-    d = max_diff(y[lag:lag + len(ref)], ref)
     st = jev["stop"]
     delay = lag + st["capture_start_frame"] - st["play_start_frame"]
     joint = STATE.get("delay")
