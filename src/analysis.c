@@ -1083,21 +1083,14 @@ static size_t transfer_nfft(double fs, size_t n)
 /* bx_chainfit_refine of p on the excerpt x, y (win samples, the first
  * REFINE_WARMUP_S to settle) in workspace ws; its SNR there in *snr.
  * Errors name `path`. */
-static bx_status refine_chain_n(bx_chain_params *p, const float *x, const float *y, size_t win,
-                                size_t warm, double fs, int iterations, const bx_parallel *par,
-                                bx_chainfit_ws *ws, double *snr, const char *path, bx_error *err)
-{
-    bx_error e3;
-    const bx_status st =
-        bx_chainfit_refine_ws(ws, x, y, win, warm, fs, iterations, par, p, snr, &e3);
-    return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
-}
-
 static bx_status refine_chain(bx_chain_params *p, const float *x, const float *y, size_t win,
                               size_t warm, double fs, const bx_parallel *par, bx_chainfit_ws *ws,
                               double *snr, const char *path, bx_error *err)
 {
-    return refine_chain_n(p, x, y, win, warm, fs, REFINE_ITERATIONS, par, ws, snr, path, err);
+    bx_error e3;
+    const bx_status st =
+        bx_chainfit_refine_ws(ws, x, y, win, warm, fs, REFINE_ITERATIONS, par, p, snr, &e3);
+    return st == BX_ERR_NOMEM ? bx_error_set(err, st, "%s: %s", path, e3.msg) : BX_OK;
 }
 
 /* The excerpt refinements run on, and their workspaces (one per worker). */
@@ -1109,10 +1102,13 @@ typedef struct excerpt {
     bx_chainfit_ws *const *ws;
 } excerpt;
 
-/* One heat of the race: RACE_ITERATIONS of refinement for each candidate,
- * the candidates spread over par's workers (each refinement on its own
- * thread: the same result as with par, and the processors stay busy where
- * a refinement's own tasks are too few to share out). */
+/* One heat of the race: RACE_ITERATIONS Levenberg–Marquardt steps for each
+ * candidate (bx_chainfit_steps_ws: the heats rank; a band the steps drive
+ * onto a fault is left for the winner's refinement to repair). The
+ * candidates are spread over par's workers, each on its own thread (the
+ * processors stay busy where a refinement's own tasks are too few to share
+ * out); those left over when they do not divide evenly run one at a time,
+ * each with all of par. The same results either way. */
 typedef struct race_heat {
     bx_chain_params *cand;
     double *snr;
@@ -1121,18 +1117,31 @@ typedef struct race_heat {
     bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
 } race_heat;
 
+static void heat_one(race_heat *h, size_t k, const bx_parallel *par, bx_chainfit_ws *ws)
+{
+    const excerpt *e = &h->ex;
+    bx_error e3;
+    h->snr[k] = -INFINITY;
+    h->st[k] = bx_chainfit_steps_ws(ws, e->x, e->y, e->win, e->warm, e->fs, RACE_ITERATIONS, par,
+                                    &h->cand[k], &h->snr[k], &e3);
+    if (h->st[k] == BX_ERR_NOMEM)
+        bx_error_set(&h->err[k], h->st[k], "%s: %s", e->path, e3.msg);
+    else
+        h->st[k] = BX_OK;
+}
+
 static void heat_task(void *arg, unsigned worker, size_t k)
 {
     race_heat *h = arg;
-    const excerpt *e = &h->ex;
-    h->snr[k] = -INFINITY;
-    h->st[k] = refine_chain_n(&h->cand[k], e->x, e->y, e->win, e->warm, e->fs, RACE_ITERATIONS,
-                              NULL, e->ws[worker], &h->snr[k], e->path, &h->err[k]);
+    heat_one(h, k, NULL, h->ex.ws[worker]);
 }
 
 static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error *err)
 {
-    bx_parallel_for(par, heat_task, h, (size_t)nc);
+    const size_t nw = bx_parallel_workers(par), spread = (size_t)nc - (size_t)nc % nw;
+    bx_parallel_for(par, heat_task, h, spread);
+    for (size_t k = spread; k < (size_t)nc; k++)
+        heat_one(h, k, par, h->ex.ws[0]);
     for (int k = 0; k < nc; k++)
         if (h->st[k]) {
             *err = h->err[k];
