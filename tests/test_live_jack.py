@@ -478,11 +478,12 @@ def stop_monitor(mon):
     return ev.get("stop", {}).get("xruns")
 
 
-def run_a(srv, tmp, take, full_json, attempt):
-    """One live run of the take through bxlive; returns what part a judges."""
-    cap = os.path.join(tmp, f"a_cap{attempt}.wav")
-    mon = start_monitor(srv, "xmon")  # the server's own xrun count over bxlive's whole life
-    bx = start_bxlive(srv, full_json, "--status-json")
+def run_live(srv, tmp, take, full_json, tag, attempt, *args):
+    """One live run of the take through bxlive (with args); returns what parts a
+    and i judge."""
+    cap = os.path.join(tmp, f"{tag}_cap{attempt}.wav")
+    mon = start_monitor(srv, f"xmon_{tag}")  # the server's own xruns over bxlive's whole life
+    bx = start_bxlive(srv, full_json, "--status-json", *args)
     jio = start_jack_io(srv, take, cap, 6.0)
     jrc, jev, jerr = finish_jack_io(jio)
     time.sleep(1.1)  # one more status line after the signal
@@ -492,13 +493,16 @@ def run_a(srv, tmp, take, full_json, attempt):
     return cap, jrc, jev, jerr, rc, out, err, server_xruns
 
 
-def check_render_and_latency(srv, tmp, take, full_json):
-    """a (render equality, status JSON at 1024) and b (round trip = passthrough's);
-    the graph delay found goes to STATE["delay"]."""
-    ref = render(full_json, take, os.path.join(tmp, "a_ref.wav"))
-    x = read_mono(take)[0]
+def live_runs(srv, tmp, take, full_json, ref, tag, *args):
+    """run_live, and once more if its output missed `ref` (the render) while
+    the server itself reported xruns (whole cycles of the graph lost,
+    whatever the client does: the machine was too busy for the server).
+    Returns the last run's results, then y, the lag and the largest
+    difference of its capture against ref (None, 0, inf if jack_io failed)."""
     for attempt in (1, 2):
-        cap, jrc, jev, jerr, rc, out, err, server_xruns = run_a(srv, tmp, take, full_json, attempt)
+        run = run_live(srv, tmp, take, full_json, tag, attempt, *args)
+        cap, jrc, jev, server_xruns = run[0], run[1], run[2], run[7]
+        y, lag, d = None, 0, float("inf")
         if jrc != 0 or "stop" not in jev:
             break
         y = read_mono(cap)[0]
@@ -506,9 +510,18 @@ def check_render_and_latency(srv, tmp, take, full_json):
         d = max_diff(y[lag:lag + len(ref)], ref)
         if d <= 1e-6 or not server_xruns:
             break
-        # the machine was too busy for the server (it reported xruns): once more
-        REP.note(f"a. attempt {attempt}: max abs diff {d:.3g} with {server_xruns} server xrun(s) "
-                 "during the run; trying again")
+        REP.note(f"{tag}. attempt {attempt}: max abs diff {d:.3g} with {server_xruns} server "
+                 "xrun(s) during the run; trying again")
+    return run + (y, lag, d)
+
+
+def check_render_and_latency(srv, tmp, take, full_json):
+    """a (render equality, status JSON at 1024) and b (round trip = passthrough's);
+    the graph delay found goes to STATE["delay"]."""
+    ref = render(full_json, take, os.path.join(tmp, "a_ref.wav"))
+    x = read_mono(take)[0]
+    (cap, jrc, jev, jerr, rc, out, err, server_xruns, y, lag,
+     d) = live_runs(srv, tmp, take, full_json, ref, "a")
     REP.check(jrc == 0 and "stop" in jev, "jack_io ran its 6 s through bxlive",
               f"exit {jrc}, {jev.get('stop')}, {' | '.join(own_lines(jerr))}")
     REP.check(rc == 0, "a. SIGTERM stops bxlive --host jack with exit 0",
@@ -589,26 +602,8 @@ def check_render_and_latency(srv, tmp, take, full_json):
 def check_split_duplex(srv, tmp, take, full_json):
     """i. --duplex split: two streams and a ring, one period more at most."""
     ref = render(full_json, take, os.path.join(tmp, "i_ref.wav"))
-    for attempt in (1, 2):
-        cap = os.path.join(tmp, f"i_cap{attempt}.wav")
-        mon = start_monitor(srv, "xmon_i")
-        bx = start_bxlive(srv, full_json, "--status-json", "--duplex", "split")
-        jio = start_jack_io(srv, take, cap, 6.0)
-        jrc, jev, jerr = finish_jack_io(jio)
-        time.sleep(1.1)
-        bx.send_signal(signal.SIGTERM)
-        rc, out, err = reap(bx, 10)
-        server_xruns = stop_monitor(mon)
-        if jrc != 0 or "stop" not in jev or rc != 0:
-            break
-        y = read_mono(cap)[0]
-        lag = lag_of(y, ref)
-        d = max_diff(y[lag:lag + len(ref)], ref)
-        if d <= 1e-6 or not server_xruns:
-            break
-        # a server xrun drops whole cycles of the graph, whatever the client does: once more
-        REP.note(f"i. attempt {attempt}: max abs diff {d:.3g} with {server_xruns} server "
-                 "xrun(s) during the run; trying again")
+    (cap, jrc, jev, jerr, rc, out, err, server_xruns, y, lag,
+     d) = live_runs(srv, tmp, take, full_json, ref, "i", "--duplex", "split")
     if not REP.check(jrc == 0 and "stop" in jev and rc == 0,
                      "i. bxlive --duplex split ran under jack_io and stopped with exit 0",
                      f"jack_io exit {jrc}, bxlive exit {rc}: "
