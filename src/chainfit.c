@@ -447,12 +447,10 @@ bx_status bx_chainfit_refine(const float *x, const float *y, size_t n, size_t wa
     return st;
 }
 
-/* bx_chainfit_refine_ws, and with `repair` the bands driven onto a fault
- * replaced or dropped (MAX_DROPS) */
-static bx_status refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
-                           size_t warmup, double rate_hz, int iterations, int repair,
-                           const bx_parallel *par, bx_chain_params *p, double *snr_db,
-                           bx_error *err)
+bx_status bx_chainfit_refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
+                                size_t warmup, double rate_hz, int iterations,
+                                const bx_parallel *par, bx_chain_params *p, double *snr_db,
+                                bx_error *err)
 {
     if (warmup >= n)
         return bx_error_set(err, BX_ERR_ARG, "chain refinement: nothing to fit");
@@ -461,7 +459,7 @@ static bx_status refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, s
     double e_start, e, e0;
     bx_status st =
         levenberg(ws, x, y, n, warmup, rate_hz, iterations, par, &cur, &e_start, &e, err);
-    for (int drop = 0; !st && repair && drop < MAX_DROPS; drop++) {
+    for (int drop = 0; !st && drop < MAX_DROPS; drop++) {
         const int bad = bx_eqfit_fault_band(cur.bands, cur.n_bands, rate_hz);
         if (bad < 0)
             break;
@@ -490,20 +488,4 @@ static bx_status refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, s
         *snr_db = 10.0 * log10(sy / fmax(sane ? fmin(e, e_start) : e_start, 1e-30));
     }
     return st;
-}
-
-bx_status bx_chainfit_refine_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
-                                size_t warmup, double rate_hz, int iterations,
-                                const bx_parallel *par, bx_chain_params *p, double *snr_db,
-                                bx_error *err)
-{
-    return refine_ws(ws, x, y, n, warmup, rate_hz, iterations, 1, par, p, snr_db, err);
-}
-
-bx_status bx_chainfit_steps_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
-                               size_t warmup, double rate_hz, int iterations,
-                               const bx_parallel *par, bx_chain_params *p, double *snr_db,
-                               bx_error *err)
-{
-    return refine_ws(ws, x, y, n, warmup, rate_hz, iterations, 0, par, p, snr_db, err);
 }

@@ -52,18 +52,6 @@ bx_status bx_chainfit_refine_ws(bx_chainfit_ws *ws, const float *x, const float 
                                 const bx_parallel *par, bx_chain_params *p, double *snr_db,
                                 bx_error *err);
 
-/**
- * The Levenberg–Marquardt steps of bx_chainfit_refine_ws alone, for ranking
- * candidates after a few steps: a band the steps drive onto a fault is not
- * replaced or dropped (the refinement does that). p is changed only if the
- * result fits better and has no such band; *snr_db is then the result's, else
- * the start's.
- */
-bx_status bx_chainfit_steps_ws(bx_chainfit_ws *ws, const float *x, const float *y, size_t n,
-                               size_t warmup, double rate_hz, int iterations,
-                               const bx_parallel *par, bx_chain_params *p, double *snr_db,
-                               bx_error *err);
-
 #ifdef __cplusplus
 }
 #endif
