@@ -1405,6 +1405,51 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
     return BX_OK;
 }
 
+/* --paired: a bell or shelf of less gain than SMALL_BAND_DB stays only if
+ * the whole file's match without it is worse by UNEARNED_SNR_DB of SNR (the
+ * residual's energy up by 2.3 %, the other bands as they are): the
+ * waveform refinement can leave a band that holds a tenth of a dB of what the
+ * chain's model does not explain (on processors bx was not developed
+ * against: -0.1 dB at 64 Hz, Q 4.3), which the data do not ask for and no
+ * engineer would dial. On a closely matched chain the same small band is
+ * worth far more than that and stays. */
+#define SMALL_BAND_DB 1.0
+#define UNEARNED_SNR_DB 0.1
+
+static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float *x, const float *y,
+                                     size_t n, const char *path, bx_error *err)
+{
+    int any = 0;
+    for (unsigned k = 0; k < p->n_bands; k++)
+        any |=
+            bx_biquad_type_has_gain(p->bands[k].type) && fabs(p->bands[k].gain_db) < SMALL_BAND_DB;
+    if (!any)
+        return BX_OK;
+    float *buf = bx_malloc(n * sizeof(float));
+    if (!buf)
+        return oom(err, path);
+    double e_with = 0;
+    bx_status st = start_error(p, fs, x, y, buf, n, &e_with, path, err);
+    for (int k = 0; !st && k < (int)p->n_bands; k++) {
+        if (!bx_biquad_type_has_gain(p->bands[k].type) ||
+            fabs(p->bands[k].gain_db) >= SMALL_BAND_DB)
+            continue;
+        bx_chain_params q = *p;
+        for (unsigned j = (unsigned)k; j + 1 < q.n_bands; j++)
+            q.bands[j] = q.bands[j + 1];
+        q.n_bands--;
+        double e = 0;
+        st = start_error(&q, fs, x, y, buf, n, &e, path, err);
+        if (!st && e < e_with * pow(10.0, UNEARNED_SNR_DB / 10.0)) {
+            *p = q;
+            e_with = e < e_with ? e : e_with; /* the bands dropped cost 0.1 dB in all, at most */
+            k--;                              /* the next band moved to k */
+        }
+    }
+    bx_free(buf);
+    return st;
+}
+
 /* The last steps of a paired chain: the amount, the limiter, the loudness of
  * y, and the compressor's starting level (which moves the loudness a little). */
 static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs, const float *x,
@@ -1413,6 +1458,11 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
     const char *path = ref->path;
     drop_idle_bands(p);
     drop_flat_sets(p, fs);
+    if (o->amount == 1.0) {
+        const bx_status st0 = drop_unearned_bands(p, fs, x, y, n, path, err);
+        if (st0)
+            return st0;
+    }
     if (p->has_comp) {
         scale_comp(&p->comp, o->amount);
         clamp_comp(&p->comp);

@@ -999,6 +999,52 @@ static fit *beam_search(eq_search *S, eq_beam *B, const fit *start, double start
     return sane;
 }
 
+/* A bell that reaches past an end of the audible range (its half-gain
+ * point beyond 20 Hz or min(20 kHz, 0.45 rate)) acts there as a shelf: an
+ * engineer shapes an end of the spectrum with a shelf. Each such bell is
+ * replaced by a shelf on its side (corner at the bell's inner half-gain
+ * point, the bell's gain), the set refined jointly, and the shelf kept
+ * unless the bell fits clearly better: by more than SHELF_CHI2 (chi^2 of one
+ * degree of freedom at 5 %) where the fit has a noise level, else by more
+ * than min_gain_db of RMS. Scratch: trial (a fit of F's grid). */
+#define SHELF_CHI2 3.84
+
+static void prefer_shelves(fit *F, double *err_F, fit *trial, double *jac, double *tmp)
+{
+    const grid *g = F->g;
+    const double top = fmin(BX_EQFIT_HI_HZ, 0.45 * g->rate);
+    for (unsigned k = 0; k < F->nb; k++) {
+        const bx_band *b = &F->b[k];
+        if (b->type != BX_BIQUAD_PEAK)
+            continue;
+        /* RBJ: 1/Q = 2 sinh(ln 2 / 2 * bw), bw in octaves */
+        const double half = asinh(0.5 / b->q) / log(2.0); /* bw / 2 */
+        const double lo = b->freq_hz * exp2(-half), hi = b->freq_hz * exp2(half);
+        const int high = hi >= top, low = lo <= BX_EQFIT_LO_HZ;
+        if (high == low) /* neither end, or a bell over the whole range */
+            continue;
+        int other = 0; /* a shelf of that side already there */
+        for (unsigned j = 0; j < F->nb; j++)
+            other |= F->b[j].type == (high ? BX_BIQUAD_HIGH_SHELF : BX_BIQUAD_LOW_SHELF);
+        if (other)
+            continue;
+        fit_copy(trial, F);
+        trial->b[k] = (bx_band){high ? BX_BIQUAD_HIGH_SHELF : BX_BIQUAD_LOW_SHELF, high ? lo : hi,
+                                b->gain_db, 0.7071};
+        clamp_band(trial, &trial->b[k]);
+        band_response(g, &trial->b[k], &trial->resp[(size_t)k * g->n]);
+        const double e = refine(trial, 0, 100, jac, tmp);
+        if (fit_faults(trial))
+            continue;
+        const int bell_better = g->s2n > 0 ? (e - *err_F) / g->s2n > SHELF_CHI2
+                                           : sqrt(e) - sqrt(*err_F) > F->o->min_gain_db;
+        if (!bell_better) {
+            fit_copy(F, trial);
+            *err_F = e;
+        }
+    }
+}
+
 /* The tone-control start: a low and a high shelf on F (offset only),
  * their gains from the mean residual beyond 120 Hz and 5 kHz, refined
  * jointly. 0 if the grid has nothing beyond those corners. */
@@ -1088,6 +1134,7 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     double minus_err[BX_MAX_BANDS], try_err[SWAP_TRY];
     if (!o->thorough) {
         prune(best, &e_best, &S, swap_fits, minus_err);
+        prefer_shelves(best, &e_best, swap_fits, jac, tmp);
         finish(best, jac, tmp, hs, res);
         res->n_rejected = S.n_rejected;
         goto out;
@@ -1111,6 +1158,7 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     swap_search(keep, &e_best, &S, swap_fits, minus_err, swap_fits + mb, try_err,
                 swap_fits + mb + SWAP_TRY, ec, cand);
     prune(keep, &e_best, &S, swap_fits, minus_err);
+    prefer_shelves(keep, &e_best, swap_fits, jac, tmp);
     finish(keep, jac, tmp, hs, res);
     res->n_rejected = S.n_rejected;
 out:

@@ -33,7 +33,10 @@ were set are in the comments next to them, so each has a stated margin):
          compressor). The SNR is the strict one: it needs the right phase,
          so an EQ that matches the magnitude with other band types (a bell
          near 30 Hz instead of the highpass) fails it while its LTAS looks
-         even better.
+         even better;
+       - every bell or shelf of less than 1 dB in the preset is worth
+         0.05 dB of SNR (rendered without it, the match is worse by that);
+         control: a -0.1 dB bell at 64 Hz added to the fit is not.
   b. --source MYTAKE: REF = take B through the chain, MYTAKE = take A. Take A
      rendered through the fitted preset is close to take A through the true
      chain: LTAS shape, LTAS level and loudness within the thresholds, and
@@ -139,6 +142,11 @@ PAIRED = {
     "EQ+compressor": (20.0, 0.50),
 }
 DELAY_TOL_SAMPLES = 1.0
+# --paired: a bell or shelf of less gain than SMALL_BAND_DB must be worth EARN_MIN_DB of SNR
+# (bxanalyze keeps one only if the whole file's match is 0.1 dB better with it, measured
+# before the final level match)
+SMALL_BAND_DB = 1.0
+EARN_MIN_DB = 0.05
 SOURCE = {
     # chain: (max shape dB, max |level| dB, max |loudness| LU)
     # shape 0.18-0.30 (EQ), 0.18-0.34 (EQ+compressor) dB; level within ±0.52 dB;
@@ -413,6 +421,29 @@ def one_error_line(r, path):
 
 # ---- a. --paired ---------------------------------------------------------------------------
 
+def small(band):
+    return "gain_db" in band and abs(band["gain_db"]) < SMALL_BAND_DB
+
+
+def unearned(preset, take, ref, snr_with, stem):
+    """The bells and shelves under SMALL_BAND_DB of a --paired preset whose removal costs less
+    than EARN_MIN_DB of SNR against REF (rendered through bxlive without each in turn)."""
+    out = []
+    eq = preset["chain"].get("eq", [])
+    for k, band in enumerate(eq):
+        if not small(band):
+            continue
+        c = copy.deepcopy(preset["chain"])
+        del c["eq"][k]
+        y, _ = read_mono(render(write_preset(f"{stem}-without{k}.json", c), take,
+                                f"{stem}-without{k}.wav"))
+        loss = snr_db(ref, y) - snr_with
+        if -loss < EARN_MIN_DB:
+            out.append(f"{band['type']} {band['freq_hz']:.0f} Hz {band['gain_db']:+.2f} dB: "
+                       f"without it SNR {-loss:+.3f} dB")
+    return out
+
+
 def case_paired(take_a):
     print("\na. --paired DRY: REF is DRY (take A) through a known chain")
     dry, fs = read_mono(take_a)
@@ -456,6 +487,19 @@ def case_paired(take_a):
             check(ld[0] <= max_ltas,
                   f"{label} DRY through the fit matches REF: LTAS |d| <= {max_ltas:g} dB",
                   f"LTAS |d| {ld[0]:.3f} dB (largest band {ld[3]:.2f} dB after the mean)")
+            if offset == 0:
+                idle = unearned(p, take_a, ref, s, out_json[:-5])
+                check(not idle, f"{label} every bell or shelf under {SMALL_BAND_DB:g} dB earns "
+                      f"{EARN_MIN_DB:g} dB of SNR", "; ".join(idle) or
+                      f"{sum(small(b) for b in p['chain'].get('eq', []))} such bands")
+                if cname == "EQ":  # the control: a band the data do not ask for is seen
+                    q = copy.deepcopy(p)
+                    q["chain"]["eq"].append({"type": "peak", "freq_hz": 64, "gain_db": -0.1, "q": 4.3})
+                    wp = write_preset(out_json[:-5] + "-idle.json", q["chain"])
+                    s2 = snr_db(ref, read_mono(render(wp, take_a, wp[:-5] + ".wav"))[0])
+                    check(unearned(q, take_a, ref, s2, wp[:-5]) != [],
+                          f"{label} control: a -0.1 dB bell at 64 Hz added to the fit is seen as "
+                          "not earning its place", f"SNR with it {s2:.3f} dB")
         # the deliberately wrong preset fails the same criteria
         ref, _ = read_mono(full)
         wrong, _ = read_mono(render_chain(near_miss(chain), take_a,

@@ -23,6 +23,11 @@
  *  - with allow_highpass and allow_lowpass 0, steep roll-offs at both ends
  *    (at 32 and 48 kHz) are fitted without a pass filter, also not one a
  *    shelf on its limit would have gone on as;
+ *  - the ends as shelves: two measured targets, one with a high shelf (a
+ *    plugin's -5 dB at 8.8 kHz), one with a low cut, come back with a shelf
+ *    on that side within 0.35 dB RMS, and no bell reaches past 20 Hz or
+ *    20 kHz (the search alone ends on a -5.4 dB bell at 17.3 kHz, Q 0.33,
+ *    and a -9.4 dB bell at 31 Hz, Q 0.28: prefer_shelves);
  *  - sane always: on 120 seeded random targets (chains as engineers dial
  *    them plus correlated noise, weak-weight regions, noise alone) no fit has
  *    a fault of bx_eqfit_faults or a low boost beyond the bound, confidences
@@ -371,6 +376,68 @@ static void options_respected(void)
         }
 }
 
+/* An end of the spectrum comes back as a shelf, not a bell past it. Two
+ * targets bx measured (1/6 octave, as analysis.fit.target records them) on
+ * the plugin corpus's check set (make_plugin_corpus.py --plugins check
+ * --seed 11): c07 --paired (a Calf high shelf, -5.0 dB at 8.8 kHz, beside
+ * two bells and a compressor), fitted as the rounds fit it, and c12
+ * --source (a low cut under bells and a high shelf), fitted as --source
+ * fits it. */
+static const double end_high_db[65] = {
+    -0.06, -0.06, 0.14,  0.14,  0.14,  0.66,  0.66,  1.48,  1.48, 1.39, 0.66,  0.66,  0.24,
+    0.1,   0.11,  0.08,  -0.04, 0.15,  0.13,  0.36,  0.27,  0.32, 0.18, 0.18,  0.13,  0.08,
+    0.14,  -0.2,  0.34,  1.02,  0.74,  0.98,  1.48,  1.97,  2.91, 3.77, 4.25,  4.17,  3.65,
+    3.59,  3.67,  4,     4.64,  5.28,  5.95,  6.12,  5.75,  4.87, 3.97, 3.01,  2.31,  1.56,
+    1.04,  0.47,  -0.11, -0.69, -1.46, -2.22, -3.01, -3.72, -4.3, -4.7, -4.94, -5.05, -5.11};
+static const double end_low_db[60] = {
+    -9.03, -8.92, -9.16, -9.45, -9.44, -9.51, -9.35, -9.4,  -8.12, -9.03, -7.29, -6.81,
+    -6.06, -5.44, -6.15, -5.48, -4.9,  -4.2,  -3.54, -2.72, -1.95, -1.24, -0.87, -1,
+    -0.57, -0.16, 0.41,  1.2,   2.81,  4.6,   5.75,  5.29,  3.8,   2.43,  1.52,  0.78,
+    0.5,   0.19,  0.2,   0,     -0.12, -0.25, -0.53, -0.92, -1.26, -1.73, -2.31, -2.68,
+    -3.5,  -3.59, -2.71, -1.06, 0.15,  1.32,  2.26,  3,     3.72,  3.89,  4.27,  4.51};
+
+static void ends_as_shelves(void)
+{
+    const struct {
+        const double *t;
+        int n;
+        double f0, noise, resolution;
+        bx_biquad_type shelf;
+    } cases[2] = {{end_high_db, 65, 12.0, 0.0, 1.0 / 12.0, BX_BIQUAD_HIGH_SHELF},
+                  {end_low_db, 60, 20.0, 0.25, 2.0 / 3.0, BX_BIQUAD_LOW_SHELF}};
+    for (int c = 0; c < 2; c++) {
+        double f[65];
+        for (int i = 0; i < cases[c].n; i++)
+            f[i] = cases[c].f0 * exp2(i / 6.0);
+        bx_eqfit_opts o;
+        bx_eqfit_opts_default(&o, 48000.0, 6);
+        o.noise_db = cases[c].noise;
+        o.min_gain_db = cases[c].noise > 0 ? 0.0 : 0.05;
+        o.resolution_oct = cases[c].resolution;
+        bx_eqfit_result r;
+        bx_error err;
+        checks++;
+        if (bx_eqfit(f, cases[c].t, NULL, (size_t)cases[c].n, &o, &r, &err)) {
+            tu_fail("ends as shelves: %s", err.msg);
+            continue;
+        }
+        int shelf = 0;
+        for (unsigned k = 0; k < r.n_bands; k++) {
+            const bx_band *b = &r.bands[k];
+            shelf |= b->type == cases[c].shelf;
+            const double half = asinh(0.5 / b->q) / log(2.0); /* half the bandwidth, octaves */
+            if (b->type == BX_BIQUAD_PEAK &&
+                (b->freq_hz * exp2(half) >= 20000.0 || b->freq_hz * exp2(-half) <= 20.0))
+                tu_fail("ends as shelves %d: a bell at %.0f Hz, Q %.2f, reaches past the range", c,
+                        b->freq_hz, b->q);
+        }
+        if (!shelf)
+            tu_fail("ends as shelves %d: no %s", c, bx_biquad_type_name(cases[c].shelf));
+        if (!(r.rms_error_db < 0.35))
+            tu_fail("ends as shelves %d: %.3f dB RMS", c, r.rms_error_db);
+    }
+}
+
 int main(void)
 {
     make_grid();
@@ -384,5 +451,6 @@ int main(void)
     fault_rules();
     sane_always();
     options_respected();
+    ends_as_shelves();
     return tu_finish("test_eqfit", checks);
 }

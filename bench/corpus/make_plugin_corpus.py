@@ -9,7 +9,7 @@ xNN_* cross cases (reference from another kit and performer, no truth), and case
 is the plugin's MEASURED magnitude response (an impulse through the EQ alone) fitted with RBJ-cookbook
 biquads; the compressor's static curve is measured with a stepped tone and fitted with a soft knee.
 
-usage: make_plugin_corpus.py OUTDIR [--seed N] [--jobs N]      exit 77: a tool or plugin is missing
+usage: make_plugin_corpus.py OUTDIR [--seed N] [--jobs N] [--plugins main|check]   exit 77: a tool or plugin is missing
 """
 import argparse, glob, json, math, os, random, shutil, subprocess, sys, tempfile, time
 from functools import lru_cache
@@ -27,6 +27,11 @@ LADSPA_DIRS = [d for d in os.environ.get("LADSPA_PATH", "").split(":") + ["/usr/
 LSP_EQ = "http://lsp-plug.in/plugins/lv2/para_equalizer_x16_mono"
 LSP_COMP = "http://lsp-plug.in/plugins/lv2/compressor_mono"
 LADSPA_LIBS = ("ZamEQ2-ladspa", "ZamComp-ladspa", "tap_eqbw", "tap_dynamics_m")
+# the check set (--plugins check): processors kept apart from development, to check on
+CALF_EQ = "http://calf.sourceforge.net/plugins/Equalizer5Band"
+CALF_COMP = "http://calf.sourceforge.net/plugins/MonoCompressor"
+X42_EQ = "http://gareus.org/oss/lv2/fil4#mono"
+CHECK_LADSPA_LIBS = ("sc4m_1916",)
 KITS = {  # kit: kick, snare, hat file globs ("|" separates alternatives)
     "BJA_Pacific": ("BD_0[1-6]*", "SN_0[1-6]*", "HH_0[1-6]*"),
     "ColomboAcousticDrumkit": ("bassdrum-*", "snare-opaque-*", "hihat-closed-*"),
@@ -55,6 +60,10 @@ C_PLAN = ["lsp-peq", "lsp-comp", "zameq2+tap-dyn", "tap-eqbw+zamcomp", "zameq2",
           "tap-eqbw+tap-dyn", "tap-eqbw", "tap-dyn", "lsp-peq+zamcomp", "zameq2+lsp-comp", "lsp-peq", "lsp-comp",
           "zameq2+zamcomp", "tap-eqbw+lsp-comp"]
 X_PLAN = ["lsp-peq+tap-dyn", "zameq2+lsp-comp", "tap-eqbw+zamcomp", "lsp-peq+lsp-comp"]
+CHECK_C_PLAN = ["calf-eq5", "calf-comp", "x42-fil4+swh-sc4", "calf-eq5+calf-comp", "x42-fil4", "swh-sc4",
+                "calf-eq5+swh-sc4", "x42-fil4+calf-comp", "calf-eq5", "calf-comp", "x42-fil4+swh-sc4",
+                "calf-eq5+calf-comp", "x42-fil4", "swh-sc4", "calf-eq5+swh-sc4", "x42-fil4+calf-comp"]
+CHECK_X_PLAN = ["calf-eq5+swh-sc4", "x42-fil4+calf-comp", "calf-eq5+calf-comp", "x42-fil4+swh-sc4"]
 GRID12 = 20.0 * 2 ** (np.arange(120) / 12)  # 1/12 octave, 20 Hz .. 19.6 kHz
 
 
@@ -81,15 +90,17 @@ def spread(x):
     return float(np.subtract(*np.percentile(e[e > np.max(e) - 60], [95, 10])))
 
 
-def check_tools():
+def check_tools(check_set=False):
     """Exit 77 (skip) when ffmpeg's lv2/ladspa filters, a plugin, espeak-ng or a drum kit is missing."""
     run = lambda *c: subprocess.run(c, capture_output=True, text=True).stdout.split()
     missing = [f"{t} (program)" for t in ("ffmpeg", "espeak-ng", "lv2ls") if not shutil.which(t)]
     if not missing:
         flt = run("ffmpeg", "-hide_banner", "-filters")
         missing += [f"ffmpeg filter {f}" for f in ("lv2", "ladspa") if f not in flt]
-        missing += [f"LV2 {u} (lsp-plugins-lv2)" for u in (LSP_EQ, LSP_COMP) if u not in run("lv2ls")]
-    missing += [f"LADSPA {lib}.so (zam-plugins / tap-plugins)" for lib in LADSPA_LIBS
+        uris = (CALF_EQ, CALF_COMP, X42_EQ) if check_set else (LSP_EQ, LSP_COMP)
+        missing += [f"LV2 {u} (calf-plugins / x42-plugins / lsp-plugins-lv2)" for u in uris if u not in run("lv2ls")]
+    missing += [f"LADSPA {lib}.so (zam-plugins / tap-plugins / swh-plugins)"
+                for lib in (CHECK_LADSPA_LIBS if check_set else LADSPA_LIBS)
                 if not any(os.path.exists(os.path.join(d, lib + ".so")) for d in LADSPA_DIRS)]
     missing += [f"drum kit {k} (hydrogen-drumkits)" for k in KITS if not os.path.isdir(os.path.join(KITDIR, k))]
     if missing:
@@ -389,6 +400,55 @@ def eq_tap(rng):
     return (nom, *ladspa("tap_eqbw", "tap_equalizer_bw", "TAP Equalizer/BW", ctl))
 
 
+def eq_calf(rng):
+    """Calf Equalizer 5 Band (stereo: fed the mono signal on both inputs, left output kept): RBJ shelves
+    and peaks, levels as gains; a low shelf, 1-3 peaks and a high shelf, each shelf in most cases."""
+    nom = []
+    if rng.random() < 0.8:
+        nom.append({"type": "low_shelf", "freq_hz": round(rng.uniform(60, 250)), "gain_db": gain(rng, 2, 9),
+                    "q": 0.707})
+    nom += [{"type": "peak", "freq_hz": logf(rng, 150, 9000), "gain_db": gain(rng, 2, 9),
+             "q": round(rng.uniform(0.5, 4), 2)} for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.8:
+        nom.append({"type": "high_shelf", "freq_hz": round(rng.uniform(3000, 12000)), "gain_db": gain(rng, 2, 8),
+                    "q": 0.707})
+    ctl, pk = {}, 0
+    for b in nom:
+        k = {"low_shelf": "ls", "high_shelf": "hs"}.get(b["type"])
+        if not k:
+            pk += 1
+            k = f"p{pk}"
+        ctl.update({f"{k}_active": 1, f"{k}_freq": b["freq_hz"], f"{k}_level": db2(b["gain_db"]), f"{k}_q": b["q"]})
+    af, rec = lv2(CALF_EQ, "Calf Equalizer 5 Band", ctl)
+    af = f"pan=stereo|c0=c0|c1=c0,{af},pan=mono|c0=c0"
+    return nom, af, {**rec, "filter": af}
+
+
+def eq_x42(rng):
+    """x42-eq (fil4) mono: highpass, low shelf, four peaks, high shelf. Its peak 'q' is a bandwidth:
+    RBJ Q = 0.448 / q (measured); shelves at its q 1 are RBJ shelves of Q 0.66."""
+    nom, ctl = [], {"enable": 1, "gain": 0, "HighPass": 0, "LowPass": 0, "LSsec": 0, "HSsec": 0,
+                    "sec1": 0, "sec2": 0, "sec3": 0, "sec4": 0}
+    if rng.random() < 0.4:
+        f = round(rng.uniform(30, 120))
+        nom.append({"type": "highpass", "freq_hz": f, "q": 0.707})
+        ctl.update({"HighPass": 1, "HPfreq": f, "HPQ": 0.7})
+    if rng.random() < 0.8:
+        f, g = round(rng.uniform(40, 300)), gain(rng, 2, 9)
+        nom.append({"type": "low_shelf", "freq_hz": f, "gain_db": g, "q": 0.66})
+        ctl.update({"LSsec": 1, "LSfreq": f, "LSq": 1, "LSgain": g})
+    ranges = ((60, 1500), (150, 3000), (400, 8000), (1000, 12000))
+    for i in sorted(rng.sample(range(4), rng.randint(1, 3))):
+        f, g, bw = logf(rng, *ranges[i]), gain(rng, 2, 9), round(rng.uniform(0.15, 1.0), 2)
+        nom.append({"type": "peak", "freq_hz": f, "gain_db": g, "q": 0.448 / bw})
+        ctl.update({f"sec{i + 1}": 1, f"freq{i + 1}": f, f"q{i + 1}": bw, f"gain{i + 1}": g})
+    if rng.random() < 0.8:
+        f, g = round(rng.uniform(2500, 12000)), gain(rng, 2, 8)
+        nom.append({"type": "high_shelf", "freq_hz": f, "gain_db": g, "q": 0.66})
+        ctl.update({"HSsec": 1, "HSfreq": f, "HSq": 1, "HSgain": g})
+    return (nom, *lv2(X42_EQ, "x42-eq fil4 mono", ctl))
+
+
 def plausible(nom):
     """No engineer boosts and cuts within half an octave (a bell against a bell or a shelf's corner)."""
     g = [b for b in nom if b.get("gain_db")]
@@ -442,9 +502,36 @@ def comp_tap(rng, loud, top):
     return ladspa("tap_dynamics_m", "tap_dynamics_m", "TAP Dynamics (M)", ctl, detector="rms")
 
 
-EQS = {"lsp-peq": eq_lsp, "zameq2": eq_zam, "tap-eqbw": eq_tap}
-COMPS = {"lsp-comp": comp_lsp, "zamcomp": comp_zam, "tap-dyn": comp_tap}
-TIMES = {"lsp-comp": ("at", "rt"), "zamcomp": ("Attack", "Release"), "tap-dyn": ("Attack [ms]", "Release [ms]")}
+def comp_calf(rng, loud, top):
+    """Calf Mono Compressor: RMS detector, soft knee (a gain: 2.83 = 9 dB), threshold and makeup as gains."""
+    thr = loud - rng.uniform(6, 16)
+    ctl = {"threshold": db2(thr), "ratio": round(rng.uniform(1.5, 8), 1), "attack": attack(rng, 0.1),
+           "release": round(rng.uniform(40, 400)), "makeup": db2(rng.uniform(0, 10)),
+           "knee": db2(rng.uniform(0, 12)), "mix": 1}
+    return lv2(CALF_COMP, "Calf Mono Compressor", ctl, detector="rms")
+
+
+def comp_sc4(rng, loud, top):
+    """SWH SC4 mono: RMS/peak blend (0 RMS .. 1 peak), knee radius, threshold -30..0 dB. Below -30 dB
+    the signal is driven into it by a gain before (and the same gain taken back after), as an engineer
+    turns up the input of a compressor whose threshold does not go low enough."""
+    blend, want = rng.choice((0.0, 0.0, 0.5, 1.0)), loud - rng.uniform(4, 14)
+    drive = round(max(0.0, -30.0 - want), 1)
+    ctl = {"RMS/peak": blend, "Attack time (ms)": round(rng.uniform(1.5, 20), 1),
+           "Release time (ms)": round(rng.uniform(40, 400)), "Threshold level (dB)": round(want + drive, 1),
+           "Ratio (1:n)": round(rng.uniform(1.5, 8), 1), "Knee radius (dB)": round(rng.uniform(1, 10), 1),
+           "Makeup gain (dB)": round(rng.uniform(0, 10), 1)}
+    af, rec = ladspa("sc4m_1916", "sc4m", "SWH SC4 mono", ctl, detector="peak" if blend >= 0.5 else "rms",
+                     drive_db=drive)
+    af = f"volume={drive}dB,{af},volume={-drive}dB" if drive > 0 else af
+    return af, {**rec, "filter": af}
+
+
+EQS = {"lsp-peq": eq_lsp, "zameq2": eq_zam, "tap-eqbw": eq_tap, "calf-eq5": eq_calf, "x42-fil4": eq_x42}
+COMPS = {"lsp-comp": comp_lsp, "zamcomp": comp_zam, "tap-dyn": comp_tap, "calf-comp": comp_calf,
+         "swh-sc4": comp_sc4}
+TIMES = {"lsp-comp": ("at", "rt"), "zamcomp": ("Attack", "Release"), "tap-dyn": ("Attack [ms]", "Release [ms]"),
+         "calf-comp": ("attack", "release"), "swh-sc4": ("Attack time (ms)", "Release time (ms)")}
 
 
 # ---------------------------------------------------------------- cases
@@ -539,10 +626,10 @@ def render(case, spec, filters, P, tmp):
                 print(f"WARNING {cid}_{dst}: the compressor hardly narrows the dynamics: spread {sp}", flush=True)
 
 
-def plan(seed, out, voices):
+def plan(seed, out, voices, check_set=False):
     """c01-c16: two cases per kit, kinds eq/comp/full/full; x17-x20: source and reference from different kits."""
     kits, specs = list(KITS), []
-    for n, peer in enumerate(C_PLAN + X_PLAN, 1):
+    for n, peer in enumerate(CHECK_C_PLAN + CHECK_X_PLAN if check_set else C_PLAN + X_PLAN, 1):
         eq = next((p for p in peer.split("+") if p in EQS), None)
         comp = next((p for p in peer.split("+") if p in COMPS), None)
         a = kits[(n - 1) // 2] if n <= 16 else kits[(n - 17) * 2 % 8]
@@ -558,8 +645,10 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=7100)
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--plugins", choices=("main", "check"), default="main",
+                    help="main: LSP, ZAM, TAP; check: Calf, x42, SWH, kept apart to check on, not to tune on")
     a = ap.parse_args()
-    check_tools()
+    check_tools(a.plugins == "check")
     t0, voices = time.time(), list(ESPEAK_VOICES)
     if festival_ok():
         voices += ["festival"] * 2
@@ -568,7 +657,7 @@ def main():
     os.makedirs(a.outdir, exist_ok=True)
     cases = []
     with Pool(a.jobs) as pool:
-        for c in pool.imap(build_case, plan(a.seed, os.path.abspath(a.outdir), voices)):
+        for c in pool.imap(build_case, plan(a.seed, os.path.abspath(a.outdir), voices, a.plugins == "check")):
             cases.append(c)
             cp, lv = c["chain"]["compressor"], c["levels"]
             print(f"{c['id']} {c['kind']:5s} {c['peer']:17s} {c['kit'][:28]:28s} rms {lv['source_rms_dbfs']:6.1f}"
