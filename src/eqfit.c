@@ -1046,31 +1046,55 @@ static void prefer_shelves(fit *F, double *err_F, fit *trial, double *jac, doubl
 }
 
 /* The tone-control start: a low and a high shelf on F (offset only),
- * their gains from the mean residual beyond 120 Hz and 5 kHz, refined
- * jointly. 0 if the grid has nothing beyond those corners. */
-static int tone_control_start(fit *F, double *jac, double *tmp, double *err_out)
+ * their gains from the mean residual beyond the corners, refined jointly:
+ * with `best_of_all` 0 the corners 120 Hz and 5 kHz; else the pair that
+ * ends closest among every pair of candidates()'s corners (60, 120, 250 Hz
+ * x 2.5, 5, 9 kHz). One pair alone can run off: on a plugin's low shelf at
+ * 75 Hz and high shelf at 3.5 kHz, from (120 Hz, 5 kHz) the high shelf
+ * went to 262 Hz as a broad tilt and the search from there never found
+ * the two. trial, best: scratch fits of F's grid. Returns 0 if the grid has
+ * nothing beyond the corners, 2 if the best pair is (120 Hz, 5 kHz), else 1. */
+static int tone_control_start(fit *F, int best_of_all, fit *trial, fit *best, double *jac,
+                              double *tmp, double *err_out)
 {
+    static const double lows[] = {60.0, 120.0, 250.0}, highs[] = {2500.0, 5000.0, 9000.0};
     const grid *g = F->g;
-    double acc[2] = {0, 0}, wsum[2] = {0, 0};
-    for (size_t i = 0; i < g->n; i++) {
-        const double r = g->t[i] - F->model[i];
-        if (g->f[i] < 120.0)
-            acc[0] += g->w[i] * r, wsum[0] += g->w[i];
-        if (g->f[i] > 5000.0)
-            acc[1] += g->w[i] * r, wsum[1] += g->w[i];
-    }
-    if (!(wsum[0] > 0 && wsum[1] > 0) || 5000.0 >= 0.45 * g->rate)
-        return 0;
-    const bx_band seed[2] = {{BX_BIQUAD_LOW_SHELF, 120.0, acc[0] / wsum[0], 0.7071},
-                             {BX_BIQUAD_HIGH_SHELF, 5000.0, acc[1] / wsum[1], 0.7071}};
-    for (int k = 0; k < 2; k++) {
-        F->b[k] = seed[k];
-        clamp_band(F, &F->b[k]);
-        band_response(g, &F->b[k], &F->resp[(size_t)k * g->n]);
-    }
-    F->nb = 2;
-    *err_out = refine(F, 0, F->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS, jac, tmp);
-    return 1;
+    int found = 0, classic = 0;
+    for (int a = 0; a < 3; a++)
+        for (int c = 0; c < 3; c++) {
+            if (!best_of_all && (a != 1 || c != 1))
+                continue;
+            double acc[2] = {0, 0}, wsum[2] = {0, 0};
+            for (size_t i = 0; i < g->n; i++) {
+                const double r = g->t[i] - F->model[i];
+                if (g->f[i] < lows[a])
+                    acc[0] += g->w[i] * r, wsum[0] += g->w[i];
+                if (g->f[i] > highs[c])
+                    acc[1] += g->w[i] * r, wsum[1] += g->w[i];
+            }
+            if (!(wsum[0] > 0 && wsum[1] > 0) || highs[c] >= 0.45 * g->rate)
+                continue;
+            fit_copy(trial, F);
+            const bx_band seed[2] = {{BX_BIQUAD_LOW_SHELF, lows[a], acc[0] / wsum[0], 0.7071},
+                                     {BX_BIQUAD_HIGH_SHELF, highs[c], acc[1] / wsum[1], 0.7071}};
+            for (int k = 0; k < 2; k++) {
+                trial->b[k] = seed[k];
+                clamp_band(trial, &trial->b[k]);
+                band_response(g, &trial->b[k], &trial->resp[(size_t)k * g->n]);
+            }
+            trial->nb = 2;
+            const double e =
+                refine(trial, 0, F->o->quick ? JOINT_ITERS_QUICK : JOINT_ITERS, jac, tmp);
+            if (!found || e < *err_out) {
+                *err_out = e;
+                fit_copy(best, trial);
+                found = 1;
+                classic = a == 1 && c == 1;
+            }
+        }
+    if (found)
+        fit_copy(F, best);
+    return found ? 1 + classic : 0;
 }
 
 bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double *weight, size_t n,
@@ -1142,11 +1166,16 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     fit_copy(keep, best);
     e_best = polish(keep, jac, tmp);
     /* and from a low and a high shelf: the greedy start can settle on one
-     * broad band where two shelves belong */
-    double e_tc;
-    start->nb = 0;
-    rebuild_model(start);
-    if (o->max_bands >= 2 && tone_control_start(start, jac, tmp, &e_tc)) {
+     * broad band where two shelves belong; from the classic pair, and from
+     * the best of all pairs where that is another */
+    for (int all = 0; all < 2 && o->max_bands >= 2; all++) {
+        double e_tc;
+        start->nb = 0;
+        start->offset = 0.0;
+        refine(start, 0, 5, jac, tmp);
+        const int got = tone_control_start(start, all, swap_fits, swap_fits + 1, jac, tmp, &e_tc);
+        if (!got || (all && got == 2))
+            continue;
         fit *alt = beam_search(&S, B, start, e_tc, cand, &e_tc);
         if (e_tc < HUGE_VAL)
             e_tc = polish(alt, jac, tmp);

@@ -28,6 +28,13 @@
  *    on that side within 0.35 dB RMS, and no bell reaches past 20 Hz or
  *    20 kHz (the search alone ends on a -5.4 dB bell at 17.3 kHz, Q 0.33,
  *    and a -9.4 dB bell at 31 Hz, Q 0.28: prefer_shelves);
+ *  - two shelves found: a target bx measured of a plugin's low shelf (75 Hz,
+ *    -8 dB), two bells and a high shelf (3.5 kHz, +7.2 dB), with its weights
+ *    (tests/data/eqfit_two_shelves.txt), fitted thoroughly, comes back as
+ *    those four bands (each shelf within 5 % of its corner and 0.2 dB of its
+ *    gain) within 0.05 dB RMS; from the single (120 Hz, 5 kHz) tone-control
+ *    start the search ended on six bands, 0.077 dB, a -13.9 dB low shelf at
+ *    994 Hz among them;
  *  - sane always: on 120 seeded random targets (chains as engineers dial
  *    them plus correlated noise, weak-weight regions, noise alone) no fit has
  *    a fault of bx_eqfit_faults or a low boost beyond the bound, confidences
@@ -438,6 +445,64 @@ static void ends_as_shelves(void)
     }
 }
 
+/* A measured target whose low and high shelves the search must find. */
+static void two_shelves(void)
+{
+    FILE *f = fopen(BX_EQFIT_DATA "/eqfit_two_shelves.txt", "r");
+    checks++;
+    if (!f) {
+        tu_fail("two shelves: cannot open %s", BX_EQFIT_DATA "/eqfit_two_shelves.txt");
+        return;
+    }
+    static double fr[400], t[400], w[400];
+    char line[256];
+    double noise = 0, res = 0, mingain = 0;
+    int quick = 0, maxb = 0, header = 0;
+    size_t n = 0;
+    while (fgets(line, sizeof line, f) && n < 400) {
+        if (line[0] == '#')
+            continue;
+        if (!header)
+            header = sscanf(line, "%lf %lf %lf %d %d", &noise, &res, &mingain, &quick, &maxb) == 5;
+        else if (sscanf(line, "%lf %lf %lf", &fr[n], &t[n], &w[n]) == 3)
+            n++;
+    }
+    fclose(f);
+    if (!header || n < 200) {
+        tu_fail("two shelves: the data file has %zu points", n);
+        return;
+    }
+    bx_eqfit_opts o;
+    bx_eqfit_opts_default(&o, 48000.0, (unsigned)maxb);
+    o.noise_db = noise;
+    o.resolution_oct = res;
+    o.min_gain_db = mingain;
+    o.quick = quick;
+    o.thorough = 1;
+    bx_eqfit_result r;
+    bx_error err;
+    if (bx_eqfit(fr, t, w, n, &o, &r, &err)) {
+        tu_fail("two shelves: %s", err.msg);
+        return;
+    }
+    const bx_band want[2] = {{BX_BIQUAD_LOW_SHELF, 75.0, -8.0, 0.7071},
+                             {BX_BIQUAD_HIGH_SHELF, 3539.0, 7.2, 0.7071}};
+    for (int k = 0; k < 2; k++) {
+        int ok = 0;
+        for (unsigned j = 0; j < r.n_bands; j++)
+            ok |= r.bands[j].type == want[k].type &&
+                  fabs(log(r.bands[j].freq_hz / want[k].freq_hz)) < log(1.05) &&
+                  fabs(r.bands[j].gain_db - want[k].gain_db) < 0.2;
+        if (!ok)
+            tu_fail("two shelves: no %s near %.0f Hz, %+.1f dB", bx_biquad_type_name(want[k].type),
+                    want[k].freq_hz, want[k].gain_db);
+    }
+    if (r.n_bands != 4 || !(r.rms_error_db < 0.05))
+        tu_fail("two shelves: %u bands, %.4f dB RMS (4 bands, under 0.05 dB wanted)", r.n_bands,
+                r.rms_error_db);
+    printf("two shelves: %u bands, %.4f dB RMS\n", r.n_bands, r.rms_error_db);
+}
+
 int main(void)
 {
     make_grid();
@@ -452,5 +517,6 @@ int main(void)
     sane_always();
     options_respected();
     ends_as_shelves();
+    two_shelves();
     return tu_finish("test_eqfit", checks);
 }

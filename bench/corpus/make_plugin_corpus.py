@@ -611,7 +611,11 @@ def render(case, spec, filters, P, tmp):
     if lag != 0:
         raise RuntimeError(f"{cid}: the chain delays its output by {lag} samples (plugin latency)")
     for src, dst in [("dry2", "reference")] + ([] if spec["kind"] == "cross" else [("source", "truth")]):
-        ffmpeg(P(src), P(dst), af)
+        if spec.get("preroll"):  # a second of silence first, cut off after: controls that glide settle
+            x = sf.read(P(src))[0]
+            sf.write(P(dst), through(np.concatenate([np.zeros(FS), x]), af, tmp)[FS:], FS, subtype="FLOAT")
+        else:
+            ffmpeg(P(src), P(dst), af)
         x, y = sf.read(P(src))[0], sf.read(P(dst))[0]
         if len(y) != len(x) or np.max(np.abs(y - x)) < 1e-4 * np.max(np.abs(x)):
             raise RuntimeError(f"{cid}_{dst}: the plugin output equals its input or has the wrong length")
@@ -636,7 +640,7 @@ def plan(seed, out, voices, check_set=False):
         specs.append({"id": f"{'x' if n > 16 else 'c'}{n:02d}", "n": n, "eq": eq, "comp": comp,
                       "kind": "cross" if n > 16 else "full" if eq and comp else "eq" if eq else "comp",
                       "kit_src": a, "kit_ref": a if n <= 16 else kits[((n - 17) * 2 + 3) % 8],
-                      "seed": seed, "out": out, "voices": voices})
+                      "seed": seed, "out": out, "voices": voices, "preroll": check_set})
     return specs
 
 
