@@ -344,18 +344,25 @@ def logf(rng, lo, hi):
     return round(10 ** rng.uniform(math.log10(lo), math.log10(hi)))
 
 
+def shelves_and_peaks(rng, p_shelf, peak_lo, peak_hi=8000):
+    """A low shelf (with probability p_shelf), 1-3 peaks in peak_lo..peak_hi Hz, a high shelf (p_shelf)."""
+    nom = []
+    if rng.random() < p_shelf:
+        nom.append({"type": "low_shelf", "freq_hz": round(rng.uniform(60, 250)), "gain_db": gain(rng, 2, 9),
+                    "q": 0.707})
+    nom += [{"type": "peak", "freq_hz": logf(rng, peak_lo, peak_hi), "gain_db": gain(rng, 2, 9),
+             "q": round(rng.uniform(0.5, 4), 2)} for _ in range(rng.randint(1, 3))]
+    if rng.random() < p_shelf:
+        nom.append({"type": "high_shelf", "freq_hz": round(rng.uniform(3000, 12000)), "gain_db": gain(rng, 2, 8),
+                    "q": 0.707})
+    return nom
+
+
 def eq_lsp(rng):
     """LSP Parametric Equalizer x16 Mono, IIR, every filter in APO (DR) mode: the RBJ-cookbook one
     (it ignores the slope control: its hi-pass is always 12 dB/oct)."""
     nom = [{"type": "highpass", "freq_hz": round(rng.uniform(30, 120)), "q": 0.707}] if rng.random() < 0.5 else []
-    if rng.random() < 0.85:
-        nom.append({"type": "low_shelf", "freq_hz": round(rng.uniform(60, 250)), "gain_db": gain(rng, 2, 9),
-                    "q": 0.707})
-    nom += [{"type": "peak", "freq_hz": logf(rng, 200, 8000), "gain_db": gain(rng, 2, 9),
-             "q": round(rng.uniform(0.5, 4), 2)} for _ in range(rng.randint(1, 3))]
-    if rng.random() < 0.85:
-        nom.append({"type": "high_shelf", "freq_hz": round(rng.uniform(3000, 12000)), "gain_db": gain(rng, 2, 8),
-                    "q": 0.707})
+    nom += shelves_and_peaks(rng, 0.85, 200)
     ctl = {"mode": 0, "g_in": 1, "g_out": 1}
     for i, b in enumerate(nom):  # ft: 1 bell, 2 hi-pass, 3 hi-shelf, 5 lo-shelf; fm 6 = APO (DR)
         ctl.update({f"ft_{i}": {"peak": 1, "highpass": 2, "high_shelf": 3, "low_shelf": 5}[b["type"]], f"fm_{i}": 6,
@@ -403,16 +410,7 @@ def eq_tap(rng):
 def eq_calf(rng):
     """Calf Equalizer 5 Band (stereo: fed the mono signal on both inputs, left output kept): RBJ shelves
     and peaks, levels as gains; a low shelf, 1-3 peaks and a high shelf, each shelf in most cases."""
-    nom = []
-    if rng.random() < 0.8:
-        nom.append({"type": "low_shelf", "freq_hz": round(rng.uniform(60, 250)), "gain_db": gain(rng, 2, 9),
-                    "q": 0.707})
-    nom += [{"type": "peak", "freq_hz": logf(rng, 150, 9000), "gain_db": gain(rng, 2, 9),
-             "q": round(rng.uniform(0.5, 4), 2)} for _ in range(rng.randint(1, 3))]
-    if rng.random() < 0.8:
-        nom.append({"type": "high_shelf", "freq_hz": round(rng.uniform(3000, 12000)), "gain_db": gain(rng, 2, 8),
-                    "q": 0.707})
-    ctl, pk = {}, 0
+    nom, ctl, pk = shelves_and_peaks(rng, 0.8, 150, 9000), {}, 0
     for b in nom:
         k = {"low_shelf": "ls", "high_shelf": "hs"}.get(b["type"])
         if not k:
