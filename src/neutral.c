@@ -36,7 +36,8 @@ double neutral_db(double freq_hz)
 
 double neutral_sigma_db(double freq_hz)
 {
-    return interp(iqr_db, freq_hz) / 1.349; /* IQR of a normal distribution = 1.349 sigma */
+    /* IQR of a normal distribution = 1.349 sigma; the tails are heavier */
+    return NEUTRAL_TAIL_FACTOR * interp(iqr_db, freq_hz) / 1.349;
 }
 
 double neutral_kweight_db(double freq_hz)

@@ -15,6 +15,11 @@
     gets the "reference_compressed" warning (the evidence test), the dry
     groove none; the preset keeps the input's loudness within 1 LU at the
     assumed level, 12 dB under and 6 dB over it;
+  - reference only: an EQ only for what lies beyond how dry takes differ
+    (3 of their standard deviations): none for the dry groove (the warning
+    says why) nor for it through a dip as deep as dry takes reach; a cut
+    for it through a -24 dB, two-octave dip at 2 kHz, which brings the
+    groove closer to REF's spectral shape;
   - property: random chains of bx's own (highpass, shelves, 1-2 bells, a
     compressor with a peak, RMS, level or branch detector, or none) over generated
     takes, fitted with --paired and with --source: every preset passes the
@@ -321,6 +326,72 @@ def reference_only():
                       f"comes out as loud as it went in (within {LEVEL_LU:g} LU)", f"{d:+.2f} LU")
 
 
+def third_octave_db(x):
+    """Mean power in third-octave bands, 100 Hz - 10 kHz (numpy's FFT over 8192-sample frames)."""
+    n = 8192
+    frames = np.lib.stride_tricks.sliding_window_view(x, n)[::n // 2] * np.hanning(n)
+    p = np.mean(np.abs(np.fft.rfft(frames, axis=1)) ** 2, axis=0)
+    f = np.fft.rfftfreq(n, 1.0 / FS)
+    centres = 100.0 * 2.0 ** (np.arange(21) / 3.0)
+    return np.array([10 * np.log10(np.mean(p[(f >= c * 2 ** (-1 / 6)) & (f < c * 2 ** (1 / 6))])
+                                   + 1e-30) for c in centres])
+
+
+def shape_db(a, b):
+    """The mean |difference| of two third-octave spectra once their mean difference is removed."""
+    d = third_octave_db(a) - third_octave_db(b)
+    return float(np.mean(np.abs(d - np.mean(d))))
+
+
+def reference_only_eq():
+    """REF alone: an EQ only for what lies beyond how dry takes differ. The dry groove gets none
+    (and says so), nor does it with a dip as deep as dry takes show at their extremes; the
+    groove through a deep, wide cut (ffmpeg's equalizer, -24 dB two octaves wide at 2 kHz: far
+    beyond any dry take) gets a cut there, and the groove through that preset is closer to REF
+    in spectral shape than the groove itself."""
+    print("\nreference only: an EQ only for what dry takes do not show")
+    if not os.path.exists(path("groove.wav")):
+        gen("take", path("groove.wav"), "--seconds", "20", "--seed", "3")
+    r, p = analyze(path("groove.wav"), path("ref-dry.json"))
+    if REP.check(p is not None, "[the dry groove as REF] bxanalyze exits 0", r.stderr[-200:]):
+        said = [w["text"] for w in warnings_of(p) if w["code"] == "reference_only"]
+        REP.check(not p["chain"].get("eq") and any("no EQ is set" in m for m in said),
+                  "[the dry groove as REF] no EQ, and the warning says why",
+                  f"eq {p['chain'].get('eq')}, reference_only: {said}")
+    if not shutil.which("ffmpeg"):
+        REP.skip("[a deep cut as REF] an EQ that brings the take closer", "ffmpeg is not installed")
+        return
+    # a dip as deep as dry takes reach at the edge of their scatter (-13 dB, 1.5 octaves wide
+    # at 2 kHz: about 4 of their standard deviations there; the Gaussian shrinkage bx used
+    # before set a -5.1 dB bell for it)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", path("groove.wav"), "-af",
+                    "equalizer=f=2000:t=o:w=1.5:g=-13", path("edge.wav")], check=True)
+    r, p = analyze(path("edge.wav"), path("ref-edge.json"))
+    if REP.check(p is not None, "[a dry take's deepest timbre as REF] bxanalyze exits 0",
+                 r.stderr[-200:]):
+        REP.check(not p["chain"].get("eq"), "[a dry take's deepest timbre as REF] no EQ",
+                  f"eq {p['chain'].get('eq')}")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", path("groove.wav"), "-af",
+                    "equalizer=f=2000:t=o:w=2:g=-24", path("cut.wav")], check=True)
+    r, p = analyze(path("cut.wav"), path("ref-cut.json"))
+    if not REP.check(p is not None, "[a deep cut as REF] bxanalyze exits 0", r.stderr[-200:]):
+        return
+    eq = p["chain"].get("eq", [])
+    REP.check(any(b.get("gain_db", 0) <= -3 and 1000 <= b["freq_hz"] <= 4000 for b in eq),
+              "[a deep cut as REF] a cut of 3 dB or more between 1 and 4 kHz", f"eq {eq}")
+    rr = subprocess.run([BXLIVE, path("ref-cut.json"), "--render", path("groove.wav"),
+                         path("cut-out.wav")], capture_output=True, text=True, timeout=120)
+    if not REP.check(rr.returncode == 0, "[a deep cut as REF] bxlive renders", rr.stderr):
+        return
+    x, _ = sf.read(path("groove.wav"), dtype="float64")
+    y, _ = sf.read(path("cut-out.wav"), dtype="float64")
+    ref, _ = sf.read(path("cut.wav"), dtype="float64")
+    before, after = shape_db(x, ref), shape_db(y, ref)
+    REP.check(after < before - 0.5,
+              "[a deep cut as REF] the groove through the preset is closer to REF's spectral "
+              "shape by 0.5 dB or more", f"{before:.2f} -> {after:.2f} dB")
+
+
 def faint_compressor():
     print("\n--paired: a compressor that seldom acts")
     if not shutil.which("ffmpeg"):
@@ -351,6 +422,7 @@ def faint_compressor():
 
 degenerate()
 reference_only()
+reference_only_eq()
 faint_compressor()
 property_random_chains()
 REP.finish(work)

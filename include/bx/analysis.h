@@ -84,7 +84,7 @@ extern const char *const bx_analysis_stage_names[BX_ANALYSIS_STAGE_COUNT];
 #define BX_ANALYSIS_COMP_EVIDENCE_Z 1.645
 typedef struct bx_analysis_warning {
     const char *code; /**< e.g. "few_hits" (static) */
-    char text[200];
+    char text[400];   /**< one sentence, the longest bx writes with room to spare */
 } bx_analysis_warning;
 
 typedef struct bx_analysis_result {
