@@ -499,16 +499,62 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
     }
 }
 
-/* The plain warnings about the evidence, one line each. */
+/* A warning's lines: at most WARN_WRAP bytes each (about the page's width
+ * at the label's size), broken at spaces. */
+#define WARN_WRAP 140
+
+/* The length of the line that starts at s (its trailing space left out):
+ * the whole rest if it fits, else up to its last space within WARN_WRAP
+ * bytes (or WARN_WRAP bytes, on a UTF-8 boundary, if there is none). */
+static size_t warn_line(const char *s)
+{
+    const size_t len = strlen(s);
+    if (len <= WARN_WRAP)
+        return len;
+    size_t cut = WARN_WRAP;
+    while (cut > 0 && s[cut] != ' ')
+        cut--;
+    if (cut == 0)
+        for (cut = WARN_WRAP; cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80; cut--)
+            ;
+    return cut ? cut : WARN_WRAP;
+}
+
+static unsigned warn_lines(const char *s)
+{
+    unsigned n = 0;
+    while (*s) {
+        s += warn_line(s);
+        while (*s == ' ')
+            s++;
+        n++;
+    }
+    return n;
+}
+
+/* The plain warnings about the evidence, each wrapped to the page. */
 static void block_warnings(sbuf *b, const bx_analysis_result *r, double top)
 {
     if (r->n_warnings == 0)
         return;
     put(b, "<text class=\"h2\" x=\"%d\" y=\"%.1f\">Warnings</text>\n", PLOT_X, top + 18);
+    double y = top + 42;
     for (unsigned k = 0; k < r->n_warnings; k++) {
-        put(b, "<text class=\"label\" x=\"%d\" y=\"%.1f\">", PLOT_X, top + 42 + ROW_H * (double)k);
-        put_text(b, r->warnings[k].text, sizeof r->warnings[k].text);
-        put(b, "</text>\n");
+        const char *s = r->warnings[k].text;
+        while (*s) {
+            char line[WARN_WRAP + 1];
+            const size_t n = warn_line(s);
+            memcpy(line, s, n);
+            line[n] = 0;
+            put(b, "<text class=\"label\" x=\"%d\" y=\"%.1f\">",
+                s == r->warnings[k].text ? PLOT_X : PLOT_X + 12, y); /* continuations indented */
+            put_text(b, line, sizeof line);
+            put(b, "</text>\n");
+            s += n;
+            while (*s == ' ')
+                s++;
+            y += ROW_H;
+        }
     }
 }
 
@@ -698,7 +744,10 @@ char *report_svg(const bx_analysis_result *r, const report_info *info)
     sbuf b = {0};
     const double top_eq = 370, top_bottom = 672;
     const double bands_h = 48 + ROW_H * (double)(r->preset.chain.n_bands + 1) + 40;
-    const double warn_h = r->n_warnings ? 42 + ROW_H * (double)r->n_warnings : 0;
+    unsigned warn_n = 0;
+    for (unsigned k = 0; k < r->n_warnings; k++)
+        warn_n += warn_lines(r->warnings[k].text);
+    const double warn_h = r->n_warnings ? 42 + ROW_H * (double)warn_n : 0;
     const double h = top_bottom + fmax(400, bands_h) + warn_h + 30;
     put(&b,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -88,6 +88,22 @@ def leftovers(folder):
     return [n for n in os.listdir(folder) if n.endswith(".tmp")]
 
 
+REPORT_LINE_CHARS = 140  # at 12 px a line of the report's warnings fills its 1000 px page
+
+
+def report_warnings(path):
+    """The report's warning lines after the "Warnings" heading, joined by spaces, and those
+    longer than REPORT_LINE_CHARS."""
+    root = ET.parse(path).getroot()
+    lines, on = [], False
+    for el in root.iter("{http://www.w3.org/2000/svg}text"):
+        if el.get("class") == "h2":
+            on = (el.text or "") == "Warnings"
+        elif on and el.get("class") == "label":
+            lines.append(el.text or "")
+    return " ".join(lines), [ln for ln in lines if len(ln) > REPORT_LINE_CHARS]
+
+
 def svg_ok(path):
     """(True, "") if path is a well-formed, self-contained SVG, else (False, why)."""
     try:
@@ -220,6 +236,14 @@ def tests(tmp):
         r = run(ref, *extra, "-o", j("plot.json"), "--plot", svg, "-q")
         ok, why = svg_ok(svg) if r.returncode == 0 else (False, tell(r))
         check(ok, f"--plot ({label}) writes a well-formed, self-contained SVG", why)
+        if ok:
+            warned = [w["text"] for w in load_preset(j("plot.json"))["analysis"]["confidence"]
+                      .get("warnings", [])]
+            got, long_lines = report_warnings(svg)
+            check(all(" ".join(w.split()) in got for w in warned) and not long_lines,
+                  f"--plot ({label}) shows every warning whole, in lines of at most "
+                  f"{REPORT_LINE_CHARS} characters (the page's width)",
+                  f"warnings {warned}; report {got!r}; too long: {long_lines}")
 
     # ---- usage errors -----------------------------------------------------------------------
     out = j("usage.json")
