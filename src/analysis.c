@@ -997,10 +997,12 @@ static bx_status run_reference(bx_analysis_result *res, const bx_take *ref,
      * and partly the performance (other voices, kits and mics), and dry
      * takes scatter with heavy tails: 99 % of their points lie within 2.9
      * standard deviations of neutral_db (3.1 on corpora not used for the
-     * model; bench/corpus/neutral_scatter.py). Only what lies beyond REF_SCATTER_SDS of them is
-     * taken as the chain's (soft thresholding): a take's own timbre gives no EQ, a telephone band
-     * or a 20 dB dip still does. A share of the whole deviation instead (a Gaussian prior on the
-     * chain) gave EQs to kits that sound that way dry, and moved the take away from REF. */
+     * model; bench/corpus/neutral_scatter.py). Only what lies beyond
+     * REF_SCATTER_SDS of them is taken as the chain's (soft thresholding): a
+     * take's own timbre gives no EQ, a deep, wide colouring (a -24 dB dip two
+     * octaves wide) still does. A share of the whole deviation instead (a
+     * Gaussian prior on the chain) gave EQs to kits that sound that way dry,
+     * and moved the take away from REF. */
     double mean = 0, cnt = 0;
     for (size_t i = 0; i < cv->n; i++) {
         cv->reference_db[i] = bx_spectrum_db_at(&ref->spec, cv->freq_hz[i], o->smoothing_oct);
