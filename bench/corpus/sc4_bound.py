@@ -7,9 +7,10 @@ signed signal (below zero there is no gain reduction). This script renders
 the take through a model of that compressor, written here in numpy from
 the plugin's published algorithm and the controls the corpus recorded
 (the drive before and after it, the attack and release rounded to the
-plugin's 1/256 s steps, a new gain every 4 samples), once as the plugin
-does it and once with the absolute value, as every peak detector of bx
-does, and prints each one's SNR against the case's truth.
+plugin's 1/256 s steps, a new gain every 4 samples): as the plugin does
+it, with the absolute value (as every peak detector of bx does), and with
+a half-wave rectifier (max(x, 0)); it prints each one's SNR against the
+case's truth.
 
 Only cases with SC4 alone and RMS/peak = 1 (its peak follower): the RMS
 follower's window is not modelled here.
@@ -32,7 +33,8 @@ def coef(ms, fs):
 
 
 def render(x, fs, c, drive_db, rectify):
-    """x through the model of SC4 mono's peak mode with controls c."""
+    """x through the model of SC4 mono's peak mode with controls c; rectify: None (the
+    plugin's own: the sample as it is), "full" (|x|) or "half" (max(x, 0))."""
     drive = 10 ** (drive_db / 20)
     att, rel = c["Attack time (ms)"], c["Release time (ms)"]
     thr, ratio, knee = c["Threshold level (dB)"], c["Ratio (1:n)"], c["Knee radius (dB)"]
@@ -44,7 +46,7 @@ def render(x, fs, c, drive_db, rectify):
     env = gain = target = 0.0
     out = np.empty(len(x))
     for n, v in enumerate((x * drive).astype(np.float32).tolist()):
-        lev = abs(v) if rectify else v
+        lev = abs(v) if rectify == "full" else max(v, 0.0) if rectify == "half" else v
         env = env * ga + lev * (1 - ga) if lev > env else env * gr + lev * (1 - gr)
         if n % 4 == 3:
             if env <= lo:
@@ -78,7 +80,8 @@ def main():
         x, fs = mono(os.path.join(corpus, case["id"] + "_source.wav"))
         t, _ = mono(os.path.join(corpus, case["id"] + "_truth.wav"))
         row = []
-        for label, rectify in (("as SC4 mono does it", False), ("with |x|", True)):
+        for label, rectify in (("as SC4 mono does it", None), ("with |x|", "full"),
+                               ("with max(x, 0)", "half")):
             y = render(x, fs, c, comp.get("drive_db", 0.0), rectify)
             n = min(len(y), len(t))
             snr = 10 * np.log10(np.sum(t[:n] ** 2) / np.sum((t[:n] - y[:n]) ** 2))
