@@ -136,6 +136,13 @@ static const char *fmt_num(char *buf, size_t size, double v, int decimals)
     return buf;
 }
 
+/* " (RMS over N ms)": an rms_level detector's averaging time */
+static const char *fmt_rms(char *buf, size_t size, const bx_comp_params *c)
+{
+    snprintf(buf, size, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
+    return buf;
+}
+
 static const char *fmt_hz(char *buf, size_t size, double hz)
 {
     if (hz >= 1000)
@@ -412,7 +419,7 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
     frame f = {PLOT_X, top + 30, 250, 250, -60, 0, -60, 0, 0};
     if (ch->has_comp)
         f.y_hi = fmax(0, ceil((bx_comp_static_db(cp, 0) + cp->makeup_db) / 6) * 6);
-    char t1[32], t2[32], t3[32];
+    char t1[32], t2[32], t3[32], t4[40];
     put(b, "<text class=\"h2\" x=\"%d\" y=\"%.1f\">Compressor</text>\n", PLOT_X, top + 18);
     frame_open(b, &f, "clip-comp");
     if (r->mode != BX_ANALYSIS_REFERENCE && r->source.p95_db > r->source.p10_db) {
@@ -476,9 +483,10 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
             f.x, y, fmt_num(t1, sizeof t1, cp->threshold_db, 1), cp->ratio, cp->knee_db);
         put(b,
             "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">attack %.3g ms \xc2\xb7 release %.4g ms "
-            "\xc2\xb7 makeup %s dB \xc2\xb7 %s</text>\n",
+            "\xc2\xb7 makeup %s dB \xc2\xb7 %s%s</text>\n",
             f.x, y + ROW_H, cp->attack_ms, cp->release_ms,
-            fmt_signed(t2, sizeof t2, cp->makeup_db, 1), bx_detector_name(cp->detector));
+            fmt_signed(t2, sizeof t2, cp->makeup_db, 1), bx_detector_name(cp->detector),
+            cp->detector == BX_DETECTOR_RMS_LEVEL ? fmt_rms(t4, sizeof t4, cp) : "");
         if (r->comp_fitted)
             put(b,
                 "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "

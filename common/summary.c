@@ -46,6 +46,8 @@ void summary_fit(const bx_analysis_result *r)
                "release %.4g ms, makeup %+.1f dB, %s detector",
                c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
                c->comp.release_ms, c->comp.makeup_db, bx_detector_name(c->comp.detector));
+        if (c->comp.detector == BX_DETECTOR_RMS_LEVEL)
+            printf(" (RMS over %.3g ms)", bx_comp_rms_ms(&c->comp));
         if (r->comp_fitted) /* reference only sets it by rule: no fit to report */
             printf("; fit error %.2f dB", r->comp_error_db);
         printf("\n");

@@ -9,7 +9,7 @@
 #include "lanes.h"
 #include "linalg.h"
 
-#define MAXP (3 * BX_MAX_BANDS + 6)
+#define MAXP (3 * BX_MAX_BANDS + 7)
 
 /* Levenberg-Marquardt stops when a step lowers the squared error by less
  * than this share (0.004 dB of SNR) */
@@ -30,9 +30,12 @@ static void make_layout(const bx_chain_params *p, layout *L)
             L->band[L->np] = (int)b, L->what[L->np++] = 1;
         L->band[L->np] = (int)b, L->what[L->np++] = 2;
     }
-    if (p->has_comp)
-        for (int k = 0; k < 5; k++) /* threshold, ratio, attack, release, knee */
+    if (p->has_comp) {
+        /* threshold, ratio, attack, release, knee; rms_level's averaging time */
+        const int nc = p->comp.detector == BX_DETECTOR_RMS_LEVEL ? 6 : 5;
+        for (int k = 0; k < nc; k++)
             L->band[L->np] = -1, L->what[L->np++] = k;
+    }
     L->band[L->np] = -2, L->what[L->np++] = 0; /* output gain */
 }
 
@@ -48,7 +51,8 @@ static double get(const bx_chain_params *p, const layout *L, int i)
                : L->what[i] == 1 ? log(c->ratio)
                : L->what[i] == 2 ? log(c->attack_ms)
                : L->what[i] == 3 ? log(c->release_ms)
-                                 : c->knee_db;
+               : L->what[i] == 4 ? c->knee_db
+                                 : log(bx_comp_rms_ms(c));
     }
     return p->output_gain_db;
 }
@@ -81,8 +85,10 @@ static void set(bx_chain_params *p, const layout *L, int i, double v, double rat
             c->attack_ms = clampd(exp(v), BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
         else if (L->what[i] == 3)
             c->release_ms = clampd(exp(v), BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
-        else
+        else if (L->what[i] == 4)
             c->knee_db = clampd(v, BX_KNEE_MIN_DB, BX_KNEE_MAX_DB);
+        else
+            c->rms_ms = clampd(exp(v), BX_COMP_RMS_MIN_MS, BX_COMP_RMS_MAX_MS);
         return;
     }
     p->output_gain_db = clampd(v, BX_GAIN_STAGE_MIN_DB, BX_GAIN_STAGE_MAX_DB);

@@ -16,11 +16,21 @@ static double one_pole(double ms, double rate_hz)
     return exp(-1.0 / (ms * 1e-3 * rate_hz));
 }
 
-static const char *const detector_names[] = {"peak", "rms", "level", "branch"};
+static const char *const detector_names[] = {"peak", "rms", "level", "branch", "rms_level"};
 
 const char *bx_detector_name(bx_detector d)
 {
     return (unsigned)d < sizeof detector_names / sizeof *detector_names ? detector_names[d] : NULL;
+}
+
+int bx_detector_is_rms(bx_detector d)
+{
+    return d == BX_DETECTOR_RMS || d == BX_DETECTOR_RMS_LEVEL;
+}
+
+double bx_comp_rms_ms(const bx_comp_params *p)
+{
+    return p->detector == BX_DETECTOR_RMS_LEVEL && p->rms_ms > 0 ? p->rms_ms : BX_COMP_RMS_MS;
 }
 
 bx_status bx_detector_parse(const char *name, bx_detector *d)
@@ -38,7 +48,7 @@ void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)
     c->p = *p;
     c->alpha_a = one_pole(p->attack_ms, rate_hz);
     c->alpha_r = one_pole(p->release_ms, rate_hz);
-    c->alpha_rms = one_pole(BX_COMP_RMS_MS, rate_hz);
+    c->alpha_rms = one_pole(bx_comp_rms_ms(p), rate_hz);
     /* Below the bottom of the knee the gain computer is the identity, so the
      * detector can skip the logarithm there (the common case). */
     c->knee_lo_lin = pow(10.0, (p->threshold_db - 0.5 * p->knee_db) / 20.0);

@@ -27,7 +27,8 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
     const double lo = c->knee_lo_lin, makeup_lin = c->makeup_lin, makeup_db = c->p.makeup_db;
     const double t = c->p.threshold_db, w = c->p.knee_db, slope = 1.0 - 1.0 / c->p.ratio;
     const double half_w = 0.5 * w, inv_2w = w > 0.0 ? 0.5 / w : 0.0;
-    const int rms = c->p.detector == BX_DETECTOR_RMS, follow = c->p.detector == BX_DETECTOR_LEVEL;
+    const int rms = bx_detector_is_rms(c->p.detector);
+    const int follow = c->p.detector == BX_DETECTOR_LEVEL || c->p.detector == BX_DETECTOR_RMS_LEVEL;
     const int branch = c->p.detector == BX_DETECTOR_BRANCH;
     const double inv_ch = 1.0 / channels;
     double y1 = c->y1, yl = c->yl, ms = c->ms, env = c->env, grp = c->gr_peak_db;

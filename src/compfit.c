@@ -477,6 +477,7 @@ typedef struct objective {
     const double *wf;        /* paired fit: frame weights */
     size_t nf, fb;           /* paired fit: frames and blocks per frame */
     bx_detector detector;    /* the detector being fitted */
+    double rms_ms;           /* "rms_level": its averaging time, ms */
     double release_min_ms;   /* shortest release considered */
     double release_max_ms;   /* longest release considered */
     double ratio_max;        /* highest ratio considered */
@@ -497,6 +498,7 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
     c->detector = o->detector;
     c->has_start_level = 0;
     c->start_level_db = 0.0;
+    c->rms_ms = o->detector == BX_DETECTOR_RMS_LEVEL ? o->rms_ms : 0.0;
 }
 
 /* The objective for the gains now in o->p (g and e). */
@@ -643,19 +645,14 @@ typedef struct search_pool {
     double (*nm_v)[NP];                /* Nelder–Mead: start in, result out */
     double *nm_f;
     const bx_detector *nm_det; /* Nelder–Mead: each start's detector */
+    const double *nm_rms;      /* and its rms_ms (NULL: none has one) */
     const double *nm_step;
     int nm_evals;  /* Nelder–Mead: evaluations per start */
     int nm_coarse; /* Nelder–Mead on the grid's (coarser) objective */
 } search_pool;
 
-static void grid_task(void *arg, unsigned worker, size_t i)
-{
-    search_pool *S = arg;
-    S->f[i] = eval_v(&S->wg[worker], S->pt[i]);
-}
-
-/* Grid points 8 gi .. 8 gi + 7 at once (one detector, not "level"): the
- * same values as grid_task's, lane by lane. */
+/* Grid points 8 gi .. 8 gi + 7 at once (one detector): the same values as
+ * eval_v's, lane by lane. */
 static void grid8_task(void *arg, unsigned worker, size_t gi)
 {
     search_pool *S = arg;
@@ -684,6 +681,7 @@ static void nm_task(void *arg, unsigned worker, size_t i)
     /* its proxy is the worker's; the detector the start's */
     objective w = S->nm_coarse ? S->wg[worker] : S->wo[worker];
     w.detector = S->nm_det[i];
+    w.rms_ms = S->nm_rms ? S->nm_rms[i] : 0.0;
     S->nm_f[i] = nelder_mead(&w, S->nm_v[i], S->nm_step, S->nm_evals);
 }
 
@@ -740,18 +738,15 @@ static bx_status pool_open(search_pool *S, objective *o, const bx_parallel *par)
 }
 
 /* Values of the n points pt through S (f[i] for pt[i]) for detector d. */
-static void eval_points(search_pool *S, const bx_parallel *par, bx_detector d,
+static void eval_points(search_pool *S, const bx_parallel *par, bx_detector d, double rms_ms,
                         const double (*pt)[NP], size_t n, double *f)
 {
     for (unsigned k = 0; k < S->nw; k++)
-        S->wg[k].detector = d;
+        S->wg[k].detector = d, S->wg[k].rms_ms = rms_ms;
     S->pt = pt;
     S->n_pt = n;
     S->f = f;
-    if (d == BX_DETECTOR_LEVEL) /* its detector takes a logarithm per block: one at a time */
-        bx_parallel_for(par, grid_task, S, n);
-    else
-        bx_parallel_for(par, grid8_task, S, (n + 7) / 8);
+    bx_parallel_for(par, grid8_task, S, (n + 7) / 8);
 }
 
 enum { SEARCH_MAX_POINTS = 288, SEARCH_KEEP = 3 };
@@ -763,8 +758,8 @@ enum { SEARCH_MAX_POINTS = 288, SEARCH_KEEP = 3 };
  * good there). The paired fit takes every point: its error surface has
  * narrow basins (one case of the evaluation corpus loses 5 dB of SNR with
  * two stages). */
-static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, double (*keep_v)[NP],
-                        double *keep_f)
+static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, double rms_ms,
+                        double (*keep_v)[NP], double *keep_f)
 {
     static const double th[] = {-48, -40, -34, -28, -22, -16, -10, -5};
     static const double ra[] = {1.5, 2.5, 4, 8};
@@ -785,7 +780,7 @@ static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, d
                                       BX_COMPFIT_KNEE_DB};
                 memcpy(pts[np++], v, sizeof v);
             }
-        eval_points(S, par, d, (const double(*)[NP])pts, np, fv);
+        eval_points(S, par, d, rms_ms, (const double(*)[NP])pts, np, fv);
         for (size_t i = 0; i < np; i++)
             keep_best(s1_v, s1_f, STAGE1, pts[i], fv[i]);
         /* attack x release around each: the middle point again too (the
@@ -812,7 +807,7 @@ static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, d
                         memcpy(pts[np++], v, sizeof v);
                     }
     }
-    eval_points(S, par, d, (const double(*)[NP])pts, np, fv);
+    eval_points(S, par, d, rms_ms, (const double(*)[NP])pts, np, fv);
     for (size_t i = 0; i < np; i++)
         keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
 }
@@ -822,8 +817,8 @@ static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, d
  * each, with the initial simplex `scale` times the usual one, on the grid's
  * objective if `coarse`. */
 static void search_polish(search_pool *S, const bx_parallel *par, double (*v)[NP],
-                          const bx_detector *det, size_t n, double *f, int evals, double scale,
-                          int coarse)
+                          const bx_detector *det, const double *rms, size_t n, double *f, int evals,
+                          double scale, int coarse)
 {
     static const double step0[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
     double step[NP];
@@ -832,6 +827,7 @@ static void search_polish(search_pool *S, const bx_parallel *par, double (*v)[NP
     S->nm_v = v;
     S->nm_f = f;
     S->nm_det = det;
+    S->nm_rms = rms;
     S->nm_step = step;
     S->nm_evals = evals;
     S->nm_coarse = coarse;
@@ -850,14 +846,14 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
         return BX_ERR_NOMEM;
     double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP], nm_v[SEARCH_KEEP][NP], nm_f[SEARCH_KEEP];
     bx_detector det[SEARCH_KEEP];
-    search_grid(&S, par, o->detector, keep_v, keep_f);
+    search_grid(&S, par, o->detector, o->rms_ms, keep_v, keep_f);
     size_t nk = 0;
     for (int k = 0; k < SEARCH_KEEP; k++)
         if (isfinite(keep_f[k])) {
             det[nk] = o->detector;
             memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
         }
-    search_polish(&S, par, nm_v, det, nk, nm_f, NM_EVALS, 1.0, 0);
+    search_polish(&S, par, nm_v, det, NULL, nk, nm_f, NM_EVALS, 1.0, 0);
     double best_v[NP], best_f = INFINITY;
     for (size_t k = 0; k < nk; k++)
         if (nm_f[k] < best_f) {
@@ -885,7 +881,9 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
     double v0[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms), log(c->release_ms),
                      c->knee_db};
     const bx_detector d_saved = o->detector;
+    const double rms_saved = o->rms_ms;
     o->detector = c->detector;
+    o->rms_ms = c->rms_ms;
     const double lo[M] = {o->threshold_min_db, 0.0, log(0.1), log(o->release_min_ms)};
     const double hi[M] = {0.0, log(o->ratio_max), log(300.0), log(o->release_max_ms)};
     const double h[M] = {1.0, 0.1, 0.15, 0.15};
@@ -942,6 +940,7 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
         res->confidence = fmin(res->confidence, res->constrained[i]);
     }
     o->detector = d_saved;
+    o->rms_ms = rms_saved;
 }
 
 /* Real bx_comp on x, gains per block into p->g for blocks b0 .. b1-1, the
@@ -1076,6 +1075,41 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     return BX_OK;
 }
 
+/* The paired fit's grid for "rms_level" runs at each of these averaging
+ * times, and its Nelder-Mead from the best grid points of them all, each at
+ * its own (the time is not one of the searched parameters: the waveform
+ * refinement moves it from the start this gives) */
+static const double RMS_LEVEL_MS[] = {1.5, 5.0};
+
+/* The grid of detector d (each rms_level time in turn): its SEARCH_KEEP best
+ * points into v (values f, rms_level's times rms; INFINITY where fewer). */
+static void detector_grid(search_pool *S, const bx_parallel *par, bx_detector d, double (*v)[NP],
+                          double *f, double *rms)
+{
+    const int nw =
+        d == BX_DETECTOR_RMS_LEVEL ? (int)(sizeof RMS_LEVEL_MS / sizeof *RMS_LEVEL_MS) : 1;
+    for (int j = 0; j < SEARCH_KEEP; j++)
+        f[j] = INFINITY, rms[j] = 0.0;
+    for (int w = 0; w < nw; w++) {
+        const double ms = d == BX_DETECTOR_RMS_LEVEL ? RMS_LEVEL_MS[w] : 0.0;
+        double kv[SEARCH_KEEP][NP], kf[SEARCH_KEEP];
+        search_grid(S, par, d, ms, kv, kf);
+        for (int i = 0; i < SEARCH_KEEP; i++) { /* merged in order of value, earlier on ties */
+            int pos = SEARCH_KEEP;
+            while (pos > 0 && f[pos - 1] > kf[i])
+                pos--;
+            if (pos >= SEARCH_KEEP)
+                continue;
+            for (int j = SEARCH_KEEP - 1; j > pos; j--) {
+                f[j] = f[j - 1], rms[j] = rms[j - 1];
+                memcpy(v[j], v[j - 1], sizeof v[j]);
+            }
+            f[pos] = kf[i], rms[pos] = ms;
+            memcpy(v[pos], kv[i], sizeof v[pos]);
+        }
+    }
+}
+
 static bx_status paired_fit(const float *x, const float *y, size_t n, size_t skip, double rate_hz,
                             double min_gain_db, const bx_compfit_result *prev,
                             const bx_parallel *par, bx_compfit_result *res, bx_error *err)
@@ -1168,7 +1202,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
         proxy_free(&py);
         return st;
     }
-    bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0};
+    bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0, 0};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
     /* every detector: the grids one by one, then Nelder–Mead from all their
@@ -1179,7 +1213,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
         st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
     } else {
         enum { N_STARTS = SEARCH_KEEP * BX_DETECTOR_COUNT };
-        double nm_v[N_STARTS][NP], nm_f[N_STARTS];
+        double nm_v[N_STARTS][NP], nm_f[N_STARTS], rms[N_STARTS];
         bx_detector det[N_STARTS];
         size_t nk = 0;
         for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
@@ -1188,25 +1222,27 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
                 if (!(c->ratio >= 1.0 && c->attack_ms > 0 && c->release_ms > 0))
                     continue;
                 det[nk] = (bx_detector)d;
+                rms[nk] = c->rms_ms;
                 const double v[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms),
                                       log(c->release_ms), c->knee_db};
                 memcpy(nm_v[nk++], v, sizeof v);
                 continue;
             }
-            double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP];
-            search_grid(&S, par, (bx_detector)d, keep_v, keep_f);
+            double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP], keep_rms[SEARCH_KEEP];
+            detector_grid(&S, par, (bx_detector)d, keep_v, keep_f, keep_rms);
             for (int k = 0; k < SEARCH_KEEP; k++)
                 if (isfinite(keep_f[k])) {
                     det[nk] = (bx_detector)d;
+                    rms[nk] = keep_rms[k];
                     memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
                 }
         }
         if (prev) { /* near its best: on the fine blocks only */
-            search_polish(&S, par, nm_v, det, nk, nm_f, NM_EVALS, 1.0, 0);
+            search_polish(&S, par, nm_v, det, rms, nk, nm_f, NM_EVALS, 1.0, 0);
         } else {
             /* Nelder–Mead on the grid's blocks from every start, then on the
              * fine blocks from the best of each detector */
-            search_polish(&S, par, nm_v, det, nk, nm_f, NM_EVALS, 1.0, 1);
+            search_polish(&S, par, nm_v, det, rms, nk, nm_f, NM_EVALS, 1.0, 1);
             size_t nb = 0;
             for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
                 size_t best = nk;
@@ -1216,10 +1252,11 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
                 if (best == nk)
                     continue;
                 memmove(nm_v[nb], nm_v[best], sizeof nm_v[0]);
+                rms[nb] = rms[best];
                 det[nb++] = (bx_detector)d;
             }
             nk = nb;
-            search_polish(&S, par, nm_v, det, nk, nm_f, NM_FINE_EVALS, NM_FINE_SCALE, 0);
+            search_polish(&S, par, nm_v, det, rms, nk, nm_f, NM_FINE_EVALS, NM_FINE_SCALE, 0);
         }
         pool_close(&S);
         for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
@@ -1232,6 +1269,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
                 continue;
             bx_comp_params cand;
             o.detector = (bx_detector)d;
+            o.rms_ms = rms[best];
             params_from(nm_v[best], &o, &cand);
             real_gains(&p, x, &cand);
             double mk;

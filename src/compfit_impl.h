@@ -32,7 +32,7 @@ typedef struct proxy {
  * the baseline in compfit.c and, on x86, for AVX2 in compfit_avx2.c (without
  * fused multiply-adds: the same values bit for bit, four at a time). */
 void bx_compfit_proxy_run(bx_simd s, proxy *p, const bx_comp_params *c);
-/* Eight compressors of one detector (not "level") at once: lane l's gains
+/* Eight compressors of one detector at once: lane l's gains
  * into g + l * nblk, e + l * nblk; scratch 8 * nblk doubles. */
 void bx_compfit_proxy_run8(bx_simd s, const proxy *p, const bx_comp_params *c, double *g, double *e,
                            double *scratch);

@@ -12,6 +12,25 @@
 #include "fastmath.h"
 #include "vec8.h"
 
+/* 20 log10 of the levels v[0..n) in place, -1000 for those at or below
+ * 1e-30: bx_fast_ln's values, as one flat loop (which vectorises) unless a
+ * level is not a normal number */
+static void levels_db(double *v, size_t n)
+{
+    int odd = 0;
+    for (size_t k = 0; k < n; k++)
+        odd |= v[k] > 1e-30 && !(v[k] <= 1.7976931348623157e308);
+    if (odd) {
+        for (size_t k = 0; k < n; k++)
+            v[k] = v[k] > 1e-30 ? 8.685889638065035 * bx_fast_ln(v[k]) : -1000.0;
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const double x = v[k], l = 8.685889638065035 * bx_fast_ln_normal(x > 1e-30 ? x : 1.0);
+        v[k] = x > 1e-30 ? l : -1000.0;
+    }
+}
+
 /* Linear gain per block of bx_comp with params c (makeup ignored), block rate:
  * the same gain computer and smooth decoupled peak detector, in dB. The
  * detector runs first (a serial recursion), then the gains (a loop compilers
@@ -27,12 +46,22 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
     double *g = p->g;
     const size_t n = p->nblk;
     double y1 = 0, yl = 0, env = 0;
-    if (c->detector == BX_DETECTOR_LEVEL) {
-        /* the follower in amplitude, fed the block's mean |x|; the gain acts at once */
-        for (size_t b = 0; b < n; b++) {
-            const double u = p->ma[b];
+    if (c->detector == BX_DETECTOR_LEVEL || c->detector == BX_DETECTOR_RMS_LEVEL) {
+        /* the follower in amplitude, fed the block's mean |x| ("level") or the
+         * root of the blocks' mean squares averaged over rms_ms ("rms_level");
+         * the gain acts at once */
+        const int rms = c->detector == BX_DETECTOR_RMS_LEVEL;
+        const double am = rms ? exp(-B / (bx_comp_rms_ms(c) * 1e-3 * fs)) : 0.0;
+        double sm = 0;
+        for (size_t b = 0; b < n; b++) { /* the recursion alone */
+            sm = am * sm + (1.0 - am) * p->ms[b];
+            const double u = rms ? sqrt(sm) : p->ma[b];
             env = u > env ? aa * env + (1.0 - aa) * u : ar * env + (1.0 - ar) * u;
-            const double xg = env > 1e-30 ? 8.685889638065035 * bx_fast_ln(env) : -1000.0;
+            g[b] = env;
+        }
+        levels_db(g, n); /* then the gain computer, flat loops */
+        for (size_t b = 0; b < n; b++) {
+            const double xg = g[b];
             double k = xg - lo;
             k = k > 0.0 ? k : 0.0;
             g[b] = xg <= hi ? kw * k * k : slope * (xg - t);
@@ -107,10 +136,54 @@ double COMPFIT_GAIN_ERROR(proxy *p, const double *meas, const double *wf, size_t
     return sqrt(fmax(sdd / sw - (sd / sw) * (sd / sw), 0.0));
 }
 
-/* COMPFIT_RUN for eight compressors at once (c[0..8), one detector, not
- * "level"): lane l's gains into g + l * nblk and e + l * nblk, the same
- * values as COMPFIT_RUN gives for c[l]; scratch: 8 * nblk doubles. */
-void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e, double *scratch)
+/* COMPFIT_RUN8 for the followers ("level", "rms_level"): the levels of
+ * every lane as one vector recursion, then the gain computer and the gains
+ * as flat loops, in COMPFIT_RUN's arithmetic */
+static void run8_followers(const proxy *p, const bx_comp_params *c, double *scratch)
+{
+    const double B = (double)p->blk, fs = p->rate_hz;
+    const int rms = c[0].detector == BX_DETECTOR_RMS_LEVEL;
+    double aa[8], ar[8], aa1[8], ar1[8], am[8], am1[8], t[8], slope[8], lo[8], hi[8], kw[8];
+    for (int l = 0; l < 8; l++) {
+        aa[l] = exp(-B / (c[l].attack_ms * 1e-3 * fs));
+        ar[l] = exp(-B / (c[l].release_ms * 1e-3 * fs));
+        am[l] = rms ? exp(-B / (bx_comp_rms_ms(&c[l]) * 1e-3 * fs)) : 0.0;
+        aa1[l] = 1.0 - aa[l], ar1[l] = 1.0 - ar[l], am1[l] = 1.0 - am[l];
+        t[l] = c[l].threshold_db;
+        const double w = c[l].knee_db;
+        slope[l] = 1.0 - 1.0 / c[l].ratio;
+        lo[l] = t[l] - 0.5 * w, hi[l] = t[l] + 0.5 * w;
+        kw[l] = w > 0 ? slope[l] / (2.0 * w) : 0.0;
+    }
+    const vd vaa = v_ld(aa), var = v_ld(ar), vaa1 = v_ld(aa1), var1 = v_ld(ar1);
+    const vd vam = v_ld(am), vam1 = v_ld(am1);
+    vd sm = v_set1(0.0), env = v_set1(0.0);
+    const size_t n = p->nblk;
+    for (size_t b = 0; b < n; b++) {
+        vd u;
+        if (rms) {
+            sm = v_add(v_mul(vam, sm), v_mul(vam1, v_set1(p->ms[b])));
+            u = v_sqrt(sm);
+        } else {
+            u = v_set1(p->ma[b]);
+        }
+        env = v_sel(v_gt(u, env), v_add(v_mul(vaa, env), v_mul(vaa1, u)),
+                    v_add(v_mul(var, env), v_mul(var1, u)));
+        v_st(scratch + b * 8, env);
+    }
+    levels_db(scratch, 8 * n);
+    for (size_t b = 0; b < n; b++)
+        for (int l = 0; l < 8; l++) {
+            const double xg = scratch[b * 8 + l];
+            double k = xg - lo[l];
+            k = k > 0.0 ? k : 0.0;
+            scratch[b * 8 + l] = xg <= hi[l] ? kw[l] * k * k : slope[l] * (xg - t[l]);
+        }
+}
+
+/* COMPFIT_RUN8 for the detectors that smooth the gain reduction: the
+ * static curve and the smoothing of every lane as one vector recursion */
+static void run8_smoothed(const proxy *p, const bx_comp_params *c, double *scratch)
 {
     const double B = (double)p->blk, fs = p->rate_hz;
     double aa[8], ar[8], aa1[8], ar1[8], t[8], slope[8], lo[8], hi[8], kw[8];
@@ -148,6 +221,18 @@ void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e,
         }
         v_st(scratch + b * 8, yl);
     }
+}
+
+/* COMPFIT_RUN for eight compressors at once (c[0..8), one detector): lane
+ * l's gains into g + l * nblk and e + l * nblk, the same values as
+ * COMPFIT_RUN gives for c[l]; scratch: 8 * nblk doubles. */
+void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e, double *scratch)
+{
+    if (c[0].detector == BX_DETECTOR_LEVEL || c[0].detector == BX_DETECTOR_RMS_LEVEL)
+        run8_followers(p, c, scratch);
+    else
+        run8_smoothed(p, c, scratch);
+    const size_t n = p->nblk;
     for (size_t k = 0; k < 8 * n; k++)
         scratch[k] = bx_fast_exp(-0.11512925464970229 * scratch[k]);
     const double *ms = p->ms;

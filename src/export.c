@@ -114,6 +114,8 @@ static void comp_words(sbuf *b, const bx_comp_params *c)
               "ms, makeup %+.1f dB, %s detector",
               c->threshold_db, c->ratio, c->knee_db, c->attack_ms, c->release_ms, c->makeup_db,
               bx_detector_name(c->detector));
+    if (c->detector == BX_DETECTOR_RMS_LEVEL)
+        sb_printf(b, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
 }
 
 static int has_pass(const bx_chain_params *p)
@@ -153,7 +155,7 @@ static void notes_lines(sbuf *b, bx_export_format f, const bx_chain_params *p, d
             sb_printf(b,
                       "%sApproximate: the compressor is LSP's, with bx's threshold, ratio, "
                       "attack, release and makeup but its own detector (%s) and knee shape.\n",
-                      lead, c->detector == BX_DETECTOR_RMS ? "RMS" : "Peak");
+                      lead, bx_detector_is_rms(c->detector) ? "RMS" : "Peak");
         }
         if (p->has_limiter)
             sb_printf(b,
@@ -404,7 +406,7 @@ static bx_status write_ffmpeg(sbuf *b, const bx_chain_params *p, const char *nam
                   fmin(fmax(c->release_ms, 0.01), 9000.0),
                   fmin(fmax(pow(10.0, c->makeup_db / 20.0), 1.0), 64.0),
                   fmin(fmax(pow(10.0, c->knee_db / 20.0), 1.0), 8.0),
-                  c->detector == BX_DETECTOR_RMS ? "rms" : "peak");
+                  bx_detector_is_rms(c->detector) ? "rms" : "peak");
         if (c->makeup_db < 0.0)
             ff_volume(b, c->makeup_db); /* acompressor's makeup does not cut */
     }
@@ -550,7 +552,7 @@ static int ee_compressor(cJSON *in, const bx_chain_params *p)
            add_num(o, "output-gain", p->output_gain_db) && add_num(o, "ratio", c->ratio) &&
            add_num(o, "release", c->release_ms) && add_num(o, "release-threshold", -100.0) &&
            add_num(sc, "lookahead", 0.0) &&
-           add_str(sc, "mode", c->detector == BX_DETECTOR_RMS ? "RMS" : "Peak") &&
+           add_str(sc, "mode", bx_detector_is_rms(c->detector) ? "RMS" : "Peak") &&
            add_num(sc, "preamp", 0.0) && add_num(sc, "reactivity", BX_COMP_RMS_MS) &&
            add_str(sc, "source", "Middle") && add_str(sc, "stereo-split-source", "Left/Right") &&
            add_str(sc, "type", "Feed-forward") && add_bool(o, "stereo-split", 0) &&

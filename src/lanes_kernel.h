@@ -31,6 +31,8 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
     const unsigned b_first = L->first - 1, nb = L->n_bands;
     const int comp = L->has_comp && L->first <= nb + 1;
     const int det = L->detector;
+    const int rms = det == BX_DETECTOR_RMS || det == BX_DETECTOR_RMS_LEVEL;
+    const int follow = det == BX_DETECTOR_LEVEL || det == BX_DETECTOR_RMS_LEVEL;
     /* the compressor's per-lane constants, repeated over a chunk's frames:
      * the flat loops read them like the values */
     double lo[LANES_CHUNK * NL], t[LANES_CHUNK * NL], hw[LANES_CHUNK * NL];
@@ -67,7 +69,7 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
         if (comp) {
             double buf[LANES_CHUNK * NL];
             /* 1. the detector's linear level */
-            if (det == BX_DETECTOR_RMS) {
+            if (rms) {
                 vd ms = v_ld(L->ms);
                 const vd arms = v_ld(L->arms), arms1 = v_sub(v_set1(1.0), arms);
                 for (size_t j = 0; j < m; j++) {
@@ -80,7 +82,7 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
                 for (size_t k = 0; k < mn; k++)
                     buf[k] = fabs(f[k]);
             }
-            if (det == BX_DETECTOR_LEVEL) { /* the amplitude follower */
+            if (follow) { /* the amplitude follower */
                 vd env = v_ld(L->env);
                 const vd aa = v_ld(L->aa), ar = v_ld(L->ar);
                 const vd aa1 = v_sub(v_set1(1.0), aa), ar1 = v_sub(v_set1(1.0), ar);
@@ -103,7 +105,7 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
             else
                 memset(buf, 0, mn * sizeof *buf);
             /* 3. smoothing (the level detector's level is smoothed already) */
-            if (det == BX_DETECTOR_LEVEL) {
+            if (follow) {
                 for (int l = 0; l < NL; l++)
                     L->y1[l] = L->yl[l] = buf[(m - 1) * NL + l];
             } else {

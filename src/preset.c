@@ -149,9 +149,9 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
 {
     static const char *const keys[] = {"input_gain_db",  "eq",      "compressor",
                                        "output_gain_db", "limiter", NULL};
-    static const char *const comp_keys[] = {"threshold_db", "ratio",          "knee_db",
-                                            "attack_ms",    "release_ms",     "makeup_db",
-                                            "detector",     "start_level_db", NULL};
+    static const char *const comp_keys[] = {
+        "threshold_db", "ratio",    "knee_db",        "attack_ms", "release_ms",
+        "makeup_db",    "detector", "start_level_db", "rms_ms",    NULL};
     static const char *const lim_keys[] = {"ceiling_db", NULL};
     if (!cJSON_IsObject(jc))
         return bx_error_set(err, BX_ERR_PRESET, "%s: chain: expected an object, found %s", origin,
@@ -205,14 +205,26 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
             if (bx_detector_parse(jd->valuestring, &c->detector) != BX_OK)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: unknown detector \"%s\" "
-                                    "(allowed: peak, rms, level, branch)",
+                                    "(allowed: peak, rms, level, branch, rms_level)",
                                     origin, bx_json_printable(jd->valuestring, dbuf, sizeof dbuf));
             if (c->detector == BX_DETECTOR_BRANCH && version < 2)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: \"branch\" needs "
                                     "\"bxpreset\": 2 (this file says %d)",
                                     origin, version);
+            if (c->detector == BX_DETECTOR_RMS_LEVEL && version < 3)
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.detector: \"rms_level\" needs "
+                                    "\"bxpreset\": 3 (this file says %d)",
+                                    origin, version);
         }
+        const int has_rms_ms = cJSON_GetObjectItemCaseSensitive(jcomp, "rms_ms") != NULL;
+        if (has_rms_ms && c->detector != BX_DETECTOR_RMS_LEVEL)
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "%s: chain.compressor.rms_ms: only the \"rms_level\" detector has "
+                                "one (this one is \"%s\")",
+                                origin, bx_detector_name(c->detector));
+        TRY(get_number(jcomp, "rms_ms", path, 0, BX_COMP_RMS_MS, &c->rms_ms, origin, err));
         p->has_comp = 1;
     }
 
@@ -255,7 +267,7 @@ static bx_status parse_tree(const cJSON *root, const char *origin, bx_preset *ou
                                 "%s: bxpreset: version %g is not supported (this bx reads %d..%d)",
                                 origin, jv->valuedouble, BX_PRESET_VERSION_MIN, BX_PRESET_VERSION);
         return bx_error_set(err, BX_ERR_PRESET,
-                            "%s: bxpreset: expected the number %d or %d, found %s", origin,
+                            "%s: bxpreset: expected a number from %d to %d, found %s", origin,
                             BX_PRESET_VERSION_MIN, BX_PRESET_VERSION, bx_json_kind(jv));
     }
     const int version = (int)jv->valuedouble;
@@ -460,6 +472,8 @@ static cJSON *chain_to_json(const bx_chain_params *p)
         ok = ok && add_exact(jc, "release_ms", c->release_ms);
         ok = ok && add_exact(jc, "makeup_db", c->makeup_db);
         ok = ok && cJSON_AddStringToObject(jc, "detector", bx_detector_name(c->detector));
+        if (c->detector == BX_DETECTOR_RMS_LEVEL)
+            ok = ok && add_exact(jc, "rms_ms", bx_comp_rms_ms(c));
         if (c->has_start_level)
             ok = ok && add_exact(jc, "start_level_db", c->start_level_db);
     }
@@ -477,7 +491,11 @@ static cJSON *chain_to_json(const bx_chain_params *p)
 
 int bx_preset_version_for(const bx_chain_params *c)
 {
-    return c->has_comp && c->comp.detector == BX_DETECTOR_BRANCH ? 2 : 1;
+    if (!c->has_comp)
+        return 1;
+    return c->comp.detector == BX_DETECTOR_RMS_LEVEL ? 3
+           : c->comp.detector == BX_DETECTOR_BRANCH  ? 2
+                                                     : 1;
 }
 
 char *bx_preset_to_json(const bx_preset *p, bx_error *err)

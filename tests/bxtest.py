@@ -107,6 +107,24 @@ def bursts(seed=1, seconds=5, rate=48000):
     return x
 
 
+def run_ok(cmd, what, env=None):
+    """Run cmd; RuntimeError naming `what`, the command and the end of its stderr if it fails."""
+    import subprocess
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {p.returncode}): {' '.join(cmd)}\n"
+                           f"{p.stderr.strip()[-600:]}")
+
+
+def snr_db(ref, got):
+    """10 log10(sum ref^2 / sum (got - ref)^2) over their common length (inf if identical)."""
+    import math
+    import numpy as np
+    n = min(len(ref), len(got))
+    err = np.sum((got[:n] - ref[:n]) ** 2)
+    return math.inf if err == 0 else 10 * math.log10(np.sum(ref[:n] ** 2) / err)
+
+
 def emulated(prog):
     """True if prog is the wrapper script a cross build runs its program through
     (Wine): what the host's libraries do (ALSA's messages) is not the program's."""

@@ -4,7 +4,9 @@
  * compressor). Started from a perturbed copy (frequencies 10-15 % off, gains
  * 1-2 dB off, threshold 3 dB off, ratio 1.5x, attack/release 2x), the
  * refinement must reach >= 40 dB SNR against y and improve on the start by
- * >= 20 dB; started from the truth it must not get worse.
+ * >= 20 dB; started from the truth it must not get worse. With an rms_level
+ * compressor started 2 dB off and at 1.5 ms where the truth averages over
+ * 4 ms, it must reach >= 60 dB and the averaging time within 2 %.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,7 +26,7 @@ static void truth(bx_chain_params *p)
     p->bands[2] = (bx_band){BX_BIQUAD_PEAK, 900, -5, 1.5};
     p->bands[3] = (bx_band){BX_BIQUAD_PEAK, 4000, 3, 2.0};
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-26, 3, 6, 5, 120, 0, BX_DETECTOR_PEAK, 0, 0};
+    p->comp = (bx_comp_params){-26, 3, 6, 5, 120, 0, BX_DETECTOR_PEAK, 0, 0, 0};
 }
 
 int main(void)
@@ -77,6 +79,32 @@ int main(void)
     if (snr_t < 100.0)
         tu_fail("started from the truth the refinement got worse: SNR %.1f dB", snr_t);
     printf("from the truth: SNR %.1f dB (limit >= 100 dB)\n", snr_t);
+
+    /* the rms_level detector's averaging time is refined with the rest:
+     * from 1.5 ms where the truth is 4 ms */
+    t.comp.detector = BX_DETECTOR_RMS_LEVEL;
+    t.comp.rms_ms = 4.0;
+    if (tu_run_chain(&t, FS, x, y, n))
+        return tu_finish("test_chainfit", checks + 1);
+    p = t;
+    p.comp.rms_ms = 1.5;
+    p.comp.threshold_db += 2;
+    start = p;
+    bx_chainfit_refine(x, y, n, warm, FS, 0, NULL, &start, &snr0, &err);
+    if (bx_chainfit_refine(x, y, n, warm, FS, 25, NULL, &p, &snr, &err)) {
+        tu_fail("refine rms_level: %s", err.msg);
+        return tu_finish("test_chainfit", checks + 1);
+    }
+    checks += 2;
+    if (snr < 60.0 || snr < snr0 + 20.0)
+        tu_fail("rms_level from 1.5 ms: SNR %.1f dB (start %.1f dB), want >= 60 and +20", snr,
+                snr0);
+    if (fabs(p.comp.rms_ms / 4.0 - 1.0) > 0.02)
+        tu_fail("rms_level from 1.5 ms: averaging time %.3f ms, the truth's 4 ms (limit 2 %%)",
+                p.comp.rms_ms);
+    printf("rms_level from 1.5 ms and 2 dB off: SNR %.1f dB -> %.1f dB (limit >= 60, +20); "
+           "averaging time %.3f ms (truth 4, limit 2 %%)\n",
+           snr0, snr, p.comp.rms_ms);
     free(x);
     free(y);
     return tu_finish("test_chainfit", checks);

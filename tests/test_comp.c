@@ -45,7 +45,7 @@ static double ref_curve(double x, double t, double r, double w)
 
 static void static_curve(double t, double r, double w, double makeup)
 {
-    bx_comp_params p = {t, r, w, 5.0, 100.0, makeup, BX_DETECTOR_PEAK, 0, 0};
+    bx_comp_params p = {t, r, w, 5.0, 100.0, makeup, BX_DETECTOR_PEAK, 0, 0, 0};
     const double levels[] = {-60,       -40,       t - w / 2 - 1, t - w / 2, t - w / 4, t,
                              t + w / 4, t + w / 2, t + w / 2 + 1, -6,        -1,        0};
     double worst = 0;
@@ -91,7 +91,7 @@ static double *step_trace(const bx_comp_params *p, double lvl0, double lvl1, siz
 
 static void attack_release(double attack_ms, double release_ms)
 {
-    const bx_comp_params p = {-30, 4, 0, attack_ms, release_ms, 0, BX_DETECTOR_PEAK, 0, 0};
+    const bx_comp_params p = {-30, 4, 0, attack_ms, release_ms, 0, BX_DETECTOR_PEAK, 0, 0, 0};
     const size_t at = (size_t)(0.5 * FS), n = (size_t)(2.5 * FS);
     /* attack: -60 dBFS (no reduction) -> 0 dBFS (22.5 dB of reduction) */
     double *gr = step_trace(&p, -60, 0, n, at);
@@ -108,7 +108,7 @@ static void attack_release(double attack_ms, double release_ms)
     free(gr);
 
     /* release: 0 dBFS -> -60 dBFS, reduction falls from 22.5 dB to 0 */
-    const bx_comp_params pr = {-30, 4, 0, 0.5, release_ms, 0, BX_DETECTOR_PEAK, 0, 0};
+    const bx_comp_params pr = {-30, 4, 0, 0.5, release_ms, 0, BX_DETECTOR_PEAK, 0, 0, 0};
     gr = step_trace(&pr, 0, -60, n, at);
     const double start = gr[at - 1], rtarget = exp(-1) * start;
     k = at;
@@ -123,9 +123,12 @@ static void attack_release(double attack_ms, double release_ms)
     free(gr);
 }
 
-static void rms_detector(void)
+/* A steady 1 kHz sine: an RMS detector's level is its RMS, amplitude / sqrt 2
+ * ("rms": the gain reduction smoothed; "rms_level": the RMS followed in
+ * amplitude, the gain acting on it at once; rms_ms: its averaging time) */
+static void rms_detector(bx_detector det, double rms_ms)
 {
-    const bx_comp_params p = {-20, 4, 0, 5, 100, 0, BX_DETECTOR_RMS, 0, 0};
+    const bx_comp_params p = {-20, 4, 0, 5, 100, 0, det, 0, 0, rms_ms};
     bx_comp c;
     bx_comp_init(&c, &p, FS);
     const size_t n = (size_t)FS;
@@ -145,16 +148,17 @@ static void rms_detector(void)
     const double want = (-6.0 - 10 * log10(2.0) + 20.0) * (1 - 1.0 / 4);
     checks++;
     if (fabs(gr - want) > 0.05)
-        tu_fail("rms detector: 1 kHz sine at -6 dBFS peak reduced by %.4f dB, expected %.4f dB", gr,
-                want);
-    printf("rms detector: 1 kHz sine at -6 dBFS peak reduced by %.4f dB; closed form for its RMS "
-           "level %.4f dB (limit 0.05)\n",
-           gr, want);
+        tu_fail("%s detector (%g ms): 1 kHz sine at -6 dBFS peak reduced by %.4f dB, expected "
+                "%.4f dB",
+                bx_detector_name(det), bx_comp_rms_ms(&p), gr, want);
+    printf("%s detector (RMS over %g ms): 1 kHz sine at -6 dBFS peak reduced by %.4f dB; closed "
+           "form for its RMS level %.4f dB (limit 0.05)\n",
+           bx_detector_name(det), bx_comp_rms_ms(&p), gr, want);
 }
 
 static void makeup_below_knee(void)
 {
-    const bx_comp_params p = {-10, 4, 6, 5, 100, 4.5, BX_DETECTOR_PEAK, 0, 0};
+    const bx_comp_params p = {-10, 4, 6, 5, 100, 4.5, BX_DETECTOR_PEAK, 0, 0, 0};
     bx_comp c;
     bx_comp_init(&c, &p, FS);
     uint64_t seed = 7;
@@ -174,7 +178,7 @@ static void makeup_below_knee(void)
 
 static void channel_link(bx_detector det)
 {
-    const bx_comp_params p = {-24, 6, 6, 2, 80, 2, det, 0, 0};
+    const bx_comp_params p = {-24, 6, 6, 2, 80, 2, det, 0, 0, 0};
     bx_comp st, mono;
     bx_comp_init(&st, &p, FS);
     bx_comp_init(&mono, &p, FS);
@@ -207,14 +211,22 @@ static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t
 {
     const double aa = exp(-1.0 / (p->attack_ms * 1e-3 * FS));
     const double ar = exp(-1.0 / (p->release_ms * 1e-3 * FS));
-    const double am = exp(-1.0 / (BX_COMP_RMS_MS * 1e-3 * FS));
-    double y1 = 0, yl = 0, ms = 0;
+    const double rms_ms =
+        p->detector == BX_DETECTOR_RMS_LEVEL && p->rms_ms > 0 ? p->rms_ms : BX_COMP_RMS_MS;
+    const double am = exp(-1.0 / (rms_ms * 1e-3 * FS));
+    const int rms = p->detector == BX_DETECTOR_RMS || p->detector == BX_DETECTOR_RMS_LEVEL;
+    const int follow = p->detector == BX_DETECTOR_LEVEL || p->detector == BX_DETECTOR_RMS_LEVEL;
+    double y1 = 0, yl = 0, ms = 0, env = 0;
     for (size_t i = 0; i < n; i++) {
         ms = am * ms + (1 - am) * x[i] * x[i];
-        const double level = p->detector == BX_DETECTOR_RMS ? sqrt(ms) : fabs(x[i]);
+        double level = rms ? sqrt(ms) : fabs(x[i]);
+        if (follow) /* the envelope follower in amplitude */
+            level = env = level > env ? aa * env + (1 - aa) * level : ar * env + (1 - ar) * level;
         const double xg = level > 0 ? 20 * log10(level) : -1000;
         const double xl = xg - ref_curve(xg, p->threshold_db, p->ratio, p->knee_db);
-        if (p->detector == BX_DETECTOR_BRANCH) { /* Giannoulis et al. eq. 16 */
+        if (follow) { /* the gain acts on it at once */
+            yl = xl;
+        } else if (p->detector == BX_DETECTOR_BRANCH) { /* Giannoulis et al. eq. 16 */
             yl = xl > yl ? aa * yl + (1 - aa) * xl : ar * yl + (1 - ar) * xl;
         } else { /* eq. 17 */
             const double rel = ar * y1 + (1 - ar) * xl;
@@ -227,7 +239,7 @@ static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t
 
 static void fast_math(bx_detector det, bx_simd simd)
 {
-    const bx_comp_params p = {-30, 4, 6, 3, 120, 8, det, 0, 0};
+    const bx_comp_params p = {-30, 4, 6, 3, 120, 8, det, 0, 0, 3.0};
     enum { N = 5 * 48000 };
     double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *r = malloc(N * sizeof *r);
     if (!x || !y || !r) {
@@ -276,7 +288,7 @@ static void fast_math(bx_detector det, bx_simd simd)
  * lets bursts below the threshold through untouched. */
 static void start_level(bx_detector det, double level_db)
 {
-    bx_comp_params p = {-30, 4, 6, 3, 80, 2, det, 1, level_db};
+    bx_comp_params p = {-30, 4, 6, 3, 80, 2, det, 1, level_db, 0};
     enum { N = 2 * 48000, WARM = 20 * 48000 };
     double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b), *x = malloc(N * sizeof *x);
     if (!a || !b || !x) {
@@ -330,7 +342,7 @@ static void start_level(bx_detector det, double level_db)
 static void per_frame_gr(bx_detector d, bx_simd simd)
 {
     const size_t n = 24000;
-    bx_comp_params p = {-30, 4, 6, 2, 80, 3, d, 0, 0};
+    bx_comp_params p = {-30, 4, 6, 2, 80, 3, d, 0, 0, 0};
     bx_comp a, b;
     bx_comp_init(&a, &p, FS);
     bx_comp_init(&b, &p, FS);
@@ -366,17 +378,17 @@ int main(void)
     attack_release(10, 200);
     attack_release(1, 50);
     attack_release(30, 1000);
-    rms_detector();
+    rms_detector(BX_DETECTOR_RMS, 0);
+    rms_detector(BX_DETECTOR_RMS_LEVEL, 5);
+    rms_detector(BX_DETECTOR_RMS_LEVEL, 20);
     makeup_below_knee();
     channel_link(BX_DETECTOR_PEAK);
     channel_link(BX_DETECTOR_RMS);
-    fast_math(BX_DETECTOR_PEAK, BX_SIMD_BASELINE);
-    fast_math(BX_DETECTOR_RMS, BX_SIMD_BASELINE);
-    fast_math(BX_DETECTOR_BRANCH, BX_SIMD_BASELINE);
+    for (int d = 0; d < BX_DETECTOR_COUNT; d++)
+        fast_math((bx_detector)d, BX_SIMD_BASELINE);
     if (bx_simd_detect() != BX_SIMD_BASELINE) {
-        fast_math(BX_DETECTOR_PEAK, bx_simd_detect());
-        fast_math(BX_DETECTOR_RMS, bx_simd_detect());
-        fast_math(BX_DETECTOR_BRANCH, bx_simd_detect());
+        for (int d = 0; d < BX_DETECTOR_COUNT; d++)
+            fast_math((bx_detector)d, bx_simd_detect());
     } else {
         printf("fast math: this processor runs only the baseline kernel\n");
     }
@@ -385,7 +397,7 @@ int main(void)
         if (bx_simd_detect() != BX_SIMD_BASELINE)
             per_frame_gr((bx_detector)d, bx_simd_detect());
     }
-    for (int d = 0; d < 3; d++) {
+    for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
         start_level((bx_detector)d, 0.0);
         start_level((bx_detector)d, -24.0);
     }

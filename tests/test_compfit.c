@@ -84,7 +84,7 @@ int main(void)
     bx_chain_params_default(&t);
     t.has_limiter = 0;
     t.has_comp = 1;
-    t.comp = (bx_comp_params){-24, 4, 6, 5, 150, 0, BX_DETECTOR_PEAK, 0, 0};
+    t.comp = (bx_comp_params){-24, 4, 6, 5, 150, 0, BX_DETECTOR_PEAK, 0, 0, 0};
     if (tu_run_chain(&t, FS, x, y, n) || bx_dynsig_compute(y, n, FS, &sig, &err) ||
         bx_compfit_stats(x, n, FS, &sig, 0.1, NULL, &r, &err)) {
         tu_fail("known compressor: %s", err.msg);
@@ -146,7 +146,7 @@ int main(void)
 
     /* 4. paired, and its search from an earlier fit */
     performance(x, n, 13, 0.12, 0.3, 0.08);
-    t.comp = (bx_comp_params){-26, 3, 4, 3, 120, 0, BX_DETECTOR_RMS, 0, 0};
+    t.comp = (bx_comp_params){-26, 3, 4, 3, 120, 0, BX_DETECTOR_RMS, 0, 0, 0};
     bx_compfit_result full, near, plain;
     const size_t skip = n / 8;
     if (tu_run_chain(&t, FS, x, y, n) ||
@@ -182,6 +182,29 @@ int main(void)
            "%.3f dB searched in full\n",
            r.params.threshold_db, r.params.ratio, r.params.attack_ms, r.params.release_ms,
            r.error_db, near.params.threshold_db, near.error_db, full.error_db);
+
+    /* 5. paired, an RMS window feeding an envelope follower: its detector is
+     * the one found, at the window it was searched with nearest the truth */
+    t.comp = (bx_comp_params){-28, 4, 6, 5, 100, 0, BX_DETECTOR_RMS_LEVEL, 0, 0, 4.0};
+    if (tu_run_chain(&t, FS, x, y, n) ||
+        bx_compfit_paired(x, y, n, skip, FS, 0.1, NULL, &r, &err)) {
+        tu_fail("paired rms_level: %s", err.msg);
+        return tu_finish("test_compfit", checks + 1);
+    }
+    checks += 2;
+    if (!r.use_comp || r.params.detector != BX_DETECTOR_RMS_LEVEL || r.params.rms_ms != 5.0 ||
+        fabs(r.params.threshold_db + 28) > 1.5 || fabs(r.params.ratio / 4 - 1) > 0.2)
+        tu_fail("paired rms_level (-28 dB, 4:1, 4 ms): found %s %s %.1f dB %.2f:1 over %.3g ms",
+                r.use_comp ? "kept" : "off", bx_detector_name(r.params.detector),
+                r.params.threshold_db, r.params.ratio, r.params.rms_ms);
+    if (!(r.error_db < 0.5 * r.by_detector_error_db[BX_DETECTOR_LEVEL]))
+        tu_fail("paired rms_level: gain trace %.3f dB, the level detector's %.3f dB (must be "
+                "twice as far)",
+                r.error_db, r.by_detector_error_db[BX_DETECTOR_LEVEL]);
+    printf("paired (-28 dB, 4:1, rms_level 4 ms): %s %.1f dB %.2f:1 over %.3g ms, gain trace "
+           "%.3f dB; level detector %.3f dB\n",
+           bx_detector_name(r.params.detector), r.params.threshold_db, r.params.ratio,
+           r.params.rms_ms, r.error_db, r.by_detector_error_db[BX_DETECTOR_LEVEL]);
     free(x);
     free(y);
     free(z);

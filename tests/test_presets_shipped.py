@@ -329,13 +329,26 @@ def setp(path, value):
 DEL = object()
 C, EQ, COMP, LIM = ("chain",), ("chain", "eq"), ("chain", "compressor"), ("chain", "limiter")
 
+
+def v_comp(version, **comp):
+    """The base document at format version `version` with compressor -20 dB 4:1 and comp's keys."""
+    def f(d):
+        d["bxpreset"] = version
+        setp(COMP, {"threshold_db": -20, "ratio": 4, **comp})(d)
+    return mod(f)
+
 # (label, document, substring bxlive's message must contain)
 INVALID = [
     ("top level is an array", [BASE], "top level"),
     ("bxpreset missing", mod(setp(("bxpreset",), DEL)), "bxpreset"),
-    ("bxpreset 3", mod(setp(("bxpreset",), 3)), "bxpreset"),
+    ("bxpreset 4", mod(setp(("bxpreset",), 4)), "bxpreset"),
     ("branch detector in bxpreset 1", mod(setp(COMP, {"threshold_db": -20, "ratio": 4,
                                                       "detector": "branch"})), "branch"),
+    ("rms_level detector in bxpreset 2", v_comp(2, detector="rms_level"), "rms_level"),
+    ("rms_ms with the rms detector", v_comp(3, detector="rms", rms_ms=5), "rms_ms"),
+    ("rms_ms without a detector (peak)", v_comp(3, rms_ms=5), "rms_ms"),
+    ("rms_ms below 0.1", v_comp(3, detector="rms_level", rms_ms=0.05), "rms_ms"),
+    ("rms_ms above 100", v_comp(3, detector="rms_level", rms_ms=101), "rms_ms"),
     ("bxpreset 0.5", mod(setp(("bxpreset",), 0.5)), "bxpreset"),
     ("bxpreset \"1\"", mod(setp(("bxpreset",), "1")), "bxpreset"),
     ("bxpreset true", mod(setp(("bxpreset",), True)), "bxpreset"),
@@ -437,6 +450,9 @@ VALID = [
     ("every value at its minimum", min_doc),
     ("compressor and limiter null", mod(lambda d: d["chain"].update(compressor=None, limiter=None))),
     ("compressor with only threshold and ratio", mod(setp(COMP, {"threshold_db": -10, "ratio": 2}))),
+    ("rms_level, rms_ms 0.1", v_comp(3, detector="rms_level", rms_ms=0.1)),
+    ("rms_level, rms_ms 100", v_comp(3, detector="rms_level", rms_ms=100)),
+    ("rms_level without rms_ms", v_comp(3, detector="rms_level")),
     ("limiter {} (default ceiling)", mod(setp(LIM, {}))),
     ("eq []", mod(setp(EQ, []))),
     ("32 bands", mod(setp(EQ, [{"type": "peak", "freq_hz": 100 + 50 * i, "gain_db": 0.5}

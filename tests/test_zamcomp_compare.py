@@ -38,7 +38,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -69,26 +68,13 @@ def bursts(seed=1, seconds=5):
     return bxtest.bursts(seed, seconds, FS)
 
 
-def run(cmd, what, env=None):
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise RuntimeError(f"{what} failed (exit {p.returncode}): {' '.join(cmd)}\n"
-                           f"{p.stderr.strip()[-600:]}")
-
-
 def zamcomp(src, dst, t, r, a, rel, libdir):
     """src through ZamComp (mono fed to both of its inputs: main and sidechain)."""
     env = dict(os.environ, LADSPA_PATH=libdir)
     controls = f"c0={a}|c1={rel}|c2=0|c3={r}|c4={t}|c5=0|c6=1|c7=0"
-    run([FFMPEG, "-v", "error", "-y", "-i", src, "-af",
-         f"pan=stereo|c0=c0|c1=c0,ladspa=f=ZamComp-ladspa:p=ZamComp:c={controls},pan=mono|c0=c0",
-         "-c:a", "pcm_f32le", dst], "ffmpeg ZamComp", env)
-
-
-def snr_db(ref, got):
-    n = min(len(ref), len(got))
-    err = np.sum((got[:n] - ref[:n]) ** 2)
-    return math.inf if err == 0 else 10 * math.log10(np.sum(ref[:n] ** 2) / err)
+    bxtest.run_ok([FFMPEG, "-v", "error", "-y", "-i", src, "-af",
+                   f"pan=stereo|c0=c0|c1=c0,ladspa=f=ZamComp-ladspa:p=ZamComp:c={controls},"
+                   "pan=mono|c0=c0", "-c:a", "pcm_f32le", dst], "ffmpeg ZamComp", env)
 
 
 def preset(path, t, r, a, rel, detector):
@@ -122,8 +108,8 @@ def main():
         for det in ("branch", "peak"):
             p, out = os.path.join(work, f"{det}.json"), os.path.join(work, f"{det}.wav")
             preset(p, t, r, a, rel, det)
-            run([BXLIVE, p, "--render", src, out], "bxlive --render")
-            got[det] = snr_db(z, sf.read(out)[0])
+            bxtest.run_ok([BXLIVE, p, "--render", src, out], "bxlive --render")
+            got[det] = bxtest.snr_db(z, sf.read(out)[0])
         x = bursts()[:len(z)]
         squeeze = 10 * math.log10(np.sum(x ** 2) / np.sum(z ** 2))
         rep.check(got["branch"] >= SNR_MIN_DB and squeeze > 3,
@@ -140,12 +126,12 @@ def main():
     ref = os.path.join(work, "zam12.wav")
     zamcomp(dry, ref, t, r, a, rel, libdir)
     fit, out = os.path.join(work, "fit.json"), os.path.join(work, "fit.wav")
-    run([BXANALYZE, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
+    bxtest.run_ok([BXANALYZE, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
     with open(fit) as f:
         doc = json.load(f)
     comp = doc["chain"].get("compressor") or {}
-    run([BXLIVE, fit, "--render", dry, out], "bxlive --render")
-    s = snr_db(sf.read(ref)[0], sf.read(out)[0])
+    bxtest.run_ok([BXLIVE, fit, "--render", dry, out], "bxlive --render")
+    s = bxtest.snr_db(sf.read(ref)[0], sf.read(out)[0])
     ok = (comp.get("detector") == "branch" and abs(comp.get("threshold_db", 0) - t) <= 1.5
           and abs(comp.get("ratio", 0) / r - 1) <= 0.15 and s >= 40 and doc["bxpreset"] == 2)
     rep.check(ok, "--paired identifies ZamComp: branch detector, threshold within 1.5 dB, ratio "

@@ -28,16 +28,24 @@ typedef enum bx_detector {
                                one-pole that rises with attack_ms and falls with release_ms
                                (an analog-style envelope follower); the gain computer acts
                                on that level directly, without smoothing the gain */
-    BX_DETECTOR_BRANCH    /**< "branch": per-sample max |x| over channels, like "peak", but
+    BX_DETECTOR_BRANCH,   /**< "branch": per-sample max |x| over channels, like "peak", but
                                the gain reduction in dB is smoothed by one one-pole that
                                follows rises with attack_ms and falls with release_ms
                                (Giannoulis et al.'s smooth branching detector, eq. 16, as
                                several plugin compressors do): the release is not slowed by
                                the attack. Needs bxpreset 2 */
+    BX_DETECTOR_RMS_LEVEL /**< "rms_level": mean square over channels, one-pole averaged over
+                               rms_ms, its root followed in amplitude like "level" (rises with
+                               attack_ms, falls with release_ms); the gain computer acts on
+                               that level directly (the design of compressors whose RMS
+                               sidechain feeds an envelope follower). Needs bxpreset 3 */
 } bx_detector;
 
 /** Number of detectors (the values 0 .. BX_DETECTOR_COUNT - 1). */
-#define BX_DETECTOR_COUNT 4
+#define BX_DETECTOR_COUNT 5
+
+/** 1 if detector d measures a mean square ("rms", "rms_level"), else 0. */
+int bx_detector_is_rms(bx_detector d);
 
 /** The detector's name in presets ("peak", "rms", "level", "branch"); NULL for an unknown value. */
 const char *bx_detector_name(bx_detector d);
@@ -45,8 +53,12 @@ const char *bx_detector_name(bx_detector d);
 /** Parse a detector's name into *d: BX_OK, or BX_ERR_ARG if there is none of that name. */
 bx_status bx_detector_parse(const char *name, bx_detector *d);
 
-/** Averaging time constant of the rms detector, in ms. */
+/** Averaging time constant of the rms detector, in ms (and of rms_level's when its
+ * rms_ms is not set). */
 #define BX_COMP_RMS_MS 10.0
+/** Range of rms_level's averaging time constant, ms. */
+#define BX_COMP_RMS_MIN_MS 0.1
+#define BX_COMP_RMS_MAX_MS 100.0
 
 /** Musical parameters (units in the names). */
 typedef struct bx_comp_params {
@@ -63,6 +75,9 @@ typedef struct bx_comp_params {
                                 the start, as if the input had stayed there for a long time
                                 (SoX's compand, for one, starts at 0 dBFS: hard compression
                                 that lets go over its release time) */
+    double rms_ms;         /**< "rms_level": the mean square's averaging time constant, ms
+                                (BX_COMP_RMS_MIN_MS .. BX_COMP_RMS_MAX_MS; 0: BX_COMP_RMS_MS);
+                                the other detectors ignore it */
 } bx_comp_params;
 
 /** Flat state; fill it with bx_comp_init, no allocation involved. */
@@ -76,6 +91,9 @@ typedef struct bx_comp {
     double gr_peak_db; /* largest gain reduction since the last read */
     bx_simd simd;      /* kernel of bx_comp_process (init: the best) */
 } bx_comp;
+
+/** The mean square's averaging time constant p's detector uses, ms. */
+double bx_comp_rms_ms(const bx_comp_params *p);
 
 /** Prepare c for params p at rate_hz (params must already be valid). Resets state. */
 void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz);

@@ -14,7 +14,10 @@
  *    reference's dynamics signature — the quantiles of its 10 ms and 50 ms
  *    RMS envelopes and its crest (bx_dynsig);
  *  - paired fit (--paired mode): the EQ'd dry signal, compressed, should have
- *    the processed signal's gain at every 1 ms frame.
+ *    the processed signal's gain at every 1 ms frame. It searches every
+ *    detector; "rms_level" with its averaging time held at each of a few
+ *    values (its grid runs at each, Nelder–Mead from the best points of
+ *    them all), so by_detector[BX_DETECTOR_RMS_LEVEL].rms_ms is one of them.
  */
 #ifndef BX_COMPFIT_H
 #define BX_COMPFIT_H

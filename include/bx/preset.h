@@ -25,10 +25,11 @@ extern "C" {
 #endif
 
 /** The newest preset format version this library reads and writes. Version 2
- * adds the "branch" compressor detector; a preset is written with the lowest
- * version that holds it (bx_preset_version_for), so one without version 2's
- * features stays readable by a bx that knows only version 1. */
-#define BX_PRESET_VERSION 2
+ * adds the "branch" compressor detector, version 3 the "rms_level" detector
+ * and its "rms_ms"; a preset is written with the lowest version that holds
+ * it (bx_preset_version_for), so one without a newer version's features
+ * stays readable by a bx that knows only the older one. */
+#define BX_PRESET_VERSION 3
 /** The oldest version it reads (read unchanged). */
 #define BX_PRESET_VERSION_MIN 1
 /** Largest preset file accepted, bytes. */
