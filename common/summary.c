@@ -57,12 +57,15 @@ void summary_fit(const bx_analysis_result *r)
                c->comp.start_level_db);
     if (!c->has_comp)
         printf("compressor off\n");
-    if (r->comp_fitted && c->has_comp)
+    if (r->comp_fitted && c->has_comp) {
         printf("           %.2f dB closer than none (%.2f needed); confidence %.2f (threshold "
-               "%.2f, ratio %.2f, attack %.2f, release %.2f)\n",
+               "%.2f, ratio %.2f, attack %.2f, release %.2f",
                r->comp_margin_db, r->comp_min_gain_db, r->comp_confidence, r->comp_constrained[0],
                r->comp_constrained[1], r->comp_constrained[2], r->comp_constrained[3]);
-    else if (r->comp_fitted && r->comp_margin_db > 0)
+        if (r->comp_n_constrained > 4)
+            printf(", RMS time %.2f", r->comp_constrained[4]);
+        printf(")\n");
+    } else if (r->comp_fitted && r->comp_margin_db > 0)
         printf("           (the best one fitted was %.2f dB closer than none, %.2f needed)\n",
                r->comp_margin_db, r->comp_min_gain_db);
     if (c->has_limiter)

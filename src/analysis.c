@@ -864,6 +864,7 @@ static void note_comp(bx_analysis_result *res, const bx_compfit_result *cr, doub
     res->comp_margin_db = cr->error_off_db - cr->error_db;
     res->comp_min_gain_db = min_gain_db;
     memcpy(res->comp_constrained, cr->constrained, sizeof res->comp_constrained);
+    res->comp_n_constrained = cr->n_constrained;
     res->comp_confidence = cr->confidence;
 }
 

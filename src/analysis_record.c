@@ -163,9 +163,10 @@ static cJSON *confidence_json(const bx_analysis_result *res, int *ok)
             bx_jw_num(cp, "improvement_db", r3(res->comp_margin_db), ok);
             bx_jw_num(cp, "improvement_needed_db", r3(res->comp_min_gain_db), ok);
             bx_jw_num(cp, "confidence", r3(res->comp_confidence), ok);
-            static const char *const names[4] = {"threshold", "ratio", "attack", "release"};
+            static const char *const names[5] = {"threshold", "ratio", "attack", "release",
+                                                 "rms_ms"};
             cJSON *cons = bx_jw_obj(cp, "constrained", ok);
-            for (int k = 0; cons && k < 4; k++)
+            for (int k = 0; cons && k < res->comp_n_constrained && k < 5; k++)
                 bx_jw_num(cons, names[k], r3(res->comp_constrained[k]), ok);
         }
     }

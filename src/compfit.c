@@ -867,9 +867,16 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
     return BX_OK;
 }
 
+/* eval_v at v with rms_level's averaging time exp(lr) (ignored by the other detectors) */
+static double eval_rms(objective *o, const double *v, double lr)
+{
+    o->rms_ms = exp(lr);
+    return eval_v(o, v);
+}
+
 /* How much the data constrained each of c's threshold, ratio, attack and
- * release: the objective's curvature there (a numerical Hessian of
- * (E^2 - E0^2) / (2 noise_db^2) on the block model, in the search's
+ * release (and an rms_level detector's averaging time): the objective's curvature there (a
+ * numerical Hessian of (E^2 - E0^2) / (2 noise_db^2) on the block model, in the search's
  * coordinates: dB and log units), inverted as a Laplace approximation,
  * against a uniform prior over the search box; res->constrained receives
  * each parameter's share of prior variance removed, res->confidence their
@@ -877,47 +884,63 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
 static void confidence(objective *o, const bx_comp_params *c, double noise_db,
                        bx_compfit_result *res)
 {
-    enum { M = 4 };
+    enum { MX = 5 };
+    /* threshold, ratio, attack, release; rms_level's averaging time, in the
+     * same log units, against a uniform prior over its whole range */
+    const int M = c->detector == BX_DETECTOR_RMS_LEVEL ? 5 : 4;
     double v0[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms), log(c->release_ms),
                      c->knee_db};
     const bx_detector d_saved = o->detector;
     const double rms_saved = o->rms_ms;
     o->detector = c->detector;
-    o->rms_ms = c->rms_ms;
-    const double lo[M] = {o->threshold_min_db, 0.0, log(0.1), log(o->release_min_ms)};
-    const double hi[M] = {0.0, log(o->ratio_max), log(300.0), log(o->release_max_ms)};
-    const double h[M] = {1.0, 0.1, 0.15, 0.15};
-    double prior[M];
+    const double lo[MX] = {o->threshold_min_db, 0.0, log(0.1), log(o->release_min_ms),
+                           log(BX_COMP_RMS_MIN_MS)};
+    const double hi[MX] = {0.0, log(o->ratio_max), log(300.0), log(o->release_max_ms),
+                           log(BX_COMP_RMS_MAX_MS)};
+    const double h[MX] = {1.0, 0.1, 0.15, 0.15, 0.15};
+    double prior[MX], r0 = log(bx_comp_rms_ms(c));
     for (int i = 0; i < M; i++) {
         prior[i] = (hi[i] - lo[i]) * (hi[i] - lo[i]) / 12.0;
         /* differences stay inside the box */
-        v0[i] = fmin(fmax(v0[i], lo[i] + h[i]), hi[i] - h[i]);
+        if (i < 4)
+            v0[i] = fmin(fmax(v0[i], lo[i] + h[i]), hi[i] - h[i]);
+        else
+            r0 = fmin(fmax(r0, lo[i] + h[i]), hi[i] - h[i]);
     }
     const double s2 = 2.0 * noise_db * noise_db;
     double f0;
     {
-        const double e = eval_v(o, v0);
+        const double e = eval_rms(o, v0, r0);
         f0 = e * e / s2;
     }
-    double fp[M], fm[M], H[M * M], A[M * M], x[M];
+    double fp[MX], fm[MX], H[MX * MX], A[MX * MX], x[MX];
     for (int i = 0; i < M; i++) {
-        double v[NP];
+        double v[NP], r = r0;
         memcpy(v, v0, sizeof v);
-        v[i] = v0[i] + h[i];
-        const double ep = eval_v(o, v);
-        v[i] = v0[i] - h[i];
-        const double em = eval_v(o, v);
+        if (i < 4)
+            v[i] = v0[i] + h[i];
+        else
+            r = r0 + h[i];
+        const double ep = eval_rms(o, v, r);
+        if (i < 4)
+            v[i] = v0[i] - h[i];
+        else
+            r = r0 - h[i];
+        const double em = eval_rms(o, v, r);
         fp[i] = ep * ep / s2;
         fm[i] = em * em / s2;
         H[i * M + i] = (fp[i] - 2.0 * f0 + fm[i]) / (h[i] * h[i]);
     }
     for (int i = 0; i < M; i++)
         for (int j = i + 1; j < M; j++) {
-            double v[NP];
+            double v[NP], r = r0;
             memcpy(v, v0, sizeof v);
-            v[i] += h[i];
-            v[j] += h[j];
-            const double e = eval_v(o, v);
+            v[i] += h[i]; /* i < 4 */
+            if (j < 4)
+                v[j] += h[j];
+            else
+                r += h[j];
+            const double e = eval_rms(o, v, r);
             /* f(+i,+j) - f(+i) - f(+j) + f0 */
             H[i * M + j] = H[j * M + i] = (e * e / s2 - fp[i] - fp[j] + f0) / (h[i] * h[j]);
         }
@@ -930,14 +953,19 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
                                     -0.99 * sqrt(H[i * M + i] * H[j * M + j]));
     }
     res->confidence = 1.0;
+    res->n_constrained = M;
+    for (int i = 0; i < MX; i++)
+        res->constrained[i] = 0.0;
     for (int i = 0; i < M; i++) {
-        memcpy(A, H, sizeof A);
+        memcpy(A, H, sizeof(double) * (size_t)(M * M));
         for (int j = 0; j < M; j++)
             x[j] = j == i;
         const double var =
             bx_linalg_solve(A, x, M) == 0 && x[i] > 0 ? fmin(x[i], prior[i]) : prior[i];
         res->constrained[i] = 1.0 - var / prior[i];
-        res->confidence = fmin(res->confidence, res->constrained[i]);
+        if (i < 4) /* the averaging time is reported apart: the gain trace's 1 ms
+                    * frames hardly tell a few ms of it (the waveform does) */
+            res->confidence = fmin(res->confidence, res->constrained[i]);
     }
     o->detector = d_saved;
     o->rms_ms = rms_saved;

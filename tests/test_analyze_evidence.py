@@ -131,7 +131,8 @@ def confidence_ok(preset):
             bad.append("compressor kept but not in the chain, or the other way")
     elif comp is not None:
         cons = comp.get("constrained", {})
-        if sorted(cons) != ["attack", "ratio", "release", "threshold"]:
+        if sorted(cons) not in (["attack", "ratio", "release", "threshold"],
+                                ["attack", "ratio", "release", "rms_ms", "threshold"]):
             bad.append(f"compressor parameters {sorted(cons)}")
         for k, v in list(cons.items()) + [("confidence", comp.get("confidence", -1))]:
             if not 0 <= v <= 1:

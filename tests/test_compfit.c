@@ -197,6 +197,12 @@ int main(void)
         tu_fail("paired rms_level (-28 dB, 4:1, 4 ms): found %s %s %.1f dB %.2f:1 over %.3g ms",
                 r.use_comp ? "kept" : "off", bx_detector_name(r.params.detector),
                 r.params.threshold_db, r.params.ratio, r.params.rms_ms);
+    checks++;
+    if (r.n_constrained != 5 || !(r.constrained[4] >= 0 && r.constrained[4] <= 1) ||
+        !(r.confidence <= r.constrained[0]))
+        tu_fail("paired rms_level: %d constrained parameters (want 5, the fifth rms_ms), rms_ms "
+                "%.3f, confidence %.3f",
+                r.n_constrained, r.constrained[4], r.confidence);
     if (!(r.error_db < 0.5 * r.by_detector_error_db[BX_DETECTOR_LEVEL]))
         tu_fail("paired rms_level: gain trace %.3f dB, the level detector's %.3f dB (must be "
                 "twice as far)",

@@ -114,8 +114,10 @@ typedef struct bx_analysis_result {
     int comp_misfit;            /**< 1: left off because it fitted the dynamics too badly */
     double comp_margin_db;      /**< how much it lowered its fit error, dB */
     double comp_min_gain_db;    /**< the margin it needed to be kept, dB */
-    double comp_constrained[4]; /**< threshold, ratio, attack, release: 0..1 (bx_compfit_result) */
-    double comp_confidence;     /**< the least of those */
+    double comp_constrained[5]; /**< threshold, ratio, attack, release and (rms_level) rms_ms:
+                                     0..1 (bx_compfit_result) */
+    int comp_n_constrained;     /**< how many of comp_constrained are set (4 or 5) */
+    double comp_confidence;     /**< the least of the first four */
     int comp_from_stats;        /**< reference only: REF's crest and spread were weighed
                                      against a dry take's for signs of compression (reported,
                                      never set: the threshold needs the input's level) */

@@ -57,13 +57,16 @@ typedef struct bx_compfit_result {
     double error_db;       /**< fit error with the compressor (signature distance / gain RMS) */
     double error_off_db;   /**< the same without a compressor */
     /** How much the data constrained threshold, ratio, attack and release (in
-     * that order): the share of each one's prior variance (uniform over the
-     * search's box) that the fit's curvature removes, 0..1, taking a rise of
+     * that order), and with the "rms_level" detector its averaging time
+     * rms_ms (fifth; n_constrained says how many): the share of each one's
+     * prior variance (uniform over the search's box; over the whole range
+     * of rms_ms) that the fit's curvature removes, 0..1, taking a rise of
      * min_gain_db in the error as the noise (the margin that decides whether
      * to keep the compressor). Computed for the fitted compressor whether
      * or not it is kept. */
-    double constrained[4];
-    double confidence; /**< the least of constrained[] */
+    double constrained[5];
+    int n_constrained;
+    double confidence; /**< the least of constrained[0 .. 4) */
     /** Paired fit (zeros otherwise): the best compressor found with each detector
      * (index: bx_detector) and its gain-trace error with the real compressor, dB;
      * params is the best of these. A later fit of the whole chain on the waveform
