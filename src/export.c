@@ -107,6 +107,19 @@ static void sb_name(sbuf *b, const char *name)
 
 /* ---- what each target leaves out -------------------------------------------------- */
 
+/* LSP's RMS sidechain averages over a sliding window of `reactivity` ms; a
+ * one-pole mean square over this share of the window matches it best
+ * (tests/test_lsp_rms_compare.py: bx's rms_level against the plugin) */
+#define LSP_WINDOW_TO_TAU 0.7
+
+/* The reactivity (ms) of LSP's sidechain for c: rms_level's window (at most
+ * 143 ms, within LSP's 250), else bx's own RMS time */
+static double lsp_reactivity_ms(const bx_comp_params *c)
+{
+    return c->detector == BX_DETECTOR_RMS_LEVEL ? bx_comp_rms_ms(c) / LSP_WINDOW_TO_TAU
+                                                : BX_COMP_RMS_MS;
+}
+
 static void comp_words(sbuf *b, const bx_comp_params *c)
 {
     sb_printf(b,
@@ -151,12 +164,17 @@ static void notes_lines(sbuf *b, bx_export_format f, const bx_chain_params *p, d
                       lead);
         break;
     case BX_EXPORT_EASYEFFECTS:
-        if (p->has_comp) {
+        if (p->has_comp && c->detector == BX_DETECTOR_RMS_LEVEL)
+            sb_printf(b,
+                      "%sApproximate: the compressor is LSP's, with bx's threshold, ratio, "
+                      "attack, release and makeup but its own detector (RMS over a sliding "
+                      "window of %.3g ms for bx's %.3g ms average) and knee shape.\n",
+                      lead, lsp_reactivity_ms(c), bx_comp_rms_ms(c));
+        else if (p->has_comp)
             sb_printf(b,
                       "%sApproximate: the compressor is LSP's, with bx's threshold, ratio, "
                       "attack, release and makeup but its own detector (%s) and knee shape.\n",
                       lead, bx_detector_is_rms(c->detector) ? "RMS" : "Peak");
-        }
         if (p->has_limiter)
             sb_printf(b,
                       "%sApproximate: the limiter is LSP's at %.1f dBFS; it looks ahead 1 ms, "
@@ -553,7 +571,7 @@ static int ee_compressor(cJSON *in, const bx_chain_params *p)
            add_num(o, "release", c->release_ms) && add_num(o, "release-threshold", -100.0) &&
            add_num(sc, "lookahead", 0.0) &&
            add_str(sc, "mode", bx_detector_is_rms(c->detector) ? "RMS" : "Peak") &&
-           add_num(sc, "preamp", 0.0) && add_num(sc, "reactivity", BX_COMP_RMS_MS) &&
+           add_num(sc, "preamp", 0.0) && add_num(sc, "reactivity", lsp_reactivity_ms(c)) &&
            add_str(sc, "source", "Middle") && add_str(sc, "stereo-split-source", "Left/Right") &&
            add_str(sc, "type", "Feed-forward") && add_bool(o, "stereo-split", 0) &&
            add_num(o, "threshold", c->threshold_db) && add_num(o, "wet", 0.0);

@@ -19,6 +19,9 @@ Promises (EQ-only presets of every band type, with input and output gain, at
     same values, each pass filter as two first-order ones, and the gains;
   - a preset with a compressor and limiter says in each file (or, for
     EasyEffects, on the summary) what is approximated or left out;
+  - LSP's sidechain (EasyEffects) is RMS for the RMS detectors, its
+    reactivity (a sliding window) rms_ms / 0.7 for `rms_level`, as the
+    summary says, and 10 ms for the others;
   - the command line: `bxanalyze P.json --export FMT` writes next to the
     preset, `-o FILE` and `-o -` (standard output) for one format; an unknown
     format, a preset with analysis options, -o with several formats and an
@@ -65,10 +68,10 @@ PRESETS = {
 }
 
 
-def preset_file(name, chain):
+def preset_file(name, chain, version=1):
     path = os.path.join(work, name + ".json")
     with open(path, "w") as f:
-        json.dump({"bxpreset": 1, "name": name, "chain": chain}, f)
+        json.dump({"bxpreset": version, "name": name, "chain": chain}, f)
     return path
 
 
@@ -235,6 +238,30 @@ def check_easyeffects(presets, chains, src):
                   f"{s:.1f} dB")
 
 
+def check_sidechain():
+    """LSP's RMS sidechain averages over a sliding window of `reactivity` ms;
+    bx's rms_level over a one-pole time 0.7 of such a window (the relation
+    test_lsp_rms_compare measures): the export sets the window from rms_ms
+    and the summary says so; the other detectors keep LSP's 10 ms."""
+    base = bxtest.FULL_PRESET["chain"]
+    cases = (("rms", None, 1, "RMS", 10.0), ("peak", None, 1, "Peak", 10.0),
+             ("rms_level", 3.5, 3, "RMS", 5.0), ("rms_level", 100.0, 3, "RMS", 100.0 / 0.7))
+    for det, rms_ms, version, mode, want in cases:
+        comp = dict(base["compressor"], detector=det)
+        if rms_ms is not None:
+            comp["rms_ms"] = rms_ms
+        p = preset_file(f"sc-{det}-{rms_ms}", dict(base, compressor=comp), version)
+        r = run([BXANALYZE, p, "--export", "easyeffects"])
+        if not REP.check(r.returncode == 0, f"{det} {rms_ms}: exported", bxtest.tell(r)):
+            continue
+        with open(export(p, "easyeffects")) as f:
+            sc = json.load(f)["input"]["compressor#0"]["sidechain"]
+        said = rms_ms is None or f"sliding window of {want:.3g} ms" in r.stderr
+        REP.check(sc["mode"] == mode and abs(sc["reactivity"] - want) < 1e-9 and said,
+                  f"{det}, rms_ms {rms_ms}: LSP's sidechain {mode}, reactivity {want:g} ms",
+                  f"{sc['mode']}, {sc['reactivity']} ms")
+
+
 class Recorder:
     """A stand-in for a pedalboard plugin class: records its keyword arguments."""
     made = []
@@ -351,6 +378,7 @@ def main():
     REP.part(check_easyeffects, presets, PRESETS, src)
     REP.part(check_pedalboard, presets, PRESETS)
     REP.part(check_notes)
+    REP.part(check_sidechain)
     REP.part(check_command_line, presets, src)
     REP.finish(work)
 
