@@ -412,8 +412,8 @@ double bx_dynsig_distance(const bx_dynsig *a, const bx_dynsig *b, double *offset
 void bx_compfit_proxy_run8_baseline(const proxy *p, const bx_comp_params *c, double *g, double *e,
                                     double *scratch);
 void bx_compfit_proxy_run_baseline(proxy *p, const bx_comp_params *c);
-double bx_compfit_gain_error_baseline(proxy *p, const double *meas, const double *wf, size_t nf,
-                                      size_t fb, double *mean);
+double bx_compfit_gain_error_baseline(proxy *p, const double *meas, const uint32_t *used,
+                                      size_t n_used, size_t fb, double *mean);
 #include "compfit_kernel.h"
 
 void bx_compfit_proxy_run(bx_simd s, proxy *p, const bx_comp_params *c)
@@ -429,16 +429,16 @@ void bx_compfit_proxy_run(bx_simd s, proxy *p, const bx_comp_params *c)
     bx_compfit_proxy_run_baseline(p, c);
 }
 
-double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const double *wf, size_t nf,
-                             size_t fb, double *mean)
+double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const uint32_t *used,
+                             size_t n_used, size_t fb, double *mean)
 {
 #if BX_HAVE_AVX2_KERNELS
     if (s == BX_SIMD_AVX2_FMA)
-        return bx_compfit_gain_error_avx2(p, meas, wf, nf, fb, mean);
+        return bx_compfit_gain_error_avx2(p, meas, used, n_used, fb, mean);
 #else
     (void)s;
 #endif
-    return bx_compfit_gain_error_baseline(p, meas, wf, nf, fb, mean);
+    return bx_compfit_gain_error_baseline(p, meas, used, n_used, fb, mean);
 }
 
 void bx_compfit_proxy_run8(bx_simd s, const proxy *p, const bx_comp_params *c, double *g, double *e,
@@ -460,10 +460,10 @@ static void proxy_run(proxy *p, const bx_comp_params *c)
     bx_compfit_proxy_run(bx_simd_detect(), p, c);
 }
 
-static double gain_error(proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
-                         double *mean)
+static double gain_error(proxy *p, const double *meas, const uint32_t *used, size_t n_used,
+                         size_t fb, double *mean)
 {
-    return bx_compfit_gain_error(bx_simd_detect(), p, meas, wf, nf, fb, mean);
+    return bx_compfit_gain_error(bx_simd_detect(), p, meas, used, n_used, fb, mean);
 }
 
 /* ---- search ---------------------------------------------------------------- */
@@ -474,8 +474,9 @@ typedef struct objective {
     struct objective *grid;  /* paired fit: the grid runs on this one, if not NULL */
     const bx_dynsig *target; /* stats fit */
     const double *meas_db;   /* paired fit: measured gain per frame, dB */
-    const double *wf;        /* paired fit: frame weights */
-    size_t nf, fb;           /* paired fit: frames and blocks per frame */
+    const uint32_t *used;    /* paired fit: the frames compared, ascending */
+    size_t n_used;           /* how many */
+    size_t fb;               /* paired fit: blocks per frame */
     bx_detector detector;    /* the detector being fitted */
     double rms_ms;           /* "rms_level": its averaging time, ms */
     double release_min_ms;   /* shortest release considered */
@@ -510,7 +511,7 @@ static double objective_value(objective *o)
         return bx_dynsig_distance(&s, o->target, &o->last_offset);
     }
     /* paired: RMS of measured - simulated gain, offset removed */
-    return gain_error(o->p, o->meas_db, o->wf, o->nf, o->fb, &o->last_offset);
+    return gain_error(o->p, o->meas_db, o->used, o->n_used, o->fb, &o->last_offset);
 }
 
 static double evaluate(objective *o, const bx_comp_params *c)
@@ -1159,34 +1160,39 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
     if (fb < 1)
         fb = 1;
     const size_t nf = p.nblk / fb;
-    double *meas = bx_malloc(2 * nf * sizeof(double));
+    /* per frame: the measured gain, its mean square before (scratch), and
+     * the list of frames compared */
+    double *meas = bx_malloc(2 * nf * sizeof(double) + nf * sizeof(uint32_t));
     if (!meas) {
         proxy_free(&p);
         proxy_free(&py);
         return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
     }
-    double *wf = meas + nf, mx = 0;
+    double *ex_f = meas + nf, mx = 0;
     for (size_t f = 0; f < nf; f++) {
         double ex = 0, ey = 0;
         for (size_t b = f * fb; b < (f + 1) * fb; b++)
             ex += p.ms[b], ey += py.ms[b];
         meas[f] = 10.0 * log10((ey + 1e-30) / (ex + 1e-30));
-        wf[f] = ex;
+        ex_f[f] = ex;
         mx = fmax(mx, ex);
     }
     /* frames within 40 dB of the loudest carry the gain; quieter ones are
      * noise; those in the first `skip` samples do not count */
-    size_t f_skip = (size_t)ceil((double)skip / (double)(fb * p.blk)), used = 0;
+    size_t f_skip = (size_t)ceil((double)skip / (double)(fb * p.blk)), n_used = 0;
     for (size_t f = f_skip; f < nf; f++)
-        used += wf[f] >= mx * 1e-4;
-    if (used == 0)
+        n_used += ex_f[f] >= mx * 1e-4;
+    if (n_used == 0)
         f_skip = 0; /* nothing loud after it: compare all */
-    for (size_t f = 0; f < nf; f++)
-        wf[f] = f >= f_skip && wf[f] >= mx * 1e-4 ? 1.0 : 0.0;
+    uint32_t *used = (uint32_t *)(meas + 2 * nf);
+    n_used = 0;
+    for (size_t f = f_skip; f < nf; f++)
+        if (ex_f[f] >= mx * 1e-4)
+            used[n_used++] = (uint32_t)f;
     objective o = {.p = &p,
                    .meas_db = meas,
-                   .wf = wf,
-                   .nf = nf,
+                   .used = used,
+                   .n_used = n_used,
                    .fb = fb,
                    .detector = BX_DETECTOR_PEAK,
                    .release_min_ms = RELEASE_MIN_MS,
@@ -1199,21 +1205,25 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
     objective oc;
     if ((st = proxy_coarsen(&p, GRID_COARSEN, &pc, err)) == BX_OK) {
         if ((st = proxy_coarsen(&py, GRID_COARSEN, &pyc, err)) == BX_OK) {
-            meas_c = bx_malloc(2 * pc.nblk * sizeof(double));
+            meas_c = bx_malloc(pc.nblk * (sizeof(double) + sizeof(uint32_t)));
             if (meas_c) {
-                double *wf_c = meas_c + pc.nblk, mxc = 0;
+                double mxc = 0;
                 for (size_t b = 0; b < pc.nblk; b++) {
                     meas_c[b] = 10.0 * log10((pyc.ms[b] + 1e-30) / (pc.ms[b] + 1e-30));
                     mxc = fmax(mxc, pc.ms[b]);
                 }
                 const size_t b_skip = (f_skip * fb + GRID_COARSEN - 1) / GRID_COARSEN;
-                for (size_t b = 0; b < pc.nblk; b++)
-                    wf_c[b] = b >= b_skip && pc.ms[b] >= mxc * 1e-4 ? 1.0 : 0.0;
+                uint32_t *used_c = (uint32_t *)(meas_c + pc.nblk);
+                size_t n_c = 0;
+                for (size_t b = b_skip; b < pc.nblk; b++)
+                    if (pc.ms[b] >= mxc * 1e-4)
+                        used_c[n_c++] = (uint32_t)b;
                 oc = o;
+                pc.gr_db = 1; /* frames of one block: the error in dB needs no gains */
                 oc.p = &pc;
                 oc.meas_db = meas_c;
-                oc.wf = wf_c;
-                oc.nf = pc.nblk;
+                oc.used = used_c;
+                oc.n_used = n_c;
                 oc.fb = 1;
                 o.grid = &oc;
             } else {
@@ -1301,7 +1311,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
             params_from(nm_v[best], &o, &cand);
             real_gains(&p, x, &cand);
             double mk;
-            const double er = gain_error(&p, meas, wf, nf, fb, &mk);
+            const double er = gain_error(&p, meas, used, n_used, fb, &mk);
             res->by_detector[d] = cand;
             res->by_detector[d].makeup_db = mk;
             res->by_detector_error_db[d] = er;
@@ -1322,7 +1332,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
     }
     real_gains(&p, x, &res->params);
     double mean;
-    res->error_db = gain_error(&p, meas, wf, nf, fb, &mean);
+    res->error_db = gain_error(&p, meas, used, n_used, fb, &mean);
     res->params.makeup_db = mean;
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
     confidence(&o, &res->params, min_gain_db, res);

@@ -26,6 +26,8 @@ typedef struct proxy {
                         n_sorted in descending order, then the rest, all quieter */
     size_t n_sorted;
     uint16_t *key; /* scratch for quantiles: histogram bin per value */
+    int gr_db;     /* 1: the runs leave the gain reduction in g, dB, and no e; the gain
+                      error reads it so (frames of one block only) */
 } proxy;
 
 /* The kernels, on instruction set s (bx/simd.h): compfit_kernel.h built for
@@ -36,7 +38,9 @@ void bx_compfit_proxy_run(bx_simd s, proxy *p, const bx_comp_params *c);
  * into g + l * nblk, e + l * nblk; scratch 8 * nblk doubles. */
 void bx_compfit_proxy_run8(bx_simd s, const proxy *p, const bx_comp_params *c, double *g, double *e,
                            double *scratch);
-double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const double *wf, size_t nf,
-                             size_t fb, double *mean);
+/* The paired fit's gain error over the frames used[0..n_used) (ascending;
+ * fb blocks each; 1 if p->gr_db), see COMPFIT_GAIN_ERROR. */
+double bx_compfit_gain_error(bx_simd s, proxy *p, const double *meas, const uint32_t *used,
+                             size_t n_used, size_t fb, double *mean);
 
 #endif /* BX_COMPFIT_IMPL_H */

@@ -32,9 +32,9 @@ static void levels_db(double *v, size_t n)
 }
 
 /* Linear gain per block of bx_comp with params c (makeup ignored), block rate:
- * the same gain computer and smooth decoupled peak detector, in dB. The
- * detector runs first (a serial recursion), then the gains (a loop compilers
- * vectorise). */
+ * the same gain computer and smooth decoupled peak detector, in dB (with
+ * p->gr_db, the reduction in dB: no gains). The detector runs first (a
+ * serial recursion), then the gains (a loop compilers vectorise). */
 void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
 {
     const double B = (double)p->blk, fs = p->rate_hz;
@@ -85,6 +85,8 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
             g[b] = yl;
         }
     }
+    if (p->gr_db)
+        return;
     const double *ms = p->ms;
     double *e = p->e;
     for (size_t b = 0; b < n; b++) {
@@ -93,42 +95,58 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
     }
 }
 
-/* Paired fit: RMS over the frames with weight of measured minus applied gain
- * (p->e over p->ms), dB, the mean difference removed (returned in *mean).
- * The logarithms run as one flat loop over p->work (vectorised); the few
- * ratios that are not positive normal numbers go to libm as bx_fast_ln
- * would send them. */
-double COMPFIT_GAIN_ERROR(proxy *p, const double *meas, const double *wf, size_t nf, size_t fb,
-                          double *mean)
+/* frame f's mean square after the gain over its mean square before */
+static double frame_ratio(const proxy *p, size_t f, size_t fb)
 {
-    double *r = p->work; /* nf <= nblk */
-    for (size_t f = 0; f < nf; f++) {
-        double num = 0, den = 0;
-        for (size_t b = f * fb; b < (f + 1) * fb; b++)
-            num += p->e[b], den += p->ms[b];
-        r[f] = num / den;
+    double num = 0, den = 0;
+    for (size_t b = f * fb; b < (f + 1) * fb; b++)
+        num += p->e[b], den += p->ms[b];
+    return num / den;
+}
+
+/* Paired fit: RMS over the frames used[0..n_used) of measured minus applied
+ * gain (p->e over p->ms; with p->gr_db, minus the reduction in g), dB, the
+ * mean difference removed (returned in *mean); the frames left out
+ * (silence, the settling time) cost nothing. The logarithms run as one flat
+ * loop over p->work (vectorised); the few ratios that are not positive
+ * normal numbers go to libm as bx_fast_ln would send them. */
+double COMPFIT_GAIN_ERROR(proxy *p, const double *meas, const uint32_t *used, size_t n_used,
+                          size_t fb, double *mean)
+{
+    if (p->gr_db) { /* a frame is a block: its gain is the reduction's */
+        double sd = 0, sdd = 0;
+        for (size_t k = 0; k < n_used; k++) {
+            const double d = meas[used[k]] + p->g[used[k]];
+            sd += d, sdd += d * d;
+        }
+        const double sw = (double)n_used;
+        if (mean)
+            *mean = sd / sw;
+        return sqrt(fmax(sdd / sw - (sd / sw) * (sd / sw), 0.0));
     }
+    double *r = p->work; /* n_used <= nblk */
+    if (fb == 1)
+        for (size_t k = 0; k < n_used; k++)
+            r[k] = p->e[used[k]] / p->ms[used[k]];
+    else
+        for (size_t k = 0; k < n_used; k++)
+            r[k] = frame_ratio(p, used[k], fb);
     int odd = 0;
-    for (size_t f = 0; f < nf; f++) {
-        const double v = r[f];
+    for (size_t k = 0; k < n_used; k++) {
+        const double v = r[k];
         const int normal = v >= 2.2250738585072014e-308 && v <= 1.7976931348623157e308;
         odd |= !normal;
-        r[f] = bx_fast_ln_normal(normal ? v : 1.0);
+        r[k] = bx_fast_ln_normal(normal ? v : 1.0);
     }
     if (odd) /* recompute those from the ratios */
-        for (size_t f = 0; f < nf; f++) {
-            double num = 0, den = 0;
-            for (size_t b = f * fb; b < (f + 1) * fb; b++)
-                num += p->e[b], den += p->ms[b];
-            const double v = num / den;
+        for (size_t k = 0; k < n_used; k++) {
+            const double v = frame_ratio(p, used[k], fb);
             if (!(v >= 2.2250738585072014e-308 && v <= 1.7976931348623157e308))
-                r[f] = log(v);
+                r[k] = log(v);
         }
     double sw = 0, sd = 0, sdd = 0;
-    for (size_t f = 0; f < nf; f++) {
-        if (wf[f] <= 0)
-            continue;
-        const double d = meas[f] - 4.342944819032518 * r[f]; /* 10 log10 */
+    for (size_t k = 0; k < n_used; k++) {
+        const double d = meas[used[k]] - 4.342944819032518 * r[k]; /* 10 log10 */
         sw += 1, sd += d, sdd += d * d;
     }
     if (mean)
@@ -224,8 +242,9 @@ static void run8_smoothed(const proxy *p, const bx_comp_params *c, double *scrat
 }
 
 /* COMPFIT_RUN for eight compressors at once (c[0..8), one detector): lane
- * l's gains into g + l * nblk and e + l * nblk, the same values as
- * COMPFIT_RUN gives for c[l]; scratch: 8 * nblk doubles. */
+ * l's gains into g + l * nblk and e + l * nblk (with p->gr_db, its
+ * reductions into g), the same values as COMPFIT_RUN gives for c[l];
+ * scratch: 8 * nblk doubles. */
 void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e, double *scratch)
 {
     if (c[0].detector == BX_DETECTOR_LEVEL || c[0].detector == BX_DETECTOR_RMS_LEVEL)
@@ -233,6 +252,12 @@ void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e,
     else
         run8_smoothed(p, c, scratch);
     const size_t n = p->nblk;
+    if (p->gr_db) { /* the reductions, dB */
+        for (int l = 0; l < 8; l++)
+            for (size_t b = 0; b < n; b++)
+                g[(size_t)l * n + b] = scratch[b * 8 + l];
+        return;
+    }
     for (size_t k = 0; k < 8 * n; k++)
         scratch[k] = bx_fast_exp(-0.11512925464970229 * scratch[k]);
     const double *ms = p->ms;

@@ -5,6 +5,7 @@
 #define BX_SIMD_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bx/comp.h"
 
@@ -24,8 +25,8 @@ struct proxy;
 void bx_compfit_proxy_run_avx2(struct proxy *p, const bx_comp_params *c);
 void bx_compfit_proxy_run8_avx2(const struct proxy *p, const bx_comp_params *c, double *g,
                                 double *e, double *scratch);
-double bx_compfit_gain_error_avx2(struct proxy *p, const double *meas, const double *wf, size_t nf,
-                                  size_t fb, double *mean);
+double bx_compfit_gain_error_avx2(struct proxy *p, const double *meas, const uint32_t *used,
+                                  size_t n_used, size_t fb, double *mean);
 #endif
 
 #endif /* BX_SIMD_INTERNAL_H */
