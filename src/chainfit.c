@@ -263,11 +263,25 @@ static void normal_chunk_task(void *arg, unsigned worker, size_t c)
     for (size_t k = 0; k < len; k++)
         r[k] = J->y[t0 + k] - J->out[t0 + k];
     const double *jac = J->jac + (t0 - J->from);
-    for (int a = 0; a < m; a++) {
-        const double *ja = jac + (size_t)a * JAC_BLOCK;
-        part[m * m + a] = bx_lanes_dot(ja, r, len);
-        for (int b = a; b < m; b++)
-            part[a * m + b] = bx_lanes_dot(ja, jac + (size_t)b * JAC_BLOCK, len);
+    /* column b against columns a <= b (and r against every column), four
+     * at a time: the column or r read once for the four */
+    for (int b = 0; b <= m; b++) {
+        const double *jb = b < m ? jac + (size_t)b * JAC_BLOCK : r;
+        double *dst = b < m ? part + b : part + m * m; /* (a, b) at dst[a * m] or dst[a] */
+        const size_t stride = b < m ? (size_t)m : 1;
+        const int top = b < m ? b : m - 1;
+        int a = 0;
+        for (; a + 3 <= top; a += 4) {
+            const double *ja[4] = {jac + (size_t)a * JAC_BLOCK, jac + (size_t)(a + 1) * JAC_BLOCK,
+                                   jac + (size_t)(a + 2) * JAC_BLOCK,
+                                   jac + (size_t)(a + 3) * JAC_BLOCK};
+            double d[4];
+            bx_lanes_dot4(ja, jb, len, d);
+            for (int i = 0; i < 4; i++)
+                dst[(size_t)(a + i) * stride] = d[i];
+        }
+        for (; a <= top; a++)
+            dst[(size_t)a * stride] = bx_lanes_dot(jac + (size_t)a * JAC_BLOCK, jb, len);
     }
 }
 

@@ -11,8 +11,10 @@
 
 #define LANES_KERNEL lanes_process_baseline
 #define LANES_DOT lanes_dot_baseline
+#define LANES_DOT4 lanes_dot4_baseline
 static void lanes_process_baseline(bx_lanes *L, const double *in, double *out, size_t n);
 static double lanes_dot_baseline(const double *a, const double *b, size_t n);
+static void lanes_dot4_baseline(const double *const *a, const double *b, size_t n, double *out);
 #include "lanes_kernel.h"
 
 bx_status bx_lanes_init(bx_lanes *L, const bx_chain_params *const p[BX_LANES], unsigned first,
@@ -87,4 +89,22 @@ double bx_lanes_dot_on(bx_simd s, const double *a, const double *b, size_t n)
 double bx_lanes_dot(const double *a, const double *b, size_t n)
 {
     return bx_lanes_dot_on(bx_simd_detect(), a, b, n);
+}
+
+void bx_lanes_dot4_on(bx_simd s, const double *const a[4], const double *b, size_t n, double out[4])
+{
+#if BX_HAVE_AVX2_KERNELS
+    if (s == BX_SIMD_AVX2_FMA) {
+        bx_lanes_dot4_avx2(a, b, n, out);
+        return;
+    }
+#else
+    (void)s;
+#endif
+    lanes_dot4_baseline(a, b, n, out);
+}
+
+void bx_lanes_dot4(const double *const a[4], const double *b, size_t n, double out[4])
+{
+    bx_lanes_dot4_on(bx_simd_detect(), a, b, n, out);
 }

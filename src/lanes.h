@@ -55,4 +55,10 @@ void bx_lanes_process(bx_lanes *L, const double *in, double *out, size_t n);
 double bx_lanes_dot(const double *a, const double *b, size_t n);
 double bx_lanes_dot_on(bx_simd s, const double *a, const double *b, size_t n);
 
+/* bx_lanes_dot of a[i] and b into out[i], i < 4, the same values bit for
+ * bit, b read once for all four (on kernel s: bx_lanes_dot4_on) */
+void bx_lanes_dot4(const double *const a[4], const double *b, size_t n, double out[4]);
+void bx_lanes_dot4_on(bx_simd s, const double *const a[4], const double *b, size_t n,
+                      double out[4]);
+
 #endif /* BX_LANES_H */

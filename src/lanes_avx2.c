@@ -6,6 +6,7 @@
 #if BX_HAVE_AVX2_KERNELS
 #define LANES_KERNEL bx_lanes_process_avx2
 #define LANES_DOT bx_lanes_dot_avx2
+#define LANES_DOT4 bx_lanes_dot4_avx2
 #define VEC8_AVX2 1
 #include "lanes_kernel.h"
 #else

@@ -1,13 +1,13 @@
 /* lanes_kernel.h — internal: the body of bx_lanes_process, compiled once per
  * instruction set (like comp_kernel.h). The including file defines
- * LANES_KERNEL and LANES_DOT as the functions' names, and VEC8_AVX2 to 1 where AVX2 (and
- * FMA) may be used. The per-sample recursions (the filters, the detectors)
- * run all lanes as one vector, as two independent halves in AVX2 registers
- * so that each waits on its own result only half as often; the logarithms
- * and exponentials run over the chunk's lane-interleaved values as one flat
- * loop, which compilers vectorise. */
-#if !defined(LANES_KERNEL) || !defined(LANES_DOT)
-#error "define LANES_KERNEL and LANES_DOT before including lanes_kernel.h"
+ * LANES_KERNEL, LANES_DOT and LANES_DOT4 as the functions' names, and
+ * VEC8_AVX2 to 1 where AVX2 (and FMA) may be used. The per-sample recursions (the filters, the
+ * detectors) run all lanes as one vector, as two independent halves in AVX2 registers so that each
+ * waits on its own result only half as often; the logarithms and exponentials run over the chunk's
+ * lane-interleaved values as one flat loop, which compilers vectorise. LANES_DOT4 is four
+ * LANES_DOTs sharing their second vector, which it reads once. */
+#if !defined(LANES_KERNEL) || !defined(LANES_DOT) || !defined(LANES_DOT4)
+#error "define LANES_KERNEL, LANES_DOT and LANES_DOT4 before including lanes_kernel.h"
 #endif
 
 #include <math.h>
@@ -164,6 +164,31 @@ double LANES_DOT(const double *a, const double *b, size_t n)
     for (int l = 0; l < NL; l++)
         s += part[l];
     return s;
+}
+
+/* LANES_DOT of a[i] and b into out[i], i < 4: each sum in LANES_DOT's own
+ * order (the same values bit for bit), b read once for all four */
+void LANES_DOT4(const double *const *a, const double *b, size_t n, double *out)
+{
+    vd acc[4] = {v_set1(0.0), v_set1(0.0), v_set1(0.0), v_set1(0.0)};
+    size_t k = 0;
+    for (; k + NL <= n; k += NL) {
+        const vd vb = v_ld(b + k);
+        acc[0] = v_add(acc[0], v_mul(v_ld(a[0] + k), vb));
+        acc[1] = v_add(acc[1], v_mul(v_ld(a[1] + k), vb));
+        acc[2] = v_add(acc[2], v_mul(v_ld(a[2] + k), vb));
+        acc[3] = v_add(acc[3], v_mul(v_ld(a[3] + k), vb));
+    }
+    for (int i = 0; i < 4; i++) {
+        double part[NL];
+        v_st(part, acc[i]);
+        double s = 0.0;
+        for (size_t j = k; j < n; j++)
+            s += a[i][j] * b[j];
+        for (int l = 0; l < NL; l++)
+            s += part[l];
+        out[i] = s;
+    }
 }
 
 #undef NL

@@ -20,6 +20,7 @@ struct bx_lanes;
 /** bx_lanes_process on AVX2 + FMA (lanes.h), likewise. */
 void bx_lanes_process_avx2(struct bx_lanes *L, const double *in, double *out, size_t n);
 double bx_lanes_dot_avx2(const double *a, const double *b, size_t n);
+void bx_lanes_dot4_avx2(const double *const *a, const double *b, size_t n, double *out);
 struct proxy;
 /** The compressor fit's block model on AVX2 (compfit_impl.h), likewise. */
 void bx_compfit_proxy_run_avx2(struct proxy *p, const bx_comp_params *c);

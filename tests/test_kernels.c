@@ -10,7 +10,8 @@
  * bursty noise saved after the stages before. Each lane must match
  * bx_chain_process_stages of its own chain on the same input within -120 dB
  * of the signal's peak, on every kernel this processor runs. bx_lanes_dot
- * must match a plain sum within 1e-12 relative.
+ * must match a plain sum within 1e-12 relative, and bx_lanes_dot4 each of
+ * its four bx_lanes_dots bit for bit.
  *
  * 2. The compressor fit's block model (src/compfit_impl.h) gives the same
  * gains and gain error bit for bit on every kernel this processor runs, for
@@ -277,7 +278,7 @@ int main(void)
                     }
                 }
     for (int kk = 0; kk < n_kernels; kk++)
-        for (size_t len = 0; len < 40; len += 7) {
+        for (size_t len = 0; len < 2100; len = len < 40 ? len + 7 : 2 * len + 3) {
             double s = 0;
             for (size_t i = 0; i < len; i++)
                 s += x[i] * x[i + 100];
@@ -286,6 +287,17 @@ int main(void)
             if (!(fabs(got - s) <= 1e-12 * fmax(fabs(s), 1e-30)) && !(len == 0 && got == 0))
                 tu_fail("%s dot of %zu: %.17g, a plain sum %.17g", bx_simd_name(kernels[kk]), len,
                         got, s);
+            /* four at once: each the single dot, bit for bit */
+            const double *a4[4] = {x, x + 37, x + 211, x + 3001};
+            double d4[4];
+            bx_lanes_dot4_on(kernels[kk], a4, x + 100, len, d4);
+            for (int i = 0; i < 4; i++) {
+                const double one = bx_lanes_dot_on(kernels[kk], a4[i], x + 100, len);
+                checks++;
+                if (memcmp(&d4[i], &one, sizeof one))
+                    tu_fail("%s dot of %zu, %d of four at once: %.17g, alone %.17g",
+                            bx_simd_name(kernels[kk]), len, i, d4[i], one);
+            }
         }
     checks += block_model();
     free(x);
