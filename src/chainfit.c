@@ -183,6 +183,7 @@ typedef struct jac_job {
     bx_status *st;     /* per group */
     const int *order;  /* the columns to render, latest stage first */
     int n_render;      /* how many */
+    size_t n_groups;   /* groups of BX_LANES lanes that render them */
     int m;
     double *A0, *g; /* normal equations */
     double *part;   /* per chunk: m x m (upper triangle) then m partial sums */
@@ -206,10 +207,13 @@ static void group_task(void *arg, unsigned worker, size_t gi)
         const bx_chain_params *qp[BX_LANES];
         unsigned first = 0;
         for (int l = 0; l < BX_LANES; l++) {
-            const int at = (int)gi * BX_LANES + l;
+            /* the lanes left over go to the first group, whose columns
+             * start latest (the compressor's): every other group is full */
+            const int spare = (int)J->n_groups * BX_LANES - J->n_render;
+            const int at = (int)gi * BX_LANES + l - spare;
             q[l] = *J->cur;
             qp[l] = &q[l];
-            G->col[l] = at < J->n_render ? J->order[at] : -1;
+            G->col[l] = at >= 0 ? J->order[at] : -1;
             G->inv[l] = 0;
             if (G->col[l] < 0)
                 continue;
@@ -370,9 +374,9 @@ static bx_status levenberg(lm_ws *ws, const float *x, const float *y, size_t n, 
                                                  : "chain refinement: the chain is unusable");
             break;
         }
-        jac_job J = {&cur,  &L,       x, y,      n, warmup, rate_hz, out,
-                     pre,   jac,      0, warmup, 0, 1,      ws->grp, col_st,
-                     order, n_render, m, A0,     g, part,   resid};
+        jac_job J = {&cur,  &L,       x,        y,      n,  warmup, rate_hz, out,
+                     pre,   jac,      0,        warmup, 0,  1,      ws->grp, col_st,
+                     order, n_render, n_groups, m,      A0, g,      part,    resid};
         /* the warm-up: the groups' lanes set up and run to its end */
         bx_parallel_for(par, group_task, &J, n_groups);
         for (size_t i = 0; i < n_groups && !st; i++)
