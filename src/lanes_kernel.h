@@ -1,11 +1,12 @@
 /* lanes_kernel.h — internal: the body of bx_lanes_process, compiled once per
  * instruction set (like comp_kernel.h). The including file defines
  * LANES_KERNEL, LANES_DOT and LANES_DOT4 as the functions' names, and
- * VEC8_AVX2 to 1 where AVX2 (and FMA) may be used. The per-sample recursions (the filters, the
- * detectors) run all lanes as one vector, as two independent halves in AVX2 registers so that each
- * waits on its own result only half as often; the logarithms and exponentials run over the chunk's
- * lane-interleaved values as one flat loop, which compilers vectorise. LANES_DOT4 is four
- * LANES_DOTs sharing their second vector, which it reads once. */
+ * VEC8_AVX2 to 1 where AVX2 (and FMA) may be used. The per-sample recursions
+ * (the filters, the detectors) run all lanes as one vector, as two
+ * independent halves in AVX2 registers so that each waits on its own result
+ * only half as often; the logarithms and exponentials run over the chunk's
+ * lane-interleaved values as one flat loop, which compilers vectorise.
+ * LANES_DOT4 is four LANES_DOTs sharing their second vector, read once. */
 #if !defined(LANES_KERNEL) || !defined(LANES_DOT) || !defined(LANES_DOT4)
 #error "define LANES_KERNEL, LANES_DOT and LANES_DOT4 before including lanes_kernel.h"
 #endif
