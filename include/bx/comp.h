@@ -47,7 +47,8 @@ typedef enum bx_detector {
 /** 1 if detector d measures a mean square ("rms", "rms_level"), else 0. */
 int bx_detector_is_rms(bx_detector d);
 
-/** The detector's name in presets ("peak", "rms", "level", "branch"); NULL for an unknown value. */
+/** The detector's name in presets ("peak", "rms", "level", "branch", "rms_level"); NULL for an
+ * unknown value. */
 const char *bx_detector_name(bx_detector d);
 
 /** Parse a detector's name into *d: BX_OK, or BX_ERR_ARG if there is none of that name. */
