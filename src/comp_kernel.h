@@ -114,8 +114,16 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
         if (gr_db) /* each frame's reduction: yl after it (the level detector's own) */
             for (size_t j = 0; j < m; j++)
                 gr_db[i0 + j] = buf[j];
-        /* 4. the gains, applied */
-        if (channels == 1) {
+        /* 4. the gains, applied: the makeup alone in a chunk without
+         * reduction (the same values: a reduction of 0 takes makeup_lin
+         * below too) */
+        int reduces = 0;
+        for (size_t j = 0; j < m; j++)
+            reduces |= buf[j] != 0.0;
+        if (!reduces) {
+            for (size_t j = 0; j < m * channels; j++)
+                f[j] *= makeup_lin;
+        } else if (channels == 1) {
             for (size_t j = 0; j < m; j++) {
                 const double g = bx_fast_exp(0.11512925464970229 * (makeup_db - buf[j]));
                 f[j] *= buf[j] == 0.0 ? makeup_lin : g;

@@ -138,11 +138,20 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
                 v_st(L->y1, y1);
                 v_st(L->yl, yl);
             }
-            /* 4. the gains, applied */
-            for (size_t k = 0; k < mn; k++) {
-                const double g = bx_fast_exp(0.11512925464970229 * (mk_db[k] - buf[k]));
-                f[k] *= buf[k] == 0.0 ? mk_lin[k] : g;
-            }
+            /* 4. the gains, applied: the makeup alone where no lane reduces
+             * anywhere in the chunk (the same values: a reduction of 0 takes
+             * mk_lin below too) */
+            int reduces = 0;
+            for (size_t k = 0; k < mn; k++)
+                reduces |= buf[k] != 0.0;
+            if (reduces)
+                for (size_t k = 0; k < mn; k++) {
+                    const double g = bx_fast_exp(0.11512925464970229 * (mk_db[k] - buf[k]));
+                    f[k] *= buf[k] == 0.0 ? mk_lin[k] : g;
+                }
+            else
+                for (size_t k = 0; k < mn; k++)
+                    f[k] *= mk_lin[k];
         }
         for (size_t k = 0; k < mn; k++)
             f[k] *= og[k];
