@@ -291,6 +291,68 @@ CASCADE_PASS(5)
 CASCADE_PASS(6)
 #endif
 
+/* One pass of G sections over mono `in`, sample by sample, section k's
+ * output into taps[k]: the sections' recursions overlap in the processor as
+ * in CASCADE_PASS, each with bx_biquad_process's own arithmetic. */
+#define TAPS_PASS(G)                                                                               \
+    static void taps_##G(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,          \
+                         const double *in, double *const *taps, size_t frames)                     \
+    {                                                                                              \
+        double s1[G], s2[G];                                                                       \
+        for (unsigned k = 0; k < G; k++) {                                                         \
+            s1[k] = st[k * st_stride].s1;                                                          \
+            s2[k] = st[k * st_stride].s2;                                                          \
+        }                                                                                          \
+        for (size_t i = 0; i < frames; i++) {                                                      \
+            double v = in[i];                                                                      \
+            for (unsigned k = 0; k < G; k++) {                                                     \
+                const double y = c[k].b0 * v + s1[k];                                              \
+                s1[k] = (c[k].b1 * v + s2[k]) - c[k].a1 * y;                                       \
+                s2[k] = c[k].b2 * v - c[k].a2 * y;                                                 \
+                taps[k][i] = v = y;                                                                \
+            }                                                                                      \
+        }                                                                                          \
+        for (unsigned k = 0; k < G; k++) {                                                         \
+            st[k * st_stride].s1 = s1[k];                                                          \
+            st[k * st_stride].s2 = s2[k];                                                          \
+        }                                                                                          \
+    }
+
+TAPS_PASS(1)
+TAPS_PASS(2)
+TAPS_PASS(3)
+TAPS_PASS(4)
+
+void bx_biquad_cascade_taps(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,
+                            unsigned n, const double *x, double *const *taps, size_t frames)
+{
+    const double *in = x;
+    while (n > 0) {
+        /* passes as even as possible, at most 4 sections each (their states
+         * and the stores stay within the registers) */
+        const unsigned passes = (n + 3) / 4, g = (n + passes - 1) / passes;
+        switch (g) {
+        case 1:
+            taps_1(c, st, st_stride, in, taps, frames);
+            break;
+        case 2:
+            taps_2(c, st, st_stride, in, taps, frames);
+            break;
+        case 3:
+            taps_3(c, st, st_stride, in, taps, frames);
+            break;
+        default:
+            taps_4(c, st, st_stride, in, taps, frames);
+            break;
+        }
+        in = taps[g - 1];
+        c += g;
+        st += g * st_stride;
+        taps += g;
+        n -= g;
+    }
+}
+
 void bx_biquad_cascade(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride, unsigned n,
                        double *x, size_t frames, size_t stride)
 {

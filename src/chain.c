@@ -187,6 +187,15 @@ void bx_chain_process_stages(bx_chain *c, unsigned first, unsigned end, double *
     }
 }
 
+void bx_chain_process_prefixes(bx_chain *c, const double *x, double *const *out, size_t frames)
+{
+    const double g = c->in_gain;
+    for (size_t i = 0; i < frames; i++)
+        out[0][i] = x[i] * g;
+    if (c->p.n_bands)
+        bx_biquad_cascade_taps(c->coefs, c->st, 1, c->p.n_bands, out[0], out + 1, frames);
+}
+
 void bx_chain_take_gr(bx_chain *c, double *comp_db, double *lim_db)
 {
     *comp_db = c->p.has_comp ? bx_comp_take_gr_peak_db(&c->comp) : 0.0;

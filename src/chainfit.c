@@ -120,14 +120,12 @@ static bx_status prefixes(const bx_chain_params *p, double rate, const float *x,
     bx_chain *c = bx_chain_create(p, rate, 1, &e);
     if (!c)
         return e.code;
+    double *out[BX_MAX_BANDS + 1];
+    for (unsigned k = 0; k <= p->n_bands; k++)
+        out[k] = pre + (size_t)k * n;
     for (size_t i = 0; i < n; i++)
         pre[i] = x[i];
-    bx_chain_process_stages(c, 0, 1, pre, n);
-    for (unsigned k = 1; k <= p->n_bands; k++) {
-        double *dst = pre + (size_t)k * n;
-        memcpy(dst, dst - n, n * sizeof *dst);
-        bx_chain_process_stages(c, k, k + 1, dst, n);
-    }
+    bx_chain_process_prefixes(c, pre, out, n);
     bx_chain_destroy(c);
     return BX_OK;
 }

@@ -11,7 +11,9 @@
  *  - a frequency at or above Nyquist is BX_ERR_RANGE;
  *  - bx_biquad_cascade of 1..5 sections, on one channel of a stereo buffer
  *    and in two calls, equals bx_biquad_process section after section bit
- *    for bit (output and state).
+ *    for bit (output and state);
+ *  - bx_biquad_cascade_taps of 1..14 sections, in two calls: each section's
+ *    output equals bx_biquad_process section after section, bit for bit.
  */
 #include <complex.h>
 #include <math.h>
@@ -209,6 +211,43 @@ int main(void)
                             "section-by-section processing",
                             ns, cut);
             }
+        }
+    }
+    /* the cascade with taps: each section's output is bx_biquad_process's,
+     * section after section, bit for bit (1 to 14 sections: passes of up to
+     * four), the input left alone and the states the same, in two calls */
+    {
+        enum { N = 2001, MAXS = 14 };
+        static double x[N], ref[MAXS][N], tap[MAXS][N];
+        bx_biquad_coefs co[MAXS];
+        for (int k = 0; k < MAXS; k++)
+            bx_biquad_design(k % 2 ? BX_BIQUAD_PEAK : BX_BIQUAD_LOW_SHELF, 50.0 * (k + 1),
+                             k % 3 - 1.5, 0.5 + 0.2 * k, 48000, &co[k], NULL);
+        uint64_t seed = 11;
+        for (unsigned ns = 1; ns <= MAXS; ns++) {
+            bx_biquad_state sa[MAXS], sb[MAXS];
+            memset(sa, 0, sizeof sa);
+            memset(sb, 0, sizeof sb);
+            for (int i = 0; i < N; i++)
+                x[i] = tu_noise(&seed);
+            for (unsigned k = 0; k < ns; k++) {
+                memcpy(ref[k], k ? ref[k - 1] : x, sizeof x);
+                bx_biquad_process(&co[k], &sa[k], ref[k], N, 1);
+            }
+            double *t0[MAXS], *t1[MAXS];
+            for (unsigned k = 0; k < ns; k++)
+                t0[k] = tap[k], t1[k] = tap[k] + 700;
+            const double x700 = x[700];
+            bx_biquad_cascade_taps(co, sb, 1, ns, x, t0, 700);
+            bx_biquad_cascade_taps(co, sb, 1, ns, x + 700, t1, N - 700);
+            checks++;
+            int differ = x[700] != x700 || memcmp(sa, sb, ns * sizeof *sa) != 0;
+            for (unsigned k = 0; k < ns; k++)
+                differ |= memcmp(ref[k], tap[k], sizeof x) != 0;
+            if (differ)
+                tu_fail("bx_biquad_cascade_taps of %u sections differs from "
+                        "section-by-section processing",
+                        ns);
         }
     }
     free(h);

@@ -78,6 +78,15 @@ void bx_biquad_process(const bx_biquad_coefs *c, bx_biquad_state *st, double *x,
 void bx_biquad_cascade(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride, unsigned n,
                        double *x, size_t frames, size_t stride);
 
+/**
+ * n sections in series over mono x (frames samples, x unchanged), keeping
+ * every section's output: taps[k][i] is frame i after sections 0 .. k. The
+ * same values bit for bit as bx_biquad_process section after section;
+ * several sections run per pass, so their recursions overlap.
+ */
+void bx_biquad_cascade_taps(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,
+                            unsigned n, const double *x, double *const *taps, size_t frames);
+
 #ifdef __cplusplus
 }
 #endif

@@ -110,6 +110,15 @@ void bx_chain_process(bx_chain *c, double *x, size_t frames);
 void bx_chain_process_stages(bx_chain *c, unsigned first, unsigned end, double *x, size_t frames);
 
 /**
+ * Stages 0 .. n_bands (the input gain and the bands) of a mono chain over x
+ * (frames samples; x may be out[0]), keeping each stage's output: out[k] (k
+ * = 0 .. n_bands) receives x after stages 0 .. k, the same values bit for bit as
+ * bx_chain_process_stages stage by stage. The bands' states advance; the
+ * later stages are not run.
+ */
+void bx_chain_process_prefixes(bx_chain *c, const double *x, double *const *out, size_t frames);
+
+/**
  * Offline convenience: run mono float x (frames samples) through a fresh
  * chain made from p at rate_hz into y (y may equal x), in 1024-frame blocks.
  * Errors as bx_chain_create.
