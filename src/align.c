@@ -29,12 +29,12 @@ static void phat(kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb)
     }
 }
 
-/* One cross-correlation's memory: forward and inverse plans, two zeroed
- * real buffers of nfft and two spectra, in one block (free `mem`). */
+/* One cross-correlation's memory: two forward plans and an inverse, two
+ * zeroed real buffers of nfft and two spectra, in one block (free `mem`). */
 typedef struct xcorr {
     char *mem;
     size_t nfft, nb;
-    kiss_fftr_cfg fwd, inv;
+    kiss_fftr_cfg fwd, fwd2, inv; /* fwd2: y's, so that both can run at once */
     kiss_fft_scalar *tx, *ty;
     kiss_fft_cpx *fx, *fy;
 } xcorr;
@@ -46,13 +46,14 @@ static bx_status xcorr_alloc(xcorr *c, size_t nfft, bx_error *err)
     kiss_fftr_alloc((int)nfft, 1, NULL, &leni);
     c->nfft = nfft;
     c->nb = nfft / 2 + 1;
-    c->mem = bx_malloc(lenf + leni + 2 * nfft * sizeof(kiss_fft_scalar) +
+    c->mem = bx_malloc(2 * lenf + leni + 2 * nfft * sizeof(kiss_fft_scalar) +
                        2 * c->nb * sizeof(kiss_fft_cpx) + 64);
     if (!c->mem)
         return bx_error_set(err, BX_ERR_NOMEM, "out of memory aligning the signals");
     c->fwd = kiss_fftr_alloc((int)nfft, 0, c->mem, &lenf);
-    c->inv = kiss_fftr_alloc((int)nfft, 1, c->mem + lenf, &leni);
-    c->tx = (kiss_fft_scalar *)(void *)(c->mem + lenf + leni);
+    c->fwd2 = kiss_fftr_alloc((int)nfft, 0, c->mem + lenf, &lenf);
+    c->inv = kiss_fftr_alloc((int)nfft, 1, c->mem + 2 * lenf, &leni);
+    c->tx = (kiss_fft_scalar *)(void *)(c->mem + 2 * lenf + leni);
     c->ty = c->tx + nfft;
     c->fx = (kiss_fft_cpx *)(void *)(c->ty + nfft);
     c->fy = c->fx + c->nb;
@@ -60,11 +61,21 @@ static bx_status xcorr_alloc(xcorr *c, size_t nfft, bx_error *err)
     return BX_OK;
 }
 
-/* tx <- the phase-only cross-correlation of what tx and ty hold. */
-static void xcorr_phat(xcorr *c)
+static void fwd_task(void *arg, unsigned worker, size_t i)
 {
-    kiss_fftr(c->fwd, c->tx, c->fx);
-    kiss_fftr(c->fwd, c->ty, c->fy);
+    (void)worker;
+    xcorr *c = arg;
+    if (i == 0)
+        kiss_fftr(c->fwd, c->tx, c->fx);
+    else
+        kiss_fftr(c->fwd2, c->ty, c->fy);
+}
+
+/* tx <- the phase-only cross-correlation of what tx and ty hold (the two
+ * forward transforms on par's workers). */
+static void xcorr_phat(xcorr *c, const bx_parallel *par)
+{
+    bx_parallel_for(par, fwd_task, c, 2);
     phat(c->fx, c->fy, c->nb); /* Y * conj(X), phase only: peak at the lag of y behind x */
     kiss_fftri(c->inv, c->fx, c->tx);
 }
@@ -72,7 +83,8 @@ static void xcorr_phat(xcorr *c)
 /* GCC-PHAT on up to 2^19 samples of overlap at lag `coarse`; the best lag
  * within +-win of it goes to *out. */
 static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t ny, long coarse,
-                             long win, long *out, double *peak, bx_error *err)
+                             long win, const bx_parallel *par, long *out, double *peak,
+                             bx_error *err)
 {
     /* y[n] ~ x[n - d]: segment y[s0 .. s0+L) against x[s0-coarse ..) */
     long s0 = coarse > 0 ? coarse : 0;
@@ -87,8 +99,10 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
         *peak = 0;
         return BX_OK;
     }
+    /* zero-padded by win + 1: the lags within +-win do not wrap around */
     xcorr c;
-    const bx_status st = xcorr_alloc(&c, (size_t)kiss_fftr_next_fast_size_real((int)(2 * L)), err);
+    const bx_status st =
+        xcorr_alloc(&c, (size_t)kiss_fftr_next_fast_size_real((int)(L + win + 1)), err);
     if (st)
         return st;
     const size_t nfft = c.nfft;
@@ -97,7 +111,7 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
         tx[i] = x[s0 - coarse + i];
         c.ty[i] = y[s0 + i];
     }
-    xcorr_phat(&c);
+    xcorr_phat(&c, par);
     long best = 0;
     double bv = -INFINITY;
     for (long e = -win; e <= win; e++) {
@@ -115,6 +129,13 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
 
 bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
                    size_t max_lag, long *delay, double *score, bx_error *err)
+{
+    return bx_align_parallel(x, nx, y, ny, rate_hz, max_lag, NULL, delay, score, err);
+}
+
+bx_status bx_align_parallel(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
+                            size_t max_lag, const bx_parallel *par, long *delay, double *score,
+                            bx_error *err)
 {
     *delay = 0;
     *score = 0;
@@ -149,7 +170,7 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
         st = bx_error_set(err, BX_ERR_AUDIO, "cannot align: a signal is silent");
         goto out;
     }
-    xcorr_phat(&c);
+    xcorr_phat(&c, par);
     long best_d = 0;
     double best_v = -INFINITY;
     for (size_t k = 0; k < nfft; k++) {
@@ -170,7 +191,7 @@ bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double 
     const long win = 4 * DECIM + (long)(0.005 * rate_hz);
     long fine = coarse;
     double peak = 0;
-    st = phat_refine(x, nx, y, ny, coarse, win, &fine, &peak, err);
+    st = phat_refine(x, nx, y, ny, coarse, win, par, &fine, &peak, err);
     if (st)
         goto out;
     *delay = fine;

@@ -3,6 +3,7 @@
  * preset's analysis record. */
 #include "bx/analysis.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1340,6 +1341,9 @@ static bx_status paired_target(bx_analysis_curves *cv, double *band_limit, const
 #define START_LEVEL_LOW_DB -60.0
 #define START_GRID_DB 4.0
 #define START_MIN_GAIN 0.8
+#define START_GRID_N 16 /* 0, -4, .. -60 dB */
+/* chains compared at once (chain_errors) */
+#define MAX_ERRORS (BX_MAX_BANDS + 1 > START_GRID_N + 1 ? BX_MAX_BANDS + 1 : START_GRID_N + 1)
 /* How much worse (SNR, dB) the first START_FIT_S seconds must be than the
  * rest before a compressor is refitted there. */
 #define START_GAP_DB 3.0
@@ -1359,52 +1363,91 @@ static bx_status start_error(const bx_chain_params *p, double fs, const float *x
     return BX_OK;
 }
 
+/* start_error of chains q[0 .. nq) over the first m samples into e[],
+ * spread over par's workers, each with m floats of scratch (m * workers):
+ * the same values as one after the other. */
+typedef struct errors_job {
+    const bx_chain_params *q;
+    double fs;
+    const float *x, *y;
+    size_t m;
+    float *scratch;
+    double *e;
+    const char *path;
+    bx_status st[MAX_ERRORS];
+    bx_error err[MAX_ERRORS];
+} errors_job;
+
+static void errors_task(void *arg, unsigned worker, size_t i)
+{
+    errors_job *j = arg;
+    j->e[i] = INFINITY;
+    j->st[i] = start_error(&j->q[i], j->fs, j->x, j->y, j->scratch + worker * j->m, j->m, &j->e[i],
+                           j->path, &j->err[i]);
+}
+
+static bx_status chain_errors(const bx_chain_params *q, size_t nq, double fs, const float *x,
+                              const float *y, size_t m, const bx_parallel *par, float *scratch,
+                              double *e, const char *path, bx_error *err)
+{
+    errors_job j = {q, fs, x, y, m, scratch, e, path, {BX_OK}, {{0}}};
+    bx_parallel_for(par, errors_task, &j, nq);
+    for (size_t i = 0; i < nq; i++)
+        if (j.st[i]) {
+            *err = j.err[i];
+            return j.st[i];
+        }
+    return BX_OK;
+}
+
 static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, const float *y,
-                                 size_t n, const char *path, bx_error *err)
+                                 size_t n, const bx_parallel *par, const char *path, bx_error *err)
 {
     if (!p->has_comp)
         return BX_OK;
     double span = fmax(START_FIT_S, 10e-3 * p->comp.release_ms) * fs;
     const size_t m = span < (double)n ? (size_t)span : n;
-    float *buf = bx_malloc(m * sizeof *buf);
+    const unsigned nw = bx_parallel_workers(par);
+    float *buf = bx_malloc((size_t)nw * m * sizeof *buf);
     if (!buf)
         return oom(err, path);
-    bx_chain_params q = *p;
-    q.comp.has_start_level = 0;
-    double e_silent, best = INFINITY, best_db = 0.0;
-    bx_status st = start_error(&q, fs, x, y, buf, m, &e_silent, path, err);
-    q.comp.has_start_level = 1;
-    for (double l = 0.0; !st && l >= START_LEVEL_LOW_DB; l -= START_GRID_DB) {
-        double e = INFINITY;
-        q.comp.start_level_db = l;
-        st = start_error(&q, fs, x, y, buf, m, &e, path, err);
-        if (e < best)
-            best = e, best_db = l;
+    /* from silence, and the grid (each on its own worker) */
+    bx_chain_params q[START_GRID_N + 1];
+    double eg[START_GRID_N + 1];
+    q[0] = *p;
+    q[0].comp.has_start_level = 0;
+    for (int k = 0; k < START_GRID_N; k++) {
+        q[k + 1] = q[0];
+        q[k + 1].comp.has_start_level = 1;
+        q[k + 1].comp.start_level_db = -START_GRID_DB * k;
     }
+    bx_status st = chain_errors(q, START_GRID_N + 1, fs, x, y, m, par, buf, eg, path, err);
+    const double e_silent = eg[0];
+    double best = INFINITY, best_db = 0.0;
+    for (int k = 0; k < START_GRID_N; k++)
+        if (eg[k + 1] < best)
+            best = eg[k + 1], best_db = q[k + 1].comp.start_level_db;
     /* golden section on [best - grid, best + grid] within the range */
     double a = fmax(best_db - START_GRID_DB, BX_START_LEVEL_MIN_DB);
     double b = fmin(best_db + START_GRID_DB, BX_START_LEVEL_MAX_DB);
     const double gr = 0.6180339887498949;
     double c1 = b - gr * (b - a), c2 = a + gr * (b - a), e1 = 0, e2 = 0;
-    if (!st) {
-        q.comp.start_level_db = c1;
-        st = start_error(&q, fs, x, y, buf, m, &e1, path, err);
-    }
-    if (!st) {
-        q.comp.start_level_db = c2;
-        st = start_error(&q, fs, x, y, buf, m, &e2, path, err);
-    }
+    q[1].comp.start_level_db = c1;
+    q[2].comp.start_level_db = c2;
+    if (!st)
+        st = chain_errors(q + 1, 2, fs, x, y, m, par, buf, eg, path, err);
+    e1 = eg[0], e2 = eg[1];
     for (int it = 0; !st && it < 10; it++) {
         if (e1 < e2) {
             b = c2, c2 = c1, e2 = e1;
             c1 = b - gr * (b - a);
-            q.comp.start_level_db = c1;
-            st = start_error(&q, fs, x, y, buf, m, &e1, path, err);
+            q[1].comp.start_level_db = c1;
+            st = start_error(&q[1], fs, x, y, buf, m, &e1, path, err);
         } else {
             a = c1, c1 = c2, e1 = e2;
             c2 = a + gr * (b - a);
-            q.comp.start_level_db = c2;
-            st = start_error(&q, fs, x, y, buf, m, &e2, path, err);
+            q[1].comp.start_level_db = c2;
+            st = start_error(&q[1], fs, x, y, buf, m, &e2, path, err);
         }
     }
     bx_free(buf);
@@ -1435,7 +1478,8 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
 #define UNEARNED_SNR_DB 0.1
 
 static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float *x, const float *y,
-                                     size_t n, const char *path, bx_error *err)
+                                     size_t n, const bx_parallel *par, const char *path,
+                                     bx_error *err)
 {
     int any = 0;
     for (unsigned k = 0; k < p->n_bands; k++)
@@ -1443,26 +1487,44 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
             bx_biquad_type_has_gain(p->bands[k].type) && fabs(p->bands[k].gain_db) < SMALL_BAND_DB;
     if (!any)
         return BX_OK;
-    float *buf = bx_malloc(n * sizeof(float));
+    const unsigned nw = bx_parallel_workers(par);
+    float *buf = bx_malloc((size_t)nw * n * sizeof(float));
     if (!buf)
         return oom(err, path);
-    double e_with = 0;
-    bx_status st = start_error(p, fs, x, y, buf, n, &e_with, path, err);
-    for (int k = 0; !st && k < (int)p->n_bands; k++) {
-        if (!bx_biquad_type_has_gain(p->bands[k].type) ||
-            fabs(p->bands[k].gain_db) >= SMALL_BAND_DB)
-            continue;
-        bx_chain_params q = *p;
-        for (unsigned j = (unsigned)k; j + 1 < q.n_bands; j++)
-            q.bands[j] = q.bands[j + 1];
-        q.n_bands--;
-        double e = 0;
-        st = start_error(&q, fs, x, y, buf, n, &e, path, err);
-        if (!st && e < e_with * pow(10.0, UNEARNED_SNR_DB / 10.0)) {
-            *p = q;
-            e_with = e < e_with ? e : e_with; /* the bands dropped cost 0.1 dB in all, at most */
-            k--;                              /* the next band moved to k */
+    /* the chain, and without each small band from `from` on (all on par's
+     * workers); the first whose loss is small enough goes, and the search
+     * goes on from the band that moved to its place: the same choices as
+     * trying the bands one after the other */
+    double e_with = -1;
+    bx_status st = BX_OK;
+    for (unsigned from = 0; !st;) {
+        bx_chain_params q[BX_MAX_BANDS + 1];
+        unsigned dropped[BX_MAX_BANDS + 1];
+        size_t nq = 0;
+        if (e_with < 0)
+            dropped[nq] = UINT_MAX, q[nq++] = *p;
+        for (unsigned k = from; k < p->n_bands; k++) {
+            if (!bx_biquad_type_has_gain(p->bands[k].type) ||
+                fabs(p->bands[k].gain_db) >= SMALL_BAND_DB)
+                continue;
+            q[nq] = *p;
+            for (unsigned j = k; j + 1 < q[nq].n_bands; j++)
+                q[nq].bands[j] = q[nq].bands[j + 1];
+            q[nq].n_bands--;
+            dropped[nq++] = k;
         }
+        double e[BX_MAX_BANDS + 1];
+        st = chain_errors(q, nq, fs, x, y, n, par, buf, e, path, err);
+        size_t i = 0;
+        if (!st && e_with < 0)
+            e_with = e[i++];
+        for (; i < nq && !(e[i] < e_with * pow(10.0, UNEARNED_SNR_DB / 10.0)); i++)
+            ;
+        if (st || i == nq)
+            break;
+        *p = q[i];
+        e_with = e[i] < e_with ? e[i] : e_with; /* the bands dropped cost 0.1 dB in all, at most */
+        from = dropped[i];                      /* the next band moved there */
     }
     bx_free(buf);
     return st;
@@ -1477,7 +1539,7 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
     drop_idle_bands(p);
     drop_flat_sets(p, fs);
     if (o->amount == 1.0) {
-        const bx_status st0 = drop_unearned_bands(p, fs, x, y, n, path, err);
+        const bx_status st0 = drop_unearned_bands(p, fs, x, y, n, o->par, path, err);
         if (st0)
             return st0;
     }
@@ -1491,10 +1553,61 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
     if (!st)
         st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, path, err);
     if (!st && o->amount == 1.0)
-        st = fit_start_level(p, fs, x, y, n, path, err);
+        st = fit_start_level(p, fs, x, y, n, o->par, path, err);
     if (!st && p->has_comp && p->comp.has_start_level)
         st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, path, err);
     return st;
+}
+
+/* paired_finish for each of the chains alt[0 .. n_alt) (n_alt <= 2), and
+ * each one's squared error over the whole file into e[]: side by side, one
+ * per worker (scratch: n floats, the second one's allocated here). The same
+ * values as one after the other: nothing in them depends on par. */
+typedef struct alts_job {
+    bx_chain_params *alt;
+    const bx_take *ref;
+    double fs;
+    const float *x, *y;
+    size_t n;
+    bx_analysis_opts o1;
+    float *scratch[2];
+    double *e;
+    bx_status st[2];
+    bx_error err[2];
+} alts_job;
+
+static void alt_task(void *arg, unsigned worker, size_t k)
+{
+    (void)worker;
+    alts_job *j = arg;
+    j->e[k] = INFINITY;
+    j->st[k] = paired_finish(&j->alt[k], j->ref, j->fs, j->x, j->y, j->n, &j->o1, &j->err[k]);
+    if (!j->st[k])
+        j->st[k] = start_error(&j->alt[k], j->fs, j->x, j->y, j->scratch[k], j->n, &j->e[k],
+                               j->ref->path, &j->err[k]);
+}
+
+static bx_status finish_alts(bx_chain_params *alt, int n_alt, const bx_take *ref, double fs,
+                             const float *x, const float *y, size_t n, const bx_analysis_opts *o,
+                             float *scratch, double *e, bx_error *err)
+{
+    alts_job j = {alt, ref, fs, x, y, n, *o, {scratch, NULL}, e, {BX_OK, BX_OK}, {{0}}};
+    if (n_alt < 2) { /* one: with all of par */
+        alt_task(&j, 0, 0);
+    } else {
+        j.o1.par = NULL;
+        j.scratch[1] = bx_malloc(n * sizeof(float));
+        if (!j.scratch[1])
+            return oom(err, ref->path);
+        bx_parallel_for(o->par, alt_task, &j, 2);
+        bx_free(j.scratch[1]);
+    }
+    for (int k = 0; k < n_alt; k++)
+        if (j.st[k]) {
+            *err = j.err[k];
+            return j.st[k];
+        }
+    return BX_OK;
 }
 
 /* What one start's rounds (paired_rounds) work with. */
@@ -1651,7 +1764,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     double score;
     bx_error e2;
     const size_t max_lag = (size_t)(10.0 * fs);
-    st = bx_align(dry->mono, dry->n_mono, ref->mono, ref->n_mono, fs, max_lag, &d, &score, &e2);
+    st = bx_align_parallel(dry->mono, dry->n_mono, ref->mono, ref->n_mono, fs, max_lag, o->par, &d,
+                           &score, &e2);
     if (st)
         return bx_error_set(err, st, "%s: %s", ref->path, e2.msg);
     if (score < 0.2)
@@ -1958,15 +2072,11 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
          * squeezes its first second, and a compressor that seldom acts
          * later can still be what made it) */
         int pick = -1;
-        double e_pick = e_p * pow(10.0, -FAINT_COMP_MIN_DB / 10.0);
-        for (int k = 0; k < n_alt && !st; k++) {
-            double e = 0;
-            st = paired_finish(&alt[k], ref, fs, x, y, n, o, err);
-            if (!st)
-                st = start_error(&alt[k], fs, x, y, xe, n, &e, ref->path, err);
-            if (!st && e < e_pick)
-                e_pick = e, pick = k;
-        }
+        double e_pick = e_p * pow(10.0, -FAINT_COMP_MIN_DB / 10.0), e_alt[2];
+        st = finish_alts(alt, n_alt, ref, fs, x, y, n, o, xe, e_alt, err);
+        for (int k = 0; k < n_alt && !st; k++)
+            if (e_alt[k] < e_pick)
+                e_pick = e_alt[k], pick = k;
         if (!st && pick >= 0) {
             *p = alt[pick]; /* the report shows its EQ */
             if (!p->has_comp)

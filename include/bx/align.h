@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "bx/error.h"
+#include "bx/parallel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,12 @@ extern "C" {
  */
 bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
                    size_t max_lag, long *delay, double *score, bx_error *err);
+
+/** bx_align with each cross-correlation's two forward transforms on par's
+ * workers (NULL: on this thread); the same result. */
+bx_status bx_align_parallel(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
+                            size_t max_lag, const bx_parallel *par, long *delay, double *score,
+                            bx_error *err);
 
 #ifdef __cplusplus
 }
