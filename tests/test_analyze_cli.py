@@ -41,6 +41,7 @@ Audio comes from bxgen. Environment: BXANALYZE, BXGEN (programs), BX_TEST_TMP
 needed Python module is missing).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -536,14 +537,13 @@ def special_inputs(tmp, ref):
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 3 and time.monotonic() - t0 < 10,
           "bxlive: a FIFO as the preset with nothing writing to it fails at once (exit 3)", tell(r))
-    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", crisp, pfifo])
-    r1 = subprocess.run([BXLIVE, pfifo, "--render", ref, j("r1.wav"), "--quiet"],
-                        capture_output=True, text=True, timeout=60)
-    writer.wait(timeout=60)
-    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", ref, fifo])
-    r2 = subprocess.run([BXLIVE, crisp, "--render", fifo, j("r2.wav"), "--quiet"],
-                        capture_output=True, text=True, timeout=60)
-    writer.wait(timeout=60)
+    with open(crisp, "rb") as f:
+        with fed_fifo(pfifo, f.read()):
+            r1 = subprocess.run([BXLIVE, pfifo, "--render", ref, j("r1.wav"), "--quiet"],
+                                capture_output=True, text=True, timeout=60)
+    with fed_fifo(fifo, audio):
+        r2 = subprocess.run([BXLIVE, crisp, "--render", fifo, j("r2.wav"), "--quiet"],
+                            capture_output=True, text=True, timeout=60)
     r3 = subprocess.run([BXLIVE, crisp, "--render", ref, j("r3.wav"), "--quiet"],
                         capture_output=True, text=True, timeout=60)
     same = all(os.path.exists(j(n)) for n in ("r1.wav", "r2.wav", "r3.wav"))
@@ -554,6 +554,33 @@ def special_inputs(tmp, ref):
     check(r1.returncode == 0 and r2.returncode == 0 and r3.returncode == 0 and same,
           "bxlive: a preset and an input read from FIFOs render the same bytes as from files",
           f"{tell(r1)} {tell(r2)} {tell(r3)}")
+
+
+@contextlib.contextmanager
+def fed_fifo(path, data):
+    """The FIFO path with a writer already there, fed data by a thread that
+    closes it at the end: a reader opening it inside the block reads data
+    whole, then the end, whether it opens before or after the writes (a
+    writer started as a process could still be starting when the reader
+    opens, which then reads as empty). A reader end held open meanwhile
+    keeps what is buffered; it never reads."""
+    keep = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    wfd = os.open(path, os.O_WRONLY)  # does not wait: `keep` is a reader
+
+    def feed():
+        try:
+            with os.fdopen(wfd, "wb") as w:
+                w.write(data)
+        except BrokenPipeError:
+            pass  # the reader left early; the check after the block tells
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        yield
+    finally:
+        os.close(keep)  # the reader has finished: a write still waiting fails
+        feeder.join(60)
 
 
 def special_outputs(tmp, ref):
