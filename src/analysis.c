@@ -1116,6 +1116,16 @@ typedef struct excerpt {
     bx_chainfit_ws *const *ws;
 } excerpt;
 
+/* Refinements that do not depend on each other, spread over par's workers,
+ * each on its own thread (the same results as one after the other with
+ * par): run_refine_jobs, or beside a race's first heat (race_detectors). */
+typedef struct refine_job {
+    bx_chain_params *p;
+    double *snr;
+    bx_status st;
+    bx_error err;
+} refine_job;
+
 /* One heat of the race: RACE_ITERATIONS of refinement for each candidate
  * (with its repair of bands driven onto a fault: without it, a candidate
  * that steps onto a fault is ranked by its start, and on an evaluation
@@ -1128,6 +1138,8 @@ typedef struct race_heat {
     bx_chain_params *cand;
     double *snr;
     excerpt ex;
+    refine_job *side; /* refinements run beside the heat (first, one task each) */
+    int n_side;
     bx_status st[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
     bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
 } race_heat;
@@ -1148,15 +1160,31 @@ static void heat_one(race_heat *h, size_t k, const bx_parallel *par, bx_chainfit
 static void heat_task(void *arg, unsigned worker, size_t k)
 {
     race_heat *h = arg;
-    heat_one(h, k, NULL, h->ex.ws[worker]);
+    const excerpt *e = &h->ex;
+    if (k < (size_t)h->n_side) {
+        refine_job *j = &h->side[k];
+        j->st = refine_chain(j->p, e->x, e->y, e->win, e->warm, e->fs, NULL, e->ws[worker], j->snr,
+                             e->path, &j->err);
+        return;
+    }
+    heat_one(h, k - (size_t)h->n_side, NULL, e->ws[worker]);
 }
 
+/* A heat of nc candidates, and h's side refinements with it: with side
+ * refinements, every task on a worker of its own (the sides, longer, taken
+ * first: the workers finish close together) */
 static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error *err)
 {
-    const size_t nw = bx_parallel_workers(par), spread = (size_t)nc - (size_t)nc % nw;
-    bx_parallel_for(par, heat_task, h, spread);
+    const size_t nw = bx_parallel_workers(par), ns = (size_t)h->n_side;
+    const size_t spread = ns ? (size_t)nc : (size_t)nc - (size_t)nc % nw;
+    bx_parallel_for(par, heat_task, h, ns + spread);
     for (size_t k = spread; k < (size_t)nc; k++)
         heat_one(h, k, par, h->ex.ws[0]);
+    for (size_t k = 0; k < ns; k++)
+        if (h->side[k].st) {
+            *err = h->side[k].err;
+            return h->side[k].st;
+        }
     for (int k = 0; k < nc; k++)
         if (h->st[k]) {
             *err = h->err[k];
@@ -1184,8 +1212,8 @@ static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error
 static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
                                 const bx_compfit_result *crs, int n_starts, const float *x,
                                 const float *y, size_t win, size_t warm, double fs,
-                                const bx_parallel *par, bx_chainfit_ws *const *ws, int *winner,
-                                const char *path, bx_error *err)
+                                const bx_parallel *par, bx_chainfit_ws *const *ws, refine_job *side,
+                                int n_side, int *winner, const char *path, bx_error *err)
 {
     bx_chain_params cand[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
     double snr[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
@@ -1216,8 +1244,9 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
             cand[nc++] = q;
         }
     }
-    race_heat h = {cand, snr, {x, y, win, warm, fs, path, ws}, {BX_OK}, {{0}}};
+    race_heat h = {cand, snr, {x, y, win, warm, fs, path, ws}, side, n_side, {BX_OK}, {{0}}};
     bx_status st = run_heat(&h, nc, par, err);
+    h.n_side = 0;
     if (st)
         return st;
     if (nc > RACE_FINALISTS) {
@@ -1246,18 +1275,6 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
     return BX_OK;
 }
 
-/* Refinements that do not depend on each other, spread over par's workers,
- * each on its own thread (the same results as one after the other with
- * par). A job with `race` set first races its compressor's detectors
- * (race_detectors, from its own start and that fit) and then refines. */
-typedef struct refine_job {
-    bx_chain_params *p;
-    double *snr;
-    const bx_compfit_result *race;
-    bx_status st;
-    bx_error err;
-} refine_job;
-
 typedef struct refine_jobs {
     refine_job *job;
     excerpt ex;
@@ -1268,15 +1285,8 @@ static void refine_job_task(void *arg, unsigned worker, size_t k)
     const refine_jobs *J = arg;
     const excerpt *e = &J->ex;
     refine_job *j = &J->job[k];
-    j->st = BX_OK;
-    if (j->race) { /* its heats on this thread, in this worker's workspace */
-        int won = 0;
-        j->st = race_detectors(j->p, j->p, j->race, 1, e->x, e->y, e->win, e->warm, e->fs, NULL,
-                               &e->ws[worker], &won, e->path, &j->err);
-    }
-    if (!j->st)
-        j->st = refine_chain(j->p, e->x, e->y, e->win, e->warm, e->fs, NULL, e->ws[worker], j->snr,
-                             e->path, &j->err);
+    j->st = refine_chain(j->p, e->x, e->y, e->win, e->warm, e->fs, NULL, e->ws[worker], j->snr,
+                         e->path, &j->err);
 }
 
 static bx_status run_refine_jobs(refine_jobs *J, int n, const bx_parallel *par, bx_error *err)
@@ -1950,14 +1960,23 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
                 c.comp.makeup_db = 0;
                 clamp_comp(&c.comp);
             }
-            /* the three refinements are independent: each on its own worker
-             * (the longest, the faint compressor's race, first) */
-            refine_job jobs[3] = {{&c, &snr_c, &last_cr, BX_OK, {0}},
-                                  {p, &snr_first, NULL, BX_OK, {0}},
-                                  {&q, &snr_q, NULL, BX_OK, {0}}};
-            refine_jobs J = {has_faint ? jobs : jobs + 1,
-                             {x + at, y + at, win, warm, fs, ref->path, ws}};
-            st = run_refine_jobs(&J, has_faint ? 3 : 2, o->par, err);
+            /* the three refinements are independent; the two EQs' run
+             * beside the faint compressor's race, one task each with its
+             * first heat's candidates (the race takes longer than both:
+             * run apart, one worker waited on the other for up to a second),
+             * then the compressor's own refinement with all of par */
+            refine_job jobs[2] = {{p, &snr_first, BX_OK, {0}}, {&q, &snr_q, BX_OK, {0}}};
+            if (has_faint) {
+                int won = 0;
+                st = race_detectors(&c, &c, &last_cr, 1, x + at, y + at, win, warm, fs, o->par, ws,
+                                    jobs, 2, &won, ref->path, err);
+                if (!st)
+                    st = refine_chain(&c, x + at, y + at, win, warm, fs, o->par, ws[0], &snr_c,
+                                      ref->path, err);
+            } else {
+                refine_jobs J = {jobs, {x + at, y + at, win, warm, fs, ref->path, ws}};
+                st = run_refine_jobs(&J, 2, o->par, err);
+            }
             /* a compressor that only wins with a setting on the end of its
              * range is not one the data identified (a release pinned at its
              * shortest turns it into a distortion of the peaks) */
@@ -2001,8 +2020,8 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
             const bx_compfit_result crs[2] = {path[0].cr, path[1].cr};
             int won = 0;
             st = race_detectors(p, race_both ? starts : p, race_both ? crs : &last_cr,
-                                race_both ? 2 : 1, x + at, y + at, win, warm, fs, o->par, ws, &won,
-                                ref->path, err);
+                                race_both ? 2 : 1, x + at, y + at, win, warm, fs, o->par, ws, NULL,
+                                0, &won, ref->path, err);
             if (!st && race_both) {
                 adopt_path(res, &path[won], saved + 2 * (size_t)won * cv->n);
                 last_cr = path[won].cr;
