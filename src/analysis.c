@@ -1373,6 +1373,33 @@ static bx_status start_error(const bx_chain_params *p, double fs, const float *x
     return BX_OK;
 }
 
+/* start_error of q where x has been through q's input gain and bands
+ * already: u (m doubles). The same value, bit for bit: every stage works
+ * the same however the signal is cut into blocks. */
+static bx_status start_error_u(const bx_chain_params *q, double fs, const double *u, const float *y,
+                               size_t m, double *e, const char *path, bx_error *err)
+{
+    enum { BLOCK = 1024 };
+    bx_error e2;
+    bx_chain *c = bx_chain_create(q, fs, 1, &e2);
+    if (!c)
+        return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
+    const unsigned first = q->n_bands + 1, end = BX_CHAIN_STAGES(q->n_bands);
+    double buf[BLOCK], s = 0.0;
+    for (size_t i = 0; i < m; i += BLOCK) {
+        const size_t k = m - i < BLOCK ? m - i : BLOCK;
+        memcpy(buf, u + i, k * sizeof *buf);
+        bx_chain_process_stages(c, first, end, buf, k);
+        for (size_t j = 0; j < k; j++) {
+            const double d = (double)(float)buf[j] - y[i + j];
+            s += d * d;
+        }
+    }
+    bx_chain_destroy(c);
+    *e = s;
+    return BX_OK;
+}
+
 /* start_error of chains q[0 .. nq) over the first m samples into e[],
  * spread over par's workers, each with m floats of scratch (m * workers):
  * the same values as one after the other. */
@@ -1381,7 +1408,8 @@ typedef struct errors_job {
     double fs;
     const float *x, *y;
     size_t m;
-    float *scratch;
+    float *scratch;  /* m floats per worker (without u) */
+    const double *u; /* or: x through the chains' input gain and bands, which they share */
     double *e;
     const char *path;
     bx_status st[MAX_ERRORS];
@@ -1392,15 +1420,18 @@ static void errors_task(void *arg, unsigned worker, size_t i)
 {
     errors_job *j = arg;
     j->e[i] = INFINITY;
-    j->st[i] = start_error(&j->q[i], j->fs, j->x, j->y, j->scratch + worker * j->m, j->m, &j->e[i],
-                           j->path, &j->err[i]);
+    if (j->u)
+        j->st[i] = start_error_u(&j->q[i], j->fs, j->u, j->y, j->m, &j->e[i], j->path, &j->err[i]);
+    else
+        j->st[i] = start_error(&j->q[i], j->fs, j->x, j->y, j->scratch + worker * j->m, j->m,
+                               &j->e[i], j->path, &j->err[i]);
 }
 
 static bx_status chain_errors(const bx_chain_params *q, size_t nq, double fs, const float *x,
                               const float *y, size_t m, const bx_parallel *par, float *scratch,
-                              double *e, const char *path, bx_error *err)
+                              const double *u, double *e, const char *path, bx_error *err)
 {
-    errors_job j = {q, fs, x, y, m, scratch, e, path, {BX_OK}, {{0}}};
+    errors_job j = {q, fs, x, y, m, scratch, u, e, path, {BX_OK}, {{0}}};
     bx_parallel_for(par, errors_task, &j, nq);
     for (size_t i = 0; i < nq; i++)
         if (j.st[i]) {
@@ -1417,10 +1448,24 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
         return BX_OK;
     double span = fmax(START_FIT_S, 10e-3 * p->comp.release_ms) * fs;
     const size_t m = span < (double)n ? (size_t)span : n;
-    const unsigned nw = bx_parallel_workers(par);
-    float *buf = bx_malloc((size_t)nw * m * sizeof *buf);
-    if (!buf)
+    /* the trials differ only in the compressor: x through the input gain
+     * and the bands once */
+    double *u = bx_malloc(m * sizeof *u);
+    if (!u)
         return oom(err, path);
+    bx_error ec;
+    bx_chain *c = bx_chain_create(p, fs, 1, &ec);
+    if (!c) {
+        bx_free(u);
+        return bx_error_set(err, ec.code, "%s: %s", path, ec.msg);
+    }
+    for (size_t i = 0; i < m; i += 1024) {
+        const size_t k = m - i < 1024 ? m - i : 1024;
+        for (size_t j = 0; j < k; j++)
+            u[i + j] = x[i + j];
+        bx_chain_process_stages(c, 0, p->n_bands + 1, u + i, k);
+    }
+    bx_chain_destroy(c);
     /* from silence, and the grid (each on its own worker) */
     bx_chain_params q[START_GRID_N + 1];
     double eg[START_GRID_N + 1];
@@ -1431,7 +1476,7 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
         q[k + 1].comp.has_start_level = 1;
         q[k + 1].comp.start_level_db = -START_GRID_DB * k;
     }
-    bx_status st = chain_errors(q, START_GRID_N + 1, fs, x, y, m, par, buf, eg, path, err);
+    bx_status st = chain_errors(q, START_GRID_N + 1, fs, x, y, m, par, NULL, u, eg, path, err);
     const double e_silent = eg[0];
     double best = INFINITY, best_db = 0.0;
     for (int k = 0; k < START_GRID_N; k++)
@@ -1445,22 +1490,22 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
     q[1].comp.start_level_db = c1;
     q[2].comp.start_level_db = c2;
     if (!st)
-        st = chain_errors(q + 1, 2, fs, x, y, m, par, buf, eg, path, err);
+        st = chain_errors(q + 1, 2, fs, x, y, m, par, NULL, u, eg, path, err);
     e1 = eg[0], e2 = eg[1];
     for (int it = 0; !st && it < 10; it++) {
         if (e1 < e2) {
             b = c2, c2 = c1, e2 = e1;
             c1 = b - gr * (b - a);
             q[1].comp.start_level_db = c1;
-            st = start_error(&q[1], fs, x, y, buf, m, &e1, path, err);
+            st = start_error_u(&q[1], fs, u, y, m, &e1, path, err);
         } else {
             a = c1, c1 = c2, e1 = e2;
             c2 = a + gr * (b - a);
             q[1].comp.start_level_db = c2;
-            st = start_error(&q[1], fs, x, y, buf, m, &e2, path, err);
+            st = start_error_u(&q[1], fs, u, y, m, &e2, path, err);
         }
     }
-    bx_free(buf);
+    bx_free(u);
     if (st)
         return st;
     if (e1 < best)
@@ -1524,7 +1569,7 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
             dropped[nq++] = k;
         }
         double e[BX_MAX_BANDS + 1];
-        st = chain_errors(q, nq, fs, x, y, n, par, buf, e, path, err);
+        st = chain_errors(q, nq, fs, x, y, n, par, buf, NULL, e, path, err);
         size_t i = 0;
         if (!st && e_with < 0)
             e_with = e[i++];
