@@ -1768,15 +1768,24 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
 typedef struct start_job {
     const paired_in *in;
     paired_path *path;
-    const double *g0[2];
+    double *g0[2];
     bx_status st[2];
     bx_error err[2];
+    bx_status gain_st; /* the second start's common gain: BX_OK, or why it was not read */
+    bx_error gain_err;
 } start_job;
 
 static void start_task(void *arg, unsigned worker, size_t k)
 {
     (void)worker;
     start_job *J = arg;
+    J->st[k] = BX_OK;
+    if (k == 1) { /* the second start reads its gain first (the first start takes longer) */
+        const paired_in *in = &J->in[1];
+        J->gain_st = bx_transfer_common_gain(in->x, in->y, in->n, in->fs, J->g0[1], &J->gain_err);
+        if (J->gain_st)
+            return;
+    }
     J->st[k] = paired_rounds(&J->in[k], J->g0[k], &J->path[k], &J->err[k]);
 }
 
@@ -1916,14 +1925,6 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     float *xe1 = two ? bx_malloc(n * sizeof(float)) : NULL;
     double *c1 = two ? bx_malloc(5 * cv->n * sizeof(double)) : NULL;
     st = saved && (!two || (g1 && xe1 && c1)) ? BX_OK : oom(err, ref->path);
-    if (!st && two) {
-        bx_error e4;
-        st = bx_transfer_common_gain(x, y, n, fs, g1, &e4);
-        if (st == BX_ERR_NOMEM)
-            bx_error_set(err, st, "%s: %s", ref->path, e4.msg);
-        else if (st)
-            st = BX_OK, two = 0; /* too short to read: y as it is */
-    }
     if (!st && !two) {
         st = paired_rounds(&in[0], NULL, &path[0], err);
         n_paths = 1;
@@ -1943,14 +1944,18 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
         in[0].lap = 0;
         in[1] = (paired_in){
             res, ref, dry, x, y, n, settle, fs, &o1, w0, &cv1, &band1, c1 + 4 * cv->n, xe1, g1, 0};
-        start_job J = {in, path, {NULL, g1}, {BX_OK, BX_OK}, {{0}}};
+        start_job J = {in, path, {NULL, g1}, {BX_OK, BX_OK}, {{0}}, BX_OK, {0}};
         bx_parallel_for(o->par, start_task, &J, 2);
         for (int k = 0; k < 2 && !st; k++)
             if (J.st[k])
                 *err = J.err[k], st = J.st[k];
         in[0].o = o;
         n_paths = 2;
-        if (!st) {
+        if (!st && J.gain_st == BX_ERR_NOMEM)
+            st = bx_error_set(err, J.gain_st, "%s: %s", ref->path, J.gain_err.msg);
+        else if (!st && J.gain_st)
+            n_paths = 1; /* too short to read: y as it is, the first start alone */
+        if (!st && n_paths == 2) {
             memcpy(saved + 2 * cv->n, cv1.target_db, cv->n * sizeof(double));
             memcpy(saved + 3 * cv->n, cv1.fit_db, cv->n * sizeof(double));
         }
