@@ -257,30 +257,44 @@ static inline void cascade_sse2(const bx_biquad_coefs *c, bx_biquad_state *st, s
 
 /* The portable pass: G sections sample by sample, states in registers, the
  * coefficients read from memory (loads are cheaper than the spills that
- * keeping 30 of them in registers would cost). */
+ * keeping 30 of them in registers would cost). Frame i comes from
+ * in[i * stride]; the last section's output goes to out[i * stride] and,
+ * with taps, section k's to taps[k][i] too (G, out and taps are constants
+ * where it is inlined). */
+#define PASS_MAX 6
+static inline void sections_pass(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,
+                                 const unsigned G, const double *in, double *out, size_t frames,
+                                 size_t stride, double *const *taps)
+{
+    double s1[PASS_MAX], s2[PASS_MAX];
+    for (unsigned k = 0; k < G; k++) {
+        s1[k] = st[k * st_stride].s1;
+        s2[k] = st[k * st_stride].s2;
+    }
+    for (size_t i = 0; i < frames; i++) {
+        double v = in[i * stride];
+        for (unsigned k = 0; k < G; k++) {
+            const double y = c[k].b0 * v + s1[k];
+            s1[k] = (c[k].b1 * v + s2[k]) - c[k].a1 * y;
+            s2[k] = c[k].b2 * v - c[k].a2 * y;
+            if (taps)
+                taps[k][i] = y;
+            v = y;
+        }
+        if (out)
+            out[i * stride] = v;
+    }
+    for (unsigned k = 0; k < G; k++) {
+        st[k * st_stride].s1 = s1[k];
+        st[k * st_stride].s2 = s2[k];
+    }
+}
+
 #define CASCADE_PASS(G)                                                                            \
     static void cascade_##G(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,       \
                             double *x, size_t frames, size_t stride)                               \
     {                                                                                              \
-        double s1[G], s2[G];                                                                       \
-        for (unsigned k = 0; k < G; k++) {                                                         \
-            s1[k] = st[k * st_stride].s1;                                                          \
-            s2[k] = st[k * st_stride].s2;                                                          \
-        }                                                                                          \
-        for (size_t i = 0; i < frames; i++) {                                                      \
-            double v = x[i * stride];                                                              \
-            for (unsigned k = 0; k < G; k++) {                                                     \
-                const double y = c[k].b0 * v + s1[k];                                              \
-                s1[k] = (c[k].b1 * v + s2[k]) - c[k].a1 * y;                                       \
-                s2[k] = c[k].b2 * v - c[k].a2 * y;                                                 \
-                v = y;                                                                             \
-            }                                                                                      \
-            x[i * stride] = v;                                                                     \
-        }                                                                                          \
-        for (unsigned k = 0; k < G; k++) {                                                         \
-            st[k * st_stride].s1 = s1[k];                                                          \
-            st[k * st_stride].s2 = s2[k];                                                          \
-        }                                                                                          \
+        sections_pass(c, st, st_stride, G, x, x, frames, stride, NULL);                            \
     }
 
 #ifndef HAVE_SSE2_CASCADE
@@ -291,31 +305,13 @@ CASCADE_PASS(5)
 CASCADE_PASS(6)
 #endif
 
-/* One pass of G sections over mono `in`, sample by sample, section k's
- * output into taps[k]: the sections' recursions overlap in the processor as
- * in CASCADE_PASS, each with bx_biquad_process's own arithmetic. */
+/* A pass of G sections over mono `in` keeping each one's output in taps
+ * (bx_biquad_cascade_taps). */
 #define TAPS_PASS(G)                                                                               \
     static void taps_##G(const bx_biquad_coefs *c, bx_biquad_state *st, size_t st_stride,          \
                          const double *in, double *const *taps, size_t frames)                     \
     {                                                                                              \
-        double s1[G], s2[G];                                                                       \
-        for (unsigned k = 0; k < G; k++) {                                                         \
-            s1[k] = st[k * st_stride].s1;                                                          \
-            s2[k] = st[k * st_stride].s2;                                                          \
-        }                                                                                          \
-        for (size_t i = 0; i < frames; i++) {                                                      \
-            double v = in[i];                                                                      \
-            for (unsigned k = 0; k < G; k++) {                                                     \
-                const double y = c[k].b0 * v + s1[k];                                              \
-                s1[k] = (c[k].b1 * v + s2[k]) - c[k].a1 * y;                                       \
-                s2[k] = c[k].b2 * v - c[k].a2 * y;                                                 \
-                taps[k][i] = v = y;                                                                \
-            }                                                                                      \
-        }                                                                                          \
-        for (unsigned k = 0; k < G; k++) {                                                         \
-            st[k * st_stride].s1 = s1[k];                                                          \
-            st[k * st_stride].s2 = s2[k];                                                          \
-        }                                                                                          \
+        sections_pass(c, st, st_stride, G, in, NULL, frames, 1, taps);                             \
     }
 
 TAPS_PASS(1)
@@ -330,21 +326,11 @@ void bx_biquad_cascade_taps(const bx_biquad_coefs *c, bx_biquad_state *st, size_
     while (n > 0) {
         /* passes as even as possible, at most 4 sections each (their states
          * and the stores stay within the registers) */
+        static void (*const pass[4])(const bx_biquad_coefs *, bx_biquad_state *, size_t,
+                                     const double *, double *const *,
+                                     size_t) = {taps_1, taps_2, taps_3, taps_4};
         const unsigned passes = (n + 3) / 4, g = (n + passes - 1) / passes;
-        switch (g) {
-        case 1:
-            taps_1(c, st, st_stride, in, taps, frames);
-            break;
-        case 2:
-            taps_2(c, st, st_stride, in, taps, frames);
-            break;
-        case 3:
-            taps_3(c, st, st_stride, in, taps, frames);
-            break;
-        default:
-            taps_4(c, st, st_stride, in, taps, frames);
-            break;
-        }
+        pass[g - 1](c, st, st_stride, in, taps, frames);
         in = taps[g - 1];
         c += g;
         st += g * st_stride;
