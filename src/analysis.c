@@ -1358,37 +1358,29 @@ static bx_status paired_target(bx_analysis_curves *cv, double *band_limit, const
  * rest before a compressor is refitted there. */
 #define START_GAP_DB 3.0
 
-static bx_status start_error(const bx_chain_params *p, double fs, const float *x, const float *y,
-                             float *buf, size_t m, double *e, const char *path, bx_error *err)
-{
-    const bx_status st = apply_chain(p, fs, x, buf, m, path, err);
-    if (st)
-        return st;
-    double s = 0.0;
-    for (size_t i = 0; i < m; i++) {
-        const double d = (double)buf[i] - y[i];
-        s += d * d;
-    }
-    *e = s;
-    return BX_OK;
-}
-
-/* start_error of q where x has been through q's input gain and bands
- * already: u (m doubles). The same value, bit for bit: every stage works
- * the same however the signal is cut into blocks. */
-static bx_status start_error_u(const bx_chain_params *q, double fs, const double *u, const float *y,
-                               size_t m, double *e, const char *path, bx_error *err)
+/* The squared error against y of the chain q over the first m samples of
+ * x, rendered block by block as bx_chain_apply renders (the same value bit
+ * for bit, without a buffer for the render). With u instead of x: x through
+ * q's input gain and bands already (m doubles), for chains that share
+ * them; only the later stages run (the same value: every stage works the
+ * same however the signal is cut into blocks). */
+static bx_status chain_error(const bx_chain_params *q, double fs, const float *x, const double *u,
+                             const float *y, size_t m, double *e, const char *path, bx_error *err)
 {
     enum { BLOCK = 1024 };
     bx_error e2;
     bx_chain *c = bx_chain_create(q, fs, 1, &e2);
     if (!c)
         return bx_error_set(err, e2.code, "%s: %s", path, e2.msg);
-    const unsigned first = q->n_bands + 1, end = BX_CHAIN_STAGES(q->n_bands);
+    const unsigned first = u ? q->n_bands + 1 : 0, end = BX_CHAIN_STAGES(q->n_bands);
     double buf[BLOCK], s = 0.0;
     for (size_t i = 0; i < m; i += BLOCK) {
         const size_t k = m - i < BLOCK ? m - i : BLOCK;
-        memcpy(buf, u + i, k * sizeof *buf);
+        if (u)
+            memcpy(buf, u + i, k * sizeof *buf);
+        else
+            for (size_t j = 0; j < k; j++)
+                buf[j] = x[i + j];
         bx_chain_process_stages(c, first, end, buf, k);
         for (size_t j = 0; j < k; j++) {
             const double d = (double)(float)buf[j] - y[i + j];
@@ -1400,16 +1392,14 @@ static bx_status start_error_u(const bx_chain_params *q, double fs, const double
     return BX_OK;
 }
 
-/* start_error of chains q[0 .. nq) over the first m samples into e[],
- * spread over par's workers, each with m floats of scratch (m * workers):
- * the same values as one after the other. */
+/* chain_error of chains q[0 .. nq) over the first m samples into e[],
+ * spread over par's workers: the same values as one after the other. */
 typedef struct errors_job {
     const bx_chain_params *q;
     double fs;
     const float *x, *y;
     size_t m;
-    float *scratch;  /* m floats per worker (without u) */
-    const double *u; /* or: x through the chains' input gain and bands, which they share */
+    const double *u; /* NULL, or x through the input gain and bands the chains share */
     double *e;
     const char *path;
     bx_status st[MAX_ERRORS];
@@ -1418,20 +1408,17 @@ typedef struct errors_job {
 
 static void errors_task(void *arg, unsigned worker, size_t i)
 {
+    (void)worker;
     errors_job *j = arg;
     j->e[i] = INFINITY;
-    if (j->u)
-        j->st[i] = start_error_u(&j->q[i], j->fs, j->u, j->y, j->m, &j->e[i], j->path, &j->err[i]);
-    else
-        j->st[i] = start_error(&j->q[i], j->fs, j->x, j->y, j->scratch + worker * j->m, j->m,
-                               &j->e[i], j->path, &j->err[i]);
+    j->st[i] = chain_error(&j->q[i], j->fs, j->x, j->u, j->y, j->m, &j->e[i], j->path, &j->err[i]);
 }
 
 static bx_status chain_errors(const bx_chain_params *q, size_t nq, double fs, const float *x,
-                              const float *y, size_t m, const bx_parallel *par, float *scratch,
-                              const double *u, double *e, const char *path, bx_error *err)
+                              const double *u, const float *y, size_t m, const bx_parallel *par,
+                              double *e, const char *path, bx_error *err)
 {
-    errors_job j = {q, fs, x, y, m, scratch, u, e, path, {BX_OK}, {{0}}};
+    errors_job j = {q, fs, x, y, m, u, e, path, {BX_OK}, {{0}}};
     bx_parallel_for(par, errors_task, &j, nq);
     for (size_t i = 0; i < nq; i++)
         if (j.st[i]) {
@@ -1476,7 +1463,7 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
         q[k + 1].comp.has_start_level = 1;
         q[k + 1].comp.start_level_db = -START_GRID_DB * k;
     }
-    bx_status st = chain_errors(q, START_GRID_N + 1, fs, x, y, m, par, NULL, u, eg, path, err);
+    bx_status st = chain_errors(q, START_GRID_N + 1, fs, x, u, y, m, par, eg, path, err);
     const double e_silent = eg[0];
     double best = INFINITY, best_db = 0.0;
     for (int k = 0; k < START_GRID_N; k++)
@@ -1490,19 +1477,19 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
     q[1].comp.start_level_db = c1;
     q[2].comp.start_level_db = c2;
     if (!st)
-        st = chain_errors(q + 1, 2, fs, x, y, m, par, NULL, u, eg, path, err);
+        st = chain_errors(q + 1, 2, fs, x, u, y, m, par, eg, path, err);
     e1 = eg[0], e2 = eg[1];
     for (int it = 0; !st && it < 10; it++) {
         if (e1 < e2) {
             b = c2, c2 = c1, e2 = e1;
             c1 = b - gr * (b - a);
             q[1].comp.start_level_db = c1;
-            st = start_error_u(&q[1], fs, u, y, m, &e1, path, err);
+            st = chain_error(&q[1], fs, x, u, y, m, &e1, path, err);
         } else {
             a = c1, c1 = c2, e1 = e2;
             c2 = a + gr * (b - a);
             q[1].comp.start_level_db = c2;
-            st = start_error_u(&q[1], fs, u, y, m, &e2, path, err);
+            st = chain_error(&q[1], fs, x, u, y, m, &e2, path, err);
         }
     }
     bx_free(u);
@@ -1542,10 +1529,6 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
             bx_biquad_type_has_gain(p->bands[k].type) && fabs(p->bands[k].gain_db) < SMALL_BAND_DB;
     if (!any)
         return BX_OK;
-    const unsigned nw = bx_parallel_workers(par);
-    float *buf = bx_malloc((size_t)nw * n * sizeof(float));
-    if (!buf)
-        return oom(err, path);
     /* the chain, and without each small band from `from` on (all on par's
      * workers); the first whose loss is small enough goes, and the search
      * goes on from the band that moved to its place: the same choices as
@@ -1569,7 +1552,7 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
             dropped[nq++] = k;
         }
         double e[BX_MAX_BANDS + 1];
-        st = chain_errors(q, nq, fs, x, y, n, par, buf, NULL, e, path, err);
+        st = chain_errors(q, nq, fs, x, NULL, y, n, par, e, path, err);
         size_t i = 0;
         if (!st && e_with < 0)
             e_with = e[i++];
@@ -1581,7 +1564,6 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
         e_with = e[i] < e_with ? e[i] : e_with; /* the bands dropped cost 0.1 dB in all, at most */
         from = dropped[i];                      /* the next band moved there */
     }
-    bx_free(buf);
     return st;
 }
 
@@ -1616,8 +1598,8 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
 
 /* paired_finish for each of the chains alt[0 .. n_alt) (n_alt <= 2), and
  * each one's squared error over the whole file into e[]: side by side, one
- * per worker (scratch: n floats, the second one's allocated here). The same
- * values as one after the other: nothing in them depends on par. */
+ * per worker. The same values as one after the other: nothing in them
+ * depends on par. */
 typedef struct alts_job {
     bx_chain_params *alt;
     const bx_take *ref;
@@ -1625,7 +1607,6 @@ typedef struct alts_job {
     const float *x, *y;
     size_t n;
     bx_analysis_opts o1;
-    float *scratch[2];
     double *e;
     bx_status st[2];
     bx_error err[2];
@@ -1638,24 +1619,20 @@ static void alt_task(void *arg, unsigned worker, size_t k)
     j->e[k] = INFINITY;
     j->st[k] = paired_finish(&j->alt[k], j->ref, j->fs, j->x, j->y, j->n, &j->o1, &j->err[k]);
     if (!j->st[k])
-        j->st[k] = start_error(&j->alt[k], j->fs, j->x, j->y, j->scratch[k], j->n, &j->e[k],
-                               j->ref->path, &j->err[k]);
+        j->st[k] = chain_error(&j->alt[k], j->fs, j->x, NULL, j->y, j->n, &j->e[k], j->ref->path,
+                               &j->err[k]);
 }
 
 static bx_status finish_alts(bx_chain_params *alt, int n_alt, const bx_take *ref, double fs,
                              const float *x, const float *y, size_t n, const bx_analysis_opts *o,
-                             float *scratch, double *e, bx_error *err)
+                             double *e, bx_error *err)
 {
-    alts_job j = {alt, ref, fs, x, y, n, *o, {scratch, NULL}, e, {BX_OK, BX_OK}, {{0}}};
+    alts_job j = {alt, ref, fs, x, y, n, *o, e, {BX_OK, BX_OK}, {{0}}};
     if (n_alt < 2) { /* one: with all of par */
         alt_task(&j, 0, 0);
     } else {
         j.o1.par = NULL;
-        j.scratch[1] = bx_malloc(n * sizeof(float));
-        if (!j.scratch[1])
-            return oom(err, ref->path);
         bx_parallel_for(o->par, alt_task, &j, 2);
-        bx_free(j.scratch[1]);
     }
     for (int k = 0; k < n_alt; k++)
         if (j.st[k]) {
@@ -2121,7 +2098,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
                     t.comp.ratio = ratios[a];
                     t.comp.release_ms = releases[b];
                     double e = INFINITY;
-                    st = start_error(&t, fs, x, y, xe, win, &e, ref->path, err);
+                    st = chain_error(&t, fs, x, NULL, y, win, &e, ref->path, err);
                     if (e < e_best)
                         e_best = e, c_best = t.comp;
                 }
@@ -2142,7 +2119,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
          * later can still be what made it) */
         int pick = -1;
         double e_pick = e_p * pow(10.0, -FAINT_COMP_MIN_DB / 10.0), e_alt[2];
-        st = finish_alts(alt, n_alt, ref, fs, x, y, n, o, xe, e_alt, err);
+        st = finish_alts(alt, n_alt, ref, fs, x, y, n, o, e_alt, err);
         for (int k = 0; k < n_alt && !st; k++)
             if (e_alt[k] < e_pick)
                 e_pick = e_alt[k], pick = k;
