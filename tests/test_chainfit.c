@@ -96,9 +96,9 @@ int main(void)
     if (snr < 40.0 || snr < snr0 + 20.0)
         tu_fail("from a perturbed start: SNR %.1f dB (start %.1f dB), want >= 40 and +20", snr,
                 snr0);
-    /* the same refinement with two workers (its Jacobian's groups, normal
-     * equations shared out: run here backwards on
-     * alternating worker numbers) ends on the same chain, bit for bit */
+    /* the same refinement with two workers (its Jacobian's groups and
+     * normal equations shared out, run here backwards on alternating
+     * worker numbers) ends on the same chain, bit for bit */
     {
         const bx_parallel two = {2, backwards, NULL};
         bx_chain_params p2 = perturbed;
