@@ -22,7 +22,10 @@ extern "C" {
  * means y starts later (y has extra material in front), negative that y was
  * trimmed at the start. |d| <= max_lag. A coarse FFT cross-correlation on
  * 8x-decimated signals is refined at full rate, both with the phase
- * transform (GCC-PHAT). *score is the height of the phase-only correlation
+ * transform (GCC-PHAT); at full rate less the minimum phase of y's
+ * magnitude over x's (an EQ's own phase moves the phase-only peak; a
+ * minimum-phase chain can follow only the delay that remains). *score is
+ * the height of the phase-only correlation
  * peak: 1 when y is x delayed (about 0.5-0.9 through an EQ and a compressor),
  * near 0 for unrelated signals (below 0.1 for two takes of the same groove).
  * BX_ERR_AUDIO if either signal is silent.
