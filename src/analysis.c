@@ -1683,8 +1683,20 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
     const size_t n = in->n;
     memset(out, 0, sizeof *out);
     out->chain = in->res->preset.chain;
+    /* the first round's result, and its curves, while the second runs */
+    paired_path first;
+    double band_first = 0;
+    double *curves_first = bx_malloc(2 * in->cv->n * sizeof(double));
+    if (!curves_first)
+        return oom(err, in->ref->path);
     bx_status st = BX_OK;
     for (int round_ = 0; round_ < 2 && !st; round_++) {
+        if (round_) {
+            first = *out;
+            band_first = *in->band_limit;
+            memcpy(curves_first, in->cv->target_db, in->cv->n * sizeof(double));
+            memcpy(curves_first + in->cv->n, in->cv->fit_db, in->cv->n * sizeof(double));
+        }
         st = paired_target(in->cv, in->band_limit, in->ref, in->dry, in->x, in->y,
                            round_ ? in->g : g0, n, 0, 0, o, in->w0, in->w, err);
         /* the plain search: with a compressor in the chain, a closer fit
@@ -1698,10 +1710,10 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
         if (!st)
             st = apply_eq(&out->chain, fs, in->x, in->xe, n, in->ref->path, err);
         if (st)
-            return st;
+            break;
         if (o->no_compressor || o->amount <= 0) {
             out->eq_only = 1;
-            return BX_OK;
+            break;
         }
         bx_error e2;
         /* the second round from the first's compressors: the EQ moved little */
@@ -1710,8 +1722,10 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
                                           &out->cr, o->par, &out->cr, &e2)
                  : bx_compfit_paired(in->xe, in->y, n, in->settle, fs, COMP_MIN_GAIN_PAIRED_DB,
                                      o->par, &out->cr, &e2);
-        if (st)
-            return bx_error_set(err, st, "%s: %s", in->ref->path, e2.msg);
+        if (st) {
+            st = bx_error_set(err, st, "%s: %s", in->ref->path, e2.msg);
+            break;
+        }
         out->comp_fitted = 1;
         out->trace_db = out->cr.use_comp ? out->cr.error_db : out->cr.error_off_db;
         out->chain.has_comp = out->cr.use_comp;
@@ -1719,10 +1733,20 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
             lap(res, BX_ANALYSIS_STAGE_COMP);
         if (!out->cr.use_comp) {
             out->eq_only = 1;
-            return BX_OK;
+            break;
         }
         out->chain.comp = out->cr.params;
         clamp_comp(&out->chain.comp);
+        if (round_ && out->trace_db > first.trace_db) {
+            /* the second round explains y's gain over time less well than
+             * the first (its EQ took a worse shape: both compare the same
+             * y with x through their own EQ): the first stands */
+            *out = first;
+            *in->band_limit = band_first;
+            memcpy(in->cv->target_db, curves_first, in->cv->n * sizeof(double));
+            memcpy(in->cv->fit_db, curves_first + in->cv->n, in->cv->n * sizeof(double));
+            break;
+        }
         /* the compressor's gain over time, to take out of y next round */
         bx_comp comp;
         bx_comp_params cp = out->chain.comp;
@@ -1738,6 +1762,7 @@ static bx_status paired_rounds(const paired_in *in, const double *g0, paired_pat
         for (size_t i = 0; i < n; i++)
             in->g[i] = pow(10.0, -in->g[i] / 20.0);
     }
+    bx_free(curves_first);
     return st;
 }
 

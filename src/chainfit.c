@@ -219,8 +219,16 @@ static void group_task(void *arg, unsigned worker, size_t gi)
             const double h = L->band[k] >= 0 && L->what[k] == 1                         ? 0.01
                              : L->band[k] == -1 && (L->what[k] == 0 || L->what[k] == 4) ? 0.05
                                                                                         : 0.002;
+            /* a forward difference; on the top of its range (where the
+             * clamp would leave no step, and the parameter would never move
+             * again) a backward one */
             set(&q[l], L, k, get(J->cur, L, k) + h, J->rate);
-            const double hh = get(&q[l], L, k) - get(J->cur, L, k);
+            double hh = get(&q[l], L, k) - get(J->cur, L, k);
+            if (hh < 0.5 * h) {
+                q[l] = *J->cur;
+                set(&q[l], L, k, get(J->cur, L, k) - h, J->rate);
+                hh = get(&q[l], L, k) - get(J->cur, L, k);
+            }
             G->inv[l] = hh != 0 ? 1.0 / hh : 0.0;
             const unsigned s = param_stage(L, J->cur, k);
             first = first == 0 || s < first ? s : first;

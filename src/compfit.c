@@ -95,7 +95,7 @@ static bx_status proxy_alloc(proxy *p, size_t nblk, size_t blk, double rate_hz, 
     p->rate_hz = rate_hz;
     if (nblk < 16)
         return bx_error_set(err, BX_ERR_AUDIO, "too short for a dynamics fit");
-    p->pk = bx_malloc(9 * nblk * sizeof(double));
+    p->pk = bx_malloc((8 + BX_LEVEL_PARTS) * nblk * sizeof(double));
     p->order = bx_malloc(nblk * sizeof(uint32_t));
     p->key = bx_malloc(nblk * sizeof(uint16_t));
     if (!p->pk || !p->order || !p->key) {
@@ -109,7 +109,7 @@ static bx_status proxy_alloc(proxy *p, size_t nblk, size_t blk, double rate_hz, 
     p->work = p->g + nblk;
     p->work2 = p->work + nblk;
     p->e = p->work2 + nblk;
-    p->ma = p->e + nblk;
+    p->lq = p->e + nblk;
     return BX_OK;
 }
 
@@ -168,6 +168,37 @@ static bx_status proxy_finish(proxy *p, bx_error *err)
     return BX_OK;
 }
 
+/* Sorts v[0..n) ascending (n small: a block's samples). */
+static void sort_small(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        const double a = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > a; j--)
+            v[j] = v[j - 1];
+        v[j] = a;
+    }
+}
+
+/* The means of v[0..n) (ascending) over BX_LEVEL_PARTS equal parts, into q:
+ * where n does not divide evenly, a part takes a fraction of the value on
+ * its edge. */
+static void part_means(const double *v, size_t n, double *q)
+{
+    const double h = (double)n / BX_LEVEL_PARTS;
+    double prev = 0, at = 0; /* the sum of v up to position at */
+    size_t i = 0;
+    double sum = 0; /* of v[0..i) */
+    for (int g = 0; g < BX_LEVEL_PARTS; g++) {
+        const double end = g + 1 == BX_LEVEL_PARTS ? (double)n : h * (g + 1);
+        while ((double)(i + 1) <= end)
+            sum += v[i++];
+        const double upto = sum + (i < n ? (end - (double)i) * v[i] : 0.0);
+        q[g] = (upto - prev) / (end - at);
+        prev = upto, at = end;
+    }
+}
+
 static bx_status proxy_init(proxy *p, const float *x, size_t n, double rate_hz, bx_error *err)
 {
     const size_t cap = (size_t)(MAX_FIT_SECONDS * rate_hz);
@@ -179,39 +210,55 @@ static bx_status proxy_init(proxy *p, const float *x, size_t n, double rate_hz, 
     bx_status st = proxy_alloc(p, n / blk, blk, rate_hz, err);
     if (st)
         return st;
+    double *v = bx_malloc(blk * sizeof(double));
+    if (!v) {
+        proxy_free(p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    }
     for (size_t b = 0; b < p->nblk; b++) {
-        double m = 0, s = 0, a = 0;
+        double m = 0, s = 0;
         for (size_t k = 0; k < blk; k++) {
-            const double v = x[b * blk + k];
-            m = fmax(m, fabs(v));
-            s += v * v;
-            a += fabs(v);
+            const double a = x[b * blk + k];
+            m = fmax(m, fabs(a));
+            s += a * a;
+            v[k] = fabs(a);
         }
         p->pk[b] = m;
         p->ms[b] = s / (double)blk;
-        p->ma[b] = a / (double)blk;
+        sort_small(v, blk);
+        part_means(v, blk, p->lq + b * BX_LEVEL_PARTS);
     }
+    bx_free(v);
     return proxy_finish(p, err);
 }
 
 /* A proxy of the same signal with blocks `factor` times longer (cheaper to
- * run; the coarse grid search uses it). */
+ * run; the coarse grid search uses it). A long block's parts come from its
+ * short blocks' parts, sorted. */
 static bx_status proxy_coarsen(const proxy *fine, size_t factor, proxy *p, bx_error *err)
 {
     bx_status st = proxy_alloc(p, fine->nblk / factor, fine->blk * factor, fine->rate_hz, err);
     if (st)
         return st;
+    const size_t nv = factor * BX_LEVEL_PARTS;
+    double *v = bx_malloc(nv * sizeof(double));
+    if (!v) {
+        proxy_free(p);
+        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    }
     for (size_t b = 0; b < p->nblk; b++) {
-        double m = 0, s = 0, a = 0;
+        double m = 0, s = 0;
         for (size_t k = b * factor; k < (b + 1) * factor; k++) {
             m = fmax(m, fine->pk[k]);
             s += fine->ms[k];
-            a += fine->ma[k];
         }
         p->pk[b] = m;
         p->ms[b] = s / (double)factor;
-        p->ma[b] = a / (double)factor;
+        memcpy(v, fine->lq + b * nv, nv * sizeof(double));
+        sort_small(v, nv);
+        part_means(v, nv, p->lq + b * BX_LEVEL_PARTS);
     }
+    bx_free(v);
     return proxy_finish(p, err);
 }
 

@@ -9,13 +9,23 @@
 #include "bx/comp.h"
 #include "bx/simd.h"
 
+/* The "level" detector's follower runs on |x| sample by sample. Fast attacks
+ * and slow releases make it ride near the top of |x| within a block, which
+ * a block's mean |x| misses (by 1-3 dB, varying with the sound and the
+ * times); the block model follows the block's |x| sorted and cut into
+ * this many parts instead, one part after the other (within about 0.1 dB
+ * of the sample-by-sample follower, docs/how-analysis-works.md). */
+#define BX_LEVEL_PARTS 4
+
 /* Block summary of a mono signal: what the block-rate compressor model needs. */
 typedef struct proxy {
     size_t nblk, blk; /* number of blocks, samples per block */
     double rate_hz;
     double *pk;      /* max |x| per block */
     double *ms;      /* mean square per block */
-    double *ma;      /* mean |x| per block (input of the "level" follower) */
+    double *lq;      /* per block, BX_LEVEL_PARTS values ascending: the means of |x| over the
+                        block's samples sorted and cut into BX_LEVEL_PARTS equal parts (the
+                        input of the "level" follower, one part after the other) */
     double *pk_db;   /* peak detector level per block, dB */
     double *rms_db;  /* RMS detector level at the end of each block, dB */
     double *g;       /* scratch: linear gain per block */

@@ -53,11 +53,25 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
         const int rms = c->detector == BX_DETECTOR_RMS_LEVEL;
         const double am = rms ? exp(-B / (bx_comp_rms_ms(c) * 1e-3 * fs)) : 0.0;
         double sm = 0;
-        for (size_t b = 0; b < n; b++) { /* the recursion alone */
-            sm = am * sm + (1.0 - am) * p->ms[b];
-            const double u = rms ? sqrt(sm) : p->ma[b];
-            env = u > env ? aa * env + (1.0 - aa) * u : ar * env + (1.0 - ar) * u;
-            g[b] = env;
+        if (rms) {
+            for (size_t b = 0; b < n; b++) { /* the recursion alone */
+                sm = am * sm + (1.0 - am) * p->ms[b];
+                const double u = sqrt(sm);
+                env = u > env ? aa * env + (1.0 - aa) * u : ar * env + (1.0 - ar) * u;
+                g[b] = env;
+            }
+        } else { /* the block's parts of |x|, one after the other */
+            const double Bq = B / BX_LEVEL_PARTS;
+            const double qa = exp(-Bq / (c->attack_ms * 1e-3 * fs));
+            const double qr = exp(-Bq / (c->release_ms * 1e-3 * fs));
+            const double *lq = p->lq;
+            for (size_t b = 0; b < n; b++) {
+                for (int k = 0; k < BX_LEVEL_PARTS; k++) {
+                    const double u = lq[b * BX_LEVEL_PARTS + k];
+                    env = u > env ? qa * env + (1.0 - qa) * u : qr * env + (1.0 - qr) * u;
+                }
+                g[b] = env;
+            }
         }
         levels_db(g, n); /* then the gain computer, flat loops */
         for (size_t b = 0; b < n; b++) {
@@ -162,9 +176,11 @@ static void run8_followers(const proxy *p, const bx_comp_params *c, double *scra
     const double B = (double)p->blk, fs = p->rate_hz;
     const int rms = c[0].detector == BX_DETECTOR_RMS_LEVEL;
     double aa[8], ar[8], aa1[8], ar1[8], am[8], am1[8], t[8], slope[8], lo[8], hi[8], kw[8];
+    /* "level" steps once per part of the block */
+    const double Bs = rms ? B : B / BX_LEVEL_PARTS;
     for (int l = 0; l < 8; l++) {
-        aa[l] = exp(-B / (c[l].attack_ms * 1e-3 * fs));
-        ar[l] = exp(-B / (c[l].release_ms * 1e-3 * fs));
+        aa[l] = exp(-Bs / (c[l].attack_ms * 1e-3 * fs));
+        ar[l] = exp(-Bs / (c[l].release_ms * 1e-3 * fs));
         am[l] = rms ? exp(-B / (bx_comp_rms_ms(&c[l]) * 1e-3 * fs)) : 0.0;
         aa1[l] = 1.0 - aa[l], ar1[l] = 1.0 - ar[l], am1[l] = 1.0 - am[l];
         t[l] = c[l].threshold_db;
@@ -177,17 +193,24 @@ static void run8_followers(const proxy *p, const bx_comp_params *c, double *scra
     const vd vam = v_ld(am), vam1 = v_ld(am1);
     vd sm = v_set1(0.0), env = v_set1(0.0);
     const size_t n = p->nblk;
-    for (size_t b = 0; b < n; b++) {
-        vd u;
-        if (rms) {
+    if (rms) {
+        for (size_t b = 0; b < n; b++) {
             sm = v_add(v_mul(vam, sm), v_mul(vam1, v_set1(p->ms[b])));
-            u = v_sqrt(sm);
-        } else {
-            u = v_set1(p->ma[b]);
+            const vd u = v_sqrt(sm);
+            env = v_sel(v_gt(u, env), v_add(v_mul(vaa, env), v_mul(vaa1, u)),
+                        v_add(v_mul(var, env), v_mul(var1, u)));
+            v_st(scratch + b * 8, env);
         }
-        env = v_sel(v_gt(u, env), v_add(v_mul(vaa, env), v_mul(vaa1, u)),
-                    v_add(v_mul(var, env), v_mul(var1, u)));
-        v_st(scratch + b * 8, env);
+    } else {
+        const double *lq = p->lq;
+        for (size_t b = 0; b < n; b++) {
+            for (int k = 0; k < BX_LEVEL_PARTS; k++) {
+                const vd u = v_set1(lq[b * BX_LEVEL_PARTS + k]);
+                env = v_sel(v_gt(u, env), v_add(v_mul(vaa, env), v_mul(vaa1, u)),
+                            v_add(v_mul(var, env), v_mul(var1, u)));
+            }
+            v_st(scratch + b * 8, env);
+        }
     }
     levels_db(scratch, 8 * n);
     for (size_t b = 0; b < n; b++)

@@ -8,7 +8,12 @@
  * compressor started 2 dB off and at 1.5 ms where the truth averages over
  * 4 ms, it must reach >= 60 dB and the averaging time within 2 %. With
  * two workers (tasks run backwards) the refinement ends on the same chain,
- * bit for bit, as with none.
+ * bit for bit, as with none. On noise at levels spread over 40 dB (the
+ * knee's shape seen), started with the knee on the top of its range (24 dB;
+ * the truth's is 6) and the threshold 2 dB off, it must reach >= 60 dB and
+ * the knee within 0.5 dB: a parameter on its upper limit still has a
+ * derivative (a backward difference; with the forward one alone it stayed
+ * at 24 dB, 37 dB SNR).
  */
 #include <math.h>
 #include <stdio.h>
@@ -148,6 +153,37 @@ int main(void)
     printf("rms_level from 1.5 ms and 2 dB off: SNR %.1f dB -> %.1f dB (limit >= 60, +20); "
            "averaging time %.3f ms (truth 4, limit 2 %%)\n",
            snr0, snr, p.comp.rms_ms);
+
+    /* a parameter on the top of its range still moves: the knee started at
+     * BX_KNEE_MAX_DB (its forward difference there is clamped to nothing)
+     * where the truth's is 6 dB */
+    truth(&t);
+    for (size_t i = 0; i < n; i += 4800) { /* levels over 40 dB, the knee's shape seen */
+        const double env = pow(10.0, (-40.0 + 40.0 * 0.5 * (1.0 + tu_noise(&seed))) / 20.0);
+        for (size_t k = i; k < i + 4800 && k < n; k++)
+            x[k] = (float)(env * tu_noise(&seed));
+    }
+    if (tu_run_chain(&t, FS, x, y, n))
+        return tu_finish("test_chainfit", checks + 1);
+    p = t;
+    p.comp.knee_db = BX_KNEE_MAX_DB;
+    p.comp.threshold_db += 2;
+    start = p;
+    bx_chainfit_refine(x, y, n, warm, FS, 0, NULL, &start, &snr0, &err);
+    if (bx_chainfit_refine(x, y, n, warm, FS, 25, NULL, &p, &snr, &err)) {
+        tu_fail("refine from the knee's top: %s", err.msg);
+        return tu_finish("test_chainfit", checks + 1);
+    }
+    checks += 2;
+    if (snr < 60.0 || snr < snr0 + 20.0)
+        tu_fail("from a knee of %g dB: SNR %.1f dB (start %.1f dB), want >= 60 and +20",
+                BX_KNEE_MAX_DB, snr, snr0);
+    if (fabs(p.comp.knee_db - 6.0) > 0.5)
+        tu_fail("from a knee of %g dB: knee %.2f dB, the truth's 6 dB (limit 0.5 dB)",
+                BX_KNEE_MAX_DB, p.comp.knee_db);
+    printf("from a knee of %g dB and 2 dB off: SNR %.1f dB -> %.1f dB (limit >= 60, +20); knee "
+           "%.2f dB (truth 6, limit 0.5)\n",
+           BX_KNEE_MAX_DB, snr0, snr, p.comp.knee_db);
     free(x);
     free(y);
     return tu_finish("test_chainfit", checks);

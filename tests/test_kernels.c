@@ -55,13 +55,13 @@ static void variant(bx_chain_params *p, int l, bx_detector d, int start)
 static int block_model(void)
 {
     enum { NB = 4099, FB = 2 };
-    static double mem[2][10][NB];
+    static double mem[2][10][NB], lq[2][BX_LEVEL_PARTS * NB];
     proxy p[2];
     uint64_t seed = 11;
     for (int k = 0; k < 2; k++) {
         memset(&p[k], 0, sizeof p[k]);
         p[k].nblk = NB, p[k].blk = 24, p[k].rate_hz = FS;
-        p[k].pk = mem[k][0], p[k].ms = mem[k][1], p[k].ma = mem[k][2];
+        p[k].pk = mem[k][0], p[k].ms = mem[k][1], p[k].lq = lq[k];
         p[k].pk_db = mem[k][3], p[k].rms_db = mem[k][4], p[k].g = mem[k][5];
         p[k].e = mem[k][6], p[k].work = mem[k][7], p[k].work2 = mem[k][8];
     }
@@ -70,7 +70,8 @@ static int block_model(void)
         for (int k = 0; k < 2; k++) {
             p[k].pk[b] = a;
             p[k].ms[b] = 0.3 * a * a;
-            p[k].ma[b] = 0.5 * a;
+            for (int q = 0; q < BX_LEVEL_PARTS; q++) /* ascending, as proxy_init sorts */
+                p[k].lq[b * BX_LEVEL_PARTS + q] = (0.2 + 0.25 * q) * a;
             p[k].pk_db[b] = tu_db(a);
             p[k].rms_db[b] = tu_db(0.55 * a);
         }

@@ -6,7 +6,9 @@
  * Nelder–Mead refinement of its best points. Candidates are evaluated on a
  * block-rate model of the compressor (BX_COMPFIT_BLOCK_MS blocks: the same
  * gain computer and detector as bx_comp, fed the block's peak or mean
- * square; the stats fit searches on blocks 4 times longer), which is what
+ * square, or for the "level" follower the block's |x| sorted and cut into
+ * four parts, one after the other; the stats fit searches on blocks 4
+ * times longer), which is what
  * makes hundreds of evaluations affordable; the result is then checked with
  * the real bx_comp.
  *
