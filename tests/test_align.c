@@ -68,7 +68,8 @@ static size_t delayed(const float *x, const bx_band *bands, unsigned n_bands, lo
     bx_chain_params_default(&p);
     p.has_limiter = 0;
     p.n_bands = n_bands;
-    memcpy(p.bands, bands, n_bands * sizeof *bands);
+    if (n_bands)
+        memcpy(p.bands, bands, n_bands * sizeof *bands);
     float *t = malloc(N * sizeof *t);
     if (!t) {
         tu_fail("out of memory");
