@@ -11,8 +11,10 @@
 /* fx <- Y conj(X) / |Y conj(X)|: the generalised cross-correlation with the
  * phase transform (Knapp & Carter 1976) weighs every frequency equally, so
  * the strong, periodic low end of a groove does not make several lags look
- * alike. Bins with no energy stay small. */
-static void phat(kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb)
+ * alike. Bins with no energy stay small. Returns what the inverse transform
+ * gives where every phase agrees: the sum of the weights over the whole
+ * (two-sided) spectrum. */
+static double phat(kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb)
 {
     double mx = 0;
     for (size_t k = 0; k < nb; k++) {
@@ -20,13 +22,16 @@ static void phat(kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb)
         const double im = (double)fy[k].i * fx[k].r - (double)fy[k].r * fx[k].i;
         mx = fmax(mx, sqrt(re * re + im * im));
     }
+    double wsum = 0;
     for (size_t k = 0; k < nb; k++) {
         const double re = (double)fy[k].r * fx[k].r + (double)fy[k].i * fx[k].i;
         const double im = (double)fy[k].i * fx[k].r - (double)fy[k].r * fx[k].i;
-        const double m = sqrt(re * re + im * im) + 1e-6 * mx;
+        const double a = sqrt(re * re + im * im), m = a + 1e-6 * mx;
         fx[k].r = (kiss_fft_scalar)(re / m);
         fx[k].i = (kiss_fft_scalar)(im / m);
+        wsum += (k == 0 || k == nb - 1 ? 1.0 : 2.0) * (a / m); /* DC, Nyquist: once */
     }
+    return wsum;
 }
 
 /* The phase of the minimum-phase filter with y's spectrum over x's (the
@@ -70,13 +75,25 @@ static int min_phase(const kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb, 
         sx[k] = a, sy[k] = b;
         top = fmax(top, a);
     }
-    /* where x has no energy the ratio is noise: held near 1 (0 dB) */
+    /* where x is more than 60 dB under its loudest group, the ratio is
+     * noise: it holds the last value read below (above the first one read,
+     * below it). Pulled toward 0 dB instead, a take resampled from 48 to
+     * 192 kHz put a step at 24 kHz whose minimum phase moved the peak two
+     * samples. */
     const double floor_ = 1e-9 * top + 1e-300;
-    for (size_t k = 0; k <= m; k++) {
-        const size_t j = k < m ? k : m - 1;
-        sp[k].r = (kiss_fft_scalar)(0.5 * log((sy[j] + floor_) / (sx[j] + floor_)));
+    double held = NAN;
+    for (size_t k = 0; k < m; k++) {
+        if (sx[k] > 1e-6 * top)
+            held = 0.5 * log((sy[k] + floor_) / (sx[k] + floor_));
+        sp[k].r = (kiss_fft_scalar)held; /* NAN until the first: filled below */
         sp[k].i = 0;
     }
+    size_t first = 0;
+    while (first < m && isnan((double)sp[first].r))
+        first++;
+    for (size_t k = 0; k < first; k++)
+        sp[k].r = first < m ? sp[first].r : 0; /* x silent: no phase to take out */
+    sp[m] = sp[m - 1];
     kiss_fftri(inv, sp, c); /* the real cepstrum of the magnitude, times 2m */
     const double sc = 1.0 / (double)(2 * m);
     c[0] *= sc;
@@ -150,7 +167,7 @@ static void fwd_task(void *arg, unsigned worker, size_t i)
 /* tx <- the phase-only cross-correlation of what tx and ty hold (the two
  * forward transforms on par's workers); with `minimum`, less the minimum
  * phase of y's spectrum over x's (min_phase). Returns 0 without memory. */
-static int xcorr_phat(xcorr *c, const bx_parallel *par, int minimum)
+static int xcorr_phat(xcorr *c, const bx_parallel *par, int minimum, double *wsum)
 {
     bx_parallel_for(par, fwd_task, c, 2);
     size_t m = MIN_PHASE_GROUPS;
@@ -162,7 +179,7 @@ static int xcorr_phat(xcorr *c, const bx_parallel *par, int minimum)
         bx_free(ph);
         return 0;
     }
-    phat(c->fx, c->fy, c->nb); /* Y * conj(X), phase only: peak at the lag of y behind x */
+    *wsum = phat(c->fx, c->fy, c->nb); /* Y * conj(X), phase only: peak at the lag of y behind x */
     for (size_t k = 0; ph && k < c->nb; k++) { /* times e^(-j ph) */
         const double cr = cos(ph[k]), ci = -sin(ph[k]);
         const double re = (double)c->fx[k].r * cr - (double)c->fx[k].i * ci;
@@ -206,7 +223,8 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
         tx[i] = x[s0 - coarse + i];
         c.ty[i] = y[s0 + i];
     }
-    if (!xcorr_phat(&c, par, 1)) {
+    double wsum = 0;
+    if (!xcorr_phat(&c, par, 1, &wsum)) {
         bx_free(c.mem);
         return bx_error_set(err, BX_ERR_NOMEM, "out of memory aligning the signals");
     }
@@ -221,7 +239,10 @@ static bx_status phat_refine(const float *x, size_t nx, const float *y, size_t n
     }
     bx_free(c.mem);
     *out = coarse + best;
-    *peak = bv / (double)nfft; /* the inverse is unnormalised: nfft when all phases agree */
+    /* the inverse is unnormalised: wsum where every phase agrees (nfft
+     * were every bin as loud; the bins without energy, such as those above
+     * a take recorded at 48 kHz and stored at 192 kHz, do not count) */
+    *peak = wsum > 0 ? bv / wsum : 0.0;
     return BX_OK;
 }
 
@@ -268,7 +289,8 @@ bx_status bx_align_parallel(const float *x, size_t nx, const float *y, size_t ny
         st = bx_error_set(err, BX_ERR_AUDIO, "cannot align: a signal is silent");
         goto out;
     }
-    xcorr_phat(&c, par, 0); /* without the minimum phase: no memory to fail */
+    double wsum_c;
+    xcorr_phat(&c, par, 0, &wsum_c); /* without the minimum phase: no memory to fail */
     long best_d = 0;
     double best_v = -INFINITY;
     for (size_t k = 0; k < nfft; k++) {

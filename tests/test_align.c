@@ -5,8 +5,7 @@
  * beatbox take is, whose top octaves hold little but noise.
  *
  *  1. y = x delayed by d (d = 0, 7, 480, -5: y trimmed at the start) gives d,
- *     with a score above 0.5 (1 were every bin's phase counted alike; the
- *     floor's bins, far below the loudest, count less); the same through
+ *     with a score above 0.95 (every phase agrees); the same through
  *     bx_align_parallel with its tasks run backwards on two workers.
  *  2. y = EQ(x) delayed by d gives d, for an EQ of a low shelf cut, two
  *     broad bells and a high shelf cut (a plugin EQ's settings from an
@@ -16,7 +15,13 @@
  *     three delays). bx's chain is minimum phase, so its delay is what
  *     remains once the minimum phase of the magnitude is taken out.
  *  3. The same through a 4 dB high shelf boost and a highpass at 80 Hz
- *     (phase in the other direction).
+ *     (phase in the other direction). Through either EQ the score stays
+ *     above 0.8.
+ *  5. At 192 kHz (the same noise, three quarters of the bins next to
+ *     empty), through the first EQ, delay 7 is found with a score above 0.8:
+ *     the score counts the bins that carry energy (counted over all bins it
+ *     was about a quarter of that, under the 0.2 at which bxanalyze
+ *     --paired refuses a pair as two performances).
  *  4. Two unrelated noises score below 0.1; a silent signal is refused with
  *     BX_ERR_AUDIO, too short a one likewise.
  */
@@ -31,9 +36,10 @@
 #include "bx/parallel.h"
 #include "testutil.h"
 
-#define RATE 48000.0
-#define N ((size_t)(10 * RATE))
 #define PAD 1000
+
+static double RATE = 48000.0; /* the rate of the signals at hand */
+static size_t N = 480000;     /* their length: 10 s */
 
 static int checks;
 
@@ -120,8 +126,8 @@ int main(void)
     /* 1: delays alone */
     for (size_t k = 0; k < sizeof delays / sizeof *delays; k++) {
         const size_t m = delayed(x, NULL, 0, delays[k], y);
-        expect("a plain delay", x, y, m, delays[k], NULL, 0.5);
-        expect("a plain delay on two workers", x, y, m, delays[k], par, 0.5);
+        expect("a plain delay", x, y, m, delays[k], NULL, 0.95);
+        expect("a plain delay on two workers", x, y, m, delays[k], par, 0.95);
     }
 
     /* 2: an EQ whose phase moves the phase-only peak a sample late */
@@ -133,7 +139,7 @@ int main(void)
     };
     for (size_t k = 0; k < sizeof delays / sizeof *delays; k++) {
         const size_t m = delayed(x, cut, 4, delays[k], y);
-        expect("through shelves and bells", x, y, m, delays[k], par, 0.3);
+        expect("through shelves and bells", x, y, m, delays[k], par, 0.8);
     }
 
     /* 3: a boost on top and a highpass */
@@ -143,8 +149,26 @@ int main(void)
     };
     for (size_t k = 0; k < sizeof delays / sizeof *delays; k++) {
         const size_t m = delayed(x, bright, 2, delays[k], y);
-        expect("through a highpass and a high shelf", x, y, m, delays[k], par, 0.3);
+        expect("through a highpass and a high shelf", x, y, m, delays[k], par, 0.8);
     }
+
+    /* 5 (first, while x is at 48 kHz): the same at 192 kHz, where three
+     * quarters of the bins hold next to nothing */
+    const size_t n48 = N;
+    float *x192 = malloc(4 * n48 * sizeof *x192), *y192 = malloc((4 * n48 + PAD) * sizeof *y192);
+    if (!x192 || !y192) {
+        fprintf(stderr, "test_align: out of memory\n");
+        return 1;
+    }
+    RATE = 192000.0, N = 4 * n48;
+    dark_noise(x192, N, 0x5eed);
+    {
+        const size_t m = delayed(x192, cut, 4, 7, y192);
+        expect("at 192 kHz through shelves and bells", x192, y192, m, 7, par, 0.8);
+    }
+    RATE = 48000.0, N = n48;
+    free(x192);
+    free(y192);
 
     /* 4: unrelated signals, silence, too short */
     {

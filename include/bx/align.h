@@ -26,8 +26,9 @@ extern "C" {
  * magnitude over x's (an EQ's own phase moves the phase-only peak; a
  * minimum-phase chain can follow only the delay that remains). *score is
  * the height of the phase-only correlation
- * peak: 1 when y is x delayed (about 0.5-0.9 through an EQ and a compressor),
- * near 0 for unrelated signals (below 0.1 for two takes of the same groove).
+ * peak over the bins that carry energy: 1 when y is x delayed (about 0.9-1
+ * through an EQ and a compressor), near 0 for unrelated signals (at most 0.1
+ * for the takes of other cases of the evaluation corpora).
  * BX_ERR_AUDIO if either signal is silent.
  */
 bx_status bx_align(const float *x, size_t nx, const float *y, size_t ny, double rate_hz,
