@@ -81,18 +81,17 @@ static int min_phase(const kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb, 
      * 192 kHz put a step at 24 kHz whose minimum phase moved the peak two
      * samples. */
     const double floor_ = 1e-9 * top + 1e-300;
-    double held = NAN;
+    size_t first = 0;
+    while (first < m && !(sx[first] > 1e-6 * top))
+        first++;
+    /* x silent (first == m): 0 dB throughout, no phase to take out */
+    double held = first < m ? 0.5 * log((sy[first] + floor_) / (sx[first] + floor_)) : 0.0;
     for (size_t k = 0; k < m; k++) {
-        if (sx[k] > 1e-6 * top)
+        if (k > first && k < m && sx[k] > 1e-6 * top)
             held = 0.5 * log((sy[k] + floor_) / (sx[k] + floor_));
-        sp[k].r = (kiss_fft_scalar)held; /* NAN until the first: filled below */
+        sp[k].r = (kiss_fft_scalar)held;
         sp[k].i = 0;
     }
-    size_t first = 0;
-    while (first < m && isnan((double)sp[first].r))
-        first++;
-    for (size_t k = 0; k < first; k++)
-        sp[k].r = first < m ? sp[first].r : 0; /* x silent: no phase to take out */
     sp[m] = sp[m - 1];
     kiss_fftri(inv, sp, c); /* the real cepstrum of the magnitude, times 2m */
     const double sc = 1.0 / (double)(2 * m);
