@@ -62,6 +62,21 @@ static void truth(bx_chain_params *p)
     p->comp = (bx_comp_params){-26, 3, 6, 5, 120, 0, BX_DETECTOR_PEAK, 0, 0, 0};
 }
 
+/* 25 iterations of the refinement of p on x, y; the start's SNR into
+ * *snr0 (0 iterations), the end's into *snr. -1 (reported) on an error. */
+static int refine_from(const float *x, const float *y, size_t n, size_t warm, bx_chain_params *p,
+                       double *snr0, double *snr, const char *what)
+{
+    bx_error err;
+    bx_chain_params start = *p;
+    bx_chainfit_refine(x, y, n, warm, FS, 0, NULL, &start, snr0, &err);
+    if (bx_chainfit_refine(x, y, n, warm, FS, 25, NULL, p, snr, &err)) {
+        tu_fail("refine %s: %s", what, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int main(void)
 {
     const size_t n = (size_t)(4.0 * FS), warm = (size_t)(0.5 * FS);
@@ -137,12 +152,8 @@ int main(void)
     p = t;
     p.comp.rms_ms = 1.5;
     p.comp.threshold_db += 2;
-    start = p;
-    bx_chainfit_refine(x, y, n, warm, FS, 0, NULL, &start, &snr0, &err);
-    if (bx_chainfit_refine(x, y, n, warm, FS, 25, NULL, &p, &snr, &err)) {
-        tu_fail("refine rms_level: %s", err.msg);
+    if (refine_from(x, y, n, warm, &p, &snr0, &snr, "rms_level"))
         return tu_finish("test_chainfit", checks + 1);
-    }
     checks += 2;
     if (snr < 60.0 || snr < snr0 + 20.0)
         tu_fail("rms_level from 1.5 ms: SNR %.1f dB (start %.1f dB), want >= 60 and +20", snr,
@@ -168,12 +179,8 @@ int main(void)
     p = t;
     p.comp.knee_db = BX_KNEE_MAX_DB;
     p.comp.threshold_db += 2;
-    start = p;
-    bx_chainfit_refine(x, y, n, warm, FS, 0, NULL, &start, &snr0, &err);
-    if (bx_chainfit_refine(x, y, n, warm, FS, 25, NULL, &p, &snr, &err)) {
-        tu_fail("refine from the knee's top: %s", err.msg);
+    if (refine_from(x, y, n, warm, &p, &snr0, &snr, "from the knee's top"))
         return tu_finish("test_chainfit", checks + 1);
-    }
     checks += 2;
     if (snr < 60.0 || snr < snr0 + 20.0)
         tu_fail("from a knee of %g dB: SNR %.1f dB (start %.1f dB), want >= 60 and +20",
