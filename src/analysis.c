@@ -856,8 +856,8 @@ static bx_status close_the_loop(bx_analysis_result *res, const bx_take *src,
         return oom(err, src->path);
     if (st)
         return BX_OK; /* nothing above the gate: keep the first fit */
-    const double distinct =
-        clampd((res->comp_margin_db - res->comp_min_gain_db) / res->comp_min_gain_db, 0.0, 1.0);
+    const double need = res->comp_min_gain_db;
+    const double distinct = need > 0 ? clampd((res->comp_margin_db - need) / need, 0.0, 1.0) : 1.0;
     const double share = fmax(1.0 - res->match_weight, LOOP_SHARE_MIN * distinct);
     for (size_t i = 0; i < cv->n; i++) {
         const double got = bx_spectrum_db_at(&out, cv->freq_hz[i], o->smoothing_oct);
