@@ -46,6 +46,7 @@ void bx_eqfit_opts_default(bx_eqfit_opts *o, double rate_hz, unsigned max_bands)
     o->quick = 0;
     o->par = NULL;
     o->thorough = 0;
+    o->shelf_start = 0;
     o->noise_db = 0.5;
     o->resolution_oct = 1.0 / 24.0;
     o->prior_gain_db = 6.0;
@@ -1156,6 +1157,22 @@ bx_status bx_eqfit(const double *freq_hz, const double *target_db, const double 
     double e_best;
     fit *best = beam_search(&S, B, start, e0, cand, &e_best);
     double minus_err[BX_MAX_BANDS], try_err[SWAP_TRY];
+    if (!o->thorough && o->shelf_start && o->max_bands >= 2) {
+        /* and from the classic low and high shelf (see below) */
+        fit_copy(keep, best);
+        double e_tc;
+        start->nb = 0;
+        start->offset = 0.0;
+        refine(start, 0, 5, jac, tmp);
+        if (tone_control_start(start, 0, swap_fits, swap_fits + 1, jac, tmp, &e_tc)) {
+            fit *alt = beam_search(&S, B, start, e_tc, cand, &e_tc);
+            if (e_tc < e_best) {
+                fit_copy(keep, alt);
+                e_best = e_tc;
+            }
+        }
+        best = keep;
+    }
     if (!o->thorough) {
         prune(best, &e_best, &S, swap_fits, minus_err);
         prefer_shelves(best, &e_best, swap_fits, jac, tmp);

@@ -13,6 +13,11 @@
  *    Q 1, beyond the grid's top, from 12 Hz) is matched within 0.15 dB RMS
  *    and 15 % closer than by the plain search (sane sets only: the exact
  *    5-band set lies behind sets with a band on a limit of its domain);
+ *  - shelf start: a low shelf, two bells within half an octave and a high
+ *    shelf 16 dB above it, with a 0.1 dB ripple and no noise level (as the
+ *    paired rounds fit), for which the plain search finds no sane set at
+ *    all, is matched within 0.15 dB RMS by 3 or more sane bands when the
+ *    search also starts from a low and a high shelf (shelf_start);
  *  - the fit is bit for bit the same whatever bx_parallel runs its search:
  *    none, or one that runs the tasks backwards on 3 rotating workers;
  *  - the fault rules, case by case: bands a fit once wrote next to a
@@ -180,6 +185,50 @@ static void thorough(void)
                 deep.rms_error_db, plain.rms_error_db);
     printf("thorough: a 5-band EQ from 12 Hz, %.4f dB RMS with %u bands (plain search %.3f dB)\n",
            deep.rms_error_db, deep.n_bands, plain.rms_error_db);
+}
+
+static void shelf_start(void)
+{
+    /* ZamEQ2 as corpus B's c12 set it (a low shelf, two bells within half an
+     * octave of a high shelf: a 16 dB rise from the bass to the treble),
+     * plus a 0.1 dB ripple two octaves long, as the paired fit's rounds
+     * read it (no noise level: min_gain_db decides). The plain search's
+     * first band is one shelf with its gain on the 15 dB limit, and every
+     * set it leads to keeps that fault: no sane set, no band at all
+     * (6.88 dB RMS). From a low and a high shelf: three bands, 0.10 dB. */
+    const bx_band truth[] = {{BX_BIQUAD_LOW_SHELF, 176.0, -7.70, 0.586},
+                             {BX_BIQUAD_PEAK, 6311.9, 6.05, 0.9025},
+                             {BX_BIQUAD_PEAK, 4493.0, 5.78, 2.4854},
+                             {BX_BIQUAD_HIGH_SHELF, 4885.2, 8.11, 0.588}};
+    enum { N = 257 }; /* 1/24 octave, 12 Hz .. 19.5 kHz */
+    double f[N], t[N];
+    for (int i = 0; i < N; i++) {
+        f[i] = 12.0 * pow(2.0, i / 24.0);
+        t[i] = bx_eq_response_db(truth, 4, 48000, f[i]) +
+               0.1 * sin(6.283185307179586 * log2(f[i] / 20.0) / 2.0);
+    }
+    bx_eqfit_opts o;
+    bx_eqfit_opts_default(&o, 48000, 6);
+    o.noise_db = 0;
+    o.min_gain_db = 0.05;
+    o.resolution_oct = 1.0 / 12.0;
+    bx_eqfit_result plain, shelves;
+    bx_eqfit(f, t, NULL, N, &o, &plain, NULL);
+    o.shelf_start = 1;
+    bx_eqfit(f, t, NULL, N, &o, &shelves, NULL);
+    char why[256] = "";
+    checks += 3;
+    if (!(shelves.rms_error_db <= 0.15) || shelves.n_bands < 3)
+        tu_fail("shelf start: %u bands, %.3f dB RMS (3 or more bands, at most 0.15 dB wanted)",
+                shelves.n_bands, shelves.rms_error_db);
+    if (bx_eqfit_faults(shelves.bands, shelves.n_bands, 48000, why, sizeof why))
+        tu_fail("shelf start: the fit is not sane: %s", why);
+    if (!(shelves.rms_error_db < 0.5 * plain.rms_error_db))
+        tu_fail("shelf start (%.3f dB) is not clearly closer than the plain search (%.3f dB): "
+                "this case no longer tests it",
+                shelves.rms_error_db, plain.rms_error_db);
+    printf("shelf start: %u bands, %.4f dB RMS (plain search: %u bands, %.3f dB)\n",
+           shelves.n_bands, shelves.rms_error_db, plain.n_bands, plain.rms_error_db);
 }
 
 /* A bx_parallel that runs the tasks last to first, rotating through its
@@ -512,6 +561,7 @@ int main(void)
     parsimony();
     monotone();
     thorough();
+    shelf_start();
     order_free();
     fault_rules();
     sane_always();

@@ -57,6 +57,9 @@ typedef struct bx_eqfit_opts {
                                  low and a high shelf, and a swap search on the result (each band
                                  in turn replaced by the best candidate, refined jointly). About
                                  three times slower; default 0 */
+    int shelf_start;        /**< 1 (without thorough): also a beam search that starts from a
+                                 low and a high shelf, the better of the two kept; about twice
+                                 as slow (thorough includes it); default 0 */
     double noise_db;        /**< standard deviation of the target at weight 1, dB: what
                                  the data can tell apart. 0 turns the information
                                  criterion and the priors off (min_gain_db alone decides,
