@@ -821,7 +821,7 @@ static bx_status low_end_target(bx_analysis_curves *cv, const common_rate *cr,
  * then stays where the paired sounds put it (on an EQ-only chain of the
  * corpus made like B with --seed 7, a compressor kept on 0.70 dB of 0.50
  * had the refit follow that reference's 4.6 dB more bass: +3.6 dB at 80 Hz
- * beyond the true EQ; now 1.5 dB). xe: the take through the EQ alone
+ * beyond the true EQ; now +1.6 dB). xe: the take through the EQ alone
  * (src->n_mono samples; what the compressor was fitted on), left through
  * the compressor too; raw: the unscaled fit. */
 static bx_status close_the_loop(bx_analysis_result *res, const bx_take *src,
