@@ -87,7 +87,7 @@ static int min_phase(const kiss_fft_cpx *fx, const kiss_fft_cpx *fy, size_t nb, 
     /* x silent (first == m): 0 dB throughout, no phase to take out */
     double held = first < m ? 0.5 * log((sy[first] + floor_) / (sx[first] + floor_)) : 0.0;
     for (size_t k = 0; k < m; k++) {
-        if (k > first && k < m && sx[k] > 1e-6 * top)
+        if (k > first && sx[k] > 1e-6 * top)
             held = 0.5 * log((sy[k] + floor_) / (sx[k] + floor_));
         sp[k].r = (kiss_fft_scalar)held;
         sp[k].i = 0;

@@ -17,13 +17,13 @@
  *  3. The same through a 4 dB high shelf boost and a highpass at 80 Hz
  *     (phase in the other direction). Through either EQ the score stays
  *     above 0.8.
+ *  4. Two unrelated noises score below 0.1; a silent signal is refused with
+ *     BX_ERR_AUDIO, too short a one likewise.
  *  5. At 192 kHz (the same noise, three quarters of the bins next to
  *     empty), through the first EQ, delay 7 is found with a score above 0.8:
  *     the score counts the bins that carry energy (counted over all bins it
  *     was about a quarter of that, under the 0.2 at which bxanalyze
  *     --paired refuses a pair as two performances).
- *  4. Two unrelated noises score below 0.1; a silent signal is refused with
- *     BX_ERR_AUDIO, too short a one likewise.
  */
 #include <math.h>
 #include <stdio.h>
