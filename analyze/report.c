@@ -137,6 +137,12 @@ static const char *fmt_num(char *buf, size_t size, double v, int decimals)
 }
 
 /* " (RMS over N ms)": an rms_level detector's averaging time */
+static const char *fmt_knee(char *buf, size_t size, double knee_db)
+{
+    snprintf(buf, size, "knee %.3g dB", knee_db);
+    return buf;
+}
+
 static const char *fmt_rms(char *buf, size_t size, const bx_comp_params *c)
 {
     snprintf(buf, size, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
@@ -419,7 +425,7 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
     frame f = {PLOT_X, top + 30, 250, 250, -60, 0, -60, 0, 0};
     if (ch->has_comp)
         f.y_hi = fmax(0, ceil((bx_comp_static_db(cp, 0) + cp->makeup_db) / 6) * 6);
-    char t1[32], t2[32], t3[32], t4[40];
+    char t1[32], t2[32], t3[32], t4[40], t5[32];
     put(b, "<text class=\"h2\" x=\"%d\" y=\"%.1f\">Compressor</text>\n", PLOT_X, top + 18);
     frame_open(b, &f, "clip-comp");
     if (r->mode != BX_ANALYSIS_REFERENCE && r->source.p95_db > r->source.p10_db) {
@@ -479,8 +485,10 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
     if (ch->has_comp) {
         put(b,
             "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">threshold %s dBFS \xc2\xb7 ratio %.3g:1 "
-            "\xc2\xb7 knee %.3g dB</text>\n",
-            f.x, y, fmt_num(t1, sizeof t1, cp->threshold_db, 1), cp->ratio, cp->knee_db);
+            "\xc2\xb7 %s</text>\n",
+            f.x, y, fmt_num(t1, sizeof t1, cp->threshold_db, 1), cp->ratio,
+            cp->detector == BX_DETECTOR_POWER ? "power-sum knee"
+                                              : fmt_knee(t5, sizeof t5, cp->knee_db));
         put(b,
             "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">attack %.3g ms \xc2\xb7 release %.4g ms "
             "\xc2\xb7 makeup %s dB \xc2\xb7 %s%s</text>\n",

@@ -42,10 +42,15 @@ void summary_fit(const bx_analysis_result *r)
     if (c->input_gain_db != 0 || c->output_gain_db != 0)
         printf("gain       input %+.1f dB, output %+.1f dB\n", c->input_gain_db, c->output_gain_db);
     if (c->has_comp) {
-        printf("compressor threshold %.1f dBFS, ratio %.3g:1, knee %.1f dB, attack %.3g ms, "
+        char knee[32];
+        if (c->comp.detector == BX_DETECTOR_POWER)
+            snprintf(knee, sizeof knee, "power-sum knee");
+        else
+            snprintf(knee, sizeof knee, "knee %.1f dB", c->comp.knee_db);
+        printf("compressor threshold %.1f dBFS, ratio %.3g:1, %s, attack %.3g ms, "
                "release %.4g ms, makeup %+.1f dB, %s detector",
-               c->comp.threshold_db, c->comp.ratio, c->comp.knee_db, c->comp.attack_ms,
-               c->comp.release_ms, c->comp.makeup_db, bx_detector_name(c->comp.detector));
+               c->comp.threshold_db, c->comp.ratio, knee, c->comp.attack_ms, c->comp.release_ms,
+               c->comp.makeup_db, bx_detector_name(c->comp.detector));
         if (c->comp.detector == BX_DETECTOR_RMS_LEVEL)
             printf(" (RMS over %.3g ms)", bx_comp_rms_ms(&c->comp));
         if (r->comp_fitted) /* reference only sets it by rule: no fit to report */

@@ -10,9 +10,10 @@ build_debs=(build-essential cmake pkg-config portaudio19-dev libsndfile1-dev lib
 # clang: the libFuzzer harnesses of tests/fuzz (scripts/test.sh skips them without it);
 # ffmpeg and zam-plugins: the real plugin and limiter test_zamcomp_compare and
 # test_analyze_evidence compare with (they skip those parts without them); lsp-plugins-lv2:
-# the equalizer test_export runs the EasyEffects export on; clang-format: test_format
+# the equalizer test_export runs the EasyEffects export on; x42-plugins: x42-comp, the
+# compressor test_darc_compare compares the power detector with; clang-format: test_format
 test_debs=(clang clang-format sox python3 python3-numpy python3-scipy python3-soundfile python3-jsonschema jackd2
-           libjack-jackd2-dev stress-ng ffmpeg zam-plugins lsp-plugins-lv2)
+           libjack-jackd2-dev stress-ng ffmpeg zam-plugins lsp-plugins-lv2 x42-plugins)
 brews=(cmake pkg-config portaudio libsndfile kissfft cjson libebur128 sox)
 
 if [[ "$(uname -s)" == "Darwin" ]]; then

@@ -235,6 +235,16 @@ void bx_chain_copy_state(bx_chain *dst, const bx_chain *src)
         dst->comp.yl = src->comp.yl;
         dst->comp.ms = src->comp.ms;
         dst->comp.env = src->comp.env;
+        /* the held powers carry the threshold's: move them to dst's (from
+         * another detector, its mean square, if it keeps one) */
+        if (src->comp.p.detector == BX_DETECTOR_POWER) {
+            const double dq = dst->comp.p_thr - src->comp.p_thr;
+            dst->comp.qa = fmax(src->comp.qa + dq, dst->comp.p_thr);
+            dst->comp.qr1 = fmax(src->comp.qr1 + dq, dst->comp.p_thr);
+            dst->comp.qr2 = fmax(src->comp.qr2 + dq, dst->comp.p_thr);
+        } else {
+            dst->comp.qa = dst->comp.qr1 = dst->comp.qr2 = dst->comp.p_thr + src->comp.ms;
+        }
     }
     if (dst->p.has_limiter && src->p.has_limiter)
         dst->lim.d = src->lim.d;

@@ -16,7 +16,8 @@ static double one_pole(double ms, double rate_hz)
     return exp(-1.0 / (ms * 1e-3 * rate_hz));
 }
 
-static const char *const detector_names[] = {"peak", "rms", "level", "branch", "rms_level"};
+static const char *const detector_names[] = {"peak",   "rms",       "level",
+                                             "branch", "rms_level", "power"};
 
 const char *bx_detector_name(bx_detector d)
 {
@@ -25,12 +26,17 @@ const char *bx_detector_name(bx_detector d)
 
 int bx_detector_is_rms(bx_detector d)
 {
-    return d == BX_DETECTOR_RMS || d == BX_DETECTOR_RMS_LEVEL;
+    return d == BX_DETECTOR_RMS || d == BX_DETECTOR_RMS_LEVEL || d == BX_DETECTOR_POWER;
 }
 
 double bx_comp_rms_ms(const bx_comp_params *p)
 {
     return p->detector == BX_DETECTOR_RMS_LEVEL && p->rms_ms > 0 ? p->rms_ms : BX_COMP_RMS_MS;
+}
+
+double bx_comp_knee_width_db(const bx_comp_params *p)
+{
+    return p->detector == BX_DETECTOR_POWER ? BX_COMP_POWER_KNEE_DB : p->knee_db;
 }
 
 bx_status bx_detector_parse(const char *name, bx_detector *d)
@@ -53,6 +59,8 @@ void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)
      * detector can skip the logarithm there (the common case). */
     c->knee_lo_lin = pow(10.0, (p->threshold_db - 0.5 * p->knee_db) / 20.0);
     c->makeup_lin = pow(10.0, p->makeup_db / 20.0);
+    c->p_thr = pow(10.0, p->threshold_db / 10.0);
+    c->inv_p_thr = 1.0 / c->p_thr;
     c->simd = bx_simd_detect();
     bx_comp_reset(c);
 }
@@ -60,6 +68,7 @@ void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)
 static void clear(bx_comp *c)
 {
     c->y1 = c->yl = c->ms = c->env = 0.0;
+    c->qa = c->qr1 = c->qr2 = c->p_thr; /* silence: the threshold's power alone */
     c->gr_peak_db = 0.0;
 }
 
@@ -74,12 +83,15 @@ void bx_comp_reset(bx_comp *c)
         c->env = lin;
         c->ms = lin * lin;
         c->y1 = c->yl = lvl - bx_comp_static_db(&c->p, lvl);
+        c->qa = c->qr1 = c->qr2 = c->p_thr + lin * lin;
     }
 }
 
 double bx_comp_static_db(const bx_comp_params *p, double x)
 {
     const double t = p->threshold_db, w = p->knee_db, r = p->ratio;
+    if (p->detector == BX_DETECTOR_POWER) /* the power sum's knee */
+        return x - (1.0 - 1.0 / r) * 10.0 * log10(1.0 + pow(10.0, 0.1 * (x - t)));
     const double over = x - t;
     if (2.0 * over < -w)
         return x;
@@ -128,7 +140,7 @@ double bx_comp_take_gr_peak_db(bx_comp *c)
 void bx_comp_sanitize(bx_comp *c)
 {
     if (!isfinite(c->y1) || !isfinite(c->yl) || !isfinite(c->ms) || !isfinite(c->env) ||
-        !isfinite(c->gr_peak_db))
+        !isfinite(c->gr_peak_db) || !isfinite(c->qa) || !isfinite(c->qr1) || !isfinite(c->qr2))
         clear(c);
     if (c->ms < 1e-30)
         c->ms = 0.0;

@@ -19,4 +19,14 @@ static inline double comp_reduction_db(double level, double lo, double t, double
     return level > lo ? xl : 0.0;
 }
 
+/* The "power" detector's gain reduction (dB, >= 0) at held power q (the
+ * mean square plus the threshold's power p_t, inv_pt = 1 / p_t): slope
+ * 10 log10(q / p_t), none below 1e-12 dB. Free of branches. */
+static inline double comp_power_reduction_db(double q, double inv_pt, double slope)
+{
+    const double r = q * inv_pt, rc = r > 1.0 ? (r < 1e300 ? r : 1e300) : 1.0;
+    const double red = slope * 4.342944819032518 * bx_fast_ln_normal(rc);
+    return red >= 1e-12 ? red : 0.0;
+}
+
 #endif /* BX_COMP_STATIC_H */

@@ -539,7 +539,8 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
 {
     c->threshold_db = fmin(fmax(v[0], o->threshold_min_db), 0.0);
     c->ratio = fmin(fmax(exp(v[1]), 1.0), o->ratio_max);
-    c->knee_db = fmin(fmax(v[4], 0.0), 24.0);
+    /* the power detector's knee is its own: v[4] does nothing there */
+    c->knee_db = o->detector == BX_DETECTOR_POWER ? 0.0 : fmin(fmax(v[4], 0.0), 24.0);
     c->attack_ms = fmin(fmax(exp(v[2]), 0.1), 300.0);
     c->release_ms = fmin(fmax(exp(v[3]), o->release_min_ms), o->release_max_ms);
     c->makeup_db = 0;

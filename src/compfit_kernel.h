@@ -46,7 +46,24 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
     double *g = p->g;
     const size_t n = p->nblk;
     double y1 = 0, yl = 0, env = 0;
-    if (c->detector == BX_DETECTOR_LEVEL || c->detector == BX_DETECTOR_RMS_LEVEL) {
+    if (c->detector == BX_DETECTOR_POWER) {
+        /* the blocks' mean squares plus the threshold's power, averaged; the
+         * two release stages; the reduction (as comp_kernel.h, block rate) */
+        const double pt = pow(10.0, 0.1 * t);
+        double qa = pt, q1 = pt, q2 = pt;
+        for (size_t b = 0; b < n; b++) {
+            qa = aa * qa + (1.0 - aa) * (pt + p->ms[b]);
+            q1 = q1 < qa ? qa : ar * q1;
+            q2 = q2 < qa ? qa : ar * q2 + (1.0 - ar) * q1;
+            g[b] = q2;
+        }
+        levels_db(g, n); /* 20 log10 q: the reduction is half of it less the threshold's */
+        const double half_slope = 0.5 * slope;
+        for (size_t b = 0; b < n; b++) {
+            const double xl = half_slope * g[b] - slope * t;
+            g[b] = xl > 0.0 ? xl : 0.0;
+        }
+    } else if (c->detector == BX_DETECTOR_LEVEL || c->detector == BX_DETECTOR_RMS_LEVEL) {
         /* the follower in amplitude, fed the block's mean |x| ("level") or the
          * root of the blocks' mean squares averaged over rms_ms ("rms_level");
          * the gain acts at once */
@@ -222,6 +239,37 @@ static void run8_followers(const proxy *p, const bx_comp_params *c, double *scra
         }
 }
 
+/* COMPFIT_RUN8 for "power": every lane's held power as one vector
+ * recursion, then the reduction as flat loops, in COMPFIT_RUN's arithmetic */
+static void run8_power(const proxy *p, const bx_comp_params *c, double *scratch)
+{
+    const double B = (double)p->blk, fs = p->rate_hz;
+    double aa[8], ar[8], aa1[8], ar1[8], pt[8], hs[8], st[8];
+    for (int l = 0; l < 8; l++) {
+        aa[l] = exp(-B / (c[l].attack_ms * 1e-3 * fs));
+        ar[l] = exp(-B / (c[l].release_ms * 1e-3 * fs));
+        aa1[l] = 1.0 - aa[l], ar1[l] = 1.0 - ar[l];
+        const double slope = 1.0 - 1.0 / c[l].ratio;
+        pt[l] = pow(10.0, 0.1 * c[l].threshold_db);
+        hs[l] = 0.5 * slope, st[l] = slope * c[l].threshold_db;
+    }
+    const vd vaa = v_ld(aa), var = v_ld(ar), vaa1 = v_ld(aa1), var1 = v_ld(ar1), vpt = v_ld(pt);
+    vd qa = vpt, q1 = vpt, q2 = vpt;
+    const size_t n = p->nblk;
+    for (size_t b = 0; b < n; b++) {
+        qa = v_add(v_mul(vaa, qa), v_mul(vaa1, v_add(vpt, v_set1(p->ms[b]))));
+        q1 = v_sel(v_lt(q1, qa), qa, v_mul(var, q1));
+        q2 = v_sel(v_lt(q2, qa), qa, v_add(v_mul(var, q2), v_mul(var1, q1)));
+        v_st(scratch + b * 8, q2);
+    }
+    levels_db(scratch, 8 * n);
+    for (size_t b = 0; b < n; b++)
+        for (int l = 0; l < 8; l++) {
+            const double xl = hs[l] * scratch[b * 8 + l] - st[l];
+            scratch[b * 8 + l] = xl > 0.0 ? xl : 0.0;
+        }
+}
+
 /* COMPFIT_RUN8 for the detectors that smooth the gain reduction: the
  * static curve and the smoothing of every lane as one vector recursion */
 static void run8_smoothed(const proxy *p, const bx_comp_params *c, double *scratch)
@@ -270,7 +318,9 @@ static void run8_smoothed(const proxy *p, const bx_comp_params *c, double *scrat
  * scratch: 8 * nblk doubles. */
 void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e, double *scratch)
 {
-    if (c[0].detector == BX_DETECTOR_LEVEL || c[0].detector == BX_DETECTOR_RMS_LEVEL)
+    if (c[0].detector == BX_DETECTOR_POWER)
+        run8_power(p, c, scratch);
+    else if (c[0].detector == BX_DETECTOR_LEVEL || c[0].detector == BX_DETECTOR_RMS_LEVEL)
         run8_followers(p, c, scratch);
     else
         run8_smoothed(p, c, scratch);

@@ -122,11 +122,13 @@ static double lsp_reactivity_ms(const bx_comp_params *c)
 
 static void comp_words(sbuf *b, const bx_comp_params *c)
 {
-    sb_printf(b,
-              "threshold %.1f dB, ratio %.2f:1, knee %.1f dB, attack %.1f ms, release %.1f "
-              "ms, makeup %+.1f dB, %s detector",
-              c->threshold_db, c->ratio, c->knee_db, c->attack_ms, c->release_ms, c->makeup_db,
-              bx_detector_name(c->detector));
+    sb_printf(b, "threshold %.1f dB, ratio %.2f:1, ", c->threshold_db, c->ratio);
+    if (c->detector == BX_DETECTOR_POWER)
+        sb_printf(b, "power-sum knee, ");
+    else
+        sb_printf(b, "knee %.1f dB, ", c->knee_db);
+    sb_printf(b, "attack %.1f ms, release %.1f ms, makeup %+.1f dB, %s detector", c->attack_ms,
+              c->release_ms, c->makeup_db, bx_detector_name(c->detector));
     if (c->detector == BX_DETECTOR_RMS_LEVEL)
         sb_printf(b, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
 }
@@ -311,8 +313,8 @@ static void sox_compand(sbuf *b, const bx_comp_params *c)
 {
     const double t = c->threshold_db, top = t - t / c->ratio;
     sb_printf(b, "    compand %.10g,%.10g ", c->attack_ms / 1000.0, c->release_ms / 1000.0);
-    if (c->knee_db > 0.0)
-        sb_printf(b, "%.10g:", c->knee_db);
+    if (bx_comp_knee_width_db(c) > 0.0)
+        sb_printf(b, "%.10g:", bx_comp_knee_width_db(c));
     sb_printf(b, "-120,-120,%.10g,%.10g,0,%.10g %.10g %.10g 0 \\\n", t, t, top, c->makeup_db,
               c->has_start_level ? c->start_level_db : -120.0);
 }
@@ -423,7 +425,7 @@ static bx_status write_ffmpeg(sbuf *b, const bx_chain_params *p, const char *nam
                   fmin(c->ratio, 20.0), fmin(fmax(c->attack_ms, 0.01), 2000.0),
                   fmin(fmax(c->release_ms, 0.01), 9000.0),
                   fmin(fmax(pow(10.0, c->makeup_db / 20.0), 1.0), 64.0),
-                  fmin(fmax(pow(10.0, c->knee_db / 20.0), 1.0), 8.0),
+                  fmin(fmax(pow(10.0, bx_comp_knee_width_db(c) / 20.0), 1.0), 8.0),
                   bx_detector_is_rms(c->detector) ? "rms" : "peak");
         if (c->makeup_db < 0.0)
             ff_volume(b, c->makeup_db); /* acompressor's makeup does not cut */
@@ -564,7 +566,7 @@ static int ee_compressor(cJSON *in, const bx_chain_params *p)
            add_num(o, "boost-threshold", -72.0) && add_bool(o, "bypass", 0) &&
            add_num(o, "dry", -100.0) && add_num(o, "hpf-frequency", 10.0) &&
            add_str(o, "hpf-mode", "off") && add_num(o, "input-gain", 0.0) &&
-           add_num(o, "knee", fmax(-c->knee_db / 2.0, -24.0)) &&
+           add_num(o, "knee", fmax(-bx_comp_knee_width_db(c) / 2.0, -24.0)) &&
            add_num(o, "lpf-frequency", 20000.0) && add_str(o, "lpf-mode", "off") &&
            add_num(o, "makeup", c->makeup_db) && add_str(o, "mode", "Downward") &&
            add_num(o, "output-gain", p->output_gain_db) && add_num(o, "ratio", c->ratio) &&

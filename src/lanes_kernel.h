@@ -27,6 +27,25 @@
 #error "a vd (vec8.h) holds the eight lanes"
 #endif
 
+/* the gains of the reductions buf[0..mn), applied to f: the makeup alone
+ * where no lane reduces anywhere in the chunk (the same values: a reduction
+ * of 0 takes mk_lin below too) */
+static void apply_gains(double *f, const double *buf, size_t mn, const double *mk_db,
+                        const double *mk_lin)
+{
+    int reduces = 0;
+    for (size_t k = 0; k < mn; k++)
+        reduces |= buf[k] != 0.0;
+    if (reduces)
+        for (size_t k = 0; k < mn; k++) {
+            const double g = bx_fast_exp(0.11512925464970229 * (mk_db[k] - buf[k]));
+            f[k] *= buf[k] == 0.0 ? mk_lin[k] : g;
+        }
+    else
+        for (size_t k = 0; k < mn; k++)
+            f[k] *= mk_lin[k];
+}
+
 void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
 {
     const unsigned b_first = L->first - 1, nb = L->n_bands;
@@ -38,12 +57,12 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
      * the flat loops read them like the values */
     double lo[LANES_CHUNK * NL], t[LANES_CHUNK * NL], hw[LANES_CHUNK * NL];
     double slope[LANES_CHUNK * NL], i2w[LANES_CHUNK * NL], mk_db[LANES_CHUNK * NL];
-    double mk_lin[LANES_CHUNK * NL], og[LANES_CHUNK * NL];
+    double mk_lin[LANES_CHUNK * NL], og[LANES_CHUNK * NL], ipt[LANES_CHUNK * NL];
     for (size_t k = 0; k < LANES_CHUNK * NL; k++) {
         const size_t l = k % NL;
         lo[k] = L->lo[l], t[k] = L->t[l], hw[k] = L->half_w[l], slope[k] = L->slope[l];
         i2w[k] = L->inv_2w[l], mk_db[k] = L->makeup_db[l], mk_lin[k] = L->makeup_lin[l];
-        og[k] = L->out_gain[l];
+        og[k] = L->out_gain[l], ipt[k] = L->inv_pt[l];
     }
     for (size_t i0 = 0; i0 < n; i0 += LANES_CHUNK) {
         const size_t m = n - i0 < LANES_CHUNK ? n - i0 : LANES_CHUNK, mn = m * NL;
@@ -67,7 +86,33 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
             v_st(L->s1[b], s1);
             v_st(L->s2[b], s2);
         }
-        if (comp) {
+        if (comp && det == BX_DETECTOR_POWER) {
+            /* the mean square plus the threshold's power, averaged; two
+             * release stages hold it; then the reduction (see comp_kernel.h) */
+            double buf[LANES_CHUNK * NL];
+            vd qa = v_ld(L->qa), qr1 = v_ld(L->qr1), qr2 = v_ld(L->qr2);
+            const vd aa = v_ld(L->aa), ar = v_ld(L->ar), pt = v_ld(L->pt);
+            const vd aa1 = v_sub(v_set1(1.0), aa), ar1 = v_sub(v_set1(1.0), ar);
+            for (size_t j = 0; j < m; j++) {
+                const vd v = v_ld(f + j * NL);
+                qa = v_add(v_mul(aa, qa), v_mul(aa1, v_add(pt, v_mul(v, v))));
+                qr1 = v_sel(v_lt(qr1, qa), qa, v_mul(ar, qr1));
+                qr2 = v_sel(v_lt(qr2, qa), qa, v_add(v_mul(ar, qr2), v_mul(ar1, qr1)));
+                v_st(buf + j * NL, qr2);
+            }
+            v_st(L->qa, qa), v_st(L->qr1, qr1), v_st(L->qr2, qr2);
+            int over = 0;
+            for (size_t k = 0; k < mn; k++)
+                over |= buf[k] > L->pt[k % NL];
+            if (over)
+                for (size_t k = 0; k < mn; k++)
+                    buf[k] = comp_power_reduction_db(buf[k], ipt[k], slope[k]);
+            else
+                memset(buf, 0, mn * sizeof *buf);
+            for (int l = 0; l < NL; l++)
+                L->y1[l] = L->yl[l] = buf[(m - 1) * NL + l];
+            apply_gains(f, buf, mn, mk_db, mk_lin);
+        } else if (comp) {
             double buf[LANES_CHUNK * NL];
             /* 1. the detector's linear level */
             if (rms) {
@@ -138,20 +183,8 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
                 v_st(L->y1, y1);
                 v_st(L->yl, yl);
             }
-            /* 4. the gains, applied: the makeup alone where no lane reduces
-             * anywhere in the chunk (the same values: a reduction of 0 takes
-             * mk_lin below too) */
-            int reduces = 0;
-            for (size_t k = 0; k < mn; k++)
-                reduces |= buf[k] != 0.0;
-            if (reduces)
-                for (size_t k = 0; k < mn; k++) {
-                    const double g = bx_fast_exp(0.11512925464970229 * (mk_db[k] - buf[k]));
-                    f[k] *= buf[k] == 0.0 ? mk_lin[k] : g;
-                }
-            else
-                for (size_t k = 0; k < mn; k++)
-                    f[k] *= mk_lin[k];
+            /* 4. the gains, applied */
+            apply_gains(f, buf, mn, mk_db, mk_lin);
         }
         for (size_t k = 0; k < mn; k++)
             f[k] *= og[k];

@@ -205,7 +205,7 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
             if (bx_detector_parse(jd->valuestring, &c->detector) != BX_OK)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: unknown detector \"%s\" "
-                                    "(allowed: peak, rms, level, branch, rms_level)",
+                                    "(allowed: peak, rms, level, branch, rms_level, power)",
                                     origin, bx_json_printable(jd->valuestring, dbuf, sizeof dbuf));
             if (c->detector == BX_DETECTOR_BRANCH && version < 2)
                 return bx_error_set(err, BX_ERR_PRESET,
@@ -217,6 +217,19 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
                                     "%s: chain.compressor.detector: \"rms_level\" needs "
                                     "\"bxpreset\": 3 (this file says %d)",
                                     origin, version);
+            if (c->detector == BX_DETECTOR_POWER && version < 4)
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.detector: \"power\" needs "
+                                    "\"bxpreset\": 4 (this file says %d)",
+                                    origin, version);
+        }
+        if (c->detector == BX_DETECTOR_POWER) {
+            if (cJSON_GetObjectItemCaseSensitive(jcomp, "knee_db"))
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.knee_db: the \"power\" detector's knee "
+                                    "is the power sum's own (leave knee_db out)",
+                                    origin);
+            c->knee_db = 0.0;
         }
         const int has_rms_ms = cJSON_GetObjectItemCaseSensitive(jcomp, "rms_ms") != NULL;
         if (has_rms_ms && c->detector != BX_DETECTOR_RMS_LEVEL)
@@ -467,7 +480,8 @@ static cJSON *chain_to_json(const bx_chain_params *p)
         ok &= jc != NULL;
         ok = ok && add_exact(jc, "threshold_db", c->threshold_db);
         ok = ok && add_exact(jc, "ratio", c->ratio);
-        ok = ok && add_exact(jc, "knee_db", c->knee_db);
+        if (c->detector != BX_DETECTOR_POWER)
+            ok = ok && add_exact(jc, "knee_db", c->knee_db);
         ok = ok && add_exact(jc, "attack_ms", c->attack_ms);
         ok = ok && add_exact(jc, "release_ms", c->release_ms);
         ok = ok && add_exact(jc, "makeup_db", c->makeup_db);
@@ -493,9 +507,10 @@ int bx_preset_version_for(const bx_chain_params *c)
 {
     if (!c->has_comp)
         return 1;
-    return c->comp.detector == BX_DETECTOR_RMS_LEVEL ? 3
-           : c->comp.detector == BX_DETECTOR_BRANCH  ? 2
-                                                     : 1;
+    return c->comp.detector == BX_DETECTOR_POWER       ? 4
+           : c->comp.detector == BX_DETECTOR_RMS_LEVEL ? 3
+           : c->comp.detector == BX_DETECTOR_BRANCH    ? 2
+                                                       : 1;
 }
 
 char *bx_preset_to_json(const bx_preset *p, bx_error *err)

@@ -341,7 +341,9 @@ def v_comp(version, **comp):
 INVALID = [
     ("top level is an array", [BASE], "top level"),
     ("bxpreset missing", mod(setp(("bxpreset",), DEL)), "bxpreset"),
-    ("bxpreset 4", mod(setp(("bxpreset",), 4)), "bxpreset"),
+    ("bxpreset 5", mod(setp(("bxpreset",), 5)), "bxpreset"),
+    ("power detector in bxpreset 3", v_comp(3, detector="power"), "power"),
+    ("power detector with a knee_db", v_comp(4, detector="power", knee_db=6), "knee_db"),
     ("branch detector in bxpreset 1", mod(setp(COMP, {"threshold_db": -20, "ratio": 4,
                                                       "detector": "branch"})), "branch"),
     ("rms_level detector in bxpreset 2", v_comp(2, detector="rms_level"), "rms_level"),
@@ -453,6 +455,7 @@ VALID = [
     ("rms_level, rms_ms 0.1", v_comp(3, detector="rms_level", rms_ms=0.1)),
     ("rms_level, rms_ms 100", v_comp(3, detector="rms_level", rms_ms=100)),
     ("rms_level without rms_ms", v_comp(3, detector="rms_level")),
+    ("power detector", v_comp(4, detector="power", attack_ms=10, release_ms=100)),
     ("limiter {} (default ceiling)", mod(setp(LIM, {}))),
     ("eq []", mod(setp(EQ, []))),
     ("32 bands", mod(setp(EQ, [{"type": "peak", "freq_hz": 100 + 50 * i, "gain_db": 0.5}

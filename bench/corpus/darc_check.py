@@ -1,17 +1,20 @@
 #!/usr/bin/python3
-"""A compressor outside bx's model: x42-comp (darc.lv2), measured.
+"""x42-comp (darc.lv2), the design of bx's "power" detector, measured.
 
-x42-comp follows the signal's power, not its amplitude: the mean square is
-smoothed with the attack time, a release stage of two one-pole filters in
-series holds its peaks, and the gain is that power plus the threshold's,
-raised to a power: in dB a knee of the shape 10 log10(1 + 10^((L - T)/10)),
-some 10 dB wide whatever the settings, where bx's knees are quadratic and
-its detectors follow an amplitude. This script renders dry takes through
-the plugin (ffmpeg's lv2 filter) at three settings, and through a model of
-the plugin written here in numpy from its published source (to show that
-the plugin is what the text above says: the model's SNR against the
-plugin), then fits each with `bxanalyze --paired` and prints the chain's
-SNR and the preset's warnings.
+x42-comp follows the signal's power, not its amplitude: the mean square
+plus the threshold's power is smoothed with the attack time, a release
+stage of two one-pole filters in series holds its peaks, and the gain is
+that power raised to a power: in dB a knee of the shape
+10 log10(1 + 10^((L - T)/10)). bx's "power" detector (bxpreset 4) is that
+design; the plugin's "hold" option (the release stops while the signal
+stays under the threshold) is not in it. This script renders dry takes
+through the plugin (ffmpeg's lv2 filter) at three settings, the last with
+hold, and through a model of the plugin written here in numpy from its
+published source (the model's SNR against the plugin, start-up included:
+the plugin glides its controls over its first 0.3 s), then fits each with
+`bxanalyze --paired` and prints REF's peak (bx's output stops at 0 dBFS,
+the plugin's does not), the chain's SNR, the detector and the preset's
+warnings.
 
 usage: darc_check.py BXANALYZE DRY.wav [DRY.wav ...]
 Exit 77 if ffmpeg or the plugin (x42-plugins) is missing.
@@ -84,7 +87,7 @@ def main():
         sys.exit(77)
     tmp = tempfile.mkdtemp(prefix="darc.")
     print("setting (threshold, ratio control, attack, release, hold) | take | model vs plugin | "
-          "bx --paired SNR | warnings")
+          "REF peak | bx --paired SNR | detector | warnings")
     for s in SETTINGS:
         for dry in drys:
             ref = os.path.join(tmp, "ref.wav")
@@ -98,10 +101,13 @@ def main():
             if r.returncode != 0:
                 print(f"{s} | {os.path.basename(dry)} | bxanalyze failed: {r.stderr.strip()}")
                 continue
-            a = json.load(open(pj))["analysis"]
+            doc = json.load(open(pj))
+            a = doc["analysis"]
+            det = (doc["chain"].get("compressor") or {}).get("detector", "none")
             warns = ",".join(w["code"] for w in a["confidence"].get("warnings", []))
-            print(f"{s} | {os.path.basename(dry)} | {snr(y[:, 0], m):.1f} dB | "
-                  f"{a['fit']['snr_db']:.1f} dB | {warns or '-'}")
+            peak = 20 * np.log10(np.max(np.abs(y)) + 1e-30)
+            print(f"{s} | {os.path.basename(dry)} | {snr(y[:, 0], m):.1f} dB | {peak:+.1f} dBFS | "
+                  f"{a['fit']['snr_db']:.1f} dB | {det} | {warns or '-'}")
     shutil.rmtree(tmp)
 
 

@@ -20,35 +20,48 @@ extern "C" {
 
 /** What the level detector looks at. */
 typedef enum bx_detector {
-    BX_DETECTOR_PEAK = 0, /**< "peak": per-sample max |x| over channels; attack and release
-                               smooth the gain reduction, in dB */
-    BX_DETECTOR_RMS,      /**< "rms": mean square over channels, one-pole averaged
-                               (BX_COMP_RMS_MS); attack and release as for "peak" */
-    BX_DETECTOR_LEVEL,    /**< "level": max |x| over channels followed in amplitude by a
-                               one-pole that rises with attack_ms and falls with release_ms
-                               (an analog-style envelope follower); the gain computer acts
-                               on that level directly, without smoothing the gain */
-    BX_DETECTOR_BRANCH,   /**< "branch": per-sample max |x| over channels, like "peak", but
-                               the gain reduction in dB is smoothed by one one-pole that
-                               follows rises with attack_ms and falls with release_ms
-                               (Giannoulis et al.'s smooth branching detector, eq. 16, as
-                               several plugin compressors do): the release is not slowed by
-                               the attack. Needs bxpreset 2 */
-    BX_DETECTOR_RMS_LEVEL /**< "rms_level": mean square over channels, one-pole averaged over
-                               rms_ms, its root followed in amplitude like "level" (rises with
-                               attack_ms, falls with release_ms); the gain computer acts on
-                               that level directly (the design of compressors whose RMS
-                               sidechain feeds an envelope follower). Needs bxpreset 3 */
+    BX_DETECTOR_PEAK = 0,  /**< "peak": per-sample max |x| over channels; attack and release
+                                smooth the gain reduction, in dB */
+    BX_DETECTOR_RMS,       /**< "rms": mean square over channels, one-pole averaged
+                                (BX_COMP_RMS_MS); attack and release as for "peak" */
+    BX_DETECTOR_LEVEL,     /**< "level": max |x| over channels followed in amplitude by a
+                                one-pole that rises with attack_ms and falls with release_ms
+                                (an analog-style envelope follower); the gain computer acts
+                                on that level directly, without smoothing the gain */
+    BX_DETECTOR_BRANCH,    /**< "branch": per-sample max |x| over channels, like "peak", but
+                                the gain reduction in dB is smoothed by one one-pole that
+                                follows rises with attack_ms and falls with release_ms
+                                (Giannoulis et al.'s smooth branching detector, eq. 16, as
+                                several plugin compressors do): the release is not slowed by
+                                the attack. Needs bxpreset 2 */
+    BX_DETECTOR_RMS_LEVEL, /**< "rms_level": mean square over channels, one-pole averaged
+                                over rms_ms, its root followed in amplitude like "level"
+                                (rises with attack_ms, falls with release_ms); the gain
+                                computer acts on that level directly (the design of
+                                compressors whose RMS sidechain feeds an envelope follower).
+                                Needs bxpreset 3 */
+    BX_DETECTOR_POWER      /**< "power": the mean square over channels plus the threshold's
+                                power P_t = 10^(threshold_db / 10), averaged by a one-pole
+                                over attack_ms; two one-pole stages in series, each over
+                                release_ms, hold its peaks and let them go (each jumps up to
+                                the average at once); the gain reduction is
+                                (1 - 1/ratio) 10 log10(q / P_t) of the held power q. In
+                                steady state that is a knee of the shape
+                                10 log10(1 + 10^((L - T) / 10)) (L the mean square's level),
+                                which BX_COMP_POWER_KNEE_DB of quadratic knee follows closely;
+                                knee_db is not used. The design of compressors that follow
+                                the signal's power and raise it to a power for the gain
+                                (x42-comp's). Needs bxpreset 4 */
 } bx_detector;
 
 /** Number of detectors (the values 0 .. BX_DETECTOR_COUNT - 1). */
-#define BX_DETECTOR_COUNT 5
+#define BX_DETECTOR_COUNT 6
 
-/** 1 if detector d measures a mean square ("rms", "rms_level"), else 0. */
+/** 1 if detector d measures a mean square ("rms", "rms_level", "power"), else 0. */
 int bx_detector_is_rms(bx_detector d);
 
-/** The detector's name in presets ("peak", "rms", "level", "branch", "rms_level"); NULL for an
- * unknown value. */
+/** The detector's name in presets ("peak", "rms", "level", "branch", "rms_level", "power");
+ * NULL for an unknown value. */
 const char *bx_detector_name(bx_detector d);
 
 /** Parse a detector's name into *d: BX_OK, or BX_ERR_ARG if there is none of that name. */
@@ -87,11 +100,21 @@ typedef struct bx_comp {
     double alpha_a, alpha_r, alpha_rms; /* one-pole coefficients exp(-1/(tau*fs)) */
     double knee_lo_lin;                 /* below this detector level nothing happens */
     double makeup_lin;
-    double y1, yl, ms; /* detector state: release stage, attack stage, mean square */
-    double env;        /* "level" detector: the followed amplitude */
-    double gr_peak_db; /* largest gain reduction since the last read */
-    bx_simd simd;      /* kernel of bx_comp_process (init: the best) */
+    double y1, yl, ms;       /* detector state: release stage, attack stage, mean square */
+    double env;              /* "level" detector: the followed amplitude */
+    double p_thr, inv_p_thr; /* "power": the threshold's power and its inverse */
+    double qa, qr1, qr2;     /* "power": the averaged power plus p_thr, the two held stages */
+    double gr_peak_db;       /* largest gain reduction since the last read */
+    bx_simd simd;            /* kernel of bx_comp_process (init: the best) */
 } bx_comp;
+
+/** The quadratic knee's width (bx_comp_static_db's soft knee) that comes closest to the
+ * "power" detector's power-sum knee at the same threshold: within 0.34 dB of it at every
+ * level (test_comp). What an export to a compressor with a quadratic knee uses. */
+#define BX_COMP_POWER_KNEE_DB 24.0
+
+/** p's knee width as a quadratic knee: p->knee_db, or BX_COMP_POWER_KNEE_DB for "power". */
+double bx_comp_knee_width_db(const bx_comp_params *p);
 
 /** The mean square's averaging time constant p's detector uses, ms. */
 double bx_comp_rms_ms(const bx_comp_params *p);

@@ -1,5 +1,5 @@
 /*
- * bx/preset.h — the preset model and its JSON form, versions 1 and 2.
+ * bx/preset.h — the preset model and its JSON form, versions 1 to 4.
  *
  *   { "bxpreset": 1, "name": "...", "description": "...",
  *     "chain": { "input_gain_db", "eq": [...], "compressor": {...},
@@ -26,10 +26,10 @@ extern "C" {
 
 /** The newest preset format version this library reads and writes. Version 2
  * adds the "branch" compressor detector, version 3 the "rms_level" detector
- * and its "rms_ms"; a preset is written with the lowest version that holds
- * it (bx_preset_version_for), so one without a newer version's features
- * stays readable by a bx that knows only the older one. */
-#define BX_PRESET_VERSION 3
+ * and its "rms_ms", version 4 the "power" detector; a preset is written with the lowest version
+ * that holds it (bx_preset_version_for), so one without a newer version's features stays readable
+ * by a bx that knows only the older one. */
+#define BX_PRESET_VERSION 4
 /** The oldest version it reads (read unchanged). */
 #define BX_PRESET_VERSION_MIN 1
 /** Largest preset file accepted, bytes. */
@@ -79,7 +79,8 @@ bx_status bx_preset_load(const char *path, bx_preset *out, bx_error *err);
  */
 char *bx_preset_to_json(const bx_preset *p, bx_error *err);
 
-/** The lowest preset format version that holds chain c (1, or 2 for a "branch" detector). */
+/** The lowest preset format version that holds chain c (1; 2 for a "branch" detector, 3 for
+ * "rms_level", 4 for "power"). */
 int bx_preset_version_for(const bx_chain_params *c);
 
 /** Validate, serialise and write atomically (temp file + rename). */

@@ -171,11 +171,16 @@ def preset_seeds():
     s["bad_q_0.json"] = P({"eq": [{"type": "peak", "freq_hz": 1000, "gain_db": 3, "q": 0}]})
     s["bad_gain_on_highpass.json"] = P({"eq": [{"type": "highpass", "freq_hz": 80,
                                                 "gain_db": 0}]})
-    s["bad_version_3.json"] = b'{"bxpreset":3,"chain":{}}'
+    s["bad_version_5.json"] = b'{"bxpreset":5,"chain":{}}'
     s["bad_branch_in_version_1.json"] = P({"compressor": {"threshold_db": -20, "ratio": 4,
                                                           "detector": "branch"}})
     s["branch_detector.json"] = (b'{"bxpreset":2,"chain":{"compressor":{"threshold_db":-30,'
                                  b'"ratio":5,"attack_ms":2,"release_ms":150,"detector":"branch"}}}')
+    s["power_detector.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-33,'
+                                b'"ratio":2,"attack_ms":10,"release_ms":43,"makeup_db":10,'
+                                b'"detector":"power"}}}')
+    s["bad_power_with_knee.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-33,'
+                                     b'"ratio":2,"knee_db":6,"detector":"power"}}}')
     s["bad_unknown_key.json"] = P({"compressor": {"threshold_db": -20, "ratio": 4, "knees": 1}})
     return s
 
