@@ -136,16 +136,18 @@ static const char *fmt_num(char *buf, size_t size, double v, int decimals)
     return buf;
 }
 
-/* " (RMS over N ms)": an rms_level detector's averaging time */
+/* "knee N dB" */
 static const char *fmt_knee(char *buf, size_t size, double knee_db)
 {
     snprintf(buf, size, "knee %.3g dB", knee_db);
     return buf;
 }
 
+/* " (RMS over N ms)", " (mean |x| over N ms)": an averaging detector's time */
 static const char *fmt_rms(char *buf, size_t size, const bx_comp_params *c)
 {
-    snprintf(buf, size, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
+    snprintf(buf, size, " (%s over %.3g ms)",
+             c->detector == BX_DETECTOR_MEAN_LEVEL ? "mean |x|" : "RMS", bx_comp_rms_ms(c));
     return buf;
 }
 
@@ -494,7 +496,7 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
             "\xc2\xb7 makeup %s dB \xc2\xb7 %s%s</text>\n",
             f.x, y + ROW_H, cp->attack_ms, cp->release_ms,
             fmt_signed(t2, sizeof t2, cp->makeup_db, 1), bx_detector_name(cp->detector),
-            cp->detector == BX_DETECTOR_RMS_LEVEL ? fmt_rms(t4, sizeof t4, cp) : "");
+            bx_detector_averages(cp->detector) ? fmt_rms(t4, sizeof t4, cp) : "");
         if (r->comp_fitted)
             put(b,
                 "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "

@@ -53,6 +53,8 @@ void summary_fit(const bx_analysis_result *r)
                c->comp.makeup_db, bx_detector_name(c->comp.detector));
         if (c->comp.detector == BX_DETECTOR_RMS_LEVEL)
             printf(" (RMS over %.3g ms)", bx_comp_rms_ms(&c->comp));
+        if (c->comp.detector == BX_DETECTOR_MEAN_LEVEL)
+            printf(" (mean |x| over %.3g ms)", bx_comp_rms_ms(&c->comp));
         if (r->comp_fitted) /* reference only sets it by rule: no fit to report */
             printf("; fit error %.2f dB", r->comp_error_db);
         printf("\n");
@@ -68,7 +70,9 @@ void summary_fit(const bx_analysis_result *r)
                r->comp_margin_db, r->comp_min_gain_db, r->comp_confidence, r->comp_constrained[0],
                r->comp_constrained[1], r->comp_constrained[2], r->comp_constrained[3]);
         if (r->comp_n_constrained > 4)
-            printf(", RMS time %.2f", r->comp_constrained[4]);
+            printf(", %s time %.2f",
+                   c->comp.detector == BX_DETECTOR_MEAN_LEVEL ? "averaging" : "RMS",
+                   r->comp_constrained[4]);
         printf(")\n");
     } else if (r->comp_fitted && r->comp_margin_db > 0)
         printf("           (the best one fitted was %.2f dB closer than none, %.2f needed)\n",

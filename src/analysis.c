@@ -538,7 +538,7 @@ static void clamp_comp(bx_comp_params *c)
     c->attack_ms = clampd(c->attack_ms, BX_ATTACK_MIN_MS, BX_ATTACK_MAX_MS);
     c->release_ms = clampd(c->release_ms, BX_RELEASE_MIN_MS, BX_RELEASE_MAX_MS);
     c->makeup_db = clampd(c->makeup_db, BX_MAKEUP_MIN_DB, BX_MAKEUP_MAX_DB);
-    if (c->detector == BX_DETECTOR_RMS_LEVEL)
+    if (bx_detector_averages(c->detector))
         c->rms_ms = clampd(bx_comp_rms_ms(c), BX_COMP_RMS_MIN_MS, BX_COMP_RMS_MAX_MS);
 }
 
@@ -1221,10 +1221,12 @@ static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error
  * follows the "branch" detector poorly on noisy sounds (its release acts
  * between the waveform's peaks, within a block). The race: p's own
  * compressor, every detector whose best compressor came within
- * RACE_ERROR_RATIO of the chosen one's gain-trace error ("level" always
- * where p's is "rms_level", which becomes it as its averaging time shrinks:
- * the block model follows |x| more coarsely than a mean square, and its
- * trace favours "rms_level" even on a plain envelope follower), and the "branch"
+ * RACE_ERROR_RATIO of the chosen one's gain-trace error (the other
+ * followers always where p's averages, "rms_level" or "mean_level": each
+ * becomes "level" as its averaging time shrinks, the block model follows
+ * |x| more coarsely than an average, and its trace favours an averaging
+ * follower even on a plain envelope follower; the two averages, of |x| and
+ * of x^2, differ by a crest factor the trace hardly tells), and the "branch"
  * detector with the "peak" detector's settings (the two share the level and
  * differ only in how attack and release combine) each get RACE_ITERATIONS of
  * the whole chain's refinement from the same start; the RACE_FINALISTS best
@@ -1255,7 +1257,8 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
                 q.comp.detector = BX_DETECTOR_BRANCH;
             } else if (d == (int)p0->comp.detector ||
                        !(cr->by_detector_error_db[d] <= RACE_ERROR_RATIO * cr->error_db ||
-                         (d == BX_DETECTOR_LEVEL && p0->comp.detector == BX_DETECTOR_RMS_LEVEL &&
+                         ((d == BX_DETECTOR_LEVEL || bx_detector_averages((bx_detector)d)) &&
+                          bx_detector_averages(p0->comp.detector) &&
                           cr->by_detector[d].ratio >= 1.0))) {
                 continue;
             } else {

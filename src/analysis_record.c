@@ -163,8 +163,10 @@ static cJSON *confidence_json(const bx_analysis_result *res, int *ok)
             bx_jw_num(cp, "improvement_db", r3(res->comp_margin_db), ok);
             bx_jw_num(cp, "improvement_needed_db", r3(res->comp_min_gain_db), ok);
             bx_jw_num(cp, "confidence", r3(res->comp_confidence), ok);
-            static const char *const names[5] = {"threshold", "ratio", "attack", "release",
-                                                 "rms_ms"};
+            /* the fifth: an averaging detector's time, under its preset key */
+            const char *const names[5] = {
+                "threshold", "ratio", "attack", "release",
+                res->preset.chain.comp.detector == BX_DETECTOR_MEAN_LEVEL ? "mean_ms" : "rms_ms"};
             cJSON *cons = bx_jw_obj(cp, "constrained", ok);
             for (int k = 0; cons && k < res->comp_n_constrained && k < 5; k++)
                 bx_jw_num(cons, names[k], r3(res->comp_constrained[k]), ok);

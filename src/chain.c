@@ -89,6 +89,9 @@ bx_status bx_chain_params_check(const bx_chain_params *p, double rate_hz, bx_err
         if (c->detector == BX_DETECTOR_RMS_LEVEL)
             CHECK("chain.compressor.rms_ms", bx_comp_rms_ms(c), BX_COMP_RMS_MIN_MS,
                   BX_COMP_RMS_MAX_MS);
+        if (c->detector == BX_DETECTOR_MEAN_LEVEL)
+            CHECK("chain.compressor.mean_ms", bx_comp_rms_ms(c), BX_COMP_RMS_MIN_MS,
+                  BX_COMP_RMS_MAX_MS);
     }
     if (p->has_limiter)
         CHECK("chain.limiter.ceiling_db", p->ceiling_db, BX_CEILING_MIN_DB, BX_CEILING_MAX_DB);

@@ -34,7 +34,7 @@ static void make_layout(const bx_chain_params *p, layout *L)
         /* threshold, ratio, attack, release, knee (not power's: its knee is
          * its own); rms_level's averaging time */
         const bx_detector d = p->comp.detector;
-        const int nc = d == BX_DETECTOR_RMS_LEVEL ? 6 : d == BX_DETECTOR_POWER ? 4 : 5;
+        const int nc = bx_detector_averages(d) ? 6 : d == BX_DETECTOR_POWER ? 4 : 5;
         for (int k = 0; k < nc; k++)
             L->band[L->np] = -1, L->what[L->np++] = k;
     }

@@ -16,8 +16,8 @@ static double one_pole(double ms, double rate_hz)
     return exp(-1.0 / (ms * 1e-3 * rate_hz));
 }
 
-static const char *const detector_names[] = {"peak",   "rms",       "level",
-                                             "branch", "rms_level", "power"};
+static const char *const detector_names[] = {"peak",      "rms",   "level",     "branch",
+                                             "rms_level", "power", "mean_level"};
 
 const char *bx_detector_name(bx_detector d)
 {
@@ -29,9 +29,14 @@ int bx_detector_is_rms(bx_detector d)
     return d == BX_DETECTOR_RMS || d == BX_DETECTOR_RMS_LEVEL || d == BX_DETECTOR_POWER;
 }
 
+int bx_detector_averages(bx_detector d)
+{
+    return d == BX_DETECTOR_RMS_LEVEL || d == BX_DETECTOR_MEAN_LEVEL;
+}
+
 double bx_comp_rms_ms(const bx_comp_params *p)
 {
-    return p->detector == BX_DETECTOR_RMS_LEVEL && p->rms_ms > 0 ? p->rms_ms : BX_COMP_RMS_MS;
+    return bx_detector_averages(p->detector) && p->rms_ms > 0 ? p->rms_ms : BX_COMP_RMS_MS;
 }
 
 double bx_comp_knee_width_db(const bx_comp_params *p)
@@ -81,7 +86,7 @@ void bx_comp_reset(bx_comp *c)
          * reduction at the static curve's value there */
         const double lvl = c->p.start_level_db, lin = pow(10.0, lvl / 20.0);
         c->env = lin;
-        c->ms = lin * lin;
+        c->ms = c->p.detector == BX_DETECTOR_MEAN_LEVEL ? lin : lin * lin; /* its mean |x| */
         c->y1 = c->yl = lvl - bx_comp_static_db(&c->p, lvl);
         c->qa = c->qr1 = c->qr2 = c->p_thr + lin * lin;
     }

@@ -31,7 +31,9 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
     const int power = c->p.detector == BX_DETECTOR_POWER;
     const double pt = c->p_thr, inv_pt = c->inv_p_thr;
     double qa = c->qa, qr1 = c->qr1, qr2 = c->qr2;
-    const int follow = c->p.detector == BX_DETECTOR_LEVEL || c->p.detector == BX_DETECTOR_RMS_LEVEL;
+    const int mean = c->p.detector == BX_DETECTOR_MEAN_LEVEL;
+    const int follow =
+        c->p.detector == BX_DETECTOR_LEVEL || c->p.detector == BX_DETECTOR_RMS_LEVEL || mean;
     const int branch = c->p.detector == BX_DETECTOR_BRANCH;
     const double inv_ch = 1.0 / channels;
     double y1 = c->y1, yl = c->yl, ms = c->ms, env = c->env, grp = c->gr_peak_db;
@@ -69,7 +71,16 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
             y1 = yl = buf[m - 1];
         } else {
             /* 1. the detector's linear level */
-            if (channels == 1 && !rms) {
+            if (mean) { /* |x| averaged over the channels and in time */
+                for (size_t j = 0; j < m; j++) {
+                    const double *fr = f + j * channels;
+                    double s = 0.0;
+                    for (unsigned ch = 0; ch < channels; ch++)
+                        s += fabs(fr[ch]);
+                    ms = arms * ms + (1.0 - arms) * s * inv_ch;
+                    buf[j] = ms;
+                }
+            } else if (channels == 1 && !rms) {
                 for (size_t j = 0; j < m; j++)
                     buf[j] = fabs(f[j]);
             } else {

@@ -525,7 +525,7 @@ typedef struct objective {
     size_t n_used;           /* how many */
     size_t fb;               /* paired fit: blocks per frame */
     bx_detector detector;    /* the detector being fitted */
-    double rms_ms;           /* "rms_level": its averaging time, ms */
+    double rms_ms;           /* "rms_level", "mean_level": the averaging time, ms */
     double release_min_ms;   /* shortest release considered */
     double release_max_ms;   /* longest release considered */
     double ratio_max;        /* highest ratio considered */
@@ -547,7 +547,7 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
     c->detector = o->detector;
     c->has_start_level = 0;
     c->start_level_db = 0.0;
-    c->rms_ms = o->detector == BX_DETECTOR_RMS_LEVEL ? o->rms_ms : 0.0;
+    c->rms_ms = bx_detector_averages(o->detector) ? o->rms_ms : 0.0;
 }
 
 /* The objective for the gains now in o->p (g and e). */
@@ -916,7 +916,8 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
     return BX_OK;
 }
 
-/* eval_v at v with rms_level's averaging time exp(lr) (ignored by the other detectors) */
+/* eval_v at v with the averaging time exp(lr) ("rms_level", "mean_level"; ignored by the
+ * other detectors) */
 static double eval_rms(objective *o, const double *v, double lr)
 {
     o->rms_ms = exp(lr);
@@ -924,7 +925,7 @@ static double eval_rms(objective *o, const double *v, double lr)
 }
 
 /* How much the data constrained each of c's threshold, ratio, attack and
- * release (and an rms_level detector's averaging time): the objective's curvature there (a
+ * release (and an averaging detector's averaging time): the objective's curvature there (a
  * numerical Hessian of (E^2 - E0^2) / (2 noise_db^2) on the block model, in the search's
  * coordinates: dB and log units), inverted as a Laplace approximation,
  * against a uniform prior over the search box; res->constrained receives
@@ -934,9 +935,9 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
                        bx_compfit_result *res)
 {
     enum { MX = 5 };
-    /* threshold, ratio, attack, release; rms_level's averaging time, in the
+    /* threshold, ratio, attack, release; an averaging detector's time, in the
      * same log units, against a uniform prior over its whole range */
-    const int M = c->detector == BX_DETECTOR_RMS_LEVEL ? 5 : 4;
+    const int M = bx_detector_averages(c->detector) ? 5 : 4;
     double v0[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms), log(c->release_ms),
                      c->knee_db};
     const bx_detector d_saved = o->detector;
@@ -1152,23 +1153,23 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     return BX_OK;
 }
 
-/* The paired fit's grid for "rms_level" runs at each of these averaging
+/* The paired fit's grid for "rms_level" and "mean_level" runs at each of these averaging
  * times, and its Nelder-Mead from the best grid points of them all, each at
  * its own (the time is not one of the searched parameters: the waveform
  * refinement moves it from the start this gives) */
 static const double RMS_LEVEL_MS[] = {1.5, 5.0};
 
-/* The grid of detector d (each rms_level time in turn): its SEARCH_KEEP best
- * points into v (values f, rms_level's times rms; INFINITY where fewer). */
+/* The grid of detector d (each averaging time in turn, for the averaging
+ * detectors): its SEARCH_KEEP best points into v (values f, the averaging
+ * times rms; INFINITY where fewer). */
 static void detector_grid(search_pool *S, const bx_parallel *par, bx_detector d, double (*v)[NP],
                           double *f, double *rms)
 {
-    const int nw =
-        d == BX_DETECTOR_RMS_LEVEL ? (int)(sizeof RMS_LEVEL_MS / sizeof *RMS_LEVEL_MS) : 1;
+    const int nw = bx_detector_averages(d) ? (int)(sizeof RMS_LEVEL_MS / sizeof *RMS_LEVEL_MS) : 1;
     for (int j = 0; j < SEARCH_KEEP; j++)
         f[j] = INFINITY, rms[j] = 0.0;
     for (int w = 0; w < nw; w++) {
-        const double ms = d == BX_DETECTOR_RMS_LEVEL ? RMS_LEVEL_MS[w] : 0.0;
+        const double ms = bx_detector_averages(d) ? RMS_LEVEL_MS[w] : 0.0;
         double kv[SEARCH_KEEP][NP], kf[SEARCH_KEEP];
         search_grid(S, par, d, ms, kv, kf);
         for (int i = 0; i < SEARCH_KEEP; i++) { /* merged in order of value, earlier on ties */

@@ -31,6 +31,15 @@ static void levels_db(double *v, size_t n)
     }
 }
 
+/* The block's mean |x|: the mean of its parts' means (each a quarter of its samples) */
+static inline double block_mean_abs(const double *lq)
+{
+    double s = 0.0;
+    for (int k = 0; k < BX_LEVEL_PARTS; k++)
+        s += lq[k];
+    return s * (1.0 / BX_LEVEL_PARTS);
+}
+
 /* Linear gain per block of bx_comp with params c (makeup ignored), block rate:
  * the same gain computer and smooth decoupled peak detector, in dB (with
  * p->gr_db, the reduction in dB: no gains). The detector runs first (a
@@ -63,17 +72,20 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
             const double xl = half_slope * g[b] - slope * t;
             g[b] = xl > 0.0 ? xl : 0.0;
         }
-    } else if (c->detector == BX_DETECTOR_LEVEL || c->detector == BX_DETECTOR_RMS_LEVEL) {
-        /* the follower in amplitude, fed the block's mean |x| ("level") or the
-         * root of the blocks' mean squares averaged over rms_ms ("rms_level");
+    } else if (c->detector == BX_DETECTOR_LEVEL || bx_detector_averages(c->detector)) {
+        /* the follower in amplitude, fed the block's |x| in parts ("level"),
+         * the root of the blocks' mean squares averaged over rms_ms
+         * ("rms_level") or the blocks' mean |x| averaged so ("mean_level");
          * the gain acts at once */
-        const int rms = c->detector == BX_DETECTOR_RMS_LEVEL;
+        const int rms = bx_detector_averages(c->detector);
+        const int mean = c->detector == BX_DETECTOR_MEAN_LEVEL;
         const double am = rms ? exp(-B / (bx_comp_rms_ms(c) * 1e-3 * fs)) : 0.0;
         double sm = 0;
         if (rms) {
             for (size_t b = 0; b < n; b++) { /* the recursion alone */
-                sm = am * sm + (1.0 - am) * p->ms[b];
-                const double u = sqrt(sm);
+                sm = am * sm +
+                     (1.0 - am) * (mean ? block_mean_abs(p->lq + b * BX_LEVEL_PARTS) : p->ms[b]);
+                const double u = mean ? sm : sqrt(sm);
                 env = u > env ? aa * env + (1.0 - aa) * u : ar * env + (1.0 - ar) * u;
                 g[b] = env;
             }
@@ -191,7 +203,8 @@ double COMPFIT_GAIN_ERROR(proxy *p, const double *meas, const uint32_t *used, si
 static void run8_followers(const proxy *p, const bx_comp_params *c, double *scratch)
 {
     const double B = (double)p->blk, fs = p->rate_hz;
-    const int rms = c[0].detector == BX_DETECTOR_RMS_LEVEL;
+    const int rms = bx_detector_averages(c[0].detector);
+    const int mean = c[0].detector == BX_DETECTOR_MEAN_LEVEL;
     double aa[8], ar[8], aa1[8], ar1[8], am[8], am1[8], t[8], slope[8], lo[8], hi[8], kw[8];
     /* "level" steps once per part of the block */
     const double Bs = rms ? B : B / BX_LEVEL_PARTS;
@@ -212,8 +225,9 @@ static void run8_followers(const proxy *p, const bx_comp_params *c, double *scra
     const size_t n = p->nblk;
     if (rms) {
         for (size_t b = 0; b < n; b++) {
-            sm = v_add(v_mul(vam, sm), v_mul(vam1, v_set1(p->ms[b])));
-            const vd u = v_sqrt(sm);
+            const double in = mean ? block_mean_abs(p->lq + b * BX_LEVEL_PARTS) : p->ms[b];
+            sm = v_add(v_mul(vam, sm), v_mul(vam1, v_set1(in)));
+            const vd u = mean ? sm : v_sqrt(sm);
             env = v_sel(v_gt(u, env), v_add(v_mul(vaa, env), v_mul(vaa1, u)),
                         v_add(v_mul(var, env), v_mul(var1, u)));
             v_st(scratch + b * 8, env);
@@ -320,7 +334,7 @@ void COMPFIT_RUN8(const proxy *p, const bx_comp_params *c, double *g, double *e,
 {
     if (c[0].detector == BX_DETECTOR_POWER)
         run8_power(p, c, scratch);
-    else if (c[0].detector == BX_DETECTOR_LEVEL || c[0].detector == BX_DETECTOR_RMS_LEVEL)
+    else if (c[0].detector == BX_DETECTOR_LEVEL || bx_detector_averages(c[0].detector))
         run8_followers(p, c, scratch);
     else
         run8_smoothed(p, c, scratch);

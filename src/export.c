@@ -112,12 +112,25 @@ static void sb_name(sbuf *b, const char *name)
  * (tests/test_lsp_rms_compare.py: bx's rms_level against the plugin) */
 #define LSP_WINDOW_TO_TAU 0.7
 
+/* LSP's low-pass sidechain is a one-pole on |x| that covers 1 - 1/sqrt(2)
+ * of a step in `reactivity` ms: a time constant of reactivity / this */
+#define LSP_LOWPASS_TO_TAU 1.2279471772995156 /* -ln(1 - 1/sqrt(2)) */
+
 /* The reactivity (ms) of LSP's sidechain for c: rms_level's window (at most
- * 143 ms, within LSP's 250), else bx's own RMS time */
+ * 143 ms, within LSP's 250), mean_level's low-pass, else bx's own RMS time */
 static double lsp_reactivity_ms(const bx_comp_params *c)
 {
-    return c->detector == BX_DETECTOR_RMS_LEVEL ? bx_comp_rms_ms(c) / LSP_WINDOW_TO_TAU
-                                                : BX_COMP_RMS_MS;
+    return c->detector == BX_DETECTOR_RMS_LEVEL    ? bx_comp_rms_ms(c) / LSP_WINDOW_TO_TAU
+           : c->detector == BX_DETECTOR_MEAN_LEVEL ? bx_comp_rms_ms(c) * LSP_LOWPASS_TO_TAU
+                                                   : BX_COMP_RMS_MS;
+}
+
+/* LSP's sidechain mode for c (EasyEffects' names) */
+static const char *lsp_mode(const bx_comp_params *c)
+{
+    return c->detector == BX_DETECTOR_MEAN_LEVEL ? "Low-Pass"
+           : bx_detector_is_rms(c->detector)     ? "RMS"
+                                                 : "Peak";
 }
 
 static void comp_words(sbuf *b, const bx_comp_params *c)
@@ -131,6 +144,8 @@ static void comp_words(sbuf *b, const bx_comp_params *c)
               c->release_ms, c->makeup_db, bx_detector_name(c->detector));
     if (c->detector == BX_DETECTOR_RMS_LEVEL)
         sb_printf(b, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
+    if (c->detector == BX_DETECTOR_MEAN_LEVEL)
+        sb_printf(b, " (mean |x| over %.3g ms)", bx_comp_rms_ms(c));
 }
 
 static int has_pass(const bx_chain_params *p)
@@ -171,6 +186,12 @@ static void notes_lines(sbuf *b, bx_export_format f, const bx_chain_params *p, d
                       "%sApproximate: the compressor is LSP's, with bx's threshold, ratio, "
                       "attack, release and makeup but its own detector (RMS over a sliding "
                       "window of %.3g ms for bx's %.3g ms average) and knee shape.\n",
+                      lead, lsp_reactivity_ms(c), bx_comp_rms_ms(c));
+        else if (p->has_comp && c->detector == BX_DETECTOR_MEAN_LEVEL)
+            sb_printf(b,
+                      "%sApproximate: the compressor is LSP's, with bx's threshold, ratio, "
+                      "attack, release and makeup and its Low-Pass sidechain (reactivity "
+                      "%.3g ms for bx's %.3g ms average of |x|), but its own knee shape.\n",
                       lead, lsp_reactivity_ms(c), bx_comp_rms_ms(c));
         else if (p->has_comp)
             sb_printf(b,
@@ -571,8 +592,7 @@ static int ee_compressor(cJSON *in, const bx_chain_params *p)
            add_num(o, "makeup", c->makeup_db) && add_str(o, "mode", "Downward") &&
            add_num(o, "output-gain", p->output_gain_db) && add_num(o, "ratio", c->ratio) &&
            add_num(o, "release", c->release_ms) && add_num(o, "release-threshold", -100.0) &&
-           add_num(sc, "lookahead", 0.0) &&
-           add_str(sc, "mode", bx_detector_is_rms(c->detector) ? "RMS" : "Peak") &&
+           add_num(sc, "lookahead", 0.0) && add_str(sc, "mode", lsp_mode(c)) &&
            add_num(sc, "preamp", 0.0) && add_num(sc, "reactivity", lsp_reactivity_ms(c)) &&
            add_str(sc, "source", "Middle") && add_str(sc, "stereo-split-source", "Left/Right") &&
            add_str(sc, "type", "Feed-forward") && add_bool(o, "stereo-split", 0) &&

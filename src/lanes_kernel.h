@@ -52,7 +52,8 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
     const int comp = L->has_comp && L->first <= nb + 1;
     const int det = L->detector;
     const int rms = det == BX_DETECTOR_RMS || det == BX_DETECTOR_RMS_LEVEL;
-    const int follow = det == BX_DETECTOR_LEVEL || det == BX_DETECTOR_RMS_LEVEL;
+    const int mean = det == BX_DETECTOR_MEAN_LEVEL;
+    const int follow = det == BX_DETECTOR_LEVEL || det == BX_DETECTOR_RMS_LEVEL || mean;
     /* the compressor's per-lane constants, repeated over a chunk's frames:
      * the flat loops read them like the values */
     double lo[LANES_CHUNK * NL], t[LANES_CHUNK * NL], hw[LANES_CHUNK * NL];
@@ -127,6 +128,15 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
             } else {
                 for (size_t k = 0; k < mn; k++)
                     buf[k] = fabs(f[k]);
+                if (mean) { /* averaged in time */
+                    vd ms = v_ld(L->ms);
+                    const vd arms = v_ld(L->arms), arms1 = v_sub(v_set1(1.0), arms);
+                    for (size_t j = 0; j < m; j++) {
+                        ms = v_add(v_mul(arms, ms), v_mul(arms1, v_ld(buf + j * NL)));
+                        v_st(buf + j * NL, ms);
+                    }
+                    v_st(L->ms, ms);
+                }
             }
             if (follow) { /* the amplitude follower */
                 vd env = v_ld(L->env);

@@ -150,8 +150,8 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
     static const char *const keys[] = {"input_gain_db",  "eq",      "compressor",
                                        "output_gain_db", "limiter", NULL};
     static const char *const comp_keys[] = {
-        "threshold_db", "ratio",    "knee_db",        "attack_ms", "release_ms",
-        "makeup_db",    "detector", "start_level_db", "rms_ms",    NULL};
+        "threshold_db", "ratio",          "knee_db", "attack_ms", "release_ms", "makeup_db",
+        "detector",     "start_level_db", "rms_ms",  "mean_ms",   NULL};
     static const char *const lim_keys[] = {"ceiling_db", NULL};
     if (!cJSON_IsObject(jc))
         return bx_error_set(err, BX_ERR_PRESET, "%s: chain: expected an object, found %s", origin,
@@ -205,7 +205,8 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
             if (bx_detector_parse(jd->valuestring, &c->detector) != BX_OK)
                 return bx_error_set(err, BX_ERR_PRESET,
                                     "%s: chain.compressor.detector: unknown detector \"%s\" "
-                                    "(allowed: peak, rms, level, branch, rms_level, power)",
+                                    "(allowed: peak, rms, level, branch, rms_level, power, "
+                                    "mean_level)",
                                     origin, bx_json_printable(jd->valuestring, dbuf, sizeof dbuf));
             if (c->detector == BX_DETECTOR_BRANCH && version < 2)
                 return bx_error_set(err, BX_ERR_PRESET,
@@ -217,11 +218,12 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
                                     "%s: chain.compressor.detector: \"rms_level\" needs "
                                     "\"bxpreset\": 3 (this file says %d)",
                                     origin, version);
-            if (c->detector == BX_DETECTOR_POWER && version < 4)
+            if ((c->detector == BX_DETECTOR_POWER || c->detector == BX_DETECTOR_MEAN_LEVEL) &&
+                version < 4)
                 return bx_error_set(err, BX_ERR_PRESET,
-                                    "%s: chain.compressor.detector: \"power\" needs "
+                                    "%s: chain.compressor.detector: \"%s\" needs "
                                     "\"bxpreset\": 4 (this file says %d)",
-                                    origin, version);
+                                    origin, bx_detector_name(c->detector), version);
         }
         if (c->detector == BX_DETECTOR_POWER) {
             if (cJSON_GetObjectItemCaseSensitive(jcomp, "knee_db"))
@@ -237,7 +239,15 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
                                 "%s: chain.compressor.rms_ms: only the \"rms_level\" detector has "
                                 "one (this one is \"%s\")",
                                 origin, bx_detector_name(c->detector));
-        TRY(get_number(jcomp, "rms_ms", path, 0, BX_COMP_RMS_MS, &c->rms_ms, origin, err));
+        const int has_mean_ms = cJSON_GetObjectItemCaseSensitive(jcomp, "mean_ms") != NULL;
+        if (has_mean_ms && c->detector != BX_DETECTOR_MEAN_LEVEL)
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "%s: chain.compressor.mean_ms: only the \"mean_level\" detector "
+                                "has one (this one is \"%s\")",
+                                origin, bx_detector_name(c->detector));
+        /* one field holds either averaging time (bx_comp_params.rms_ms) */
+        TRY(get_number(jcomp, has_mean_ms ? "mean_ms" : "rms_ms", path, 0, BX_COMP_RMS_MS,
+                       &c->rms_ms, origin, err));
         p->has_comp = 1;
     }
 
@@ -488,6 +498,8 @@ static cJSON *chain_to_json(const bx_chain_params *p)
         ok = ok && cJSON_AddStringToObject(jc, "detector", bx_detector_name(c->detector));
         if (c->detector == BX_DETECTOR_RMS_LEVEL)
             ok = ok && add_exact(jc, "rms_ms", bx_comp_rms_ms(c));
+        if (c->detector == BX_DETECTOR_MEAN_LEVEL)
+            ok = ok && add_exact(jc, "mean_ms", bx_comp_rms_ms(c));
         if (c->has_start_level)
             ok = ok && add_exact(jc, "start_level_db", c->start_level_db);
     }
@@ -507,10 +519,10 @@ int bx_preset_version_for(const bx_chain_params *c)
 {
     if (!c->has_comp)
         return 1;
-    return c->comp.detector == BX_DETECTOR_POWER       ? 4
-           : c->comp.detector == BX_DETECTOR_RMS_LEVEL ? 3
-           : c->comp.detector == BX_DETECTOR_BRANCH    ? 2
-                                                       : 1;
+    return c->comp.detector == BX_DETECTOR_POWER || c->comp.detector == BX_DETECTOR_MEAN_LEVEL ? 4
+           : c->comp.detector == BX_DETECTOR_RMS_LEVEL                                         ? 3
+           : c->comp.detector == BX_DETECTOR_BRANCH                                            ? 2
+                                                                                               : 1;
 }
 
 char *bx_preset_to_json(const bx_preset *p, bx_error *err)

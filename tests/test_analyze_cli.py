@@ -75,11 +75,11 @@ def gen(kind, path, *args):
 
 
 def load_preset(path):
-    """The preset at path if it is a bx preset v1, else None."""
+    """The preset at path if it is a bx preset (a format version bx writes: 1 to 4), else None."""
     try:
         with open(path, encoding="utf-8") as f:
             d = json.load(f)
-        return d if d.get("bxpreset") == 1 and isinstance(d.get("chain"), dict) else None
+        return d if d.get("bxpreset") in (1, 2, 3, 4) and isinstance(d.get("chain"), dict) else None
     except (OSError, ValueError):
         return None
 

@@ -137,6 +137,13 @@ MALFORMED = [
      ['chain.compressor.detector: "rms_level" needs "bxpreset": 3 (this file says 2)']),
     ("power_in_version_3", P(comp(detector="power"), bxpreset=3),
      ['chain.compressor.detector: "power" needs "bxpreset": 4 (this file says 3)']),
+    ("mean_level_in_version_3", P(comp(detector="mean_level"), bxpreset=3),
+     ['chain.compressor.detector: "mean_level" needs "bxpreset": 4 (this file says 3)']),
+    ("mean_ms_with_rms_level", P(comp(detector="rms_level", mean_ms=5), bxpreset=4),
+     ['chain.compressor.mean_ms: only the "mean_level" detector has one (this one is '
+      '"rms_level")']),
+    ("mean_ms_out_of_range", P(comp(detector="mean_level", mean_ms=200), bxpreset=4),
+     ["chain.compressor.mean_ms: 200 is outside 0.1..100"]),
     ("power_with_knee", P(comp(detector="power", knee_db=6), bxpreset=4),
      ['chain.compressor.knee_db: the "power" detector\'s knee is the power sum\'s own']),
     ("rms_ms_with_rms", P(comp(detector="rms", rms_ms=5), bxpreset=3),

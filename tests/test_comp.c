@@ -125,7 +125,8 @@ static void attack_release(double attack_ms, double release_ms)
 
 /* A steady 1 kHz sine: an RMS detector's level is its RMS, amplitude / sqrt 2
  * ("rms": the gain reduction smoothed; "rms_level": the RMS followed in
- * amplitude, the gain acting on it at once; rms_ms: its averaging time) */
+ * amplitude, the gain acting on it at once; rms_ms: its averaging time);
+ * "mean_level"'s is its mean |x|, amplitude 2 / pi */
 static void rms_detector(bx_detector det, double rms_ms)
 {
     const bx_comp_params p = {-20, 4, 0, 5, 100, 0, det, 0, 0, rms_ms};
@@ -145,15 +146,17 @@ static void rms_detector(bx_detector det, double rms_ms)
         }
     }
     const double gr = sum / cnt;
-    const double want = (-6.0 - 10 * log10(2.0) + 20.0) * (1 - 1.0 / 4);
+    const double mean = det == BX_DETECTOR_MEAN_LEVEL;
+    const double want =
+        (-6.0 + (mean ? 20 * log10(2 / M_PI) : -10 * log10(2.0)) + 20.0) * (1 - 1.0 / 4);
     checks++;
     if (fabs(gr - want) > 0.05)
         tu_fail("%s detector (%g ms): 1 kHz sine at -6 dBFS peak reduced by %.4f dB, expected "
                 "%.4f dB",
                 bx_detector_name(det), bx_comp_rms_ms(&p), gr, want);
-    printf("%s detector (RMS over %g ms): 1 kHz sine at -6 dBFS peak reduced by %.4f dB; closed "
-           "form for its RMS level %.4f dB (limit 0.05)\n",
-           bx_detector_name(det), bx_comp_rms_ms(&p), gr, want);
+    printf("%s detector (%s over %g ms): 1 kHz sine at -6 dBFS peak reduced by %.4f dB; closed "
+           "form for its level %.4f dB (limit 0.05)\n",
+           bx_detector_name(det), mean ? "mean |x|" : "RMS", bx_comp_rms_ms(&p), gr, want);
 }
 
 static void makeup_below_knee(void)
@@ -211,11 +214,14 @@ static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t
 {
     const double aa = exp(-1.0 / (p->attack_ms * 1e-3 * FS));
     const double ar = exp(-1.0 / (p->release_ms * 1e-3 * FS));
-    const double rms_ms =
-        p->detector == BX_DETECTOR_RMS_LEVEL && p->rms_ms > 0 ? p->rms_ms : BX_COMP_RMS_MS;
+    const int mean = p->detector == BX_DETECTOR_MEAN_LEVEL;
+    const double rms_ms = (p->detector == BX_DETECTOR_RMS_LEVEL || mean) && p->rms_ms > 0
+                              ? p->rms_ms
+                              : BX_COMP_RMS_MS;
     const double am = exp(-1.0 / (rms_ms * 1e-3 * FS));
     const int rms = p->detector == BX_DETECTOR_RMS || p->detector == BX_DETECTOR_RMS_LEVEL;
-    const int follow = p->detector == BX_DETECTOR_LEVEL || p->detector == BX_DETECTOR_RMS_LEVEL;
+    const int follow =
+        p->detector == BX_DETECTOR_LEVEL || p->detector == BX_DETECTOR_RMS_LEVEL || mean;
     double y1 = 0, yl = 0, ms = 0, env = 0;
     const double pt = pow(10.0, p->threshold_db / 10.0); /* "power": the threshold's power */
     double qa = pt, q1 = pt, q2 = pt;
@@ -229,8 +235,8 @@ static void ref_comp(const bx_comp_params *p, const double *x, double *y, size_t
             y[i] = x[i] * pow(10.0, (p->makeup_db - yl) / 20.0);
             continue;
         }
-        ms = am * ms + (1 - am) * x[i] * x[i];
-        double level = rms ? sqrt(ms) : fabs(x[i]);
+        ms = am * ms + (1 - am) * (mean ? fabs(x[i]) : x[i] * x[i]);
+        double level = mean ? ms : rms ? sqrt(ms) : fabs(x[i]);
         if (follow) /* the envelope follower in amplitude */
             level = env = level > env ? aa * env + (1 - aa) * level : ar * env + (1 - ar) * level;
         const double xg = level > 0 ? 20 * log10(level) : -1000;
@@ -436,6 +442,8 @@ int main(void)
     rms_detector(BX_DETECTOR_RMS, 0);
     rms_detector(BX_DETECTOR_RMS_LEVEL, 5);
     rms_detector(BX_DETECTOR_RMS_LEVEL, 20);
+    rms_detector(BX_DETECTOR_MEAN_LEVEL, 5);
+    rms_detector(BX_DETECTOR_MEAN_LEVEL, 20);
     power_static(-30, 4);
     power_static(-45, 100);
     power_static(-12, 1.5);

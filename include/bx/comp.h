@@ -40,7 +40,7 @@ typedef enum bx_detector {
                                 computer acts on that level directly (the design of
                                 compressors whose RMS sidechain feeds an envelope follower).
                                 Needs bxpreset 3 */
-    BX_DETECTOR_POWER      /**< "power": the mean square over channels plus the threshold's
+    BX_DETECTOR_POWER,     /**< "power": the mean square over channels plus the threshold's
                                 power P_t = 10^(threshold_db / 10), averaged by a one-pole
                                 over attack_ms; two one-pole stages in series, each over
                                 release_ms, hold its peaks and let them go (each jumps up to
@@ -52,25 +52,35 @@ typedef enum bx_detector {
                                 knee_db is not used. The design of compressors that follow
                                 the signal's power and raise it to a power for the gain
                                 (x42-comp's). Needs bxpreset 4 */
+    BX_DETECTOR_MEAN_LEVEL /**< "mean_level": |x| averaged over the channels and by a one-pole
+                                over rms_ms ("mean_ms" in presets), followed in amplitude like
+                                "level"; the gain computer acts on that level directly (the
+                                design of compressors whose sidechain low-passes the rectified
+                                signal before an envelope follower: LSP's low-pass mode).
+                                Needs bxpreset 4 */
 } bx_detector;
 
 /** Number of detectors (the values 0 .. BX_DETECTOR_COUNT - 1). */
-#define BX_DETECTOR_COUNT 6
+#define BX_DETECTOR_COUNT 7
 
 /** 1 if detector d measures a mean square ("rms", "rms_level", "power"), else 0. */
 int bx_detector_is_rms(bx_detector d);
 
-/** The detector's name in presets ("peak", "rms", "level", "branch", "rms_level", "power");
- * NULL for an unknown value. */
+/** 1 if detector d averages its input over rms_ms before following it ("rms_level",
+ * "mean_level"), else 0. */
+int bx_detector_averages(bx_detector d);
+
+/** The detector's name in presets ("peak", "rms", "level", "branch", "rms_level", "power",
+ * "mean_level"); NULL for an unknown value. */
 const char *bx_detector_name(bx_detector d);
 
 /** Parse a detector's name into *d: BX_OK, or BX_ERR_ARG if there is none of that name. */
 bx_status bx_detector_parse(const char *name, bx_detector *d);
 
-/** Averaging time constant of the rms detector, in ms (and of rms_level's when its
- * rms_ms is not set). */
+/** Averaging time constant of the rms detector, in ms (and of rms_level's and mean_level's
+ * when their rms_ms is not set). */
 #define BX_COMP_RMS_MS 10.0
-/** Range of rms_level's averaging time constant, ms. */
+/** Range of rms_level's and mean_level's averaging time constant, ms. */
 #define BX_COMP_RMS_MIN_MS 0.1
 #define BX_COMP_RMS_MAX_MS 100.0
 
@@ -89,7 +99,8 @@ typedef struct bx_comp_params {
                                 the start, as if the input had stayed there for a long time
                                 (SoX's compand, for one, starts at 0 dBFS: hard compression
                                 that lets go over its release time) */
-    double rms_ms;         /**< "rms_level": the mean square's averaging time constant, ms
+    double rms_ms;         /**< "rms_level": the mean square's averaging time constant, ms;
+                                "mean_level": the mean |x|'s ("mean_ms" in presets)
                                 (BX_COMP_RMS_MIN_MS .. BX_COMP_RMS_MAX_MS; 0: BX_COMP_RMS_MS);
                                 the other detectors ignore it */
 } bx_comp_params;

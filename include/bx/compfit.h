@@ -17,9 +17,10 @@
  *    RMS envelopes and its crest (bx_dynsig);
  *  - paired fit (--paired mode): the EQ'd dry signal, compressed, should have
  *    the processed signal's gain at every 1 ms frame. It searches every
- *    detector; "rms_level" with its averaging time held at each of a few
- *    values (its grid runs at each, Nelder–Mead from the best points of
- *    them all), so by_detector[BX_DETECTOR_RMS_LEVEL].rms_ms is one of them.
+ *    detector; "rms_level" and "mean_level" with their averaging time held
+ *    at each of a few values (the grid runs at each, Nelder–Mead from the
+ *    best points of them all), so by_detector[BX_DETECTOR_RMS_LEVEL].rms_ms
+ *    is one of them.
  */
 #ifndef BX_COMPFIT_H
 #define BX_COMPFIT_H
@@ -59,7 +60,7 @@ typedef struct bx_compfit_result {
     double error_db;       /**< fit error with the compressor (signature distance / gain RMS) */
     double error_off_db;   /**< the same without a compressor */
     /** How much the data constrained threshold, ratio, attack and release (in
-     * that order), and with the "rms_level" detector its averaging time
+     * that order), and with "rms_level" or "mean_level" the averaging time
      * rms_ms (fifth; n_constrained says how many): the share of each one's
      * prior variance (uniform over the search's box; over the whole range
      * of rms_ms) that the fit's curvature removes, 0..1, taking a rise of

@@ -179,6 +179,9 @@ def preset_seeds():
     s["power_detector.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-33,'
                                 b'"ratio":2,"attack_ms":10,"release_ms":43,"makeup_db":10,'
                                 b'"detector":"power"}}}')
+    s["mean_level_detector.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-30,'
+                                     b'"ratio":4,"knee_db":6,"attack_ms":4,"release_ms":80,'
+                                     b'"detector":"mean_level","mean_ms":4}}}')
     s["bad_power_with_knee.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-33,'
                                      b'"ratio":2,"knee_db":6,"detector":"power"}}}')
     s["bad_unknown_key.json"] = P({"compressor": {"threshold_db": -20, "ratio": 4, "knees": 1}})
