@@ -112,16 +112,17 @@ static void sb_name(sbuf *b, const char *name)
  * (tests/test_lsp_rms_compare.py: bx's rms_level against the plugin) */
 #define LSP_WINDOW_TO_TAU 0.7
 
-/* LSP's low-pass sidechain is a one-pole on |x| that covers 1 - 1/sqrt(2)
- * of a step in `reactivity` ms: a time constant of reactivity / this */
-#define LSP_LOWPASS_TO_TAU 1.2279471772995156 /* -ln(1 - 1/sqrt(2)) */
+/* LSP times its one-poles (the low-pass sidechain's over `reactivity`, the
+ * attack and the release) to 1 - 1/sqrt(2) of a step: a time constant of
+ * its time / this (tests/test_lsp_rms_compare.py) */
+#define LSP_TIME_PER_TAU 1.2279471772995156 /* -ln(1 - 1/sqrt(2)) */
 
 /* The reactivity (ms) of LSP's sidechain for c: rms_level's window (at most
  * 143 ms, within LSP's 250), mean_level's low-pass, else bx's own RMS time */
 static double lsp_reactivity_ms(const bx_comp_params *c)
 {
     return c->detector == BX_DETECTOR_RMS_LEVEL    ? bx_comp_rms_ms(c) / LSP_WINDOW_TO_TAU
-           : c->detector == BX_DETECTOR_MEAN_LEVEL ? bx_comp_rms_ms(c) * LSP_LOWPASS_TO_TAU
+           : c->detector == BX_DETECTOR_MEAN_LEVEL ? bx_comp_rms_ms(c) * LSP_TIME_PER_TAU
                                                    : BX_COMP_RMS_MS;
 }
 
@@ -583,18 +584,20 @@ static int ee_compressor(cJSON *in, const bx_chain_params *p)
     cJSON *o = cJSON_AddObjectToObject(in, "compressor#0");
     cJSON *sc = o ? cJSON_AddObjectToObject(o, "sidechain") : NULL;
     /* LSP's knee is where the knee starts below the threshold: bx's half width */
-    return sc && add_num(o, "attack", c->attack_ms) && add_num(o, "boost-amount", 6.0) &&
-           add_num(o, "boost-threshold", -72.0) && add_bool(o, "bypass", 0) &&
-           add_num(o, "dry", -100.0) && add_num(o, "hpf-frequency", 10.0) &&
-           add_str(o, "hpf-mode", "off") && add_num(o, "input-gain", 0.0) &&
+    return sc && add_num(o, "attack", c->attack_ms * LSP_TIME_PER_TAU) &&
+           add_num(o, "boost-amount", 6.0) && add_num(o, "boost-threshold", -72.0) &&
+           add_bool(o, "bypass", 0) && add_num(o, "dry", -100.0) &&
+           add_num(o, "hpf-frequency", 10.0) && add_str(o, "hpf-mode", "off") &&
+           add_num(o, "input-gain", 0.0) &&
            add_num(o, "knee", fmax(-bx_comp_knee_width_db(c) / 2.0, -24.0)) &&
            add_num(o, "lpf-frequency", 20000.0) && add_str(o, "lpf-mode", "off") &&
            add_num(o, "makeup", c->makeup_db) && add_str(o, "mode", "Downward") &&
            add_num(o, "output-gain", p->output_gain_db) && add_num(o, "ratio", c->ratio) &&
-           add_num(o, "release", c->release_ms) && add_num(o, "release-threshold", -100.0) &&
-           add_num(sc, "lookahead", 0.0) && add_str(sc, "mode", lsp_mode(c)) &&
-           add_num(sc, "preamp", 0.0) && add_num(sc, "reactivity", lsp_reactivity_ms(c)) &&
-           add_str(sc, "source", "Middle") && add_str(sc, "stereo-split-source", "Left/Right") &&
+           add_num(o, "release", c->release_ms * LSP_TIME_PER_TAU) &&
+           add_num(o, "release-threshold", -100.0) && add_num(sc, "lookahead", 0.0) &&
+           add_str(sc, "mode", lsp_mode(c)) && add_num(sc, "preamp", 0.0) &&
+           add_num(sc, "reactivity", lsp_reactivity_ms(c)) && add_str(sc, "source", "Middle") &&
+           add_str(sc, "stereo-split-source", "Left/Right") &&
            add_str(sc, "type", "Feed-forward") && add_bool(o, "stereo-split", 0) &&
            add_num(o, "threshold", c->threshold_db) && add_num(o, "wet", 0.0);
 }

@@ -34,6 +34,7 @@ Exit status: 0 all passed, 1 a check failed, 77 skipped.
 """
 
 import json
+import math
 import os
 import re
 import shutil
@@ -242,24 +243,35 @@ def check_sidechain():
     """LSP's RMS sidechain averages over a sliding window of `reactivity` ms;
     bx's rms_level over a one-pole time 0.7 of such a window (the relation
     test_lsp_rms_compare measures): the export sets the window from rms_ms
-    and the summary says so; the other detectors keep LSP's 10 ms."""
+    and the summary says so; mean_level's one-pole on |x| is LSP's Low-Pass
+    sidechain, whose reactivity is the time to 1 - 1/sqrt(2) of a step
+    (1.228 time constants), as are LSP's attack and release; the other
+    detectors keep LSP's 10 ms."""
     base = bxtest.FULL_PRESET["chain"]
+    lsp_time = -math.log(1 - 1 / math.sqrt(2))
     cases = (("rms", None, 1, "RMS", 10.0), ("peak", None, 1, "Peak", 10.0),
-             ("rms_level", 3.5, 3, "RMS", 5.0), ("rms_level", 100.0, 3, "RMS", 100.0 / 0.7))
+             ("rms_level", 3.5, 3, "RMS", 5.0), ("rms_level", 100.0, 3, "RMS", 100.0 / 0.7),
+             ("mean_level", 4.0, 4, "Low-Pass", 4.0 * lsp_time))
     for det, rms_ms, version, mode, want in cases:
         comp = dict(base["compressor"], detector=det)
         if rms_ms is not None:
-            comp["rms_ms"] = rms_ms
+            comp["mean_ms" if det == "mean_level" else "rms_ms"] = rms_ms
         p = preset_file(f"sc-{det}-{rms_ms}", dict(base, compressor=comp), version)
         r = run([BXANALYZE, p, "--export", "easyeffects"])
         if not REP.check(r.returncode == 0, f"{det} {rms_ms}: exported", bxtest.tell(r)):
             continue
         with open(export(p, "easyeffects")) as f:
-            sc = json.load(f)["input"]["compressor#0"]["sidechain"]
-        said = rms_ms is None or f"sliding window of {want:.3g} ms" in r.stderr
-        REP.check(sc["mode"] == mode and abs(sc["reactivity"] - want) < 1e-9 and said,
-                  f"{det}, rms_ms {rms_ms}: LSP's sidechain {mode}, reactivity {want:g} ms",
-                  f"{sc['mode']}, {sc['reactivity']} ms")
+            lc = json.load(f)["input"]["compressor#0"]
+        sc = lc["sidechain"]
+        said = rms_ms is None or (f"sliding window of {want:.3g} ms" in r.stderr
+                                  or f"reactivity {want:.3g} ms" in r.stderr)
+        times = (abs(lc["attack"] - comp["attack_ms"] * lsp_time) < 1e-9
+                 and abs(lc["release"] - comp["release_ms"] * lsp_time) < 1e-9)
+        REP.check(sc["mode"] == mode and abs(sc["reactivity"] - want) < 1e-9 and said and times,
+                  f"{det}, averaging {rms_ms} ms: LSP's sidechain {mode}, reactivity {want:g} ms, "
+                  f"attack and release 1.228 x bx's time constants",
+                  f"{sc['mode']}, {sc['reactivity']} ms, attack {lc['attack']}, release "
+                  f"{lc['release']}; {r.stderr.strip()[:300]}")
 
 
 class Recorder:
