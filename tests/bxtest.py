@@ -125,6 +125,19 @@ def snr_db(ref, got):
     return math.inf if err == 0 else 10 * math.log10(np.sum(ref[:n] ** 2) / err)
 
 
+def paired_fit(bxanalyze, bxlive, ref, dry, work, score=snr_db):
+    """`bxanalyze REF --paired DRY`, then DRY rendered through the preset by bxlive:
+    (the preset's document, its compressor ({} without one), score(REF, the render))."""
+    import json
+    import soundfile as sf
+    fit, out = os.path.join(work, "fit.json"), os.path.join(work, "fit.wav")
+    run_ok([bxanalyze, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
+    with open(fit) as f:
+        doc = json.load(f)
+    run_ok([bxlive, fit, "--render", dry, out], "bxlive --render")
+    return doc, doc["chain"].get("compressor") or {}, score(sf.read(ref)[0], sf.read(out)[0])
+
+
 def emulated(prog):
     """True if prog is the wrapper script a cross build runs its program through
     (Wine): what the host's libraries do (ALSA's messages) is not the program's."""

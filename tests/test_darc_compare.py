@@ -133,13 +133,7 @@ def main():
     sf.write(dry, (LEVEL * bxtest.bursts(7, 12, FS)).astype(np.float32), FS, subtype="FLOAT")
     ref = os.path.join(work, "darc12.wav")
     darc(dry, ref, *case)
-    fit, out = os.path.join(work, "fit.json"), os.path.join(work, "fit.wav")
-    bxtest.run_ok([BXANALYZE, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
-    with open(fit) as f:
-        doc = json.load(f)
-    comp = doc["chain"].get("compressor") or {}
-    bxtest.run_ok([BXLIVE, fit, "--render", dry, out], "bxlive --render")
-    s = snr(sf.read(ref)[0], sf.read(out)[0])
+    doc, comp, s = bxtest.paired_fit(BXANALYZE, BXLIVE, ref, dry, work, snr)
     ok = (comp.get("detector") == "power"
           and abs(comp.get("threshold_db", 0) - want["threshold_db"]) <= 1.5
           and abs(comp.get("ratio", 0) / want["ratio"] - 1) <= 0.15 and s >= 40

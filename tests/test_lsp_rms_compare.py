@@ -140,13 +140,7 @@ def main():
     sf.write(dry, bxtest.bursts(7, 12, FS).astype(np.float32), FS, subtype="FLOAT")
     ref = os.path.join(work, "lsp12.wav")
     lsp_rms(dry, ref, t, r, a, rel, knee, window)
-    fit, out = os.path.join(work, "fit.json"), os.path.join(work, "fit.wav")
-    bxtest.run_ok([BXANALYZE, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
-    with open(fit) as f:
-        doc = json.load(f)
-    comp = doc["chain"].get("compressor") or {}
-    bxtest.run_ok([BXLIVE, fit, "--render", dry, out], "bxlive --render")
-    s = bxtest.snr_db(sf.read(ref)[0], sf.read(out)[0])
+    doc, comp, s = bxtest.paired_fit(BXANALYZE, BXLIVE, ref, dry, work)
     avg_ms = comp.get("rms_ms", comp.get("mean_ms", 0))
     ok = (comp.get("detector") in ("rms_level", "mean_level")
           and abs(comp.get("threshold_db", 0) - t) <= 1.5
@@ -181,12 +175,7 @@ def main():
                   f"SNR {got['rms_level_lp']:.1f} dB")
     t, r, a, rel, knee, window = CASES[0]
     lsp_rms(dry, ref, t, r, a, rel, knee, window, mode=2)
-    bxtest.run_ok([BXANALYZE, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
-    with open(fit) as f:
-        doc = json.load(f)
-    comp = doc["chain"].get("compressor") or {}
-    bxtest.run_ok([BXLIVE, fit, "--render", dry, out], "bxlive --render")
-    s = bxtest.snr_db(sf.read(ref)[0], sf.read(out)[0])
+    doc, comp, s = bxtest.paired_fit(BXANALYZE, BXLIVE, ref, dry, work)
     want_ms = window / TIME_SCALE
     ok = (comp.get("detector") == "mean_level" and abs(comp.get("threshold_db", 0) - t) <= 1.5
           and abs(comp.get("ratio", 0) / r - 1) <= 0.15

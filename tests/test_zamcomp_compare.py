@@ -125,13 +125,7 @@ def main():
     sf.write(dry, bursts(seed=7, seconds=12).astype(np.float32), FS, subtype="FLOAT")
     ref = os.path.join(work, "zam12.wav")
     zamcomp(dry, ref, t, r, a, rel, libdir)
-    fit, out = os.path.join(work, "fit.json"), os.path.join(work, "fit.wav")
-    bxtest.run_ok([BXANALYZE, ref, "--paired", dry, "-o", fit], "bxanalyze --paired")
-    with open(fit) as f:
-        doc = json.load(f)
-    comp = doc["chain"].get("compressor") or {}
-    bxtest.run_ok([BXLIVE, fit, "--render", dry, out], "bxlive --render")
-    s = bxtest.snr_db(sf.read(ref)[0], sf.read(out)[0])
+    doc, comp, s = bxtest.paired_fit(BXANALYZE, BXLIVE, ref, dry, work)
     ok = (comp.get("detector") == "branch" and abs(comp.get("threshold_db", 0) - t) <= 1.5
           and abs(comp.get("ratio", 0) / r - 1) <= 0.15 and s >= 40 and doc["bxpreset"] == 2)
     rep.check(ok, "--paired identifies ZamComp: branch detector, threshold within 1.5 dB, ratio "
