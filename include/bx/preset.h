@@ -26,9 +26,9 @@ extern "C" {
 
 /** The newest preset format version this library reads and writes. Version 2
  * adds the "branch" compressor detector, version 3 the "rms_level" detector
- * and its "rms_ms", version 4 the "power" detector; a preset is written with the lowest version
- * that holds it (bx_preset_version_for), so one without a newer version's features stays readable
- * by a bx that knows only the older one. */
+ * and its "rms_ms", version 4 the "power" and "mean_level" detectors (and "mean_ms"); a preset is
+ * written with the lowest version that holds it (bx_preset_version_for), so one without a newer
+ * version's features stays readable by a bx that knows only the older one. */
 #define BX_PRESET_VERSION 4
 /** The oldest version it reads (read unchanged). */
 #define BX_PRESET_VERSION_MIN 1
@@ -80,7 +80,7 @@ bx_status bx_preset_load(const char *path, bx_preset *out, bx_error *err);
 char *bx_preset_to_json(const bx_preset *p, bx_error *err);
 
 /** The lowest preset format version that holds chain c (1; 2 for a "branch" detector, 3 for
- * "rms_level", 4 for "power"). */
+ * "rms_level", 4 for "power" or "mean_level"). */
 int bx_preset_version_for(const bx_chain_params *c);
 
 /** Validate, serialise and write atomically (temp file + rename). */
