@@ -496,7 +496,9 @@ static void panel_comp(sbuf *b, const bx_analysis_result *r, double top)
             "\xc2\xb7 makeup %s dB \xc2\xb7 %s%s</text>\n",
             f.x, y + ROW_H, cp->attack_ms, cp->release_ms,
             fmt_signed(t2, sizeof t2, cp->makeup_db, 1), bx_detector_name(cp->detector),
-            bx_detector_averages(cp->detector) ? fmt_rms(t4, sizeof t4, cp) : "");
+            bx_detector_averages(cp->detector)              ? fmt_rms(t4, sizeof t4, cp)
+            : cp->detector == BX_DETECTOR_POWER && cp->hold ? " with hold"
+                                                            : "");
         if (r->comp_fitted)
             put(b,
                 "<text class=\"note\" x=\"%.1f\" y=\"%.1f\">static curve, makeup included "

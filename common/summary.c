@@ -55,6 +55,8 @@ void summary_fit(const bx_analysis_result *r)
             printf(" (RMS over %.3g ms)", bx_comp_rms_ms(&c->comp));
         if (c->comp.detector == BX_DETECTOR_MEAN_LEVEL)
             printf(" (mean |x| over %.3g ms)", bx_comp_rms_ms(&c->comp));
+        if (c->comp.detector == BX_DETECTOR_POWER && c->comp.hold)
+            printf(" with hold");
         if (r->comp_fitted) /* reference only sets it by rule: no fit to report */
             printf("; fit error %.2f dB", r->comp_error_db);
         printf("\n");

@@ -1162,8 +1162,8 @@ typedef struct race_heat {
     excerpt ex;
     refine_job *side; /* refinements run beside the heat (first, one task each) */
     int n_side;
-    bx_status st[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
-    bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
+    bx_status st[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 3)];
+    bx_error err[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 3)];
 } race_heat;
 
 static void heat_one(race_heat *h, size_t k, const bx_parallel *par, bx_chainfit_ws *ws)
@@ -1239,18 +1239,26 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
                                 const bx_parallel *par, bx_chainfit_ws *const *ws, refine_job *side,
                                 int n_side, int *winner, const char *path, bx_error *err)
 {
-    bx_chain_params cand[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
-    double snr[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)];
-    int from[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 2)]; /* each candidate's start */
+    bx_chain_params cand[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 3)];
+    double snr[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 3)];
+    int from[RACE_STARTS_MAX * (BX_DETECTOR_COUNT + 3)]; /* each candidate's start */
     int nc = 0;
     for (int s = 0; s < n_starts && s < RACE_STARTS_MAX; s++) {
         const bx_chain_params *p0 = &starts[s];
         const bx_compfit_result *cr = &crs[s];
         from[nc] = s;
         cand[nc++] = *p0;
-        for (int d = 0; d <= BX_DETECTOR_COUNT; d++) {
+        for (int d = 0; d <= BX_DETECTOR_COUNT + 1; d++) {
             bx_chain_params q = *p0;
-            if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
+            if (d == BX_DETECTOR_COUNT + 1) { /* power with hold, where power races */
+                const int own = p0->comp.detector == BX_DETECTOR_POWER;
+                if (!own && !(cr->by_detector_error_db[BX_DETECTOR_POWER] <=
+                                  RACE_ERROR_RATIO * cr->error_db &&
+                              cr->by_detector[BX_DETECTOR_POWER].ratio >= 1.0))
+                    continue;
+                q.comp = own ? p0->comp : cr->by_detector[BX_DETECTOR_POWER];
+                q.comp.hold = 1;
+            } else if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
                 if (p0->comp.detector == BX_DETECTOR_BRANCH || !(cr->error_db > 0))
                     continue;
                 q.comp = cr->by_detector[BX_DETECTOR_PEAK];

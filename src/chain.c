@@ -92,6 +92,9 @@ bx_status bx_chain_params_check(const bx_chain_params *p, double rate_hz, bx_err
         if (c->detector == BX_DETECTOR_MEAN_LEVEL)
             CHECK("chain.compressor.mean_ms", bx_comp_rms_ms(c), BX_COMP_RMS_MIN_MS,
                   BX_COMP_RMS_MAX_MS);
+        if (c->hold && c->detector != BX_DETECTOR_POWER)
+            return bx_error_set(err, BX_ERR_PRESET,
+                                "chain.compressor.hold: only the \"power\" detector has one");
     }
     if (p->has_limiter)
         CHECK("chain.limiter.ceiling_db", p->ceiling_db, BX_CEILING_MIN_DB, BX_CEILING_MAX_DB);

@@ -66,6 +66,7 @@ void bx_comp_init(bx_comp *c, const bx_comp_params *p, double rate_hz)
     c->makeup_lin = pow(10.0, p->makeup_db / 20.0);
     c->p_thr = pow(10.0, p->threshold_db / 10.0);
     c->inv_p_thr = 1.0 / c->p_thr;
+    c->q_hold = p->detector == BX_DETECTOR_POWER && p->hold ? 2.0 * c->p_thr : 0.0;
     c->simd = bx_simd_detect();
     bx_comp_reset(c);
 }

@@ -29,7 +29,7 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
     const double half_w = 0.5 * w, inv_2w = w > 0.0 ? 0.5 / w : 0.0;
     const int rms = c->p.detector == BX_DETECTOR_RMS || c->p.detector == BX_DETECTOR_RMS_LEVEL;
     const int power = c->p.detector == BX_DETECTOR_POWER;
-    const double pt = c->p_thr, inv_pt = c->inv_p_thr;
+    const double pt = c->p_thr, inv_pt = c->inv_p_thr, qh = c->q_hold;
     double qa = c->qa, qr1 = c->qr1, qr2 = c->qr2;
     const int mean = c->p.detector == BX_DETECTOR_MEAN_LEVEL;
     const int follow =
@@ -52,8 +52,9 @@ void COMP_KERNEL(bx_comp *c, double *x, size_t frames, unsigned channels, double
                 for (unsigned ch = 0; ch < channels; ch++)
                     sq += fr[ch] * fr[ch];
                 qa = aa * qa + aa1 * (pt + sq * inv_ch);
-                qr1 = qr1 < qa ? qa : ar * qr1;
-                qr2 = qr2 < qa ? qa : ar * qr2 + ar1 * qr1;
+                const int held = qa < qh; /* under the threshold, with hold */
+                qr1 = qr1 < qa ? qa : held ? qr1 : ar * qr1;
+                qr2 = qr2 < qa ? qa : held ? qr2 : ar * qr2 + ar1 * qr1;
                 buf[j] = qr2;
             }
             /* the reduction, slope 10 log10(q / p_t), none below 1e-12 dB */

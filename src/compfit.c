@@ -548,6 +548,7 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
     c->has_start_level = 0;
     c->start_level_db = 0.0;
     c->rms_ms = bx_detector_averages(o->detector) ? o->rms_ms : 0.0;
+    c->hold = 0; /* not searched here: the race tries it (analysis.c) */
 }
 
 /* The objective for the gains now in o->p (g and e). */
@@ -1289,7 +1290,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
         proxy_free(&py);
         return st;
     }
-    bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0, 0};
+    bx_comp_params none = {0, 1, 0, 10, 100, 0, BX_DETECTOR_PEAK, 0, 0, 0, 0};
     res->error_off_db = evaluate(&o, &none);
     const double off0 = o.last_offset;
     /* every detector: the grids one by one, then Nelder–Mead from all their

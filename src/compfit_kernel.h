@@ -58,12 +58,13 @@ void COMPFIT_RUN(proxy *p, const bx_comp_params *c)
     if (c->detector == BX_DETECTOR_POWER) {
         /* the blocks' mean squares plus the threshold's power, averaged; the
          * two release stages; the reduction (as comp_kernel.h, block rate) */
-        const double pt = pow(10.0, 0.1 * t);
+        const double pt = pow(10.0, 0.1 * t), qh = c->hold ? 2.0 * pt : 0.0;
         double qa = pt, q1 = pt, q2 = pt;
         for (size_t b = 0; b < n; b++) {
             qa = aa * qa + (1.0 - aa) * (pt + p->ms[b]);
-            q1 = q1 < qa ? qa : ar * q1;
-            q2 = q2 < qa ? qa : ar * q2 + (1.0 - ar) * q1;
+            const int held = qa < qh;
+            q1 = q1 < qa ? qa : held ? q1 : ar * q1;
+            q2 = q2 < qa ? qa : held ? q2 : ar * q2 + (1.0 - ar) * q1;
             g[b] = q2;
         }
         levels_db(g, n); /* 20 log10 q: the reduction is half of it less the threshold's */
@@ -258,7 +259,7 @@ static void run8_followers(const proxy *p, const bx_comp_params *c, double *scra
 static void run8_power(const proxy *p, const bx_comp_params *c, double *scratch)
 {
     const double B = (double)p->blk, fs = p->rate_hz;
-    double aa[8], ar[8], aa1[8], ar1[8], pt[8], hs[8], st[8];
+    double aa[8], ar[8], aa1[8], ar1[8], pt[8], hs[8], st[8], qh[8];
     for (int l = 0; l < 8; l++) {
         aa[l] = exp(-B / (c[l].attack_ms * 1e-3 * fs));
         ar[l] = exp(-B / (c[l].release_ms * 1e-3 * fs));
@@ -266,14 +267,17 @@ static void run8_power(const proxy *p, const bx_comp_params *c, double *scratch)
         const double slope = 1.0 - 1.0 / c[l].ratio;
         pt[l] = pow(10.0, 0.1 * c[l].threshold_db);
         hs[l] = 0.5 * slope, st[l] = slope * c[l].threshold_db;
+        qh[l] = c[l].hold ? 2.0 * pt[l] : 0.0;
     }
     const vd vaa = v_ld(aa), var = v_ld(ar), vaa1 = v_ld(aa1), var1 = v_ld(ar1), vpt = v_ld(pt);
+    const vd vqh = v_ld(qh);
     vd qa = vpt, q1 = vpt, q2 = vpt;
     const size_t n = p->nblk;
     for (size_t b = 0; b < n; b++) {
         qa = v_add(v_mul(vaa, qa), v_mul(vaa1, v_add(vpt, v_set1(p->ms[b]))));
-        q1 = v_sel(v_lt(q1, qa), qa, v_mul(var, q1));
-        q2 = v_sel(v_lt(q2, qa), qa, v_add(v_mul(var, q2), v_mul(var1, q1)));
+        const vd held = v_lt(qa, vqh);
+        q1 = v_sel(v_lt(q1, qa), qa, v_sel(held, q1, v_mul(var, q1)));
+        q2 = v_sel(v_lt(q2, qa), qa, v_sel(held, q2, v_add(v_mul(var, q2), v_mul(var1, q1))));
         v_st(scratch + b * 8, q2);
     }
     levels_db(scratch, 8 * n);

@@ -147,6 +147,8 @@ static void comp_words(sbuf *b, const bx_comp_params *c)
         sb_printf(b, " (RMS over %.3g ms)", bx_comp_rms_ms(c));
     if (c->detector == BX_DETECTOR_MEAN_LEVEL)
         sb_printf(b, " (mean |x| over %.3g ms)", bx_comp_rms_ms(c));
+    if (c->detector == BX_DETECTOR_POWER && c->hold)
+        sb_printf(b, " with hold");
 }
 
 static int has_pass(const bx_chain_params *p)

@@ -57,7 +57,7 @@ bx_status bx_lanes_init(bx_lanes *L, const bx_chain_params *const p[BX_LANES], u
             L->inv_2w[l] = c.p.knee_db > 0.0 ? 0.5 / c.p.knee_db : 0.0;
             L->makeup_db[l] = c.p.makeup_db, L->makeup_lin[l] = c.makeup_lin;
             L->y1[l] = c.y1, L->yl[l] = c.yl, L->ms[l] = c.ms, L->env[l] = c.env;
-            L->pt[l] = c.p_thr, L->inv_pt[l] = c.inv_p_thr;
+            L->pt[l] = c.p_thr, L->inv_pt[l] = c.inv_p_thr, L->q_hold[l] = c.q_hold;
             L->qa[l] = c.qa, L->qr1[l] = c.qr1, L->qr2[l] = c.qr2;
         }
         L->out_gain[l] = pow(10.0, p[l]->output_gain_db / 20.0);

@@ -36,6 +36,7 @@ typedef struct bx_lanes {
     double makeup_lin[BX_LANES];
     double y1[BX_LANES], yl[BX_LANES], ms[BX_LANES], env[BX_LANES];
     double pt[BX_LANES], inv_pt[BX_LANES], qa[BX_LANES], qr1[BX_LANES], qr2[BX_LANES];
+    double q_hold[BX_LANES];
     double out_gain[BX_LANES];
     bx_simd simd; /* the kernel bx_lanes_process runs (init: the best) */
 } bx_lanes;

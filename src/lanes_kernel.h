@@ -92,13 +92,15 @@ void LANES_KERNEL(bx_lanes *L, const double *in, double *out, size_t n)
              * release stages hold it; then the reduction (see comp_kernel.h) */
             double buf[LANES_CHUNK * NL];
             vd qa = v_ld(L->qa), qr1 = v_ld(L->qr1), qr2 = v_ld(L->qr2);
-            const vd aa = v_ld(L->aa), ar = v_ld(L->ar), pt = v_ld(L->pt);
+            const vd aa = v_ld(L->aa), ar = v_ld(L->ar), pt = v_ld(L->pt), qh = v_ld(L->q_hold);
             const vd aa1 = v_sub(v_set1(1.0), aa), ar1 = v_sub(v_set1(1.0), ar);
             for (size_t j = 0; j < m; j++) {
                 const vd v = v_ld(f + j * NL);
                 qa = v_add(v_mul(aa, qa), v_mul(aa1, v_add(pt, v_mul(v, v))));
-                qr1 = v_sel(v_lt(qr1, qa), qa, v_mul(ar, qr1));
-                qr2 = v_sel(v_lt(qr2, qa), qa, v_add(v_mul(ar, qr2), v_mul(ar1, qr1)));
+                const vd held = v_lt(qa, qh);
+                qr1 = v_sel(v_lt(qr1, qa), qa, v_sel(held, qr1, v_mul(ar, qr1)));
+                qr2 = v_sel(v_lt(qr2, qa), qa,
+                            v_sel(held, qr2, v_add(v_mul(ar, qr2), v_mul(ar1, qr1))));
                 v_st(buf + j * NL, qr2);
             }
             v_st(L->qa, qa), v_st(L->qr1, qr1), v_st(L->qr2, qr2);

@@ -151,7 +151,7 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
                                        "output_gain_db", "limiter", NULL};
     static const char *const comp_keys[] = {
         "threshold_db", "ratio",          "knee_db", "attack_ms", "release_ms", "makeup_db",
-        "detector",     "start_level_db", "rms_ms",  "mean_ms",   NULL};
+        "detector",     "start_level_db", "rms_ms",  "mean_ms",   "hold",       NULL};
     static const char *const lim_keys[] = {"ceiling_db", NULL};
     if (!cJSON_IsObject(jc))
         return bx_error_set(err, BX_ERR_PRESET, "%s: chain: expected an object, found %s", origin,
@@ -232,6 +232,20 @@ static bx_status parse_chain(const cJSON *jc, int version, bx_chain_params *p, c
                                     "is the power sum's own (leave knee_db out)",
                                     origin);
             c->knee_db = 0.0;
+        }
+        const cJSON *jh = cJSON_GetObjectItemCaseSensitive(jcomp, "hold");
+        c->hold = 0;
+        if (jh) {
+            if (!cJSON_IsBool(jh))
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.hold: expected true or false, found %s",
+                                    origin, bx_json_kind(jh));
+            if (c->detector != BX_DETECTOR_POWER)
+                return bx_error_set(err, BX_ERR_PRESET,
+                                    "%s: chain.compressor.hold: only the \"power\" detector has "
+                                    "one (this one is \"%s\")",
+                                    origin, bx_detector_name(c->detector));
+            c->hold = cJSON_IsTrue(jh);
         }
         const int has_rms_ms = cJSON_GetObjectItemCaseSensitive(jcomp, "rms_ms") != NULL;
         if (has_rms_ms && c->detector != BX_DETECTOR_RMS_LEVEL)
@@ -500,6 +514,8 @@ static cJSON *chain_to_json(const bx_chain_params *p)
             ok = ok && add_exact(jc, "rms_ms", bx_comp_rms_ms(c));
         if (c->detector == BX_DETECTOR_MEAN_LEVEL)
             ok = ok && add_exact(jc, "mean_ms", bx_comp_rms_ms(c));
+        if (c->detector == BX_DETECTOR_POWER && c->hold)
+            ok = ok && cJSON_AddBoolToObject(jc, "hold", 1);
         if (c->has_start_level)
             ok = ok && add_exact(jc, "start_level_db", c->start_level_db);
     }

@@ -853,7 +853,7 @@ static int setup(void)
     truth.bands[1] = (bx_band){BX_BIQUAD_LOW_SHELF, 200, 4, 0.7071};
     truth.bands[2] = (bx_band){BX_BIQUAD_PEAK, 1500, -5, 1.5};
     truth.has_comp = 1;
-    truth.comp = (bx_comp_params){-24, 4, 6, 5, 120, 2, BX_DETECTOR_PEAK, 0, 0, 0};
+    truth.comp = (bx_comp_params){-24, 4, 6, 5, 120, 2, BX_DETECTOR_PEAK, 0, 0, 0, 0};
     truth.has_limiter = 1;
     truth.ceiling_db = -1;
     if (tu_run_chain(&truth, FS, xs, ys, N_MONO))

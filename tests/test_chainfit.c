@@ -59,7 +59,7 @@ static void truth(bx_chain_params *p)
     p->bands[2] = (bx_band){BX_BIQUAD_PEAK, 900, -5, 1.5};
     p->bands[3] = (bx_band){BX_BIQUAD_PEAK, 4000, 3, 2.0};
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-26, 3, 6, 5, 120, 0, BX_DETECTOR_PEAK, 0, 0, 0};
+    p->comp = (bx_comp_params){-26, 3, 6, 5, 120, 0, BX_DETECTOR_PEAK, 0, 0, 0, 0};
 }
 
 /* 25 iterations of the refinement of p on x, y; the start's SNR into

@@ -90,7 +90,7 @@ int main(void)
     bx_chain_params_default(&t);
     t.has_limiter = 0;
     t.has_comp = 1;
-    t.comp = (bx_comp_params){-24, 4, 6, 5, 150, 0, BX_DETECTOR_PEAK, 0, 0, 0};
+    t.comp = (bx_comp_params){-24, 4, 6, 5, 150, 0, BX_DETECTOR_PEAK, 0, 0, 0, 0};
     if (tu_run_chain(&t, FS, x, y, n) || bx_dynsig_compute(y, n, FS, &sig, &err) ||
         bx_compfit_stats(x, n, FS, &sig, 0.1, NULL, &r, &err)) {
         tu_fail("known compressor: %s", err.msg);
@@ -152,7 +152,7 @@ int main(void)
 
     /* 4. paired, and its search from an earlier fit */
     performance(x, n, 13, 0.12, 0.3, 0.08);
-    t.comp = (bx_comp_params){-26, 3, 4, 3, 120, 0, BX_DETECTOR_RMS, 0, 0, 0};
+    t.comp = (bx_comp_params){-26, 3, 4, 3, 120, 0, BX_DETECTOR_RMS, 0, 0, 0, 0};
     bx_compfit_result full, near, plain;
     const size_t skip = n / 8;
     if (tu_run_chain(&t, FS, x, y, n) ||
@@ -191,7 +191,7 @@ int main(void)
 
     /* 5. paired, an RMS window feeding an envelope follower: its detector is
      * the one found, at the window it was searched with nearest the truth */
-    t.comp = (bx_comp_params){-28, 4, 6, 5, 100, 0, BX_DETECTOR_RMS_LEVEL, 0, 0, 4.0};
+    t.comp = (bx_comp_params){-28, 4, 6, 5, 100, 0, BX_DETECTOR_RMS_LEVEL, 0, 0, 4.0, 0};
     if (tu_run_chain(&t, FS, x, y, n) ||
         bx_compfit_paired(x, y, n, skip, FS, 0.1, NULL, &r, &err)) {
         tu_fail("paired rms_level: %s", err.msg);
@@ -223,7 +223,7 @@ int main(void)
      * within a block, which the block model must follow (fed each block's
      * mean |x|, it found -35.8 dB, 5.9 ms, a gain trace of 0.23 dB: another
      * basin, which the waveform's refinement did not leave) */
-    t.comp = (bx_comp_params){-30, 7.8, 5.6, 1.5, 290, 0, BX_DETECTOR_LEVEL, 0, 0, 0};
+    t.comp = (bx_comp_params){-30, 7.8, 5.6, 1.5, 290, 0, BX_DETECTOR_LEVEL, 0, 0, 0, 0};
     if (tu_run_chain(&t, FS, x, y, n) ||
         bx_compfit_paired(x, y, n, skip, FS, 0.1, NULL, &r, &err)) {
         tu_fail("paired level: %s", err.msg);

@@ -61,24 +61,25 @@ SKIP_S = 0.5
 LEVEL = 10 ** (-10 / 20)  # the bursts, 10 dB down
 CONTROL_MAX_DB = 40.0
 FS = 48000
-# the plugin's threshold dBFS, ratio control (0..1), attack s, release s
-CASES = [(-30.0, 0.5, 0.005, 0.15), (-30.0, 0.8, 0.001, 0.05), (-20.0, 0.3, 0.02, 0.5)]
+# the plugin's threshold dBFS, ratio control (0..1), attack s, release s, hold
+CASES = [(-30.0, 0.5, 0.005, 0.15, 0), (-30.0, 0.8, 0.001, 0.05, 0), (-20.0, 0.3, 0.02, 0.5, 0),
+         (-30.0, 0.7, 0.002, 0.08, 1)]
 
 
-def darc(src, dst, t, r, a, rel):
-    controls = f"threshold={t}|Ratio={r}|attack={a}|release={rel}|hold=0"
+def darc(src, dst, t, r, a, rel, hold=0):
+    controls = f"threshold={t}|Ratio={r}|attack={a}|release={rel}|hold={hold}"
     uri = URI.replace(":", "\\\\:")
     bxtest.run_ok([FFMPEG, "-v", "error", "-y", "-i", src, "-af", f"lv2=p={uri}:c={controls}",
                    "-c:a", "pcm_f32le", dst], "ffmpeg x42-comp")
 
 
-def bx_settings(t, r, a, rel):
-    """The plugin's controls as bx's compressor (see above)."""
+def bx_settings(t, r, a, rel, hold=0):
+    """The plugin's controls as bx's compressor (see above); its hold is bx's."""
     def tau_ms(w):  # the time constant of the one-pole y += w (x - y), ms
         return -1000 / (FS * math.log(1 - w))
     return {"threshold_db": t + 10 * math.log10(0.5), "ratio": 1 / (1 - r),
             "attack_ms": tau_ms(0.5 / (FS * a)), "release_ms": tau_ms(3.5 / (FS * rel)),
-            "makeup_db": -r * (10 + t)}
+            "makeup_db": -r * (10 + t), **({"hold": True} if hold else {})}
 
 
 def snr(ref, got):
@@ -90,6 +91,7 @@ def preset(path, comp, detector):
     c = dict(comp, detector=detector)
     if detector != "power":
         c["knee_db"] = 24
+        c.pop("hold", None)
     with open(path, "w") as f:
         json.dump({"bxpreset": 4, "name": f"{detector} detector",
                    "chain": {"eq": [], "compressor": c}}, f)
@@ -109,15 +111,18 @@ def main():
     print(f"promise: SNR(bx power detector, x42-comp) >= {SNR_MIN_DB:g} dB; "
           f"the rms detector < {CONTROL_MAX_DB:g} dB")
     for case in CASES:
-        t, r, a, rel = case
+        t, r, a, rel, hold = case
         label = f"threshold {t} dBFS, ratio control {r}, attack {a * 1e3:g} ms, " \
-                f"release {rel * 1e3:g} ms"
+                f"release {rel * 1e3:g} ms" + (", hold" if hold else "")
         darc(src, ref, *case)
         z, _ = sf.read(ref)
         got = {}
-        for det in ("power", "rms"):
+        for det in ("power", "rms") + (("power without hold",) if hold else ()):
             p, out = os.path.join(work, f"{det}.json"), os.path.join(work, f"{det}.wav")
-            preset(p, bx_settings(*case), det)
+            if det == "power without hold":
+                preset(p, bx_settings(*case[:4]), "power")
+            else:
+                preset(p, bx_settings(*case), det)
             bxtest.run_ok([BXLIVE, p, "--render", src, out], "bxlive --render")
             got[det] = snr(z, sf.read(out)[0])
         rep.check(got["power"] >= SNR_MIN_DB, f"{label}: power detector SNR >= {SNR_MIN_DB:g} dB",
@@ -125,9 +130,13 @@ def main():
         rep.check(got["rms"] < CONTROL_MAX_DB,
                   f"{label}: control, the rms detector stays under {CONTROL_MAX_DB:g} dB",
                   f"SNR {got['rms']:.1f} dB")
+        if hold:
+            rep.check(got["power without hold"] < CONTROL_MAX_DB,
+                      f"{label}: control, the power detector without hold stays under "
+                      f"{CONTROL_MAX_DB:g} dB", f"SNR {got['power without hold']:.1f} dB")
 
     # --paired identifies the plugin's design
-    case = (-30.0, 0.5, 0.005, 0.15)
+    case = (-30.0, 0.5, 0.005, 0.15, 0)
     want = bx_settings(*case)
     dry = os.path.join(work, "dry12.wav")
     sf.write(dry, (LEVEL * bxtest.bursts(7, 12, FS)).astype(np.float32), FS, subtype="FLOAT")

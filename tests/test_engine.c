@@ -54,7 +54,7 @@ static void full_params(bx_chain_params *p)
     p->n_bands = 6;
     memcpy(p->bands, b, sizeof b);
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-24, 4, 6, 3, 120, 6, BX_DETECTOR_PEAK, 0, 0, 0};
+    p->comp = (bx_comp_params){-24, 4, 6, 3, 120, 6, BX_DETECTOR_PEAK, 0, 0, 0, 0};
     p->output_gain_db = -1;
     p->has_limiter = 1;
     p->ceiling_db = -1;
@@ -67,7 +67,7 @@ static void alt_params(bx_chain_params *p)
     p->bands[0] = (bx_band){BX_BIQUAD_HIGHPASS, 300, 0, 0.707};
     p->bands[1] = (bx_band){BX_BIQUAD_PEAK, 1500, 8, 2};
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-30, 8, 0, 1, 60, 8, BX_DETECTOR_RMS, 0, 0, 0};
+    p->comp = (bx_comp_params){-30, 8, 0, 1, 60, 8, BX_DETECTOR_RMS, 0, 0, 0, 0};
     p->has_limiter = 1;
     p->ceiling_db = -3;
 }

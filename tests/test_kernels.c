@@ -44,8 +44,18 @@ static void variant(bx_chain_params *p, int l, bx_detector d, int start)
     p->bands[2] = (bx_band){BX_BIQUAD_PEAK, 900 / k, -5 + 0.3 * l, 1.5 * k};
     p->bands[3] = (bx_band){BX_BIQUAD_HIGH_SHELF, 6000 * k, 3, 0.8};
     p->has_comp = 1;
-    p->comp = (bx_comp_params){-26 - l, 3 * k, 6 + l, 5 * k, 120 / k, 2.0 - 0.2 * l, d, 0, 0, 0};
-    p->comp.rms_ms = 2.0 * k; /* "rms_level" only */
+    p->comp = (bx_comp_params){-26 - l,
+                               3 * k,
+                               6 + l,
+                               5 * k,
+                               120 / k,
+                               2.0 - 0.2 * l,
+                               d,
+                               0,
+                               0,
+                               0,
+                               d == BX_DETECTOR_POWER && l % 2}; /* "power": with hold or not */
+    p->comp.rms_ms = 2.0 * k;                                    /* "rms_level" only */
     p->comp.has_start_level = start;
     p->comp.start_level_db = -6.0 - l;
     p->output_gain_db = 1.5 - 0.25 * l;
@@ -93,9 +103,17 @@ static int block_model(void)
         for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
             bx_comp_params c[8];
             for (int l = 0; l < 8; l++)
-                c[l] = (bx_comp_params){-30 + 2 * l, 1.5 + l,    3.0 * (l % 3),  0.5 + l,
-                                        40 + 30 * l, 0,          (bx_detector)d, 0,
-                                        0,           1.0 + 2 * l};
+                c[l] = (bx_comp_params){-30 + 2 * l,
+                                        1.5 + l,
+                                        3.0 * (l % 3),
+                                        0.5 + l,
+                                        40 + 30 * l,
+                                        0,
+                                        (bx_detector)d,
+                                        0,
+                                        0,
+                                        1.0 + 2 * l,
+                                        d == BX_DETECTOR_POWER && l % 2};
             bx_compfit_proxy_run8(kernels[kk], &p[1], c, g8, e8, scratch);
             for (int l = 0; l < 8; l++) {
                 bx_compfit_proxy_run(BX_SIMD_BASELINE, &p[0], &c[l]);
@@ -110,7 +128,7 @@ static int block_model(void)
     /* the gain error against libm's logarithms over the frames compared
      * (the others' measurements poisoned: they must not count) */
     for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
-        const bx_comp_params c = {-24, 4, 6, 3, 150, 0, (bx_detector)d, 0, 0, 3.0};
+        const bx_comp_params c = {-24, 4, 6, 3, 150, 0, (bx_detector)d, 0, 0, 3.0, 0};
         double poisoned[NB / FB];
         for (size_t f = 0; f < NB / FB; f++)
             poisoned[f] = f % 7 ? meas[f] : NAN;
@@ -149,8 +167,17 @@ static int block_model(void)
     for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
         bx_comp_params c8[8];
         for (int l = 0; l < 8; l++)
-            c8[l] = (bx_comp_params){-30 + 2 * l, 2 + l,          3 + l, 1 + l, 80 + 20 * l,
-                                     0,           (bx_detector)d, 0,     0,     1.0 + l};
+            c8[l] = (bx_comp_params){-30 + 2 * l,
+                                     2 + l,
+                                     3 + l,
+                                     1 + l,
+                                     80 + 20 * l,
+                                     0,
+                                     (bx_detector)d,
+                                     0,
+                                     0,
+                                     1.0 + l,
+                                     d == BX_DETECTOR_POWER && l % 2};
         for (int l = 0; l < 8; l++) {
             p[0].gr_db = 0;
             bx_compfit_proxy_run(bx_simd_detect(), &p[0], &c8[l]);
@@ -187,7 +214,7 @@ static int block_model(void)
     if (n_kernels < 2)
         return checks; /* the baseline only */
     for (int d = 0; d < BX_DETECTOR_COUNT; d++) {
-        const bx_comp_params c = {-24, 4, 6, 3, 150, 0, (bx_detector)d, 0, 0, 3.0};
+        const bx_comp_params c = {-24, 4, 6, 3, 150, 0, (bx_detector)d, 0, 0, 3.0, 0};
         bx_compfit_proxy_run(BX_SIMD_BASELINE, &p[0], &c);
         bx_compfit_proxy_run(BX_SIMD_AVX2_FMA, &p[1], &c);
         double m0, m1;

@@ -348,6 +348,8 @@ INVALID = [
     ("mean_ms with the rms_level detector", v_comp(4, detector="rms_level", mean_ms=5), "mean_ms"),
     ("rms_ms with the mean_level detector", v_comp(4, detector="mean_level", rms_ms=5), "rms_ms"),
     ("mean_ms above 100", v_comp(4, detector="mean_level", mean_ms=101), "mean_ms"),
+    ("hold with the rms detector", v_comp(4, detector="rms", hold=True), "hold"),
+    ("hold is a number", v_comp(4, detector="power", hold=1), "hold"),
     ("branch detector in bxpreset 1", mod(setp(COMP, {"threshold_db": -20, "ratio": 4,
                                                       "detector": "branch"})), "branch"),
     ("rms_level detector in bxpreset 2", v_comp(2, detector="rms_level"), "rms_level"),
@@ -462,6 +464,8 @@ VALID = [
     ("power detector", v_comp(4, detector="power", attack_ms=10, release_ms=100)),
     ("mean_level, mean_ms 0.1", v_comp(4, detector="mean_level", mean_ms=0.1)),
     ("mean_level without mean_ms", v_comp(4, detector="mean_level")),
+    ("power with hold", v_comp(4, detector="power", hold=True)),
+    ("power with hold false", v_comp(4, detector="power", hold=False)),
     ("limiter {} (default ceiling)", mod(setp(LIM, {}))),
     ("eq []", mod(setp(EQ, []))),
     ("32 bands", mod(setp(EQ, [{"type": "peak", "freq_hz": 100 + 50 * i, "gain_db": 0.5}

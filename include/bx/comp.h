@@ -103,6 +103,10 @@ typedef struct bx_comp_params {
                                 "mean_level": the mean |x|'s ("mean_ms" in presets)
                                 (BX_COMP_RMS_MIN_MS .. BX_COMP_RMS_MAX_MS; 0: BX_COMP_RMS_MS);
                                 the other detectors ignore it */
+    int hold;              /**< "power" only: 1 stops the release while the averaged power
+                                stays under twice the threshold's (the signal under the
+                                threshold: the reduction is held, not let go; x42-comp's
+                                hold); 0 (the default) lets go always */
 } bx_comp_params;
 
 /** Flat state; fill it with bx_comp_init, no allocation involved. */
@@ -115,6 +119,7 @@ typedef struct bx_comp {
     double env;              /* "level" detector: the followed amplitude */
     double p_thr, inv_p_thr; /* "power": the threshold's power and its inverse */
     double qa, qr1, qr2;     /* "power": the averaged power plus p_thr, the two held stages */
+    double q_hold;           /* "power": below this averaged power the release holds (0: never) */
     double gr_peak_db;       /* largest gain reduction since the last read */
     bx_simd simd;            /* kernel of bx_comp_process (init: the best) */
 } bx_comp;

@@ -178,7 +178,7 @@ def preset_seeds():
                                  b'"ratio":5,"attack_ms":2,"release_ms":150,"detector":"branch"}}}')
     s["power_detector.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-33,'
                                 b'"ratio":2,"attack_ms":10,"release_ms":43,"makeup_db":10,'
-                                b'"detector":"power"}}}')
+                                b'"detector":"power","hold":true}}}')
     s["mean_level_detector.json"] = (b'{"bxpreset":4,"chain":{"compressor":{"threshold_db":-30,'
                                      b'"ratio":4,"knee_db":6,"attack_ms":4,"release_ms":80,'
                                      b'"detector":"mean_level","mean_ms":4}}}')
