@@ -38,7 +38,7 @@ static int same_chain(const bx_chain_params *a, const bx_chain_params *b)
            c->knee_db == d->knee_db && c->attack_ms == d->attack_ms &&
            c->release_ms == d->release_ms && c->makeup_db == d->makeup_db &&
            c->detector == d->detector && c->has_start_level == d->has_start_level &&
-           c->start_level_db == d->start_level_db && c->rms_ms == d->rms_ms;
+           c->start_level_db == d->start_level_db && c->rms_ms == d->rms_ms && c->hold == d->hold;
 }
 
 /* A bx_parallel that runs the tasks backwards on one thread, numbering the
