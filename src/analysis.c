@@ -1252,10 +1252,11 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
             bx_chain_params q = *p0;
             if (d == BX_DETECTOR_COUNT + 1) { /* power with hold, where power races */
                 const int own = p0->comp.detector == BX_DETECTOR_POWER;
-                if (!own && !(cr->by_detector_error_db[BX_DETECTOR_POWER] <=
-                                  RACE_ERROR_RATIO * cr->error_db &&
-                              cr->by_detector[BX_DETECTOR_POWER].ratio >= 1.0))
-                    continue;
+                if (own ? p0->comp.hold
+                        : !(cr->by_detector_error_db[BX_DETECTOR_POWER] <=
+                                RACE_ERROR_RATIO * cr->error_db &&
+                            cr->by_detector[BX_DETECTOR_POWER].ratio >= 1.0))
+                    continue; /* (a start that holds already races as it is) */
                 q.comp = own ? p0->comp : cr->by_detector[BX_DETECTOR_POWER];
                 q.comp.hold = 1;
             } else if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
