@@ -1031,31 +1031,57 @@ static void real_gains_range(proxy *p, const float *x, const bx_comp_params *c, 
     bx_comp_params cp = *c;
     cp.makeup_db = 0;
     bx_comp_init(&comp, &cp, p->rate_hz);
-    double buf[256];
-    for (size_t k0 = (b0 - warm) * p->blk; k0 < b0 * p->blk; k0 += 256) {
-        const size_t m = b0 * p->blk - k0 < 256 ? b0 * p->blk - k0 : 256;
+    enum { SPAN = 4096 };
+    double buf[SPAN], in[SPAN];
+    for (size_t k0 = (b0 - warm) * p->blk; k0 < b0 * p->blk; k0 += SPAN) {
+        const size_t m = b0 * p->blk - k0 < SPAN ? b0 * p->blk - k0 : SPAN;
         for (size_t k = 0; k < m; k++)
             buf[k] = x[k0 + k];
         bx_comp_process(&comp, buf, m, 1);
     }
-    for (size_t b = b0; b < b1; b++) {
-        double num = 0, den = 0;
-        for (size_t k0 = 0; k0 < p->blk; k0 += 256) {
-            const size_t m = p->blk - k0 < 256 ? p->blk - k0 : 256;
-            for (size_t k = 0; k < m; k++)
-                buf[k] = x[b * p->blk + k0 + k];
-            for (size_t k = 0; k < m; k++)
-                den += buf[k] * buf[k];
-            bx_comp_process(&comp, buf, m, 1);
-            for (size_t k = 0; k < m; k++)
-                num += buf[k] * buf[k];
+    /* whole blocks a span at a time (bx_comp_process gives the same values
+     * however a signal is cut into calls), each block's gain from its mean
+     * squares after and before; a span ends after a block of silence, which
+     * takes the reduction the compressor reached by its end */
+    const size_t bpc = p->blk <= SPAN ? SPAN / p->blk : 1;
+    for (size_t s0 = b0; s0 < b1;) {
+        size_t s1 = s0;
+        while (s1 < b1 && s1 - s0 < bpc && p->ms[s1++] != 0.0)
+            ;
+        if (p->blk > SPAN) { /* (blocks longer than a span: one, piece by piece) */
+            double num = 0, den = 0;
+            for (size_t k0 = 0; k0 < p->blk; k0 += SPAN) {
+                const size_t m = p->blk - k0 < SPAN ? p->blk - k0 : SPAN;
+                for (size_t k = 0; k < m; k++)
+                    buf[k] = x[s0 * p->blk + k0 + k], den += buf[k] * buf[k];
+                bx_comp_process(&comp, buf, m, 1);
+                for (size_t k = 0; k < m; k++)
+                    num += buf[k] * buf[k];
+            }
+            p->g[s0] =
+                den > 0 ? sqrt(num / den) : pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+            p->e[s0] = p->g[s0] * p->g[s0] * p->ms[s0];
+            s0++;
+            continue;
         }
-        p->g[b] = den > 0 ? sqrt(num / den) : pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
-        p->e[b] = p->g[b] * p->g[b] * p->ms[b];
+        const size_t m = (s1 - s0) * p->blk;
+        for (size_t k = 0; k < m; k++)
+            in[k] = buf[k] = x[s0 * p->blk + k];
+        bx_comp_process(&comp, buf, m, 1);
+        for (size_t b = s0; b < s1; b++) {
+            const double *u = in + (b - s0) * p->blk, *v = buf + (b - s0) * p->blk;
+            double num = 0, den = 0;
+            for (size_t k = 0; k < p->blk; k++)
+                den += u[k] * u[k], num += v[k] * v[k];
+            /* (only the span's last block can be silent) */
+            p->g[b] =
+                den > 0 ? sqrt(num / den) : pow(10.0, -bx_comp_gain_reduction_db(&comp) / 20.0);
+            p->e[b] = p->g[b] * p->g[b] * p->ms[b];
+        }
+        s0 = s1;
     }
 }
 
-/* Real bx_comp on x (first n samples), gains per block into p->g. */
 static void real_gains(proxy *p, const float *x, const bx_comp_params *c)
 {
     real_gains_range(p, x, c, 0, 0, p->nblk);
@@ -1301,6 +1327,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
         st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
     } else {
         enum { N_STARTS = SEARCH_KEEP * BX_DETECTOR_COUNT };
+        int kept[BX_DETECTOR_COUNT] = {0};
         double nm_v[N_STARTS][NP], nm_f[N_STARTS], rms[N_STARTS];
         bx_detector det[N_STARTS];
         size_t nk = 0;
@@ -1309,6 +1336,10 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
                 const bx_comp_params *c = &prev->by_detector[d];
                 if (!(c->ratio >= 1.0 && c->attack_ms > 0 && c->release_ms > 0))
                     continue;
+                if (d != BX_DETECTOR_PEAK && !bx_compfit_within_reach(prev, (bx_detector)d)) {
+                    kept[d] = 1; /* out of reach: measured again where it was */
+                    continue;
+                }
                 det[nk] = (bx_detector)d;
                 rms[nk] = c->rms_ms;
                 const double v[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms),
@@ -1353,12 +1384,14 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
             for (size_t k = 0; k < nk; k++)
                 if (det[k] == (bx_detector)d && nm_f[k] < best_f)
                     best_f = nm_f[k], best = k;
-            if (best == nk)
+            if (best == nk && !kept[d])
                 continue;
-            bx_comp_params cand;
-            o.detector = (bx_detector)d;
-            o.rms_ms = rms[best];
-            params_from(nm_v[best], &o, &cand);
+            bx_comp_params cand = kept[d] ? prev->by_detector[d] : (bx_comp_params){0};
+            if (!kept[d]) {
+                o.detector = (bx_detector)d;
+                o.rms_ms = rms[best];
+                params_from(nm_v[best], &o, &cand);
+            }
             real_gains(&p, x, &cand);
             double mk;
             const double er = gain_error(&p, meas, used, n_used, fb, &mk);
@@ -1392,6 +1425,15 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
     proxy_free(&p);
     proxy_free(&py);
     return BX_OK;
+}
+
+int bx_compfit_within_reach(const bx_compfit_result *r, bx_detector d)
+{
+    if (!(d >= 0 && d < BX_DETECTOR_COUNT && r->by_detector[d].ratio >= 1.0))
+        return 0;
+    return r->by_detector_error_db[d] <= BX_COMPFIT_REACH_RATIO * r->error_db ||
+           ((d == BX_DETECTOR_LEVEL || bx_detector_averages(d)) &&
+            bx_detector_averages(r->params.detector));
 }
 
 bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t skip, double rate_hz,

@@ -101,11 +101,31 @@ bx_status bx_compfit_paired(const float *x, const float *y, size_t n, size_t ski
                             double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
                             bx_error *err);
 
+/** A detector's best compressor is within reach of the chosen one's when its
+ * gain-trace error is at most this many times the chosen one's. */
+#define BX_COMPFIT_REACH_RATIO 1.5
+
+/**
+ * Whether r's best compressor with detector d is within reach of r's chosen
+ * one (a paired fit's; 0 for a detector it has no compressor of): its
+ * gain-trace error at most BX_COMPFIT_REACH_RATIO times the chosen one's, or
+ * d one of the envelope followers ("level", "rms_level", "mean_level") where
+ * the chosen one averages. Each follower becomes "level" as its averaging
+ * time shrinks, the block-rate model follows |x| more coarsely than an
+ * average, so its trace favours an averaging follower even on a plain one;
+ * and the averages of |x| and of x^2 differ by a crest factor the trace
+ * hardly tells.
+ */
+int bx_compfit_within_reach(const bx_compfit_result *r, bx_detector d);
+
 /**
  * bx_compfit_paired from an earlier fit's neighbourhood: the search starts
  * from prev's best compressor of each detector (prev->by_detector, as from
  * bx_compfit_paired on nearly the same x and y, e.g. after the EQ before it
- * moved a little) instead of from its grid. About a quarter of the
+ * moved a little) instead of from its grid. Only the detectors within reach
+ * of prev's choice (bx_compfit_within_reach) and "peak" (whose settings a
+ * "branch" detector may start from) are searched; the others keep prev's
+ * settings, their errors measured again on x and y. About a sixth of the
  * evaluations; a basin prev did not find is not found here either. A prev
  * with no compressor in by_detector (zeroed, or from a fit that had none):
  * the same as bx_compfit_paired.
