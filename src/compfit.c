@@ -168,9 +168,33 @@ static bx_status proxy_finish(proxy *p, bx_error *err)
     return BX_OK;
 }
 
-/* Sorts v[0..n) ascending (n small: a block's samples). */
+/* Sorts v[0..n) ascending (n small: a block's samples). Up to
+ * SORT_RANK_MAX values, each goes straight to its rank (how many come
+ * before it: smaller, or equal and earlier), counted without branches (the
+ * comparisons vectorise; an insertion sort's mispredicted branches cost
+ * three times as much on 24 values); the same order as any sort gives. A
+ * value that is not a number has no rank: then, and for more values, an
+ * insertion sort. */
+#define SORT_RANK_MAX 128
 static void sort_small(double *v, size_t n)
 {
+    int nan = 0;
+    for (size_t i = 0; i < n; i++)
+        nan |= v[i] != v[i];
+    if (n <= SORT_RANK_MAX && !nan) {
+        double out[SORT_RANK_MAX];
+        for (size_t i = 0; i < n; i++) {
+            const double a = v[i];
+            double r = 0.0; /* (a count in a double: the loops vectorise on SSE2) */
+            for (size_t j = 0; j < i; j++)
+                r += v[j] <= a ? 1.0 : 0.0;
+            for (size_t j = i + 1; j < n; j++)
+                r += v[j] < a ? 1.0 : 0.0;
+            out[(size_t)r] = a;
+        }
+        memcpy(v, out, n * sizeof *v);
+        return;
+    }
     for (size_t i = 1; i < n; i++) {
         const double a = v[i];
         size_t j = i;

@@ -290,6 +290,10 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
             A0[p * m + p] += prec * g->wsum;
             y[p] -= prec * g->wsum * (get_p(b, idx_par[p]) - c);
         }
+        /* the bands' responses, to put back after a step that fails (the
+         * Jacobian is not needed again this iteration: its memory holds them) */
+        double *resp_saved = jac;
+        memcpy(resp_saved, &F->resp[(size_t)first * n], (F->nb - first) * n * sizeof(double));
         int improved = 0;
         while (lambda < 1e10) {
             if (bx_linalg_lm_step(A0, y, lambda, m, A, step) != 0) {
@@ -317,8 +321,7 @@ static double refine(fit *F, unsigned first, int iters, double *jac, double *tmp
             }
             memcpy(F->b, saved, sizeof saved);
             F->offset = off_saved;
-            for (unsigned k = first; k < F->nb; k++)
-                band_response(g, &F->b[k], &F->resp[(size_t)k * n]);
+            memcpy(&F->resp[(size_t)first * n], resp_saved, (F->nb - first) * n * sizeof(double));
             rebuild_model(F);
             lambda *= 4.0;
         }
