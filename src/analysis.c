@@ -447,8 +447,8 @@ static double add_gain(bx_chain_params *p, double d)
 
 /* The measure `how` (mono, LUFS) of u scaled by gain_db and limited at ceiling_db:
  * what the chain's last two stages make of u, its signal before them. */
-static bx_status limited_loudness(const float *u, size_t n, double rate_hz, double gain_db,
-                                  double ceiling_db, loud_measure how, double *lufs,
+static bx_status limited_loudness(const float *u, size_t n, size_t from, double rate_hz,
+                                  double gain_db, double ceiling_db, loud_measure how, double *lufs,
                                   const char *path, bx_error *err)
 {
     enum { BLOCK = 1024 };
@@ -467,9 +467,11 @@ static bx_status limited_loudness(const float *u, size_t n, double rate_hz, doub
         for (size_t j = 0; j < k; j++)
             d[j] = g * u[i + j];
         bx_limiter_process(&lim, d, k, 1);
-        for (size_t j = 0; j < k; j++)
-            f[j] = (float)d[j];
-        st = bx_meter_add(m, f, k, &e2);
+        const size_t j0 = i < from ? (from - i < k ? from - i : k) : 0; /* measured from `from` */
+        for (size_t j = j0; j < k; j++)
+            f[j - j0] = (float)d[j];
+        if (k > j0)
+            st = bx_meter_add(m, f, k - j0, &e2);
     }
     const double l = how == LOUD_ENERGY ? bx_meter_energy(m) : bx_meter_integrated(m);
     bx_meter_destroy(m);
@@ -480,14 +482,15 @@ static bx_status limited_loudness(const float *u, size_t n, double rate_hz, doub
 }
 
 /* Set the gain (add_gain) so that x through the chain has the target
- * loudness (the measure `how`). Everything before the limiter scales with that gain, so one
+ * loudness (the measure `how`) from sample `from` on (the chain runs from the
+ * start). Everything before the limiter scales with that gain, so one
  * rendering without the limiter gives the exact correction whenever the peak
  * stays under the ceiling. Otherwise the limiter's share is measured, up to
  * three times, on that rendering scaled and limited (the chain's last two
  * stages; the EQ and compressor need not run again), each correction divided
  * by how much the loudness moved per dB of gain between the last two. */
 static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float *x, size_t n,
-                                loud_measure how, double target_lufs, float *scratch,
+                                size_t from, loud_measure how, double target_lufs, float *scratch,
                                 const bx_parallel *par, const char *path, bx_error *err)
 {
     /* scratch: n floats the caller lends (fresh memory costs page faults), or NULL */
@@ -499,7 +502,7 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
     double l = -70.0;
     bx_status st = apply_chain_par(&q, rate_hz, x, y, n, par, path, err);
     if (!st)
-        st = measure_loudness(y, n, rate_hz, how, &l, path, err);
+        st = measure_loudness(y + from, n - from, rate_hz, how, &l, path, err);
     if (!st && l > -69.9) {
         double peak = 0;
         for (size_t i = 0; i < n; i++)
@@ -509,7 +512,7 @@ static bx_status match_loudness(bx_chain_params *p, double rate_hz, const float 
                           peak * pow(10.0, g / 20.0) <= pow(10.0, p->ceiling_db / 20.0) * 0.999;
         double g_prev = 0, l_prev = 0;
         for (int pass = 0; pass < 3 && !exact && !st; pass++) {
-            st = limited_loudness(y, n, rate_hz, g, p->ceiling_db, how, &l, path, err);
+            st = limited_loudness(y, n, from, rate_hz, g, p->ceiling_db, how, &l, path, err);
             if (st || l <= -69.9 || fabs(target_lufs - l) < 0.02)
                 break;
             double slope = 1.0;
@@ -1012,8 +1015,8 @@ static bx_status run_source(bx_analysis_result *res, const bx_profile *ref, cons
     common_rate_free(rates);
     if (!st) {
         set_limiter(p, &ref->ref);
-        st = match_loudness(p, src->rate_hz, src->mono, n, LOUD_ENERGY, ref->ref.stats.energy_lufs,
-                            xe, o->par, src->path, err);
+        st = match_loudness(p, src->rate_hz, src->mono, n, 0, LOUD_ENERGY,
+                            ref->ref.stats.energy_lufs, xe, o->par, src->path, err);
     }
     bx_free(xe);
     lap(res, BX_ANALYSIS_STAGE_LOUDNESS);
@@ -1097,7 +1100,7 @@ static bx_status run_reference(bx_analysis_result *res, const bx_take *ref,
         st2 = measure_loudness(x, ref->n_mono, ref->rate_hz, LOUD_INTEGRATED, &in_lufs, ref->path,
                                err);
         if (!st2 && in_lufs > -69.9)
-            st2 = match_loudness(p, ref->rate_hz, x, ref->n_mono, LOUD_INTEGRATED, in_lufs, NULL,
+            st2 = match_loudness(p, ref->rate_hz, x, ref->n_mono, 0, LOUD_INTEGRATED, in_lufs, NULL,
                                  o->par, ref->path, err);
         bx_free(x);
     }
@@ -1245,12 +1248,11 @@ static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error
  * between the waveform's peaks, within a block). The race: p's own
  * compressor, every detector whose best compressor is within reach of it
  * (bx_compfit_within_reach: a gain-trace error close to the chosen one's,
- * or another envelope follower where p's averages), "power" with hold where
- * "power" is within reach, and the "branch" detector with the "peak"
- * detector's settings (the two share the level and differ only in how
- * attack and release combine) each get RACE_ITERATIONS of the whole chain's
- * refinement from the same start, on the loudest RACE_HEAT_S of the
- * excerpt; the RACE_FINALISTS best there get RACE_ITERATIONS more on the
+ * or another envelope follower where p's averages), "power" with its hold
+ * the other way (on or off) where "power" is within reach, and the "branch" detector with the
+ * "peak" detector's settings (the two share the level and differ only in how attack and release
+ * combine) each get RACE_ITERATIONS of the whole chain's refinement from the same start, on the
+ * loudest RACE_HEAT_S of the excerpt; the RACE_FINALISTS best there get RACE_ITERATIONS more on the
  * whole excerpt (successive halving: the early steps sort out the hopeless
  * ones), and the best of them goes on to the full refinement. */
 static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
@@ -1270,12 +1272,12 @@ static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *start
         cand[nc++] = *p0;
         for (int d = 0; d <= BX_DETECTOR_COUNT + 1; d++) {
             bx_chain_params q = *p0;
-            if (d == BX_DETECTOR_COUNT + 1) { /* power with hold, where power races */
+            if (d == BX_DETECTOR_COUNT + 1) { /* power, its hold the other way, where power races */
                 const int own = p0->comp.detector == BX_DETECTOR_POWER;
-                if (own ? p0->comp.hold : !bx_compfit_within_reach(cr, BX_DETECTOR_POWER))
-                    continue; /* (a start that holds already races as it is) */
+                if (!own && !bx_compfit_within_reach(cr, BX_DETECTOR_POWER))
+                    continue;
                 q.comp = own ? p0->comp : cr->by_detector[BX_DETECTOR_POWER];
-                q.comp.hold = 1;
+                q.comp.hold = !q.comp.hold;
             } else if (d == BX_DETECTOR_COUNT) { /* branch, from the peak detector's settings */
                 if (p0->comp.detector == BX_DETECTOR_BRANCH || !(cr->error_db > 0))
                     continue;
@@ -1624,6 +1626,13 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
     return st;
 }
 
+/* The samples of a --paired overlap of n left out of the dynamics fits and
+ * the level (PAIRED_SETTLE_S, when the overlap is at least 3 times as long) */
+static size_t paired_settle(size_t n, double fs)
+{
+    return (double)n >= 3.0 * PAIRED_SETTLE_S * fs ? (size_t)(PAIRED_SETTLE_S * fs) : 0;
+}
+
 /* The last steps of a paired chain: the amount, the limiter, the loudness of
  * y, and the compressor's starting level (which moves the loudness a little). */
 static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs, const float *x,
@@ -1642,14 +1651,17 @@ static bx_status paired_finish(bx_chain_params *p, const bx_take *ref, double fs
         clamp_comp(&p->comp);
     }
     set_limiter(p, ref);
+    /* the loudness of REF after the settling time (the processor's state
+     * before it is unknown: as for the dynamics fits, run_paired) */
+    const size_t settle = paired_settle(n, fs);
     double target = -70.0;
-    bx_status st = loudness(y, n, fs, &target, path, err);
+    bx_status st = loudness(y + settle, n - settle, fs, &target, path, err);
     if (!st)
-        st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, path, err);
+        st = match_loudness(p, fs, x, n, settle, LOUD_INTEGRATED, target, NULL, o->par, path, err);
     if (!st && o->amount == 1.0)
         st = fit_start_level(p, fs, x, y, n, o->par, path, err);
     if (!st && p->has_comp && p->comp.has_start_level)
-        st = match_loudness(p, fs, x, n, LOUD_INTEGRATED, target, NULL, o->par, path, err);
+        st = match_loudness(p, fs, x, n, settle, LOUD_INTEGRATED, target, NULL, o->par, path, err);
     return st;
 }
 
@@ -1912,8 +1924,7 @@ static bx_status run_paired(bx_analysis_result *res, const bx_take *ref, const b
     if (dry->n_mono - x0 < n)
         n = dry->n_mono - x0;
     const float *x = dry->mono + x0, *y = ref->mono + r0;
-    const size_t settle =
-        (double)n >= 3.0 * PAIRED_SETTLE_S * fs ? (size_t)(PAIRED_SETTLE_S * fs) : 0;
+    const size_t settle = paired_settle(n, fs);
 
     float *xe = bx_malloc(n * sizeof(float));
     double *g = bx_malloc(n * sizeof(double)); /* compressor gain, for the second round */

@@ -337,8 +337,12 @@ bx_status bx_chain_apply_parallel(const bx_chain_params *p, double rate_hz, cons
     for (size_t i = 0; i <= BX_CHAIN_PARTS; i++)
         j.first[i] = frames / BX_CHAIN_PARTS * i;
     j.first[BX_CHAIN_PARTS] = frames;
-    if (warm == 0 || frames < 4 * BX_CHAIN_PARTS * (warm > 1024 ? warm : 1024))
-        return bx_chain_apply(p, rate_hz, x, y, frames, err); /* too short to gain */
+    /* too short to gain; or a compressor that holds, whose state a warm-up
+     * need not reach (its release stops while the signal stays under the
+     * threshold) */
+    if (warm == 0 || frames < 4 * BX_CHAIN_PARTS * (warm > 1024 ? warm : 1024) ||
+        (p->has_comp && p->comp.hold))
+        return bx_chain_apply(p, rate_hz, x, y, frames, err);
     /* the warm-up frames are copied first: y may be x, and part i-1 may
      * already be writing there */
     copies = bx_malloc((BX_CHAIN_PARTS - 1) * warm * sizeof *copies);

@@ -550,6 +550,7 @@ typedef struct objective {
     size_t fb;               /* paired fit: blocks per frame */
     bx_detector detector;    /* the detector being fitted */
     double rms_ms;           /* "rms_level", "mean_level": the averaging time, ms */
+    int hold;                /* "power": with hold */
     double release_min_ms;   /* shortest release considered */
     double release_max_ms;   /* longest release considered */
     double ratio_max;        /* highest ratio considered */
@@ -572,7 +573,7 @@ static void params_from(const double *v, const objective *o, bx_comp_params *c)
     c->has_start_level = 0;
     c->start_level_db = 0.0;
     c->rms_ms = bx_detector_averages(o->detector) ? o->rms_ms : 0.0;
-    c->hold = 0; /* not searched here: the race tries it (analysis.c) */
+    c->hold = o->detector == BX_DETECTOR_POWER && o->hold;
 }
 
 /* The objective for the gains now in o->p (g and e). */
@@ -720,6 +721,8 @@ typedef struct search_pool {
     double *nm_f;
     const bx_detector *nm_det; /* Nelder–Mead: each start's detector */
     const double *nm_rms;      /* and its rms_ms (NULL: none has one) */
+    const int *nm_hold;        /* and whether it holds (NULL: none does) */
+    int grid_hold;             /* grid: "power" with hold */
     const double *nm_step;
     int nm_evals;  /* Nelder–Mead: evaluations per start */
     int nm_coarse; /* Nelder–Mead on the grid's (coarser) objective */
@@ -756,6 +759,7 @@ static void nm_task(void *arg, unsigned worker, size_t i)
     objective w = S->nm_coarse ? S->wg[worker] : S->wo[worker];
     w.detector = S->nm_det[i];
     w.rms_ms = S->nm_rms ? S->nm_rms[i] : 0.0;
+    w.hold = S->nm_hold ? S->nm_hold[i] : 0;
     S->nm_f[i] = nelder_mead(&w, S->nm_v[i], S->nm_step, S->nm_evals);
 }
 
@@ -816,7 +820,7 @@ static void eval_points(search_pool *S, const bx_parallel *par, bx_detector d, d
                         const double (*pt)[NP], size_t n, double *f)
 {
     for (unsigned k = 0; k < S->nw; k++)
-        S->wg[k].detector = d, S->wg[k].rms_ms = rms_ms;
+        S->wg[k].detector = d, S->wg[k].rms_ms = rms_ms, S->wg[k].hold = S->grid_hold;
     S->pt = pt;
     S->n_pt = n;
     S->f = f;
@@ -886,13 +890,14 @@ static void search_grid(search_pool *S, const bx_parallel *par, bx_detector d, d
         keep_best(keep_v, keep_f, KEEP, pts[i], fv[i]);
 }
 
-/* Nelder–Mead from the n starts v (det[i]: each one's detector; results in
+/* Nelder–Mead from the n starts v (det[i]: each one's detector, rms[i] and
+ * hold[i] its averaging time and hold, either NULL for none; results in
  * place, values in f), all at once through S's workers: `evals` evaluations
  * each, with the initial simplex `scale` times the usual one, on the grid's
  * objective if `coarse`. */
 static void search_polish(search_pool *S, const bx_parallel *par, double (*v)[NP],
-                          const bx_detector *det, const double *rms, size_t n, double *f, int evals,
-                          double scale, int coarse)
+                          const bx_detector *det, const double *rms, const int *hold, size_t n,
+                          double *f, int evals, double scale, int coarse)
 {
     static const double step0[NP] = {4.0, 0.4, 0.8, 0.6, 3.0};
     double step[NP];
@@ -902,6 +907,7 @@ static void search_polish(search_pool *S, const bx_parallel *par, double (*v)[NP
     S->nm_f = f;
     S->nm_det = det;
     S->nm_rms = rms;
+    S->nm_hold = hold;
     S->nm_step = step;
     S->nm_evals = evals;
     S->nm_coarse = coarse;
@@ -927,7 +933,7 @@ static bx_status search(objective *o, const bx_parallel *par, bx_comp_params *ou
             det[nk] = o->detector;
             memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
         }
-    search_polish(&S, par, nm_v, det, NULL, nk, nm_f, NM_EVALS, 1.0, 0);
+    search_polish(&S, par, nm_v, det, NULL, NULL, nk, nm_f, NM_EVALS, 1.0, 0);
     double best_v[NP], best_f = INFINITY;
     for (size_t k = 0; k < nk; k++)
         if (nm_f[k] < best_f) {
@@ -967,7 +973,9 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
                      c->knee_db};
     const bx_detector d_saved = o->detector;
     const double rms_saved = o->rms_ms;
+    const int hold_saved = o->hold;
     o->detector = c->detector;
+    o->hold = c->hold;
     const double lo[MX] = {o->threshold_min_db, 0.0, log(0.1), log(o->release_min_ms),
                            log(BX_COMP_RMS_MIN_MS)};
     const double hi[MX] = {0.0, log(o->ratio_max), log(300.0), log(o->release_max_ms),
@@ -1044,6 +1052,7 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
     }
     o->detector = d_saved;
     o->rms_ms = rms_saved;
+    o->hold = hold_saved;
 }
 
 /* Real bx_comp on x, gains per block into p->g for blocks b0 .. b1-1, the
@@ -1138,8 +1147,8 @@ static void real_gains_par(proxy *p, const float *x, const bx_comp_params *c,
     const double warm_s = fmax(0.5, 8e-3 * (c->attack_ms + c->release_ms));
     const size_t warm = (size_t)ceil(warm_s * p->rate_hz / (double)p->blk);
     gains_job j = {p, x, c, warm, p->nblk / 2};
-    if (warm >= j.mid / 2) {
-        real_gains(p, x, c); /* too short to gain */
+    if (warm >= j.mid / 2 || c->hold) {
+        real_gains(p, x, c); /* too short to gain; or a hold no warm-up is sure to reach */
         return;
     }
     bx_parallel_for(par, gains_task, &j, 2);
@@ -1350,87 +1359,104 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
     if (pool_open(&S, &o, par) != BX_OK) {
         st = bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
     } else {
-        enum { N_STARTS = SEARCH_KEEP * BX_DETECTOR_COUNT };
+        /* the variants searched: every detector, and "power" again with hold */
+        enum { N_VARIANTS = BX_DETECTOR_COUNT + 1, N_STARTS = SEARCH_KEEP * N_VARIANTS };
         int kept[BX_DETECTOR_COUNT] = {0};
         double nm_v[N_STARTS][NP], nm_f[N_STARTS], rms[N_STARTS];
+        int hold[N_STARTS] = {0};
         bx_detector det[N_STARTS];
         size_t nk = 0;
-        for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
-            if (prev) { /* its best of this detector, if it had one */
+        for (int vi = 0; vi < N_VARIANTS; vi++) {
+            const bx_detector d = vi < BX_DETECTOR_COUNT ? (bx_detector)vi : BX_DETECTOR_POWER;
+            const int hv = vi == BX_DETECTOR_COUNT;
+            if (prev) { /* its best of this detector, if it had one (holding or not) */
                 const bx_comp_params *c = &prev->by_detector[d];
-                if (!(c->ratio >= 1.0 && c->attack_ms > 0 && c->release_ms > 0))
+                if (hv || !(c->ratio >= 1.0 && c->attack_ms > 0 && c->release_ms > 0))
                     continue;
-                if (d != BX_DETECTOR_PEAK && !bx_compfit_within_reach(prev, (bx_detector)d)) {
+                if (d != BX_DETECTOR_PEAK && !bx_compfit_within_reach(prev, d)) {
                     kept[d] = 1; /* out of reach: measured again where it was */
                     continue;
                 }
-                det[nk] = (bx_detector)d;
+                det[nk] = d;
                 rms[nk] = c->rms_ms;
+                hold[nk] = c->hold;
                 const double v[NP] = {c->threshold_db, log(c->ratio), log(c->attack_ms),
                                       log(c->release_ms), c->knee_db};
                 memcpy(nm_v[nk++], v, sizeof v);
                 continue;
             }
             double keep_v[SEARCH_KEEP][NP], keep_f[SEARCH_KEEP], keep_rms[SEARCH_KEEP];
-            detector_grid(&S, par, (bx_detector)d, keep_v, keep_f, keep_rms);
+            S.grid_hold = hv;
+            detector_grid(&S, par, d, keep_v, keep_f, keep_rms);
             for (int k = 0; k < SEARCH_KEEP; k++)
                 if (isfinite(keep_f[k])) {
-                    det[nk] = (bx_detector)d;
+                    det[nk] = d;
+                    hold[nk] = hv;
                     rms[nk] = keep_rms[k];
                     memcpy(nm_v[nk++], keep_v[k], sizeof nm_v[0]);
                 }
         }
+        S.grid_hold = 0;
         if (prev) { /* near its best: on the fine blocks only */
-            search_polish(&S, par, nm_v, det, rms, nk, nm_f, NM_EVALS, 1.0, 0);
+            search_polish(&S, par, nm_v, det, rms, hold, nk, nm_f, NM_EVALS, 1.0, 0);
         } else {
             /* Nelder–Mead on the grid's blocks from every start, then on the
-             * fine blocks from the best of each detector */
-            search_polish(&S, par, nm_v, det, rms, nk, nm_f, NM_EVALS, 1.0, 1);
+             * fine blocks from the best of each variant */
+            search_polish(&S, par, nm_v, det, rms, hold, nk, nm_f, NM_EVALS, 1.0, 1);
             size_t nb = 0;
-            for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
+            for (int vi = 0; vi < N_VARIANTS; vi++) {
+                const bx_detector d = vi < BX_DETECTOR_COUNT ? (bx_detector)vi : BX_DETECTOR_POWER;
+                const int hv = vi == BX_DETECTOR_COUNT;
                 size_t best = nk;
                 for (size_t k = 0; k < nk; k++)
-                    if (det[k] == (bx_detector)d && (best == nk || nm_f[k] < nm_f[best]))
+                    if (det[k] == d && hold[k] == hv && (best == nk || nm_f[k] < nm_f[best]))
                         best = k;
                 if (best == nk)
                     continue;
                 memmove(nm_v[nb], nm_v[best], sizeof nm_v[0]);
                 rms[nb] = rms[best];
-                det[nb++] = (bx_detector)d;
+                hold[nb] = hold[best];
+                det[nb++] = d;
             }
             nk = nb;
-            search_polish(&S, par, nm_v, det, rms, nk, nm_f, NM_FINE_EVALS, NM_FINE_SCALE, 0);
+            search_polish(&S, par, nm_v, det, rms, hold, nk, nm_f, NM_FINE_EVALS, NM_FINE_SCALE, 0);
         }
         pool_close(&S);
+        /* each detector's best on the real compressor (one start of each
+         * variant is left; "power" has two, with hold and without) */
         for (int d = BX_DETECTOR_PEAK; d < BX_DETECTOR_COUNT; d++) {
-            double best_f = INFINITY;
-            size_t best = nk;
-            for (size_t k = 0; k < nk; k++)
-                if (det[k] == (bx_detector)d && nm_f[k] < best_f)
-                    best_f = nm_f[k], best = k;
-            if (best == nk && !kept[d])
-                continue;
-            bx_comp_params cand = kept[d] ? prev->by_detector[d] : (bx_comp_params){0};
-            if (!kept[d]) {
-                o.detector = (bx_detector)d;
-                o.rms_ms = rms[best];
-                params_from(nm_v[best], &o, &cand);
+            res->by_detector_error_db[d] = INFINITY;
+            for (size_t k = 0; k <= nk; k++) {
+                if (k < nk ? det[k] != (bx_detector)d : !kept[d])
+                    continue;
+                bx_comp_params cand = k == nk ? prev->by_detector[d] : (bx_comp_params){0};
+                if (k < nk) {
+                    o.detector = (bx_detector)d;
+                    o.rms_ms = rms[k];
+                    o.hold = hold[k];
+                    params_from(nm_v[k], &o, &cand);
+                }
+                real_gains(&p, x, &cand);
+                double mk;
+                const double er = gain_error(&p, meas, used, n_used, fb, &mk);
+                if (!(er < res->by_detector_error_db[d]))
+                    continue;
+                res->by_detector[d] = cand;
+                res->by_detector[d].makeup_db = mk;
+                res->by_detector_error_db[d] = er;
+                if (er < best_real) {
+                    best_real = er;
+                    res->params = cand;
+                }
             }
-            real_gains(&p, x, &cand);
-            double mk;
-            const double er = gain_error(&p, meas, used, n_used, fb, &mk);
-            res->by_detector[d] = cand;
-            res->by_detector[d].makeup_db = mk;
-            res->by_detector_error_db[d] = er;
-            if (er < best_real) {
-                best_real = er;
-                res->params = cand;
-            }
+            if (!isfinite(res->by_detector_error_db[d]))
+                res->by_detector_error_db[d] = 0.0; /* none: as before, zeroed */
         }
     }
     proxy_free(&pc);
     bx_free(meas_c);
     o.grid = NULL;
+    o.hold = 0;
     if (st) {
         bx_free(meas);
         proxy_free(&p);

@@ -24,6 +24,9 @@
  *     knee: its best fit lies in the truth's basin (threshold within 1 dB,
  *     ratio 20 %, knee 3 dB, attack a factor of 2; gain trace under
  *     0.15 dB).
+ *  7. Paired, the "power" detector with hold: found with hold (threshold
+ *     within 1 dB, ratio 10 %, release a factor of 1.23; gain trace under
+ *     0.05 dB, half of any other detector's).
  */
 #include <math.h>
 #include <stdio.h>
@@ -253,6 +256,43 @@ int main(void)
            "%.2f/%.0f ms, gain trace %.3f dB\n",
            lv->threshold_db, lv->ratio, lv->knee_db, lv->attack_ms, lv->release_ms,
            r.by_detector_error_db[BX_DETECTOR_LEVEL]);
+
+    /* 7. paired, the power detector with hold (x42-comp's option: the
+     * release stops while the signal stays under the threshold), on sparse
+     * hits: found with hold, near its settings, and closer than any other
+     * detector comes */
+    t.comp = (bx_comp_params){-33, 2.5, 0, 10, 60, 0, BX_DETECTOR_POWER, 0, 0, 0, 1};
+    performance(x, n, 12, 0.5, 0.1, 0.05); /* sparse hits: the hold shows between them */
+    if (tu_run_chain(&t, FS, x, y, n) ||
+        bx_compfit_paired(x, y, n, skip, FS, 0.1, NULL, &r, &err)) {
+        tu_fail("paired power with hold: %s", err.msg);
+        return tu_finish("test_compfit", checks + 1);
+    }
+    checks++;
+    const bx_comp_params *pw = &r.by_detector[BX_DETECTOR_POWER];
+    if (!r.use_comp || r.params.detector != BX_DETECTOR_POWER || !pw->hold ||
+        fabs(pw->threshold_db + 33) > 1.0 || fabs(pw->ratio / 2.5 - 1) > 0.1 ||
+        fabs(log2(pw->release_ms / 60)) > 0.3 || !(r.error_db < 0.05))
+        tu_fail("paired power with hold (-33 dB, 2.5:1, 10/60 ms): %s %s%s, its power detector "
+                "%.1f dB %.2f:1 %.2f/%.0f ms%s, gain trace %.3f dB (limits 1 dB, 10 %%, a factor "
+                "of 1.23 in release; 0.05 dB)",
+                r.use_comp ? "kept" : "off", bx_detector_name(r.params.detector),
+                r.params.hold ? " with hold" : "", pw->threshold_db, pw->ratio, pw->attack_ms,
+                pw->release_ms, pw->hold ? " with hold" : " without hold", r.error_db);
+    checks++;
+    double others = INFINITY; /* the best of the other detectors */
+    for (int d = 0; d < BX_DETECTOR_COUNT; d++)
+        if (d != BX_DETECTOR_POWER && r.by_detector[d].ratio >= 1.0)
+            others = fmin(others, r.by_detector_error_db[d]);
+    if (!(r.error_db < 0.5 * others))
+        tu_fail("paired power with hold: gain trace %.3f dB, the best other detector's %.3f dB "
+                "(must be twice as far)",
+                r.error_db, others);
+    printf("paired (-33 dB, 2.5:1, power with hold, 10/60 ms): %s%s %.1f dB %.2f:1 %.2f/%.0f ms, "
+           "gain trace %.3f dB; the best other detector %.3f dB\n",
+           bx_detector_name(r.params.detector), r.params.hold ? " with hold" : "",
+           r.params.threshold_db, r.params.ratio, r.params.attack_ms, r.params.release_ms,
+           r.error_db, others);
     free(x);
     free(y);
     free(z);

@@ -32,9 +32,11 @@ two designs apart.
 
 Second promise: `bxanalyze REF --paired DRY` on 12 s of such bursts
 through x42-comp (threshold -30 dBFS, ratio control 0.5, attack 5 ms,
-release 150 ms) finds the "power" detector, its ratio within 15 % and its
-threshold within 1.5 dB, reproduces the plugin to at least 40 dB SNR
-(from SKIP_S on), and writes "bxpreset": 4.
+release 150 ms; and ratio control 0.6, release 200 ms with hold) finds
+the "power" detector with hold where the plugin holds and without it
+where not, its ratio within 15 % and its threshold within 1.5 dB,
+reproduces the plugin to at least 40 dB SNR (from SKIP_S on), and writes
+"bxpreset": 4.
 
 Environment: BXLIVE, BXANALYZE (programs), BX_TEST_TMP (scratch folder).
 Exit status: 0 all passed, 1 a check failed, 77 skipped (ffmpeg, its lv2
@@ -64,6 +66,8 @@ FS = 48000
 # the plugin's threshold dBFS, ratio control (0..1), attack s, release s, hold
 CASES = [(-30.0, 0.5, 0.005, 0.15, 0), (-30.0, 0.8, 0.001, 0.05, 0), (-20.0, 0.3, 0.02, 0.5, 0),
          (-30.0, 0.7, 0.002, 0.08, 1)]
+# --paired's cases: the plugin without hold and with it
+PAIRED_CASES = [(-30.0, 0.5, 0.005, 0.15, 0), (-30.0, 0.6, 0.005, 0.2, 1)]
 
 
 def darc(src, dst, t, r, a, rel, hold=0):
@@ -135,22 +139,24 @@ def main():
                       f"{label}: control, the power detector without hold stays under "
                       f"{CONTROL_MAX_DB:g} dB", f"SNR {got['power without hold']:.1f} dB")
 
-    # --paired identifies the plugin's design
-    case = (-30.0, 0.5, 0.005, 0.15, 0)
-    want = bx_settings(*case)
+    # --paired identifies the plugin's design, and its hold
     dry = os.path.join(work, "dry12.wav")
     sf.write(dry, (LEVEL * bxtest.bursts(7, 12, FS)).astype(np.float32), FS, subtype="FLOAT")
     ref = os.path.join(work, "darc12.wav")
-    darc(dry, ref, *case)
-    doc, comp, s = bxtest.paired_fit(BXANALYZE, BXLIVE, ref, dry, work, snr)
-    ok = (comp.get("detector") == "power"
-          and abs(comp.get("threshold_db", 0) - want["threshold_db"]) <= 1.5
-          and abs(comp.get("ratio", 0) / want["ratio"] - 1) <= 0.15 and s >= 40
-          and doc["bxpreset"] == 4)
-    rep.check(ok, "--paired identifies x42-comp: power detector, threshold within 1.5 dB, ratio "
-              "within 15 %, SNR >= 40 dB, written as bxpreset 4",
-              f"fitted {json.dumps(comp)}; want {json.dumps(want)}; SNR {s:.1f} dB; "
-              f"bxpreset {doc['bxpreset']}")
+    for case in PAIRED_CASES:
+        want = bx_settings(*case)
+        hold = bool(case[4])
+        darc(dry, ref, *case)
+        doc, comp, s = bxtest.paired_fit(BXANALYZE, BXLIVE, ref, dry, work, snr)
+        ok = (comp.get("detector") == "power" and bool(comp.get("hold", False)) == hold
+              and abs(comp.get("threshold_db", 0) - want["threshold_db"]) <= 1.5
+              and abs(comp.get("ratio", 0) / want["ratio"] - 1) <= 0.15 and s >= 40
+              and doc["bxpreset"] == 4)
+        rep.check(ok, f"--paired identifies x42-comp{' with hold' if hold else ''}: power "
+                  f"detector{' with hold' if hold else ' without hold'}, threshold within 1.5 dB, "
+                  "ratio within 15 %, SNR >= 40 dB, written as bxpreset 4",
+                  f"fitted {json.dumps(comp)}; want {json.dumps(want)}; SNR {s:.1f} dB; "
+                  f"bxpreset {doc['bxpreset']}")
     rep.finish(work)
 
 

@@ -134,7 +134,9 @@ bx_status bx_chain_apply(const bx_chain_params *p, double rate_hz, const float *
  * frames begin: the output differs from bx_chain_apply's only by what is
  * left of a different starting state after warm_s (e^-8 of it when warm_s
  * is 8 release times of the compressor). The same, bit for bit, whatever par
- * offers. warm_s <= 0, or a signal shorter than 8 warm-ups: bx_chain_apply.
+ * offers. warm_s <= 0, a signal shorter than 8 warm-ups, or a compressor
+ * with hold (its release stops while the signal stays under the threshold,
+ * so no warm-up is sure to reach its state): bx_chain_apply.
  * y may equal x. Errors as bx_chain_create, and BX_ERR_NOMEM.
  */
 #define BX_CHAIN_PARTS 2
