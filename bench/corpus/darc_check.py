@@ -6,8 +6,8 @@ plus the threshold's power is smoothed with the attack time, a release
 stage of two one-pole filters in series holds its peaks, and the gain is
 that power raised to a power: in dB a knee of the shape
 10 log10(1 + 10^((L - T)/10)). bx's "power" detector (bxpreset 4) is that
-design; the plugin's "hold" option (the release stops while the signal
-stays under the threshold) is not in it. This script renders dry takes
+design, and its "hold" the plugin's hold option (the release stops while
+the signal stays under the threshold). This script renders dry takes
 through the plugin (ffmpeg's lv2 filter) at three settings, the last with
 hold, and through a model of the plugin written here in numpy from its
 published source (the model's SNR against the plugin, start-up included:
