@@ -1249,12 +1249,14 @@ static bx_status run_heat(race_heat *h, int nc, const bx_parallel *par, bx_error
  * compressor, every detector whose best compressor is within reach of it
  * (bx_compfit_within_reach: a gain-trace error close to the chosen one's,
  * or another envelope follower where p's averages), "power" with its hold
- * the other way (on or off) where "power" is within reach, and the "branch" detector with the
- * "peak" detector's settings (the two share the level and differ only in how attack and release
- * combine) each get RACE_ITERATIONS of the whole chain's refinement from the same start, on the
- * loudest RACE_HEAT_S of the excerpt; the RACE_FINALISTS best there get RACE_ITERATIONS more on the
- * whole excerpt (successive halving: the early steps sort out the hopeless
- * ones), and the best of them goes on to the full refinement. */
+ * the other way (on or off) where "power" is within reach, and the
+ * "branch" detector with the "peak" detector's settings (the two share the
+ * level and differ only in how attack and release combine) each get
+ * RACE_ITERATIONS of the whole chain's refinement from the same start, on
+ * the loudest RACE_HEAT_S of the excerpt; the RACE_FINALISTS best there
+ * get RACE_ITERATIONS more on the whole excerpt (successive halving: the
+ * early steps sort out the hopeless ones), and the best of them goes on to
+ * the full refinement. */
 static bx_status race_detectors(bx_chain_params *p, const bx_chain_params *starts,
                                 const bx_compfit_result *crs, int n_starts, const float *x,
                                 const float *y, size_t win, size_t warm, double fs,

@@ -172,7 +172,7 @@ static bx_status proxy_finish(proxy *p, bx_error *err)
  * SORT_RANK_MAX values, each goes straight to its rank (how many come
  * before it: smaller, or equal and earlier), counted without branches (the
  * comparisons vectorise; an insertion sort's mispredicted branches cost
- * three times as much on 24 values); the same order as any sort gives. A
+ * about 1.5 times as much on 24 values); the same order as any sort gives. A
  * value that is not a number has no rank: then, and for more values, an
  * insertion sort. */
 #define SORT_RANK_MAX 128
@@ -1115,6 +1115,7 @@ static void real_gains_range(proxy *p, const float *x, const bx_comp_params *c, 
     }
 }
 
+/* Real bx_comp on x (first n samples), gains per block into p->g. */
 static void real_gains(proxy *p, const float *x, const bx_comp_params *c)
 {
     real_gains_range(p, x, c, 0, 0, p->nblk);
