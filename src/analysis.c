@@ -1570,8 +1570,9 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
 }
 
 /* --paired: a bell or shelf of less gain than SMALL_BAND_DB stays only if
- * the whole file's match without it is worse by UNEARNED_SNR_DB of SNR (the
- * residual's energy up by 2.3 %, the other bands as they are): the
+ * the whole file's match without it is worse by unearned_db of SNR (at
+ * SMALL_BAND_DB, UNEARNED_SNR_DB: the residual's energy up by 2.3 %, the
+ * other bands as they are): the
  * waveform refinement can leave a band that holds a tenth of a dB of what the
  * chain's model does not explain (on processors bx was not developed
  * against: -0.1 dB at 64 Hz, Q 4.3), which the data do not ask for and no
@@ -1579,6 +1580,18 @@ static bx_status fit_start_level(bx_chain_params *p, double fs, const float *x, 
  * worth far more than that and stays. */
 #define SMALL_BAND_DB 1.0
 #define UNEARNED_SNR_DB 0.1
+
+/* The SNR a small band must earn: UNEARNED_SNR_DB at SMALL_BAND_DB, more
+ * as its gain shrinks (earned SNR times gain at least 0.1 dB^2: a 0.1 dB
+ * bell must earn 1 dB), at most UNEARNED_SNR_MAX_DB */
+#define UNEARNED_SNR_MAX_DB 2.0
+static double unearned_db(const bx_band *b)
+{
+    const double g = fabs(b->gain_db);
+    return g * UNEARNED_SNR_MAX_DB > UNEARNED_SNR_DB * SMALL_BAND_DB
+               ? UNEARNED_SNR_DB * SMALL_BAND_DB / g
+               : UNEARNED_SNR_MAX_DB;
+}
 
 static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float *x, const float *y,
                                      size_t n, const bx_parallel *par, const char *path,
@@ -1617,7 +1630,8 @@ static bx_status drop_unearned_bands(bx_chain_params *p, double fs, const float 
         size_t i = 0;
         if (!st && e_with < 0)
             e_with = e[i++];
-        for (; i < nq && !(e[i] < e_with * pow(10.0, UNEARNED_SNR_DB / 10.0)); i++)
+        for (; i < nq && !(e[i] < e_with * pow(10.0, unearned_db(&p->bands[dropped[i]]) / 10.0));
+             i++)
             ;
         if (st || i == nq)
             break;

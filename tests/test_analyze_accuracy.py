@@ -142,11 +142,13 @@ PAIRED = {
     "EQ+compressor": (20.0, 0.50),
 }
 DELAY_TOL_SAMPLES = 1.0
-# --paired: a bell or shelf of less gain than SMALL_BAND_DB must be worth EARN_MIN_DB of SNR
-# (bxanalyze keeps one only if the whole file's match is 0.1 dB better with it, measured
-# before the final level match)
+# --paired: a bell or shelf of gain g under SMALL_BAND_DB must be worth EARN_MIN_DB of SNR at
+# SMALL_BAND_DB, more as g shrinks (EARN_MIN_DB * SMALL_BAND_DB / g, at most EARN_MAX_DB): half
+# what bxanalyze asks (the whole file's match 0.1 dB better with it at 1 dB, 0.1 dB^2 / g below,
+# at most 2 dB; measured before the final level match)
 SMALL_BAND_DB = 1.0
 EARN_MIN_DB = 0.05
+EARN_MAX_DB = 1.0
 SOURCE = {
     # chain: (max shape dB, max |level| dB, max |loudness| LU)
     # shape 0.18-0.30 (EQ), 0.18-0.34 (EQ+compressor) dB; level within ±0.52 dB;
@@ -425,9 +427,14 @@ def small(band):
     return "gain_db" in band and abs(band["gain_db"]) < SMALL_BAND_DB
 
 
+def earn_min_db(band):
+    """The SNR a small band must be worth (see EARN_MIN_DB)."""
+    return min(EARN_MIN_DB * SMALL_BAND_DB / max(abs(band["gain_db"]), 1e-9), EARN_MAX_DB)
+
+
 def unearned(preset, take, ref, snr_with, stem):
     """The bells and shelves under SMALL_BAND_DB of a --paired preset whose removal costs less
-    than EARN_MIN_DB of SNR against REF (rendered through bxlive without each in turn)."""
+    than earn_min_db of SNR against REF (rendered through bxlive without each in turn)."""
     out = []
     eq = preset["chain"].get("eq", [])
     for k, band in enumerate(eq):
@@ -438,7 +445,7 @@ def unearned(preset, take, ref, snr_with, stem):
         y, _ = read_mono(render(write_preset(f"{stem}-without{k}.json", c), take,
                                 f"{stem}-without{k}.wav"))
         loss = snr_db(ref, y) - snr_with
-        if -loss < EARN_MIN_DB:
+        if -loss < earn_min_db(band):
             out.append(f"{band['type']} {band['freq_hz']:.0f} Hz {band['gain_db']:+.2f} dB: "
                        f"without it SNR {-loss:+.3f} dB")
     return out
@@ -489,8 +496,8 @@ def case_paired(take_a):
                   f"LTAS |d| {ld[0]:.3f} dB (largest band {ld[3]:.2f} dB after the mean)")
             if offset == 0:
                 idle = unearned(p, take_a, ref, s, out_json[:-5])
-                check(not idle, f"{label} every bell or shelf under {SMALL_BAND_DB:g} dB earns "
-                      f"{EARN_MIN_DB:g} dB of SNR", "; ".join(idle) or
+                check(not idle, f"{label} every bell or shelf of g < {SMALL_BAND_DB:g} dB earns "
+                      f"{EARN_MIN_DB:g} dB of SNR x {SMALL_BAND_DB:g} dB / g", "; ".join(idle) or
                       f"{sum(small(b) for b in p['chain'].get('eq', []))} such bands")
                 if cname == "EQ":  # the control: a band the data do not ask for is seen
                     q = copy.deepcopy(p)
