@@ -1155,6 +1155,13 @@ static void real_gains_par(proxy *p, const float *x, const bx_comp_params *c,
     bx_parallel_for(par, gains_task, &j, 2);
 }
 
+/* The stats fit's detectors, each searched: "peak" (the gain reduction
+ * smoothed in dB) and "level" (the level followed in amplitude, the gain
+ * computer acting on it: analog-style). The same signature can come from
+ * either design at quite other settings; the one that matches REF's more
+ * closely stays. */
+static const bx_detector STATS_DETECTORS[] = {BX_DETECTOR_PEAK, BX_DETECTOR_LEVEL};
+
 bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dynsig *target,
                            double min_gain_db, const bx_parallel *par, bx_compfit_result *res,
                            bx_error *err)
@@ -1193,17 +1200,33 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     double off0;
     res->error_off_db = bx_dynsig_distance(&s, target, &off0);
 
-    double e;
-    if (search(&o, par, &res->params, &e) != BX_OK) {
-        proxy_free(&coarse);
-        proxy_free(&p);
-        return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+    /* each detector's search, the verdict with the real compressor; the
+     * closest signature stays (the first on a tie) */
+    res->error_db = INFINITY;
+    double off = off0;
+    for (size_t k = 0; k < sizeof STATS_DETECTORS / sizeof *STATS_DETECTORS; k++) {
+        const bx_detector d = STATS_DETECTORS[k];
+        bx_comp_params c;
+        double e;
+        o.detector = d;
+        if (search(&o, par, &c, &e) != BX_OK) {
+            proxy_free(&coarse);
+            proxy_free(&p);
+            return bx_error_set(err, BX_ERR_NOMEM, "out of memory fitting the compressor");
+        }
+        real_gains_par(&p, x, &c, par);
+        signature(&p, &s);
+        double off_d;
+        const double e_real = bx_dynsig_distance(&s, target, &off_d);
+        c.makeup_db = off_d;
+        res->by_detector[d] = c;
+        res->by_detector_error_db[d] = e_real;
+        if (e_real < res->error_db) {
+            res->error_db = e_real;
+            res->params = c;
+            off = off_d;
+        }
     }
-    /* the verdict uses the real compressor */
-    real_gains_par(&p, x, &res->params, par);
-    signature(&p, &s);
-    double off;
-    res->error_db = bx_dynsig_distance(&s, target, &off);
     res->params.makeup_db = off;
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
     confidence(&o, &res->params, min_gain_db, res);

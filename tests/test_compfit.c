@@ -6,6 +6,9 @@
  *     compressor applied to the dry take follows the true one's 10 ms
  *     envelope within 0.5 dB on average (frames within 45 dB of the
  *     loudest; the mean offset removed: the makeup is set by loudness later).
+ *     With a "level" follower as the true detector, the fit keeps the
+ *     detector whose signature is closer, "level", and follows the
+ *     envelope within the same 0.5 dB.
  *  2. Same performance, no compressor: the fit leaves the compressor off.
  *  3. Another performance whose hits are denser and its quiet passages far
  *     louder relative to its peaks (a difference between performances, not a
@@ -128,6 +131,47 @@ int main(void)
            "%.2f dB from the truth (limit 0.5); signature error %.2f dB (off: %.2f)\n",
            r.params.threshold_db, r.params.ratio, r.params.attack_ms, r.params.release_ms, e,
            r.error_db, r.error_off_db);
+
+    /* 1b. a known compressor with the "level" follower (SoX's compand is one):
+     * the stats fit searches it beside "peak" and keeps the closer */
+    t.comp = (bx_comp_params){-26, 5, 6, 3, 120, 0, BX_DETECTOR_LEVEL, 0, 0, 0, 0};
+    if (tu_run_chain(&t, FS, x, y, n) || bx_dynsig_compute(y, n, FS, &sig, &err) ||
+        bx_compfit_stats(x, n, FS, &sig, 0.1, NULL, &r, &err)) {
+        tu_fail("known level compressor: %s", err.msg);
+        return tu_finish("test_compfit", checks + 1);
+    }
+    checks += 3;
+    double e_level = 400, e_peak = 400;
+    const double d_peak = r.by_detector_error_db[BX_DETECTOR_PEAK],
+                 d_level = r.by_detector_error_db[BX_DETECTOR_LEVEL];
+    if (!r.use_comp) {
+        tu_fail("known level compressor: the fit left the compressor off (error %.2f dB, off "
+                "%.2f dB)",
+                r.error_db, r.error_off_db);
+    } else {
+        bx_chain_params f = t;
+        f.comp = r.params;
+        f.comp.makeup_db = 0;
+        tu_run_chain(&f, FS, x, z, n);
+        e_level = env_error_db(z, y, n);
+        if (e_level > 0.5)
+            tu_fail("known level compressor: fitted envelope %.2f dB from the true one (limit "
+                    "0.5)",
+                    e_level);
+        f.comp = r.by_detector[BX_DETECTOR_PEAK];
+        f.comp.makeup_db = 0;
+        tu_run_chain(&f, FS, x, z, n);
+        e_peak = env_error_db(z, y, n);
+    }
+    if (!(r.error_db == fmin(d_peak, d_level)) || r.params.detector != BX_DETECTOR_LEVEL)
+        tu_fail("known level compressor: kept %s at %.3f dB, searched peak %.3f level %.3f dB "
+                "(the closer, level, should stay)",
+                bx_detector_name(r.params.detector), r.error_db, d_peak, d_level);
+    printf("known level compressor (-26 dB, 5:1, 3/120 ms): fit %s %.1f dB %.2f:1 %.1f/%.0f ms, "
+           "envelope %.2f dB from the truth (limit 0.5; the best peak detector's %.2f); "
+           "signature error level %.2f, peak %.2f dB\n",
+           bx_detector_name(r.params.detector), r.params.threshold_db, r.params.ratio,
+           r.params.attack_ms, r.params.release_ms, e_level, e_peak, d_level, d_peak);
 
     /* 2. none */
     if (bx_dynsig_compute(x, n, FS, &sig, &err) ||

@@ -14,7 +14,8 @@
  *
  *  - stats fit (--source mode): the EQ'd source, compressed, should have the
  *    reference's dynamics signature — the quantiles of its 10 ms and 50 ms
- *    RMS envelopes and its crest (bx_dynsig);
+ *    RMS envelopes and its crest (bx_dynsig). It searches the "peak" and the
+ *    "level" detector and keeps the closer;
  *  - paired fit (--paired mode): the EQ'd dry signal, compressed, should have
  *    the processed signal's gain at every 1 ms frame. It searches every
  *    detector; "rms_level" and "mean_level" with their averaging time held
@@ -70,10 +71,12 @@ typedef struct bx_compfit_result {
     double constrained[5];
     int n_constrained;
     double confidence; /**< the least of constrained[0 .. 4) */
-    /** Paired fit (zeros otherwise): the best compressor found with each detector
-     * (index: bx_detector) and its gain-trace error with the real compressor, dB;
-     * params is the best of these. A later fit of the whole chain on the waveform
-     * can decide between close ones (an EQ that took part of the compressor's work
+    /** The best compressor found with each detector searched (index:
+     * bx_detector; zeros for the others) and its error with the real
+     * compressor, dB (the paired fit's gain trace, every detector; the stats
+     * fit's signature distance, "peak" and "level"); params is the best of
+     * these. A later fit of the whole chain on the waveform can decide
+     * between close ones (an EQ that took part of the compressor's work
      * misleads the gain trace). */
     bx_comp_params by_detector[BX_DETECTOR_COUNT];
     double by_detector_error_db[BX_DETECTOR_COUNT];
