@@ -1027,14 +1027,13 @@ static void confidence(objective *o, const bx_comp_params *c, double noise_db,
             /* f(+i,+j) - f(+i) - f(+j) + f0 */
             H[i * M + j] = H[j * M + i] = (e * e / s2 - fp[i] - fp[j] + f0) / (h[i] * h[j]);
         }
-    /* a curvature that is not positive says nothing; the prior keeps it solvable */
-    for (int i = 0; i < M; i++) {
-        H[i * M + i] = fmax(H[i * M + i], 0.0) + 1.0 / prior[i];
-        for (int j = 0; j < M; j++)
-            if (j != i)
-                H[i * M + j] = fmax(fmin(H[i * M + j], 0.99 * sqrt(H[i * M + i] * H[j * M + j])),
-                                    -0.99 * sqrt(H[i * M + i] * H[j * M + j]));
-    }
+    /* a direction the error does not curve up in says nothing (at the
+     * bottom of a narrow valley, as between a level follower's threshold and
+     * attack, the differences can make H slightly indefinite: projected onto
+     * the semi-definite matrices); the prior keeps it solvable */
+    bx_linalg_psd_project(H, M);
+    for (int i = 0; i < M; i++)
+        H[i * M + i] += 1.0 / prior[i];
     res->confidence = 1.0;
     res->n_constrained = M;
     for (int i = 0; i < MX; i++)
@@ -1159,7 +1158,7 @@ static void real_gains_par(proxy *p, const float *x, const bx_comp_params *c,
  * smoothed in dB) and "level" (the level followed in amplitude, the gain
  * computer acting on it: analog-style). The same signature can come from
  * either design at quite other settings; the one that matches REF's more
- * closely stays. */
+ * closely stays. Whether a compressor is kept at all is "peak"'s test. */
 static const bx_detector STATS_DETECTORS[] = {BX_DETECTOR_PEAK, BX_DETECTOR_LEVEL};
 
 bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dynsig *target,
@@ -1203,7 +1202,6 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
     /* each detector's search, the verdict with the real compressor; the
      * closest signature stays (the first on a tie) */
     res->error_db = INFINITY;
-    double off = off0;
     for (size_t k = 0; k < sizeof STATS_DETECTORS / sizeof *STATS_DETECTORS; k++) {
         const bx_detector d = STATS_DETECTORS[k];
         bx_comp_params c;
@@ -1224,11 +1222,17 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
         if (e_real < res->error_db) {
             res->error_db = e_real;
             res->params = c;
-            off = off_d;
         }
     }
-    res->params.makeup_db = off;
-    res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
+    /* whether to keep one is the first design's test alone (the closer of
+     * two searches passes the margin by chance more often); failed, that
+     * design's fit is the one reported */
+    const bx_detector first = STATS_DETECTORS[0];
+    res->use_comp = res->by_detector_error_db[first] <= res->error_off_db - min_gain_db;
+    if (!res->use_comp) {
+        res->params = res->by_detector[first];
+        res->error_db = res->by_detector_error_db[first];
+    }
     confidence(&o, &res->params, min_gain_db, res);
     if (!res->use_comp)
         res->params.makeup_db = off0;

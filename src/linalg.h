@@ -17,4 +17,14 @@ int bx_linalg_solve(double *A, double *b, int m);
 int bx_linalg_lm_step(const double *A0, const double *g, double lambda, int m, double *A,
                       double *step);
 
+/**
+ * The nearest positive semi-definite matrix to the symmetric part of S (m x m,
+ * row-major, m <= 8; replaced in place): its eigenvalues below 0 set to 0
+ * (Jacobi rotations). A numerical Hessian read at the bottom of a narrow
+ * valley can come out slightly indefinite; projected, a direction it does
+ * not curve up says nothing instead of turning every variance negative.
+ * Returns 0, or -1 for m out of range.
+ */
+int bx_linalg_psd_project(double *S, int m);
+
 #endif

@@ -9,7 +9,10 @@
  *     With a "level" follower as the true detector, the fit keeps the
  *     detector whose signature is closer, "level", and follows the
  *     envelope within the same 0.5 dB.
- *  2. Same performance, no compressor: the fit leaves the compressor off.
+ *  2. Same performance, no compressor: the fit leaves the compressor off,
+ *     and reports the "peak" design's fit, the one whose test decides
+ *     (the closer of two designs would pass the margin by chance more
+ *     often).
  *  3. Another performance whose hits are denser and its quiet passages far
  *     louder relative to its peaks (a difference between performances, not a
  *     compressor): whatever the fit decides stays inside its box — ratio
@@ -183,6 +186,13 @@ int main(void)
     if (r.use_comp)
         tu_fail("no compressor: the fit added one (%.1f dB, %.2f:1)", r.params.threshold_db,
                 r.params.ratio);
+    checks++;
+    if (!r.use_comp && (r.params.detector != BX_DETECTOR_PEAK ||
+                        r.error_db != r.by_detector_error_db[BX_DETECTOR_PEAK]))
+        tu_fail("no compressor: the fit reported is %s at %.3f dB, not the peak design's that "
+                "was tested (%.3f dB)",
+                bx_detector_name(r.params.detector), r.error_db,
+                r.by_detector_error_db[BX_DETECTOR_PEAK]);
     printf("no compressor: %s\n", r.use_comp ? "one added" : "left off");
 
     /* 3. another performance that looks squeezed: the box holds */
