@@ -84,6 +84,18 @@ static double env_error_db(const float *a, const float *b, size_t n)
     return cnt ? sum / (double)cnt : 400.0;
 }
 
+/* x through chain t with compressor c in place of t's (its makeup 0) into z:
+ * its envelope error against y */
+static double fitted_env_error_db(const bx_chain_params *t, const bx_comp_params *c, const float *x,
+                                  const float *y, float *z, size_t n)
+{
+    bx_chain_params f = *t;
+    f.comp = *c;
+    f.comp.makeup_db = 0;
+    tu_run_chain(&f, FS, x, z, n);
+    return env_error_db(z, y, n);
+}
+
 /* a and b hold the same settings, field by field (memcmp would compare the
  * struct's padding too) */
 static int same_params(const bx_comp_params *a, const bx_comp_params *b)
@@ -122,11 +134,7 @@ int main(void)
         tu_fail("known compressor: the fit left the compressor off (error %.2f dB, off %.2f dB)",
                 r.error_db, r.error_off_db);
     } else {
-        bx_chain_params f = t;
-        f.comp = r.params;
-        f.comp.makeup_db = 0;
-        tu_run_chain(&f, FS, x, z, n);
-        e = env_error_db(z, y, n);
+        e = fitted_env_error_db(&t, &r.params, x, y, z, n);
         if (e > 0.5)
             tu_fail("known compressor: fitted envelope %.2f dB from the true one (limit 0.5)", e);
     }
@@ -152,19 +160,12 @@ int main(void)
                 "%.2f dB)",
                 r.error_db, r.error_off_db);
     } else {
-        bx_chain_params f = t;
-        f.comp = r.params;
-        f.comp.makeup_db = 0;
-        tu_run_chain(&f, FS, x, z, n);
-        e_level = env_error_db(z, y, n);
+        e_level = fitted_env_error_db(&t, &r.params, x, y, z, n);
         if (e_level > 0.5)
             tu_fail("known level compressor: fitted envelope %.2f dB from the true one (limit "
                     "0.5)",
                     e_level);
-        f.comp = r.by_detector[BX_DETECTOR_PEAK];
-        f.comp.makeup_db = 0;
-        tu_run_chain(&f, FS, x, z, n);
-        e_peak = env_error_db(z, y, n);
+        e_peak = fitted_env_error_db(&t, &r.by_detector[BX_DETECTOR_PEAK], x, y, z, n);
     }
     if (!(r.error_db == fmin(d_peak, d_level)) || r.params.detector != BX_DETECTOR_LEVEL)
         tu_fail("known level compressor: kept %s at %.3f dB, searched peak %.3f level %.3f dB "
