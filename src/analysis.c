@@ -870,7 +870,9 @@ static bx_status close_the_loop(bx_analysis_result *res, const bx_take *src,
     if (st)
         return BX_OK; /* nothing above the gate: keep the first fit */
     const double need = res->comp_min_gain_db;
-    const double distinct = need > 0 ? clampd((res->comp_margin_db - need) / need, 0.0, 1.0) : 1.0;
+    /* how clearly the data show a compressor: the keep test's evidence */
+    const double distinct =
+        need > 0 ? clampd((res->comp_evidence_db - need) / need, 0.0, 1.0) : 1.0;
     const double share = fmax(1.0 - res->match_weight, LOOP_SHARE_MIN * distinct);
     for (size_t i = 0; i < cv->n; i++) {
         const double got = bx_spectrum_db_at(&out, cv->freq_hz[i], o->smoothing_oct);
@@ -894,6 +896,7 @@ static void note_comp(bx_analysis_result *res, const bx_compfit_result *cr, doub
     res->comp_fitted = 1;
     res->comp_kept = cr->use_comp;
     res->comp_margin_db = cr->error_off_db - cr->error_db;
+    res->comp_evidence_db = cr->evidence_db;
     res->comp_min_gain_db = min_gain_db;
     memcpy(res->comp_constrained, cr->constrained, sizeof res->comp_constrained);
     res->comp_n_constrained = cr->n_constrained;

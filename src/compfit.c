@@ -1228,6 +1228,7 @@ bx_status bx_compfit_stats(const float *x, size_t n, double rate_hz, const bx_dy
      * two searches passes the margin by chance more often); failed, that
      * design's fit is the one reported */
     const bx_detector first = STATS_DETECTORS[0];
+    res->evidence_db = res->error_off_db - res->by_detector_error_db[first];
     res->use_comp = res->by_detector_error_db[first] <= res->error_off_db - min_gain_db;
     if (!res->use_comp) {
         res->params = res->by_detector[first];
@@ -1495,6 +1496,7 @@ static bx_status paired_fit(const float *x, const float *y, size_t n, size_t ski
     double mean;
     res->error_db = gain_error(&p, meas, used, n_used, fb, &mean);
     res->params.makeup_db = mean;
+    res->evidence_db = res->error_off_db - res->error_db;
     res->use_comp = res->error_db <= res->error_off_db - min_gain_db;
     confidence(&o, &res->params, min_gain_db, res);
     if (!res->use_comp)

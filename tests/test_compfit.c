@@ -8,7 +8,8 @@
  *     loudest; the mean offset removed: the makeup is set by loudness later).
  *     With a "level" follower as the true detector, the fit keeps the
  *     detector whose signature is closer, "level", and follows the
- *     envelope within the same 0.5 dB.
+ *     envelope within the same 0.5 dB; its evidence (what decides whether
+ *     to keep one) is "peak"'s improvement over none.
  *  2. Same performance, no compressor: the fit leaves the compressor off,
  *     and reports the "peak" design's fit, the one whose test decides
  *     (the closer of two designs would pass the margin by chance more
@@ -167,10 +168,12 @@ int main(void)
                     e_level);
         e_peak = fitted_env_error_db(&t, &r.by_detector[BX_DETECTOR_PEAK], x, y, z, n);
     }
-    if (!(r.error_db == fmin(d_peak, d_level)) || r.params.detector != BX_DETECTOR_LEVEL)
+    if (!(r.error_db == fmin(d_peak, d_level)) || r.params.detector != BX_DETECTOR_LEVEL ||
+        r.evidence_db != r.error_off_db - d_peak)
         tu_fail("known level compressor: kept %s at %.3f dB, searched peak %.3f level %.3f dB "
-                "(the closer, level, should stay)",
-                bx_detector_name(r.params.detector), r.error_db, d_peak, d_level);
+                "(the closer, level, should stay), evidence %.3f dB (peak's, %.3f, decides)",
+                bx_detector_name(r.params.detector), r.error_db, d_peak, d_level, r.evidence_db,
+                r.error_off_db - d_peak);
     printf("known level compressor (-26 dB, 5:1, 3/120 ms): fit %s %.1f dB %.2f:1 %.1f/%.0f ms, "
            "envelope %.2f dB from the truth (limit 0.5; the best peak detector's %.2f); "
            "signature error level %.2f, peak %.2f dB\n",

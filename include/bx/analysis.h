@@ -113,6 +113,9 @@ typedef struct bx_analysis_result {
     int comp_kept;              /**< 1: and kept */
     int comp_misfit;            /**< 1: left off because it fitted the dynamics too badly */
     double comp_margin_db;      /**< how much it lowered its fit error, dB */
+    double comp_evidence_db;    /**< the keep test's improvement, dB (comp_margin_db; in
+                                     --source the "peak" design's): how clearly the data
+                                     show a compressor */
     double comp_min_gain_db;    /**< the margin it needed to be kept, dB */
     double comp_constrained[5]; /**< threshold, ratio, attack, release and (rms_level) rms_ms:
                                      0..1 (bx_compfit_result) */

@@ -60,6 +60,8 @@ typedef struct bx_compfit_result {
     bx_comp_params params; /**< fitted parameters (makeup_db included) */
     double error_db;       /**< fit error with the compressor (signature distance / gain RMS) */
     double error_off_db;   /**< the same without a compressor */
+    double evidence_db;    /**< what decided use_comp: error_off_db minus the error of the fit
+                              tested (the stats fit tests "peak"'s, the paired fit its best) */
     /** How much the data constrained threshold, ratio, attack and release (in
      * that order), and with "rms_level" or "mean_level" the averaging time
      * rms_ms (fifth; n_constrained says how many): the share of each one's
